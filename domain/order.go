@@ -1,0 +1,287 @@
+package domain
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Order statuses. Custody is not among them: an order in force keeps
+// running while its subject is in prison.
+const (
+	StatusPending    = "pending"
+	StatusActive     = "active"
+	StatusDischarged = "discharged"
+	StatusExpired    = "expired"
+	StatusQuashed    = "quashed"
+)
+
+// Commencement: how an order comes into force.
+const (
+	CommenceOnDate    = "on_date"
+	CommenceOnRelease = "on_release"
+)
+
+// Case types, derived from the subject's custody.
+const (
+	CaseCommunity = "community"
+	CasePrison    = "prison"
+)
+
+// MaxOrderMonths is the statutory maximum length of an order (s.16(2)).
+const MaxOrderMonths = 60
+
+// TermCategories are the kinds of prohibition and requirement (s.5, s.5B).
+var TermCategories = []string{"financial", "property", "working", "communications",
+	"associations", "premises", "items", "travel", "information",
+	"electronic_monitoring", "other"}
+
+// Term is one prohibition or requirement of an order.
+type Term struct {
+	Category string `json:"category"`
+	Text     string `json:"text"`
+}
+
+// OwnerSummary names the officer holding an owner role on an order.
+type OwnerSummary struct {
+	ID    string    `json:"id"`
+	Name  string    `json:"name"`
+	Email string    `json:"email"`
+	Since time.Time `json:"since"`
+}
+
+// Owners are an order's current holders of each owner role.
+type Owners struct {
+	IOM           *OwnerSummary `json:"iom"`
+	LRO           *OwnerSummary `json:"lro"`
+	OrdersOfficer *OwnerSummary `json:"orders_officer"`
+}
+
+// Order is a serious crime prevention order.
+type Order struct {
+	ID                 string    `json:"id"`
+	SubjectID          string    `json:"subject_id"`
+	Type               string    `json:"type"`
+	Reference          string    `json:"reference"`
+	Court              string    `json:"court"`
+	CourtType          string    `json:"court_type"`
+	MadeOn             Date      `json:"made_on"`
+	Commencement       string    `json:"commencement"`
+	StartsOn           *Date     `json:"starts_on"`
+	EndsOn             *Date     `json:"ends_on"`
+	DurationMonths     *int      `json:"duration_months"`
+	Terms              []Term    `json:"terms"`
+	ReviewIntervalDays *int      `json:"review_interval_days"`
+	Status             string    `json:"status"`
+	EndedOn            *Date     `json:"ended_on"`
+	EndReason          *string   `json:"end_reason"`
+	Version            int       `json:"version"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+
+	// Derived, read-only.
+	Force         string   `json:"force"`
+	CaseType      string   `json:"case_type"`
+	Owners        Owners   `json:"owners"`
+	NextReviewDue *Date    `json:"next_review_due"`
+	NextCheckDue  *Date    `json:"next_check_due"`
+	OpenFlags     []string `json:"open_flags"`
+}
+
+// Ended reports whether the order is no longer live (discharged, expired or
+// quashed): it is kept, read-only, and raises no flags.
+func (o Order) Ended() bool {
+	return o.Status == StatusDischarged || o.Status == StatusExpired || o.Status == StatusQuashed
+}
+
+// Validate checks an order against its subject as of today, derives the
+// end date or duration once the start is known, and sets the status a new
+// or changed order should have.
+func (o *Order) Validate(subject Subject, today Date, v *ValidationError) {
+	if o.Type == "" {
+		o.Type = "scpo"
+	} else if o.Type != "scpo" {
+		v.Add("type", "must be scpo")
+	}
+	o.Reference = strings.TrimSpace(o.Reference)
+	o.Court = strings.TrimSpace(o.Court)
+	requireText(v, "reference", o.Reference, 50)
+	requireText(v, "court", o.Court, 200)
+	switch o.CourtType {
+	case "crown", "high":
+	case "":
+		v.Add("court_type", "is required")
+	default:
+		v.Add("court_type", "must be crown or high")
+	}
+
+	madeOK := false
+	if !v.Has("made_on") {
+		switch {
+		case o.MadeOn.IsZero():
+			v.Add("made_on", "is required")
+		case o.MadeOn.After(today.Time):
+			v.Add("made_on", "must not be in the future")
+		case subject.DateOfBirth.AddMonths(18 * 12).After(o.MadeOn.Time):
+			v.Add("made_on", "the subject was under 18 on this date; an order can only be made against an adult (s.6)")
+		default:
+			madeOK = true
+		}
+	}
+
+	switch o.Commencement {
+	case CommenceOnDate:
+		if o.StartsOn == nil && !v.Has("starts_on") {
+			v.Add("starts_on", "is required when commencement is on_date")
+		}
+	case CommenceOnRelease:
+		// The start is the release day, recorded when the subject leaves
+		// custody; an order already running needs on_date.
+		if o.StartsOn != nil {
+			v.Add("starts_on", "must be empty when commencement is on_release; it is set when the subject is released")
+		}
+	case "":
+		v.Add("commencement", "is required")
+	default:
+		v.Add("commencement", "must be on_date or on_release")
+	}
+	if o.StartsOn != nil && madeOK && o.StartsOn.Before(o.MadeOn.Time) {
+		v.Add("starts_on", "must not be before made_on")
+	}
+
+	if o.DurationMonths != nil && (*o.DurationMonths < 1 || *o.DurationMonths > MaxOrderMonths) {
+		v.Add("duration_months", "must be between 1 and %d", MaxOrderMonths)
+	}
+	if o.EndsOn == nil && o.DurationMonths == nil && !v.Has("ends_on") {
+		v.Add("ends_on", "give ends_on or duration_months")
+	}
+	if o.StartsOn != nil && !v.Has("duration_months") {
+		o.deriveDates(v)
+	}
+
+	if o.ReviewIntervalDays != nil && (*o.ReviewIntervalDays < 1 || *o.ReviewIntervalDays > 366) {
+		v.Add("review_interval_days", "must be between 1 and 366")
+	}
+
+	if len(o.Terms) > 100 {
+		v.Add("terms", "must have at most 100 entries")
+	}
+	for i, t := range o.Terms {
+		field := fmt.Sprintf("terms[%d]", i)
+		if !slices.Contains(TermCategories, t.Category) {
+			v.Add(field+".category", "must be one of %s", strings.Join(TermCategories, ", "))
+		}
+		o.Terms[i].Text = strings.TrimSpace(t.Text)
+		if o.Terms[i].Text == "" {
+			v.Add(field+".text", "is required")
+		} else if len(o.Terms[i].Text) > 4000 {
+			v.Add(field+".text", "must be at most 4000 characters")
+		}
+	}
+
+	if !o.Ended() {
+		o.Status = StatusPending
+		if o.StartsOn != nil && o.StartsOn.OnOrBefore(today) {
+			o.Status = StatusActive
+		}
+	}
+}
+
+// deriveDates fills in whichever of ends_on and duration_months was not
+// given, and enforces the five-year maximum.
+func (o *Order) deriveDates(v *ValidationError) {
+	start := *o.StartsOn
+	if o.EndsOn == nil {
+		end := start.AddMonths(*o.DurationMonths)
+		o.EndsOn = &end
+		return
+	}
+	end := *o.EndsOn
+	switch {
+	case !end.After(start.Time):
+		v.Add("ends_on", "must be after starts_on")
+	case end.After(start.AddMonths(MaxOrderMonths).Time):
+		v.Add("ends_on", "must be at most five years after starts_on (s.16(2))")
+	case o.DurationMonths != nil && !start.AddMonths(*o.DurationMonths).Equal(end.Time):
+		v.Add("duration_months", "does not match ends_on; give one or the other")
+	case o.DurationMonths == nil:
+		// Whole months when the end falls on the same day of a month,
+		// otherwise rounded up: the period the order spans.
+		m := 0
+		for start.AddMonths(m).Before(end.Time) {
+			m++
+		}
+		o.DurationMonths = &m
+	}
+}
+
+// StartOnRelease brings an on-release order into force on the day its
+// subject was released.
+func (o *Order) StartOnRelease(released, today Date) {
+	if o.Commencement != CommenceOnRelease || o.StartsOn != nil || o.Ended() {
+		return
+	}
+	o.StartsOn = &released
+	if o.DurationMonths != nil {
+		o.EndsOn = nil
+	}
+	v := &ValidationError{}
+	o.deriveDates(v)
+	if released.OnOrBefore(today) {
+		o.Status = StatusActive
+	}
+}
+
+// End discharges or quashes a live order.
+func (o *Order) End(status string, endedOn *Date, reason *string, today Date, v *ValidationError) {
+	if status != StatusDischarged && status != StatusQuashed {
+		v.Add("status", "can only be set to discharged or quashed; pending, active and expired follow the order's dates")
+		return
+	}
+	if endedOn == nil {
+		v.Add("ended_on", "is required when ending an order")
+	} else if endedOn.After(today.Time) {
+		v.Add("ended_on", "must not be in the future")
+	} else if endedOn.Before(o.MadeOn.Time) {
+		v.Add("ended_on", "must not be before made_on")
+	}
+	if reason == nil || strings.TrimSpace(*reason) == "" {
+		v.Add("end_reason", "is required when ending an order")
+	} else if len(*reason) > 2000 {
+		v.Add("end_reason", "must be at most 2000 characters")
+	}
+	o.Status, o.EndedOn, o.EndReason = status, endedOn, reason
+}
+
+// OrderFilter narrows an order list.
+type OrderFilter struct {
+	Force     string
+	Status    string
+	CaseType  string
+	SubjectID string
+	Owner     string // officer id
+	Flag      string // open flag kind
+}
+
+// Orders records orders, their owners, reviews and checks.
+type Orders interface {
+	CreateOrder(ctx context.Context, o Order) (Order, error)
+	GetOrder(ctx context.Context, id string) (Order, error)
+	ListOrders(ctx context.Context, f OrderFilter, p Page) ([]Order, string, error)
+	// UpdateOrder applies change to the stored order, refusing with
+	// ErrStale when ifVersion is given and no longer matches; change sees
+	// the current order and its subject and validates its own edit.
+	UpdateOrder(ctx context.Context, id string, ifVersion *int, change func(*Order, Subject) error) (Order, error)
+
+	AssignOwner(ctx context.Context, a OwnerChange) (OwnerAssignment, error)
+	RemoveOwner(ctx context.Context, a OwnerChange) error
+	OwnerHistory(ctx context.Context, orderID string) ([]OwnerAssignment, error)
+
+	RecordReview(ctx context.Context, orderID string, r Review) (Review, error)
+	ListReviews(ctx context.Context, orderID string) ([]Review, error)
+	ScheduleCheck(ctx context.Context, orderID string, c Check) (Check, error)
+	CompleteCheck(ctx context.Context, orderID, checkID string, ifVersion *int, change func(*Check) error) (Check, error)
+	ListChecks(ctx context.Context, orderID string) ([]Check, error)
+}

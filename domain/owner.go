@@ -1,0 +1,77 @@
+package domain
+
+import (
+	"strings"
+	"time"
+)
+
+// Owner roles on an order, and the officer role each one needs.
+const (
+	OwnerIOM           = "iom"
+	OwnerLRO           = "lro"
+	OwnerOrdersOfficer = "orders_officer"
+)
+
+// OwnerRoles lists the owner roles in display order.
+var OwnerRoles = []string{OwnerIOM, OwnerLRO, OwnerOrdersOfficer}
+
+// OfficerRoleFor maps an owner role to the officer role its holder needs.
+func OfficerRoleFor(ownerRole string) (string, bool) {
+	switch ownerRole {
+	case OwnerIOM:
+		return RoleIOMOfficer, true
+	case OwnerLRO:
+		return RoleLRO, true
+	case OwnerOrdersOfficer:
+		return RoleOrdersOfficer, true
+	}
+	return "", false
+}
+
+// OfficerRef is how an officer appears inside another record.
+type OfficerRef struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+}
+
+// OwnerAssignment is one officer holding one owner role on one order for a
+// time. Assignments are never overwritten: ending one sets Until.
+type OwnerAssignment struct {
+	ID         string      `json:"id"`
+	OrderID    string      `json:"order_id"`
+	Role       string      `json:"role"`
+	Officer    OfficerRef  `json:"officer"`
+	From       time.Time   `json:"from"`
+	Until      *time.Time  `json:"until"`
+	Reason     string      `json:"reason"`
+	AssignedBy *OfficerRef `json:"assigned_by"`
+	EndedBy    *OfficerRef `json:"ended_by"`
+	EndReason  *string     `json:"end_reason"`
+}
+
+// OwnerChange asks for an owner role to be given to an officer, or (with no
+// OfficerID) to be left empty.
+type OwnerChange struct {
+	OrderID   string
+	Role      string
+	OfficerID string
+	Reason    string
+	By        string // the officer making the change
+}
+
+// Validate checks the parts of a change that need no stored data.
+func (c *OwnerChange) Validate(assigning bool, v *ValidationError) {
+	if _, ok := OfficerRoleFor(c.Role); !ok {
+		v.Add("role", "must be iom, lro or orders_officer")
+	}
+	if assigning && c.OfficerID == "" {
+		v.Add("officer_id", "is required")
+	}
+	c.Reason = strings.TrimSpace(c.Reason)
+	if c.Reason == "" {
+		v.Add("reason", "is required: say why ownership changes")
+	} else if len(c.Reason) > 500 {
+		v.Add("reason", "must be at most 500 characters")
+	}
+}

@@ -1,0 +1,148 @@
+// Package postgres stores the register in PostgreSQL through gorm. Row types
+// are private; callers see only domain types and domain errors.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	gormpg "gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"scpo/domain"
+	"scpo/migrations"
+)
+
+// Store implements the domain's services on one database.
+type Store struct {
+	db    *gorm.DB
+	clock domain.Clock
+	loc   *time.Location
+}
+
+// Open connects to url. It does not migrate.
+func Open(ctx context.Context, url string, clock domain.Clock, loc *time.Location) (*Store, error) {
+	db, err := gorm.Open(gormpg.Open(url), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return clock.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(20)
+	sqlDB.SetMaxIdleConns(10)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &Store{db: db, clock: clock, loc: loc}, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// DB exposes the gorm handle for the packages beside this one (scheduler,
+// tests) that need SQL of their own.
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Today is the current date in the service's zone.
+func (s *Store) Today() domain.Date { return domain.DateOf(s.clock.Now(), s.loc) }
+
+// Migrate applies every pending migration under goose's session advisory
+// lock, so replicas starting together take turns.
+func Migrate(ctx context.Context, sqlDB *sql.DB, log *slog.Logger) error {
+	p, err := newProvider(sqlDB)
+	if err != nil {
+		return err
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	for _, r := range results {
+		if log != nil {
+			log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path, "took", r.Duration)
+		}
+	}
+	return nil
+}
+
+func newProvider(sqlDB *sql.DB) (*goose.Provider, error) {
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(goose.DialectPostgres, sqlDB, migrations.FS, goose.WithSessionLocker(locker))
+}
+
+// Migrate applies pending migrations to the store's database.
+func (s *Store) Migrate(ctx context.Context, log *slog.Logger) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return Migrate(ctx, sqlDB, log)
+}
+
+// ErrNotMigrated: the database answers but its schema is behind the binary.
+var ErrNotMigrated = errors.New("database schema is not up to date")
+
+// Ready reports whether the database answers and every migration is applied.
+func (s *Store) Ready(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return err
+	}
+	var current int64
+	if err := s.db.WithContext(ctx).Raw(
+		`SELECT coalesce(max(version_id), 0) FROM goose_db_version WHERE is_applied`).Scan(&current).Error; err != nil {
+		return err
+	}
+	sources := migrationVersions()
+	if current < sources {
+		return ErrNotMigrated
+	}
+	return nil
+}
+
+// migrationVersions is the highest version embedded in the binary.
+func migrationVersions() int64 {
+	p, err := goose.NewProvider(goose.DialectPostgres, nil, migrations.FS)
+	if err != nil {
+		return 0
+	}
+	var max int64
+	for _, src := range p.ListSources() {
+		if src.Version > max {
+			max = src.Version
+		}
+	}
+	return max
+}
+
+// tx runs fn in a transaction.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}

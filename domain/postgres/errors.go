@@ -1,0 +1,48 @@
+package postgres
+
+import (
+	"errors"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"scpo/domain"
+)
+
+// constraintErrors maps the schema's named constraints to the domain error a
+// client should see. Validation in the domain catches these first; this is
+// the backstop for races (two requests with the same PNC ID) and for any
+// path that skipped validation.
+var constraintErrors = map[string]func() error{
+	"subjects_pnc_id_key": func() error {
+		return domain.Conflict("pnc_id", "a subject with this PNC ID is already recorded")
+	},
+	"officers_email_key": func() error {
+		return domain.Conflict("email", "an officer with this email is already recorded")
+	},
+	"owner_assignments_one_current": func() error {
+		return domain.Conflict("role", "the owner role changed at the same time; try again")
+	},
+	"officers_force_fkey":       func() error { return domain.Invalid("force", "is not a known force code") },
+	"subjects_force_fkey":       func() error { return domain.Invalid("force", "is not a known force code") },
+	"orders_subject_id_fkey":    func() error { return domain.Invalid("subject_id", "no such subject") },
+	"force_policies_force_fkey": func() error { return domain.Invalid("force", "is not a known force code") },
+}
+
+// translate turns a driver error into a domain error where one fits. Other
+// errors pass through unchanged; the api package never shows their text.
+func translate(err error) error {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return err
+	}
+	if f, ok := constraintErrors[pg.ConstraintName]; ok {
+		return f()
+	}
+	switch pg.Code {
+	case "23514": // check_violation: a rule the domain should have caught.
+		return domain.Invalid(pg.ConstraintName, "breaks a rule of the register")
+	case "22P02", "22007", "22008": // malformed uuid or date from a caller.
+		return domain.ErrNotFound
+	}
+	return err
+}

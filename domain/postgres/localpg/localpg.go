@@ -1,0 +1,713 @@
+// Package localpg runs a private PostgreSQL cluster from locally installed
+// server binaries. The service uses it when no DATABASE_URL is configured and
+// test binaries use it to get a throwaway cluster of their own.
+//
+// The server is started directly as a child process (not through pg_ctl) so
+// that it dies together with the process that started it.
+package localpg
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// ErrNoBinaries is wrapped by Start when the PostgreSQL server binaries
+// cannot be found.
+var ErrNoBinaries = errors.New("PostgreSQL server binaries not found")
+
+const (
+	superuser    = "scpo"
+	passwordFile = "scpo-superuser-password"
+	serverLog    = "server.log"
+
+	startTimeout = 30 * time.Second
+	stopTimeout  = 30 * time.Second
+	portAttempts = 3
+)
+
+// Options configures Start.
+type Options struct {
+	DataDir string       // cluster directory; created if missing; kept across restarts
+	BinDir  string       // "" = auto-detect: $SCPO_PG_BIN, else highest /usr/lib/postgresql/*/bin containing `postgres`, else dir of `postgres` on PATH
+	Port    int          // 0 = pick a free loopback port
+	Logger  *slog.Logger // may be nil
+
+	// Fast trades durability for speed (fsync=off, synchronous_commit=off,
+	// full_page_writes=off, initdb --no-sync). Only for throwaway test
+	// clusters: a machine crash can corrupt the cluster.
+	Fast bool
+}
+
+// Cluster is a running PostgreSQL server started by Start.
+type Cluster struct {
+	dataDir  string
+	binDir   string
+	port     int
+	password string
+	log      *slog.Logger
+
+	cmd     *exec.Cmd
+	logFile *os.File
+	done    chan struct{} // closed when the postmaster has exited
+	waitErr error         // valid after done is closed
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// runAs is the account initdb/postgres run under; nil means the current one.
+type runAs struct {
+	uid, gid uint32
+	gids     map[uint32]bool // primary and supplementary groups
+	name     string
+}
+
+// Start initialises DataDir if needed, starts the server and waits until it
+// accepts connections.
+func Start(ctx context.Context, opt Options) (*Cluster, error) {
+	logger := opt.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.DataDir == "" {
+		return nil, errors.New("localpg: Options.DataDir is empty: set it to a directory for the cluster")
+	}
+	dataDir, err := filepath.Abs(opt.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("localpg: resolving data directory %q: %w", opt.DataDir, err)
+	}
+	binDir, err := findBinDir(opt.BinDir)
+	if err != nil {
+		return nil, err
+	}
+	binMajor, err := serverMajor(binDir)
+	if err != nil {
+		return nil, err
+	}
+	as, err := lookupRunAs()
+	if err != nil {
+		return nil, err
+	}
+
+	exists, err := prepareDataDir(dataDir, as)
+	if err != nil {
+		return nil, err
+	}
+
+	var password string
+	if exists {
+		password, err = checkExisting(dataDir, binMajor)
+	} else {
+		password, err = initCluster(ctx, dataDir, binDir, as, opt.Fast, logger)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := checkNotRunning(dataDir); err != nil {
+		return nil, err
+	}
+
+	c := &Cluster{dataDir: dataDir, binDir: binDir, password: password, log: logger}
+	for attempt := 1; ; attempt++ {
+		port := opt.Port
+		if port == 0 {
+			if port, err = freePort(); err != nil {
+				return nil, err
+			}
+		}
+		c.port = port
+		err = c.start(ctx, as, opt.Fast)
+		if err == nil {
+			logger.Info("local PostgreSQL started", "data_dir", dataDir, "port", port, "bin_dir", binDir)
+			return c, nil
+		}
+		// Picking a port by listen-and-close is racy; retry only that case.
+		if opt.Port != 0 || attempt >= portAttempts || !errors.Is(err, errPortInUse) {
+			return nil, err
+		}
+		logger.Warn("local PostgreSQL port was taken, retrying with another", "port", port)
+	}
+}
+
+// errPortInUse marks a startup failure caused by a taken port.
+var errPortInUse = errors.New("port in use")
+
+type portInUseError struct{ port int }
+
+func (e portInUseError) Error() string {
+	return fmt.Sprintf("localpg: port %d on 127.0.0.1 is already in use: set another Port, or 0 to pick a free one", e.port)
+}
+
+func (e portInUseError) Is(target error) bool { return target == errPortInUse }
+
+// findBinDir locates a directory holding the `postgres` server binary.
+func findBinDir(explicit string) (string, error) {
+	notFound := func(where string) error {
+		return fmt.Errorf("%w (looked in %s): install PostgreSQL (apt-get install postgresql) or set DATABASE_URL", ErrNoBinaries, where)
+	}
+	if explicit != "" {
+		if !isExecutable(filepath.Join(explicit, "postgres")) {
+			return "", notFound(explicit)
+		}
+		return explicit, nil
+	}
+	if env := os.Getenv("SCPO_PG_BIN"); env != "" {
+		// An explicit setting that is wrong should not be silently ignored.
+		if !isExecutable(filepath.Join(env, "postgres")) {
+			return "", notFound("$SCPO_PG_BIN=" + env)
+		}
+		return env, nil
+	}
+	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
+	sort.Slice(dirs, func(i, j int) bool { return versionOf(dirs[i]) > versionOf(dirs[j]) })
+	for _, d := range dirs {
+		if isExecutable(filepath.Join(d, "postgres")) {
+			return d, nil
+		}
+	}
+	if p, err := exec.LookPath("postgres"); err == nil {
+		// Follow symlinks so that initdb is found next to the real binary.
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			p = real
+		}
+		if p, err := filepath.Abs(p); err == nil {
+			return filepath.Dir(p), nil
+		}
+	}
+	return "", notFound("$SCPO_PG_BIN, /usr/lib/postgresql/*/bin, PATH")
+}
+
+// versionOf extracts the numeric version from /usr/lib/postgresql/N/bin.
+func versionOf(binDir string) float64 {
+	v, _ := strconv.ParseFloat(filepath.Base(filepath.Dir(binDir)), 64)
+	return v
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
+}
+
+var versionRE = regexp.MustCompile(`\(PostgreSQL\) (\d+)(?:\.(\d+))?`)
+
+// serverMajor returns the major version as written in PG_VERSION ("15", "9.6").
+func serverMajor(binDir string) (string, error) {
+	out, err := exec.Command(filepath.Join(binDir, "postgres"), "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("localpg: running %s --version failed (%v): check the PostgreSQL installation", filepath.Join(binDir, "postgres"), err)
+	}
+	m := versionRE.FindStringSubmatch(string(out))
+	if m == nil {
+		return "", fmt.Errorf("localpg: cannot parse %q from %s --version", strings.TrimSpace(string(out)), filepath.Join(binDir, "postgres"))
+	}
+	if major, _ := strconv.Atoi(m[1]); major < 10 && m[2] != "" {
+		return m[1] + "." + m[2], nil
+	}
+	return m[1], nil
+}
+
+// lookupRunAs returns the postgres system account when running as root,
+// because initdb and postgres refuse to run as root.
+func lookupRunAs() (*runAs, error) {
+	if os.Geteuid() != 0 {
+		return nil, nil
+	}
+	u, err := user.Lookup("postgres")
+	if err != nil {
+		return nil, errors.New("localpg: running as root but there is no 'postgres' system user to run the server as: create it (useradd --system postgres), run as a non-root user, or set DATABASE_URL")
+	}
+	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
+	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
+	if err1 != nil || err2 != nil {
+		return nil, fmt.Errorf("localpg: unexpected uid/gid %q/%q for user postgres", u.Uid, u.Gid)
+	}
+	as := &runAs{uid: uint32(uid), gid: uint32(gid), name: u.Username, gids: map[uint32]bool{uint32(gid): true}}
+	if ids, err := u.GroupIds(); err == nil {
+		for _, s := range ids {
+			if g, err := strconv.ParseUint(s, 10, 32); err == nil {
+				as.gids[uint32(g)] = true
+			}
+		}
+	}
+	return as, nil
+}
+
+func (as *runAs) sysProcAttr() *syscall.SysProcAttr {
+	attr := &syscall.SysProcAttr{
+		// Own process group so terminal signals to us do not hit the server
+		// mid-shutdown; Pdeathsig so a crash of ours does not leave an orphan.
+		Setpgid:   true,
+		Pdeathsig: syscall.SIGQUIT,
+	}
+	if as != nil {
+		attr.Credential = &syscall.Credential{Uid: as.uid, Gid: as.gid}
+	}
+	return attr
+}
+
+// chown hands a path we created over to the server account.
+func (as *runAs) chown(path string) error {
+	if as == nil {
+		return nil
+	}
+	return os.Lchown(path, int(as.uid), int(as.gid))
+}
+
+// prepareDataDir makes sure dataDir is a usable directory and reports whether
+// it already holds a cluster.
+func prepareDataDir(dataDir string, as *runAs) (exists bool, err error) {
+	fi, err := os.Stat(dataDir)
+	switch {
+	case err == nil && !fi.IsDir():
+		return false, fmt.Errorf("localpg: data directory %s exists but is not a directory: remove it or choose another path", dataDir)
+	case err == nil:
+		if _, err := os.Stat(filepath.Join(dataDir, "PG_VERSION")); err == nil {
+			return true, checkTraversable(dataDir, as)
+		}
+		entries, err := os.ReadDir(dataDir)
+		if err != nil {
+			return false, fmt.Errorf("localpg: cannot read data directory %s (%v): fix its permissions or choose another path", dataDir, err)
+		}
+		if len(entries) > 0 {
+			return false, fmt.Errorf("localpg: data directory %s is not empty but holds no PostgreSQL cluster (no PG_VERSION): empty it or choose another path", dataDir)
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		// Parents must stay traversable by the server account, hence 0755.
+		if err := os.MkdirAll(filepath.Dir(dataDir), 0o755); err != nil {
+			return false, fmt.Errorf("localpg: cannot create parent of data directory %s (%v): choose a writable location", dataDir, err)
+		}
+		if err := os.Mkdir(dataDir, 0o700); err != nil {
+			return false, fmt.Errorf("localpg: cannot create data directory %s (%v): choose a writable location", dataDir, err)
+		}
+	default:
+		return false, fmt.Errorf("localpg: cannot use data directory %s (%v): fix its permissions or choose another path", dataDir, err)
+	}
+	// The directory is empty here, so chowning the top level is the whole tree.
+	if err := as.chown(dataDir); err != nil {
+		return false, fmt.Errorf("localpg: cannot hand data directory %s to user %s (%v): choose a directory on a filesystem that supports chown", dataDir, as.name, err)
+	}
+	if err := os.Chmod(dataDir, 0o700); err != nil {
+		return false, fmt.Errorf("localpg: cannot chmod data directory %s (%v): fix its permissions or choose another path", dataDir, err)
+	}
+	if err := checkTraversable(dataDir, as); err != nil {
+		return false, err
+	}
+	if err := checkWritable(dataDir); err != nil {
+		return false, err
+	}
+	return false, nil
+}
+
+// checkTraversable verifies that the server account can reach dataDir; as root
+// we can, but the postgres user often cannot (e.g. below t.TempDir()).
+func checkTraversable(dataDir string, as *runAs) error {
+	if as == nil {
+		return nil
+	}
+	for dir := filepath.Dir(dataDir); ; dir = filepath.Dir(dir) {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return fmt.Errorf("localpg: cannot stat %s (%v)", dir, err)
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if ok {
+			perm := fi.Mode().Perm()
+			var allowed bool
+			switch {
+			case st.Uid == as.uid:
+				allowed = perm&0o100 != 0
+			case as.gids[st.Gid]:
+				allowed = perm&0o010 != 0
+			default:
+				allowed = perm&0o001 != 0
+			}
+			if !allowed {
+				return fmt.Errorf("localpg: user %s cannot reach data directory %s because %s is not traversable (mode %v): chmod o+x %s or put the data directory elsewhere (e.g. under /tmp)", as.name, dataDir, dir, perm, dir)
+			}
+		}
+		if dir == filepath.Dir(dir) {
+			return nil
+		}
+	}
+}
+
+// checkWritable catches read-only filesystems and the like before initdb.
+func checkWritable(dataDir string) error {
+	probe := filepath.Join(dataDir, ".localpg-probe")
+	f, err := os.OpenFile(probe, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("localpg: data directory %s is not writable (%v): choose a writable location", dataDir, err)
+	}
+	f.Close()
+	os.Remove(probe)
+	return nil
+}
+
+// checkExisting validates a cluster we are about to reuse and returns its
+// superuser password.
+func checkExisting(dataDir, binMajor string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dataDir, "PG_VERSION"))
+	if err != nil {
+		return "", fmt.Errorf("localpg: cannot read %s (%v): fix its permissions", filepath.Join(dataDir, "PG_VERSION"), err)
+	}
+	if v := strings.TrimSpace(string(b)); v != binMajor {
+		return "", fmt.Errorf("localpg: data directory %s holds a PostgreSQL %s cluster but the server binaries are version %s: point BinDir/$SCPO_PG_BIN at PostgreSQL %s binaries, or remove the directory to start afresh", dataDir, v, binMajor, v)
+	}
+	pw, err := os.ReadFile(filepath.Join(dataDir, passwordFile))
+	if err != nil {
+		return "", fmt.Errorf("localpg: data directory %s has no readable %s (%v), so it was not created by localpg or its creation was interrupted: remove the directory to start afresh", dataDir, passwordFile, err)
+	}
+	return strings.TrimSpace(string(pw)), nil
+}
+
+// initCluster runs initdb in the empty dataDir and stores the password.
+func initCluster(ctx context.Context, dataDir, binDir string, as *runAs, fast bool, logger *slog.Logger) (string, error) {
+	initdb := filepath.Join(binDir, "initdb")
+	if !isExecutable(initdb) {
+		return "", fmt.Errorf("%w: %s is missing: install the PostgreSQL server package (apt-get install postgresql) or set DATABASE_URL", ErrNoBinaries, initdb)
+	}
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("localpg: generating password: %w", err)
+	}
+	password := hex.EncodeToString(raw)
+
+	// initdb needs an empty data directory, so the pwfile lives in the temp dir.
+	pwf, err := os.CreateTemp("", "localpg-pw-*")
+	if err != nil {
+		return "", fmt.Errorf("localpg: creating temporary password file: %w", err)
+	}
+	defer os.Remove(pwf.Name())
+	_, err = pwf.WriteString(password + "\n")
+	if cerr := pwf.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = as.chown(pwf.Name())
+	}
+	if err != nil {
+		return "", fmt.Errorf("localpg: writing temporary password file: %w", err)
+	}
+
+	base := []string{"-D", dataDir, "-U", superuser, "--auth=scram-sha-256", "--pwfile=" + pwf.Name(), "-E", "UTF8"}
+	if fast {
+		base = append(base, "--no-sync")
+	}
+	logger.Info("initialising local PostgreSQL cluster", "data_dir", dataDir)
+	out, err := runInitdb(ctx, initdb, as, append(base, "--locale=C.UTF-8"))
+	if err != nil {
+		// Minimal systems may lack C.UTF-8; the C locale works everywhere.
+		logger.Warn("initdb with C.UTF-8 failed, retrying with --no-locale", "output", lastLines(out, 5))
+		out, err = runInitdb(ctx, initdb, as, append(base, "--no-locale"))
+	}
+	if err != nil {
+		return "", fmt.Errorf("localpg: initdb for %s failed (%v): %s", dataDir, err, oneLine(lastLines(out, 5)))
+	}
+
+	pwPath := filepath.Join(dataDir, passwordFile)
+	if err := os.WriteFile(pwPath, []byte(password+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("localpg: saving superuser password to %s: %w", pwPath, err)
+	}
+	if err := as.chown(pwPath); err != nil {
+		return "", fmt.Errorf("localpg: chown %s: %w", pwPath, err)
+	}
+	return password, nil
+}
+
+func runInitdb(ctx context.Context, initdb string, as *runAs, args []string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, initdb, args...)
+	cmd.Dir = "/" // our cwd may be unreadable for the postgres user
+	cmd.SysProcAttr = as.sysProcAttr()
+	return cmd.CombinedOutput()
+}
+
+// checkNotRunning refuses a directory that a live postmaster still owns; a
+// stale postmaster.pid is left for postgres to clean up.
+func checkNotRunning(dataDir string) error {
+	b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		return nil
+	}
+	first, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil || pid <= 0 {
+		return nil
+	}
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return nil
+	}
+	// PIDs get reused (especially in containers); only a postgres counts.
+	if cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil && !bytes.Contains(cmdline, []byte("postgres")) {
+		return nil
+	}
+	return fmt.Errorf("localpg: data directory %s is already in use by a running PostgreSQL server (pid %d): stop that server or use another data directory", dataDir, pid)
+}
+
+// freePort asks the kernel for an unused loopback port.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("localpg: cannot find a free port on 127.0.0.1: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// start launches the postmaster on c.port and waits until it accepts
+// connections.
+func (c *Cluster) start(ctx context.Context, as *runAs, fast bool) error {
+	logPath := filepath.Join(c.dataDir, serverLog)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("localpg: opening server log %s: %w", logPath, err)
+	}
+	_ = as.chown(logPath)
+	logStart, _ := logFile.Seek(0, io.SeekEnd)
+
+	args := []string{"-D", c.dataDir, "-p", strconv.Itoa(c.port), "-c", "listen_addresses=127.0.0.1"}
+	// Unix socket paths are limited to 107 bytes; we only need TCP, so drop
+	// the socket rather than fail on deep data directories.
+	sockDir := c.dataDir
+	if len(sockDir)+len("/.s.PGSQL.65535") > 107 {
+		sockDir = ""
+	}
+	args = append(args, "-c", "unix_socket_directories="+sockDir)
+	if fast {
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	cmd := exec.Command(filepath.Join(c.binDir, "postgres"), args...)
+	cmd.Dir = "/"
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	cmd.SysProcAttr = as.sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return fmt.Errorf("localpg: starting %s: %w", cmd.Path, err)
+	}
+	c.cmd, c.logFile, c.done = cmd, logFile, make(chan struct{})
+	go func() {
+		c.waitErr = cmd.Wait()
+		logFile.Close()
+		close(c.done)
+	}()
+
+	deadline := time.Now().Add(startTimeout)
+	var lastErr error
+	for {
+		select {
+		case <-c.done:
+			tail := readLogTail(logPath, logStart)
+			if strings.Contains(tail, "Address already in use") {
+				return portInUseError{c.port}
+			}
+			return fmt.Errorf("localpg: PostgreSQL server exited during startup (%v); see %s: %s", c.waitErr, logPath, oneLine(tail))
+		default:
+		}
+		lastErr = c.ping(ctx)
+		if lastErr == nil {
+			return nil
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			c.kill()
+			why := "did not accept connections within " + startTimeout.String()
+			if ctx.Err() != nil {
+				why = "startup cancelled: " + ctx.Err().Error()
+			}
+			return fmt.Errorf("localpg: PostgreSQL server %s (last error: %v); see %s: %s", why, lastErr, logPath, oneLine(readLogTail(logPath, logStart)))
+		}
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func (c *Cluster) ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := c.connect(ctx)
+	if err != nil {
+		return err
+	}
+	return conn.Close(ctx)
+}
+
+// kill is the last resort: SIGKILL the whole process group (postmaster and
+// backends) and reap.
+func (c *Cluster) kill() {
+	_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+	<-c.done
+}
+
+// URL returns a connection URL for database dbname as the superuser.
+func (c *Cluster) URL(dbname string) string {
+	u := url.URL{
+		Scheme:   "postgres",
+		User:     url.UserPassword(superuser, c.password),
+		Host:     net.JoinHostPort("127.0.0.1", strconv.Itoa(c.port)),
+		Path:     "/" + dbname,
+		RawQuery: "sslmode=disable",
+	}
+	return u.String()
+}
+
+func (c *Cluster) connect(ctx context.Context) (*pgx.Conn, error) {
+	return pgx.Connect(ctx, c.URL("postgres"))
+}
+
+// admin runs one statement on the maintenance database.
+func (c *Cluster) admin(ctx context.Context, sql string) error {
+	conn, err := c.connect(ctx)
+	if err != nil {
+		return fmt.Errorf("localpg: connecting to local PostgreSQL: %w", err)
+	}
+	defer conn.Close(context.Background())
+	_, err = conn.Exec(ctx, sql)
+	return err
+}
+
+// EnsureDatabase creates database name unless it already exists.
+func (c *Cluster) EnsureDatabase(ctx context.Context, name string) error {
+	conn, err := c.connect(ctx)
+	if err != nil {
+		return fmt.Errorf("localpg: connecting to local PostgreSQL: %w", err)
+	}
+	defer conn.Close(context.Background())
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return fmt.Errorf("localpg: checking for database %q: %w", name, err)
+	}
+	if exists {
+		return nil
+	}
+	_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "42P04" { // duplicate_database: lost a race, fine
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("localpg: creating database %q: %w", name, err)
+	}
+	return nil
+}
+
+// CreateDatabase creates database name as a copy of template ("" = the
+// server default, template1). The template must have no open connections.
+func (c *Cluster) CreateDatabase(ctx context.Context, name, template string) error {
+	sql := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+	if template != "" {
+		sql += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	}
+	if err := c.admin(ctx, sql); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "55006" { // object_in_use
+			return fmt.Errorf("localpg: creating database %q from template %q: %w (close all connections to the template first)", name, template, err)
+		}
+		return fmt.Errorf("localpg: creating database %q: %w", name, err)
+	}
+	return nil
+}
+
+// DropDatabase drops database name if it exists, terminating its sessions.
+func (c *Cluster) DropDatabase(ctx context.Context, name string) error {
+	if err := c.admin(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("localpg: dropping database %q: %w", name, err)
+	}
+	return nil
+}
+
+// Stop shuts the server down (fast shutdown) and waits for it to exit. It is
+// safe to call more than once.
+func (c *Cluster) Stop() error {
+	c.stopOnce.Do(func() { c.stopErr = c.stop() })
+	return c.stopErr
+}
+
+func (c *Cluster) stop() error {
+	select {
+	case <-c.done:
+		if c.waitErr != nil {
+			return fmt.Errorf("localpg: PostgreSQL server had already exited: %v; see %s", c.waitErr, filepath.Join(c.dataDir, serverLog))
+		}
+		return nil
+	default:
+	}
+	pid := c.cmd.Process.Pid
+	_ = syscall.Kill(pid, syscall.SIGINT) // SIGINT = fast shutdown
+	select {
+	case <-c.done:
+		c.log.Info("local PostgreSQL stopped", "data_dir", c.dataDir)
+		if c.waitErr != nil {
+			return fmt.Errorf("localpg: PostgreSQL server exited with %v during shutdown; see %s", c.waitErr, filepath.Join(c.dataDir, serverLog))
+		}
+		return nil
+	case <-time.After(stopTimeout):
+	}
+	// SIGQUIT = immediate shutdown; the next start does crash recovery.
+	_ = syscall.Kill(pid, syscall.SIGQUIT)
+	select {
+	case <-c.done:
+	case <-time.After(5 * time.Second):
+		c.kill()
+	}
+	return fmt.Errorf("localpg: PostgreSQL server did not shut down within %s and was killed; see %s", stopTimeout, filepath.Join(c.dataDir, serverLog))
+}
+
+// readLogTail returns the last lines the server wrote since offset.
+func readLogTail(path string, offset int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	const max = 4096
+	if fi, err := f.Stat(); err == nil && fi.Size()-offset > max {
+		offset = fi.Size() - max
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return ""
+	}
+	b, _ := io.ReadAll(f)
+	return lastLines(b, 5)
+}
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// oneLine keeps error messages single-line.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " | ")), " ")
+	if s == "" {
+		return "(no output)"
+	}
+	return s
+}

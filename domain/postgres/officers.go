@@ -1,0 +1,278 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"scpo/domain"
+)
+
+type officerRow struct {
+	ID        string
+	Name      string
+	Email     string
+	Force     *string
+	Roles     textArray
+	Active    bool
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+func (officerRow) TableName() string { return "officers" }
+
+func (r officerRow) domain() domain.Officer {
+	return domain.Officer{ID: r.ID, Name: r.Name, Email: r.Email, Force: r.Force, Roles: []string(r.Roles),
+		Active: r.Active, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+func officerRowOf(o domain.Officer) officerRow {
+	return officerRow{ID: o.ID, Name: o.Name, Email: o.Email, Force: o.Force, Roles: textArray(o.Roles),
+		Active: o.Active, Version: o.Version, CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+}
+
+// ListForces returns the 43 forces by name.
+func (s *Store) ListForces(ctx context.Context) ([]domain.Force, error) {
+	var out []domain.Force
+	err := s.db.WithContext(ctx).Raw(`SELECT code, name, region FROM forces ORDER BY name`).Scan(&out).Error
+	return out, err
+}
+
+// GetForce returns one force.
+func (s *Store) GetForce(ctx context.Context, code string) (domain.Force, error) {
+	var out []domain.Force
+	if err := s.db.WithContext(ctx).Raw(`SELECT code, name, region FROM forces WHERE code = ?`, code).Scan(&out).Error; err != nil {
+		return domain.Force{}, err
+	}
+	if len(out) == 0 {
+		return domain.Force{}, domain.ErrNotFound
+	}
+	return out[0], nil
+}
+
+// CreateOfficer validates and records a new officer.
+func (s *Store) CreateOfficer(ctx context.Context, o domain.Officer) (domain.Officer, error) {
+	v := &domain.ValidationError{}
+	o.Validate(v)
+	if err := v.Err(); err != nil {
+		return domain.Officer{}, err
+	}
+	now := s.clock.Now().UTC()
+	o.ID, o.Version, o.CreatedAt, o.UpdatedAt = newID(), 1, now, now
+	row := officerRowOf(o)
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		return domain.Officer{}, translate(err)
+	}
+	return row.domain(), nil
+}
+
+// GetOfficer returns one officer.
+func (s *Store) GetOfficer(ctx context.Context, id string) (domain.Officer, error) {
+	return getOfficer(s.db.WithContext(ctx), id, false)
+}
+
+func getOfficer(db *gorm.DB, id string, forUpdate bool) (domain.Officer, error) {
+	if !validID(id) {
+		return domain.Officer{}, domain.ErrNotFound
+	}
+	q := db.Where("id = ?", id)
+	if forUpdate {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var rows []officerRow
+	if err := q.Limit(1).Find(&rows).Error; err != nil {
+		return domain.Officer{}, err
+	}
+	if len(rows) == 0 {
+		return domain.Officer{}, domain.ErrNotFound
+	}
+	return rows[0].domain(), nil
+}
+
+// ListOfficers returns a page of officers in creation order.
+func (s *Store) ListOfficers(ctx context.Context, f domain.OfficerFilter, p domain.Page) ([]domain.Officer, string, error) {
+	q := s.db.WithContext(ctx).Model(&officerRow{})
+	if f.Force != "" {
+		q = q.Where("force = ?", f.Force)
+	}
+	if f.Role != "" {
+		q = q.Where("? = ANY (roles)", f.Role)
+	}
+	if p.Cursor != "" {
+		q = q.Where("id > ?", p.Cursor)
+	}
+	limit := pageLimit(p)
+	var rows []officerRow
+	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	out := make([]domain.Officer, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, r.domain())
+	}
+	return pageOf(out, limit, func(o domain.Officer) string { return o.ID })
+}
+
+// pageOf trims a result fetched with one extra row and makes the cursor.
+func pageOf[T any](items []T, limit int, id func(T) string) ([]T, string, error) {
+	if len(items) <= limit {
+		return items, "", nil
+	}
+	items = items[:limit]
+	return items, encodeCursor(id(items[limit-1])), nil
+}
+
+// UpdateOfficer applies change under a row lock.
+func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, change func(*domain.Officer) error) (domain.Officer, error) {
+	var out domain.Officer
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		o, err := getOfficer(tx, id, true)
+		if err != nil {
+			return err
+		}
+		if ifVersion != nil && *ifVersion != o.Version {
+			return domain.ErrStale
+		}
+		if err := change(&o); err != nil {
+			return err
+		}
+		v := &domain.ValidationError{}
+		o.Validate(v)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		o.Version++
+		o.UpdatedAt = s.clock.Now().UTC()
+		row := officerRowOf(o)
+		if err := tx.Select("*").Omit("created_at").Save(&row).Error; err != nil {
+			return translate(err)
+		}
+		out = row.domain()
+		return nil
+	})
+	return out, err
+}
+
+// tokenPrefix marks the service's tokens so they are easy to spot in a leak.
+const tokenPrefix = "scpo_"
+
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// IssueToken makes a random bearer token for an active officer. Only its
+// hash is stored; the token is returned this once.
+func (s *Store) IssueToken(ctx context.Context, officerID string, expiresAt *time.Time) (domain.IssuedToken, error) {
+	o, err := s.GetOfficer(ctx, officerID)
+	if err != nil {
+		return domain.IssuedToken{}, err
+	}
+	if !o.Active {
+		return domain.IssuedToken{}, domain.Conflict("officer", "the officer is deactivated")
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return domain.IssuedToken{}, err
+	}
+	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	return s.storeToken(s.db.WithContext(ctx), officerID, token, expiresAt)
+}
+
+func (s *Store) storeToken(db *gorm.DB, officerID, token string, expiresAt *time.Time) (domain.IssuedToken, error) {
+	t := domain.IssuedToken{ID: newID(), Token: token, OfficerID: officerID, CreatedAt: s.clock.Now().UTC(), ExpiresAt: expiresAt}
+	var by *string
+	if a, ok := domain.ActorFrom(db.Statement.Context); ok {
+		by = &a.ID
+	}
+	err := db.Exec(`INSERT INTO officer_tokens (id, officer_id, token_hash, created_at, created_by, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, t.ID, officerID, hashToken(token), t.CreatedAt, by, expiresAt).Error
+	return t, translate(err)
+}
+
+// Authenticate finds the active officer holding a live token.
+func (s *Store) Authenticate(ctx context.Context, token string) (domain.Officer, error) {
+	var rows []officerRow
+	err := s.db.WithContext(ctx).Raw(`SELECT o.* FROM officer_tokens t JOIN officers o ON o.id = t.officer_id
+		WHERE t.token_hash = ? AND o.active AND t.revoked_at IS NULL
+		  AND (t.expires_at IS NULL OR t.expires_at > ?)`, hashToken(token), s.clock.Now().UTC()).Scan(&rows).Error
+	if err != nil {
+		return domain.Officer{}, err
+	}
+	if len(rows) == 0 {
+		return domain.Officer{}, domain.ErrUnauthenticated
+	}
+	return rows[0].domain(), nil
+}
+
+// bootstrapEmail names the administrator that SCPO_BOOTSTRAP_TOKEN creates.
+const bootstrapEmail = "bootstrap-admin@scpo.invalid"
+
+// EnsureBootstrapAdmin makes token belong to an active admin, creating the
+// officer and token when missing. It is idempotent and safe for replicas
+// starting together (they take turns on an advisory lock).
+func (s *Store) EnsureBootstrapAdmin(ctx context.Context, token string) (domain.Officer, error) {
+	if len(token) < 16 {
+		return domain.Officer{}, errors.New("SCPO_BOOTSTRAP_TOKEN must be at least 16 characters")
+	}
+	var out domain.Officer
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('scpo:bootstrap-admin'))`).Error; err != nil {
+			return err
+		}
+		var owner []officerRow
+		if err := tx.Raw(`SELECT o.* FROM officer_tokens t JOIN officers o ON o.id = t.officer_id
+			WHERE t.token_hash = ?`, hashToken(token)).Scan(&owner).Error; err != nil {
+			return err
+		}
+		if len(owner) > 0 {
+			o := owner[0].domain()
+			// The token must keep working as an admin's: undo a revocation,
+			// an expiry or a deactivation.
+			if err := tx.Exec(`UPDATE officer_tokens SET revoked_at = NULL, expires_at = NULL WHERE token_hash = ?`,
+				hashToken(token)).Error; err != nil {
+				return err
+			}
+			if !o.Active || !o.HasRole(domain.RoleAdmin) {
+				if err := tx.Exec(`UPDATE officers SET active = true, version = version + 1, updated_at = now(),
+					roles = CASE WHEN 'admin' = ANY (roles) THEN roles ELSE roles || '{admin}'::text[] END
+					WHERE id = ?`, o.ID).Error; err != nil {
+					return err
+				}
+			}
+			var err error
+			out, err = getOfficer(tx, o.ID, false)
+			return err
+		}
+		var existing []officerRow
+		if err := tx.Where("email = ?", bootstrapEmail).Find(&existing).Error; err != nil {
+			return err
+		}
+		var o domain.Officer
+		if len(existing) > 0 {
+			o = existing[0].domain()
+		} else {
+			now := s.clock.Now().UTC()
+			o = domain.Officer{ID: newID(), Name: "Bootstrap administrator", Email: bootstrapEmail,
+				Roles: []string{domain.RoleAdmin}, Active: true, Version: 1, CreatedAt: now, UpdatedAt: now}
+			row := officerRowOf(o)
+			if err := tx.Create(&row).Error; err != nil {
+				return translate(err)
+			}
+		}
+		if _, err := s.storeToken(tx, o.ID, token, nil); err != nil {
+			return err
+		}
+		var err error
+		out, err = getOfficer(tx, o.ID, false)
+		return err
+	})
+	return out, err
+}

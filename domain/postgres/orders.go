@@ -1,0 +1,352 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"scpo/domain"
+)
+
+type orderRow struct {
+	ID                 string
+	SubjectID          string
+	Type               string
+	Reference          string
+	Court              string
+	CourtType          string
+	MadeOn             time.Time
+	Commencement       string
+	StartsOn           *time.Time
+	EndsOn             *time.Time
+	DurationMonths     *int
+	ReviewIntervalDays *int
+	Status             string
+	EndedOn            *time.Time
+	EndReason          *string
+	Version            int
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+func (orderRow) TableName() string { return "orders" }
+
+// orderView is an order row with what is derived from its subject and
+// schedule; the read queries fill it.
+type orderView struct {
+	orderRow      `gorm:"embedded"`
+	Force         string
+	CustodyStatus string
+	NextReviewDue *time.Time
+	NextCheckDue  *time.Time
+}
+
+func (r orderView) domain() domain.Order {
+	o := r.orderRow.domain()
+	o.Force = r.Force
+	o.CaseType = domain.CaseCommunity
+	if r.CustodyStatus == domain.CustodyCustody {
+		o.CaseType = domain.CasePrison
+	}
+	o.NextReviewDue, o.NextCheckDue = datePtr(r.NextReviewDue), datePtr(r.NextCheckDue)
+	return o
+}
+
+func (r orderRow) domain() domain.Order {
+	return domain.Order{ID: r.ID, SubjectID: r.SubjectID, Type: r.Type, Reference: r.Reference, Court: r.Court,
+		CourtType: r.CourtType, MadeOn: domain.AsDate(r.MadeOn), Commencement: r.Commencement,
+		StartsOn: datePtr(r.StartsOn), EndsOn: datePtr(r.EndsOn), DurationMonths: r.DurationMonths,
+		ReviewIntervalDays: r.ReviewIntervalDays, Status: r.Status, EndedOn: datePtr(r.EndedOn),
+		EndReason: r.EndReason, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Terms: []domain.Term{}, OpenFlags: []string{}}
+}
+
+func orderRowOf(o domain.Order) orderRow {
+	return orderRow{ID: o.ID, SubjectID: o.SubjectID, Type: o.Type, Reference: o.Reference, Court: o.Court,
+		CourtType: o.CourtType, MadeOn: o.MadeOn.Time, Commencement: o.Commencement, StartsOn: timePtr(o.StartsOn),
+		EndsOn: timePtr(o.EndsOn), DurationMonths: o.DurationMonths, ReviewIntervalDays: o.ReviewIntervalDays,
+		Status: o.Status, EndedOn: timePtr(o.EndedOn), EndReason: o.EndReason, Version: o.Version,
+		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+}
+
+type termRow struct {
+	OrderID  string
+	Position int
+	Category string
+	Text     string
+}
+
+func (termRow) TableName() string { return "order_terms" }
+
+// CreateOrder validates an order against its subject and records it with
+// its terms.
+func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, error) {
+	today := s.Today()
+	var id string
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		sub, err := getSubject(tx, o.SubjectID, "SHARE")
+		if err == domain.ErrNotFound {
+			return domain.Invalid("subject_id", "no such subject")
+		} else if err != nil {
+			return err
+		}
+		o.Status, o.EndedOn, o.EndReason = "", nil, nil
+		v := &domain.ValidationError{}
+		o.Validate(sub, today, v)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		now := s.clock.Now().UTC()
+		o.ID, o.Version, o.CreatedAt, o.UpdatedAt = newID(), 1, now, now
+		row := orderRowOf(o)
+		if err := tx.Create(&row).Error; err != nil {
+			return translate(err)
+		}
+		id = o.ID
+		return writeTerms(tx, o.ID, o.Terms)
+	})
+	if err != nil {
+		return domain.Order{}, err
+	}
+	return s.GetOrder(ctx, id)
+}
+
+func writeTerms(tx *gorm.DB, orderID string, terms []domain.Term) error {
+	if err := tx.Where("order_id = ?", orderID).Delete(&termRow{}).Error; err != nil {
+		return err
+	}
+	if len(terms) == 0 {
+		return nil
+	}
+	rows := make([]termRow, len(terms))
+	for i, t := range terms {
+		rows[i] = termRow{OrderID: orderID, Position: i, Category: t.Category, Text: t.Text}
+	}
+	return translate(tx.Create(&rows).Error)
+}
+
+// orderQuery selects orders with their derived fields; callers add filters.
+func orderQuery(db *gorm.DB) *gorm.DB {
+	return db.Table("orders o").
+		Select(`o.*, s.force, s.custody_status, sch.next_review_due, sch.next_check_due`).
+		Joins("JOIN subjects s ON s.id = o.subject_id").
+		Joins("JOIN order_schedule sch ON sch.order_id = o.id")
+}
+
+// GetOrder returns one order with its derived fields.
+func (s *Store) GetOrder(ctx context.Context, id string) (domain.Order, error) {
+	if !validID(id) {
+		return domain.Order{}, domain.ErrNotFound
+	}
+	out, err := s.loadOrders(s.db.WithContext(ctx), orderQuery(s.db.WithContext(ctx)).Where("o.id = ?", id))
+	if err != nil {
+		return domain.Order{}, err
+	}
+	if len(out) == 0 {
+		return domain.Order{}, domain.ErrNotFound
+	}
+	return out[0], nil
+}
+
+// ListOrders returns a page of orders in creation order. It costs the same
+// four queries whatever the page size.
+func (s *Store) ListOrders(ctx context.Context, f domain.OrderFilter, p domain.Page) ([]domain.Order, string, error) {
+	db := s.db.WithContext(ctx)
+	q := orderQuery(db)
+	if f.Force != "" {
+		q = q.Where("s.force = ?", f.Force)
+	}
+	if f.Status != "" {
+		q = q.Where("o.status = ?", f.Status)
+	}
+	switch f.CaseType {
+	case domain.CasePrison:
+		q = q.Where("s.custody_status = 'custody'")
+	case domain.CaseCommunity:
+		q = q.Where("s.custody_status = 'community'")
+	}
+	if f.SubjectID != "" {
+		q = q.Where("o.subject_id = ?", f.SubjectID)
+	}
+	if f.Owner != "" {
+		q = q.Where(`EXISTS (SELECT 1 FROM owner_assignments a
+			WHERE a.order_id = o.id AND a.ended_at IS NULL AND a.officer_id = ?)`, f.Owner)
+	}
+	if f.Flag != "" {
+		q = q.Where(`EXISTS (SELECT 1 FROM flags fl
+			WHERE fl.order_id = o.id AND fl.resolved_at IS NULL AND fl.kind = ?)`, f.Flag)
+	}
+	if p.Cursor != "" {
+		q = q.Where("o.id > ?", p.Cursor)
+	}
+	limit := pageLimit(p)
+	out, err := s.loadOrders(db, q.Order("o.id").Limit(limit+1))
+	if err != nil {
+		return nil, "", err
+	}
+	return pageOf(out, limit, func(o domain.Order) string { return o.ID })
+}
+
+// loadOrders runs q and fills in terms, owners and open flags for all the
+// orders it found with one query each.
+func (s *Store) loadOrders(db *gorm.DB, q *gorm.DB) ([]domain.Order, error) {
+	var rows []orderView
+	if err := q.Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return []domain.Order{}, nil
+	}
+	ids := make([]string, len(rows))
+	byID := make(map[string]*domain.Order, len(rows))
+	out := make([]domain.Order, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+		ids[i] = r.ID
+		byID[r.ID] = &out[i]
+	}
+	var terms []termRow
+	if err := db.Where("order_id IN ?", ids).Order("order_id, position").Find(&terms).Error; err != nil {
+		return nil, err
+	}
+	for _, t := range terms {
+		o := byID[t.OrderID]
+		o.Terms = append(o.Terms, domain.Term{Category: t.Category, Text: t.Text})
+	}
+	var owners []struct {
+		OrderID    string
+		Role       string
+		AssignedAt time.Time
+		OfficerID  string
+		Name       string
+		Email      string
+	}
+	if err := db.Raw(`SELECT a.order_id, a.role, a.assigned_at, a.officer_id, f.name, f.email
+		FROM owner_assignments a JOIN officers f ON f.id = a.officer_id
+		WHERE a.order_id IN ? AND a.ended_at IS NULL`, ids).Scan(&owners).Error; err != nil {
+		return nil, err
+	}
+	for _, a := range owners {
+		sum := &domain.OwnerSummary{ID: a.OfficerID, Name: a.Name, Email: a.Email, Since: a.AssignedAt.UTC()}
+		o := byID[a.OrderID]
+		switch a.Role {
+		case domain.OwnerIOM:
+			o.Owners.IOM = sum
+		case domain.OwnerLRO:
+			o.Owners.LRO = sum
+		case domain.OwnerOrdersOfficer:
+			o.Owners.OrdersOfficer = sum
+		}
+	}
+	if err := s.fillOpenFlags(db, ids, byID); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// lockOrder takes the order's row lock: every change to an order, its
+// owners, reviews and checks goes through it, so they serialise per order.
+func lockOrder(tx *gorm.DB, id string) (domain.Order, domain.Subject, error) {
+	if !validID(id) {
+		return domain.Order{}, domain.Subject{}, domain.ErrNotFound
+	}
+	var rows []orderRow
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+		return domain.Order{}, domain.Subject{}, err
+	}
+	if len(rows) == 0 {
+		return domain.Order{}, domain.Subject{}, domain.ErrNotFound
+	}
+	o := rows[0].domain()
+	var terms []termRow
+	if err := tx.Where("order_id = ?", id).Order("position").Find(&terms).Error; err != nil {
+		return domain.Order{}, domain.Subject{}, err
+	}
+	for _, t := range terms {
+		o.Terms = append(o.Terms, domain.Term{Category: t.Category, Text: t.Text})
+	}
+	sub, err := getSubject(tx, o.SubjectID, "")
+	if err != nil {
+		return domain.Order{}, domain.Subject{}, err
+	}
+	o.Force = sub.Force
+	return o, sub, nil
+}
+
+// errEnded is what any change to an ended order gets.
+func errEnded(o domain.Order) error {
+	return domain.Conflict("status", "the order is %s and can no longer be changed", o.Status)
+}
+
+// UpdateOrder applies change under the order's lock.
+func (s *Store) UpdateOrder(ctx context.Context, id string, ifVersion *int, change func(*domain.Order, domain.Subject) error) (domain.Order, error) {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		o, sub, err := lockOrder(tx, id)
+		if err != nil {
+			return err
+		}
+		if ifVersion != nil && *ifVersion != o.Version {
+			return domain.ErrStale
+		}
+		if o.Ended() {
+			return errEnded(o)
+		}
+		if err := change(&o, sub); err != nil {
+			return err
+		}
+		o.Version++
+		o.UpdatedAt = s.clock.Now().UTC()
+		row := orderRowOf(o)
+		if err := tx.Select("*").Omit("created_at").Save(&row).Error; err != nil {
+			return translate(err)
+		}
+		return writeTerms(tx, o.ID, o.Terms)
+	})
+	if err != nil {
+		return domain.Order{}, err
+	}
+	return s.GetOrder(ctx, id)
+}
+
+// startOnReleaseOrders brings a released subject's on-release orders into
+// force from the day of release.
+func (s *Store) startOnReleaseOrders(tx *gorm.DB, sub domain.Subject, released, today domain.Date) error {
+	var rows []orderRow
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("subject_id = ? AND commencement = 'on_release' AND starts_on IS NULL AND status = 'pending'", sub.ID).
+		Find(&rows).Error; err != nil {
+		return err
+	}
+	for _, r := range rows {
+		o := r.domain()
+		o.StartOnRelease(released, today)
+		o.Version++
+		o.UpdatedAt = s.clock.Now().UTC()
+		if err := tx.Model(&orderRow{}).Where("id = ?", o.ID).Updates(map[string]any{
+			"starts_on": timePtr(o.StartsOn), "ends_on": timePtr(o.EndsOn), "duration_months": o.DurationMonths,
+			"status": o.Status, "version": o.Version, "updated_at": o.UpdatedAt,
+		}).Error; err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+// fillOpenFlags sets each order's open flag kinds.
+func (s *Store) fillOpenFlags(db *gorm.DB, ids []string, byID map[string]*domain.Order) error {
+	var flags []struct {
+		OrderID string
+		Kind    string
+	}
+	if err := db.Raw(`SELECT order_id, kind FROM flags WHERE order_id IN ? AND resolved_at IS NULL ORDER BY kind`,
+		ids).Scan(&flags).Error; err != nil {
+		return err
+	}
+	for _, f := range flags {
+		o := byID[f.OrderID]
+		o.OpenFlags = append(o.OpenFlags, f.Kind)
+	}
+	return nil
+}

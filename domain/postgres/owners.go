@@ -1,0 +1,210 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"scpo/domain"
+)
+
+type assignmentRow struct {
+	ID           string
+	OrderID      string
+	Role         string
+	OfficerID    string
+	OfficerName  string
+	OfficerEmail string
+	AssignedAt   time.Time
+	Reason       string
+	AssignedBy   *string
+	ByName       *string
+	ByEmail      *string
+	EndedAt      *time.Time
+	EndedBy      *string
+	EndedName    *string
+	EndedEmail   *string
+	EndReason    *string
+}
+
+func officerRef(id, name, email *string) *domain.OfficerRef {
+	if id == nil {
+		return nil
+	}
+	return &domain.OfficerRef{ID: *id, Name: deref(name), Email: deref(email)}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func (r assignmentRow) domain() domain.OwnerAssignment {
+	a := domain.OwnerAssignment{ID: r.ID, OrderID: r.OrderID, Role: r.Role,
+		Officer: domain.OfficerRef{ID: r.OfficerID, Name: r.OfficerName, Email: r.OfficerEmail},
+		From:    r.AssignedAt.UTC(), Reason: r.Reason, AssignedBy: officerRef(r.AssignedBy, r.ByName, r.ByEmail),
+		EndedBy: officerRef(r.EndedBy, r.EndedName, r.EndedEmail), EndReason: r.EndReason}
+	if r.EndedAt != nil {
+		t := r.EndedAt.UTC()
+		a.Until = &t
+	}
+	return a
+}
+
+const assignmentSelect = `SELECT a.id, a.order_id, a.role, a.officer_id, f.name AS officer_name, f.email AS officer_email,
+	a.assigned_at, a.reason, a.assigned_by, b.name AS by_name, b.email AS by_email,
+	a.ended_at, a.ended_by, e.name AS ended_name, e.email AS ended_email, a.end_reason
+	FROM owner_assignments a
+	JOIN officers f ON f.id = a.officer_id
+	LEFT JOIN officers b ON b.id = a.assigned_by
+	LEFT JOIN officers e ON e.id = a.ended_by `
+
+func actorID(ctx context.Context) *string {
+	if a, ok := domain.ActorFrom(ctx); ok {
+		return &a.ID
+	}
+	return nil
+}
+
+// AssignOwner gives an owner role on an order to an officer, ending the
+// current holder's assignment. Concurrent calls for one order take turns on
+// the order's row lock; the partial unique index is the last word.
+func (s *Store) AssignOwner(ctx context.Context, c domain.OwnerChange) (domain.OwnerAssignment, error) {
+	v := &domain.ValidationError{}
+	c.Validate(true, v)
+	if err := v.Err(); err != nil {
+		return domain.OwnerAssignment{}, err
+	}
+	var out domain.OwnerAssignment
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		out, err = assignOwner(tx, c, actorID(ctx), s.clock)
+		return err
+	})
+	return out, err
+}
+
+// assignOwner does the work of AssignOwner inside a caller's transaction,
+// so bulk reassignment and meeting decisions follow the same rules.
+func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clock) (domain.OwnerAssignment, error) {
+	o, _, err := lockOrder(tx, c.OrderID)
+	if err != nil {
+		return domain.OwnerAssignment{}, err
+	}
+	// Read the time only once the lock is held, so history stays in order.
+	now := clock.Now().UTC()
+	if o.Ended() {
+		return domain.OwnerAssignment{}, errEnded(o)
+	}
+	officer, err := getOfficer(tx, c.OfficerID, false)
+	if err == domain.ErrNotFound {
+		return domain.OwnerAssignment{}, domain.Invalid("officer_id", "no such officer")
+	} else if err != nil {
+		return domain.OwnerAssignment{}, err
+	}
+	need, _ := domain.OfficerRoleFor(c.Role)
+	v := &domain.ValidationError{}
+	if !officer.Active {
+		v.Add("officer_id", "the officer is deactivated")
+	} else if !officer.HasRole(need) {
+		v.Add("officer_id", "the officer does not hold the %s role needed to be the %s owner", need, c.Role)
+	}
+	if err := v.Err(); err != nil {
+		return domain.OwnerAssignment{}, err
+	}
+	current, err := currentAssignment(tx, c.OrderID, c.Role)
+	if err != nil {
+		return domain.OwnerAssignment{}, err
+	}
+	if current != nil && current.Officer.ID == c.OfficerID {
+		return *current, nil // already theirs: PUT is idempotent
+	}
+	if current != nil {
+		if err := tx.Exec(`UPDATE owner_assignments SET ended_at = ?, ended_by = ?, end_reason = ? WHERE id = ?`,
+			now, by, c.Reason, current.ID).Error; err != nil {
+			return domain.OwnerAssignment{}, translate(err)
+		}
+	}
+	id := newID()
+	if err := tx.Exec(`INSERT INTO owner_assignments (id, order_id, role, officer_id, assigned_at, reason, assigned_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, c.OrderID, c.Role, c.OfficerID, now, c.Reason, by).Error; err != nil {
+		return domain.OwnerAssignment{}, translate(err)
+	}
+	var rows []assignmentRow
+	if err := tx.Raw(assignmentSelect+`WHERE a.id = ?`, id).Scan(&rows).Error; err != nil {
+		return domain.OwnerAssignment{}, err
+	}
+	return rows[0].domain(), nil
+}
+
+func currentAssignment(tx *gorm.DB, orderID, role string) (*domain.OwnerAssignment, error) {
+	var rows []assignmentRow
+	if err := tx.Raw(assignmentSelect+`WHERE a.order_id = ? AND a.role = ? AND a.ended_at IS NULL`,
+		orderID, role).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	a := rows[0].domain()
+	return &a, nil
+}
+
+// RemoveOwner ends the current holder's assignment, leaving the role
+// empty. Removing from an empty role changes nothing.
+func (s *Store) RemoveOwner(ctx context.Context, c domain.OwnerChange) error {
+	v := &domain.ValidationError{}
+	c.Validate(false, v)
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		o, _, err := lockOrder(tx, c.OrderID)
+		if err != nil {
+			return err
+		}
+		if o.Ended() {
+			return errEnded(o)
+		}
+		if _, ok := domain.OfficerRoleFor(c.Role); !ok {
+			return domain.ErrNotFound
+		}
+		return tx.Exec(`UPDATE owner_assignments SET ended_at = ?, ended_by = ?, end_reason = ?
+			WHERE order_id = ? AND role = ? AND ended_at IS NULL`,
+			s.clock.Now().UTC(), actorID(ctx), c.Reason, c.OrderID, c.Role).Error
+	})
+}
+
+// OwnerHistory lists every assignment on an order, newest first.
+func (s *Store) OwnerHistory(ctx context.Context, orderID string) ([]domain.OwnerAssignment, error) {
+	if _, err := s.orderExists(ctx, orderID); err != nil {
+		return nil, err
+	}
+	var rows []assignmentRow
+	if err := s.db.WithContext(ctx).Raw(assignmentSelect+`WHERE a.order_id = ? ORDER BY a.assigned_at DESC, a.id DESC`,
+		orderID).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]domain.OwnerAssignment, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+func (s *Store) orderExists(ctx context.Context, id string) (bool, error) {
+	if !validID(id) {
+		return false, domain.ErrNotFound
+	}
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&orderRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return false, err
+	}
+	if n == 0 {
+		return false, domain.ErrNotFound
+	}
+	return true, nil
+}

@@ -1,0 +1,231 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"scpo/domain"
+)
+
+type reviewRow struct {
+	ID         string
+	OrderID    string
+	ReviewedOn time.Time
+	Kind       string
+	Outcome    string
+	Notes      *string
+	RecordedBy *string
+	ByName     *string `gorm:"->"`
+	ByEmail    *string `gorm:"->"`
+	CreatedAt  time.Time
+}
+
+func (reviewRow) TableName() string { return "reviews" }
+
+func (r reviewRow) domain() domain.Review {
+	return domain.Review{ID: r.ID, OrderID: r.OrderID, ReviewedOn: domain.AsDate(r.ReviewedOn), Kind: r.Kind,
+		Outcome: r.Outcome, Notes: r.Notes, RecordedBy: officerRef(r.RecordedBy, r.ByName, r.ByEmail),
+		CreatedAt: r.CreatedAt.UTC()}
+}
+
+// RecordReview records a review of a live order.
+func (s *Store) RecordReview(ctx context.Context, orderID string, r domain.Review) (domain.Review, error) {
+	today := s.Today()
+	var id string
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		o, _, err := lockOrder(tx, orderID)
+		if err != nil {
+			return err
+		}
+		if o.Ended() {
+			return errEnded(o)
+		}
+		v := &domain.ValidationError{}
+		r.Validate(o, today, v)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		id = newID()
+		return translate(tx.Exec(`INSERT INTO reviews (id, order_id, reviewed_on, kind, outcome, notes, recorded_by, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, orderID, r.ReviewedOn.Time, r.Kind, r.Outcome, r.Notes,
+			actorID(ctx), s.clock.Now().UTC()).Error)
+	})
+	if err != nil {
+		return domain.Review{}, err
+	}
+	list, err := s.reviews(s.db.WithContext(ctx), "r.id = ?", id)
+	if err != nil {
+		return domain.Review{}, err
+	}
+	return list[0], nil
+}
+
+func (s *Store) reviews(db *gorm.DB, where string, arg any) ([]domain.Review, error) {
+	var rows []reviewRow
+	if err := db.Raw(`SELECT r.*, b.name AS by_name, b.email AS by_email FROM reviews r
+		LEFT JOIN officers b ON b.id = r.recorded_by WHERE `+where+` ORDER BY r.reviewed_on DESC, r.id DESC`,
+		arg).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]domain.Review, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// ListReviews lists an order's reviews, newest first.
+func (s *Store) ListReviews(ctx context.Context, orderID string) ([]domain.Review, error) {
+	if _, err := s.orderExists(ctx, orderID); err != nil {
+		return nil, err
+	}
+	return s.reviews(s.db.WithContext(ctx), "r.order_id = ?", orderID)
+}
+
+type checkRow struct {
+	ID          string
+	OrderID     string
+	Kind        string
+	DueOn       time.Time
+	CompletedOn *time.Time
+	Outcome     *string
+	Notes       *string
+	ScheduledBy *string
+	SName       *string `gorm:"->"`
+	SEmail      *string `gorm:"->"`
+	CompletedBy *string
+	CName       *string `gorm:"->"`
+	CEmail      *string `gorm:"->"`
+	Version     int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+func (r checkRow) domain() domain.Check {
+	return domain.Check{ID: r.ID, OrderID: r.OrderID, Kind: r.Kind, DueOn: domain.AsDate(r.DueOn),
+		CompletedOn: datePtr(r.CompletedOn), Outcome: r.Outcome, Notes: r.Notes,
+		ScheduledBy: officerRef(r.ScheduledBy, r.SName, r.SEmail),
+		CompletedBy: officerRef(r.CompletedBy, r.CName, r.CEmail),
+		Version:     r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+func (s *Store) checks(db *gorm.DB, where string, args ...any) ([]domain.Check, error) {
+	var rows []checkRow
+	if err := db.Raw(`SELECT c.*, sb.name AS s_name, sb.email AS s_email, cb.name AS c_name, cb.email AS c_email
+		FROM checks c LEFT JOIN officers sb ON sb.id = c.scheduled_by LEFT JOIN officers cb ON cb.id = c.completed_by
+		WHERE `+where+` ORDER BY c.due_on, c.id`, args...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]domain.Check, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// ScheduleCheck schedules a compliance check on a live order.
+func (s *Store) ScheduleCheck(ctx context.Context, orderID string, c domain.Check) (domain.Check, error) {
+	var id string
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		id, err = scheduleCheck(tx, orderID, c, actorID(ctx), s.clock.Now().UTC())
+		return err
+	})
+	if err != nil {
+		return domain.Check{}, err
+	}
+	list, err := s.checks(s.db.WithContext(ctx), "c.id = ?", id)
+	if err != nil {
+		return domain.Check{}, err
+	}
+	return list[0], nil
+}
+
+// scheduleCheck works inside a caller's transaction, so a tasking meeting's
+// decision to schedule a check follows the same rules.
+func scheduleCheck(tx *gorm.DB, orderID string, c domain.Check, by *string, now time.Time) (string, error) {
+	o, _, err := lockOrder(tx, orderID)
+	if err != nil {
+		return "", err
+	}
+	if o.Ended() {
+		return "", errEnded(o)
+	}
+	v := &domain.ValidationError{}
+	c.ValidateSchedule(o, v)
+	if err := v.Err(); err != nil {
+		return "", err
+	}
+	id := newID()
+	err = tx.Exec(`INSERT INTO checks (id, order_id, kind, due_on, notes, scheduled_by, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, orderID, c.Kind, c.DueOn.Time, c.Notes, by, now, now).Error
+	return id, translate(err)
+}
+
+// CompleteCheck records a check's outcome. A check already done is 409.
+func (s *Store) CompleteCheck(ctx context.Context, orderID, checkID string, ifVersion *int, change func(*domain.Check) error) (domain.Check, error) {
+	if !validID(checkID) {
+		return domain.Check{}, domain.ErrNotFound
+	}
+	today := s.Today()
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		o, _, err := lockOrder(tx, orderID)
+		if err != nil {
+			return err
+		}
+		var rows []checkRow
+		if err := tx.Table("checks").Clauses(clause.Locking{Strength: "UPDATE"}).
+			Where("id = ? AND order_id = ?", checkID, orderID).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return domain.ErrNotFound
+		}
+		c := rows[0].domain()
+		if ifVersion != nil && *ifVersion != c.Version {
+			return domain.ErrStale
+		}
+		if c.Outcome != nil {
+			return domain.Conflict("outcome", "the check was already completed on %s", c.CompletedOn)
+		}
+		if o.Ended() {
+			return errEnded(o)
+		}
+		if err := change(&c); err != nil {
+			return err
+		}
+		v := &domain.ValidationError{}
+		c.ValidateCompletion(o, today, v)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		return translate(tx.Exec(`UPDATE checks SET completed_on = ?, outcome = ?, notes = ?, completed_by = ?,
+			version = version + 1, updated_at = ? WHERE id = ?`,
+			c.CompletedOn.Time, c.Outcome, c.Notes, actorID(ctx), s.clock.Now().UTC(), checkID).Error)
+	})
+	if err != nil {
+		return domain.Check{}, err
+	}
+	list, err := s.checks(s.db.WithContext(ctx), "c.id = ?", checkID)
+	if err != nil {
+		return domain.Check{}, err
+	}
+	return list[0], nil
+}
+
+// ListChecks lists an order's checks by due date.
+func (s *Store) ListChecks(ctx context.Context, orderID string) ([]domain.Check, error) {
+	if _, err := s.orderExists(ctx, orderID); err != nil {
+		return nil, err
+	}
+	return s.checks(s.db.WithContext(ctx), "c.order_id = ?", orderID)
+}
+
+var (
+	_ domain.Officers = (*Store)(nil)
+	_ domain.Subjects = (*Store)(nil)
+	_ domain.Orders   = (*Store)(nil)
+)

@@ -1,0 +1,85 @@
+package postgres
+
+import (
+	"database/sql/driver"
+	"encoding/base64"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"scpo/domain"
+)
+
+// textArray scans a PostgreSQL text[] through pgx's type map and is written
+// back as a plain []string, which pgx encodes natively.
+type textArray []string
+
+func (a *textArray) Scan(src any) error {
+	var out []string
+	if err := pgtype.NewMap().SQLScanner(&out).Scan(src); err != nil {
+		return err
+	}
+	if out == nil {
+		out = []string{}
+	}
+	*a = out
+	return nil
+}
+
+func (a textArray) Value() (driver.Value, error) {
+	// The array literal form keeps database/sql's value checks happy.
+	m := pgtype.NewMap()
+	buf, err := m.Encode(pgtype.TextArrayOID, pgtype.TextFormatCode, []string(a), nil)
+	if err != nil {
+		return nil, err
+	}
+	return string(buf), nil
+}
+
+// newID makes a time-ordered UUID, so keyset pages follow creation order.
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
+// validID reports whether s is a UUID; anything else cannot name a record.
+func validID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil
+}
+
+func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
+
+// DecodeCursor reads a cursor made by a list call.
+func DecodeCursor(c string) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !validID(string(b)) {
+		return "", false
+	}
+	return string(b), true
+}
+
+// pageLimit clamps a page size to the contract's default and maximum.
+func pageLimit(p domain.Page) int {
+	switch {
+	case p.Limit <= 0:
+		return 50
+	case p.Limit > 500:
+		return 500
+	}
+	return p.Limit
+}
+
+func datePtr(t *time.Time) *domain.Date {
+	if t == nil {
+		return nil
+	}
+	d := domain.AsDate(*t)
+	return &d
+}
+
+func timePtr(d *domain.Date) *time.Time {
+	if d == nil {
+		return nil
+	}
+	t := d.Time
+	return &t
+}

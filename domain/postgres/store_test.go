@@ -1,0 +1,68 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"scpo/domain"
+	"scpo/domain/postgres"
+	"scpo/domain/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// today is the fixed date the store tests live on.
+var today = domain.NewDate(2026, 11, 25)
+
+func newStore(t *testing.T) *postgres.Store {
+	t.Helper()
+	clock := domain.FixedClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	s, err := postgres.Open(context.Background(), pgtest.URL(t), clock, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func mustSubject(t *testing.T, s *postgres.Store, pnc string, custody bool) domain.Subject {
+	t.Helper()
+	sub := domain.Subject{FirstNames: "Dean", LastName: "Carter", Aliases: []string{"Deano"},
+		DateOfBirth: domain.NewDate(1986, 4, 2), PNCID: pnc, Force: "gloucestershire",
+		Custody: domain.Custody{Status: domain.CustodyCommunity}}
+	if custody {
+		sub.Custody = domain.Custody{Status: domain.CustodyCustody, Establishment: ptr("HMP Bristol"),
+			ReleaseDate: ptr(domain.NewDate(2027, 3, 1)), ReleaseDateType: ptr("CRD")}
+	}
+	out, err := s.CreateSubject(context.Background(), sub)
+	if err != nil {
+		t.Fatalf("create subject: %v", err)
+	}
+	return out
+}
+
+func TestSubjectRoundTrip(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	sub := mustSubject(t, s, "12/345678U", true)
+	if sub.PNCID != "2012/0345678U" {
+		t.Errorf("pnc stored as %q, want long form", sub.PNCID)
+	}
+	got, err := s.GetSubject(ctx, sub.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Aliases[0] != "Deano" || got.Custody.ReleaseDate.String() != "2027-03-01" || got.Version != 1 {
+		t.Errorf("got %+v", got)
+	}
+	_, err = s.CreateSubject(ctx, domain.Subject{FirstNames: "A", LastName: "B", DateOfBirth: domain.NewDate(1990, 1, 1),
+		PNCID: "2012/0345678U", Force: "dorset", Custody: domain.Custody{Status: "community"}})
+	var c *domain.ConflictError
+	if !errors.As(err, &c) || c.Field != "pnc_id" {
+		t.Errorf("duplicate PNC: got %v, want conflict on pnc_id", err)
+	}
+}

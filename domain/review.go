@@ -1,0 +1,113 @@
+package domain
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Default review intervals when neither the order nor its force sets one.
+const (
+	DefaultCommunityReviewDays = 90
+	DefaultPrisonReviewDays    = 180
+)
+
+// Review is a recorded review of how an order is being managed.
+type Review struct {
+	ID         string      `json:"id"`
+	OrderID    string      `json:"order_id"`
+	ReviewedOn Date        `json:"reviewed_on"`
+	Kind       string      `json:"kind"`
+	Outcome    string      `json:"outcome"`
+	Notes      *string     `json:"notes"`
+	RecordedBy *OfficerRef `json:"recorded_by"`
+	CreatedAt  time.Time   `json:"created_at"`
+}
+
+var (
+	reviewKinds    = []string{"routine", "pre_release"}
+	reviewOutcomes = []string{"satisfactory", "concerns", "breach_suspected"}
+	checkKinds     = []string{"home_visit", "financial", "device", "travel", "association", "other"}
+	checkOutcomes  = []string{"compliant", "non_compliant", "no_access"}
+	maxNotesLength = 10000
+)
+
+// Validate checks a review of order as of today.
+func (r *Review) Validate(order Order, today Date, v *ValidationError) {
+	if !v.Has("reviewed_on") {
+		switch {
+		case r.ReviewedOn.IsZero():
+			v.Add("reviewed_on", "is required")
+		case r.ReviewedOn.After(today.Time):
+			v.Add("reviewed_on", "must not be in the future")
+		case r.ReviewedOn.Before(order.MadeOn.Time):
+			v.Add("reviewed_on", "must not be before the order was made (%s)", order.MadeOn)
+		}
+	}
+	oneOf(v, "kind", r.Kind, reviewKinds)
+	oneOf(v, "outcome", r.Outcome, reviewOutcomes)
+	notes(v, r.Notes)
+}
+
+// Check is a scheduled compliance check; it is done once it has an outcome.
+type Check struct {
+	ID          string      `json:"id"`
+	OrderID     string      `json:"order_id"`
+	Kind        string      `json:"kind"`
+	DueOn       Date        `json:"due_on"`
+	CompletedOn *Date       `json:"completed_on"`
+	Outcome     *string     `json:"outcome"`
+	Notes       *string     `json:"notes"`
+	ScheduledBy *OfficerRef `json:"scheduled_by"`
+	CompletedBy *OfficerRef `json:"completed_by"`
+	Version     int         `json:"version"`
+	CreatedAt   time.Time   `json:"created_at"`
+	UpdatedAt   time.Time   `json:"updated_at"`
+}
+
+// ValidateSchedule checks a newly scheduled check.
+func (c *Check) ValidateSchedule(order Order, v *ValidationError) {
+	oneOf(v, "kind", c.Kind, checkKinds)
+	if !v.Has("due_on") {
+		if c.DueOn.IsZero() {
+			v.Add("due_on", "is required")
+		} else if c.DueOn.Before(order.MadeOn.Time) {
+			v.Add("due_on", "must not be before the order was made (%s)", order.MadeOn)
+		}
+	}
+	notes(v, c.Notes)
+}
+
+// ValidateCompletion checks a recorded outcome as of today.
+func (c *Check) ValidateCompletion(order Order, today Date, v *ValidationError) {
+	if !v.Has("completed_on") {
+		switch {
+		case c.CompletedOn == nil:
+			v.Add("completed_on", "is required")
+		case c.CompletedOn.After(today.Time):
+			v.Add("completed_on", "must not be in the future")
+		case c.CompletedOn.Before(order.MadeOn.Time):
+			v.Add("completed_on", "must not be before the order was made (%s)", order.MadeOn)
+		}
+	}
+	if c.Outcome == nil {
+		v.Add("outcome", "is required")
+	} else {
+		oneOf(v, "outcome", *c.Outcome, checkOutcomes)
+	}
+	notes(v, c.Notes)
+}
+
+func oneOf(v *ValidationError, field, value string, allowed []string) {
+	if value == "" {
+		v.Add(field, "is required")
+	} else if !slices.Contains(allowed, value) {
+		v.Add(field, "must be one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+func notes(v *ValidationError, n *string) {
+	if n != nil && len(*n) > maxNotesLength {
+		v.Add("notes", "must be at most %d characters", maxNotesLength)
+	}
+}
