@@ -53,8 +53,12 @@ func (v *ValidationError) Error() string {
 	return "invalid input: " + strings.Join(parts, "; ")
 }
 
-// Add records a problem with field.
+// Add records a problem with field; the first problem found with a field
+// is the one reported.
 func (v *ValidationError) Add(field, format string, args ...any) {
+	if v.Has(field) {
+		return
+	}
 	v.Errors = append(v.Errors, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 

@@ -146,3 +146,7 @@ func migrationVersions() int64 {
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.db.WithContext(ctx).Transaction(fn)
 }
+
+// now is the store's clock at the database's microsecond precision, so what
+// a write returns equals what a later read returns.
+func (s *Store) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }

@@ -64,7 +64,7 @@ func (s *Store) CreateOfficer(ctx context.Context, o domain.Officer) (domain.Off
 	if err := v.Err(); err != nil {
 		return domain.Officer{}, err
 	}
-	now := s.clock.Now().UTC()
+	now := s.now()
 	o.ID, o.Version, o.CreatedAt, o.UpdatedAt = newID(), 1, now, now
 	row := officerRowOf(o)
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
@@ -126,7 +126,7 @@ func pageOf[T any](items []T, limit int, id func(T) string) ([]T, string, error)
 		return items, "", nil
 	}
 	items = items[:limit]
-	return items, encodeCursor(id(items[limit-1])), nil
+	return items, domain.EncodeCursor(id(items[limit-1])), nil
 }
 
 // UpdateOfficer applies change under a row lock.
@@ -149,7 +149,7 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 			return err
 		}
 		o.Version++
-		o.UpdatedAt = s.clock.Now().UTC()
+		o.UpdatedAt = s.now()
 		row := officerRowOf(o)
 		if err := tx.Select("*").Omit("created_at").Save(&row).Error; err != nil {
 			return translate(err)
@@ -187,7 +187,7 @@ func (s *Store) IssueToken(ctx context.Context, officerID string, expiresAt *tim
 }
 
 func (s *Store) storeToken(db *gorm.DB, officerID, token string, expiresAt *time.Time) (domain.IssuedToken, error) {
-	t := domain.IssuedToken{ID: newID(), Token: token, OfficerID: officerID, CreatedAt: s.clock.Now().UTC(), ExpiresAt: expiresAt}
+	t := domain.IssuedToken{ID: newID(), Token: token, OfficerID: officerID, CreatedAt: s.now(), ExpiresAt: expiresAt}
 	var by *string
 	if a, ok := domain.ActorFrom(db.Statement.Context); ok {
 		by = &a.ID
@@ -202,7 +202,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (domain.Officer,
 	var rows []officerRow
 	err := s.db.WithContext(ctx).Raw(`SELECT o.* FROM officer_tokens t JOIN officers o ON o.id = t.officer_id
 		WHERE t.token_hash = ? AND o.active AND t.revoked_at IS NULL
-		  AND (t.expires_at IS NULL OR t.expires_at > ?)`, hashToken(token), s.clock.Now().UTC()).Scan(&rows).Error
+		  AND (t.expires_at IS NULL OR t.expires_at > ?)`, hashToken(token), s.now()).Scan(&rows).Error
 	if err != nil {
 		return domain.Officer{}, err
 	}
@@ -259,7 +259,7 @@ func (s *Store) EnsureBootstrapAdmin(ctx context.Context, token string) (domain.
 		if len(existing) > 0 {
 			o = existing[0].domain()
 		} else {
-			now := s.clock.Now().UTC()
+			now := s.now()
 			o = domain.Officer{ID: newID(), Name: "Bootstrap administrator", Email: bootstrapEmail,
 				Roles: []string{domain.RoleAdmin}, Active: true, Version: 1, CreatedAt: now, UpdatedAt: now}
 			row := officerRowOf(o)

@@ -36,7 +36,7 @@ func (orderRow) TableName() string { return "orders" }
 // orderView is an order row with what is derived from its subject and
 // schedule; the read queries fill it.
 type orderView struct {
-	orderRow      `gorm:"embedded"`
+	Row           orderRow `gorm:"embedded"`
 	Force         string
 	CustodyStatus string
 	NextReviewDue *time.Time
@@ -44,7 +44,7 @@ type orderView struct {
 }
 
 func (r orderView) domain() domain.Order {
-	o := r.orderRow.domain()
+	o := r.Row.domain()
 	o.Force = r.Force
 	o.CaseType = domain.CaseCommunity
 	if r.CustodyStatus == domain.CustodyCustody {
@@ -98,7 +98,7 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 		if err := v.Err(); err != nil {
 			return err
 		}
-		now := s.clock.Now().UTC()
+		now := s.now()
 		o.ID, o.Version, o.CreatedAt, o.UpdatedAt = newID(), 1, now, now
 		row := orderRowOf(o)
 		if err := tx.Create(&row).Error; err != nil {
@@ -204,8 +204,8 @@ func (s *Store) loadOrders(db *gorm.DB, q *gorm.DB) ([]domain.Order, error) {
 	out := make([]domain.Order, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
-		ids[i] = r.ID
-		byID[r.ID] = &out[i]
+		ids[i] = r.Row.ID
+		byID[r.Row.ID] = &out[i]
 	}
 	var terms []termRow
 	if err := db.Where("order_id IN ?", ids).Order("order_id, position").Find(&terms).Error; err != nil {
@@ -297,7 +297,7 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, ifVersion *int, chan
 			return err
 		}
 		o.Version++
-		o.UpdatedAt = s.clock.Now().UTC()
+		o.UpdatedAt = s.now()
 		row := orderRowOf(o)
 		if err := tx.Select("*").Omit("created_at").Save(&row).Error; err != nil {
 			return translate(err)
@@ -323,7 +323,7 @@ func (s *Store) startOnReleaseOrders(tx *gorm.DB, sub domain.Subject, released, 
 		o := r.domain()
 		o.StartOnRelease(released, today)
 		o.Version++
-		o.UpdatedAt = s.clock.Now().UTC()
+		o.UpdatedAt = s.now()
 		if err := tx.Model(&orderRow{}).Where("id = ?", o.ID).Updates(map[string]any{
 			"starts_on": timePtr(o.StartsOn), "ends_on": timePtr(o.EndsOn), "duration_months": o.DurationMonths,
 			"status": o.Status, "version": o.Version, "updated_at": o.UpdatedAt,

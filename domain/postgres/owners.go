@@ -95,7 +95,7 @@ func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clo
 		return domain.OwnerAssignment{}, err
 	}
 	// Read the time only once the lock is held, so history stays in order.
-	now := clock.Now().UTC()
+	now := clock.Now().UTC().Truncate(time.Microsecond)
 	if o.Ended() {
 		return domain.OwnerAssignment{}, errEnded(o)
 	}
@@ -174,7 +174,7 @@ func (s *Store) RemoveOwner(ctx context.Context, c domain.OwnerChange) error {
 		}
 		return tx.Exec(`UPDATE owner_assignments SET ended_at = ?, ended_by = ?, end_reason = ?
 			WHERE order_id = ? AND role = ? AND ended_at IS NULL`,
-			s.clock.Now().UTC(), actorID(ctx), c.Reason, c.OrderID, c.Role).Error
+			s.now(), actorID(ctx), c.Reason, c.OrderID, c.Role).Error
 	})
 }
 

@@ -51,7 +51,7 @@ func (s *Store) RecordReview(ctx context.Context, orderID string, r domain.Revie
 		id = newID()
 		return translate(tx.Exec(`INSERT INTO reviews (id, order_id, reviewed_on, kind, outcome, notes, recorded_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, orderID, r.ReviewedOn.Time, r.Kind, r.Outcome, r.Notes,
-			actorID(ctx), s.clock.Now().UTC()).Error)
+			actorID(ctx), s.now()).Error)
 	})
 	if err != nil {
 		return domain.Review{}, err
@@ -131,7 +131,7 @@ func (s *Store) ScheduleCheck(ctx context.Context, orderID string, c domain.Chec
 	var id string
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		id, err = scheduleCheck(tx, orderID, c, actorID(ctx), s.clock.Now().UTC())
+		id, err = scheduleCheck(tx, orderID, c, actorID(ctx), s.now())
 		return err
 	})
 	if err != nil {
@@ -204,7 +204,7 @@ func (s *Store) CompleteCheck(ctx context.Context, orderID, checkID string, ifVe
 		}
 		return translate(tx.Exec(`UPDATE checks SET completed_on = ?, outcome = ?, notes = ?, completed_by = ?,
 			version = version + 1, updated_at = ? WHERE id = ?`,
-			c.CompletedOn.Time, c.Outcome, c.Notes, actorID(ctx), s.clock.Now().UTC(), checkID).Error)
+			c.CompletedOn.Time, c.Outcome, c.Notes, actorID(ctx), s.now(), checkID).Error)
 	})
 	if err != nil {
 		return domain.Check{}, err

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"database/sql/driver"
-	"encoding/base64"
 	"time"
 
 	"github.com/google/uuid"
@@ -44,17 +43,6 @@ func newID() string { return uuid.Must(uuid.NewV7()).String() }
 func validID(s string) bool {
 	_, err := uuid.Parse(s)
 	return err == nil
-}
-
-func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
-
-// DecodeCursor reads a cursor made by a list call.
-func DecodeCursor(c string) (string, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !validID(string(b)) {
-		return "", false
-	}
-	return string(b), true
 }
 
 // pageLimit clamps a page size to the contract's default and maximum.

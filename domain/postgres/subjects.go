@@ -59,7 +59,7 @@ func (s *Store) CreateSubject(ctx context.Context, sub domain.Subject) (domain.S
 	if err := v.Err(); err != nil {
 		return domain.Subject{}, err
 	}
-	now := s.clock.Now().UTC()
+	now := s.now()
 	sub.ID, sub.Version, sub.CreatedAt, sub.UpdatedAt = newID(), 1, now, now
 	row := subjectRowOf(sub)
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
@@ -149,7 +149,7 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 			return err
 		}
 		sub.Version++
-		sub.UpdatedAt = s.clock.Now().UTC()
+		sub.UpdatedAt = s.now()
 		row := subjectRowOf(sub)
 		if err := tx.Select("*").Omit("created_at").Save(&row).Error; err != nil {
 			return translate(err)

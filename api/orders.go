@@ -1,0 +1,322 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"scpo/domain"
+)
+
+type termRequest struct {
+	Category *string `json:"category"`
+	Text     *string `json:"text"`
+}
+
+// orderRequest is what a client may set when recording an order.
+type orderRequest struct {
+	SubjectID          *string       `json:"subject_id"`
+	Type               *string       `json:"type"`
+	Reference          *string       `json:"reference"`
+	Court              *string       `json:"court"`
+	CourtType          *string       `json:"court_type"`
+	MadeOn             *string       `json:"made_on"`
+	Commencement       *string       `json:"commencement"`
+	StartsOn           *string       `json:"starts_on"`
+	EndsOn             *string       `json:"ends_on"`
+	DurationMonths     *int          `json:"duration_months"`
+	Terms              []termRequest `json:"terms"`
+	ReviewIntervalDays *int          `json:"review_interval_days"`
+}
+
+// orderPatch adds ending an order to what a client may change.
+type orderPatch struct {
+	orderRequest
+	Status    *string `json:"status"`
+	EndedOn   *string `json:"ended_on"`
+	EndReason *string `json:"end_reason"`
+}
+
+func (r orderRequest) apply(o *domain.Order, v *domain.ValidationError) {
+	o.SubjectID, o.Type, o.Reference, o.Court, o.CourtType = str(r.SubjectID), str(r.Type), str(r.Reference), str(r.Court), str(r.CourtType)
+	o.Commencement = str(r.Commencement)
+	o.MadeOn = domain.Date{}
+	if d := dateField(v, "made_on", r.MadeOn); d != nil {
+		o.MadeOn = *d
+	}
+	o.StartsOn = dateField(v, "starts_on", r.StartsOn)
+	o.EndsOn = dateField(v, "ends_on", r.EndsOn)
+	o.DurationMonths, o.ReviewIntervalDays = r.DurationMonths, r.ReviewIntervalDays
+	o.Terms = make([]domain.Term, len(r.Terms))
+	for i, t := range r.Terms {
+		o.Terms[i] = domain.Term{Category: str(t.Category), Text: str(t.Text)}
+	}
+}
+
+func orderPatchOf(o domain.Order) orderPatch {
+	made := o.MadeOn.String()
+	terms := make([]termRequest, len(o.Terms))
+	for i := range o.Terms {
+		terms[i] = termRequest{Category: &o.Terms[i].Category, Text: &o.Terms[i].Text}
+	}
+	return orderPatch{orderRequest: orderRequest{SubjectID: &o.SubjectID, Type: &o.Type, Reference: &o.Reference,
+		Court: &o.Court, CourtType: &o.CourtType, MadeOn: &made, Commencement: &o.Commencement,
+		StartsOn: dateStr(o.StartsOn), EndsOn: dateStr(o.EndsOn), DurationMonths: o.DurationMonths, Terms: terms,
+		ReviewIntervalDays: o.ReviewIntervalDays}, Status: &o.Status}
+}
+
+func (s *Server) createOrder(c echo.Context) error {
+	var req orderRequest
+	v, err := bindFields(c, &req)
+	if err != nil {
+		return err
+	}
+	var o domain.Order
+	req.apply(&o, v)
+	if req.SubjectID == nil || *req.SubjectID == "" {
+		v.Add("subject_id", "is required")
+	}
+	if v.Err() != nil {
+		o.Validate(domain.Subject{}, s.today(), v)
+		return v
+	}
+	out, err := s.store.CreateOrder(ctxOf(c), o)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/orders/"+out.ID)
+	etag(c, out.Version)
+	return respond(c, http.StatusCreated, out)
+}
+
+var (
+	orderStatuses = []string{domain.StatusPending, domain.StatusActive, domain.StatusDischarged, domain.StatusExpired, domain.StatusQuashed}
+	caseTypes     = []string{domain.CaseCommunity, domain.CasePrison}
+	flagKinds     = []string{"unowned", "review_overdue", "check_overdue", "pre_release", "release_date_passed", "expiring"}
+)
+
+func (s *Server) listOrders(c echo.Context) error {
+	q := newQuery(c, "force", "status", "case_type", "subject_id", "owner", "flag")
+	f := domain.OrderFilter{Force: q.str("force"), Status: q.oneOf("status", orderStatuses),
+		CaseType: q.oneOf("case_type", caseTypes), SubjectID: q.id("subject_id"), Owner: q.id("owner"),
+		Flag: q.oneOf("flag", flagKinds)}
+	p := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	items, next, err := s.store.ListOrders(ctxOf(c), f, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(items, next))
+}
+
+func (s *Server) getOrder(c echo.Context) error {
+	out, err := s.store.GetOrder(ctxOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	etag(c, out.Version)
+	return respond(c, http.StatusOK, out)
+}
+
+func (s *Server) patchOrder(c echo.Context) error {
+	var shape orderPatch
+	body, err := patchBody(c, &shape)
+	if err != nil {
+		return err
+	}
+	var given map[string]json.RawMessage
+	_ = json.Unmarshal(body, &given)
+	has := func(k string) bool { _, ok := given[k]; return ok }
+	today := s.today()
+	out, err := s.store.UpdateOrder(ctxOf(c), c.Param("id"), ifMatch(c), func(o *domain.Order, sub domain.Subject) error {
+		base := orderPatchOf(*o)
+		// ends_on and duration_months are one fact stored twice: a patch
+		// that gives one (or moves the start) re-derives the other.
+		if has("duration_months") && !has("ends_on") || has("starts_on") && !has("ends_on") {
+			base.EndsOn = nil
+		}
+		if has("ends_on") && !has("duration_months") {
+			base.DurationMonths = nil
+		}
+		var req orderPatch
+		if err := patchInto(base, body, &req); err != nil {
+			return err
+		}
+		v := &domain.ValidationError{}
+		if str(req.SubjectID) != o.SubjectID {
+			v.Add("subject_id", "cannot be changed; record a new order for another subject")
+		}
+		req.apply(o, v)
+		endedOn := dateField(v, "ended_on", req.EndedOn)
+		o.Validate(sub, today, v)
+		if st := str(req.Status); st != o.Status || has("ended_on") || has("end_reason") {
+			o.End(st, endedOn, req.EndReason, today, v)
+		}
+		return v.Err()
+	})
+	if err != nil {
+		return err
+	}
+	etag(c, out.Version)
+	return respond(c, http.StatusOK, out)
+}
+
+type ownerRequest struct {
+	OfficerID *string `json:"officer_id"`
+	Reason    *string `json:"reason"`
+}
+
+func ownerRole(c echo.Context) (string, error) {
+	role := c.Param("role")
+	if _, ok := domain.OfficerRoleFor(role); !ok {
+		return "", domain.ErrNotFound
+	}
+	return role, nil
+}
+
+func (s *Server) assignOwner(c echo.Context) error {
+	role, err := ownerRole(c)
+	if err != nil {
+		return err
+	}
+	var req ownerRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	a, err := s.store.AssignOwner(ctxOf(c), domain.OwnerChange{OrderID: c.Param("id"), Role: role,
+		OfficerID: str(req.OfficerID), Reason: str(req.Reason), By: actor(c).ID})
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, a)
+}
+
+func (s *Server) removeOwner(c echo.Context) error {
+	role, err := ownerRole(c)
+	if err != nil {
+		return err
+	}
+	q := newQuery(c, "reason")
+	if err := q.err(); err != nil {
+		return err
+	}
+	if err := s.store.RemoveOwner(ctxOf(c), domain.OwnerChange{OrderID: c.Param("id"), Role: role,
+		Reason: q.str("reason"), By: actor(c).ID}); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) ownerHistory(c echo.Context) error {
+	h, err := s.store.OwnerHistory(ctxOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(h, ""))
+}
+
+type reviewRequest struct {
+	ReviewedOn *string `json:"reviewed_on"`
+	Kind       *string `json:"kind"`
+	Outcome    *string `json:"outcome"`
+	Notes      *string `json:"notes"`
+}
+
+func (s *Server) recordReview(c echo.Context) error {
+	var req reviewRequest
+	v, err := bindFields(c, &req)
+	if err != nil {
+		return err
+	}
+	r := domain.Review{Kind: str(req.Kind), Outcome: str(req.Outcome), Notes: req.Notes}
+	if d := dateField(v, "reviewed_on", req.ReviewedOn); d != nil {
+		r.ReviewedOn = *d
+	}
+	if v.Err() != nil {
+		r.Validate(domain.Order{}, s.today(), v)
+		return v
+	}
+	out, err := s.store.RecordReview(ctxOf(c), c.Param("id"), r)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusCreated, out)
+}
+
+func (s *Server) listReviews(c echo.Context) error {
+	out, err := s.store.ListReviews(ctxOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(out, ""))
+}
+
+type checkRequest struct {
+	Kind  *string `json:"kind"`
+	DueOn *string `json:"due_on"`
+	Notes *string `json:"notes"`
+}
+
+func (s *Server) scheduleCheck(c echo.Context) error {
+	var req checkRequest
+	v, err := bindFields(c, &req)
+	if err != nil {
+		return err
+	}
+	ch := domain.Check{Kind: str(req.Kind), Notes: req.Notes}
+	if d := dateField(v, "due_on", req.DueOn); d != nil {
+		ch.DueOn = *d
+	}
+	if v.Err() != nil {
+		ch.ValidateSchedule(domain.Order{}, v)
+		return v
+	}
+	out, err := s.store.ScheduleCheck(ctxOf(c), c.Param("id"), ch)
+	if err != nil {
+		return err
+	}
+	etag(c, out.Version)
+	return respond(c, http.StatusCreated, out)
+}
+
+type checkCompletion struct {
+	CompletedOn *string `json:"completed_on"`
+	Outcome     *string `json:"outcome"`
+	Notes       *string `json:"notes"`
+}
+
+func (s *Server) completeCheck(c echo.Context) error {
+	var req checkCompletion
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	out, err := s.store.CompleteCheck(ctxOf(c), c.Param("id"), c.Param("check_id"), ifMatch(c), func(ch *domain.Check) error {
+		v := &domain.ValidationError{}
+		ch.CompletedOn = dateField(v, "completed_on", req.CompletedOn)
+		ch.Outcome = req.Outcome
+		if req.Notes != nil {
+			ch.Notes = req.Notes
+		}
+		if v.Err() != nil {
+			ch.ValidateCompletion(domain.Order{}, s.today(), v)
+			return v
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	etag(c, out.Version)
+	return respond(c, http.StatusOK, out)
+}
+
+func (s *Server) listChecks(c echo.Context) error {
+	out, err := s.store.ListChecks(ctxOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(out, ""))
+}

@@ -1,0 +1,133 @@
+package api
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"scpo/domain"
+)
+
+// query reads and checks query parameters, collecting every problem.
+type query struct {
+	values url.Values
+	errs   domain.ValidationError
+	known  []string
+}
+
+func newQuery(c echo.Context, known ...string) *query {
+	return &query{values: c.QueryParams(), known: append(known, "limit", "cursor")}
+}
+
+func (q *query) str(name string) string {
+	return strings.TrimSpace(q.values.Get(name))
+}
+
+func (q *query) oneOf(name string, allowed []string) string {
+	v := q.str(name)
+	if v != "" && !slices.Contains(allowed, v) {
+		q.errs.Add(name, "must be one of %s", strings.Join(allowed, ", "))
+		return ""
+	}
+	return v
+}
+
+func (q *query) id(name string) string {
+	v := q.str(name)
+	if v != "" {
+		if _, err := uuid.Parse(v); err != nil {
+			q.errs.Add(name, "must be a UUID")
+			return ""
+		}
+	}
+	return v
+}
+
+func (q *query) date(name string) *domain.Date {
+	v := q.str(name)
+	if v == "" {
+		return nil
+	}
+	d, err := domain.ParseDate(v)
+	if err != nil {
+		q.errs.Add(name, "%s", err)
+		return nil
+	}
+	return &d
+}
+
+func (q *query) intIn(name string, lo, hi int) *int {
+	v := q.str(name)
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		q.errs.Add(name, "must be a whole number from %d to %d", lo, hi)
+		return nil
+	}
+	return &n
+}
+
+// page reads limit (default 50, at most 500) and cursor.
+func (q *query) page() domain.Page {
+	p := domain.Page{Limit: 50}
+	if l := q.intIn("limit", 1, 1_000_000); l != nil {
+		p.Limit = min(*l, 500)
+	}
+	if c := q.str("cursor"); c != "" {
+		id, ok := domain.DecodeCursor(c)
+		if !ok {
+			q.errs.Add("cursor", "is not a cursor this service gave out")
+		}
+		p.Cursor = id
+	}
+	return p
+}
+
+// err reports unknown parameters as 400 and bad values as 422.
+func (q *query) err() error {
+	var unknown []domain.FieldError
+	for k := range q.values {
+		if !slices.Contains(q.known, k) {
+			unknown = append(unknown, domain.FieldError{Field: k, Message: "is not a parameter of this endpoint"})
+		}
+	}
+	if len(unknown) > 0 {
+		slices.SortFunc(unknown, func(a, b domain.FieldError) int { return strings.Compare(a.Field, b.Field) })
+		return malformed("the query has parameters this endpoint does not accept", unknown...)
+	}
+	return q.errs.Err()
+}
+
+// dateField parses an optional date field of a request body.
+func dateField(v *domain.ValidationError, field string, s *string) *domain.Date {
+	if s == nil {
+		return nil
+	}
+	d, err := domain.ParseDate(*s)
+	if err != nil {
+		v.Add(field, "%s", err)
+		return nil
+	}
+	return &d
+}
+
+func str(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func dateStr(d *domain.Date) *string {
+	if d == nil {
+		return nil
+	}
+	s := d.String()
+	return &s
+}

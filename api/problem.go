@@ -1,0 +1,122 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"scpo/domain"
+)
+
+// Problem is an RFC 9457 problem details body.
+type Problem struct {
+	Type   string              `json:"type"`
+	Title  string              `json:"title"`
+	Status int                 `json:"status"`
+	Detail string              `json:"detail"`
+	Errors []domain.FieldError `json:"errors,omitempty"`
+}
+
+// badRequest is a request the service cannot even read: malformed JSON, an
+// unknown field, a bad query parameter.
+type badRequest struct {
+	detail string
+	errors []domain.FieldError
+}
+
+func (e *badRequest) Error() string { return e.detail }
+
+func malformed(detail string, errs ...domain.FieldError) error {
+	return &badRequest{detail: detail, errors: errs}
+}
+
+const problemBase = "https://scpo.police.uk/problems/"
+
+// problemFor is the one place an error becomes an HTTP status. Anything it
+// does not recognise is a 500 whose detail says nothing about the cause.
+func problemFor(err error) Problem {
+	var (
+		v  *domain.ValidationError
+		c  *domain.ConflictError
+		br *badRequest
+		he *echo.HTTPError
+	)
+	switch {
+	case errors.As(err, &v):
+		return Problem{Type: problemBase + "validation", Title: "The request has invalid fields",
+			Status: http.StatusUnprocessableEntity, Detail: "One or more fields are invalid; see errors.", Errors: v.Errors}
+	case errors.As(err, &br):
+		return Problem{Type: problemBase + "bad-request", Title: "The request could not be read",
+			Status: http.StatusBadRequest, Detail: br.detail, Errors: br.errors}
+	case errors.As(err, &c):
+		p := Problem{Type: problemBase + "conflict", Title: "The request conflicts with stored data",
+			Status: http.StatusConflict, Detail: c.Message}
+		if c.Field != "" {
+			p.Errors = []domain.FieldError{{Field: c.Field, Message: c.Message}}
+		}
+		return p
+	case errors.Is(err, domain.ErrNotFound):
+		return Problem{Type: problemBase + "not-found", Title: "Not found", Status: http.StatusNotFound,
+			Detail: "No such resource, or it is not visible to you."}
+	case errors.Is(err, domain.ErrStale):
+		return Problem{Type: problemBase + "stale", Title: "The record has changed", Status: http.StatusPreconditionFailed,
+			Detail: "If-Match does not match the current version; read the record again and retry."}
+	case errors.Is(err, domain.ErrForbidden):
+		return Problem{Type: problemBase + "forbidden", Title: "Not allowed", Status: http.StatusForbidden,
+			Detail: "Your roles do not allow this action."}
+	case errors.Is(err, domain.ErrUnauthenticated):
+		return Problem{Type: problemBase + "unauthenticated", Title: "Authentication required", Status: http.StatusUnauthorized,
+			Detail: "Send Authorization: Bearer <token> with a valid token."}
+	case errors.As(err, &he):
+		return httpProblem(he.Code)
+	}
+	return Problem{Type: problemBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError,
+		Detail: "The service could not complete the request; it has been logged."}
+}
+
+func httpProblem(code int) Problem {
+	p := Problem{Type: problemBase + "http-" + http.StatusText(code), Title: http.StatusText(code), Status: code,
+		Detail: http.StatusText(code)}
+	switch code {
+	case http.StatusNotFound:
+		p.Type, p.Detail = problemBase+"not-found", "No such resource, or it is not visible to you."
+	case http.StatusMethodNotAllowed:
+		p.Type, p.Detail = problemBase+"method-not-allowed", "This method is not allowed on this path."
+	case http.StatusRequestEntityTooLarge:
+		p.Type, p.Detail = problemBase+"too-large", "The request body is larger than the service accepts (1 MiB)."
+	case http.StatusUnsupportedMediaType:
+		p.Type, p.Detail = problemBase+"unsupported-media-type", "Send the body as JSON with Content-Type: application/json."
+	case http.StatusServiceUnavailable:
+		p.Type, p.Detail = problemBase+"unavailable", "The service cannot reach its database; try again shortly."
+	}
+	if code >= 500 && code != http.StatusServiceUnavailable {
+		p.Type, p.Title, p.Detail = problemBase+"internal", "Internal error", "The service could not complete the request; it has been logged."
+	}
+	return p
+}
+
+// errorHandler writes every error as a problem. Echo may call it twice for
+// one request; the second call finds the response committed and stops.
+func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		p := problemFor(err)
+		if p.Status >= 500 {
+			log.Error("request failed", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+				"method", c.Request().Method, "route", c.Path(), "error", err)
+		}
+		if p.Status == http.StatusUnauthorized {
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="scpo"`)
+		}
+		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+		c.Response().WriteHeader(p.Status)
+		if c.Request().Method == http.MethodHead {
+			return
+		}
+		_ = writeJSON(c.Response(), p)
+	}
+}

@@ -1,0 +1,167 @@
+// Package api serves the register over HTTP with echo: routes, request and
+// response types, authentication, the permission table and the one mapping
+// from errors to RFC 9457 problems.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"scpo/domain"
+)
+
+// Store is everything the API needs from storage.
+type Store interface {
+	domain.Officers
+	domain.Subjects
+	domain.Orders
+	Ready(ctx context.Context) error
+}
+
+// Config wires the server.
+type Config struct {
+	Store    Store
+	Clock    domain.Clock
+	Location *time.Location
+	Logger   *slog.Logger
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	store Store
+	clock domain.Clock
+	loc   *time.Location
+	log   *slog.Logger
+}
+
+// New builds the echo server with every route and middleware.
+func New(cfg Config) *echo.Echo {
+	if cfg.Clock == nil {
+		cfg.Clock = domain.SystemClock{}
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{store: cfg.Store, clock: cfg.Clock, loc: cfg.Location, log: cfg.Logger}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(cfg.Logger)
+	// Client addresses come from the connection, never from headers a
+	// client can forge; a proxy in front would set its own extractor.
+	e.IPExtractor = echo.ExtractIPDirect()
+	e.Use(middleware.RequestID())
+	e.Use(requestLogger(cfg.Logger))
+	e.Use(middleware.Recover())
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		XSSProtection: "0", ContentTypeNosniff: "nosniff", XFrameOptions: "DENY",
+		HSTSMaxAge: 31536000, ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
+		ReferrerPolicy: "no-referrer",
+	}))
+	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second}))
+	e.Use(noStore)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/api/v1/openapi.json", s.openapi)
+
+	v1 := e.Group("/api/v1", s.authenticate, s.authorise)
+	for _, r := range routes(s) {
+		v1.Add(r.method, strings.TrimPrefix(r.path, "/api/v1"), r.handler)
+	}
+	return e
+}
+
+// noStore keeps intelligence records out of shared caches.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-store")
+		return next(c)
+	}
+}
+
+func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
+	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
+		LogStatus: true, LogMethod: true, LogRoutePath: true, LogRequestID: true, LogLatency: true, LogRemoteIP: true,
+		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			// The route pattern, not the URI: query strings can hold names
+			// and PNC IDs, which must not reach the logs.
+			log.Info("request", "request_id", v.RequestID, "method", v.Method, "route", v.RoutePath,
+				"status", v.Status, "latency_ms", v.Latency.Milliseconds(), "remote_ip", v.RemoteIP)
+			return nil
+		},
+	})
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ready(ctx); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable",
+			"detail": "the database is unreachable or its schema is not up to date"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) today() domain.Date { return domain.DateOf(s.clock.Now(), s.loc) }
+
+// ctxOf is the request's context with the acting officer attached.
+func ctxOf(c echo.Context) context.Context { return c.Request().Context() }
+
+// etag writes a resource's version as its entity tag.
+func etag(c echo.Context, version int) {
+	c.Response().Header().Set("ETag", `"`+strconv.Itoa(version)+`"`)
+}
+
+// ifMatch reads the If-Match header: nil when absent or "*"; a value that
+// names no version can match nothing, so it is -1 and the update is 412.
+func ifMatch(c echo.Context) *int {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return nil
+	}
+	h = strings.TrimPrefix(h, "W/")
+	h = strings.Trim(h, `"`)
+	v, err := strconv.Atoi(h)
+	if err != nil {
+		v = -1
+	}
+	return &v
+}
+
+// list is the body of every list response.
+type list[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func listOf[T any](items []T, next string) list[T] {
+	if items == nil {
+		items = []T{}
+	}
+	l := list[T]{Items: items}
+	if next != "" {
+		l.NextCursor = &next
+	}
+	return l
+}
+
+func respond(c echo.Context, status int, v any) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	c.Response().WriteHeader(status)
+	return writeJSON(c.Response(), v)
+}

@@ -1,0 +1,139 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"scpo/domain"
+)
+
+type custodyRequest struct {
+	Status          *string `json:"status"`
+	Establishment   *string `json:"establishment"`
+	ReleaseDate     *string `json:"release_date"`
+	ReleaseDateType *string `json:"release_date_type"`
+}
+
+// subjectRequest is the writable part of a subject. Dates are strings here
+// so a bad one is reported against its field.
+type subjectRequest struct {
+	FirstNames   *string         `json:"first_names"`
+	LastName     *string         `json:"last_name"`
+	Aliases      []string        `json:"aliases"`
+	DateOfBirth  *string         `json:"date_of_birth"`
+	PNCID        *string         `json:"pnc_id"`
+	VisorID      *string         `json:"visor_id"`
+	PrisonNumber *string         `json:"prison_number"`
+	Force        *string         `json:"force"`
+	Custody      *custodyRequest `json:"custody"`
+}
+
+// apply copies the request onto sub, collecting field problems in v.
+func (r subjectRequest) apply(sub *domain.Subject, v *domain.ValidationError) {
+	sub.FirstNames, sub.LastName, sub.PNCID, sub.Force = str(r.FirstNames), str(r.LastName), str(r.PNCID), str(r.Force)
+	sub.Aliases = r.Aliases
+	if sub.Aliases == nil {
+		sub.Aliases = []string{}
+	}
+	sub.VisorID, sub.PrisonNumber = r.VisorID, r.PrisonNumber
+	sub.DateOfBirth = domain.Date{}
+	if d := dateField(v, "date_of_birth", r.DateOfBirth); d != nil {
+		sub.DateOfBirth = *d
+	}
+	if r.Custody == nil {
+		sub.Custody = domain.Custody{Status: domain.CustodyCommunity}
+		return
+	}
+	sub.Custody = domain.Custody{Status: str(r.Custody.Status), Establishment: r.Custody.Establishment,
+		ReleaseDate:     dateField(v, "custody.release_date", r.Custody.ReleaseDate),
+		ReleaseDateType: r.Custody.ReleaseDateType}
+}
+
+func subjectRequestOf(s domain.Subject) subjectRequest {
+	dob := s.DateOfBirth.String()
+	return subjectRequest{FirstNames: &s.FirstNames, LastName: &s.LastName, Aliases: s.Aliases, DateOfBirth: &dob,
+		PNCID: &s.PNCID, VisorID: s.VisorID, PrisonNumber: s.PrisonNumber, Force: &s.Force,
+		Custody: &custodyRequest{Status: &s.Custody.Status, Establishment: s.Custody.Establishment,
+			ReleaseDate: dateStr(s.Custody.ReleaseDate), ReleaseDateType: s.Custody.ReleaseDateType}}
+}
+
+func (s *Server) createSubject(c echo.Context) error {
+	var req subjectRequest
+	v, err := bindFields(c, &req)
+	if err != nil {
+		return err
+	}
+	var sub domain.Subject
+	req.apply(&sub, v)
+	if v.Err() != nil {
+		sub.Validate(s.today(), v) // report the other fields' problems too
+		return v
+	}
+	out, err := s.store.CreateSubject(ctxOf(c), sub)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/subjects/"+out.ID)
+	etag(c, out.Version)
+	return respond(c, http.StatusCreated, out)
+}
+
+func (s *Server) listSubjects(c echo.Context) error {
+	q := newQuery(c, "force", "pnc_id", "q")
+	f := domain.SubjectFilter{Force: q.str("force"), Q: q.str("q")}
+	if p := q.str("pnc_id"); p != "" {
+		long, err := domain.NormalisePNC(p, s.today())
+		if err != nil {
+			q.errs.Add("pnc_id", "%s", err)
+		}
+		f.PNCID = long
+	}
+	if len(f.Q) > 200 {
+		q.errs.Add("q", "must be at most 200 characters")
+	}
+	p := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	items, next, err := s.store.ListSubjects(ctxOf(c), f, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(items, next))
+}
+
+func (s *Server) getSubject(c echo.Context) error {
+	out, err := s.store.GetSubject(ctxOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	etag(c, out.Version)
+	return respond(c, http.StatusOK, out)
+}
+
+func (s *Server) patchSubject(c echo.Context) error {
+	body, err := patchBody(c, &subjectRequest{})
+	if err != nil {
+		return err
+	}
+	today := s.today()
+	out, err := s.store.UpdateSubject(ctxOf(c), c.Param("id"), ifMatch(c), func(sub *domain.Subject) error {
+		var req subjectRequest
+		if err := patchInto(subjectRequestOf(*sub), body, &req); err != nil {
+			return err
+		}
+		v := &domain.ValidationError{}
+		req.apply(sub, v)
+		if v.Err() != nil {
+			sub.Validate(today, v)
+			return v
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	etag(c, out.Version)
+	return respond(c, http.StatusOK, out)
+}

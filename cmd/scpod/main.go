@@ -1,0 +1,199 @@
+// Command scpod serves the SCPO register.
+//
+//	scpod            serve HTTP (same as scpod serve)
+//	scpod serve      serve HTTP
+//	scpod migrate    apply database migrations and exit
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+	_ "time/tzdata" // SCPO_TIMEZONE must work on machines without a zone database
+
+	"scpo/api"
+	"scpo/domain"
+	"scpo/domain/demo"
+	"scpo/domain/postgres"
+	"scpo/domain/postgres/localpg"
+)
+
+// config is read from the environment; see the README's table.
+type config struct {
+	databaseURL    string
+	addr           string
+	bootstrapToken string
+	location       *time.Location
+	demo           bool
+	dataDir        string
+}
+
+func loadConfig() (config, error) {
+	c := config{
+		databaseURL:    os.Getenv("DATABASE_URL"),
+		addr:           envOr("SCPO_ADDR", "127.0.0.1:8080"),
+		bootstrapToken: os.Getenv("SCPO_BOOTSTRAP_TOKEN"),
+		demo:           os.Getenv("SCPO_DEMO") == "1",
+		dataDir:        envOr("SCPO_DATA_DIR", "./.scpo-data"),
+	}
+	tz := envOr("SCPO_TIMEZONE", "Europe/London")
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return c, fmt.Errorf("SCPO_TIMEZONE=%q is not a time zone name such as Europe/London", tz)
+	}
+	c.location = loc
+	return c, nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	cmd := "serve"
+	if len(os.Args) > 1 {
+		cmd = os.Args[1]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, log)
+	case "migrate":
+		err = migrate(ctx, log)
+	case "help", "-h", "--help":
+		fmt.Println("usage: scpod [serve|migrate]")
+		return
+	default:
+		err = fmt.Errorf("unknown command %q; use serve or migrate", cmd)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "scpod:", err)
+		os.Exit(1)
+	}
+}
+
+// database connects to DATABASE_URL, or starts the private cluster under
+// SCPO_DATA_DIR; the returned stop function stops that cluster.
+func database(ctx context.Context, cfg config, log *slog.Logger) (string, func(), error) {
+	if cfg.databaseURL != "" {
+		return cfg.databaseURL, func() {}, nil
+	}
+	dir, err := filepath.Abs(cfg.dataDir)
+	if err != nil {
+		return "", nil, err
+	}
+	// The server runs as the postgres user when we are root, so the
+	// directory above its data must be traversable.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, fmt.Errorf("SCPO_DATA_DIR %s cannot be created (%v): choose a writable directory", dir, err)
+	}
+	log.Info("starting the private PostgreSQL cluster", "data_dir", dir)
+	cluster, err := localpg.Start(ctx, localpg.Options{DataDir: filepath.Join(dir, "postgres"), Logger: log})
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cluster.EnsureDatabase(ctx, "scpo"); err != nil {
+		cluster.Stop()
+		return "", nil, err
+	}
+	return cluster.URL("scpo"), func() {
+		if err := cluster.Stop(); err != nil {
+			log.Error("stopping the private PostgreSQL cluster", "error", err)
+		}
+	}, nil
+}
+
+func openStore(ctx context.Context, cfg config, log *slog.Logger) (*postgres.Store, func(), error) {
+	url, stopDB, err := database(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := postgres.Open(ctx, url, domain.SystemClock{}, cfg.location)
+	if err != nil {
+		stopDB()
+		return nil, nil, fmt.Errorf("%w (check DATABASE_URL)", err)
+	}
+	if err := store.Migrate(ctx, log); err != nil {
+		store.Close()
+		stopDB()
+		return nil, nil, err
+	}
+	return store, func() { store.Close(); stopDB() }, nil
+}
+
+func migrate(ctx context.Context, log *slog.Logger) error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	_, closeAll, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	closeAll()
+	log.Info("migrations applied")
+	return nil
+}
+
+func serve(ctx context.Context, log *slog.Logger) error {
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	store, closeAll, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+
+	if cfg.bootstrapToken != "" {
+		admin, err := store.EnsureBootstrapAdmin(ctx, cfg.bootstrapToken)
+		if err != nil {
+			return fmt.Errorf("SCPO_BOOTSTRAP_TOKEN: %w", err)
+		}
+		log.Info("bootstrap administrator ready", "officer_id", admin.ID)
+	}
+	if cfg.demo {
+		loaded, err := demo.Load(ctx, store, store.Today())
+		if err != nil {
+			return fmt.Errorf("load the demo region: %w", err)
+		}
+		log.Info("demo region", "loaded", loaded)
+	}
+
+	e := api.New(api.Config{Store: store, Clock: domain.SystemClock{}, Location: cfg.location, Logger: log})
+	srv := &http.Server{Addr: cfg.addr, Handler: e, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("serving", "url", "http://"+cfg.addr)
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("listen on %s: %w (set SCPO_ADDR to a free address)", cfg.addr, err)
+		}
+	case <-ctx.Done():
+		log.Info("shutting down: finishing in-flight requests")
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Error("shutdown", "error", err)
+	}
+	log.Info("stopped")
+	return nil
+}

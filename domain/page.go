@@ -1,0 +1,22 @@
+package domain
+
+import (
+	"encoding/base64"
+
+	"github.com/google/uuid"
+)
+
+// EncodeCursor makes the opaque cursor for a page ending at id.
+func EncodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
+
+// DecodeCursor reads a cursor made by EncodeCursor.
+func DecodeCursor(c string) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return "", false
+	}
+	if _, err := uuid.Parse(string(b)); err != nil {
+		return "", false
+	}
+	return string(b), true
+}
