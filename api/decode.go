@@ -99,6 +99,8 @@ func decodeStrict(body []byte, dst any) error {
 			delete(obj, topKey(e.Field))
 		}
 		rest, _ := json.Marshal(obj)
+		// Start afresh: the failed decode may have half-filled dst.
+		reflect.ValueOf(dst).Elem().SetZero()
 		if json.Unmarshal(rest, dst) != nil {
 			return wrong
 		}

@@ -74,6 +74,7 @@ func (s *Server) createOfficer(c echo.Context) error {
 	}
 	var o domain.Officer
 	req.apply(&o)
+	s.checkForce(ctxOf(c), v, req.Force)
 	if v.Err() != nil {
 		o.Validate(v)
 		return v

@@ -135,11 +135,15 @@ func (s *Server) patchOrder(c echo.Context) error {
 		base := orderPatchOf(*o)
 		// ends_on and duration_months are one fact stored twice: a patch
 		// that gives one (or moves the start) re-derives the other.
-		if has("duration_months") && !has("ends_on") || has("starts_on") && !has("ends_on") {
+		switch {
+		case has("ends_on") && has("duration_months"):
+		case has("duration_months"), has("starts_on") && !has("ends_on"):
 			base.EndsOn = nil
-		}
-		if has("ends_on") && !has("duration_months") {
-			base.DurationMonths = nil
+		default:
+			// The stored end date is the fact; the duration follows it.
+			if base.EndsOn != nil {
+				base.DurationMonths = nil
+			}
 		}
 		var req orderPatch
 		if err := patchInto(base, body, &req); err != nil {
@@ -187,7 +191,7 @@ func (s *Server) assignOwner(c echo.Context) error {
 		return err
 	}
 	a, err := s.store.AssignOwner(ctxOf(c), domain.OwnerChange{OrderID: c.Param("id"), Role: role,
-		OfficerID: str(req.OfficerID), Reason: str(req.Reason), By: actor(c).ID})
+		OfficerID: str(req.OfficerID), Reason: str(req.Reason), By: actor(c).ID, IfVersion: ifMatch(c)})
 	if err != nil {
 		return err
 	}
@@ -204,7 +208,7 @@ func (s *Server) removeOwner(c echo.Context) error {
 		return err
 	}
 	if err := s.store.RemoveOwner(ctxOf(c), domain.OwnerChange{OrderID: c.Param("id"), Role: role,
-		Reason: q.str("reason"), By: actor(c).ID}); err != nil {
+		Reason: q.str("reason"), By: actor(c).ID, IfVersion: ifMatch(c)}); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

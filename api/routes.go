@@ -43,6 +43,13 @@ func routes(s *Server) []route {
 		{http.MethodPost, "/api/v1/orders/:id/checks", s.scheduleCheck},
 		{http.MethodGet, "/api/v1/orders/:id/checks", s.listChecks},
 		{http.MethodPatch, "/api/v1/orders/:id/checks/:check_id", s.completeCheck},
+
+		{http.MethodGet, "/api/v1/flags", s.listFlags},
+		{http.MethodGet, "/api/v1/jobs", s.listJobs},
+		{http.MethodPost, "/api/v1/jobs/:name/runs", s.runJob},
+		{http.MethodGet, "/api/v1/jobs/:name/runs", s.listJobRuns},
+		{http.MethodGet, "/api/v1/forces/:code/policy", s.getPolicy},
+		{http.MethodPut, "/api/v1/forces/:code/policy", s.putPolicy},
 	}
 }
 
@@ -82,4 +89,11 @@ var permissions = map[string][]string{
 	"POST /api/v1/orders/:id/checks":            anyOfficer,
 	"GET /api/v1/orders/:id/checks":             anyOfficer,
 	"PATCH /api/v1/orders/:id/checks/:check_id": anyOfficer,
+
+	"GET /api/v1/flags":               anyOfficer,
+	"GET /api/v1/jobs":                anyOfficer,
+	"POST /api/v1/jobs/:name/runs":    admin,
+	"GET /api/v1/jobs/:name/runs":     anyOfficer,
+	"GET /api/v1/forces/:code/policy": anyOfficer,
+	"PUT /api/v1/forces/:code/policy": admin,
 }

@@ -22,6 +22,8 @@ type Store interface {
 	domain.Officers
 	domain.Subjects
 	domain.Orders
+	domain.Sweeps
+	domain.Policies
 	Ready(ctx context.Context) error
 }
 
@@ -31,6 +33,8 @@ type Config struct {
 	Clock    domain.Clock
 	Location *time.Location
 	Logger   *slog.Logger
+	// Schedules shows each job's cron spec in GET /jobs.
+	Schedules map[string]string
 }
 
 // Server holds the handlers' dependencies.
@@ -39,6 +43,8 @@ type Server struct {
 	clock domain.Clock
 	loc   *time.Location
 	log   *slog.Logger
+
+	schedules map[string]string
 }
 
 // New builds the echo server with every route and middleware.
@@ -52,7 +58,7 @@ func New(cfg Config) *echo.Echo {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: cfg.Store, clock: cfg.Clock, loc: cfg.Location, log: cfg.Logger}
+	s := &Server{store: cfg.Store, clock: cfg.Clock, loc: cfg.Location, log: cfg.Logger, schedules: cfg.Schedules}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -115,6 +121,17 @@ func (s *Server) readyz(c echo.Context) error {
 			"detail": "the database is unreachable or its schema is not up to date"})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// checkForce names an unknown force alongside the request's other
+// problems, rather than leaving it to the database to find later.
+func (s *Server) checkForce(ctx context.Context, v *domain.ValidationError, force *string) {
+	if force == nil || *force == "" {
+		return
+	}
+	if _, err := s.store.GetForce(ctx, *force); err != nil {
+		v.Add("force", "is not a known force code")
+	}
 }
 
 func (s *Server) today() domain.Date { return domain.DateOf(s.clock.Now(), s.loc) }

@@ -66,6 +66,7 @@ func (s *Server) createSubject(c echo.Context) error {
 	}
 	var sub domain.Subject
 	req.apply(&sub, v)
+	s.checkForce(ctxOf(c), v, req.Force)
 	if v.Err() != nil {
 		sub.Validate(s.today(), v) // report the other fields' problems too
 		return v
@@ -125,6 +126,7 @@ func (s *Server) patchSubject(c echo.Context) error {
 		}
 		v := &domain.ValidationError{}
 		req.apply(sub, v)
+		s.checkForce(ctxOf(c), v, req.Force)
 		if v.Err() != nil {
 			sub.Validate(today, v)
 			return v

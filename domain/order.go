@@ -124,7 +124,9 @@ func (o *Order) Validate(subject Subject, today Date, v *ValidationError) {
 			v.Add("made_on", "is required")
 		case o.MadeOn.After(today.Time):
 			v.Add("made_on", "must not be in the future")
-		case subject.DateOfBirth.AddMonths(18 * 12).After(o.MadeOn.Time):
+		case subject.DateOfBirth.Time.AddDate(18, 0, 0).After(o.MadeOn.Time):
+			// AddDate puts a 29 February birthday on 1 March in other
+			// years, as the Family Law Reform Act 1969 s.9 counts ages.
 			v.Add("made_on", "the subject was under 18 on this date; an order can only be made against an adult (s.6)")
 		default:
 			madeOK = true
@@ -157,7 +159,10 @@ func (o *Order) Validate(subject Subject, today Date, v *ValidationError) {
 	if o.EndsOn == nil && o.DurationMonths == nil && !v.Has("ends_on") {
 		v.Add("ends_on", "give ends_on or duration_months")
 	}
-	if o.StartsOn != nil && !v.Has("duration_months") {
+	if o.StartsOn == nil && o.EndsOn != nil && madeOK && !o.EndsOn.After(o.MadeOn.Time) {
+		v.Add("ends_on", "must be after made_on")
+	}
+	if o.StartsOn != nil && !v.Has("duration_months") && !v.Has("ends_on") {
 		o.deriveDates(v)
 	}
 
@@ -209,29 +214,53 @@ func (o *Order) deriveDates(v *ValidationError) {
 	case o.DurationMonths == nil:
 		// Whole months when the end falls on the same day of a month,
 		// otherwise rounded up: the period the order spans.
-		m := 0
-		for start.AddMonths(m).Before(end.Time) {
-			m++
-		}
-		o.DurationMonths = &m
+		o.DurationMonths = monthsSpanned(start, end)
 	}
 }
 
 // StartOnRelease brings an on-release order into force on the day its
 // subject was released.
+//
+// Recording a release must never be refused because of an order's dates,
+// so dates that cannot hold are settled here: a start before the order was
+// made is the day it was made; a fixed end date more than five years on is
+// cut to the statutory maximum; an order whose fixed end date has passed
+// by the time of release expires without coming into force.
 func (o *Order) StartOnRelease(released, today Date) {
 	if o.Commencement != CommenceOnRelease || o.StartsOn != nil || o.Ended() {
 		return
 	}
-	o.StartsOn = &released
-	if o.DurationMonths != nil {
-		o.EndsOn = nil
+	start := released
+	if start.Before(o.MadeOn.Time) {
+		start = o.MadeOn
 	}
-	v := &ValidationError{}
-	o.deriveDates(v)
-	if released.OnOrBefore(today) {
+	if o.DurationMonths != nil {
+		end := start.AddMonths(*o.DurationMonths)
+		o.EndsOn = &end
+	} else if o.EndsOn != nil {
+		if !o.EndsOn.After(start.Time) {
+			o.Status = StatusExpired
+			return
+		}
+		if max := start.AddMonths(MaxOrderMonths); o.EndsOn.After(max.Time) {
+			o.EndsOn = &max
+		}
+		o.DurationMonths = monthsSpanned(start, *o.EndsOn)
+	}
+	o.StartsOn = &start
+	if start.OnOrBefore(today) {
 		o.Status = StatusActive
 	}
+}
+
+// monthsSpanned counts the months from start to end, a part month counting
+// as a whole one.
+func monthsSpanned(start, end Date) *int {
+	m := 0
+	for start.AddMonths(m).Before(end.Time) {
+		m++
+	}
+	return &m
 }
 
 // End discharges or quashes a live order.

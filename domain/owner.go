@@ -58,6 +58,8 @@ type OwnerChange struct {
 	OfficerID string
 	Reason    string
 	By        string // the officer making the change
+	// IfVersion, when set, must match the order's version (its ETag).
+	IfVersion *int
 }
 
 // Validate checks the parts of a change that need no stored data.

@@ -23,6 +23,7 @@ import (
 	"scpo/domain/demo"
 	"scpo/domain/postgres"
 	"scpo/domain/postgres/localpg"
+	"scpo/scheduler"
 )
 
 // config is read from the environment; see the README's table.
@@ -33,6 +34,7 @@ type config struct {
 	location       *time.Location
 	demo           bool
 	dataDir        string
+	schedules      map[string]string
 }
 
 func loadConfig() (config, error) {
@@ -49,6 +51,15 @@ func loadConfig() (config, error) {
 		return c, fmt.Errorf("SCPO_TIMEZONE=%q is not a time zone name such as Europe/London", tz)
 	}
 	c.location = loc
+	c.schedules = scheduler.Specs(os.Getenv)
+	for job, spec := range c.schedules {
+		if spec == "off" {
+			continue
+		}
+		if _, err := scheduler.Parse(spec); err != nil {
+			return c, fmt.Errorf("%s: %w", scheduler.EnvVar(job), err)
+		}
+	}
 	return c, nil
 }
 
@@ -174,7 +185,14 @@ func serve(ctx context.Context, log *slog.Logger) error {
 		log.Info("demo region", "loaded", loaded)
 	}
 
-	e := api.New(api.Config{Store: store, Clock: domain.SystemClock{}, Location: cfg.location, Logger: log})
+	sched, err := scheduler.New(scheduler.Sweeps(store, cfg.schedules, cfg.location, log), cfg.location, log)
+	if err != nil {
+		return err
+	}
+	sched.Start()
+
+	e := api.New(api.Config{Store: store, Clock: domain.SystemClock{}, Location: cfg.location, Logger: log,
+		Schedules: cfg.schedules})
 	srv := &http.Server{Addr: cfg.addr, Handler: e, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
@@ -194,6 +212,7 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		log.Error("shutdown", "error", err)
 	}
+	sched.Stop(shutdownCtx)
 	log.Info("stopped")
 	return nil
 }

@@ -1,9 +1,30 @@
 // Package demo loads a region shaped like the south-west at its 2024
 // inspection, through the same domain services and rules as the API.
+//
+// Everything is derived from the tables below and today's date, so two
+// loads on the same day give the same register (apart from generated ids
+// and timestamps). What each force gets follows the inspection's findings:
+//
+//   - Avon and Somerset: 8 community orders, all with an LRO allocated at
+//     the tasking meeting and reviewed recently; 7 prison cases, 3 with an
+//     LRO and 4 with nobody, none reviewed, 2 compliance checks overdue.
+//   - Devon and Cornwall: 7 community orders, all with an LRO, all reviewed
+//     in the last two months, a check done last month and one booked ahead.
+//   - Dorset: 13 community orders left with an investigation team: no
+//     owners, 4 reviewed once just after the order was made and never
+//     since, 3 checks overdue.
+//   - Gloucestershire: 12 community orders, 3 owned and reviewed by the IOM
+//     team, 9 with nobody; 2 prison cases with nobody; 2 checks overdue.
+//   - Wiltshire: 4 community orders, 2 held by the one orders officer and
+//     reviewed once long ago; 3 prison cases with nobody, one of whose
+//     release date has passed while still recorded in custody; 2 checks
+//     overdue.
 package demo
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"scpo/domain"
 )
@@ -15,12 +36,336 @@ type Store interface {
 	domain.Orders
 }
 
+type officerSpec struct {
+	name  string
+	roles []string
+}
+
+// forceSpec describes one force's share of the demo.
+type forceSpec struct {
+	code     string
+	court    string
+	prisons  []string
+	officers []officerSpec
+
+	community, prison int // live orders of each case type
+
+	owner          string // owner role given to the owned orders
+	ownedCommunity int    // the first n community orders have an owner
+	ownedPrison    int    // the first n prison cases have an owner
+	reason         string // why the owner was given the order
+
+	recent        int  // the first n orders were reviewed in the last few weeks
+	stale         int  // the next n were reviewed once, just after being made
+	overdueChecks int  // the n orders after the recent ones have a check overdue
+	doneChecks    bool // recently reviewed orders also had a check done and have one booked
+}
+
+var (
+	iom     = []string{domain.RoleIOMOfficer}
+	lro     = []string{domain.RoleLRO}
+	orders  = []string{domain.RoleOrdersOfficer}
+	liaison = []string{domain.RolePrisonLiaison}
+	chair   = []string{domain.RoleTaskingChair}
+)
+
+var forces = []forceSpec{
+	{
+		code: "avon-and-somerset", court: "Bristol Crown Court",
+		prisons: []string{"HMP Bristol", "HMP Leyhill", "HMP Guys Marsh"},
+		officers: []officerSpec{{"Rachel Coombes", iom}, {"Daniel Hart", iom},
+			{"Mark Pritchard", lro}, {"Helen Osei", lro}, {"James Kerslake", lro},
+			{"Priya Nair", orders}, {"Gareth Lloyd", liaison}, {"Claire Fenwick", chair}},
+		community: 8, prison: 7,
+		owner: domain.OwnerLRO, ownedCommunity: 8, ownedPrison: 3, reason: "allocated at tasking meeting",
+		recent: 8, overdueChecks: 2,
+	},
+	{
+		code: "devon-and-cornwall", court: "Exeter Crown Court",
+		prisons: []string{"HMP Exeter", "HMP Channings Wood"},
+		officers: []officerSpec{{"Jenna Trelawny", iom}, {"Peter Pascoe", lro}, {"Kerry Nance", lro},
+			{"Ben Tregear", lro}, {"Lucy Hocking", orders}, {"Sam Penrose", liaison}, {"Andrew Rowe", chair}},
+		community: 7,
+		owner:     domain.OwnerLRO, ownedCommunity: 7, reason: "allocated to the LRO when the order was made",
+		recent: 7, doneChecks: true,
+	},
+	{
+		code: "dorset", court: "Bournemouth Crown Court",
+		prisons: []string{"HMP Guys Marsh", "HMP The Verne"},
+		officers: []officerSpec{{"Chloe Marsh", iom}, {"Liam Burt", iom}, {"Nick Talbot", lro},
+			{"Fiona Stroud", orders}, {"Owen Bright", liaison}, {"Karen Loveless", chair}},
+		community: 13,
+		stale:     4, overdueChecks: 3,
+	},
+	{
+		code: "gloucestershire", court: "Gloucester Crown Court",
+		prisons: []string{"HMP Leyhill", "HMP Bristol"},
+		officers: []officerSpec{{"Emma Drinkwater", iom}, {"Josh Baylis", iom}, {"Ian Cottrell", lro},
+			{"Megan Tandy", orders}, {"Rob Fewster", liaison}, {"Alison Hewer", chair}},
+		community: 12, prison: 2,
+		owner: domain.OwnerIOM, ownedCommunity: 3, reason: "taken on by the IOM team",
+		recent: 3, overdueChecks: 2,
+	},
+	{
+		code: "wiltshire", court: "Swindon Crown Court",
+		prisons: []string{"HMP Erlestoke", "HMP Bristol", "HMP Channings Wood"},
+		officers: []officerSpec{{"Hannah Gale", iom}, {"Paul Kimber", lro}, {"Steve Merritt", orders},
+			{"Dawn Rendell", liaison}, {"Martin Ashby", chair}},
+		community: 4, prison: 3,
+		owner: domain.OwnerOrdersOfficer, ownedCommunity: 2, reason: "allocated to the orders officer",
+		stale: 2, overdueChecks: 2,
+	},
+}
+
+// Region-wide officers.
+var (
+	regionalLead = officerSpec{"Victoria Blake", []string{domain.RoleRegional}}
+	auditor      = officerSpec{"Graham Ellis", []string{domain.RoleAuditor}}
+)
+
+const auditorEmail = "graham.ellis@hmicfrs.gov.uk"
+
+var (
+	firstNames = []string{"Dean", "Kyle", "Connor", "Marcus", "Jamal", "Lee", "Ryan", "Aaron", "Tyler",
+		"Jordan", "Callum", "Nathan", "Reece", "Shane", "Darren", "Kieran", "Liam", "Jason", "Craig",
+		"Bradley", "Ashley", "Jade", "Leanne", "Stacey", "Tomasz", "Arben", "Dritan", "Mehmet"}
+	lastNames = []string{"Carter", "Doyle", "Fletcher", "Hughes", "Jenkins", "Kaye", "Lockyer", "Mercer",
+		"Norris", "Oakley", "Parfitt", "Quinlan", "Rudd", "Slade", "Thorne", "Vickery", "Walsh", "Yeo",
+		"Ashworth", "Brannigan", "Coles", "Dunford", "Eastman", "Fry", "Gilroy", "Hext", "Isherwood",
+		"Kowalski", "Hoxha"}
+	aliases = []string{"Deano", "Smudge", "Little Man", "Ghost", "Tiny", "Kingy", "Bugsy", "Red",
+		"Chops", "Mouse", "Dibs", "Shadow", "Junior", "Pike"}
+
+	// Days from today to each prison case's release date, taken in turn;
+	// one is already past, five fall within the 180-day pre-release window.
+	releaseInDays = []int{75, 400, 160, 610, 700, 250, 130, 40, 520, 330, -9, 170}
+	releaseTypes  = []string{"CRD", "ARD", "HDCED", "PED"}
+	durations     = []int{24, 36, 48, 60}
+	checkKinds    = []string{"home_visit", "financial", "device", "travel", "association", "other"}
+
+	terms = []domain.Term{
+		{Category: "communications", Text: "Not to possess or use more than one mobile telephone or SIM card, and to notify the police of its number and IMEI within 24 hours of acquiring it."},
+		{Category: "financial", Text: "Not to hold more than one bank account, and to give the police a statement for that account every month."},
+		{Category: "associations", Text: "Not to associate or communicate, directly or indirectly, with any person named in the schedule to this order."},
+		{Category: "travel", Text: "Not to leave the United Kingdom without giving the police seven days' written notice of the journey and the date of return."},
+		{Category: "items", Text: "Not to possess any encrypted communication device or use any encrypted messaging application."},
+		{Category: "property", Text: "Not to own or have the use of more than one motor vehicle, and to notify the police of its registration number within 48 hours."},
+		{Category: "working", Text: "To notify the police of any employment or self-employment, with the employer's name and address, within seven days of starting it."},
+		{Category: "premises", Text: "To notify the police of any address at which they stay for more than two nights, within 72 hours of arriving."},
+		{Category: "information", Text: "To provide to the police on request details of all bank accounts, credit cards and loans held in their name or for their benefit."},
+		{Category: "financial", Text: "Not to possess more than £1,000 in cash unless they can show its lawful origin."},
+		{Category: "electronic_monitoring", Text: "To wear an electronic monitoring tag, and keep it charged, for the first six months the order is in force."},
+		{Category: "other", Text: "To attend a police station within 48 hours of being asked to do so by a police officer, and to produce this order."},
+	}
+)
+
 // Load fills an empty register with the demo region and reports whether it
-// did; a register with any subject is left alone.
+// did; a register with any subject is left alone. It goes through the
+// domain services one record at a time, so a failure part-way leaves what
+// was already recorded and the next start will not try again.
 func Load(ctx context.Context, s Store, today domain.Date) (bool, error) {
 	existing, _, err := s.ListSubjects(ctx, domain.SubjectFilter{}, domain.Page{Limit: 1})
 	if err != nil || len(existing) > 0 {
 		return false, err
 	}
-	return false, nil
+	known, err := officersByEmail(ctx, s)
+	if err != nil {
+		return false, err
+	}
+	ensure := func(o officerSpec, force *string, email string) (domain.Officer, error) {
+		if got, ok := known[email]; ok {
+			return got, nil
+		}
+		got, err := s.CreateOfficer(ctx, domain.Officer{Name: o.name, Email: email, Force: force,
+			Roles: o.roles, Active: true})
+		if err != nil {
+			return domain.Officer{}, fmt.Errorf("officer %s: %w", email, err)
+		}
+		known[email] = got
+		return got, nil
+	}
+	lead := forces[0].code
+	if _, err := ensure(regionalLead, &lead, emailOf(regionalLead.name, lead)); err != nil {
+		return false, err
+	}
+	if _, err := ensure(auditor, nil, auditorEmail); err != nil {
+		return false, err
+	}
+
+	n, p := 0, 0 // subjects and prison cases so far, across the region
+	for _, f := range forces {
+		byRole := map[string][]domain.Officer{}
+		for _, spec := range f.officers {
+			o, err := ensure(spec, &f.code, emailOf(spec.name, f.code))
+			if err != nil {
+				return false, err
+			}
+			for _, r := range o.Roles {
+				byRole[r] = append(byRole[r], o)
+			}
+		}
+		chairCtx := domain.WithActor(ctx, byRole[domain.RoleTaskingChair][0])
+		checkCtx := domain.WithActor(ctx, byRole[domain.RoleOrdersOfficer][0])
+		owned := 0
+		for i := 0; i < f.community+f.prison; i, n = i+1, n+1 {
+			prison := i >= f.community
+			release := 0
+			if prison {
+				release = releaseInDays[p%len(releaseInDays)]
+				p++
+			}
+			sub, err := s.CreateSubject(chairCtx, subjectFor(f, n, prison, release, today))
+			if err != nil {
+				return false, fmt.Errorf("demo subject %d (%s): %w", n, f.code, err)
+			}
+			ord, err := s.CreateOrder(chairCtx, orderFor(f, n, sub.ID, prison, today))
+			if err != nil {
+				return false, fmt.Errorf("demo order %d (%s): %w", n, f.code, err)
+			}
+
+			reviewCtx := chairCtx
+			if (!prison && i < f.ownedCommunity) || (prison && i-f.community < f.ownedPrison) {
+				role, _ := domain.OfficerRoleFor(f.owner)
+				pool := byRole[role]
+				officer := pool[owned%len(pool)]
+				owned++
+				if _, err := s.AssignOwner(chairCtx, domain.OwnerChange{OrderID: ord.ID, Role: f.owner,
+					OfficerID: officer.ID, Reason: f.reason}); err != nil {
+					return false, fmt.Errorf("demo owner for order %d: %w", n, err)
+				}
+				reviewCtx = domain.WithActor(ctx, officer)
+			}
+			if err := casework(reviewCtx, checkCtx, s, f, i, n, ord, today); err != nil {
+				return false, fmt.Errorf("demo reviews and checks for order %d: %w", n, err)
+			}
+		}
+	}
+	return true, nil
 }
+
+// casework records the reviews and checks order i of force f has had.
+func casework(reviewCtx, checkCtx context.Context, s Store, f forceSpec, i, n int, ord domain.Order, today domain.Date) error {
+	switch {
+	case i < f.recent:
+		r := domain.Review{ReviewedOn: today.AddDays(-(7 + n*9%45)), Kind: "routine", Outcome: "satisfactory",
+			Notes: ptr("Home visit; subject engaging, phone and bank statements seen, no concerns.")}
+		if n%5 == 0 {
+			r.Outcome, r.Notes = "concerns", ptr("Second handset seen at the address; device check booked.")
+		}
+		if _, err := s.RecordReview(reviewCtx, ord.ID, r); err != nil {
+			return err
+		}
+	case i < f.recent+f.stale:
+		if _, err := s.RecordReview(reviewCtx, ord.ID, domain.Review{ReviewedOn: ord.MadeOn.AddDays(28),
+			Kind: "routine", Outcome: "satisfactory", Notes: ptr("Initial review after the order was made.")}); err != nil {
+			return err
+		}
+	}
+	if f.doneChecks && i < f.recent {
+		done, err := s.ScheduleCheck(checkCtx, ord.ID, domain.Check{Kind: "home_visit", DueOn: today.AddDays(-21)})
+		if err != nil {
+			return err
+		}
+		if _, err := s.CompleteCheck(reviewCtx, ord.ID, done.ID, nil, func(c *domain.Check) error {
+			c.CompletedOn, c.Outcome = ptr(today.AddDays(-20)), ptr("compliant")
+			c.Notes = ptr("Seen at home address; one phone, matches notified IMEI.")
+			return nil
+		}); err != nil {
+			return err
+		}
+		if _, err := s.ScheduleCheck(checkCtx, ord.ID, domain.Check{Kind: checkKinds[n%len(checkKinds)],
+			DueOn: today.AddDays(14 + 3*i)}); err != nil {
+			return err
+		}
+	}
+	if k := i - f.recent; k >= 0 && k < f.overdueChecks {
+		if _, err := s.ScheduleCheck(checkCtx, ord.ID, domain.Check{Kind: checkKinds[(n+k)%len(checkKinds)],
+			DueOn: today.AddDays(-(20 + 17*k)), Notes: ptr("Booked at the tasking meeting.")}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// subjectFor makes the n-th subject of the region; a prison case is held
+// at one of the force's establishments until today+release days.
+func subjectFor(f forceSpec, n int, prison bool, release int, today domain.Date) domain.Subject {
+	age := 23 + n*7%28 // 23 to 50 today, so an adult on any made_on below
+	dob := today.AddMonths(-12 * age).AddDays(-(n * 37 % 360))
+	pncYear := dob.Year() + 16 + n%3 // first arrested at 16 to 18, before any order
+	serial := (12345 + n*48271) % 10_000_000
+	sub := domain.Subject{
+		FirstNames:  firstNames[n%len(firstNames)],
+		LastName:    lastNames[(n*5+3)%len(lastNames)],
+		DateOfBirth: dob,
+		PNCID:       fmt.Sprintf("%04d/%07d%c", pncYear, serial, domain.PNCCheckLetter(pncYear%100, serial)),
+		Force:       f.code,
+		Custody:     domain.Custody{Status: domain.CustodyCommunity},
+	}
+	if n%3 == 0 {
+		sub.Aliases = []string{aliases[n/3%len(aliases)]}
+	}
+	if prison {
+		sub.PrisonNumber = ptr(fmt.Sprintf("%c%04d%c%c", 'A'+n%4, 1000+n*373%9000, 'A'+n%26, 'A'+n*7%26))
+		sub.Custody = domain.Custody{Status: domain.CustodyCustody,
+			Establishment:   ptr(f.prisons[n%len(f.prisons)]),
+			ReleaseDate:     ptr(today.AddDays(release)),
+			ReleaseDateType: ptr(releaseTypes[n%len(releaseTypes)])}
+	}
+	return sub
+}
+
+// orderFor makes the n-th subject's order: in force since it was made 6 to
+// 39 months ago for a community case, or made 1 to 4 years ago to start on
+// release for a prison case.
+func orderFor(f forceSpec, n int, subjectID string, prison bool, today domain.Date) domain.Order {
+	o := domain.Order{SubjectID: subjectID, Type: "scpo", Court: f.court, CourtType: "crown"}
+	months := durations[n%len(durations)]
+	if prison {
+		o.MadeOn = today.AddMonths(-(12 + n*13%36)).AddDays(-(n * 5 % 20))
+		o.Commencement = domain.CommenceOnRelease
+	} else {
+		ago := 6 + n*11%34
+		o.MadeOn = today.AddMonths(-ago).AddDays(-(n * 3 % 25))
+		o.Commencement = domain.CommenceOnDate
+		start := o.MadeOn
+		if n%4 == 1 && ago > 9 {
+			start = o.MadeOn.AddDays(70 + n%30) // made at sentence, in force on release
+		}
+		o.StartsOn = &start
+		for months < ago+2 { // still running today
+			months += 12
+		}
+		months = min(months, domain.MaxOrderMonths)
+	}
+	o.DurationMonths = &months
+	o.Reference = fmt.Sprintf("T%d%04d", o.MadeOn.Year(), 100+n*271%9900)
+	for k := range 1 + n%3 {
+		o.Terms = append(o.Terms, terms[(n+5*k)%len(terms)])
+	}
+	return o
+}
+
+func emailOf(name, force string) string {
+	return strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@" + force + ".police.uk"
+}
+
+func officersByEmail(ctx context.Context, s Store) (map[string]domain.Officer, error) {
+	out := map[string]domain.Officer{}
+	page := domain.Page{Limit: 500}
+	for {
+		list, next, err := s.ListOfficers(ctx, domain.OfficerFilter{}, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range list {
+			out[o.Email] = o
+		}
+		if next == "" {
+			return out, nil
+		}
+		page.Cursor = next
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -302,6 +302,13 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, ifVersion *int, chan
 		if err := tx.Select("*").Omit("created_at").Save(&row).Error; err != nil {
 			return translate(err)
 		}
+		if o.Ended() {
+			// An ended order keeps no open flags.
+			if err := tx.Exec(`UPDATE flags SET resolved_at = ? WHERE order_id = ? AND resolved_at IS NULL`,
+				o.UpdatedAt, o.ID).Error; err != nil {
+				return err
+			}
+		}
 		return writeTerms(tx, o.ID, o.Terms)
 	})
 	if err != nil {

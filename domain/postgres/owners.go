@@ -96,6 +96,9 @@ func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clo
 	}
 	// Read the time only once the lock is held, so history stays in order.
 	now := clock.Now().UTC().Truncate(time.Microsecond)
+	if c.IfVersion != nil && *c.IfVersion != o.Version {
+		return domain.OwnerAssignment{}, domain.ErrStale
+	}
 	if o.Ended() {
 		return domain.OwnerAssignment{}, errEnded(o)
 	}
@@ -132,6 +135,9 @@ func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clo
 	if err := tx.Exec(`INSERT INTO owner_assignments (id, order_id, role, officer_id, assigned_at, reason, assigned_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, c.OrderID, c.Role, c.OfficerID, now, c.Reason, by).Error; err != nil {
 		return domain.OwnerAssignment{}, translate(err)
+	}
+	if err := touchOrder(tx, c.OrderID, now); err != nil {
+		return domain.OwnerAssignment{}, err
 	}
 	var rows []assignmentRow
 	if err := tx.Raw(assignmentSelect+`WHERE a.id = ?`, id).Scan(&rows).Error; err != nil {
@@ -172,10 +178,23 @@ func (s *Store) RemoveOwner(ctx context.Context, c domain.OwnerChange) error {
 		if _, ok := domain.OfficerRoleFor(c.Role); !ok {
 			return domain.ErrNotFound
 		}
-		return tx.Exec(`UPDATE owner_assignments SET ended_at = ?, ended_by = ?, end_reason = ?
-			WHERE order_id = ? AND role = ? AND ended_at IS NULL`,
-			s.now(), actorID(ctx), c.Reason, c.OrderID, c.Role).Error
+		if c.IfVersion != nil && *c.IfVersion != o.Version {
+			return domain.ErrStale
+		}
+		now := s.now()
+		res := tx.Exec(`UPDATE owner_assignments SET ended_at = ?, ended_by = ?, end_reason = ?
+			WHERE order_id = ? AND role = ? AND ended_at IS NULL`, now, actorID(ctx), c.Reason, c.OrderID, c.Role)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		return touchOrder(tx, c.OrderID, now)
 	})
+}
+
+// touchOrder bumps an order's version when its owners change, since the
+// owners are part of the order as served and its ETag must move with them.
+func touchOrder(tx *gorm.DB, orderID string, now time.Time) error {
+	return tx.Exec(`UPDATE orders SET version = version + 1, updated_at = ? WHERE id = ?`, now, orderID).Error
 }
 
 // OwnerHistory lists every assignment on an order, newest first.

@@ -1,0 +1,148 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+
+	"scpo/domain"
+)
+
+func (s *Server) listJobs(c echo.Context) error {
+	last, err := s.store.LastJobRuns(ctxOf(c))
+	if err != nil {
+		return err
+	}
+	jobs := make([]domain.Job, 0, len(domain.JobNames))
+	for _, name := range domain.JobNames {
+		j := domain.Job{Name: name, Schedule: s.schedules[name], Raises: domain.JobFlags[name]}
+		if r, ok := last[name]; ok {
+			j.LastRun = &r
+		}
+		jobs = append(jobs, j)
+	}
+	return respond(c, http.StatusOK, listOf(jobs, ""))
+}
+
+func jobName(c echo.Context) (string, error) {
+	name := c.Param("name")
+	if !slices.Contains(domain.JobNames, name) {
+		return "", domain.ErrNotFound
+	}
+	return name, nil
+}
+
+type runRequest struct {
+	AsOf *string `json:"as_of"`
+}
+
+func (s *Server) runJob(c echo.Context) error {
+	name, err := jobName(c)
+	if err != nil {
+		return err
+	}
+	var req runRequest
+	if err := bindOptionalJSON(c, &req); err != nil {
+		return err
+	}
+	v := &domain.ValidationError{}
+	asOf := s.today()
+	if d := dateField(v, "as_of", req.AsOf); d != nil {
+		asOf = *d
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	run, err := s.store.RunJob(ctxOf(c), name, asOf, nil)
+	var conflict *domain.ConflictError
+	if err != nil && !errors.As(err, &conflict) && run.ID != "" {
+		// The failure is recorded in the run history; the caller sees the
+		// run, not the cause.
+		s.log.Error("manual job run failed", "job", name, "run_id", run.ID, "error", err)
+		return respond(c, http.StatusInternalServerError, run)
+	}
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, run)
+}
+
+func (s *Server) listJobRuns(c echo.Context) error {
+	name, err := jobName(c)
+	if err != nil {
+		return err
+	}
+	q := newQuery(c)
+	p := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	runs, next, err := s.store.ListJobRuns(ctxOf(c), name, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(runs, next))
+}
+
+func (s *Server) listFlags(c echo.Context) error {
+	q := newQuery(c, "status", "kind", "case_type", "force", "order_id")
+	f := domain.FlagFilter{Status: q.oneOf("status", []string{"open", "resolved"}), Kind: q.oneOf("kind", domain.FlagKinds),
+		CaseType: q.oneOf("case_type", caseTypes), Force: q.str("force"), OrderID: q.id("order_id")}
+	p := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	flags, next, err := s.store.ListFlags(ctxOf(c), f, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(flags, next))
+}
+
+func (s *Server) getPolicy(c echo.Context) error {
+	p, err := s.store.GetPolicy(ctxOf(c), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	etag(c, p.Version)
+	return respond(c, http.StatusOK, p)
+}
+
+type policyRequest struct {
+	RequiredRoles       []string `json:"required_roles"`
+	PreReleaseDays      *int     `json:"pre_release_days"`
+	CommunityReviewDays *int     `json:"community_review_days"`
+	PrisonReviewDays    *int     `json:"prison_review_days"`
+	CheckGraceDays      *int     `json:"check_grace_days"`
+	ExpiryWarningDays   *int     `json:"expiry_warning_days"`
+}
+
+// putPolicy replaces a force's policy; a field left out takes its default.
+func (s *Server) putPolicy(c echo.Context) error {
+	var req policyRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	p := domain.DefaultPolicy(c.Param("code"))
+	if req.RequiredRoles != nil {
+		p.RequiredRoles = req.RequiredRoles
+	}
+	set := func(dst *int, v *int) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&p.PreReleaseDays, req.PreReleaseDays)
+	set(&p.CommunityReviewDays, req.CommunityReviewDays)
+	set(&p.PrisonReviewDays, req.PrisonReviewDays)
+	set(&p.CheckGraceDays, req.CheckGraceDays)
+	set(&p.ExpiryWarningDays, req.ExpiryWarningDays)
+	out, err := s.store.PutPolicy(ctxOf(c), p, ifMatch(c))
+	if err != nil {
+		return err
+	}
+	etag(c, out.Version)
+	return respond(c, http.StatusOK, out)
+}

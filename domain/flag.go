@@ -1,0 +1,154 @@
+package domain
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Flag kinds; the contract's table defines when each is open.
+const (
+	FlagUnowned           = "unowned"
+	FlagReviewOverdue     = "review_overdue"
+	FlagCheckOverdue      = "check_overdue"
+	FlagPreRelease        = "pre_release"
+	FlagReleaseDatePassed = "release_date_passed"
+	FlagExpiring          = "expiring"
+)
+
+// FlagKinds lists every kind.
+var FlagKinds = []string{FlagUnowned, FlagReviewOverdue, FlagCheckOverdue, FlagPreRelease,
+	FlagReleaseDatePassed, FlagExpiring}
+
+// Flag is a problem with an order, raised by a sweep and kept until a
+// sweep finds it gone.
+type Flag struct {
+	ID            string          `json:"id"`
+	Kind          string          `json:"kind"`
+	OrderID       string          `json:"order_id"`
+	SubjectID     string          `json:"subject_id"`
+	Force         string          `json:"force"`
+	CaseType      string          `json:"case_type"`
+	RaisedAt      time.Time       `json:"raised_at"`
+	RaisedByRun   *string         `json:"raised_by_run"`
+	ResolvedAt    *time.Time      `json:"resolved_at"`
+	ResolvedByRun *string         `json:"resolved_by_run"`
+	Details       json.RawMessage `json:"details"`
+}
+
+// Jobs and the flags each raises.
+const (
+	JobOwnership = "ownership-sweep"
+	JobReview    = "review-sweep"
+	JobCustody   = "custody-sweep"
+	JobLifecycle = "lifecycle-sweep"
+)
+
+// JobNames lists the jobs in the order a day's sweeps should run.
+var JobNames = []string{JobLifecycle, JobOwnership, JobReview, JobCustody}
+
+// JobFlags maps each job to the flag kinds it raises and resolves.
+var JobFlags = map[string][]string{
+	JobOwnership: {FlagUnowned},
+	JobReview:    {FlagReviewOverdue, FlagCheckOverdue},
+	JobCustody:   {FlagPreRelease, FlagReleaseDatePassed},
+	JobLifecycle: {FlagExpiring},
+}
+
+// JobRun is one run of a job, scheduled or manual.
+type JobRun struct {
+	ID           string     `json:"id"`
+	Job          string     `json:"job"`
+	Trigger      string     `json:"trigger"`
+	ScheduledFor *time.Time `json:"scheduled_for"`
+	AsOf         Date       `json:"as_of"`
+	Status       string     `json:"status"`
+	Raised       int        `json:"raised"`
+	Resolved     int        `json:"resolved"`
+	Changed      int        `json:"changed"`
+	Error        *string    `json:"error"`
+	StartedAt    time.Time  `json:"started_at"`
+	FinishedAt   *time.Time `json:"finished_at"`
+}
+
+// Job is a job as listed: its schedule and its last run.
+type Job struct {
+	Name     string   `json:"name"`
+	Schedule string   `json:"schedule"`
+	Raises   []string `json:"raises"`
+	LastRun  *JobRun  `json:"last_run"`
+}
+
+// ErrAlreadyRun: another replica has run (or is running) this tick.
+var ErrAlreadyRun = Conflict("job", "this scheduled run has already been taken by another replica")
+
+// FlagFilter narrows a flag list.
+type FlagFilter struct {
+	Status   string // open, resolved or "" for both
+	Kind     string
+	CaseType string
+	Force    string
+	OrderID  string
+}
+
+// Sweeps runs the jobs and reads their results.
+type Sweeps interface {
+	// RunJob runs job as of asOf now. scheduledFor is nil for a manual run,
+	// which is refused with a ConflictError while the job runs elsewhere.
+	RunJob(ctx context.Context, job string, asOf Date, scheduledFor *time.Time) (JobRun, error)
+	ListJobRuns(ctx context.Context, job string, p Page) ([]JobRun, string, error)
+	LastJobRuns(ctx context.Context) (map[string]JobRun, error)
+	ListFlags(ctx context.Context, f FlagFilter, p Page) ([]Flag, string, error)
+}
+
+// Policy is a force's settings for the sweeps.
+type Policy struct {
+	Force               string    `json:"force"`
+	RequiredRoles       []string  `json:"required_roles"`
+	PreReleaseDays      int       `json:"pre_release_days"`
+	CommunityReviewDays int       `json:"community_review_days"`
+	PrisonReviewDays    int       `json:"prison_review_days"`
+	CheckGraceDays      int       `json:"check_grace_days"`
+	ExpiryWarningDays   int       `json:"expiry_warning_days"`
+	Version             int       `json:"version"`
+	UpdatedAt           time.Time `json:"updated_at"`
+}
+
+// DefaultPolicy is what a force without its own policy uses.
+func DefaultPolicy(force string) Policy {
+	return Policy{Force: force, RequiredRoles: []string{}, PreReleaseDays: 180,
+		CommunityReviewDays: DefaultCommunityReviewDays, PrisonReviewDays: DefaultPrisonReviewDays,
+		CheckGraceDays: 0, ExpiryWarningDays: 180}
+}
+
+// Validate checks a policy's settings.
+func (p *Policy) Validate(v *ValidationError) {
+	seen := map[string]bool{}
+	for _, r := range p.RequiredRoles {
+		if !slices.Contains(OwnerRoles, r) {
+			v.Add("required_roles", "each role must be one of %s", strings.Join(OwnerRoles, ", "))
+		} else if seen[r] {
+			v.Add("required_roles", "role %q is given twice", r)
+		}
+		seen[r] = true
+	}
+	between(v, "pre_release_days", p.PreReleaseDays, 1, 1095)
+	between(v, "community_review_days", p.CommunityReviewDays, 1, 366)
+	between(v, "prison_review_days", p.PrisonReviewDays, 1, 366)
+	between(v, "check_grace_days", p.CheckGraceDays, 0, 90)
+	between(v, "expiry_warning_days", p.ExpiryWarningDays, 1, 1095)
+}
+
+func between(v *ValidationError, field string, n, lo, hi int) {
+	if n < lo || n > hi {
+		v.Add(field, "must be from %d to %d", lo, hi)
+	}
+}
+
+// Policies reads and changes force policies.
+type Policies interface {
+	GetPolicy(ctx context.Context, force string) (Policy, error)
+	PutPolicy(ctx context.Context, p Policy, ifVersion *int) (Policy, error)
+}

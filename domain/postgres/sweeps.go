@@ -1,0 +1,357 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"scpo/domain"
+)
+
+// A sweep is a fixed handful of statements over every order, however many
+// there are: per flag kind one statement resolves what no longer holds and
+// raises what newly holds, from the kind's SQL rule function.
+const sweepFlagSQL = `
+WITH cond AS MATERIALIZED (SELECT * FROM %s(@as_of)),
+resolved AS (
+    UPDATE flags f SET resolved_at = @now, resolved_by_run = @run
+    WHERE f.kind = @kind AND f.resolved_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM cond c WHERE c.order_id = f.order_id)
+    RETURNING 1),
+raised AS (
+    INSERT INTO flags (kind, order_id, subject_id, force, case_type, raised_at, raised_by_run, details)
+    SELECT @kind, c.order_id, c.subject_id, c.force, c.case_type, @now, @run, c.details FROM cond c
+    WHERE NOT EXISTS (SELECT 1 FROM flags f WHERE f.order_id = c.order_id AND f.kind = @kind AND f.resolved_at IS NULL)
+    ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
+    RETURNING 1)
+SELECT (SELECT count(*) FROM raised) AS raised, (SELECT count(*) FROM resolved) AS resolved`
+
+// flagRules names each kind's rule function; only these names reach SQL.
+var flagRules = map[string]string{
+	domain.FlagUnowned:           "flag_unowned",
+	domain.FlagReviewOverdue:     "flag_review_overdue",
+	domain.FlagCheckOverdue:      "flag_check_overdue",
+	domain.FlagPreRelease:        "flag_pre_release",
+	domain.FlagReleaseDatePassed: "flag_release_date_passed",
+	domain.FlagExpiring:          "flag_expiring",
+}
+
+type runRow struct {
+	ID           string
+	Job          string
+	Trigger      string
+	ScheduledFor *time.Time
+	AsOf         time.Time
+	Status       string
+	Raised       int
+	Resolved     int
+	Changed      int
+	Error        *string
+	StartedAt    time.Time
+	FinishedAt   *time.Time
+}
+
+func (r runRow) domain() domain.JobRun {
+	run := domain.JobRun{ID: r.ID, Job: r.Job, Trigger: r.Trigger, AsOf: domain.AsDate(r.AsOf), Status: r.Status,
+		Raised: r.Raised, Resolved: r.Resolved, Changed: r.Changed, Error: r.Error, StartedAt: r.StartedAt.UTC()}
+	if r.ScheduledFor != nil {
+		t := r.ScheduledFor.UTC()
+		run.ScheduledFor = &t
+	}
+	if r.FinishedAt != nil {
+		t := r.FinishedAt.UTC()
+		run.FinishedAt = &t
+	}
+	return run
+}
+
+// errJobBusy is what a manual run gets while the job runs elsewhere.
+var errJobBusy = domain.Conflict("job", "the job is already running; try again when it finishes")
+
+// RunJob runs one job in one transaction. A transaction-scoped advisory
+// lock per job keeps two runs of a job apart across replicas; the run row,
+// unique per job and scheduled time, makes each scheduled tick run once.
+func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, scheduledFor *time.Time) (domain.JobRun, error) {
+	kinds, ok := domain.JobFlags[job]
+	if !ok {
+		return domain.JobRun{}, domain.ErrNotFound
+	}
+	trigger := "manual"
+	if scheduledFor != nil {
+		trigger = "schedule"
+	}
+	startedBy := actorID(ctx)
+	run := runRow{ID: newID(), Job: job, Trigger: trigger, ScheduledFor: scheduledFor, AsOf: asOf.Time,
+		Status: "succeeded", StartedAt: s.now()}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var got bool
+		if scheduledFor != nil {
+			// A scheduled tick waits its turn behind a manual run.
+			if err := tx.Exec(`SET LOCAL lock_timeout = '10min'`).Error; err != nil {
+				return err
+			}
+			if err := tx.Raw(`SELECT true FROM (SELECT pg_advisory_xact_lock(hashtext(?))) l`, "scpo:job:"+job).Scan(&got).Error; err != nil {
+				return err
+			}
+		} else if err := tx.Raw(`SELECT pg_try_advisory_xact_lock(hashtext(?))`, "scpo:job:"+job).Scan(&got).Error; err != nil {
+			return err
+		} else if !got {
+			return errJobBusy
+		}
+		res := tx.Exec(`INSERT INTO job_runs (id, job, trigger, scheduled_for, as_of, status, started_by, started_at)
+			VALUES (?, ?, ?, ?, ?, 'running', ?, ?) ON CONFLICT (job, scheduled_for) DO NOTHING`,
+			run.ID, job, trigger, scheduledFor, asOf.Time, startedBy, run.StartedAt)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return domain.ErrAlreadyRun
+		}
+		if job == domain.JobLifecycle {
+			n, err := s.lifecycle(tx, asOf, run.ID)
+			if err != nil {
+				return err
+			}
+			run.Changed = n
+		}
+		for _, kind := range kinds {
+			var counts struct{ Raised, Resolved int }
+			q := fmt.Sprintf(sweepFlagSQL, flagRules[kind])
+			if err := tx.Raw(q, map[string]any{"as_of": asOf.Time, "now": run.StartedAt, "run": run.ID, "kind": kind}).
+				Scan(&counts).Error; err != nil {
+				return err
+			}
+			run.Raised += counts.Raised
+			run.Resolved += counts.Resolved
+		}
+		finished := s.now()
+		run.FinishedAt = &finished
+		return tx.Exec(`UPDATE job_runs SET status = 'succeeded', raised = ?, resolved = ?, changed = ?, finished_at = ?
+			WHERE id = ?`, run.Raised, run.Resolved, run.Changed, finished, run.ID).Error
+	})
+	if err == nil {
+		return run.domain(), nil
+	}
+	var conflict *domain.ConflictError
+	if errors.As(err, &conflict) || ctx.Err() != nil && scheduledFor == nil {
+		return domain.JobRun{}, err
+	}
+	// The sweep rolled back; record the failure in a transaction of its own
+	// so the run history shows it.
+	msg := "the job failed; see the service log"
+	if ctx.Err() != nil {
+		msg = "the job was cancelled"
+	}
+	finished := s.now()
+	run.Status, run.Error, run.FinishedAt, run.Raised, run.Resolved, run.Changed = "failed", &msg, &finished, 0, 0, 0
+	_ = s.db.WithContext(context.WithoutCancel(ctx)).Exec(`INSERT INTO job_runs
+		(id, job, trigger, scheduled_for, as_of, status, error, started_by, started_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, 'failed', ?, ?, ?, ?) ON CONFLICT (job, scheduled_for) DO NOTHING`,
+		run.ID, job, trigger, scheduledFor, asOf.Time, msg, startedBy, run.StartedAt, finished).Error
+	return run.domain(), err
+}
+
+// lifecycle moves orders through their dates as of asOf and clears the
+// flags of orders that have ended.
+func (s *Store) lifecycle(tx *gorm.DB, asOf domain.Date, runID string) (int, error) {
+	now := s.now()
+	activated := tx.Exec(`UPDATE orders SET status = 'active', version = version + 1, updated_at = ?
+		WHERE status = 'pending' AND starts_on <= ?`, now, asOf.Time)
+	if activated.Error != nil {
+		return 0, activated.Error
+	}
+	expired := tx.Exec(`UPDATE orders SET status = 'expired', version = version + 1, updated_at = ?
+		WHERE status = 'active' AND ends_on < ?`, now, asOf.Time)
+	if expired.Error != nil {
+		return 0, expired.Error
+	}
+	if err := tx.Exec(`UPDATE flags f SET resolved_at = ?, resolved_by_run = ? FROM orders o
+		WHERE o.id = f.order_id AND f.resolved_at IS NULL AND o.status NOT IN ('pending', 'active')`,
+		now, runID).Error; err != nil {
+		return 0, err
+	}
+	return int(activated.RowsAffected + expired.RowsAffected), nil
+}
+
+// ListJobRuns lists a job's runs, newest first.
+func (s *Store) ListJobRuns(ctx context.Context, job string, p domain.Page) ([]domain.JobRun, string, error) {
+	if _, ok := domain.JobFlags[job]; !ok {
+		return nil, "", domain.ErrNotFound
+	}
+	q := s.db.WithContext(ctx).Table("job_runs").Where("job = ?", job)
+	if p.Cursor != "" {
+		q = q.Where("id < ?", p.Cursor)
+	}
+	limit := pageLimit(p)
+	var rows []runRow
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	out := make([]domain.JobRun, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return pageOf(out, limit, func(r domain.JobRun) string { return r.ID })
+}
+
+// LastJobRuns returns each job's latest run.
+func (s *Store) LastJobRuns(ctx context.Context) (map[string]domain.JobRun, error) {
+	var rows []runRow
+	if err := s.db.WithContext(ctx).Raw(`SELECT DISTINCT ON (job) * FROM job_runs ORDER BY job, id DESC`).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := map[string]domain.JobRun{}
+	for _, r := range rows {
+		out[r.Job] = r.domain()
+	}
+	return out, nil
+}
+
+type flagRow struct {
+	ID            string
+	Kind          string
+	OrderID       string
+	SubjectID     string
+	Force         string
+	CaseType      string
+	RaisedAt      time.Time
+	RaisedByRun   *string
+	ResolvedAt    *time.Time
+	ResolvedByRun *string
+	Details       []byte
+}
+
+func (r flagRow) domain() domain.Flag {
+	f := domain.Flag{ID: r.ID, Kind: r.Kind, OrderID: r.OrderID, SubjectID: r.SubjectID, Force: r.Force,
+		CaseType: r.CaseType, RaisedAt: r.RaisedAt.UTC(), RaisedByRun: r.RaisedByRun, ResolvedByRun: r.ResolvedByRun,
+		Details: json.RawMessage(r.Details)}
+	if r.ResolvedAt != nil {
+		t := r.ResolvedAt.UTC()
+		f.ResolvedAt = &t
+	}
+	if len(f.Details) == 0 {
+		f.Details = json.RawMessage("{}")
+	}
+	return f
+}
+
+// ListFlags lists flags, oldest first.
+func (s *Store) ListFlags(ctx context.Context, f domain.FlagFilter, p domain.Page) ([]domain.Flag, string, error) {
+	q := s.db.WithContext(ctx).Table("flags")
+	switch f.Status {
+	case "open":
+		q = q.Where("resolved_at IS NULL")
+	case "resolved":
+		q = q.Where("resolved_at IS NOT NULL")
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.CaseType != "" {
+		q = q.Where("case_type = ?", f.CaseType)
+	}
+	if f.Force != "" {
+		q = q.Where("force = ?", f.Force)
+	}
+	if f.OrderID != "" {
+		q = q.Where("order_id = ?", f.OrderID)
+	}
+	if p.Cursor != "" {
+		q = q.Where("id > ?", p.Cursor)
+	}
+	limit := pageLimit(p)
+	var rows []flagRow
+	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	out := make([]domain.Flag, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return pageOf(out, limit, func(x domain.Flag) string { return x.ID })
+}
+
+// GetPolicy returns a force's policy, or the defaults when it has none.
+func (s *Store) GetPolicy(ctx context.Context, force string) (domain.Policy, error) {
+	if _, err := s.GetForce(ctx, force); err != nil {
+		return domain.Policy{}, err
+	}
+	return getPolicy(s.db.WithContext(ctx), force)
+}
+
+type policyRow struct {
+	Force               string
+	RequiredRoles       textArray
+	PreReleaseDays      int
+	CommunityReviewDays int
+	PrisonReviewDays    int
+	CheckGraceDays      int
+	ExpiryWarningDays   int
+	Version             int
+	UpdatedAt           time.Time
+}
+
+func getPolicy(db *gorm.DB, force string) (domain.Policy, error) {
+	var rows []policyRow
+	if err := db.Table("force_policies").Where("force = ?", force).Find(&rows).Error; err != nil {
+		return domain.Policy{}, err
+	}
+	if len(rows) == 0 {
+		p := domain.DefaultPolicy(force)
+		p.Version = 0 // never written: If-Match "0" creates it
+		return p, nil
+	}
+	r := rows[0]
+	return domain.Policy{Force: r.Force, RequiredRoles: []string(r.RequiredRoles), PreReleaseDays: r.PreReleaseDays,
+		CommunityReviewDays: r.CommunityReviewDays, PrisonReviewDays: r.PrisonReviewDays,
+		CheckGraceDays: r.CheckGraceDays, ExpiryWarningDays: r.ExpiryWarningDays, Version: r.Version,
+		UpdatedAt: r.UpdatedAt.UTC()}, nil
+}
+
+// PutPolicy replaces a force's policy. The next sweep uses it.
+func (s *Store) PutPolicy(ctx context.Context, p domain.Policy, ifVersion *int) (domain.Policy, error) {
+	v := &domain.ValidationError{}
+	p.Validate(v)
+	if err := v.Err(); err != nil {
+		return domain.Policy{}, err
+	}
+	if _, err := s.GetForce(ctx, p.Force); err != nil {
+		return domain.Policy{}, err
+	}
+	var out domain.Policy
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// Policy writes for a force take turns, including the first.
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext(?))`, "scpo:policy:"+p.Force).Error; err != nil {
+			return err
+		}
+		current, err := getPolicy(tx, p.Force)
+		if err != nil {
+			return err
+		}
+		if ifVersion != nil && *ifVersion != current.Version {
+			return domain.ErrStale
+		}
+		if p.RequiredRoles == nil {
+			p.RequiredRoles = []string{}
+		}
+		if err := tx.Exec(`INSERT INTO force_policies AS fp (force, required_roles, pre_release_days, community_review_days,
+				prison_review_days, check_grace_days, expiry_warning_days, version, updated_at)
+			VALUES (@force, @roles, @pre, @community, @prison, @grace, @expiry, 1, @now)
+			ON CONFLICT (force) DO UPDATE SET required_roles = @roles, pre_release_days = @pre,
+				community_review_days = @community, prison_review_days = @prison, check_grace_days = @grace,
+				expiry_warning_days = @expiry, version = fp.version + 1, updated_at = @now`,
+			map[string]any{"force": p.Force, "roles": textArray(p.RequiredRoles), "pre": p.PreReleaseDays,
+				"community": p.CommunityReviewDays, "prison": p.PrisonReviewDays, "grace": p.CheckGraceDays,
+				"expiry": p.ExpiryWarningDays, "now": s.now()}).Error; err != nil {
+			return translate(err)
+		}
+		out, err = getPolicy(tx, p.Force)
+		return err
+	})
+	return out, err
+}
