@@ -50,6 +50,16 @@ func routes(s *Server) []route {
 		{http.MethodGet, "/api/v1/jobs/:name/runs", s.listJobRuns},
 		{http.MethodGet, "/api/v1/forces/:code/policy", s.getPolicy},
 		{http.MethodPut, "/api/v1/forces/:code/policy", s.putPolicy},
+
+		{http.MethodGet, "/api/v1/caseload", s.caseload},
+		{http.MethodGet, "/api/v1/reports/tasking", s.taskingReport},
+		{http.MethodGet, "/api/v1/reports/pre-release", s.preReleaseReport},
+		{http.MethodGet, "/api/v1/reports/region", s.regionReport},
+		{http.MethodPost, "/api/v1/meetings", s.openMeeting},
+		{http.MethodGet, "/api/v1/meetings", s.listMeetings},
+		{http.MethodGet, "/api/v1/meetings/:id", s.getMeeting},
+		{http.MethodPost, "/api/v1/meetings/:id/decisions", s.decide},
+		{http.MethodPost, "/api/v1/officers/:id/reassign", s.reassign},
 	}
 }
 
@@ -58,6 +68,9 @@ var anyOfficer = []string{}
 
 // admin is for managing officers, tokens, policy and manual job runs.
 var admin = []string{"admin"}
+
+// chair runs tasking meetings and moves ownership in bulk.
+var chair = []string{"tasking_chair", "admin"}
 
 // permissions is the single permission table: which roles may call each
 // route. The README shows it; authorise enforces it.
@@ -96,4 +109,14 @@ var permissions = map[string][]string{
 	"GET /api/v1/jobs/:name/runs":     anyOfficer,
 	"GET /api/v1/forces/:code/policy": anyOfficer,
 	"PUT /api/v1/forces/:code/policy": admin,
+
+	"GET /api/v1/caseload":                anyOfficer,
+	"GET /api/v1/reports/tasking":         anyOfficer,
+	"GET /api/v1/reports/pre-release":     anyOfficer,
+	"GET /api/v1/reports/region":          anyOfficer,
+	"POST /api/v1/meetings":               chair,
+	"GET /api/v1/meetings":                anyOfficer,
+	"GET /api/v1/meetings/:id":            anyOfficer,
+	"POST /api/v1/meetings/:id/decisions": chair,
+	"POST /api/v1/officers/:id/reassign":  chair,
 }

@@ -24,6 +24,9 @@ type Store interface {
 	domain.Orders
 	domain.Sweeps
 	domain.Policies
+	domain.Reports
+	domain.Meetings
+	domain.Reassigner
 	Ready(ctx context.Context) error
 }
 

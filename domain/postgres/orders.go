@@ -215,30 +215,12 @@ func (s *Store) loadOrders(db *gorm.DB, q *gorm.DB) ([]domain.Order, error) {
 		o := byID[t.OrderID]
 		o.Terms = append(o.Terms, domain.Term{Category: t.Category, Text: t.Text})
 	}
-	var owners []struct {
-		OrderID    string
-		Role       string
-		AssignedAt time.Time
-		OfficerID  string
-		Name       string
-		Email      string
-	}
-	if err := db.Raw(`SELECT a.order_id, a.role, a.assigned_at, a.officer_id, f.name, f.email
-		FROM owner_assignments a JOIN officers f ON f.id = a.officer_id
-		WHERE a.order_id IN ? AND a.ended_at IS NULL`, ids).Scan(&owners).Error; err != nil {
+	owners, err := currentOwners(db, ids)
+	if err != nil {
 		return nil, err
 	}
-	for _, a := range owners {
-		sum := &domain.OwnerSummary{ID: a.OfficerID, Name: a.Name, Email: a.Email, Since: a.AssignedAt.UTC()}
-		o := byID[a.OrderID]
-		switch a.Role {
-		case domain.OwnerIOM:
-			o.Owners.IOM = sum
-		case domain.OwnerLRO:
-			o.Owners.LRO = sum
-		case domain.OwnerOrdersOfficer:
-			o.Owners.OrdersOfficer = sum
-		}
+	for id, o := range byID {
+		o.Owners = owners[id]
 	}
 	if err := s.fillOpenFlags(db, ids, byID); err != nil {
 		return nil, err
@@ -356,4 +338,39 @@ func (s *Store) fillOpenFlags(db *gorm.DB, ids []string, byID map[string]*domain
 		o.OpenFlags = append(o.OpenFlags, f.Kind)
 	}
 	return nil
+}
+
+// currentOwners loads the current owners of many orders in one query.
+func currentOwners(db *gorm.DB, orderIDs []string) (map[string]domain.Owners, error) {
+	out := make(map[string]domain.Owners, len(orderIDs))
+	if len(orderIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		OrderID    string
+		Role       string
+		AssignedAt time.Time
+		OfficerID  string
+		Name       string
+		Email      string
+	}
+	if err := db.Raw(`SELECT a.order_id, a.role, a.assigned_at, a.officer_id, f.name, f.email
+		FROM owner_assignments a JOIN officers f ON f.id = a.officer_id
+		WHERE a.order_id IN ? AND a.ended_at IS NULL`, orderIDs).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, a := range rows {
+		sum := &domain.OwnerSummary{ID: a.OfficerID, Name: a.Name, Email: a.Email, Since: a.AssignedAt.UTC()}
+		o := out[a.OrderID]
+		switch a.Role {
+		case domain.OwnerIOM:
+			o.IOM = sum
+		case domain.OwnerLRO:
+			o.LRO = sum
+		case domain.OwnerOrdersOfficer:
+			o.OrdersOfficer = sum
+		}
+		out[a.OrderID] = o
+	}
+	return out, nil
 }

@@ -1,0 +1,258 @@
+package api
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"scpo/domain"
+)
+
+// asOf reads ?as_of=, defaulting to today, so any day's picture can be
+// reproduced.
+func (s *Server) asOf(q *query) domain.Date {
+	if d := q.date("as_of"); d != nil {
+		return *d
+	}
+	return s.today()
+}
+
+func (s *Server) caseload(c echo.Context) error {
+	q := newQuery(c, "officer_id", "as_of")
+	officer := q.id("officer_id")
+	asOf := s.asOf(q)
+	if err := q.err(); err != nil {
+		return err
+	}
+	if officer == "" {
+		officer = actor(c).ID
+	}
+	out, err := s.store.Caseload(ctxOf(c), officer, asOf)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, out)
+}
+
+func (s *Server) taskingReport(c echo.Context) error {
+	q := newQuery(c, "force", "as_of")
+	force := q.str("force")
+	if force == "" {
+		q.errs.Add("force", "is required")
+	}
+	asOf := s.asOf(q)
+	if err := q.err(); err != nil {
+		return err
+	}
+	out, err := s.store.Tasking(ctxOf(c), force, asOf)
+	if err != nil {
+		return err
+	}
+	if wantsCSV(c) {
+		return taskingCSV(c, out)
+	}
+	return respond(c, http.StatusOK, out)
+}
+
+// wantsCSV reports whether the client asked for CSV over JSON.
+func wantsCSV(c echo.Context) bool {
+	for _, part := range strings.Split(c.Request().Header.Get(echo.HeaderAccept), ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		switch strings.ToLower(mt) {
+		case "text/csv":
+			return true
+		case "application/json", "*/*":
+			return false
+		}
+	}
+	return false
+}
+
+// taskingCSV writes the agenda one row per item, section by section.
+func taskingCSV(c echo.Context, r domain.TaskingReport) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="tasking-`+r.Force+`-`+r.AsOf.String()+`.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	_ = w.Write([]string{"section", "order_id", "reference", "case_type", "subject_id", "subject_name", "pnc_id",
+		"iom", "lro", "orders_officer", "days_overdue", "days_to_release", "open_since"})
+	for _, section := range domain.TaskingSections {
+		for _, it := range r.Sections[section] {
+			since := ""
+			if it.OpenSince != nil {
+				since = it.OpenSince.Format("2006-01-02T15:04:05Z")
+			}
+			_ = w.Write([]string{section, it.OrderID, cell(it.Reference), it.CaseType, it.Subject.ID, cell(it.Subject.Name),
+				it.Subject.PNCID, ownerName(it.Owners.IOM), ownerName(it.Owners.LRO), ownerName(it.Owners.OrdersOfficer),
+				intCell(it.DaysOverdue), intCell(it.DaysToRelease), since})
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// cell defuses text a spreadsheet would run as a formula.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func ownerName(o *domain.OwnerSummary) string {
+	if o == nil {
+		return ""
+	}
+	return cell(o.Name)
+}
+
+func intCell(n *int) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.Itoa(*n)
+}
+
+func (s *Server) preReleaseReport(c echo.Context) error {
+	q := newQuery(c, "force", "within_days", "as_of")
+	within := 180
+	if w := q.intIn("within_days", 0, 1095); w != nil {
+		within = *w
+	}
+	asOf := s.asOf(q)
+	force := q.str("force")
+	if err := q.err(); err != nil {
+		return err
+	}
+	out, err := s.store.PreRelease(ctxOf(c), force, within, asOf)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, out)
+}
+
+func (s *Server) regionReport(c echo.Context) error {
+	q := newQuery(c, "region", "as_of")
+	region := q.str("region")
+	if region == "" {
+		q.errs.Add("region", "is required, for example south-west")
+	}
+	asOf := s.asOf(q)
+	if err := q.err(); err != nil {
+		return err
+	}
+	out, err := s.store.Region(ctxOf(c), region, asOf)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, out)
+}
+
+type meetingRequest struct {
+	Force  *string `json:"force"`
+	HeldOn *string `json:"held_on"`
+}
+
+func (s *Server) openMeeting(c echo.Context) error {
+	var req meetingRequest
+	v, err := bindFields(c, &req)
+	if err != nil {
+		return err
+	}
+	if str(req.Force) == "" {
+		v.Add("force", "is required")
+	}
+	held := dateField(v, "held_on", req.HeldOn)
+	if req.HeldOn == nil {
+		v.Add("held_on", "is required")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	m, err := s.store.OpenMeeting(ctxOf(c), *req.Force, *held)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/meetings/"+m.ID)
+	return respond(c, http.StatusCreated, m)
+}
+
+func (s *Server) getMeeting(c echo.Context) error {
+	m, err := s.store.GetMeeting(ctxOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, m)
+}
+
+func (s *Server) listMeetings(c echo.Context) error {
+	q := newQuery(c, "force")
+	p := q.page()
+	if err := q.err(); err != nil {
+		return err
+	}
+	list, next, err := s.store.ListMeetings(ctxOf(c), q.str("force"), p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(list, next))
+}
+
+type decisionRequest struct {
+	ItemID     *string `json:"item_id"`
+	Decision   *string `json:"decision"`
+	ActionBy   *string `json:"action_by"`
+	DueBy      *string `json:"due_by"`
+	Notes      *string `json:"notes"`
+	Role       *string `json:"role"`
+	OfficerID  *string `json:"officer_id"`
+	CheckKind  *string `json:"check_kind"`
+	CheckDueOn *string `json:"check_due_on"`
+}
+
+func (s *Server) decide(c echo.Context) error {
+	var req decisionRequest
+	v, err := bindFields(c, &req)
+	if err != nil {
+		return err
+	}
+	d := domain.Decision{ItemID: str(req.ItemID), Decision: str(req.Decision), Notes: req.Notes, Role: req.Role,
+		OfficerID: req.OfficerID, CheckKind: req.CheckKind}
+	d.DueBy = dateField(v, "due_by", req.DueBy)
+	d.CheckDueOn = dateField(v, "check_due_on", req.CheckDueOn)
+	if req.ActionBy != nil {
+		d.ActionBy = &domain.OfficerRef{ID: *req.ActionBy}
+	}
+	if v.Err() != nil {
+		d.Validate(v)
+		return v
+	}
+	out, err := s.store.Decide(ctxOf(c), c.Param("id"), d)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusCreated, out)
+}
+
+type reassignRequest struct {
+	ToOfficerID *string  `json:"to_officer_id"`
+	Roles       []string `json:"roles"`
+	Reason      *string  `json:"reason"`
+}
+
+func (s *Server) reassign(c echo.Context) error {
+	var req reassignRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	moved, err := s.store.Reassign(ctxOf(c), domain.Reassignment{FromOfficerID: c.Param("id"),
+		ToOfficerID: str(req.ToOfficerID), Roles: req.Roles, Reason: str(req.Reason)})
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, map[string]any{"moved": len(moved), "assignments": moved})
+}

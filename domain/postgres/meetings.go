@@ -1,0 +1,341 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+
+	"scpo/domain"
+)
+
+type meetingRow struct {
+	ID        string
+	Force     string
+	HeldOn    time.Time
+	CreatedBy *string
+	ByName    *string
+	ByEmail   *string
+	CreatedAt time.Time
+}
+
+// OpenMeeting opens a tasking meeting for a force and freezes its agenda:
+// the force's open flags at this moment, in the agenda's section order.
+func (s *Store) OpenMeeting(ctx context.Context, force string, heldOn domain.Date) (domain.Meeting, error) {
+	if _, err := s.GetForce(ctx, force); err != nil {
+		if err == domain.ErrNotFound {
+			return domain.Meeting{}, domain.Invalid("force", "is not a known force code")
+		}
+		return domain.Meeting{}, err
+	}
+	id := newID()
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Exec(`INSERT INTO meetings (id, force, held_on, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
+			id, force, heldOn.Time, actorID(ctx), s.now()).Error; err != nil {
+			return translate(err)
+		}
+		return tx.Exec(`INSERT INTO meeting_items (meeting_id, position, flag_id, kind, order_id, subject_id, case_type, raised_at, details)
+			SELECT ?, row_number() OVER (ORDER BY array_position(ARRAY['check_overdue', 'review_overdue', 'unowned',
+			           'pre_release', 'release_date_passed', 'expiring'], f.kind), f.raised_at, f.id),
+			       f.id, f.kind, f.order_id, f.subject_id, f.case_type, f.raised_at, f.details
+			FROM flags f WHERE f.force = ? AND f.resolved_at IS NULL`, id, force).Error
+	})
+	if err != nil {
+		return domain.Meeting{}, err
+	}
+	return s.GetMeeting(ctx, id)
+}
+
+// GetMeeting returns a meeting with its agenda and decisions.
+func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, error) {
+	if !validID(id) {
+		return domain.Meeting{}, domain.ErrNotFound
+	}
+	db := s.db.WithContext(ctx)
+	list, err := s.meetings(db, "m.id = ?", []any{id}, 1)
+	if err != nil {
+		return domain.Meeting{}, err
+	}
+	if len(list) == 0 {
+		return domain.Meeting{}, domain.ErrNotFound
+	}
+	m := list[0]
+	var items []struct {
+		ID        string
+		Position  int
+		FlagID    string
+		Kind      string
+		OrderID   string
+		SubjectID string
+		CaseType  string
+		RaisedAt  time.Time
+		Details   []byte
+	}
+	if err := db.Raw(`SELECT * FROM meeting_items WHERE meeting_id = ? ORDER BY position`, id).Scan(&items).Error; err != nil {
+		return domain.Meeting{}, err
+	}
+	decisions, err := s.decisions(db, "d.meeting_id = ?", id)
+	if err != nil {
+		return domain.Meeting{}, err
+	}
+	byItem := map[string][]domain.Decision{}
+	for _, d := range decisions {
+		byItem[d.ItemID] = append(byItem[d.ItemID], d)
+	}
+	m.Agenda = make([]domain.AgendaItem, len(items))
+	for i, it := range items {
+		ds := byItem[it.ID]
+		if ds == nil {
+			ds = []domain.Decision{}
+		}
+		m.Agenda[i] = domain.AgendaItem{ID: it.ID, Position: it.Position, FlagID: it.FlagID, Kind: it.Kind,
+			OrderID: it.OrderID, SubjectID: it.SubjectID, CaseType: it.CaseType, RaisedAt: it.RaisedAt.UTC(),
+			Details: json.RawMessage(it.Details), Decisions: ds}
+	}
+	return m, nil
+}
+
+func (s *Store) meetings(db *gorm.DB, where string, args []any, limit int) ([]domain.Meeting, error) {
+	var rows []meetingRow
+	if err := db.Raw(`SELECT m.id, m.force, m.held_on, m.created_by, b.name AS by_name, b.email AS by_email, m.created_at
+		FROM meetings m LEFT JOIN officers b ON b.id = m.created_by WHERE `+where+` ORDER BY m.id LIMIT ?`,
+		append(args, limit)...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]domain.Meeting, len(rows))
+	for i, r := range rows {
+		out[i] = domain.Meeting{ID: r.ID, Force: r.Force, HeldOn: domain.AsDate(r.HeldOn),
+			CreatedBy: officerRef(r.CreatedBy, r.ByName, r.ByEmail), CreatedAt: r.CreatedAt.UTC(), Agenda: []domain.AgendaItem{}}
+	}
+	return out, nil
+}
+
+// ListMeetings lists meetings (without agendas), oldest first.
+func (s *Store) ListMeetings(ctx context.Context, force string, p domain.Page) ([]domain.Meeting, string, error) {
+	where, args := "true", []any{}
+	if force != "" {
+		where, args = where+" AND m.force = ?", append(args, force)
+	}
+	if p.Cursor != "" {
+		where, args = where+" AND m.id > ?", append(args, p.Cursor)
+	}
+	limit := pageLimit(p)
+	list, err := s.meetings(s.db.WithContext(ctx), where, args, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	return pageOf(list, limit, func(m domain.Meeting) string { return m.ID })
+}
+
+type decisionRow struct {
+	ID           string
+	ItemID       string
+	Decision     string
+	ActionBy     *string
+	AName        *string
+	AEmail       *string
+	DueBy        *time.Time
+	Notes        *string
+	OwnerRole    *string
+	OwnerID      *string
+	CheckKind    *string
+	CheckDueOn   *time.Time
+	AssignmentID *string
+	CheckID      *string
+	DecidedBy    *string
+	DName        *string
+	DEmail       *string
+	DecidedAt    time.Time
+}
+
+func (s *Store) decisions(db *gorm.DB, where string, arg any) ([]domain.Decision, error) {
+	var rows []decisionRow
+	if err := db.Raw(`SELECT d.*, a.name AS a_name, a.email AS a_email, b.name AS d_name, b.email AS d_email
+		FROM meeting_decisions d LEFT JOIN officers a ON a.id = d.action_by LEFT JOIN officers b ON b.id = d.decided_by
+		WHERE `+where+` ORDER BY d.decided_at, d.id`, arg).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]domain.Decision, len(rows))
+	for i, r := range rows {
+		out[i] = domain.Decision{ID: r.ID, ItemID: r.ItemID, Decision: r.Decision,
+			ActionBy: officerRef(r.ActionBy, r.AName, r.AEmail), DueBy: datePtr(r.DueBy), Notes: r.Notes,
+			Role: r.OwnerRole, OfficerID: r.OwnerID, CheckKind: r.CheckKind, CheckDueOn: datePtr(r.CheckDueOn),
+			AssignmentID: r.AssignmentID, CheckID: r.CheckID, DecidedBy: officerRef(r.DecidedBy, r.DName, r.DEmail),
+			DecidedAt: r.DecidedAt.UTC()}
+	}
+	return out, nil
+}
+
+// Decide records a meeting's decision on an agenda item and carries it
+// out, all in one transaction: if the owner cannot be assigned or the check
+// cannot be scheduled, nothing is recorded.
+func (s *Store) Decide(ctx context.Context, meetingID string, d domain.Decision) (domain.Decision, error) {
+	if !validID(meetingID) {
+		return domain.Decision{}, domain.ErrNotFound
+	}
+	v := &domain.ValidationError{}
+	d.Validate(v)
+	if d.ItemID != "" && !validID(d.ItemID) {
+		v.Add("item_id", "is not an item of this meeting's agenda")
+	}
+	if err := v.Err(); err != nil {
+		return domain.Decision{}, err
+	}
+	id := newID()
+	by := actorID(ctx)
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var item []struct{ OrderID string }
+		if err := tx.Raw(`SELECT i.order_id FROM meeting_items i JOIN meetings m ON m.id = i.meeting_id
+			WHERE m.id = ? AND i.id = ?`, meetingID, d.ItemID).Scan(&item).Error; err != nil {
+			return err
+		}
+		if len(item) == 0 {
+			if _, err := s.meetingExists(tx, meetingID); err != nil {
+				return err
+			}
+			return domain.Invalid("item_id", "is not an item of this meeting's agenda")
+		}
+		orderID := item[0].OrderID
+		if d.ActionBy != nil {
+			if _, err := getOfficer(tx, d.ActionBy.ID, false); err != nil {
+				return domain.Invalid("action_by", "no such officer")
+			}
+		}
+		switch d.Decision {
+		case domain.DecisionAssignOwner:
+			a, err := assignOwner(tx, domain.OwnerChange{OrderID: orderID, Role: *d.Role, OfficerID: *d.OfficerID,
+				Reason: "tasking meeting decision", By: deref(by)}, by, s.clock)
+			if err != nil {
+				return err
+			}
+			d.AssignmentID = &a.ID
+		case domain.DecisionScheduleCheck:
+			checkID, err := scheduleCheck(tx, orderID, domain.Check{Kind: *d.CheckKind, DueOn: *d.CheckDueOn,
+				Notes: d.Notes}, by, s.now())
+			if err != nil {
+				return renameField(err, map[string]string{"kind": "check_kind", "due_on": "check_due_on"})
+			}
+			d.CheckID = &checkID
+		}
+		var actionBy *string
+		if d.ActionBy != nil {
+			actionBy = &d.ActionBy.ID
+		}
+		var checkDue *time.Time
+		if d.CheckDueOn != nil {
+			checkDue = &d.CheckDueOn.Time
+		}
+		var dueBy *time.Time
+		if d.DueBy != nil {
+			dueBy = &d.DueBy.Time
+		}
+		return translate(tx.Exec(`INSERT INTO meeting_decisions (id, meeting_id, item_id, decision, action_by, due_by, notes,
+			owner_role, owner_id, check_kind, check_due_on, assignment_id, check_id, decided_by, decided_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, meetingID, d.ItemID, d.Decision, actionBy, dueBy,
+			d.Notes, d.Role, d.OfficerID, d.CheckKind, checkDue, d.AssignmentID, d.CheckID, by, s.now()).Error)
+	})
+	if err != nil {
+		return domain.Decision{}, err
+	}
+	list, err := s.decisions(s.db.WithContext(ctx), "d.id = ?", id)
+	if err != nil {
+		return domain.Decision{}, err
+	}
+	return list[0], nil
+}
+
+func (s *Store) meetingExists(tx *gorm.DB, id string) (bool, error) {
+	var n int64
+	if err := tx.Table("meetings").Where("id = ?", id).Count(&n).Error; err != nil {
+		return false, err
+	}
+	if n == 0 {
+		return false, domain.ErrNotFound
+	}
+	return true, nil
+}
+
+// renameField maps a rule's field names onto the names of the request that
+// invoked it.
+func renameField(err error, names map[string]string) error {
+	v, ok := err.(*domain.ValidationError)
+	if !ok {
+		return err
+	}
+	out := &domain.ValidationError{}
+	for _, e := range v.Errors {
+		if n, ok := names[e.Field]; ok {
+			e.Field = n
+		}
+		out.Add(e.Field, "%s", e.Message)
+	}
+	return out
+}
+
+// Reassign moves an officer's current owner assignments to another
+// officer in one transaction, each with a history row carrying the reason.
+// The receiving officer must hold every role moved, or nothing moves.
+func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) ([]domain.OwnerAssignment, error) {
+	v := &domain.ValidationError{}
+	r.Validate(v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if _, err := s.GetOfficer(ctx, r.FromOfficerID); err != nil {
+		return nil, err
+	}
+	by := actorID(ctx)
+	var out []domain.OwnerAssignment
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		to, err := getOfficer(tx, r.ToOfficerID, false)
+		if err != nil {
+			return domain.Invalid("to_officer_id", "no such officer")
+		}
+		if !to.Active {
+			return domain.Invalid("to_officer_id", "the officer is deactivated")
+		}
+		var current []struct {
+			OrderID string
+			Role    string
+		}
+		q := `SELECT a.order_id, a.role FROM owner_assignments a JOIN orders o ON o.id = a.order_id
+			WHERE a.officer_id = ? AND a.ended_at IS NULL AND o.status IN ('pending', 'active')`
+		args := []any{r.FromOfficerID}
+		if len(r.Roles) > 0 {
+			q += ` AND a.role IN ?`
+			args = append(args, r.Roles)
+		}
+		// Orders are locked in id order, so two reassignments cannot deadlock.
+		if err := tx.Raw(q+` ORDER BY a.order_id, a.role`, args...).Scan(&current).Error; err != nil {
+			return err
+		}
+		for _, c := range current {
+			need, _ := domain.OfficerRoleFor(c.Role)
+			if !to.HasRole(need) {
+				return domain.Invalid("to_officer_id", "the officer does not hold the %s role needed to take over %s ownership", need, c.Role)
+			}
+		}
+		for _, c := range current {
+			a, err := assignOwner(tx, domain.OwnerChange{OrderID: c.OrderID, Role: c.Role, OfficerID: r.ToOfficerID,
+				Reason: r.Reason, By: deref(by)}, by, s.clock)
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	if out == nil {
+		out = []domain.OwnerAssignment{}
+	}
+	return out, err
+}
+
+var (
+	_ domain.Reports    = (*Store)(nil)
+	_ domain.Meetings   = (*Store)(nil)
+	_ domain.Reassigner = (*Store)(nil)
+	_ domain.Sweeps     = (*Store)(nil)
+	_ domain.Policies   = (*Store)(nil)
+)

@@ -1,0 +1,228 @@
+package domain
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// SubjectRef is how a subject appears in views and reports.
+type SubjectRef struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	PNCID    string `json:"pnc_id"`
+	Custody  string `json:"custody_status"`
+	Released *Date  `json:"release_date"`
+}
+
+// CaseloadItem is one order an officer owns.
+type CaseloadItem struct {
+	OrderID       string     `json:"order_id"`
+	Reference     string     `json:"reference"`
+	Status        string     `json:"status"`
+	Force         string     `json:"force"`
+	CaseType      string     `json:"case_type"`
+	Subject       SubjectRef `json:"subject"`
+	Roles         []string   `json:"roles"`
+	NextReviewDue *Date      `json:"next_review_due"`
+	NextCheckDue  *Date      `json:"next_check_due"`
+	OpenFlags     []string   `json:"open_flags"`
+}
+
+// Caseload is an officer's current orders, most urgent first.
+type Caseload struct {
+	Officer OfficerRef     `json:"officer"`
+	AsOf    Date           `json:"as_of"`
+	Items   []CaseloadItem `json:"items"`
+}
+
+// TaskingSections are the agenda's sections, in the order a meeting takes
+// them.
+var TaskingSections = []string{FlagCheckOverdue, FlagReviewOverdue, FlagUnowned, FlagPreRelease, FlagReleaseDatePassed}
+
+// TaskingItem is one problem on a tasking meeting's agenda.
+type TaskingItem struct {
+	OrderID       string          `json:"order_id"`
+	Reference     string          `json:"reference"`
+	CaseType      string          `json:"case_type"`
+	Subject       SubjectRef      `json:"subject"`
+	Owners        Owners          `json:"owners"`
+	DaysOverdue   *int            `json:"days_overdue"`
+	DaysToRelease *int            `json:"days_to_release"`
+	OpenSince     *time.Time      `json:"open_since"`
+	Details       json.RawMessage `json:"details"`
+}
+
+// TaskingReport is the agenda for a force's sensitive tasking meeting.
+type TaskingReport struct {
+	Force    string                   `json:"force"`
+	AsOf     Date                     `json:"as_of"`
+	Sections map[string][]TaskingItem `json:"sections"`
+}
+
+// PreReleaseItem is a subject in custody with a live order.
+type PreReleaseItem struct {
+	Subject         SubjectRef `json:"subject"`
+	OrderID         string     `json:"order_id"`
+	Reference       string     `json:"reference"`
+	Force           string     `json:"force"`
+	Establishment   *string    `json:"establishment"`
+	ReleaseDate     *Date      `json:"release_date"`
+	ReleaseDateType *string    `json:"release_date_type"`
+	DaysToRelease   *int       `json:"days_to_release"`
+	Owners          Owners     `json:"owners"`
+	Ready           bool       `json:"ready"`
+	Missing         []string   `json:"missing"`
+}
+
+// PreReleaseReport lists subjects due out of prison, by release date.
+type PreReleaseReport struct {
+	AsOf       Date             `json:"as_of"`
+	WithinDays int              `json:"within_days"`
+	Force      *string          `json:"force"`
+	Items      []PreReleaseItem `json:"items"`
+}
+
+// ForceSummary is one force's line in the region report.
+type ForceSummary struct {
+	Force         string         `json:"force"`
+	Name          string         `json:"name"`
+	LiveOrders    map[string]int `json:"live_orders"`
+	Owned         int            `json:"owned"`
+	ReviewsOnTime int            `json:"reviews_on_time"`
+	OpenFlags     map[string]int `json:"open_flags"`
+}
+
+// RegionReport sets a region's forces side by side.
+type RegionReport struct {
+	Region string         `json:"region"`
+	AsOf   Date           `json:"as_of"`
+	Forces []ForceSummary `json:"forces"`
+}
+
+// Reports builds the views people work from.
+type Reports interface {
+	Caseload(ctx context.Context, officerID string, asOf Date) (Caseload, error)
+	Tasking(ctx context.Context, force string, asOf Date) (TaskingReport, error)
+	PreRelease(ctx context.Context, force string, withinDays int, asOf Date) (PreReleaseReport, error)
+	Region(ctx context.Context, region string, asOf Date) (RegionReport, error)
+}
+
+// Meeting decisions.
+const (
+	DecisionAssignOwner   = "assign_owner"
+	DecisionScheduleCheck = "schedule_check"
+	DecisionEscalate      = "escalate"
+	DecisionNoAction      = "no_action"
+)
+
+// Decisions lists what a meeting may decide about an item.
+var Decisions = []string{DecisionAssignOwner, DecisionScheduleCheck, DecisionEscalate, DecisionNoAction}
+
+// Meeting is a sensitive tasking meeting with its frozen agenda.
+type Meeting struct {
+	ID        string       `json:"id"`
+	Force     string       `json:"force"`
+	HeldOn    Date         `json:"held_on"`
+	CreatedBy *OfficerRef  `json:"created_by"`
+	CreatedAt time.Time    `json:"created_at"`
+	Agenda    []AgendaItem `json:"agenda"`
+}
+
+// AgendaItem is an open flag as it stood when the meeting opened.
+type AgendaItem struct {
+	ID        string          `json:"id"`
+	Position  int             `json:"position"`
+	FlagID    string          `json:"flag_id"`
+	Kind      string          `json:"kind"`
+	OrderID   string          `json:"order_id"`
+	SubjectID string          `json:"subject_id"`
+	CaseType  string          `json:"case_type"`
+	RaisedAt  time.Time       `json:"raised_at"`
+	Details   json.RawMessage `json:"details"`
+	Decisions []Decision      `json:"decisions"`
+}
+
+// Decision is what a meeting decided about an agenda item.
+type Decision struct {
+	ID           string      `json:"id"`
+	ItemID       string      `json:"item_id"`
+	Decision     string      `json:"decision"`
+	ActionBy     *OfficerRef `json:"action_by"`
+	DueBy        *Date       `json:"due_by"`
+	Notes        *string     `json:"notes"`
+	Role         *string     `json:"role"`
+	OfficerID    *string     `json:"officer_id"`
+	CheckKind    *string     `json:"check_kind"`
+	CheckDueOn   *Date       `json:"check_due_on"`
+	AssignmentID *string     `json:"assignment_id"`
+	CheckID      *string     `json:"check_id"`
+	DecidedBy    *OfficerRef `json:"decided_by"`
+	DecidedAt    time.Time   `json:"decided_at"`
+}
+
+// Validate checks a decision's own fields.
+func (d *Decision) Validate(v *ValidationError) {
+	if d.ItemID == "" {
+		v.Add("item_id", "is required")
+	}
+	oneOf(v, "decision", d.Decision, Decisions)
+	switch d.Decision {
+	case DecisionAssignOwner:
+		if d.Role == nil {
+			v.Add("role", "is required to assign an owner")
+		} else if _, ok := OfficerRoleFor(*d.Role); !ok {
+			v.Add("role", "must be iom, lro or orders_officer")
+		}
+		if d.OfficerID == nil {
+			v.Add("officer_id", "is required to assign an owner")
+		}
+	case DecisionScheduleCheck:
+		if d.CheckKind == nil {
+			v.Add("check_kind", "is required to schedule a check")
+		}
+		if d.CheckDueOn == nil && !v.Has("check_due_on") {
+			v.Add("check_due_on", "is required to schedule a check")
+		}
+	}
+	notes(v, d.Notes)
+}
+
+// Meetings records tasking meetings and their decisions.
+type Meetings interface {
+	OpenMeeting(ctx context.Context, force string, heldOn Date) (Meeting, error)
+	GetMeeting(ctx context.Context, id string) (Meeting, error)
+	ListMeetings(ctx context.Context, force string, p Page) ([]Meeting, string, error)
+	// Decide records a decision, carrying out an owner assignment or check
+	// through the same rules as the direct endpoints, in one transaction.
+	Decide(ctx context.Context, meetingID string, d Decision) (Decision, error)
+}
+
+// Reassignment moves an officer's current assignments to another officer.
+type Reassignment struct {
+	FromOfficerID string
+	ToOfficerID   string
+	Roles         []string // owner roles; empty means all
+	Reason        string
+}
+
+// Validate checks a reassignment's own fields.
+func (r *Reassignment) Validate(v *ValidationError) {
+	if r.ToOfficerID == "" {
+		v.Add("to_officer_id", "is required")
+	} else if r.ToOfficerID == r.FromOfficerID {
+		v.Add("to_officer_id", "must be a different officer")
+	}
+	for _, role := range r.Roles {
+		if _, ok := OfficerRoleFor(role); !ok {
+			v.Add("roles", "each role must be iom, lro or orders_officer")
+		}
+	}
+	oc := OwnerChange{Role: OwnerIOM, Reason: r.Reason}
+	oc.Validate(false, v)
+}
+
+// Reassigner moves assignments in bulk.
+type Reassigner interface {
+	Reassign(ctx context.Context, r Reassignment) ([]OwnerAssignment, error)
+}
