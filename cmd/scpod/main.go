@@ -7,6 +7,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -111,8 +113,23 @@ func database(ctx context.Context, cfg config, log *slog.Logger) (string, func()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", nil, fmt.Errorf("SCPO_DATA_DIR %s cannot be created (%v): choose a writable directory", dir, err)
 	}
-	log.Info("starting the private PostgreSQL cluster", "data_dir", dir)
-	cluster, err := localpg.Start(ctx, localpg.Options{DataDir: filepath.Join(dir, "postgres"), Logger: log})
+	pgDir := filepath.Join(dir, "postgres")
+	if err := localpg.Reachable(pgDir); err != nil && os.Getenv("SCPO_DATA_DIR") == "" {
+		// Run as root from a home directory the postgres user cannot enter:
+		// keep the default working by putting the cluster in a fixed place
+		// of its own, derived from this directory so restarts find it.
+		sum := sha256.Sum256([]byte(dir))
+		pgDir = filepath.Join("/var/lib/scpo", hex.EncodeToString(sum[:6]), "postgres")
+		if err := os.MkdirAll(filepath.Dir(pgDir), 0o755); err != nil {
+			return "", nil, fmt.Errorf("%s is not reachable by the postgres user and %s cannot be created (%v): set SCPO_DATA_DIR to a directory under /tmp", dir, pgDir, err)
+		}
+		os.WriteFile(filepath.Join(dir, "WHERE-IS-THE-DATA"), []byte("The PostgreSQL cluster for this directory is in "+pgDir+
+			"\nbecause the postgres user cannot reach "+dir+".\n"), 0o644)
+		log.Warn("the postgres user cannot reach the data directory; keeping the cluster elsewhere",
+			"data_dir", dir, "cluster_dir", pgDir)
+	}
+	log.Info("starting the private PostgreSQL cluster", "data_dir", pgDir)
+	cluster, err := localpg.Start(ctx, localpg.Options{DataDir: pgDir, Logger: log})
 	if err != nil {
 		return "", nil, err
 	}

@@ -711,3 +711,17 @@ func oneLine(s string) string {
 	}
 	return s
 }
+
+// Reachable reports whether the account the server runs as (postgres, when
+// we are root) can reach dataDir through its parent directories.
+func Reachable(dataDir string) error {
+	as, err := lookupRunAs()
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return err
+	}
+	return checkTraversable(abs, as)
+}
