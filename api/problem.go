@@ -1,8 +1,11 @@
 package api
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -71,6 +74,8 @@ func problemFor(err error) Problem {
 			Detail: "Send Authorization: Bearer <token> with a valid token."}
 	case errors.As(err, &he):
 		return httpProblem(he.Code)
+	case unavailable(err):
+		return httpProblem(http.StatusServiceUnavailable)
 	}
 	return Problem{Type: problemBase + "internal", Title: "Internal error", Status: http.StatusInternalServerError,
 		Detail: "The service could not complete the request; it has been logged."}
@@ -109,6 +114,9 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			log.Error("request failed", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
 				"method", c.Request().Method, "route", c.Path(), "error", err)
 		}
+		if p.Status == http.StatusServiceUnavailable {
+			c.Response().Header().Set("Retry-After", "5")
+		}
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="scpo"`)
 		}
@@ -119,4 +127,11 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		}
 		_ = writeJSON(c.Response(), p)
 	}
+}
+
+// unavailable reports whether err means the database could not be reached,
+// which a client should retry rather than report as a fault.
+func unavailable(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, context.DeadlineExceeded)
 }

@@ -74,21 +74,30 @@ func New(entries []Entry, loc *time.Location, log *slog.Logger) (*Scheduler, err
 			cancel()
 			return nil, fmt.Errorf("schedule for %s: %w", e.Name, err)
 		}
-		s.cron.Schedule(sched, s.job(e, loc))
+		s.cron.Schedule(sched, s.job(e, sched, loc))
 	}
 	return s, nil
 }
 
-func (s *Scheduler) job(e Entry, loc *time.Location) cron.Job {
+// lastTick is the latest time at or before now that sched fires: the tick
+// this run belongs to. Every replica derives the same time from the
+// schedule, even one that starts the job a little late.
+func lastTick(sched cron.Schedule, now time.Time) time.Time {
+	tick := now.Truncate(time.Second)
+	for t := sched.Next(now.Add(-time.Hour)); !t.After(now); t = sched.Next(t) {
+		tick = t
+	}
+	return tick
+}
+
+func (s *Scheduler) job(e Entry, sched cron.Schedule, loc *time.Location) cron.Job {
 	return cron.FuncJob(func() {
 		if s.ctx.Err() != nil {
 			return
 		}
 		s.wg.Add(1)
 		defer s.wg.Done()
-		// cron fires on the second a tick is due; every replica computes the
-		// same scheduled time from it.
-		tick := time.Now().In(loc).Truncate(time.Second)
+		tick := lastTick(sched, time.Now().In(loc))
 		start := time.Now()
 		defer func() {
 			if r := recover(); r != nil {

@@ -364,7 +364,8 @@ func officersByEmail(ctx context.Context, s Store) (map[string]domain.Officer, e
 		if next == "" {
 			return out, nil
 		}
-		page.Cursor = next
+		// List calls hand out encoded cursors; Page takes the plain id.
+		page.Cursor, _ = domain.DecodeCursor(next)
 	}
 }
 
