@@ -3,6 +3,7 @@
 //	scpod            serve HTTP (same as scpod serve)
 //	scpod serve      serve HTTP
 //	scpod migrate    apply database migrations and exit
+//	scpod generate   add synthetic orders for benchmarks (--orders N)
 package main
 
 import (
@@ -86,11 +87,13 @@ func main() {
 		err = serve(ctx, log)
 	case "migrate":
 		err = migrate(ctx, log)
+	case "generate":
+		err = generateCommand(ctx, log, os.Args[2:])
 	case "help", "-h", "--help":
-		fmt.Println("usage: scpod [serve|migrate]")
+		fmt.Println("usage: scpod [serve | migrate | generate --orders N]")
 		return
 	default:
-		err = fmt.Errorf("unknown command %q; use serve or migrate", cmd)
+		err = fmt.Errorf("unknown command %q; use serve, migrate or generate", cmd)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "scpod:", err)
