@@ -166,6 +166,7 @@ func (s *Server) openMeeting(c echo.Context) error {
 	if str(req.Force) == "" {
 		v.Add("force", "is required")
 	}
+	s.checkForce(ctxOf(c), v, req.Force)
 	held := dateField(v, "held_on", req.HeldOn)
 	if req.HeldOn == nil {
 		v.Add("held_on", "is required")

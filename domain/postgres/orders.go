@@ -87,9 +87,15 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 	var id string
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		sub, err := getSubject(tx, o.SubjectID, "SHARE")
+		if err == nil {
+			err = canSee(ctx, sub.Force)
+		}
 		if err == domain.ErrNotFound {
 			return domain.Invalid("subject_id", "no such subject")
 		} else if err != nil {
+			return err
+		}
+		if err := canChange(ctx, sub.Force); err != nil {
 			return err
 		}
 		o.Status, o.EndedOn, o.EndReason = "", nil, nil
@@ -140,7 +146,8 @@ func (s *Store) GetOrder(ctx context.Context, id string) (domain.Order, error) {
 	if !validID(id) {
 		return domain.Order{}, domain.ErrNotFound
 	}
-	out, err := s.loadOrders(s.db.WithContext(ctx), orderQuery(s.db.WithContext(ctx)).Where("o.id = ?", id))
+	q := readScope(ctx, orderQuery(s.db.WithContext(ctx)), "s.force")
+	out, err := s.loadOrders(s.db.WithContext(ctx), q.Where("o.id = ?", id))
 	if err != nil {
 		return domain.Order{}, err
 	}
@@ -154,7 +161,7 @@ func (s *Store) GetOrder(ctx context.Context, id string) (domain.Order, error) {
 // four queries whatever the page size.
 func (s *Store) ListOrders(ctx context.Context, f domain.OrderFilter, p domain.Page) ([]domain.Order, string, error) {
 	db := s.db.WithContext(ctx)
-	q := orderQuery(db)
+	q := readScope(ctx, orderQuery(db), "s.force")
 	if f.Force != "" {
 		q = q.Where("s.force = ?", f.Force)
 	}
@@ -253,6 +260,10 @@ func lockOrder(tx *gorm.DB, id string) (domain.Order, domain.Subject, error) {
 	if err != nil {
 		return domain.Order{}, domain.Subject{}, err
 	}
+	// Every change to an order passes here, so this is where scope holds.
+	if err := canChange(tx.Statement.Context, sub.Force); err != nil {
+		return domain.Order{}, domain.Subject{}, err
+	}
 	o.Force = sub.Force
 	return o, sub, nil
 }
@@ -318,6 +329,12 @@ func (s *Store) startOnReleaseOrders(tx *gorm.DB, sub domain.Subject, released, 
 			"status": o.Status, "version": o.Version, "updated_at": o.UpdatedAt,
 		}).Error; err != nil {
 			return translate(err)
+		}
+		if o.Ended() {
+			if err := tx.Exec(`UPDATE flags SET resolved_at = ? WHERE order_id = ? AND resolved_at IS NULL`,
+				o.UpdatedAt, o.ID).Error; err != nil {
+				return err
+			}
 		}
 	}
 	return nil

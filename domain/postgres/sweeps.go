@@ -112,11 +112,11 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 			return domain.ErrAlreadyRun
 		}
 		if job == domain.JobLifecycle {
-			n, err := s.lifecycle(tx, asOf, run.ID)
+			changed, resolved, err := s.lifecycle(tx, asOf, run.ID)
 			if err != nil {
 				return err
 			}
-			run.Changed = n
+			run.Changed, run.Resolved = changed, resolved
 		}
 		for _, kind := range kinds {
 			var counts struct{ Raised, Resolved int }
@@ -157,24 +157,24 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 
 // lifecycle moves orders through their dates as of asOf and clears the
 // flags of orders that have ended.
-func (s *Store) lifecycle(tx *gorm.DB, asOf domain.Date, runID string) (int, error) {
+func (s *Store) lifecycle(tx *gorm.DB, asOf domain.Date, runID string) (changed, resolved int, err error) {
 	now := s.now()
 	activated := tx.Exec(`UPDATE orders SET status = 'active', version = version + 1, updated_at = ?
 		WHERE status = 'pending' AND starts_on <= ?`, now, asOf.Time)
 	if activated.Error != nil {
-		return 0, activated.Error
+		return 0, 0, activated.Error
 	}
 	expired := tx.Exec(`UPDATE orders SET status = 'expired', version = version + 1, updated_at = ?
 		WHERE status = 'active' AND ends_on < ?`, now, asOf.Time)
 	if expired.Error != nil {
-		return 0, expired.Error
+		return 0, 0, expired.Error
 	}
-	if err := tx.Exec(`UPDATE flags f SET resolved_at = ?, resolved_by_run = ? FROM orders o
-		WHERE o.id = f.order_id AND f.resolved_at IS NULL AND o.status NOT IN ('pending', 'active')`,
-		now, runID).Error; err != nil {
-		return 0, err
+	cleared := tx.Exec(`UPDATE flags f SET resolved_at = ?, resolved_by_run = ? FROM orders o
+		WHERE o.id = f.order_id AND f.resolved_at IS NULL AND o.status NOT IN ('pending', 'active')`, now, runID)
+	if cleared.Error != nil {
+		return 0, 0, cleared.Error
 	}
-	return int(activated.RowsAffected + expired.RowsAffected), nil
+	return int(activated.RowsAffected + expired.RowsAffected), int(cleared.RowsAffected), nil
 }
 
 // ListJobRuns lists a job's runs, newest first.
@@ -242,7 +242,7 @@ func (r flagRow) domain() domain.Flag {
 
 // ListFlags lists flags, oldest first.
 func (s *Store) ListFlags(ctx context.Context, f domain.FlagFilter, p domain.Page) ([]domain.Flag, string, error) {
-	q := s.db.WithContext(ctx).Table("flags")
+	q := readScope(ctx, s.db.WithContext(ctx).Table("flags"), "force")
 	switch f.Status {
 	case "open":
 		q = q.Where("resolved_at IS NULL")
