@@ -1,6 +1,8 @@
 package api
 
 import (
+	"errors"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -15,18 +17,40 @@ const actorKey = "actor"
 // unknown, revoked or expired token, or a deactivated officer, is 401.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		ip := c.RealIP()
+		if s.failures.blocked(ip) {
+			return errTooManyFailures
+		}
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		scheme, token, ok := strings.Cut(h, " ")
 		token = strings.TrimSpace(token)
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > 512 {
+			if h != "" {
+				s.failures.failed(ip)
+			}
 			return domain.ErrUnauthenticated
 		}
 		officer, err := s.store.Authenticate(c.Request().Context(), token)
+		if errors.Is(err, domain.ErrUnauthenticated) {
+			s.failures.failed(ip)
+		}
 		if err != nil {
 			return err
 		}
+		scope := domain.Scope{AllForces: true}
+		if officer.Force != nil || !officer.HasRole(domain.RoleAdmin) {
+			var region []string
+			if officer.Force != nil && officer.HasRole(domain.RoleRegional) {
+				if region, err = s.store.RegionForces(c.Request().Context(), *officer.Force); err != nil {
+					return err
+				}
+			}
+			scope = domain.ScopeFor(officer, region)
+		}
 		c.Set(actorKey, officer)
-		c.SetRequest(c.Request().WithContext(domain.WithActor(c.Request().Context(), officer)))
+		ctx := s.startAudit(c, officer)
+		ctx = domain.WithScope(domain.WithActor(ctx, officer), scope)
+		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
 }
@@ -55,3 +79,6 @@ func (s *Server) authorise(next echo.HandlerFunc) echo.HandlerFunc {
 		return domain.ErrForbidden
 	}
 }
+
+// errTooManyFailures: an address that keeps failing to authenticate waits.
+var errTooManyFailures = echo.NewHTTPError(http.StatusTooManyRequests)

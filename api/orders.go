@@ -211,6 +211,9 @@ func (s *Server) removeOwner(c echo.Context) error {
 		Reason: q.str("reason"), By: actor(c).ID, IfVersion: ifMatch(c)}); err != nil {
 		return err
 	}
+	if err := recordAudit(c); err != nil {
+		return err
+	}
 	return c.NoContent(http.StatusNoContent)
 }
 

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -58,6 +59,19 @@ func (q *query) date(name string) *domain.Date {
 		return nil
 	}
 	return &d
+}
+
+func (q *query) timestamp(name string) *time.Time {
+	v := q.str(name)
+	if v == "" {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		q.errs.Add(name, "must be an RFC 3339 timestamp such as 2026-11-25T09:00:00Z")
+		return nil
+	}
+	return &t
 }
 
 func (q *query) intIn(name string, lo, hi int) *int {

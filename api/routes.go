@@ -25,11 +25,14 @@ func routes(s *Server) []route {
 		{http.MethodGet, "/api/v1/officers/:id", s.getOfficer},
 		{http.MethodPatch, "/api/v1/officers/:id", s.patchOfficer},
 		{http.MethodPost, "/api/v1/officers/:id/tokens", s.issueToken},
+		{http.MethodGet, "/api/v1/officers/:id/tokens", s.listTokens},
+		{http.MethodDelete, "/api/v1/officers/:id/tokens/:token_id", s.revokeToken},
 
 		{http.MethodPost, "/api/v1/subjects", s.createSubject},
 		{http.MethodGet, "/api/v1/subjects", s.listSubjects},
 		{http.MethodGet, "/api/v1/subjects/:id", s.getSubject},
 		{http.MethodPatch, "/api/v1/subjects/:id", s.patchSubject},
+		{http.MethodGet, "/api/v1/subjects/:id/access-log", s.accessLog},
 
 		{http.MethodPost, "/api/v1/orders", s.createOrder},
 		{http.MethodGet, "/api/v1/orders", s.listOrders},
@@ -60,63 +63,75 @@ func routes(s *Server) []route {
 		{http.MethodGet, "/api/v1/meetings/:id", s.getMeeting},
 		{http.MethodPost, "/api/v1/meetings/:id/decisions", s.decide},
 		{http.MethodPost, "/api/v1/officers/:id/reassign", s.reassign},
+
+		{http.MethodGet, "/api/v1/audit", s.listAudit},
 	}
 }
 
-// anyOfficer admits every active officer.
-var anyOfficer = []string{}
-
-// admin is for managing officers, tokens, policy and manual job runs.
-var admin = []string{"admin"}
-
-// chair runs tasking meetings and moves ownership in bulk.
-var chair = []string{"tasking_chair", "admin"}
+// Role groups for the permission table. Need-to-know: the auditor reads
+// the audit trail and nothing else it does not need; a regional lead reads
+// but does not change; the tasking chair allocates owners.
+var (
+	everyone     = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison", "tasking_chair", "regional", "auditor"}
+	readers      = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison", "tasking_chair", "regional"}
+	caseworkers  = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison"}
+	orderWriters = []string{"admin", "iom_officer", "lro", "orders_officer"}
+	chair        = []string{"admin", "tasking_chair"}
+	admin        = []string{"admin"}
+	auditor      = []string{"auditor"}
+)
 
 // permissions is the single permission table: which roles may call each
-// route. The README shows it; authorise enforces it.
+// route. The README shows it; authorise enforces it; a test fails when a
+// route has no entry.
 var permissions = map[string][]string{
-	"GET /api/v1/me":           anyOfficer,
-	"GET /api/v1/forces":       anyOfficer,
-	"GET /api/v1/forces/:code": anyOfficer,
+	"GET /api/v1/me":           everyone,
+	"GET /api/v1/forces":       everyone,
+	"GET /api/v1/forces/:code": everyone,
 
-	"POST /api/v1/officers":            admin,
-	"GET /api/v1/officers":             anyOfficer,
-	"GET /api/v1/officers/:id":         anyOfficer,
-	"PATCH /api/v1/officers/:id":       admin,
-	"POST /api/v1/officers/:id/tokens": admin,
+	"POST /api/v1/officers":                        admin,
+	"GET /api/v1/officers":                         everyone,
+	"GET /api/v1/officers/:id":                     everyone,
+	"PATCH /api/v1/officers/:id":                   admin,
+	"POST /api/v1/officers/:id/tokens":             admin,
+	"GET /api/v1/officers/:id/tokens":              admin,
+	"DELETE /api/v1/officers/:id/tokens/:token_id": admin,
+	"POST /api/v1/officers/:id/reassign":           chair,
 
-	"POST /api/v1/subjects":      anyOfficer,
-	"GET /api/v1/subjects":       anyOfficer,
-	"GET /api/v1/subjects/:id":   anyOfficer,
-	"PATCH /api/v1/subjects/:id": anyOfficer,
+	"POST /api/v1/subjects":               caseworkers,
+	"GET /api/v1/subjects":                readers,
+	"GET /api/v1/subjects/:id":            readers,
+	"PATCH /api/v1/subjects/:id":          caseworkers,
+	"GET /api/v1/subjects/:id/access-log": auditor,
 
-	"POST /api/v1/orders":                       anyOfficer,
-	"GET /api/v1/orders":                        anyOfficer,
-	"GET /api/v1/orders/:id":                    anyOfficer,
-	"PATCH /api/v1/orders/:id":                  anyOfficer,
-	"PUT /api/v1/orders/:id/owners/:role":       anyOfficer,
-	"DELETE /api/v1/orders/:id/owners/:role":    anyOfficer,
-	"GET /api/v1/orders/:id/owners/history":     anyOfficer,
-	"POST /api/v1/orders/:id/reviews":           anyOfficer,
-	"GET /api/v1/orders/:id/reviews":            anyOfficer,
-	"POST /api/v1/orders/:id/checks":            anyOfficer,
-	"GET /api/v1/orders/:id/checks":             anyOfficer,
-	"PATCH /api/v1/orders/:id/checks/:check_id": anyOfficer,
+	"POST /api/v1/orders":                       orderWriters,
+	"GET /api/v1/orders":                        readers,
+	"GET /api/v1/orders/:id":                    readers,
+	"PATCH /api/v1/orders/:id":                  orderWriters,
+	"PUT /api/v1/orders/:id/owners/:role":       chair,
+	"DELETE /api/v1/orders/:id/owners/:role":    chair,
+	"GET /api/v1/orders/:id/owners/history":     readers,
+	"POST /api/v1/orders/:id/reviews":           caseworkers,
+	"GET /api/v1/orders/:id/reviews":            readers,
+	"POST /api/v1/orders/:id/checks":            caseworkers,
+	"GET /api/v1/orders/:id/checks":             readers,
+	"PATCH /api/v1/orders/:id/checks/:check_id": caseworkers,
 
-	"GET /api/v1/flags":               anyOfficer,
-	"GET /api/v1/jobs":                anyOfficer,
+	"GET /api/v1/flags":               readers,
+	"GET /api/v1/jobs":                readers,
 	"POST /api/v1/jobs/:name/runs":    admin,
-	"GET /api/v1/jobs/:name/runs":     anyOfficer,
-	"GET /api/v1/forces/:code/policy": anyOfficer,
+	"GET /api/v1/jobs/:name/runs":     readers,
+	"GET /api/v1/forces/:code/policy": readers,
 	"PUT /api/v1/forces/:code/policy": admin,
 
-	"GET /api/v1/caseload":                anyOfficer,
-	"GET /api/v1/reports/tasking":         anyOfficer,
-	"GET /api/v1/reports/pre-release":     anyOfficer,
-	"GET /api/v1/reports/region":          anyOfficer,
+	"GET /api/v1/caseload":                readers,
+	"GET /api/v1/reports/tasking":         readers,
+	"GET /api/v1/reports/pre-release":     readers,
+	"GET /api/v1/reports/region":          readers,
 	"POST /api/v1/meetings":               chair,
-	"GET /api/v1/meetings":                anyOfficer,
-	"GET /api/v1/meetings/:id":            anyOfficer,
+	"GET /api/v1/meetings":                readers,
+	"GET /api/v1/meetings/:id":            readers,
 	"POST /api/v1/meetings/:id/decisions": chair,
-	"POST /api/v1/officers/:id/reassign":  chair,
+
+	"GET /api/v1/audit": auditor,
 }

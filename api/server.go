@@ -27,6 +27,8 @@ type Store interface {
 	domain.Reports
 	domain.Meetings
 	domain.Reassigner
+	domain.Audit
+	RegionForces(ctx context.Context, force string) ([]string, error)
 	Ready(ctx context.Context) error
 }
 
@@ -38,6 +40,9 @@ type Config struct {
 	Logger   *slog.Logger
 	// Schedules shows each job's cron spec in GET /jobs.
 	Schedules map[string]string
+	// FailedAuthBurst is how many failed authentications one client address
+	// may make at once before waiting (one more every 6 s); default 10.
+	FailedAuthBurst int
 }
 
 // Server holds the handlers' dependencies.
@@ -48,6 +53,7 @@ type Server struct {
 	log   *slog.Logger
 
 	schedules map[string]string
+	failures  *failureLimiter
 }
 
 // New builds the echo server with every route and middleware.
@@ -61,7 +67,8 @@ func New(cfg Config) *echo.Echo {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: cfg.Store, clock: cfg.Clock, loc: cfg.Location, log: cfg.Logger, schedules: cfg.Schedules}
+	s := &Server{store: cfg.Store, clock: cfg.Clock, loc: cfg.Location, log: cfg.Logger, schedules: cfg.Schedules,
+		failures: newFailureLimiter(cfg.FailedAuthBurst)}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -181,6 +188,9 @@ func listOf[T any](items []T, next string) list[T] {
 }
 
 func respond(c echo.Context, status int, v any) error {
+	if err := recordAudit(c); err != nil {
+		return err
+	}
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	c.Response().WriteHeader(status)
 	return writeJSON(c.Response(), v)

@@ -52,6 +52,11 @@ func (s *Server) taskingReport(c echo.Context) error {
 		return err
 	}
 	if wantsCSV(c) {
+		// An export leaves the service: a disclosure, not a consultation.
+		domain.AuditFrom(ctxOf(c)).SetAction(domain.ActionDisclosure)
+		if err := recordAudit(c); err != nil {
+			return err
+		}
 		return taskingCSV(c, out)
 	}
 	return respond(c, http.StatusOK, out)

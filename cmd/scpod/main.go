@@ -4,6 +4,7 @@
 //	scpod serve      serve HTTP
 //	scpod migrate    apply database migrations and exit
 //	scpod generate   add synthetic orders for benchmarks (--orders N)
+//	scpod audit verify  check the audit trail's hash chain; non-zero exit names the first bad entry
 package main
 
 import (
@@ -87,13 +88,15 @@ func main() {
 		err = serve(ctx, log)
 	case "migrate":
 		err = migrate(ctx, log)
+	case "audit":
+		err = auditCommand(ctx, log, os.Args[2:])
 	case "generate":
 		err = generateCommand(ctx, log, os.Args[2:])
 	case "help", "-h", "--help":
-		fmt.Println("usage: scpod [serve | migrate | generate --orders N]")
+		fmt.Println("usage: scpod [serve | migrate | audit verify | generate --orders N]")
 		return
 	default:
-		err = fmt.Errorf("unknown command %q; use serve, migrate or generate", cmd)
+		err = fmt.Errorf("unknown command %q; use serve, migrate, audit verify or generate", cmd)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "scpod:", err)
@@ -234,5 +237,27 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	}
 	sched.Stop(shutdownCtx)
 	log.Info("stopped")
+	return nil
+}
+
+// auditCommand runs `scpod audit verify` with the service's configuration.
+func auditCommand(ctx context.Context, log *slog.Logger, args []string) error {
+	if len(args) != 1 || args[0] != "verify" {
+		return fmt.Errorf("usage: scpod audit verify")
+	}
+	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	store, closeAll, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	n, err := store.VerifyAudit(ctx)
+	if err != nil {
+		return fmt.Errorf("audit trail broken after %d good entries: %w", n, err)
+	}
+	fmt.Printf("audit trail intact: %d entries verified\n", n)
 	return nil
 }

@@ -142,9 +142,21 @@ func migrationVersions() int64 {
 	return max
 }
 
-// tx runs fn in a transaction.
+// tx runs fn in a transaction. A request's audit entry is written in the
+// same transaction, so the record of a change stands or falls with it.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.WithContext(ctx).Transaction(fn)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return s.writeAudit(ctx, tx)
+	})
+	if err == nil {
+		if trail := domain.AuditFrom(ctx); trail != nil {
+			trail.Written()
+		}
+	}
+	return err
 }
 
 // now is the store's clock at the database's microsecond precision, so what

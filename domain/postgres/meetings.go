@@ -23,14 +23,21 @@ type meetingRow struct {
 // OpenMeeting opens a tasking meeting for a force and freezes its agenda:
 // the force's open flags at this moment, in the agenda's section order.
 func (s *Store) OpenMeeting(ctx context.Context, force string, heldOn domain.Date) (domain.Meeting, error) {
-	if _, err := s.GetForce(ctx, force); err != nil {
-		if err == domain.ErrNotFound {
-			return domain.Meeting{}, domain.Invalid("force", "is not a known force code")
-		}
+	_, err := s.GetForce(ctx, force)
+	if err == nil {
+		err = canSee(ctx, force)
+	}
+	if err == domain.ErrNotFound {
+		return domain.Meeting{}, domain.Invalid("force", "is not a known force code")
+	} else if err != nil {
+		return domain.Meeting{}, err
+	}
+	if err := canChange(ctx, force); err != nil {
 		return domain.Meeting{}, err
 	}
 	id := newID()
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	domain.Note(ctx, "meeting", id)
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Exec(`INSERT INTO meetings (id, force, held_on, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
 			id, force, heldOn.Time, actorID(ctx), s.now()).Error; err != nil {
 			return translate(err)
@@ -61,6 +68,10 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 		return domain.Meeting{}, domain.ErrNotFound
 	}
 	m := list[0]
+	if err := canSee(ctx, m.Force); err != nil {
+		return domain.Meeting{}, err
+	}
+	domain.Note(ctx, "meeting", m.ID)
 	var items []struct {
 		ID        string
 		Position  int
@@ -89,6 +100,7 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 		if ds == nil {
 			ds = []domain.Decision{}
 		}
+		domain.Note(ctx, "order", it.OrderID)
 		m.Agenda[i] = domain.AgendaItem{ID: it.ID, Position: it.Position, FlagID: it.FlagID, Kind: it.Kind,
 			OrderID: it.OrderID, SubjectID: it.SubjectID, CaseType: it.CaseType, RaisedAt: it.RaisedAt.UTC(),
 			Details: json.RawMessage(it.Details), Decisions: ds}
@@ -113,7 +125,7 @@ func (s *Store) meetings(db *gorm.DB, where string, args []any, limit int) ([]do
 
 // ListMeetings lists meetings (without agendas), oldest first.
 func (s *Store) ListMeetings(ctx context.Context, force string, p domain.Page) ([]domain.Meeting, string, error) {
-	where, args := "true", []any{}
+	where, args := scopeSQL(ctx, "m.force")
 	if force != "" {
 		where, args = where+" AND m.force = ?", append(args, force)
 	}
@@ -185,6 +197,9 @@ func (s *Store) Decide(ctx context.Context, meetingID string, d domain.Decision)
 	id := newID()
 	by := actorID(ctx)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := s.GetMeeting(ctx, meetingID); err != nil {
+			return err
+		}
 		var item []struct{ OrderID string }
 		if err := tx.Raw(`SELECT i.order_id FROM meeting_items i JOIN meetings m ON m.id = i.meeting_id
 			WHERE m.id = ? AND i.id = ?`, meetingID, d.ItemID).Scan(&item).Error; err != nil {
@@ -197,6 +212,7 @@ func (s *Store) Decide(ctx context.Context, meetingID string, d domain.Decision)
 			return domain.Invalid("item_id", "is not an item of this meeting's agenda")
 		}
 		orderID := item[0].OrderID
+		domain.Note(ctx, "order", orderID)
 		if d.ActionBy != nil {
 			if _, err := getOfficer(tx, d.ActionBy.ID, false); err != nil {
 				return domain.Invalid("action_by", "no such officer")
@@ -316,6 +332,7 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) ([]domain.O
 				return domain.Invalid("to_officer_id", "the officer does not hold the %s role needed to take over %s ownership", need, c.Role)
 			}
 		}
+		domain.Note(ctx, "officer", r.FromOfficerID, r.ToOfficerID)
 		for _, c := range current {
 			a, err := assignOwner(tx, domain.OwnerChange{OrderID: c.OrderID, Role: c.Role, OfficerID: r.ToOfficerID,
 				Reason: r.Reason, By: deref(by)}, by, s.clock)

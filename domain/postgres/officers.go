@@ -67,8 +67,9 @@ func (s *Store) CreateOfficer(ctx context.Context, o domain.Officer) (domain.Off
 	now := s.now()
 	o.ID, o.Version, o.CreatedAt, o.UpdatedAt = newID(), 1, now, now
 	row := officerRowOf(o)
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return domain.Officer{}, translate(err)
+	domain.Note(ctx, "officer", o.ID)
+	if err := s.tx(ctx, func(tx *gorm.DB) error { return translate(tx.Create(&row).Error) }); err != nil {
+		return domain.Officer{}, err
 	}
 	return row.domain(), nil
 }
@@ -137,6 +138,7 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 		if err != nil {
 			return err
 		}
+		domain.Note(ctx, "officer", o.ID)
 		if ifVersion != nil && *ifVersion != o.Version {
 			return domain.ErrStale
 		}
@@ -183,7 +185,15 @@ func (s *Store) IssueToken(ctx context.Context, officerID string, expiresAt *tim
 		return domain.IssuedToken{}, err
 	}
 	token := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	return s.storeToken(s.db.WithContext(ctx), officerID, token, expiresAt)
+	var out domain.IssuedToken
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		var err error
+		out, err = s.storeToken(tx, officerID, token, expiresAt)
+		domain.Note(ctx, "officer", officerID)
+		domain.Note(ctx, "token", out.ID)
+		return err
+	})
+	return out, err
 }
 
 func (s *Store) storeToken(db *gorm.DB, officerID, token string, expiresAt *time.Time) (domain.IssuedToken, error) {

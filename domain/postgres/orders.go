@@ -111,6 +111,8 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 			return translate(err)
 		}
 		id = o.ID
+		domain.Note(ctx, "order", o.ID)
+		domain.Note(ctx, "subject", o.SubjectID)
 		return writeTerms(tx, o.ID, o.Terms)
 	})
 	if err != nil {
@@ -213,6 +215,8 @@ func (s *Store) loadOrders(db *gorm.DB, q *gorm.DB) ([]domain.Order, error) {
 		out[i] = r.domain()
 		ids[i] = r.Row.ID
 		byID[r.Row.ID] = &out[i]
+		domain.Note(db.Statement.Context, "order", r.Row.ID)
+		domain.Note(db.Statement.Context, "subject", r.Row.SubjectID)
 	}
 	var terms []termRow
 	if err := db.Where("order_id IN ?", ids).Order("order_id, position").Find(&terms).Error; err != nil {
@@ -264,6 +268,7 @@ func lockOrder(tx *gorm.DB, id string) (domain.Order, domain.Subject, error) {
 	if err := canChange(tx.Statement.Context, sub.Force); err != nil {
 		return domain.Order{}, domain.Subject{}, err
 	}
+	domain.Note(tx.Statement.Context, "order", o.ID)
 	o.Force = sub.Force
 	return o, sub, nil
 }

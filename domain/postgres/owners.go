@@ -219,11 +219,13 @@ func (s *Store) orderExists(ctx context.Context, id string) (bool, error) {
 		return false, domain.ErrNotFound
 	}
 	var n int64
-	if err := s.db.WithContext(ctx).Model(&orderRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+	q := s.db.WithContext(ctx).Table("orders o").Joins("JOIN subjects s ON s.id = o.subject_id").Where("o.id = ?", id)
+	if err := readScope(ctx, q, "s.force").Count(&n).Error; err != nil {
 		return false, err
 	}
 	if n == 0 {
 		return false, domain.ErrNotFound
 	}
+	domain.Note(ctx, "order", id)
 	return true, nil
 }

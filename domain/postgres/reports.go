@@ -31,6 +31,7 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 	if err != nil {
 		return domain.Caseload{}, err
 	}
+	scope, scopeArgs := scopeSQL(ctx, "s.force")
 	var rows []struct {
 		Ref           subjectRefRow `gorm:"embedded"`
 		OrderID       string
@@ -53,9 +54,10 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		JOIN order_schedule sch ON sch.order_id = o.id
 		LEFT JOIN LATERAL (SELECT array_agg(f.kind ORDER BY f.kind) AS kinds FROM flags f
 		                   WHERE f.order_id = o.id AND f.resolved_at IS NULL) fl ON true
-		WHERE o.status IN ('pending', 'active')
+		WHERE o.status IN ('pending', 'active') AND `+scope+`
 		ORDER BY cardinality(coalesce(fl.kinds, '{}')) DESC,
-		         LEAST(sch.next_review_due, sch.next_check_due) NULLS LAST, o.reference, o.id`, officerID).
+		         LEAST(sch.next_review_due, sch.next_check_due) NULLS LAST, o.reference, o.id`,
+		append([]any{officerID}, scopeArgs...)...).
 		Scan(&rows).Error
 	if err != nil {
 		return domain.Caseload{}, err
@@ -67,6 +69,8 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		if r.Ref.CustodyStatus == domain.CustodyCustody {
 			caseType = domain.CasePrison
 		}
+		domain.Note(ctx, "order", r.OrderID)
+		domain.Note(ctx, "subject", r.Ref.SubjectID)
 		out.Items[i] = domain.CaseloadItem{OrderID: r.OrderID, Reference: r.Reference, Status: r.Status, Force: r.Force,
 			CaseType: caseType, Subject: r.Ref.ref(), Roles: []string(r.Roles), NextReviewDue: datePtr(r.NextReviewDue),
 			NextCheckDue: datePtr(r.NextCheckDue), OpenFlags: []string(r.OpenFlags)}
@@ -79,6 +83,9 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 // flag is open for an item, open_since says since when.
 func (s *Store) Tasking(ctx context.Context, force string, asOf domain.Date) (domain.TaskingReport, error) {
 	if _, err := s.GetForce(ctx, force); err != nil {
+		return domain.TaskingReport{}, err
+	}
+	if err := canSee(ctx, force); err != nil {
 		return domain.TaskingReport{}, err
 	}
 	parts := make([]string, len(domain.TaskingSections))
@@ -119,6 +126,8 @@ func (s *Store) Tasking(ctx context.Context, force string, asOf domain.Date) (do
 		out.Sections[kind] = []domain.TaskingItem{}
 	}
 	for _, r := range rows {
+		domain.Note(ctx, "order", r.OrderID)
+		domain.Note(ctx, "subject", r.Ref.SubjectID)
 		var d struct {
 			DaysOverdue   *int `json:"days_overdue"`
 			DaysSince     *int `json:"days_since"`
@@ -161,6 +170,9 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		if _, err := s.GetForce(ctx, force); err != nil {
 			return out, err
 		}
+		if err := canSee(ctx, force); err != nil {
+			return out, err
+		}
 		out.Force = &force
 	}
 	var rows []struct {
@@ -185,9 +197,10 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		JOIN orders o ON o.id = l.order_id
 		JOIN subjects s ON s.id = l.subject_id
 		WHERE l.custody_status = 'custody' AND l.release_date <= @until
-		  AND (@force = '' OR l.force = @force)
+		  AND (@force = '' OR l.force = @force) AND (@all OR l.force IN @forces)
 		ORDER BY l.release_date, o.reference, l.order_id`,
-		map[string]any{"until": asOf.AddDays(withinDays).Time, "force": force}).Scan(&rows).Error
+		map[string]any{"until": asOf.AddDays(withinDays).Time, "force": force, "all": domain.ScopeFrom(ctx).AllForces,
+			"forces": append([]string{""}, domain.ScopeFrom(ctx).ReadForces...)}).Scan(&rows).Error
 	if err != nil {
 		return out, err
 	}
@@ -200,6 +213,8 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		return out, err
 	}
 	for _, r := range rows {
+		domain.Note(ctx, "order", r.OrderID)
+		domain.Note(ctx, "subject", r.Ref.SubjectID)
 		item := domain.PreReleaseItem{Subject: r.Ref.ref(), OrderID: r.OrderID, Reference: r.Reference, Force: r.Force,
 			Establishment: r.Establishment, ReleaseDate: datePtr(r.Ref.ReleaseDate), ReleaseDateType: r.ReleaseDateType,
 			Owners: owners[r.OrderID], Missing: []string{}}
@@ -263,6 +278,17 @@ func (s *Store) Region(ctx context.Context, region string, asOf domain.Date) (do
 		WHERE fl.resolved_at IS NULL AND f.region = ? GROUP BY fl.force, fl.kind`, region).Scan(&flagCounts).Error; err != nil {
 		return domain.RegionReport{}, err
 	}
+	visible := rows[:0]
+	for _, r := range rows {
+		if canSee(ctx, r.Code) == nil {
+			visible = append(visible, r)
+		}
+	}
+	rows = visible
+	if len(rows) == 0 {
+		return domain.RegionReport{}, domain.ErrNotFound
+	}
+	domain.Note(ctx, "region", region)
 	out := domain.RegionReport{Region: region, AsOf: asOf, Forces: make([]domain.ForceSummary, len(rows))}
 	index := map[string]int{}
 	for i, r := range rows {
@@ -276,7 +302,9 @@ func (s *Store) Region(ctx context.Context, region string, asOf domain.Date) (do
 		index[r.Code] = i
 	}
 	for _, fc := range flagCounts {
-		out.Forces[index[fc.Force]].OpenFlags[fc.Kind] = fc.N
+		if i, ok := index[fc.Force]; ok {
+			out.Forces[i].OpenFlags[fc.Kind] = fc.N
+		}
 	}
 	return out, nil
 }

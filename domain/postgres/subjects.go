@@ -59,18 +59,30 @@ func (s *Store) CreateSubject(ctx context.Context, sub domain.Subject) (domain.S
 	if err := v.Err(); err != nil {
 		return domain.Subject{}, err
 	}
+	if !domain.ScopeFrom(ctx).CanWrite(sub.Force) {
+		return domain.Subject{}, domain.Invalid("force", "you can only record subjects of a force you work for")
+	}
 	now := s.now()
 	sub.ID, sub.Version, sub.CreatedAt, sub.UpdatedAt = newID(), 1, now, now
 	row := subjectRowOf(sub)
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return domain.Subject{}, translate(err)
+	domain.Note(ctx, "subject", sub.ID)
+	if err := s.tx(ctx, func(tx *gorm.DB) error { return translate(tx.Create(&row).Error) }); err != nil {
+		return domain.Subject{}, err
 	}
 	return row.domain(), nil
 }
 
 // GetSubject returns one subject.
 func (s *Store) GetSubject(ctx context.Context, id string) (domain.Subject, error) {
-	return getSubject(s.db.WithContext(ctx), id, "")
+	sub, err := getSubject(s.db.WithContext(ctx), id, "")
+	if err != nil {
+		return domain.Subject{}, err
+	}
+	if err := canSee(ctx, sub.Force); err != nil {
+		return domain.Subject{}, err
+	}
+	domain.Note(ctx, "subject", sub.ID)
+	return sub, nil
 }
 
 func getSubject(db *gorm.DB, id string, lock string) (domain.Subject, error) {
@@ -93,7 +105,7 @@ func getSubject(db *gorm.DB, id string, lock string) (domain.Subject, error) {
 
 // ListSubjects returns a page of subjects in creation order.
 func (s *Store) ListSubjects(ctx context.Context, f domain.SubjectFilter, p domain.Page) ([]domain.Subject, string, error) {
-	q := s.db.WithContext(ctx).Model(&subjectRow{})
+	q := readScope(ctx, s.db.WithContext(ctx).Model(&subjectRow{}), "force")
 	if f.Force != "" {
 		q = q.Where("force = ?", f.Force)
 	}
@@ -117,7 +129,11 @@ func (s *Store) ListSubjects(ctx context.Context, f domain.SubjectFilter, p doma
 	for _, r := range rows {
 		out = append(out, r.domain())
 	}
-	return pageOf(out, limit, func(x domain.Subject) string { return x.ID })
+	out, next, err := pageOf(out, limit, func(x domain.Subject) string { return x.ID })
+	for _, x := range out {
+		domain.Note(ctx, "subject", x.ID)
+	}
+	return out, next, err
 }
 
 func escapeLike(s string) string {
@@ -134,6 +150,10 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 		if err != nil {
 			return err
 		}
+		if err := canChange(ctx, sub.Force); err != nil {
+			return err
+		}
+		domain.Note(ctx, "subject", sub.ID)
 		if ifVersion != nil && *ifVersion != sub.Version {
 			return domain.ErrStale
 		}
@@ -147,6 +167,9 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 		sub.Validate(today, v)
 		if err := v.Err(); err != nil {
 			return err
+		}
+		if !domain.ScopeFrom(ctx).CanWrite(sub.Force) {
+			return domain.Invalid("force", "you can only move a subject to a force you work for")
 		}
 		sub.Version++
 		sub.UpdatedAt = s.now()

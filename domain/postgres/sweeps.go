@@ -102,6 +102,7 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 		} else if !got {
 			return errJobBusy
 		}
+		domain.Note(ctx, "job_run", run.ID)
 		res := tx.Exec(`INSERT INTO job_runs (id, job, trigger, scheduled_for, as_of, status, started_by, started_at)
 			VALUES (?, ?, ?, ?, ?, 'running', ?, ?) ON CONFLICT (job, scheduled_for) DO NOTHING`,
 			run.ID, job, trigger, scheduledFor, asOf.Time, startedBy, run.StartedAt)
@@ -272,6 +273,7 @@ func (s *Store) ListFlags(ctx context.Context, f domain.FlagFilter, p domain.Pag
 	out := make([]domain.Flag, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
+		domain.Note(ctx, "order", r.OrderID)
 	}
 	return pageOf(out, limit, func(x domain.Flag) string { return x.ID })
 }
@@ -333,6 +335,7 @@ func (s *Store) PutPolicy(ctx context.Context, p domain.Policy, ifVersion *int) 
 		if err != nil {
 			return err
 		}
+		domain.Note(ctx, "force_policy", p.Force)
 		if ifVersion != nil && *ifVersion != current.Version {
 			return domain.ErrStale
 		}

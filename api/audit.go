@@ -1,0 +1,195 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
+
+	"scpo/domain"
+)
+
+const auditWriterKey = "audit-writer"
+
+// startAudit opens the request's audit entry: who, what action, from which
+// address and why. The purpose is the client's X-Purpose header, or the
+// route's default.
+func (s *Server) startAudit(c echo.Context, officer domain.Officer) context.Context {
+	method, route := c.Request().Method, c.Path()
+	purpose := cleanPurpose(c.Request().Header.Get("X-Purpose"))
+	if purpose == "" {
+		purpose = defaultPurpose(route)
+	}
+	id := officer.ID
+	trail := domain.NewAuditTrail(domain.AuditEntry{OfficerID: &id, Action: actionOf(method, route), Method: method,
+		Route: route, ClientIP: c.RealIP(), Purpose: purpose, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
+	ctx := domain.WithAudit(c.Request().Context(), trail)
+	c.Set(auditWriterKey, func(ctx context.Context) error { return s.store.WriteAudit(ctx) })
+	return ctx
+}
+
+// recordAudit writes the request's entry if no transaction has yet, before
+// any answer is sent: a read that cannot be recorded is not answered.
+func recordAudit(c echo.Context) error {
+	write, ok := c.Get(auditWriterKey).(func(context.Context) error)
+	if !ok {
+		return nil
+	}
+	ctx := c.Request().Context()
+	if _, pending := domain.AuditFrom(ctx).Pending(); !pending {
+		return nil
+	}
+	return write(ctx)
+}
+
+// actionOf names a route's action in the terms of DPA 2018 s.62.
+func actionOf(method, route string) string {
+	switch {
+	case method == http.MethodGet:
+		return domain.ActionConsultation
+	case method == http.MethodPost && !strings.HasSuffix(route, "/runs") && !strings.HasSuffix(route, "/reassign"):
+		return domain.ActionCollection
+	case method == http.MethodDelete && !strings.Contains(route, "/owners/") && !strings.Contains(route, "/tokens/"):
+		return domain.ActionErasure
+	}
+	return domain.ActionAlteration
+}
+
+// defaultPurpose is why a route is used when the client does not say.
+func defaultPurpose(route string) string {
+	r := strings.TrimPrefix(route, "/api/v1/")
+	switch {
+	case strings.HasPrefix(r, "audit"), strings.HasSuffix(r, "access-log"):
+		return "audit of lawful processing (DPA 2018 s.62)"
+	case strings.HasPrefix(r, "reports"), strings.HasPrefix(r, "meetings"), strings.HasPrefix(r, "flags"),
+		strings.HasSuffix(r, "reassign"):
+		return "tasking and oversight of order management"
+	case strings.HasPrefix(r, "subjects"), strings.HasPrefix(r, "orders"), strings.HasPrefix(r, "caseload"):
+		return "management of serious crime prevention orders"
+	}
+	return "administration of the service"
+}
+
+// cleanPurpose keeps a client's stated purpose printable and short.
+func cleanPurpose(p string) string {
+	p = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(p))
+	if len(p) > 200 {
+		p = p[:200]
+	}
+	return p
+}
+
+// failureLimiter slows down guessing of tokens: each client address gets a
+// small budget of failed authentications, refilled over time.
+type failureLimiter struct {
+	mu      sync.Mutex
+	burst   int
+	clients map[string]*rate.Limiter
+}
+
+func newFailureLimiter(burst int) *failureLimiter {
+	if burst <= 0 {
+		burst = 10
+	}
+	return &failureLimiter{burst: burst, clients: map[string]*rate.Limiter{}}
+}
+
+func (f *failureLimiter) limiter(ip string) *rate.Limiter {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	l, ok := f.clients[ip]
+	if !ok {
+		if len(f.clients) > 10000 {
+			f.clients = map[string]*rate.Limiter{} // bounded memory under a spray of addresses
+		}
+		l = rate.NewLimiter(rate.Every(6*time.Second), f.burst)
+		f.clients[ip] = l
+	}
+	return l
+}
+
+// blocked reports whether the address has used up its failures.
+func (f *failureLimiter) blocked(ip string) bool { return f.limiter(ip).Tokens() < 1 }
+
+// failed spends one failure.
+func (f *failureLimiter) failed(ip string) { f.limiter(ip).Allow() }
+
+func (s *Server) listTokens(c echo.Context) error {
+	out, err := s.store.ListTokens(ctxOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(out, ""))
+}
+
+func (s *Server) revokeToken(c echo.Context) error {
+	if err := s.store.RevokeToken(ctxOf(c), c.Param("id"), c.Param("token_id")); err != nil {
+		return err
+	}
+	if err := recordAudit(c); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) listAudit(c echo.Context) error {
+	q := newQuery(c, "officer", "subject", "order", "action", "from", "to", "limit", "cursor")
+	f := domain.AuditFilter{OfficerID: q.id("officer"), SubjectID: q.id("subject"), OrderID: q.id("order"),
+		Action: q.oneOf("action", domain.AuditActions), From: q.timestamp("from"), To: q.timestamp("to")}
+	p := domain.Page{Limit: 50}
+	if l := q.intIn("limit", 1, 1_000_000); l != nil {
+		p.Limit = min(*l, 500)
+	}
+	if cur := q.str("cursor"); cur != "" {
+		if _, err := strconv.ParseInt(cur, 10, 64); err != nil {
+			q.errs.Add("cursor", "is not a cursor this service gave out")
+		}
+		p.Cursor = cur
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	out, next, err := s.store.ListAudit(ctxOf(c), f, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(out, next))
+}
+
+// accessLog answers who consulted a subject's records, and why.
+func (s *Server) accessLog(c echo.Context) error {
+	q := newQuery(c, "limit", "cursor")
+	p := domain.Page{Limit: 50}
+	if l := q.intIn("limit", 1, 1_000_000); l != nil {
+		p.Limit = min(*l, 500)
+	}
+	if cur := q.str("cursor"); cur != "" {
+		if _, err := strconv.ParseInt(cur, 10, 64); err != nil {
+			q.errs.Add("cursor", "is not a cursor this service gave out")
+		}
+		p.Cursor = cur
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	sub, err := s.store.GetSubject(ctxOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out, next, err := s.store.ListAudit(ctxOf(c), domain.AuditFilter{SubjectID: sub.ID}, p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(out, next))
+}

@@ -1,0 +1,167 @@
+package domain
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+)
+
+// Audit actions, in the words of the Data Protection Act 2018 s.62.
+const (
+	ActionCollection   = "collection"
+	ActionAlteration   = "alteration"
+	ActionConsultation = "consultation"
+	ActionDisclosure   = "disclosure"
+	ActionErasure      = "erasure"
+)
+
+// AuditActions lists every action.
+var AuditActions = []string{ActionCollection, ActionAlteration, ActionConsultation, ActionDisclosure, ActionErasure}
+
+// RecordRef names one record an action touched.
+type RecordRef struct {
+	Type string `json:"type"`
+	ID   string `json:"id"`
+}
+
+// AuditEntry is one line of the audit trail.
+type AuditEntry struct {
+	ID        int64       `json:"id"`
+	At        time.Time   `json:"at"`
+	OfficerID *string     `json:"officer_id"`
+	Action    string      `json:"action"`
+	Method    string      `json:"method"`
+	Route     string      `json:"route"`
+	Records   []RecordRef `json:"records"`
+	ClientIP  string      `json:"client_ip"`
+	Purpose   string      `json:"purpose"`
+	RequestID string      `json:"request_id"`
+	PrevHash  string      `json:"prev_hash"`
+	Hash      string      `json:"hash"`
+}
+
+// Canonical is the byte form an entry's hash covers: everything but its
+// id and the hashes themselves, in a fixed order.
+func (e AuditEntry) Canonical() []byte {
+	records := e.Records
+	if records == nil {
+		records = []RecordRef{}
+	}
+	b, _ := json.Marshal(struct {
+		At        string      `json:"at"`
+		OfficerID *string     `json:"officer_id"`
+		Action    string      `json:"action"`
+		Method    string      `json:"method"`
+		Route     string      `json:"route"`
+		Records   []RecordRef `json:"records"`
+		ClientIP  string      `json:"client_ip"`
+		Purpose   string      `json:"purpose"`
+		RequestID string      `json:"request_id"`
+	}{e.At.UTC().Format(time.RFC3339Nano), e.OfficerID, e.Action, e.Method, e.Route, records, e.ClientIP,
+		e.Purpose, e.RequestID})
+	return b
+}
+
+// AuditTrail gathers one request's audit entry while it is served: who,
+// what action, why, and the records it touched. Stores note records; the
+// entry is written with the change it records, or before a read's answer
+// is sent.
+type AuditTrail struct {
+	mu      sync.Mutex
+	entry   AuditEntry
+	seen    map[RecordRef]bool
+	written bool
+}
+
+// NewAuditTrail starts a request's trail.
+func NewAuditTrail(e AuditEntry) *AuditTrail {
+	return &AuditTrail{entry: e, seen: map[RecordRef]bool{}}
+}
+
+// Note records that the request touched these records of one type.
+func (a *AuditTrail) Note(recordType string, ids ...string) {
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, id := range ids {
+		r := RecordRef{Type: recordType, ID: id}
+		if id != "" && !a.seen[r] {
+			a.seen[r] = true
+			a.entry.Records = append(a.entry.Records, r)
+		}
+	}
+}
+
+// SetAction changes the action, as when a report is exported rather than
+// read.
+func (a *AuditTrail) SetAction(action string) {
+	a.mu.Lock()
+	a.entry.Action = action
+	a.mu.Unlock()
+}
+
+// Pending returns the entry to write, or false when it is already written.
+func (a *AuditTrail) Pending() (AuditEntry, bool) {
+	if a == nil {
+		return AuditEntry{}, false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	e := a.entry
+	e.Records = append([]RecordRef{}, a.entry.Records...)
+	return e, !a.written
+}
+
+// Written marks the entry as stored.
+func (a *AuditTrail) Written() {
+	a.mu.Lock()
+	a.written = true
+	a.mu.Unlock()
+}
+
+type auditKey struct{}
+
+// WithAudit attaches a request's trail.
+func WithAudit(ctx context.Context, a *AuditTrail) context.Context {
+	return context.WithValue(ctx, auditKey{}, a)
+}
+
+// AuditFrom returns the request's trail, or nil.
+func AuditFrom(ctx context.Context) *AuditTrail {
+	a, _ := ctx.Value(auditKey{}).(*AuditTrail)
+	return a
+}
+
+// Note notes records on the context's trail, if any.
+func Note(ctx context.Context, recordType string, ids ...string) {
+	AuditFrom(ctx).Note(recordType, ids...)
+}
+
+// AuditFilter narrows the audit log.
+type AuditFilter struct {
+	OfficerID string
+	SubjectID string
+	OrderID   string
+	Action    string
+	From, To  *time.Time
+}
+
+// TokenInfo describes an issued token without the token itself.
+type TokenInfo struct {
+	ID        string     `json:"id"`
+	OfficerID string     `json:"officer_id"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at"`
+	RevokedAt *time.Time `json:"revoked_at"`
+}
+
+// Audit reads and checks the trail.
+type Audit interface {
+	WriteAudit(ctx context.Context) error
+	ListAudit(ctx context.Context, f AuditFilter, p Page) ([]AuditEntry, string, error)
+	ListTokens(ctx context.Context, officerID string) ([]TokenInfo, error)
+	RevokeToken(ctx context.Context, officerID, tokenID string) error
+}
