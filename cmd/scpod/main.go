@@ -137,7 +137,14 @@ func database(ctx context.Context, cfg config, log *slog.Logger) (string, func()
 	log.Info("starting the private PostgreSQL cluster", "data_dir", pgDir)
 	cluster, err := localpg.Start(ctx, localpg.Options{DataDir: pgDir, Logger: log})
 	if err != nil {
-		return "", nil, err
+		// A command run beside the service (scpod audit verify) uses the
+		// cluster the service already runs.
+		attached, attachErr := localpg.Attach(pgDir)
+		if attachErr != nil {
+			return "", nil, err
+		}
+		log.Info("using the PostgreSQL cluster already running", "data_dir", pgDir)
+		return attached.URL("scpo"), func() {}, nil
 	}
 	if err := cluster.EnsureDatabase(ctx, "scpo"); err != nil {
 		cluster.Stop()

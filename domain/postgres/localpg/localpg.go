@@ -725,3 +725,41 @@ func Reachable(dataDir string) error {
 	}
 	return checkTraversable(abs, as)
 }
+
+// ErrNotRunning: Attach found no server running on the directory.
+var ErrNotRunning = errors.New("localpg: no PostgreSQL server is running on this data directory")
+
+// Attach connects to the server another process started on dataDir (the
+// running service), so a command such as `scpod audit verify` can use the
+// same cluster. Stop on an attached cluster leaves the server running.
+func Attach(dataDir string) (*Cluster, error) {
+	dataDir, err := filepath.Abs(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if checkNotRunning(dataDir) == nil {
+		return nil, ErrNotRunning
+	}
+	b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		return nil, ErrNotRunning
+	}
+	// postmaster.pid: pid, data directory, start time, port, ...
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 4 {
+		return nil, ErrNotRunning
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(lines[3]))
+	if err != nil {
+		return nil, ErrNotRunning
+	}
+	pw, err := os.ReadFile(filepath.Join(dataDir, passwordFile))
+	if err != nil {
+		return nil, fmt.Errorf("localpg: cannot read the cluster's password in %s: %v", dataDir, err)
+	}
+	done := make(chan struct{})
+	c := &Cluster{dataDir: dataDir, port: port, password: strings.TrimSpace(string(pw)), done: done,
+		log: slog.New(slog.DiscardHandler)}
+	close(done) // not ours to stop
+	return c, nil
+}
