@@ -41,7 +41,9 @@ func ScopeFor(o Officer, regionForces []string) Scope {
 func (s Scope) CanRead(force string) bool { return s.AllForces || slices.Contains(s.ReadForces, force) }
 
 // CanWrite reports whether records of force may be changed.
-func (s Scope) CanWrite(force string) bool { return s.AllForces || slices.Contains(s.WriteForces, force) }
+func (s Scope) CanWrite(force string) bool {
+	return s.AllForces || slices.Contains(s.WriteForces, force)
+}
 
 type scopeKey struct{}
 
