@@ -144,19 +144,10 @@ func (s *Server) revokeToken(c echo.Context) error {
 }
 
 func (s *Server) listAudit(c echo.Context) error {
-	q := newQuery(c, "officer", "subject", "order", "action", "from", "to", "limit", "cursor")
+	q := newQuery(c, "officer", "subject", "order", "action", "from", "to")
 	f := domain.AuditFilter{OfficerID: q.id("officer"), SubjectID: q.id("subject"), OrderID: q.id("order"),
 		Action: q.oneOf("action", domain.AuditActions), From: q.timestamp("from"), To: q.timestamp("to")}
-	p := domain.Page{Limit: 50}
-	if l := q.intIn("limit", 1, 1_000_000); l != nil {
-		p.Limit = min(*l, 500)
-	}
-	if cur := q.str("cursor"); cur != "" {
-		if _, err := strconv.ParseInt(cur, 10, 64); err != nil {
-			q.errs.Add("cursor", "is not a cursor this service gave out")
-		}
-		p.Cursor = cur
-	}
+	p := auditPage(q)
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -167,9 +158,9 @@ func (s *Server) listAudit(c echo.Context) error {
 	return respond(c, http.StatusOK, listOf(out, next))
 }
 
-// accessLog answers who consulted a subject's records, and why.
-func (s *Server) accessLog(c echo.Context) error {
-	q := newQuery(c, "limit", "cursor")
+// auditPage reads limit and cursor for the audit trail, whose cursor is an
+// entry number rather than a record id.
+func auditPage(q *query) domain.Page {
 	p := domain.Page{Limit: 50}
 	if l := q.intIn("limit", 1, 1_000_000); l != nil {
 		p.Limit = min(*l, 500)
@@ -180,6 +171,13 @@ func (s *Server) accessLog(c echo.Context) error {
 		}
 		p.Cursor = cur
 	}
+	return p
+}
+
+// accessLog answers who consulted a subject's records, and why.
+func (s *Server) accessLog(c echo.Context) error {
+	q := newQuery(c)
+	p := auditPage(q)
 	if err := q.err(); err != nil {
 		return err
 	}
