@@ -85,6 +85,17 @@ func vwBuild(t *testing.T) *vwFixture {
 	return f
 }
 
+// vwRegional creates a regional lead in Avon and Somerset, whose reading
+// extends to the whole south-west region, and returns a token for them.
+func vwRegional(t *testing.T, e *env) string {
+	t.Helper()
+	n := emails.Add(1)
+	o := e.create(t, "/api/v1/officers", obj{"name": fmt.Sprintf("Regional %d", n),
+		"email": fmt.Sprintf("regional%d@avon-and-somerset.police.uk", n), "force": "avon-and-somerset",
+		"roles": []string{"regional"}})
+	return e.token(t, s(o, "id"))
+}
+
 func (f *vwFixture) own(t *testing.T, order, role, officer, reason string) {
 	t.Helper()
 	want(t, f.e.do(t, "PUT", "/api/v1/orders/"+order+"/owners/"+role, f.e.admin,
@@ -287,9 +298,9 @@ func TestViewsJobsAndFlags(t *testing.T) {
 
 	t.Run("flag filters", func(t *testing.T) {
 		type fl struct{ kind, order string }
-		list := func(q string) []fl {
+		listAs := func(tok, q string) []fl {
 			t.Helper()
-			r := e.do(t, "GET", "/api/v1/flags?"+q, f.aTok, "")
+			r := e.do(t, "GET", "/api/v1/flags?"+q, tok, "")
 			want(t, r, http.StatusOK)
 			out := []fl{}
 			for _, it := range items(r) {
@@ -298,6 +309,7 @@ func TestViewsJobsAndFlags(t *testing.T) {
 			slices.SortFunc(out, func(a, b fl) int { return strings.Compare(a.kind+a.order, b.kind+b.order) })
 			return out
 		}
+		list := func(q string) []fl { t.Helper(); return listAs(f.aTok, q) }
 		sorted := func(l ...fl) []fl {
 			slices.SortFunc(l, func(a, b fl) int { return strings.Compare(a.kind+a.order, b.kind+b.order) })
 			return l
@@ -310,13 +322,33 @@ func TestViewsJobsAndFlags(t *testing.T) {
 			{"status=open&case_type=prison", sorted(fl{"unowned", f.o3}, fl{"unowned", f.o4},
 				fl{"pre_release", f.o3}, fl{"release_date_passed", f.o4})},
 			{"order_id=" + f.o1, sorted(fl{"check_overdue", f.o1})},
-			{"force=dorset", sorted(fl{"unowned", f.o5}, fl{"check_overdue", f.o5})},
+			// Need-to-know: a Gloucestershire officer sees no Dorset flags.
+			{"force=dorset", []fl{}},
+			{"order_id=" + f.o5, []fl{}},
 			{"status=resolved", []fl{}},
 			{"kind=expiring", []fl{}},
 		}
 		for _, c := range cases {
 			if got := list(c.q); !slices.Equal(got, c.want) {
 				t.Errorf("flags?%s\n got %v\nwant %v", c.q, got, c.want)
+			}
+		}
+		// Unfiltered, the Gloucestershire officer's list holds only Gloucestershire flags.
+		for _, it := range items(e.do(t, "GET", "/api/v1/flags", f.aTok, "")) {
+			if s(it, "force") != "gloucestershire" {
+				t.Errorf("gloucestershire officer sees a %s flag: %v", s(it, "force"), it)
+			}
+		}
+		// The admin, and a regional lead in the south-west, see Dorset's.
+		dorset := sorted(fl{"unowned", f.o5}, fl{"check_overdue", f.o5})
+		regional := vwRegional(t, e)
+		for who, tok := range map[string]string{"admin": e.admin, "regional": regional} {
+			if got := listAs(tok, "force=dorset"); !slices.Equal(got, dorset) {
+				t.Errorf("%s: flags?force=dorset\n got %v\nwant %v", who, got, dorset)
+			}
+			if got := listAs(tok, "status=open&kind=unowned"); !slices.Equal(got,
+				sorted(fl{"unowned", f.o3}, fl{"unowned", f.o4}, fl{"unowned", f.o5})) {
+				t.Errorf("%s: open unowned flags across forces %v", who, got)
 			}
 		}
 		r := e.do(t, "GET", "/api/v1/flags?order_id="+f.o3+"&kind=unowned", f.aTok, "")
@@ -434,18 +466,34 @@ func TestViewsTaskingReport(t *testing.T) {
 	})
 
 	t.Run("other force", func(t *testing.T) {
-		r := e.do(t, "GET", "/api/v1/reports/tasking?force=dorset", f.aTok, "")
-		want(t, r, http.StatusOK)
-		if s(r.Body, "as_of") != today {
-			t.Errorf("as_of defaults to %s, want today %s", s(r.Body, "as_of"), today)
-		}
-		vwCheckSections(t, "dorset", r.Body, map[string][]string{
+		dorset := map[string][]string{
 			"check_overdue":       {"D-001 od=24 rel=<nil>"},
 			"review_overdue":      {},
 			"unowned":             {"D-001 od=<nil> rel=<nil>"},
 			"pre_release":         {},
 			"release_date_passed": {},
-		})
+		}
+		// The admin and a south-west regional lead see Dorset's agenda.
+		regional := vwRegional(t, e)
+		for who, tok := range map[string]string{"admin": e.admin, "regional": regional} {
+			r := e.do(t, "GET", "/api/v1/reports/tasking?force=dorset", tok, "")
+			want(t, r, http.StatusOK)
+			if s(r.Body, "as_of") != today {
+				t.Errorf("%s: as_of defaults to %s, want today %s", who, s(r.Body, "as_of"), today)
+			}
+			vwCheckSections(t, who+": dorset", r.Body, dorset)
+		}
+		r := e.do(t, "GET", path, regional, "")
+		want(t, r, http.StatusOK)
+		vwCheckSections(t, "regional: gloucestershire", r.Body, vwTodaySections)
+		// A Gloucestershire officer cannot see Dorset's, as if it did not
+		// exist; nor can the regional lead see a force outside the region.
+		wantProblem(t, e.do(t, "GET", "/api/v1/reports/tasking?force=dorset", f.aTok, ""), http.StatusNotFound)
+		wantProblem(t, e.do(t, "GET", "/api/v1/reports/tasking?force=dorset", f.aTok, "", "Accept", "text/csv"),
+			http.StatusNotFound)
+		wantProblem(t, e.do(t, "GET", "/api/v1/reports/tasking?force=kent", regional, ""), http.StatusNotFound)
+		// The admin sees a force anywhere.
+		want(t, e.do(t, "GET", "/api/v1/reports/tasking?force=kent", e.admin, ""), http.StatusOK)
 		wantFields(t, e.do(t, "GET", "/api/v1/reports/tasking", f.aTok, ""), http.StatusUnprocessableEntity, "force")
 		wantFields(t, e.do(t, "GET", "/api/v1/reports/tasking?force=dorset&as_of=yesterday", f.aTok, ""),
 			http.StatusUnprocessableEntity, "as_of")
@@ -519,9 +567,9 @@ func TestViewsPreReleaseReport(t *testing.T) {
 	type row struct {
 		order, release, days, ready, missing string
 	}
-	report := func(q string) (map[string]any, []row) {
+	reportAs := func(tok, q string) (map[string]any, []row) {
 		t.Helper()
-		r := e.do(t, "GET", "/api/v1/reports/pre-release?"+q, f.aTok, "")
+		r := e.do(t, "GET", "/api/v1/reports/pre-release?"+q, tok, "")
 		want(t, r, http.StatusOK)
 		out := []row{}
 		for _, it := range items(r) {
@@ -530,6 +578,7 @@ func TestViewsPreReleaseReport(t *testing.T) {
 		}
 		return r.Body, out
 	}
+	report := func(q string) (map[string]any, []row) { t.Helper(); return reportAs(f.aTok, q) }
 
 	body, got := report("within_days=180&force=gloucestershire")
 	w := []row{
@@ -551,11 +600,22 @@ func TestViewsPreReleaseReport(t *testing.T) {
 	if _, got := report("within_days=30&force=gloucestershire"); !slices.Equal(got, w[:1]) {
 		t.Errorf("within 30 days %v, want only the passed release %v", got, w[:1])
 	}
-	if _, got := report("force=dorset"); len(got) != 0 {
-		t.Errorf("dorset has nobody in custody, got %v", got)
+	// Dorset is outside a Gloucestershire officer's view: not found.
+	wantProblem(t, e.do(t, "GET", "/api/v1/reports/pre-release?force=dorset", f.aTok, ""), http.StatusNotFound)
+	// The admin and a south-west regional lead see it: nobody in custody.
+	regional := vwRegional(t, e)
+	for who, tok := range map[string]string{"admin": e.admin, "regional": regional} {
+		if _, got := reportAs(tok, "force=dorset"); len(got) != 0 {
+			t.Errorf("%s: dorset has nobody in custody, got %v", who, got)
+		}
+		if _, got := reportAs(tok, ""); !slices.Equal(got, w) {
+			t.Errorf("%s: all forces, default window %v, want %v", who, got, w)
+		}
 	}
+	// Kent is outside the regional lead's region.
+	wantProblem(t, e.do(t, "GET", "/api/v1/reports/pre-release?force=kent", regional, ""), http.StatusNotFound)
 	if _, got := report(""); !slices.Equal(got, w) {
-		t.Errorf("all forces, default window %v, want %v", got, w)
+		t.Errorf("all visible forces, default window %v, want %v", got, w)
 	}
 	wantFields(t, e.do(t, "GET", "/api/v1/reports/pre-release?within_days=-1", f.aTok, ""), http.StatusUnprocessableEntity, "within_days")
 
@@ -567,6 +627,16 @@ func TestViewsPreReleaseReport(t *testing.T) {
 	}
 	if s(body, "items.1.owners.iom.id") != f.x {
 		t.Errorf("owners %v", get(body, "items.1.owners"))
+	}
+	// A regional lead reads but does not record reviews.
+	wantProblem(t, e.do(t, "POST", "/api/v1/orders/"+f.o3+"/reviews", regional,
+		js(obj{"reviewed_on": today, "kind": "pre_release", "outcome": "satisfactory", "notes": "Release plan agreed."})),
+		http.StatusForbidden)
+	if _, got = report("within_days=180&force=gloucestershire"); got[1].ready != "false" {
+		t.Errorf("a refused review made G-003 ready: %v", got[1])
+	}
+	if r := e.do(t, "GET", "/api/v1/orders/"+f.o3+"/reviews", regional, ""); r.Status != http.StatusOK || len(items(r)) != 0 {
+		t.Errorf("reviews of G-003 after a refused one: %s", r)
 	}
 	// ...a pre-release review inside the window as well does.
 	want(t, e.do(t, "POST", "/api/v1/orders/"+f.o3+"/reviews", e.admin,
@@ -595,11 +665,6 @@ func TestViewsRegionReport(t *testing.T) {
 	f := vwBuild(t)
 	e := f.e
 	vwSweep(t, e, today)
-	r := e.do(t, "GET", "/api/v1/reports/region?region=south-west", f.aTok, "")
-	want(t, r, http.StatusOK)
-	if s(r.Body, "region") != "south-west" || s(r.Body, "as_of") != today {
-		t.Errorf("header %v", r.Body)
-	}
 	type line struct {
 		community, prison, owned, onTime string
 		flags                            map[string]string
@@ -626,27 +691,57 @@ func TestViewsRegionReport(t *testing.T) {
 			"check_overdue": "1", "pre_release": "1", "release_date_passed": "1"})},
 		"wiltshire": {"0", "0", "0", "0", flags(nil)},
 	}
-	got := map[string]line{}
-	var order []string
-	forces, _ := r.Body["forces"].([]any)
-	for _, fc := range forces {
-		code := s(fc, "force")
-		order = append(order, code)
-		fl := map[string]string{}
-		if m, ok := get(fc, "open_flags").(map[string]any); ok {
-			for k, v := range m {
-				fl[k] = fmt.Sprint(v)
-			}
+	lines := func(r resp) (map[string]line, []string) {
+		t.Helper()
+		if s(r.Body, "region") != "south-west" || s(r.Body, "as_of") != today {
+			t.Errorf("header %v", r.Body)
 		}
-		got[code] = line{s(fc, "live_orders.community"), s(fc, "live_orders.prison"), s(fc, "owned"),
-			s(fc, "reviews_on_time"), fl}
+		got := map[string]line{}
+		var order []string
+		forces, _ := r.Body["forces"].([]any)
+		for _, fc := range forces {
+			code := s(fc, "force")
+			order = append(order, code)
+			fl := map[string]string{}
+			if m, ok := get(fc, "open_flags").(map[string]any); ok {
+				for k, v := range m {
+					fl[k] = fmt.Sprint(v)
+				}
+			}
+			got[code] = line{s(fc, "live_orders.community"), s(fc, "live_orders.prison"), s(fc, "owned"),
+				s(fc, "reviews_on_time"), fl}
+		}
+		return got, order
 	}
-	if !reflect.DeepEqual(got, w) {
-		t.Errorf("region report\n got %v\nwant %v", got, w)
+
+	// The admin and a south-west regional lead see the whole region.
+	regional := vwRegional(t, e)
+	for who, tok := range map[string]string{"admin": e.admin, "regional": regional} {
+		r := e.do(t, "GET", "/api/v1/reports/region?region=south-west", tok, "")
+		want(t, r, http.StatusOK)
+		got, order := lines(r)
+		if !reflect.DeepEqual(got, w) {
+			t.Errorf("%s: region report\n got %v\nwant %v", who, got, w)
+		}
+		if !slices.Equal(order, []string{"avon-and-somerset", "devon-and-cornwall", "dorset", "gloucestershire", "wiltshire"}) {
+			t.Errorf("%s: forces %q", who, order)
+		}
 	}
-	if !slices.Equal(order, []string{"avon-and-somerset", "devon-and-cornwall", "dorset", "gloucestershire", "wiltshire"}) {
-		t.Errorf("forces %q", order)
+	// A Gloucestershire officer sees only Gloucestershire's line.
+	r := e.do(t, "GET", "/api/v1/reports/region?region=south-west", f.aTok, "")
+	want(t, r, http.StatusOK)
+	got, order := lines(r)
+	if !reflect.DeepEqual(got, map[string]line{"gloucestershire": w["gloucestershire"]}) {
+		t.Errorf("gloucestershire officer's region report\n got %v\nwant only %v", got, w["gloucestershire"])
 	}
+	if !slices.Equal(order, []string{"gloucestershire"}) {
+		t.Errorf("gloucestershire officer's forces %q", order)
+	}
+	// A region with no force in view is not found, for the regional lead as
+	// for the officer; the admin sees it.
+	wantProblem(t, e.do(t, "GET", "/api/v1/reports/region?region=south-east", regional, ""), http.StatusNotFound)
+	wantProblem(t, e.do(t, "GET", "/api/v1/reports/region?region=south-east", f.aTok, ""), http.StatusNotFound)
+	want(t, e.do(t, "GET", "/api/v1/reports/region?region=south-east", e.admin, ""), http.StatusOK)
 
 	// Resolving flags and owning orders shows up on the next sweep.
 	f.own(t, f.o3, "iom", f.x, "Allocated.")

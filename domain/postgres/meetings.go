@@ -197,7 +197,11 @@ func (s *Store) Decide(ctx context.Context, meetingID string, d domain.Decision)
 	id := newID()
 	by := actorID(ctx)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if _, err := s.GetMeeting(ctx, meetingID); err != nil {
+		m, err := s.GetMeeting(ctx, meetingID)
+		if err != nil {
+			return err
+		}
+		if err := canChange(ctx, m.Force); err != nil {
 			return err
 		}
 		var item []struct{ OrderID string }

@@ -90,7 +90,7 @@ func (s *Store) AssignOwner(ctx context.Context, c domain.OwnerChange) (domain.O
 // assignOwner does the work of AssignOwner inside a caller's transaction,
 // so bulk reassignment and meeting decisions follow the same rules.
 func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clock) (domain.OwnerAssignment, error) {
-	o, _, err := lockOrder(tx, c.OrderID)
+	o, sub, err := lockOrder(tx, c.OrderID)
 	if err != nil {
 		return domain.OwnerAssignment{}, err
 	}
@@ -114,6 +114,10 @@ func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clo
 		v.Add("officer_id", "the officer is deactivated")
 	} else if !officer.HasRole(need) {
 		v.Add("officer_id", "the officer does not hold the %s role needed to be the %s owner", need, c.Role)
+	} else if officer.Force != nil && *officer.Force != sub.Force {
+		// Owners come from the subject's force: they must be able to see
+		// the order they own.
+		v.Add("officer_id", "the officer belongs to %s; an owner must come from the subject's force (%s)", *officer.Force, sub.Force)
 	}
 	if err := v.Err(); err != nil {
 		return domain.OwnerAssignment{}, err

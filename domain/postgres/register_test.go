@@ -1202,10 +1202,15 @@ func TestListOrdersFilters(t *testing.T) {
 	}
 	x := mustOfficer(t, s, "x@glos.police.uk", ptr("gloucestershire"), domain.RoleIOMOfficer)
 	y := mustOfficer(t, s, "y@glos.police.uk", ptr("gloucestershire"), domain.RoleIOMOfficer, domain.RoleLRO)
-	for _, id := range []string{a1.ID, b1.ID} {
-		if _, err := s.AssignOwner(ctx, domain.OwnerChange{OrderID: id, Role: "iom", OfficerID: x.ID, Reason: "r"}); err != nil {
+	// Owners come from the subject's force, so Dorset's order has its own.
+	z := mustOfficer(t, s, "z@dorset.police.uk", ptr("dorset"), domain.RoleIOMOfficer)
+	for id, officer := range map[string]string{a1.ID: x.ID, b1.ID: z.ID} {
+		if _, err := s.AssignOwner(ctx, domain.OwnerChange{OrderID: id, Role: "iom", OfficerID: officer, Reason: "r"}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := s.AssignOwner(ctx, domain.OwnerChange{OrderID: b1.ID, Role: "lro", OfficerID: y.ID, Reason: "r"}); err == nil {
+		t.Error("a Gloucestershire officer was made owner of a Dorset order")
 	}
 	if _, err := s.AssignOwner(ctx, domain.OwnerChange{OrderID: a2.ID, Role: "lro", OfficerID: y.ID, Reason: "r"}); err != nil {
 		t.Fatal(err)
@@ -1233,7 +1238,8 @@ func TestListOrdersFilters(t *testing.T) {
 		{"case type prison", domain.OrderFilter{CaseType: "prison"}, []domain.Order{b1, b2}},
 		{"case type community", domain.OrderFilter{CaseType: "community"}, []domain.Order{a1, a2}},
 		{"subject", domain.OrderFilter{SubjectID: glos.ID}, []domain.Order{a1, a2}},
-		{"owner x", domain.OrderFilter{Owner: x.ID}, []domain.Order{a1, b1}},
+		{"owner x", domain.OrderFilter{Owner: x.ID}, []domain.Order{a1}},
+		{"owner z", domain.OrderFilter{Owner: z.ID}, []domain.Order{b1}},
 		{"owner y, current only", domain.OrderFilter{Owner: y.ID}, []domain.Order{a2}},
 		{"force and status", domain.OrderFilter{Force: "dorset", Status: "pending"}, []domain.Order{b1}},
 		{"owner and case type", domain.OrderFilter{Owner: x.ID, CaseType: "community"}, []domain.Order{a1}},
