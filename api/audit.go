@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"golang.org/x/time/rate"
@@ -84,10 +85,16 @@ func cleanPurpose(p string) string {
 		}
 		return r
 	}, strings.TrimSpace(p))
-	if len(p) > 200 {
-		p = p[:200]
+	// At most 200 bytes, cut between characters so it stays valid UTF-8.
+	p = strings.ToValidUTF8(p, "")
+	n := 0
+	for i, r := range p {
+		if i+utf8.RuneLen(r) > 200 {
+			break
+		}
+		n = i + utf8.RuneLen(r)
 	}
-	return p
+	return p[:n]
 }
 
 // failureLimiter slows down guessing of tokens: each client address gets a

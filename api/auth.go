@@ -13,8 +13,10 @@ import (
 
 const actorKey = "actor"
 
-// authenticate finds the officer behind the bearer token; a missing,
-// unknown, revoked or expired token, or a deactivated officer, is 401.
+// authenticate finds the officer behind the bearer token (one of the
+// service's own, or an OIDC JWT when that is configured; see oidc.go); a
+// missing, unknown, revoked, expired or unverifiable token, or a
+// deactivated officer, is 401.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ip := c.RealIP()
@@ -24,13 +26,13 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		scheme, token, ok := strings.Cut(h, " ")
 		token = strings.TrimSpace(token)
-		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > 512 {
+		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > s.maxTokenLen(token) {
 			if h != "" {
 				s.failures.failed(ip)
 			}
 			return domain.ErrUnauthenticated
 		}
-		officer, err := s.store.Authenticate(c.Request().Context(), token)
+		officer, err := s.officerFor(c.Request().Context(), token)
 		if errors.Is(err, domain.ErrUnauthenticated) {
 			s.failures.failed(ip)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
@@ -43,6 +44,10 @@ type Config struct {
 	// FailedAuthBurst is how many failed authentications one client address
 	// may make at once before waiting (one more every 6 s); default 10.
 	FailedAuthBurst int
+	// JWTVerifier, when set, also accepts bearer JWTs it verifies (issuer,
+	// audience, expiry, signature), mapped to the active officer with the
+	// token's email; nil turns JWT login off.
+	JWTVerifier *oidc.IDTokenVerifier
 }
 
 // Server holds the handlers' dependencies.
@@ -54,6 +59,7 @@ type Server struct {
 
 	schedules map[string]string
 	failures  *failureLimiter
+	jwt       *oidc.IDTokenVerifier
 }
 
 // New builds the echo server with every route and middleware.
@@ -68,7 +74,7 @@ func New(cfg Config) *echo.Echo {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{store: cfg.Store, clock: cfg.Clock, loc: cfg.Location, log: cfg.Logger, schedules: cfg.Schedules,
-		failures: newFailureLimiter(cfg.FailedAuthBurst)}
+		failures: newFailureLimiter(cfg.FailedAuthBurst), jwt: cfg.JWTVerifier}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -76,6 +82,14 @@ func New(cfg Config) *echo.Echo {
 	// Client addresses come from the connection, never from headers a
 	// client can forge; a proxy in front would set its own extractor.
 	e.IPExtractor = echo.ExtractIPDirect()
+	// The request ID goes into the audit trail, so the service makes it:
+	// one sent by the client is dropped.
+	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.Request().Header.Del(echo.HeaderXRequestID)
+			return next(c)
+		}
+	})
 	e.Use(middleware.RequestID())
 	e.Use(requestLogger(cfg.Logger))
 	e.Use(middleware.Recover())

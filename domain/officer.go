@@ -104,6 +104,9 @@ type Officers interface {
 
 	CreateOfficer(ctx context.Context, o Officer) (Officer, error)
 	GetOfficer(ctx context.Context, id string) (Officer, error)
+	// OfficerByEmail finds the officer, active or not, with email (compared
+	// case-insensitively); ErrNotFound when there is none.
+	OfficerByEmail(ctx context.Context, email string) (Officer, error)
 	ListOfficers(ctx context.Context, f OfficerFilter, p Page) ([]Officer, string, error)
 	// UpdateOfficer applies change to the stored officer, refusing with
 	// ErrStale when ifVersion is given and no longer matches.

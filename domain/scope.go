@@ -7,8 +7,8 @@ import (
 
 // Scope is what an officer may see and change: need-to-know by force. An
 // officer reads and writes their own force's records; a regional role
-// extends reading to the region; a national administrator or auditor (no
-// force) sees every force.
+// extends reading to the region; an administrator (with or without a
+// force) and an auditor with no force see every force.
 type Scope struct {
 	AllForces   bool
 	ReadForces  []string

@@ -22,6 +22,8 @@ import (
 	"time"
 	_ "time/tzdata" // SCPO_TIMEZONE must work on machines without a zone database
 
+	"github.com/coreos/go-oidc/v3/oidc"
+
 	"scpo/api"
 	"scpo/domain"
 	"scpo/domain/demo"
@@ -39,6 +41,8 @@ type config struct {
 	demo           bool
 	dataDir        string
 	schedules      map[string]string
+	oidcIssuer     string
+	oidcAudience   string
 }
 
 func loadConfig() (config, error) {
@@ -48,6 +52,14 @@ func loadConfig() (config, error) {
 		bootstrapToken: os.Getenv("SCPO_BOOTSTRAP_TOKEN"),
 		demo:           os.Getenv("SCPO_DEMO") == "1",
 		dataDir:        envOr("SCPO_DATA_DIR", "./.scpo-data"),
+		oidcIssuer:     os.Getenv("SCPO_OIDC_ISSUER"),
+		oidcAudience:   os.Getenv("SCPO_OIDC_AUDIENCE"),
+	}
+	if c.oidcIssuer != "" && c.oidcAudience == "" {
+		return c, errors.New("SCPO_OIDC_ISSUER is set but SCPO_OIDC_AUDIENCE is not: set it to the client ID the issuer puts in the tokens' aud claim")
+	}
+	if c.oidcIssuer == "" && c.oidcAudience != "" {
+		return c, errors.New("SCPO_OIDC_AUDIENCE is set but SCPO_OIDC_ISSUER is not: set both to accept JWTs, or neither")
 	}
 	tz := envOr("SCPO_TIMEZONE", "Europe/London")
 	loc, err := time.LoadLocation(tz)
@@ -189,8 +201,30 @@ func migrate(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
+// jwtVerifier discovers the OIDC issuer; nil when JWT login is off.
+func jwtVerifier(ctx context.Context, cfg config, log *slog.Logger) (*oidc.IDTokenVerifier, error) {
+	if cfg.oidcIssuer == "" {
+		return nil, nil
+	}
+	// The client also fetches the issuer's keys later, so it has a timeout
+	// of its own rather than the discovery context's.
+	ctx = oidc.ClientContext(ctx, &http.Client{Timeout: 15 * time.Second})
+	discoverCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	provider, err := oidc.NewProvider(discoverCtx, cfg.oidcIssuer)
+	if err != nil {
+		return nil, fmt.Errorf("SCPO_OIDC_ISSUER=%q: OpenID Connect discovery failed (%w): check the issuer URL and that it is reachable", cfg.oidcIssuer, err)
+	}
+	log.Info("JWT login on", "issuer", cfg.oidcIssuer)
+	return provider.Verifier(&oidc.Config{ClientID: cfg.oidcAudience}), nil
+}
+
 func serve(ctx context.Context, log *slog.Logger) error {
 	cfg, err := loadConfig()
+	if err != nil {
+		return err
+	}
+	verifier, err := jwtVerifier(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -222,7 +256,7 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	sched.Start()
 
 	e := api.New(api.Config{Store: store, Clock: domain.SystemClock{}, Location: cfg.location, Logger: log,
-		Schedules: cfg.schedules})
+		Schedules: cfg.schedules, JWTVerifier: verifier})
 	srv := &http.Server{Addr: cfg.addr, Handler: e, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
@@ -266,5 +300,10 @@ func auditCommand(ctx context.Context, log *slog.Logger, args []string) error {
 		return fmt.Errorf("audit trail broken after %d good entries: %w", n, err)
 	}
 	fmt.Printf("audit trail intact: %d entries verified\n", n)
+	if head, err := store.AuditHead(ctx); err == nil && head != nil {
+		// Removing the newest entries leaves a shorter chain that still
+		// holds; comparing this head with one recorded earlier shows it.
+		fmt.Printf("head: entry %d, hash %s (record it; a later run must reach at least this entry)\n", head.ID, head.Hash)
+	}
 	return nil
 }

@@ -165,6 +165,19 @@ func (s *Store) VerifyAudit(ctx context.Context) (int, error) {
 	}
 }
 
+// AuditHead returns the newest entry, or nil when the trail is empty.
+func (s *Store) AuditHead(ctx context.Context) (*domain.AuditEntry, error) {
+	var rows []auditRow
+	if err := s.db.WithContext(ctx).Table("audit_log").Order("id DESC").Limit(1).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	e := rows[0].domain()
+	return &e, nil
+}
+
 // ListTokens lists an officer's tokens, without the tokens themselves.
 func (s *Store) ListTokens(ctx context.Context, officerID string) ([]domain.TokenInfo, error) {
 	if _, err := s.GetOfficer(ctx, officerID); err != nil {

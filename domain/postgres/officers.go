@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -77,6 +78,24 @@ func (s *Store) CreateOfficer(ctx context.Context, o domain.Officer) (domain.Off
 // GetOfficer returns one officer.
 func (s *Store) GetOfficer(ctx context.Context, id string) (domain.Officer, error) {
 	return getOfficer(s.db.WithContext(ctx), id, false)
+}
+
+// OfficerByEmail returns the officer, active or not, with email. Emails
+// are stored lowercase (see Officer.Validate), so the lookup lowercases the
+// same way and uses the unique index.
+func (s *Store) OfficerByEmail(ctx context.Context, email string) (domain.Officer, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" || len(email) > 254 {
+		return domain.Officer{}, domain.ErrNotFound
+	}
+	var rows []officerRow
+	if err := s.db.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&rows).Error; err != nil {
+		return domain.Officer{}, err
+	}
+	if len(rows) == 0 {
+		return domain.Officer{}, domain.ErrNotFound
+	}
+	return rows[0].domain(), nil
 }
 
 func getOfficer(db *gorm.DB, id string, forUpdate bool) (domain.Officer, error) {

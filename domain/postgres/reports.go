@@ -31,6 +31,12 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 	if err != nil {
 		return domain.Caseload{}, err
 	}
+	// Another force's caseload is outside the caller's view.
+	if officer.Force != nil {
+		if err := canSee(ctx, *officer.Force); err != nil {
+			return domain.Caseload{}, err
+		}
+	}
 	scope, scopeArgs := scopeSQL(ctx, "s.force")
 	var rows []struct {
 		Ref           subjectRefRow `gorm:"embedded"`
