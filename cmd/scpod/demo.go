@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"time"
+
+	"scpo/domain/postgres"
 )
 
 // maxGenerateOrders bounds one scpod generate run.
@@ -35,21 +37,16 @@ func generateCommand(ctx context.Context, log *slog.Logger, args []string) error
 	if *orders < 1 || *orders > maxGenerateOrders {
 		return fmt.Errorf("generate: --orders must be between 1 and %d, not %d", maxGenerateOrders, *orders)
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	store, closeAll, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer closeAll()
+	return withStore(ctx, log, func(store *postgres.Store) error { return generate(ctx, log, store, *orders) })
+}
+
+func generate(ctx context.Context, log *slog.Logger, store *postgres.Store, orders int) error {
 	start := time.Now()
-	n, err := store.GenerateOrders(ctx, *orders, store.Today())
+	n, err := store.GenerateOrders(ctx, orders, store.Today())
 	took := time.Since(start).Round(time.Millisecond)
 	if err != nil {
 		if n > 0 {
-			fmt.Printf("generated %d of %d orders in %v before the error\n", n, *orders, took)
+			fmt.Printf("generated %d of %d orders in %v before the error\n", n, orders, took)
 		}
 		return err
 	}

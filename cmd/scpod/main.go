@@ -187,18 +187,27 @@ func openStore(ctx context.Context, cfg config, log *slog.Logger) (*postgres.Sto
 	return store, func() { store.Close(); stopDB() }, nil
 }
 
-func migrate(ctx context.Context, log *slog.Logger) error {
+// withStore runs fn on the database the service would use, with the same
+// configuration, for the commands beside serve.
+func withStore(ctx context.Context, log *slog.Logger, fn func(*postgres.Store) error) error {
 	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}
-	_, closeAll, err := openStore(ctx, cfg, log)
+	store, closeAll, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	closeAll()
-	log.Info("migrations applied")
-	return nil
+	defer closeAll()
+	return fn(store)
+}
+
+func migrate(ctx context.Context, log *slog.Logger) error {
+	// Opening the store applies the migrations.
+	return withStore(ctx, log, func(*postgres.Store) error {
+		log.Info("migrations applied")
+		return nil
+	})
 }
 
 // jwtVerifier discovers the OIDC issuer; nil when JWT login is off.
@@ -286,15 +295,10 @@ func auditCommand(ctx context.Context, log *slog.Logger, args []string) error {
 	if len(args) != 1 || args[0] != "verify" {
 		return fmt.Errorf("usage: scpod audit verify")
 	}
-	cfg, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	store, closeAll, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer closeAll()
+	return withStore(ctx, log, func(store *postgres.Store) error { return verifyAudit(ctx, store) })
+}
+
+func verifyAudit(ctx context.Context, store *postgres.Store) error {
 	n, err := store.VerifyAudit(ctx)
 	if err != nil {
 		return fmt.Errorf("audit trail broken after %d good entries: %w", n, err)
