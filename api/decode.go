@@ -78,6 +78,9 @@ func decodeStrict(body []byte, dst any) error {
 	if t := bytes.TrimSpace(body); t[0] != '{' {
 		return malformed("the body must be a JSON object")
 	}
+	if bytes.Contains(body, []byte(`\u0000`)) {
+		return malformed("the body contains a NUL character (\\u0000), which text fields cannot hold")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err == nil {

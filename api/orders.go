@@ -150,13 +150,16 @@ func (s *Server) patchOrder(c echo.Context) error {
 			return err
 		}
 		v := &domain.ValidationError{}
+		stored := o.Status
 		if str(req.SubjectID) != o.SubjectID {
 			v.Add("subject_id", "cannot be changed; record a new order for another subject")
 		}
 		req.apply(o, v)
 		endedOn := dateField(v, "ended_on", req.EndedOn)
 		o.Validate(sub, today, v)
-		if st := str(req.Status); st != o.Status || has("ended_on") || has("end_reason") {
+		// Validate re-derives pending or active from the dates; only an
+		// explicit change of status, or an end date or reason, ends the order.
+		if st := str(req.Status); has("status") && st != stored || has("ended_on") || has("end_reason") {
 			o.End(st, endedOn, req.EndReason, today, v)
 		}
 		return v.Err()

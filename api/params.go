@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -106,7 +107,13 @@ func (q *query) page() domain.Page {
 // err reports unknown parameters as 400 and bad values as 422.
 func (q *query) err() error {
 	var unknown []domain.FieldError
-	for k := range q.values {
+	for k, vs := range q.values {
+		for _, v := range vs {
+			// PostgreSQL cannot store these; refuse them here rather than fail there.
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				q.errs.Add(k, "must be valid UTF-8 text without NUL characters")
+			}
+		}
 		if !slices.Contains(q.known, k) {
 			unknown = append(unknown, domain.FieldError{Field: k, Message: "is not a parameter of this endpoint"})
 		}

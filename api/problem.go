@@ -120,13 +120,18 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="scpo"`)
 		}
-		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
-		c.Response().WriteHeader(p.Status)
-		if c.Request().Method == http.MethodHead {
-			return
-		}
-		_ = writeJSON(c.Response(), p)
+		_ = respondProblem(c, p)
 	}
+}
+
+// respondProblem writes p as application/problem+json.
+func respondProblem(c echo.Context, p Problem) error {
+	c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
+	c.Response().WriteHeader(p.Status)
+	if c.Request().Method == http.MethodHead {
+		return nil
+	}
+	return writeJSON(c.Response(), p)
 }
 
 // unavailable reports whether err means the database could not be reached,

@@ -61,7 +61,9 @@ func (s *Server) runJob(c echo.Context) error {
 		// The failure is recorded in the run history; the caller sees the
 		// run, not the cause.
 		s.log.Error("manual job run failed", "job", name, "run_id", run.ID, "error", err)
-		return respond(c, http.StatusInternalServerError, run)
+		return respondProblem(c, Problem{Type: problemBase + "job-failed", Title: "The job failed",
+			Status: http.StatusInternalServerError,
+			Detail: "The run failed and is recorded as " + run.ID + " in GET /api/v1/jobs/" + name + "/runs."})
 	}
 	if err != nil {
 		return err

@@ -12,7 +12,6 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -50,7 +49,6 @@ type Scheduler struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	log    *slog.Logger
-	wg     sync.WaitGroup
 }
 
 // New parses every entry's schedule; any bad one is an error naming it.
@@ -95,8 +93,6 @@ func (s *Scheduler) job(e Entry, sched cron.Schedule, loc *time.Location) cron.J
 		if s.ctx.Err() != nil {
 			return
 		}
-		s.wg.Add(1)
-		defer s.wg.Done()
 		tick := lastTick(sched, time.Now().In(loc))
 		start := time.Now()
 		defer func() {
@@ -120,15 +116,9 @@ func (s *Scheduler) Start() { s.cron.Start() }
 // for ctx to end.
 func (s *Scheduler) Stop(ctx context.Context) {
 	s.cancel()
-	done := s.cron.Stop()
+	// cron's Stop waits for the jobs it is running.
 	select {
-	case <-done.Done():
-	case <-ctx.Done():
-	}
-	waited := make(chan struct{})
-	go func() { s.wg.Wait(); close(waited) }()
-	select {
-	case <-waited:
+	case <-s.cron.Stop().Done():
 	case <-ctx.Done():
 	}
 }

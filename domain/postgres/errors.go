@@ -43,6 +43,8 @@ func translate(err error) error {
 		return domain.Invalid(pg.ConstraintName, "breaks a rule of the register")
 	case "22P02", "22007", "22008": // malformed uuid or date from a caller.
 		return domain.ErrNotFound
+	case "22021", "22P05": // text PostgreSQL cannot store.
+		return domain.Invalid("body", "contains characters that cannot be stored")
 	}
 	return err
 }

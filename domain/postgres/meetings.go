@@ -194,25 +194,26 @@ func (s *Store) Decide(ctx context.Context, meetingID string, d domain.Decision)
 	if err := v.Err(); err != nil {
 		return domain.Decision{}, err
 	}
+	var force []string
+	if err := s.db.WithContext(ctx).Table("meetings").Where("id = ?", meetingID).Pluck("force", &force).Error; err != nil {
+		return domain.Decision{}, err
+	}
+	if len(force) == 0 {
+		return domain.Decision{}, domain.ErrNotFound
+	}
+	if err := canChange(ctx, force[0]); err != nil {
+		return domain.Decision{}, err
+	}
+	domain.Note(ctx, "meeting", meetingID)
 	id := newID()
 	by := actorID(ctx)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		m, err := s.GetMeeting(ctx, meetingID)
-		if err != nil {
-			return err
-		}
-		if err := canChange(ctx, m.Force); err != nil {
-			return err
-		}
 		var item []struct{ OrderID string }
 		if err := tx.Raw(`SELECT i.order_id FROM meeting_items i JOIN meetings m ON m.id = i.meeting_id
 			WHERE m.id = ? AND i.id = ?`, meetingID, d.ItemID).Scan(&item).Error; err != nil {
 			return err
 		}
 		if len(item) == 0 {
-			if _, err := s.meetingExists(tx, meetingID); err != nil {
-				return err
-			}
 			return domain.Invalid("item_id", "is not an item of this meeting's agenda")
 		}
 		orderID := item[0].OrderID
@@ -263,17 +264,6 @@ func (s *Store) Decide(ctx context.Context, meetingID string, d domain.Decision)
 		return domain.Decision{}, err
 	}
 	return list[0], nil
-}
-
-func (s *Store) meetingExists(tx *gorm.DB, id string) (bool, error) {
-	var n int64
-	if err := tx.Table("meetings").Where("id = ?", id).Count(&n).Error; err != nil {
-		return false, err
-	}
-	if n == 0 {
-		return false, domain.ErrNotFound
-	}
-	return true, nil
 }
 
 // renameField maps a rule's field names onto the names of the request that

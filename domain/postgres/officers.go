@@ -287,6 +287,17 @@ func (s *Store) EnsureBootstrapAdmin(ctx context.Context, token string) (domain.
 		var o domain.Officer
 		if len(existing) > 0 {
 			o = existing[0].domain()
+			if err := tx.Exec(`UPDATE officers SET active = true, version = version + 1, updated_at = now(),
+				roles = CASE WHEN 'admin' = ANY (roles) THEN roles ELSE roles || '{admin}'::text[] END
+				WHERE id = ?`, o.ID).Error; err != nil {
+				return err
+			}
+			// A new bootstrap token replaces the old one; tokens an admin
+			// issued through the API (created_by set) are left alone.
+			if err := tx.Exec(`UPDATE officer_tokens SET revoked_at = now()
+				WHERE officer_id = ? AND created_by IS NULL AND revoked_at IS NULL`, o.ID).Error; err != nil {
+				return err
+			}
 		} else {
 			now := s.now()
 			o = domain.Officer{ID: newID(), Name: "Bootstrap administrator", Email: bootstrapEmail,

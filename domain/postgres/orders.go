@@ -269,6 +269,7 @@ func lockOrder(tx *gorm.DB, id string) (domain.Order, domain.Subject, error) {
 		return domain.Order{}, domain.Subject{}, err
 	}
 	domain.Note(tx.Statement.Context, "order", o.ID)
+	domain.Note(tx.Statement.Context, "subject", sub.ID)
 	o.Force = sub.Force
 	return o, sub, nil
 }

@@ -177,6 +177,16 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 		if err := tx.Select("*").Omit("created_at").Save(&row).Error; err != nil {
 			return translate(err)
 		}
+		// Open flags follow the subject: a move of force or custody changes
+		// who sees them and which case type they count under.
+		caseType := domain.CaseCommunity
+		if sub.Custody.InCustody() {
+			caseType = domain.CasePrison
+		}
+		if err := tx.Exec(`UPDATE flags SET force = ?, case_type = ? WHERE subject_id = ? AND resolved_at IS NULL`,
+			sub.Force, caseType, sub.ID).Error; err != nil {
+			return err
+		}
 		if before.InCustody() && !sub.Custody.InCustody() {
 			released := today
 			if before.ReleaseDate != nil && before.ReleaseDate.OnOrBefore(today) {

@@ -108,15 +108,21 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 		if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL work_mem = '32MB'`).Error; err != nil {
 			return err
 		}
-		res := tx.Exec(`INSERT INTO job_runs (id, job, trigger, scheduled_for, as_of, status, started_by, started_at)
-			VALUES (?, ?, ?, ?, ?, 'running', ?, ?) ON CONFLICT (job, scheduled_for) DO NOTHING`,
-			run.ID, job, trigger, scheduledFor, asOf.Time, startedBy, run.StartedAt)
-		if res.Error != nil {
-			return res.Error
+		// A tick another replica ran is taken; one whose run failed (or was
+		// cut short by a shutdown) is run again by whoever comes next.
+		var taken []string
+		if err := tx.Raw(`INSERT INTO job_runs (id, job, trigger, scheduled_for, as_of, status, started_by, started_at)
+			VALUES (?, ?, ?, ?, ?, 'running', ?, ?)
+			ON CONFLICT (job, scheduled_for) DO UPDATE SET status = 'running', error = NULL, finished_at = NULL,
+				as_of = EXCLUDED.as_of, started_at = EXCLUDED.started_at
+			WHERE job_runs.status = 'failed'
+			RETURNING id`, run.ID, job, trigger, scheduledFor, asOf.Time, startedBy, run.StartedAt).Scan(&taken).Error; err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
+		if len(taken) == 0 {
 			return domain.ErrAlreadyRun
 		}
+		run.ID = taken[0]
 		if job == domain.JobLifecycle {
 			changed, resolved, err := s.lifecycle(tx, asOf, run.ID)
 			if err != nil {
