@@ -17,7 +17,7 @@ func FuzzRequestDecoding(f *testing.F) {
 		`{"made_on": "2024-02-30", "commencement": "on_release", "duration_months": 61}`,
 		`{"terms": [{"category": "travel", "text": ""}, 7]}`, `{"custody": []}`, `{"aliases": [1, null, "x"]}`,
 		`{"officer_id": "not-a-uuid", "reason": ""}`, `{"due_on": "9999-99-99", "kind": "device"}`,
-		`{"as_of": "2026-13-01"}`, "{\"first_names\": \"\u0000\"}", `{"duration_months": 1e400}`,
+		`{"as_of": "2026-13-01"}`, `{"first_names": "\u0000"}`, "{\"last_name\": \"\xff\xfe\"}", `{"duration_months": 1e400}`,
 		`{"starts_on": "2026-01-01", "ends_on": "2020-01-01", "commencement": "on_date"}`, `{"a":{"b":{"c":{}}}}`,
 		strings.Repeat(`[`, 10000), `{"roles": ["admin", "admin"], "email": "x@"}`,
 	}
