@@ -39,6 +39,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	// Many tests present bad tokens on purpose; the limiter has its own test.
+	return newEnvWith(t, func(c *api.Config) { c.FailedAuthBurst = 1_000_000 })
+}
+
+// newEnvWith is newEnv with the server's configuration adjusted by tune.
+func newEnvWith(t *testing.T, tune func(*api.Config)) *env {
+	t.Helper()
 	ctx := context.Background()
 	clock := domain.FixedClock(now)
 	store, err := postgres.Open(ctx, pgtest.URL(t), clock, time.UTC)
@@ -50,8 +57,9 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("bootstrap admin: %v", err)
 	}
-	// Many tests present bad tokens on purpose; the limiter has its own test.
-	e := api.New(api.Config{Store: store, Clock: clock, Location: time.UTC, FailedAuthBurst: 1_000_000})
+	cfg := api.Config{Store: store, Clock: clock, Location: time.UTC}
+	tune(&cfg)
+	e := api.New(cfg)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, admin: adminToken, adminID: admin.ID}

@@ -1,14 +1,12 @@
 package api_test
 
 import (
-	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -19,8 +17,6 @@ import (
 
 	"scpo/api"
 	"scpo/domain"
-	"scpo/domain/postgres"
-	"scpo/domain/postgres/pgtest"
 )
 
 // The tests' identity provider: a local key, no network.
@@ -49,22 +45,7 @@ func oidcVerifier(pub crypto.PublicKey) *oidc.IDTokenVerifier {
 // and the given failed-authentication burst.
 func newOIDCEnv(t *testing.T, verifier *oidc.IDTokenVerifier, burst int) *env {
 	t.Helper()
-	ctx := context.Background()
-	clock := domain.FixedClock(now)
-	store, err := postgres.Open(ctx, pgtest.URL(t), clock, time.UTC)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { store.Close() })
-	admin, err := store.EnsureBootstrapAdmin(ctx, adminToken)
-	if err != nil {
-		t.Fatalf("bootstrap admin: %v", err)
-	}
-	e := api.New(api.Config{Store: store, Clock: clock, Location: time.UTC, FailedAuthBurst: burst,
-		JWTVerifier: verifier})
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	return &env{srv: srv, admin: adminToken, adminID: admin.ID}
+	return newEnvWith(t, func(c *api.Config) { c.FailedAuthBurst, c.JWTVerifier = burst, verifier })
 }
 
 // idClaims are a valid ID token's claims for email.
