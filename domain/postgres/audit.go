@@ -149,7 +149,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (int, error) {
 			return n, err
 		}
 		if len(rows) == 0 {
-			return n, nil
+			return n, s.checkAuditTail(ctx, after)
 		}
 		for _, r := range rows {
 			e := r.domain()
@@ -176,6 +176,27 @@ func (s *Store) AuditHead(ctx context.Context) (*domain.AuditEntry, error) {
 	}
 	e := rows[0].domain()
 	return &e, nil
+}
+
+// checkAuditTail catches removal of the newest entries, which leaves a
+// shorter chain that still holds: entry numbers come from a sequence
+// drawn under the audit lock just before commit, so a sequence ahead of
+// the last entry means entries were taken away. (Someone who also resets
+// the sequence defeats this; anchoring the head outside the database is
+// the full answer.)
+func (s *Store) checkAuditTail(ctx context.Context, lastID int64) error {
+	var seq struct {
+		LastValue int64
+		IsCalled  bool
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT last_value, is_called FROM audit_log_id_seq`).Scan(&seq).Error; err != nil {
+		return err
+	}
+	if seq.IsCalled && seq.LastValue > lastID {
+		return &AuditBreak{ID: lastID + 1, Reason: fmt.Sprintf(
+			"entries %d to %d are missing: the newest entries have been removed", lastID+1, seq.LastValue)}
+	}
+	return nil
 }
 
 // ListTokens lists an officer's tokens, without the tokens themselves.
