@@ -241,6 +241,7 @@ func acCases() []acCase {
 				return acReq{path: "/api/v1/subjects/" + f.subject, body: js(obj{"aliases": []string{"Deano", "DC"}})}
 			}},
 		{method: "GET", route: "/api/v1/subjects/:id/access-log", roles: acAuditor, scoped: true, ok: 200, req: subjectPath("/access-log")},
+		{method: "GET", route: "/api/v1/subjects/:id/custody-history", roles: acReaders, scoped: true, ok: 200, req: subjectPath("/custody-history")},
 
 		// Orders and what hangs off them.
 		{method: "POST", route: "/api/v1/orders", roles: acOrderWriters, scoped: true, ok: 201, hidden: 422, hiddenField: "subject_id",
@@ -295,6 +296,7 @@ func acCases() []acCase {
 				return acReq{path: "/api/v1/jobs/review-sweep/runs", body: js(obj{"as_of": today})}
 			}},
 		{method: "GET", route: "/api/v1/jobs/:name/runs", roles: acReaders, req: acFixed("/api/v1/jobs/ownership-sweep/runs"), ok: 200},
+		{method: "GET", route: "/api/v1/jobs/:name/preview", roles: acAdmin, req: acFixed("/api/v1/jobs/lifecycle-sweep/preview?as_of=2031-01-01"), ok: 200},
 		{method: "GET", route: "/api/v1/forces/:code/policy", roles: acReaders, ok: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/forces/" + f.code + "/policy"}

@@ -276,8 +276,12 @@ func inCustody(release string) obj {
 }
 
 // orderBody is a valid on_date order that started on 2026-11-01.
+// orderRefs gives each order body its own court reference: the same order
+// (subject, reference, day made) is refused the second time.
+var orderRefs atomic.Int64
+
 func orderBody(subjectID string) obj {
-	return obj{"subject_id": subjectID, "type": "scpo", "reference": "T20267001", "court": "Bristol Crown Court",
+	return obj{"subject_id": subjectID, "type": "scpo", "reference": fmt.Sprintf("T2026%04d", orderRefs.Add(1)), "court": "Bristol Crown Court",
 		"court_type": "crown", "made_on": "2026-10-20", "commencement": "on_date", "starts_on": "2026-11-01",
 		"duration_months": 36,
 		"terms":           []obj{{"category": "communications", "text": "Not to possess more than one mobile phone."}}}

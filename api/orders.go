@@ -150,13 +150,14 @@ func (s *Server) patchOrder(c echo.Context) error {
 			return err
 		}
 		v := &domain.ValidationError{}
+		before := *o
 		stored := o.Status
 		if str(req.SubjectID) != o.SubjectID {
 			v.Add("subject_id", "cannot be changed; record a new order for another subject")
 		}
 		req.apply(o, v)
 		endedOn := dateField(v, "ended_on", req.EndedOn)
-		o.Validate(sub, today, v)
+		o.Vary(before, sub, today, v)
 		// Validate re-derives pending or active from the dates; only an
 		// explicit change of status, or an end date or reason, ends the order.
 		if st := str(req.Status); has("status") && st != stored || has("ended_on") || has("end_reason") {

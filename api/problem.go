@@ -20,6 +20,9 @@ type Problem struct {
 	Status int                 `json:"status"`
 	Detail string              `json:"detail"`
 	Errors []domain.FieldError `json:"errors,omitempty"`
+	// Existing names the stored record a 409 clashes with, when the caller
+	// may see it.
+	Existing string `json:"existing,omitempty"`
 }
 
 // badRequest is a request the service cannot even read: malformed JSON, an
@@ -55,7 +58,7 @@ func problemFor(err error) Problem {
 			Status: http.StatusBadRequest, Detail: br.detail, Errors: br.errors}
 	case errors.As(err, &c):
 		p := Problem{Type: problemBase + "conflict", Title: "The request conflicts with stored data",
-			Status: http.StatusConflict, Detail: c.Message}
+			Status: http.StatusConflict, Detail: c.Message, Existing: c.Existing}
 		if c.Field != "" {
 			p.Errors = []domain.FieldError{{Field: c.Field, Message: c.Message}}
 		}

@@ -33,6 +33,7 @@ func routes(s *Server) []route {
 		{http.MethodGet, "/api/v1/subjects/:id", s.getSubject},
 		{http.MethodPatch, "/api/v1/subjects/:id", s.patchSubject},
 		{http.MethodGet, "/api/v1/subjects/:id/access-log", s.accessLog},
+		{http.MethodGet, "/api/v1/subjects/:id/custody-history", s.custodyHistory},
 
 		{http.MethodPost, "/api/v1/orders", s.createOrder},
 		{http.MethodGet, "/api/v1/orders", s.listOrders},
@@ -51,6 +52,7 @@ func routes(s *Server) []route {
 		{http.MethodGet, "/api/v1/jobs", s.listJobs},
 		{http.MethodPost, "/api/v1/jobs/:name/runs", s.runJob},
 		{http.MethodGet, "/api/v1/jobs/:name/runs", s.listJobRuns},
+		{http.MethodGet, "/api/v1/jobs/:name/preview", s.previewJob},
 		{http.MethodGet, "/api/v1/forces/:code/policy", s.getPolicy},
 		{http.MethodPut, "/api/v1/forces/:code/policy", s.putPolicy},
 
@@ -98,11 +100,12 @@ var permissions = map[string][]string{
 	"DELETE /api/v1/officers/:id/tokens/:token_id": admin,
 	"POST /api/v1/officers/:id/reassign":           chair,
 
-	"POST /api/v1/subjects":               caseworkers,
-	"GET /api/v1/subjects":                readers,
-	"GET /api/v1/subjects/:id":            readers,
-	"PATCH /api/v1/subjects/:id":          caseworkers,
-	"GET /api/v1/subjects/:id/access-log": auditor,
+	"POST /api/v1/subjects":                    caseworkers,
+	"GET /api/v1/subjects":                     readers,
+	"GET /api/v1/subjects/:id":                 readers,
+	"PATCH /api/v1/subjects/:id":               caseworkers,
+	"GET /api/v1/subjects/:id/access-log":      auditor,
+	"GET /api/v1/subjects/:id/custody-history": readers,
 
 	"POST /api/v1/orders":                       orderWriters,
 	"GET /api/v1/orders":                        readers,
@@ -121,6 +124,7 @@ var permissions = map[string][]string{
 	"GET /api/v1/jobs":                readers,
 	"POST /api/v1/jobs/:name/runs":    admin,
 	"GET /api/v1/jobs/:name/runs":     readers,
+	"GET /api/v1/jobs/:name/preview":  admin,
 	"GET /api/v1/forces/:code/policy": readers,
 	"PUT /api/v1/forces/:code/policy": admin,
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -13,6 +14,7 @@ type custodyRequest struct {
 	Establishment   *string `json:"establishment"`
 	ReleaseDate     *string `json:"release_date"`
 	ReleaseDateType *string `json:"release_date_type"`
+	ReleasedOn      *string `json:"released_on"`
 }
 
 // subjectRequest is the writable part of a subject. Dates are strings here
@@ -47,7 +49,8 @@ func (r subjectRequest) apply(sub *domain.Subject, v *domain.ValidationError) {
 	}
 	sub.Custody = domain.Custody{Status: str(r.Custody.Status), Establishment: r.Custody.Establishment,
 		ReleaseDate:     dateField(v, "custody.release_date", r.Custody.ReleaseDate),
-		ReleaseDateType: r.Custody.ReleaseDateType}
+		ReleaseDateType: r.Custody.ReleaseDateType,
+		ReleasedOn:      dateField(v, "custody.released_on", r.Custody.ReleasedOn)}
 }
 
 func subjectRequestOf(s domain.Subject) subjectRequest {
@@ -55,7 +58,8 @@ func subjectRequestOf(s domain.Subject) subjectRequest {
 	return subjectRequest{FirstNames: &s.FirstNames, LastName: &s.LastName, Aliases: s.Aliases, DateOfBirth: &dob,
 		PNCID: &s.PNCID, VisorID: s.VisorID, PrisonNumber: s.PrisonNumber, Force: &s.Force,
 		Custody: &custodyRequest{Status: &s.Custody.Status, Establishment: s.Custody.Establishment,
-			ReleaseDate: dateStr(s.Custody.ReleaseDate), ReleaseDateType: s.Custody.ReleaseDateType}}
+			ReleaseDate: dateStr(s.Custody.ReleaseDate), ReleaseDateType: s.Custody.ReleaseDateType,
+			ReleasedOn: dateStr(s.Custody.ReleasedOn)}}
 }
 
 func (s *Server) createSubject(c echo.Context) error {
@@ -118,15 +122,28 @@ func (s *Server) patchSubject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	given := releaseGiven(body)
 	today := s.today()
+	// The closure runs inside the store's transaction: it only decodes and
+	// checks the request, and never queries on its own (the store checks
+	// the force within the transaction).
 	out, err := s.store.UpdateSubject(ctxOf(c), c.Param("id"), ifMatch(c), func(sub *domain.Subject) error {
+		wasHeld := sub.Custody.InCustody()
 		var req subjectRequest
 		if err := patchInto(subjectRequestOf(*sub), body, &req); err != nil {
 			return err
 		}
 		v := &domain.ValidationError{}
 		req.apply(sub, v)
-		s.checkForce(ctxOf(c), v, req.Force)
+		if wasHeld && req.Custody != nil && str(req.Custody.Status) == domain.CustodyCommunity {
+			// A release: the day is released_on, or the release_date given
+			// with it (the day the subject actually left), else today.
+			if !given.releasedOn && given.releaseDate {
+				sub.Custody.ReleasedOn = dateField(v, "custody.release_date", req.Custody.ReleaseDate)
+			} else if !given.releasedOn {
+				sub.Custody.ReleasedOn = nil
+			}
+		}
 		if v.Err() != nil {
 			sub.Validate(today, v)
 			return v
@@ -138,4 +155,26 @@ func (s *Server) patchSubject(c echo.Context) error {
 	}
 	etag(c, out.Version)
 	return respond(c, http.StatusOK, out)
+}
+
+type releaseFields struct{ releaseDate, releasedOn bool }
+
+// releaseGiven reports which release dates a patch body names itself (as
+// opposed to what the merge with the stored subject carries over).
+func releaseGiven(body []byte) releaseFields {
+	var doc struct {
+		Custody map[string]json.RawMessage `json:"custody"`
+	}
+	_ = json.Unmarshal(body, &doc)
+	_, date := doc.Custody["release_date"]
+	_, on := doc.Custody["released_on"]
+	return releaseFields{releaseDate: date, releasedOn: on}
+}
+
+func (s *Server) custodyHistory(c echo.Context) error {
+	out, err := s.store.CustodyHistory(ctxOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(out, ""))
 }

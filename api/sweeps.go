@@ -55,6 +55,9 @@ func (s *Server) runJob(c echo.Context) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
+	if err := domain.CheckRunDate(asOf, s.today()); err != nil {
+		return err
+	}
 	run, err := s.store.RunJob(ctxOf(c), name, asOf, nil)
 	var conflict *domain.ConflictError
 	if err != nil && !errors.As(err, &conflict) && run.ID != "" {
@@ -69,6 +72,25 @@ func (s *Server) runJob(c echo.Context) error {
 		return err
 	}
 	return respond(c, http.StatusOK, run)
+}
+
+// previewJob answers what a run as of a day (ahead of today too) would
+// change, writing nothing.
+func (s *Server) previewJob(c echo.Context) error {
+	name, err := jobName(c)
+	if err != nil {
+		return err
+	}
+	q := newQuery(c, "as_of")
+	asOf := s.asOf(q)
+	if err := q.err(); err != nil {
+		return err
+	}
+	out, err := s.store.PreviewJob(ctxOf(c), name, asOf)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, out)
 }
 
 func (s *Server) listJobRuns(c echo.Context) error {

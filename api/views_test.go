@@ -363,11 +363,12 @@ func TestViewsJobsAndFlags(t *testing.T) {
 		wantFields(t, e.do(t, "GET", "/api/v1/flags?status=closed", f.aTok, ""), http.StatusUnprocessableEntity, "status")
 		wantFields(t, e.do(t, "GET", "/api/v1/flags?kind=bogus", f.aTok, ""), http.StatusUnprocessableEntity, "kind")
 
-		// Owning G-003 and rerunning resolves its flag; the resolved list shows it.
+		// Owning G-003 resolves its flag in the same change (the next sweep
+		// finds nothing left to do); the resolved list shows it.
 		f.own(t, f.o3, "iom", f.x, "Allocated.")
 		run := vwRun(t, e, "ownership-sweep", today)
-		if s(run, "raised") != "0" || s(run, "resolved") != "1" {
-			t.Errorf("sweep after owning G-003 raised/resolved %s/%s, want 0/1", s(run, "raised"), s(run, "resolved"))
+		if s(run, "raised") != "0" || s(run, "resolved") != "0" {
+			t.Errorf("sweep after owning G-003 raised/resolved %s/%s, want 0/0", s(run, "raised"), s(run, "resolved"))
 		}
 		if got := list("status=resolved"); !slices.Equal(got, []fl{{"unowned", f.o3}}) {
 			t.Errorf("resolved flags %v", got)
@@ -649,10 +650,11 @@ func TestViewsPreReleaseReport(t *testing.T) {
 	if got[0].ready != "false" {
 		t.Errorf("G-004 became ready: %v", got[0])
 	}
-	// The custody sweep agrees: G-003's pre_release flag resolves.
+	// The flag agrees at once: the review resolved G-003's pre_release flag,
+	// so the custody sweep has nothing to do.
 	run := vwRun(t, e, "custody-sweep", today)
-	if s(run, "raised") != "0" || s(run, "resolved") != "1" {
-		t.Errorf("custody sweep raised/resolved %s/%s, want 0/1", s(run, "raised"), s(run, "resolved"))
+	if s(run, "raised") != "0" || s(run, "resolved") != "0" {
+		t.Errorf("custody sweep raised/resolved %s/%s, want 0/0", s(run, "raised"), s(run, "resolved"))
 	}
 	r := e.do(t, "GET", "/api/v1/flags?status=open&kind=pre_release", f.aTok, "")
 	if len(items(r)) != 0 {
@@ -1051,7 +1053,7 @@ func TestViewsTaskingMeeting(t *testing.T) {
 	}
 
 	// The flags move on: G-004 is owned, G-001's overdue check is done,
-	// and the sweeps resolve their flags.
+	// and each change resolves its flag (G-003 was owned at the meeting).
 	f.own(t, f.o4, "iom", f.x, "Allocated after the meeting.")
 	cr := e.do(t, "GET", "/api/v1/orders/"+f.o1+"/checks", e.admin, "")
 	for _, c := range items(cr) {
@@ -1060,11 +1062,11 @@ func TestViewsTaskingMeeting(t *testing.T) {
 				js(obj{"completed_on": today, "outcome": "compliant"})), http.StatusOK)
 		}
 	}
-	if run := vwRun(t, e, "ownership-sweep", today); s(run, "resolved") != "2" {
-		t.Errorf("ownership sweep resolved %s, want 2 (G-003, G-004)", s(run, "resolved"))
+	if run := vwRun(t, e, "ownership-sweep", today); s(run, "resolved") != "0" {
+		t.Errorf("ownership sweep resolved %s, want 0: the allocations resolved G-003's and G-004's flags", s(run, "resolved"))
 	}
-	if run := vwRun(t, e, "review-sweep", today); s(run, "resolved") != "1" {
-		t.Errorf("review sweep resolved %s, want 1 (G-001's check)", s(run, "resolved"))
+	if run := vwRun(t, e, "review-sweep", today); s(run, "resolved") != "0" {
+		t.Errorf("review sweep resolved %s, want 0: completing G-001's check resolved its flag", s(run, "resolved"))
 	}
 	fr = e.do(t, "GET", "/api/v1/flags?status=open&force=gloucestershire", f.aTok, "")
 	if len(items(fr)) != 3 {
@@ -1201,12 +1203,21 @@ func TestViewsBulkReassignment(t *testing.T) {
 		if h := vwHistory(t, e, f.o3); len(h) != 1 {
 			t.Errorf("G-003 history after a refused reassignment %v", h)
 		}
-		// A deactivated officer's caseload can still be moved away.
-		want(t, e.do(t, "PATCH", "/api/v1/officers/"+m, e.admin, `{"active":false}`), http.StatusOK)
+		// Moving only the roles N can take works.
 		r := e.do(t, "POST", mp, chair, js(obj{"to_officer_id": n, "roles": []string{"iom"}, "reason": "M retiring."}))
 		want(t, r, http.StatusOK)
 		if s(r.Body, "moved") != "1" || vwOrderOwner(t, e, f.o3, "iom") != n || vwOrderOwner(t, e, f.o4, "lro") != m {
 			t.Errorf("iom-only reassignment %s", r)
+		}
+		// Deactivating M ends what M still owns, with the reason in the
+		// history: a deactivated officer owns nothing.
+		want(t, e.do(t, "PATCH", "/api/v1/officers/"+m, e.admin, `{"active":false}`), http.StatusOK)
+		if got := vwOrderOwner(t, e, f.o4, "lro"); got != "<nil>" {
+			t.Errorf("G-004 lro owner after M was deactivated: %q, want none", got)
+		}
+		h := e.do(t, "GET", "/api/v1/orders/"+f.o4+"/owners/history", e.admin, "")
+		if s(get(h.Body, "items.0"), "end_reason") != "officer deactivated" {
+			t.Errorf("G-004 history after deactivation %s", h)
 		}
 	})
 
@@ -1331,9 +1342,10 @@ func TestViewsPolicyChangeAndPermissions(t *testing.T) {
 			}
 		}
 	}
+	// The narrower window resolved the flag it ends with the policy change.
 	run = vwRun(t, e, "custody-sweep", today)
-	if s(run, "raised") != "0" || s(run, "resolved") != "1" {
-		t.Errorf("custody sweep under a 60-day window raised/resolved %s/%s, want 0/1", s(run, "raised"), s(run, "resolved"))
+	if s(run, "raised") != "0" || s(run, "resolved") != "0" {
+		t.Errorf("custody sweep under a 60-day window raised/resolved %s/%s, want 0/0", s(run, "raised"), s(run, "resolved"))
 	}
 	r = e.do(t, "GET", "/api/v1/reports/tasking?force=gloucestershire", f.aTok, "")
 	want(t, r, http.StatusOK)

@@ -24,6 +24,8 @@ var (
 type ConflictError struct {
 	Field   string
 	Message string
+	// Existing, when set, is the path of the record the request clashes with.
+	Existing string
 }
 
 func (e *ConflictError) Error() string { return e.Message }

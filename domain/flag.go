@@ -81,6 +81,36 @@ type Job struct {
 	LastRun  *JobRun  `json:"last_run"`
 }
 
+// JobPreview is what a run of a job as of a day would change, worked out
+// without writing anything: how many flags of each kind it would raise and
+// resolve, and (lifecycle) how many orders it would start and expire.
+type JobPreview struct {
+	Job      string                `json:"job"`
+	AsOf     Date                  `json:"as_of"`
+	Raised   int                   `json:"raised"`
+	Resolved int                   `json:"resolved"`
+	Changed  int                   `json:"changed"`
+	Started  int                   `json:"started"`
+	Expired  int                   `json:"expired"`
+	Flags    map[string]FlagCounts `json:"flags"`
+}
+
+// FlagCounts are the flags of one kind a run would raise and resolve.
+type FlagCounts struct {
+	Raised   int `json:"raised"`
+	Resolved int `json:"resolved"`
+}
+
+// CheckRunDate refuses a run that would change data as of a day after
+// today: it would expire orders and raise flags ahead of time, for good.
+// Looking ahead is a preview.
+func CheckRunDate(asOf, today Date) error {
+	if asOf.After(today.Time) {
+		return Invalid("as_of", "must be today (%s) or earlier: a run changes the register; to look ahead, ask for a preview (GET /api/v1/jobs/{name}/preview?as_of=)", today)
+	}
+	return nil
+}
+
 // ErrAlreadyRun: another replica has run (or is running) this tick.
 var ErrAlreadyRun = Conflict("job", "this scheduled run has already been taken by another replica")
 
@@ -98,6 +128,9 @@ type Sweeps interface {
 	// RunJob runs job as of asOf now. scheduledFor is nil for a manual run,
 	// which is refused with a ConflictError while the job runs elsewhere.
 	RunJob(ctx context.Context, job string, asOf Date, scheduledFor *time.Time) (JobRun, error)
+	// PreviewJob works out what RunJob would change as of asOf (which may be
+	// ahead of today), writing nothing.
+	PreviewJob(ctx context.Context, job string, asOf Date) (JobPreview, error)
 	ListJobRuns(ctx context.Context, job string, p Page) ([]JobRun, string, error)
 	LastJobRuns(ctx context.Context) (map[string]JobRun, error)
 	ListFlags(ctx context.Context, f FlagFilter, p Page) ([]Flag, string, error)

@@ -96,10 +96,22 @@ func (o Order) Ended() bool {
 	return o.Status == StatusDischarged || o.Status == StatusExpired || o.Status == StatusQuashed
 }
 
-// Validate checks an order against its subject as of today, derives the
-// end date or duration once the start is known, and sets the status a new
-// or changed order should have.
+// Validate checks a new order against its subject as of today, derives
+// the end date or duration once the start is known, and sets the status it
+// should have.
 func (o *Order) Validate(subject Subject, today Date, v *ValidationError) {
+	o.validate(nil, subject, today, v)
+}
+
+// Vary checks a change to a stored order (before) against its subject as of
+// today. An order that has come into force stays what it was made as: an
+// on-release order keeps its commencement and its start (the release date),
+// and is then varied, discharged and quashed like any other.
+func (o *Order) Vary(before Order, subject Subject, today Date, v *ValidationError) {
+	o.validate(&before, subject, today, v)
+}
+
+func (o *Order) validate(before *Order, subject Subject, today Date, v *ValidationError) {
 	if o.Type == "" {
 		o.Type = "scpo"
 	} else if o.Type != "scpo" {
@@ -133,16 +145,27 @@ func (o *Order) Validate(subject Subject, today Date, v *ValidationError) {
 		}
 	}
 
+	releasedStart := before != nil && before.Commencement == CommenceOnRelease && before.StartsOn != nil
 	switch o.Commencement {
 	case CommenceOnDate:
-		if o.StartsOn == nil && !v.Has("starts_on") {
+		if releasedStart {
+			v.Add("commencement", "cannot change: the order came into force on the subject's release on %s", before.StartsOn)
+		} else if o.StartsOn == nil && !v.Has("starts_on") {
 			v.Add("starts_on", "is required when commencement is on_date")
 		}
 	case CommenceOnRelease:
-		// The start is the release day, recorded when the subject leaves
-		// custody; an order already running needs on_date.
-		if o.StartsOn != nil {
+		switch {
+		case releasedStart:
+			// In force since the release: the start may be corrected, not removed.
+			if o.StartsOn == nil && !v.Has("starts_on") {
+				v.Add("starts_on", "is required: the order came into force on the subject's release")
+			} else if o.StartsOn != nil && o.StartsOn.After(today.Time) {
+				v.Add("starts_on", "must not be in the future: it is the day the subject was released")
+			}
+		case o.StartsOn != nil:
 			v.Add("starts_on", "must be empty when commencement is on_release; it is set when the subject is released")
+		case before == nil && !subject.Custody.InCustody() && subject.ID != "":
+			v.Add("commencement", "the subject is in the community: an order made to start on release has started; give on_date with the day it came into force")
 		}
 	case "":
 		v.Add("commencement", "is required")
@@ -187,11 +210,21 @@ func (o *Order) Validate(subject Subject, today Date, v *ValidationError) {
 	}
 
 	if !o.Ended() {
-		o.Status = StatusPending
-		if o.StartsOn != nil && o.StartsOn.OnOrBefore(today) {
-			o.Status = StatusActive
-		}
+		o.Status = o.statusOn(today)
 	}
+}
+
+// statusOn is the status a live order's dates give it on a day: expired
+// once its end date has passed (a historic order is loaded expired and
+// raises no flags), active from its start, pending before.
+func (o Order) statusOn(today Date) string {
+	switch {
+	case o.EndsOn != nil && o.EndsOn.Before(today.Time):
+		return StatusExpired
+	case o.StartsOn != nil && o.StartsOn.OnOrBefore(today):
+		return StatusActive
+	}
+	return StatusPending
 }
 
 // deriveDates fills in whichever of ends_on and duration_months was not
@@ -248,9 +281,7 @@ func (o *Order) StartOnRelease(released, today Date) {
 		o.DurationMonths = monthsSpanned(start, *o.EndsOn)
 	}
 	o.StartsOn = &start
-	if start.OnOrBefore(today) {
-		o.Status = StatusActive
-	}
+	o.Status = o.statusOn(today)
 }
 
 // monthsSpanned counts the months from start to end, a part month counting

@@ -77,3 +77,35 @@ func (c *OwnerChange) Validate(assigning bool, v *ValidationError) {
 		v.Add("reason", "must be at most 500 characters")
 	}
 }
+
+// CanOwn checks that officer can hold an owner role on an order whose
+// subject belongs to subjectForce: an owner must be able to act on it, so
+// they are active, of the subject's force and hold the officer role the
+// owner role needs. The SQL function owner_can_act is the same rule for the
+// sweeps and reports; a test holds them together.
+func CanOwn(officer Officer, ownerRole, subjectForce string) error {
+	need, ok := OfficerRoleFor(ownerRole)
+	switch {
+	case !ok:
+		return Invalid("role", "must be iom, lro or orders_officer")
+	case !officer.Active:
+		return Invalid("officer_id", "the officer is deactivated")
+	case !officer.HasRole(need):
+		return Invalid("officer_id", "the officer does not hold the %s role needed to be the %s owner", need, ownerRole)
+	case officer.Force == nil || *officer.Force != subjectForce:
+		return Invalid("officer_id", "the officer is not of the subject's force (%s): an owner must be able to act on the order", subjectForce)
+	}
+	return nil
+}
+
+// OwnerEndReason says why an officer's ownerships end after a change to the
+// officer (before to after).
+func OwnerEndReason(before, after Officer) string {
+	switch {
+	case !after.Active:
+		return "officer deactivated"
+	case after.Force == nil || before.Force == nil || *after.Force != *before.Force:
+		return "officer moved force"
+	}
+	return "officer no longer holds the role"
+}

@@ -397,6 +397,9 @@ func TestOrderValidate(t *testing.T) {
 			want: []string{"duration_months"}},
 		{name: "duration 61", change: func(o *domain.Order) { o.DurationMonths = ptr(61) },
 			want: []string{"duration_months"}},
+		{name: "on release for a subject already in the community", subject: func(s *domain.Subject) {},
+			change: func(o *domain.Order) { o.Commencement, o.StartsOn = domain.CommenceOnRelease, nil },
+			want:   []string{"commencement"}},
 		{name: "duration 61 on release", change: func(o *domain.Order) {
 			o.Commencement, o.StartsOn, o.DurationMonths = domain.CommenceOnRelease, nil, ptr(61)
 		}, want: []string{"duration_months"}},
@@ -453,6 +456,9 @@ func TestOrderValidate(t *testing.T) {
 			}
 			o := validOrder()
 			tc.change(&o)
+			if tc.subject == nil && o.Commencement == domain.CommenceOnRelease {
+				s.Custody = domain.Custody{Status: domain.CustodyCustody} // still to be released
+			}
 			v, ok := validateOrder(t, &o, s)
 			if !ok {
 				return
@@ -500,9 +506,9 @@ func TestOrderValidateDerives(t *testing.T) {
 		{name: "ends_on from duration", madeOn: d(2026, 6, 10), commencement: "on_date",
 			startsOn: dp(2026, 7, 1), duration: ptr(36), wantEnds: "2029-07-01", wantDuration: "36", wantStatus: "active"},
 		{name: "31 January plus one month", madeOn: d(2026, 1, 15), commencement: "on_date",
-			startsOn: dp(2026, 1, 31), duration: ptr(1), wantEnds: "2026-02-28", wantDuration: "1", wantStatus: "active"},
+			startsOn: dp(2026, 1, 31), duration: ptr(1), wantEnds: "2026-02-28", wantDuration: "1", wantStatus: "expired"},
 		{name: "31 January plus one month in a leap year", madeOn: d(2024, 1, 15), commencement: "on_date",
-			startsOn: dp(2024, 1, 31), duration: ptr(1), wantEnds: "2024-02-29", wantDuration: "1", wantStatus: "active"},
+			startsOn: dp(2024, 1, 31), duration: ptr(1), wantEnds: "2024-02-29", wantDuration: "1", wantStatus: "expired"},
 		{name: "31 August plus six months", madeOn: d(2026, 8, 1), commencement: "on_date",
 			startsOn: dp(2026, 8, 31), duration: ptr(6), wantEnds: "2027-02-28", wantDuration: "6", wantStatus: "active"},
 		{name: "60 months from 29 February", madeOn: d(2024, 2, 29), commencement: "on_date",
@@ -512,9 +518,9 @@ func TestOrderValidateDerives(t *testing.T) {
 		{name: "part month rounds up", madeOn: d(2026, 6, 10), commencement: "on_date",
 			startsOn: dp(2026, 7, 1), endsOn: dp(2029, 7, 2), wantEnds: "2029-07-02", wantDuration: "37", wantStatus: "active"},
 		{name: "one day is one month", madeOn: d(2026, 6, 10), commencement: "on_date",
-			startsOn: dp(2026, 7, 1), endsOn: dp(2026, 7, 2), wantEnds: "2026-07-02", wantDuration: "1", wantStatus: "active"},
+			startsOn: dp(2026, 7, 1), endsOn: dp(2026, 7, 2), wantEnds: "2026-07-02", wantDuration: "1", wantStatus: "expired"},
 		{name: "28 February from 31 January is one month", madeOn: d(2026, 1, 15), commencement: "on_date",
-			startsOn: dp(2026, 1, 31), endsOn: dp(2026, 2, 28), wantEnds: "2026-02-28", wantDuration: "1", wantStatus: "active"},
+			startsOn: dp(2026, 1, 31), endsOn: dp(2026, 2, 28), wantEnds: "2026-02-28", wantDuration: "1", wantStatus: "expired"},
 		{name: "exactly five years is 60 months", madeOn: d(2026, 6, 10), commencement: "on_date",
 			startsOn: dp(2026, 7, 1), endsOn: dp(2031, 7, 1), wantEnds: "2031-07-01", wantDuration: "60", wantStatus: "active"},
 		{name: "starts today is active", madeOn: d(2026, 11, 1), commencement: "on_date",
@@ -530,7 +536,11 @@ func TestOrderValidateDerives(t *testing.T) {
 			o := domain.Order{Reference: "R1", Court: "Bristol Crown Court", CourtType: "crown", MadeOn: tc.madeOn,
 				Commencement: tc.commencement, StartsOn: tc.startsOn, EndsOn: tc.endsOn, DurationMonths: tc.duration,
 				Status: domain.StatusActive} // a live status given on input is recomputed
-			v, ok := validateOrder(t, &o, adult())
+			sub := adult()
+			if tc.commencement == domain.CommenceOnRelease {
+				sub.Custody = domain.Custody{Status: domain.CustodyCustody}
+			}
+			v, ok := validateOrder(t, &o, sub)
 			if !ok {
 				return
 			}
@@ -634,7 +644,7 @@ func TestOrderStartOnRelease(t *testing.T) {
 			o := onRelease()
 			o.DurationMonths = ptr(1)
 			return o
-		}, d(2026, 1, 31), result{"2026-01-31", "2026-02-28", "1", "active"}},
+		}, d(2026, 1, 31), result{"2026-01-31", "2026-02-28", "1", "expired"}},
 		{"release in the future stays pending", onRelease, today.AddDays(3),
 			result{"2026-11-28", "2028-11-28", "24", "pending"}},
 		{"duration replaces a stored ends_on", func() domain.Order {

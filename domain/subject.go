@@ -17,12 +17,28 @@ const (
 // ReleaseDateTypes are the HMPPS release date kinds.
 var ReleaseDateTypes = []string{"HDCED", "CRD", "ARD", "PED", "LED", "SED"}
 
+// EligibilityDateTypes are the release dates on which a subject may be
+// released, or later (home detention curfew, parole): their passing is not
+// a missed release. On the others release is due.
+var EligibilityDateTypes = []string{"HDCED", "PED"}
+
+// ReleaseIsDue reports whether a release date of this type is one on which
+// release is due, so a subject still held after it is a problem. The SQL
+// function release_date_is_due says the same; a test holds them together.
+func ReleaseIsDue(dateType string) bool {
+	return slices.Contains(ReleaseDateTypes, dateType) && !slices.Contains(EligibilityDateTypes, dateType)
+}
+
 // Custody is where the subject is: in the community or in prison.
 type Custody struct {
 	Status          string  `json:"status"`
 	Establishment   *string `json:"establishment"`
 	ReleaseDate     *Date   `json:"release_date"`
 	ReleaseDateType *string `json:"release_date_type"`
+	// ReleasedOn is, for a subject in the community, the day of their last
+	// release from custody (null if never held while on the register). On a
+	// change from custody to community it is the actual day of release.
+	ReleasedOn *Date `json:"released_on"`
 }
 
 // InCustody reports whether the subject is in prison.
@@ -102,10 +118,14 @@ func (s *Subject) Validate(today Date, v *ValidationError) {
 func (c *Custody) validate(today Date, v *ValidationError) {
 	switch c.Status {
 	case CustodyCommunity:
-		// Where someone in the community was once held is not this record's
-		// business; clearing it keeps "in custody" a single fact.
+		// Where someone in the community was held is kept in their custody
+		// history, not here: "in custody" stays a single fact.
 		c.Establishment, c.ReleaseDate, c.ReleaseDateType = nil, nil, nil
+		if c.ReleasedOn != nil && c.ReleasedOn.After(today.Time) {
+			v.Add("custody.released_on", "must not be in the future: record a release on the day it happens")
+		}
 	case CustodyCustody:
+		c.ReleasedOn = nil
 		if c.Establishment != nil {
 			e := strings.TrimSpace(*c.Establishment)
 			if e == "" || len(e) > 200 {
@@ -129,12 +149,50 @@ func (c *Custody) validate(today Date, v *ValidationError) {
 	}
 }
 
+// Release decides the day a subject in custody (before) was released, now
+// that their record says community: the day given; else the recorded
+// release date when it has passed and release was due on it (a record
+// updated late); else today. It must not be in the future nor before the
+// custody period began (when known).
+func (s *Subject) Release(before Custody, periodBegan *Date, today Date) (Date, error) {
+	on := today
+	switch {
+	case s.Custody.ReleasedOn != nil:
+		on = *s.Custody.ReleasedOn
+	case before.ReleaseDate != nil && before.ReleaseDate.OnOrBefore(today) && before.ReleaseDateType != nil &&
+		ReleaseIsDue(*before.ReleaseDateType):
+		on = *before.ReleaseDate
+	}
+	switch {
+	case on.After(today.Time):
+		return Date{}, Invalid("custody.released_on", "must not be in the future: record a release on the day it happens")
+	case periodBegan != nil && on.Before(periodBegan.Time):
+		return Date{}, Invalid("custody.released_on", "must not be before the custody period began (%s)", periodBegan)
+	}
+	s.Custody.ReleasedOn = &on
+	return on, nil
+}
+
 func requireText(v *ValidationError, field, s string, max int) {
 	if s == "" {
 		v.Add(field, "is required")
 	} else if len(s) > max {
 		v.Add(field, "must be at most %d characters", max)
 	}
+}
+
+// CustodyPeriod is one spell in custody known to the register: where, the
+// release date expected, and the day of release once it came.
+type CustodyPeriod struct {
+	ID              string    `json:"id"`
+	SubjectID       string    `json:"subject_id"`
+	Establishment   *string   `json:"establishment"`
+	BeganOn         *Date     `json:"began_on"`
+	ReleaseDate     *Date     `json:"release_date"`
+	ReleaseDateType *string   `json:"release_date_type"`
+	ReleasedOn      *Date     `json:"released_on"`
+	RecordedAt      time.Time `json:"recorded_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // SubjectFilter narrows a subject list.
@@ -153,4 +211,6 @@ type Subjects interface {
 	// ErrStale when ifVersion is given and no longer matches. A move from
 	// custody to the community starts the subject's on-release orders.
 	UpdateSubject(ctx context.Context, id string, ifVersion *int, change func(*Subject) error) (Subject, error)
+	// CustodyHistory lists the subject's custody periods, latest first.
+	CustodyHistory(ctx context.Context, subjectID string) ([]CustodyPeriod, error)
 }

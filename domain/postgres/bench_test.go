@@ -143,11 +143,12 @@ var benchToday = domain.NewDate(2026, 11, 25)
 func openBenchStore(b *testing.B, n int) *postgres.Store {
 	b.Helper()
 	ctx := context.Background()
-	clock := domain.FixedClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	clock := &testClock{now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
 	s, err := postgres.Open(ctx, pgtest.URL(b), clock, time.UTC)
 	if err != nil {
 		b.Fatal(err)
 	}
+	clocks.Store(s, clock)
 	b.Cleanup(func() { s.Close() })
 	start := time.Now()
 	got, err := s.GenerateOrders(ctx, n, benchToday)
@@ -184,6 +185,7 @@ func benchJob(b *testing.B, s *postgres.Store, job string, next *int, orders int
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		*next++
+		clockOf(s).advanceTo(benchToday.AddDays(*next))
 		r, err := s.RunJob(ctx, job, benchToday.AddDays(*next), nil)
 		if err != nil {
 			b.Fatalf("%s: %v", job, err)

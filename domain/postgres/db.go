@@ -145,8 +145,13 @@ func migrationVersions() int64 {
 // tx runs fn in a transaction. A request's audit entry is written in the
 // same transaction, so the record of a change stands or falls with it.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	ctx, changed := withTouched(ctx)
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := fn(tx); err != nil {
+			return err
+		}
+		// Flags follow the change before it commits (see refresh.go).
+		if err := refreshFlags(tx, changed, s.Today(), s.now()); err != nil {
 			return err
 		}
 		return s.writeAudit(ctx, tx)

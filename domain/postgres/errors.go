@@ -22,6 +22,12 @@ var constraintErrors = map[string]func() error{
 	"owner_assignments_one_current": func() error {
 		return domain.Conflict("role", "the owner role changed at the same time; try again")
 	},
+	"orders_one_per_reference": func() error {
+		return domain.Conflict("reference", "this order is already recorded (same subject, court reference and date made)")
+	},
+	"subjects_prison_number_key": func() error {
+		return domain.Conflict("prison_number", "another subject already holds this prison number")
+	},
 	"officers_force_fkey":       func() error { return domain.Invalid("force", "is not a known force code") },
 	"subjects_force_fkey":       func() error { return domain.Invalid("force", "is not a known force code") },
 	"orders_subject_id_fkey":    func() error { return domain.Invalid("subject_id", "no such subject") },

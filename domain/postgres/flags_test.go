@@ -140,6 +140,22 @@ func (w *flWatch) resolved(asOf domain.Date, prev domain.Flag) domain.JobRun {
 	return r
 }
 
+// settled wants prev already resolved by the change just made, in its own
+// transaction (no run), and a run as of asOf to find nothing to raise.
+func (w *flWatch) settled(asOf domain.Date, prev domain.Flag) domain.JobRun {
+	w.t.Helper()
+	w.wantResolved(prev, ptr(""))
+	before := len(w.all())
+	r := run(w.t, w.s, w.job, asOf)
+	if fl := w.open(); len(fl) != 0 {
+		w.t.Errorf("as of %s: %d open %s flag(s) after the change resolved it", asOf, len(fl), w.kind)
+	}
+	if after := len(w.all()); after != before {
+		w.t.Errorf("as of %s: %s flags went from %d to %d, want none raised", asOf, w.kind, before, after)
+	}
+	return r
+}
+
 // wantResolved wants prev resolved (by runID when given) and nothing of
 // the kind open.
 func (w *flWatch) wantResolved(prev domain.Flag, runID *string) {
@@ -335,6 +351,7 @@ func TestFlagReviewOverdue(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			s := newStore(t)
+			clockOf(s).startOn(tc.base) // the story runs from the order's start
 			c := community()
 			if tc.custody {
 				c = custody(date(2027, 12, 1))
@@ -360,8 +377,9 @@ func TestFlagReviewOverdue(t *testing.T) {
 			}
 
 			reviewed := due.AddDays(10)
+			clockOf(s).advanceTo(reviewed)
 			flReview(t, s, o.ID, reviewed, "routine")
-			w.resolved(reviewed.AddDays(1), f)
+			w.settled(reviewed.AddDays(1), f)
 			if got := mustGetOrder(t, s, o.ID).OpenFlags; len(got) != 0 {
 				t.Errorf("order open_flags after the review %v", got)
 			}
@@ -392,7 +410,7 @@ func TestFlagReviewOverdue(t *testing.T) {
 		if dateString(got.StartsOn) != today.String() || dateString(got.NextReviewDue) != today.AddDays(90).String() {
 			t.Errorf("after release: starts_on %s next_review_due %s", dateString(got.StartsOn), dateString(got.NextReviewDue))
 		}
-		w.resolved(today.AddDays(1), f)
+		w.settled(today.AddDays(1), f)
 		w.none(today.AddDays(90))
 		g := w.raised(today.AddDays(91), domain.CaseCommunity)
 		flDetails(t, g, map[string]any{"due_on": today.AddDays(90), "days_overdue": 1})
@@ -455,7 +473,7 @@ func TestFlagCheckOverdue(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			w.resolved(done, f)
+			w.settled(done, f)
 
 			due2 := domain.NewDate(2026, 11, 1)
 			ch2, err := s.ScheduleCheck(ctx, o.ID, domain.Check{Kind: "device", DueOn: due2})
@@ -500,7 +518,7 @@ func TestFlagCheckOverdue(t *testing.T) {
 				w.unchanged(domain.NewDate(2026, 9, 12), f) // the second is still overdue
 			}
 		}
-		w.resolved(domain.NewDate(2026, 9, 12), f)
+		w.settled(domain.NewDate(2026, 9, 12), f)
 	})
 }
 
@@ -521,7 +539,7 @@ func TestFlagUnowned(t *testing.T) {
 				"required_roles": "any one owner", "current_roles": []string{}})
 			w.unchanged(today.AddDays(1), f)
 			flAssign(t, s, o.ID, role, officer.ID)
-			w.resolved(today.AddDays(1), f)
+			w.settled(today.AddDays(1), f)
 			w.none(today.AddDays(2))
 			flRemove(t, s, o.ID, role)
 			g := w.raised(today.AddDays(2), domain.CaseCommunity)
@@ -551,7 +569,7 @@ func TestFlagUnowned(t *testing.T) {
 		w := newFlWatch(t, s, domain.JobOwnership, domain.FlagUnowned, o)
 		f := w.raised(today, domain.CasePrison)
 		flAssign(t, s, o.ID, "lro", flOfficer(t, s, "lro").ID)
-		w.resolved(today, f)
+		w.settled(today, f)
 	})
 
 	t.Run("policy required roles", func(t *testing.T) {
@@ -571,14 +589,14 @@ func TestFlagUnowned(t *testing.T) {
 			"current_roles": []string{"iom"}})
 		w.unchanged(today, f)
 		flAssign(t, s, o.ID, "lro", lro.ID)
-		w.resolved(today, f)
+		w.settled(today, f)
 
 		flRemove(t, s, o.ID, "lro")
 		g := w.raised(today, domain.CaseCommunity)
 		flDetails(t, g, map[string]any{"missing_roles": []string{"lro"}})
 		// Relaxing the policy resolves it on the next sweep.
 		flPolicy(t, s, nil)
-		w.resolved(today, g)
+		w.settled(today, g)
 		if n := len(w.all()); n != 2 {
 			t.Errorf("%d unowned flags in history, want 2", n)
 		}
@@ -608,7 +626,7 @@ func TestFlagPreRelease(t *testing.T) {
 		flAssign(t, s, o.ID, "iom", flOfficer(t, s, "iom").ID)
 		w.unchanged(release.AddDays(-160), f) // an owner but still no pre-release review
 		flReview(t, s, o.ID, domain.NewDate(2026, 11, 20), "pre_release")
-		w.resolved(today, f)
+		w.settled(today, f)
 		w.none(today.AddDays(1))
 		flRemove(t, s, o.ID, "iom")
 		g := w.raised(today.AddDays(1), domain.CasePrison)
@@ -631,7 +649,7 @@ func TestFlagPreRelease(t *testing.T) {
 		f := w.raised(release.AddDays(-180), domain.CasePrison)
 		flDetails(t, f, map[string]any{"has_iom_owner": true, "has_pre_release_review": false, "window_days": 180})
 		flReview(t, s, o.ID, release.AddDays(-180), "pre_release") // the window's first day
-		w.resolved(release.AddDays(-100), f)
+		w.settled(release.AddDays(-100), f)
 	})
 
 	t.Run("ready before the window opens is never flagged", func(t *testing.T) {
@@ -649,7 +667,7 @@ func TestFlagPreRelease(t *testing.T) {
 		s, sub, _, w := setup(t)
 		f := w.raised(release.AddDays(-180), domain.CasePrison)
 		flSetCustody(t, s, sub.ID, community())
-		w.resolved(release.AddDays(-179), f)
+		w.settled(release.AddDays(-179), f)
 	})
 
 	t.Run("release date moved out of the window resolves it", func(t *testing.T) {
@@ -657,7 +675,7 @@ func TestFlagPreRelease(t *testing.T) {
 		s, sub, _, w := setup(t)
 		f := w.raised(release.AddDays(-100), domain.CasePrison)
 		flSetCustody(t, s, sub.ID, custody(ptr(release.AddDays(365))))
-		w.resolved(release.AddDays(-100), f)
+		w.settled(release.AddDays(-100), f)
 		g := w.raised(release.AddDays(365-180), domain.CasePrison)
 		flDetails(t, g, map[string]any{"release_date": release.AddDays(365)})
 	})
@@ -667,7 +685,7 @@ func TestFlagPreRelease(t *testing.T) {
 		s, _, _, w := setup(t)
 		f := w.raised(release.AddDays(-100), domain.CasePrison)
 		flPolicy(t, s, func(p *domain.Policy) { p.PreReleaseDays = 30 })
-		w.resolved(release.AddDays(-100), f)
+		w.settled(release.AddDays(-100), f)
 		w.none(release.AddDays(-31))
 		g := w.raised(release.AddDays(-30), domain.CasePrison)
 		flDetails(t, g, map[string]any{"window_days": 30, "days_to_release": 30})
@@ -708,7 +726,7 @@ func TestFlagReleaseDatePassed(t *testing.T) {
 		flDetails(t, f, map[string]any{"release_date": release, "release_date_type": "CRD", "days_since": 1})
 		w.unchanged(release.AddDays(5), f)
 		flSetCustody(t, s, sub.ID, community())
-		w.resolved(release.AddDays(6), f)
+		w.settled(release.AddDays(6), f)
 
 		recalled := domain.NewDate(2026, 11, 1)
 		flSetCustody(t, s, sub.ID, custody(&recalled))
@@ -725,7 +743,7 @@ func TestFlagReleaseDatePassed(t *testing.T) {
 		s, sub, _, w := setup(t, inForce)
 		f := w.raised(release.AddDays(1), domain.CasePrison)
 		flSetCustody(t, s, sub.ID, custody(date(2027, 1, 1)))
-		w.resolved(release.AddDays(2), f)
+		w.settled(release.AddDays(2), f)
 	})
 
 	t.Run("on_release order starts on release and the flag resolves", func(t *testing.T) {
@@ -739,7 +757,7 @@ func TestFlagReleaseDatePassed(t *testing.T) {
 		if diff := cmp.Diff(want, summary); diff != "" {
 			t.Errorf("[status starts ends case_type] after release (-want +got):\n%s", diff)
 		}
-		w.resolved(today, f)
+		w.settled(today, f)
 	})
 
 	t.Run("unknown release date is never flagged", func(t *testing.T) {
@@ -786,7 +804,7 @@ func TestFlagExpiring(t *testing.T) {
 			// A narrower warning resolves it on the next sweep and raises it
 			// anew once the end is inside the new window.
 			flPolicy(t, s, func(p *domain.Policy) { p.ExpiryWarningDays = 30 })
-			w.resolved(ends.AddDays(-100), f)
+			w.settled(ends.AddDays(-100), f)
 			w.none(ends.AddDays(-31))
 			g := w.raised(ends.AddDays(-30), tc.caseType)
 			flDetails(t, g, map[string]any{"ends_on": ends, "days_to_end": 30, "window_days": 30})
@@ -930,31 +948,49 @@ func TestFlagLifecycle(t *testing.T) {
 		})
 	}
 
-	t.Run("an on_release order that expires on release keeps no open flags", func(t *testing.T) {
+	t.Run("an on_release order whose fixed end passes in custody expires and keeps no open flags", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
+		clockOf(s).startOn(domain.NewDate(2025, 12, 1))
 		sub := flSubject(t, s, 10, custody(date(2026, 1, 10)))
 		ord := onRelease(sub.ID, 12)
 		ord.MadeOn, ord.DurationMonths, ord.EndsOn = domain.NewDate(2025, 6, 1), nil, date(2026, 1, 1)
 		o := mustOrder(t, s, ord)
+		if o.Status != domain.StatusPending {
+			t.Fatalf("created %s, want pending", o.Status)
+		}
 		for _, job := range domain.JobNames {
-			run(t, s, job, today)
+			run(t, s, job, domain.NewDate(2025, 12, 31))
 		}
-		want := []string{domain.FlagReleaseDatePassed, domain.FlagReviewOverdue, domain.FlagUnowned}
+		want := []string{domain.FlagPreRelease, domain.FlagReviewOverdue, domain.FlagUnowned}
 		if diff := cmp.Diff(want, flOpenKinds(t, s, o.ID)); diff != "" {
-			t.Fatalf("open flags before release (-want +got):\n%s", diff)
+			t.Fatalf("open flags before the end date (-want +got):\n%s", diff)
 		}
-		// Released after the fixed end date: the order expires without
-		// coming into force, and an ended order keeps no open flags.
-		flSetCustody(t, s, sub.ID, community())
+		// Still held after the fixed end date: the order can never come
+		// into force, so the lifecycle expires it and its flags resolve.
+		for _, job := range domain.JobNames {
+			run(t, s, job, domain.NewDate(2026, 1, 2))
+		}
 		got := mustGetOrder(t, s, o.ID)
 		if got.Status != domain.StatusExpired {
-			t.Fatalf("order after release: %s, want expired", got.Status)
+			t.Fatalf("order after its end date: %s, want expired", got.Status)
 		}
 		if open := flOpenKinds(t, s, o.ID); len(open) != 0 || len(got.OpenFlags) != 0 {
-			t.Errorf("expired on release but flags %v still open (order open_flags %v), want none", open, got.OpenFlags)
+			t.Errorf("expired but flags %v still open (order open_flags %v), want none", open, got.OpenFlags)
 		}
 		flNoFlagsAfterEnd(t, s, o.ID, 3, today, today.AddDays(400))
+	})
+
+	t.Run("an order whose end has passed is loaded expired and raises nothing", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		sub := flSubject(t, s, 11, community())
+		ord := flOnDate(sub.ID, domain.NewDate(2019, 1, 10), 60)
+		o := mustOrder(t, s, ord)
+		if o.Status != domain.StatusExpired || dateString(o.EndsOn) != "2024-01-10" {
+			t.Fatalf("historic order created %s ending %s, want expired ending 2024-01-10", o.Status, dateString(o.EndsOn))
+		}
+		flNoFlagsAfterEnd(t, s, o.ID, 0, today, today.AddDays(400))
 	})
 
 	t.Run("an on_release order gets its dates on release", func(t *testing.T) {

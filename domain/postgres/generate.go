@@ -79,8 +79,10 @@ SELECT e.serial, gen_random_uuid(), gen_random_uuid(), e.force, e.custody,
               'Lewis', 'Harris', 'Clarke', 'Patel', 'Jackson'])[1 + (e.h14 / 20) % 25],
        -- 25 to 65 years old, so an adult when any order was made.
        {today} - (9131 + e.h13 % 14610),
-       CASE WHEN e.custody THEN chr(65 + e.h11 % 26) || lpad((e.h11 % 10000)::text, 4, '0')
-                                || chr(65 + (e.h11 / 26) % 26) || chr(65 + (e.h11 / 676) % 26) END,
+       -- A prison number is held by one subject: derived from the serial,
+       -- and starting E to Z so it never meets the demo region's A to D.
+       CASE WHEN e.custody THEN chr((69 + (e.serial / 6760000) % 22)::int) || lpad((e.serial % 10000)::text, 4, '0')
+                                || chr((65 + (e.serial / 10000) % 26)::int) || chr((65 + (e.serial / 260000) % 26)::int) END,
        CASE WHEN e.custody THEN (ARRAY['HMP Bristol', 'HMP Exeter', 'HMP Channings Wood', 'HMP Guys Marsh',
             'HMP Eastwood Park', 'HMP Leeds', 'HMP Manchester', 'HMP Liverpool', 'HMP Birmingham',
             'HMP Wandsworth', 'HMP Pentonville', 'HMP Belmarsh', 'HMP Cardiff', 'HMP Durham',
@@ -157,6 +159,10 @@ INSERT INTO reviews (order_id, reviewed_on, kind, outcome, notes)
 SELECT order_id, reviewed_on, review_kind, review_outcome, 'Synthetic review'
 FROM gen_batch WHERE reviewed_on IS NOT NULL`
 
+const generateCustodySQL = `
+INSERT INTO custody_periods (subject_id, establishment, release_date, release_date_type)
+SELECT subject_id, establishment, release_date, release_date_type FROM gen_batch WHERE custody`
+
 const generateChecksSQL = `
 INSERT INTO checks (order_id, kind, due_on, completed_on, outcome)
 SELECT order_id, check_kind, check_due,
@@ -219,7 +225,7 @@ func (s *Store) GenerateOrders(ctx context.Context, n int, today domain.Date) (i
 			if res.RowsAffected != int64(size) {
 				return fmt.Errorf("inserted %d orders, want %d", res.RowsAffected, size)
 			}
-			for _, q := range []string{generateOwnersSQL, generateReviewsSQL, generateChecksSQL} {
+			for _, q := range []string{generateCustodySQL, generateOwnersSQL, generateReviewsSQL, generateChecksSQL} {
 				if err := tx.Exec(day.Replace(q)).Error; err != nil {
 					return err
 				}
@@ -231,7 +237,7 @@ func (s *Store) GenerateOrders(ctx context.Context, n int, today domain.Date) (i
 		}
 		total += size
 	}
-	if err := db.Exec(`ANALYZE officers, subjects, orders, owner_assignments, reviews, checks`).Error; err != nil {
+	if err := db.Exec(`ANALYZE officers, subjects, custody_periods, orders, owner_assignments, reviews, checks`).Error; err != nil {
 		return total, fmt.Errorf("analyse: %w", err)
 	}
 	return total, nil

@@ -161,6 +161,7 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 		if ifVersion != nil && *ifVersion != o.Version {
 			return domain.ErrStale
 		}
+		before := o
 		if err := change(&o); err != nil {
 			return err
 		}
@@ -174,6 +175,10 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 		row := officerRowOf(o)
 		if err := tx.Select("*").Omit("created_at").Save(&row).Error; err != nil {
 			return translate(err)
+		}
+		// An owner who can no longer act stops owning, in the same change.
+		if _, err := endOwnersWhoCannotAct(tx, "a.officer_id = @id", o.ID, domain.OwnerEndReason(before, o), o.UpdatedAt); err != nil {
+			return err
 		}
 		out = row.domain()
 		return nil

@@ -104,6 +104,9 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 		if err := v.Err(); err != nil {
 			return err
 		}
+		if err := refuseDuplicateOrder(tx, o); err != nil {
+			return err
+		}
 		now := s.now()
 		o.ID, o.Version, o.CreatedAt, o.UpdatedAt = newID(), 1, now, now
 		row := orderRowOf(o)
@@ -111,6 +114,7 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 			return translate(err)
 		}
 		id = o.ID
+		touch(tx, o.ID)
 		domain.Note(ctx, "order", o.ID)
 		domain.Note(ctx, "subject", o.SubjectID)
 		return writeTerms(tx, o.ID, o.Terms)
@@ -119,6 +123,24 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 		return domain.Order{}, err
 	}
 	return s.GetOrder(ctx, id)
+}
+
+// refuseDuplicateOrder answers 409, naming the order already recorded, for
+// a second record of the same order: same subject, court reference and day
+// made. (A fresh order made on another day is a new order, s.16(6).) The
+// unique index orders_one_per_reference is the backstop under concurrency.
+func refuseDuplicateOrder(tx *gorm.DB, o domain.Order) error {
+	var ids []string
+	if err := tx.Raw(`SELECT id FROM orders WHERE subject_id = ? AND lower(reference) = lower(?) AND made_on = ?
+		AND id <> coalesce(CAST(NULLIF(?, '') AS uuid), '00000000-0000-0000-0000-000000000000') LIMIT 1`,
+		o.SubjectID, o.Reference, o.MadeOn.Time, o.ID).Scan(&ids).Error; err != nil {
+		return err
+	}
+	if len(ids) > 0 {
+		return &domain.ConflictError{Field: "reference", Existing: "/api/v1/orders/" + ids[0],
+			Message: "this order is already recorded (same subject, court reference and date made) as order " + ids[0]}
+	}
+	return nil
 }
 
 func writeTerms(tx *gorm.DB, orderID string, terms []domain.Term) error {
@@ -270,6 +292,7 @@ func lockOrder(tx *gorm.DB, id string) (domain.Order, domain.Subject, error) {
 	}
 	domain.Note(tx.Statement.Context, "order", o.ID)
 	domain.Note(tx.Statement.Context, "subject", sub.ID)
+	touch(tx, o.ID)
 	o.Force = sub.Force
 	return o, sub, nil
 }
@@ -293,6 +316,9 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, ifVersion *int, chan
 			return errEnded(o)
 		}
 		if err := change(&o, sub); err != nil {
+			return err
+		}
+		if err := refuseDuplicateOrder(tx, o); err != nil {
 			return err
 		}
 		o.Version++
@@ -327,6 +353,7 @@ func (s *Store) startOnReleaseOrders(tx *gorm.DB, sub domain.Subject, released, 
 	}
 	for _, r := range rows {
 		o := r.domain()
+		touch(tx, o.ID)
 		o.StartOnRelease(released, today)
 		o.Version++
 		o.UpdatedAt = s.now()

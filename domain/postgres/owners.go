@@ -108,18 +108,7 @@ func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clo
 	} else if err != nil {
 		return domain.OwnerAssignment{}, err
 	}
-	need, _ := domain.OfficerRoleFor(c.Role)
-	v := &domain.ValidationError{}
-	if !officer.Active {
-		v.Add("officer_id", "the officer is deactivated")
-	} else if !officer.HasRole(need) {
-		v.Add("officer_id", "the officer does not hold the %s role needed to be the %s owner", need, c.Role)
-	} else if officer.Force != nil && *officer.Force != sub.Force {
-		// Owners come from the subject's force: they must be able to see
-		// the order they own.
-		v.Add("officer_id", "the officer belongs to %s; an owner must come from the subject's force (%s)", *officer.Force, sub.Force)
-	}
-	if err := v.Err(); err != nil {
+	if err := domain.CanOwn(officer, c.Role, sub.Force); err != nil {
 		return domain.OwnerAssignment{}, err
 	}
 	current, err := currentAssignment(tx, c.OrderID, c.Role)
@@ -190,6 +179,30 @@ func (s *Store) RemoveOwner(ctx context.Context, c domain.OwnerChange) error {
 		}
 		return touchOrder(tx, c.OrderID, now)
 	})
+}
+
+// endOwnersWhoCannotAct ends the current assignments, among those matching
+// filter (over owner_assignments a, orders o, subjects s, officers f, with
+// @id bound to id), whose officer can no longer act on the order: inactive,
+// of another force than the subject, or without the role (owner_can_act in
+// SQL, the same rule as canOwn). Each ending is kept in the history with
+// the reason; the orders' versions move and their flags are refreshed.
+func endOwnersWhoCannotAct(tx *gorm.DB, filter, id, reason string, now time.Time) ([]string, error) {
+	var orders []string
+	err := tx.Raw(`UPDATE owner_assignments a SET ended_at = greatest(@now, a.assigned_at), ended_by = @by, end_reason = @reason
+		FROM orders o, subjects s, officers f
+		WHERE a.ended_at IS NULL AND o.id = a.order_id AND s.id = o.subject_id AND f.id = a.officer_id
+		  AND `+filter+` AND NOT owner_can_act(f.active, f.force, f.roles, a.role, s.force)
+		RETURNING a.order_id`, map[string]any{"now": now, "by": actorID(tx.Statement.Context), "reason": reason, "id": id}).
+		Scan(&orders).Error
+	if err != nil || len(orders) == 0 {
+		return nil, err
+	}
+	if err := tx.Exec(`UPDATE orders SET version = version + 1, updated_at = ? WHERE id IN ?`, now, orders).Error; err != nil {
+		return nil, err
+	}
+	touch(tx, orders...)
+	return orders, nil
 }
 
 // touchOrder bumps an order's version when its owners change: a client

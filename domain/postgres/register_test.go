@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,15 +61,21 @@ func custody(release *domain.Date) domain.Custody {
 }
 
 // onDate is a valid on-date order for subject.
+// orderRefs makes each test order's court reference its own: the same
+// order (subject, reference, day made) cannot be recorded twice.
+var orderRefs atomic.Int64
+
+func nextRef() string { return fmt.Sprintf("T2024%05d", orderRefs.Add(1)) }
+
 func onDate(subjectID string, starts domain.Date, months int) domain.Order {
-	return domain.Order{SubjectID: subjectID, Reference: "T20247001", Court: "Bristol Crown Court",
+	return domain.Order{SubjectID: subjectID, Reference: nextRef(), Court: "Bristol Crown Court",
 		CourtType: "crown", MadeOn: domain.NewDate(2026, 6, 10), Commencement: domain.CommenceOnDate,
 		StartsOn: &starts, DurationMonths: &months}
 }
 
 // onRelease is a valid on-release order for subject.
 func onRelease(subjectID string, months int) domain.Order {
-	return domain.Order{SubjectID: subjectID, Reference: "T20247002", Court: "Bristol Crown Court",
+	return domain.Order{SubjectID: subjectID, Reference: nextRef(), Court: "Bristol Crown Court",
 		CourtType: "crown", MadeOn: domain.NewDate(2026, 6, 10), Commencement: domain.CommenceOnRelease,
 		DurationMonths: &months}
 }

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -16,14 +17,52 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // today is the fixed date the store tests live on.
 var today = domain.NewDate(2026, 11, 25)
 
+// testClock is a store's clock that a test moves forward: a job run never
+// runs ahead of today, so a test that sweeps "as of" a later day lives to it.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// advanceTo moves the clock to 10:00 on day, if that is later.
+func (c *testClock) advanceTo(day domain.Date) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t := day.Add(10 * time.Hour); t.After(c.now) {
+		c.now = t
+	}
+}
+
+// startOn sets a new store's clock to 10:00 on day, for a test whose story
+// begins before the suite's today. Only at a test's start: time runs forward.
+func (c *testClock) startOn(day domain.Date) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = day.Add(10 * time.Hour)
+}
+
+var clocks sync.Map // *postgres.Store → *testClock
+
+func clockOf(s *postgres.Store) *testClock {
+	c, _ := clocks.Load(s)
+	return c.(*testClock)
+}
+
 func newStore(t *testing.T) *postgres.Store {
 	t.Helper()
-	clock := domain.FixedClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	clock := &testClock{now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
 	s, err := postgres.Open(context.Background(), pgtest.URL(t), clock, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	clocks.Store(s, clock)
+	t.Cleanup(func() { s.Close(); clocks.Delete(s) })
 	return s
 }
 

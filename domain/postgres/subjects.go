@@ -25,6 +25,7 @@ type subjectRow struct {
 	Establishment   *string
 	ReleaseDate     *time.Time
 	ReleaseDateType *string
+	ReleasedOn      *time.Time
 	Version         int
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
@@ -36,7 +37,7 @@ func (r subjectRow) domain() domain.Subject {
 	return domain.Subject{ID: r.ID, FirstNames: r.FirstNames, LastName: r.LastName, Aliases: []string(r.Aliases),
 		DateOfBirth: domain.AsDate(r.DateOfBirth), PNCID: r.PNCID, VisorID: r.VisorID, PrisonNumber: r.PrisonNumber,
 		Force: r.Force, Custody: domain.Custody{Status: r.CustodyStatus, Establishment: r.Establishment,
-			ReleaseDate: datePtr(r.ReleaseDate), ReleaseDateType: r.ReleaseDateType},
+			ReleaseDate: datePtr(r.ReleaseDate), ReleaseDateType: r.ReleaseDateType, ReleasedOn: datePtr(r.ReleasedOn)},
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
 
@@ -49,7 +50,7 @@ func subjectRowOf(s domain.Subject) subjectRow {
 		DateOfBirth: s.DateOfBirth.Time, PNCID: s.PNCID, VisorID: s.VisorID, PrisonNumber: s.PrisonNumber,
 		Force: s.Force, CustodyStatus: s.Custody.Status, Establishment: s.Custody.Establishment,
 		ReleaseDate: timePtr(s.Custody.ReleaseDate), ReleaseDateType: s.Custody.ReleaseDateType,
-		Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+		ReleasedOn: timePtr(s.Custody.ReleasedOn), Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
 }
 
 // CreateSubject validates and records a new subject.
@@ -66,10 +67,56 @@ func (s *Store) CreateSubject(ctx context.Context, sub domain.Subject) (domain.S
 	sub.ID, sub.Version, sub.CreatedAt, sub.UpdatedAt = newID(), 1, now, now
 	row := subjectRowOf(sub)
 	domain.Note(ctx, "subject", sub.ID)
-	if err := s.tx(ctx, func(tx *gorm.DB) error { return translate(tx.Create(&row).Error) }); err != nil {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := refuseDuplicateIdentity(ctx, tx, sub); err != nil {
+			return err
+		}
+		if err := translate(tx.Create(&row).Error); err != nil {
+			return err
+		}
+		if sub.Custody.InCustody() {
+			// Held already when first recorded: when the spell began is unknown.
+			return openCustodyPeriod(tx, sub, nil, now)
+		}
+		return nil
+	})
+	if err != nil {
 		return domain.Subject{}, err
 	}
 	return row.domain(), nil
+}
+
+// refuseDuplicateIdentity answers 409 when another subject already holds
+// the PNC ID or prison number, naming that subject when the caller may see
+// it. The unique indexes are the backstop under concurrency.
+func refuseDuplicateIdentity(ctx context.Context, tx *gorm.DB, sub domain.Subject) error {
+	self := sub.ID
+	if self == "" {
+		self = "00000000-0000-0000-0000-000000000000"
+	}
+	check := func(field, column, value, what string) error {
+		var rows []struct{ ID, Force string }
+		if err := tx.Raw(`SELECT id, force FROM subjects WHERE `+column+` = ? AND id <> ? LIMIT 1`, value, self).
+			Scan(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		c := &domain.ConflictError{Field: field, Message: "another subject already holds this " + what}
+		if canSee(ctx, rows[0].Force) == nil {
+			c.Message += ": subject " + rows[0].ID
+			c.Existing = "/api/v1/subjects/" + rows[0].ID
+		}
+		return c
+	}
+	if err := check("pnc_id", "pnc_id", sub.PNCID, "PNC ID"); err != nil {
+		return err
+	}
+	if sub.PrisonNumber != nil {
+		return check("prison_number", "prison_number", *sub.PrisonNumber, "prison number")
+	}
+	return nil
 }
 
 // GetSubject returns one subject.
@@ -140,8 +187,11 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// UpdateSubject applies change under a row lock. When the subject leaves
-// custody, their on-release orders come into force in the same transaction.
+// UpdateSubject applies change under a row lock. A release closes the
+// subject's custody period on its actual day and brings their on-release
+// orders into force from it; a move to another force ends the ownerships of
+// officers who cannot act there; the subject's flags follow, all in the
+// same transaction.
 func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, change func(*domain.Subject) error) (domain.Subject, error) {
 	var out domain.Subject
 	today := s.Today()
@@ -157,7 +207,7 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 		if ifVersion != nil && *ifVersion != sub.Version {
 			return domain.ErrStale
 		}
-		before := sub.Custody
+		before := sub
 		// change gets its own copies of the slices it may edit.
 		sub.Aliases = append([]string{}, sub.Aliases...)
 		if err := change(&sub); err != nil {
@@ -165,14 +215,35 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 		}
 		v := &domain.ValidationError{}
 		sub.Validate(today, v)
+		if sub.Force != before.Force && !v.Has("force") {
+			// Looked up in this transaction: nothing here waits on the pool.
+			var known int64
+			if err := tx.Table("forces").Where("code = ?", sub.Force).Count(&known).Error; err != nil {
+				return err
+			}
+			if known == 0 {
+				v.Add("force", "is not a known force code")
+			}
+		}
+		if !before.Custody.InCustody() && !sub.Custody.InCustody() && !sameDate(before.Custody.ReleasedOn, sub.Custody.ReleasedOn) {
+			v.Add("custody.released_on", "is recorded with the release itself; correct an order's start with its starts_on")
+		}
 		if err := v.Err(); err != nil {
 			return err
 		}
 		if !domain.ScopeFrom(ctx).CanWrite(sub.Force) {
 			return domain.Invalid("force", "you can only move a subject to a force you work for")
 		}
+		if err := refuseDuplicateIdentity(ctx, tx, sub); err != nil {
+			return err
+		}
+		now := s.now()
+		released, err := recordCustodyChange(tx, before, &sub, today, now)
+		if err != nil {
+			return err
+		}
 		sub.Version++
-		sub.UpdatedAt = s.now()
+		sub.UpdatedAt = now
 		row := subjectRowOf(sub)
 		if err := tx.Select("*").Omit("created_at").Save(&row).Error; err != nil {
 			return translate(err)
@@ -187,17 +258,31 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 			sub.Force, caseType, sub.ID).Error; err != nil {
 			return err
 		}
-		if before.InCustody() && !sub.Custody.InCustody() {
-			released := today
-			if before.ReleaseDate != nil && before.ReleaseDate.OnOrBefore(today) {
-				released = *before.ReleaseDate
-			}
-			if err := s.startOnReleaseOrders(tx, sub, released, today); err != nil {
+		if sub.Force != before.Force {
+			if _, err := endOwnersWhoCannotAct(tx, "o.subject_id = @id", sub.ID,
+				"subject moved to "+sub.Force+": owners come from the subject's force", now); err != nil {
 				return err
 			}
 		}
+		if released != nil {
+			if err := s.startOnReleaseOrders(tx, sub, *released, today); err != nil {
+				return err
+			}
+		}
+		var orders []string
+		if err := tx.Table("orders").Where("subject_id = ?", sub.ID).Pluck("id", &orders).Error; err != nil {
+			return err
+		}
+		touch(tx, orders...)
 		out = row.domain()
 		return nil
 	})
 	return out, err
+}
+
+func sameDate(a, b *domain.Date) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Equal(b.Time)
 }

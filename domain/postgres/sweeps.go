@@ -80,6 +80,9 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 	if !ok {
 		return domain.JobRun{}, domain.ErrNotFound
 	}
+	if err := domain.CheckRunDate(asOf, s.Today()); err != nil {
+		return domain.JobRun{}, err
+	}
 	trigger := "manual"
 	if scheduledFor != nil {
 		trigger = "schedule"
@@ -167,6 +170,52 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 	return run.domain(), err
 }
 
+const previewFlagSQL = `
+WITH cond AS MATERIALIZED (SELECT order_id FROM %s(@as_of))
+SELECT (SELECT count(*) FROM cond c WHERE NOT EXISTS (SELECT 1 FROM flags f
+            WHERE f.order_id = c.order_id AND f.kind = @kind AND f.resolved_at IS NULL)) AS raised,
+       (SELECT count(*) FROM flags f WHERE f.kind = @kind AND f.resolved_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM cond c WHERE c.order_id = f.order_id)) AS resolved`
+
+// PreviewJob works out what a run of job as of asOf would change, in a
+// read-only transaction: it cannot write, and takes no lock a run needs.
+func (s *Store) PreviewJob(ctx context.Context, job string, asOf domain.Date) (domain.JobPreview, error) {
+	kinds, ok := domain.JobFlags[job]
+	if !ok {
+		return domain.JobPreview{}, domain.ErrNotFound
+	}
+	out := domain.JobPreview{Job: job, AsOf: asOf, Flags: map[string]domain.FlagCounts{}}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`SET TRANSACTION READ ONLY`).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL work_mem = '32MB'`).Error; err != nil {
+			return err
+		}
+		if job == domain.JobLifecycle {
+			var n struct{ Started, Expired int }
+			if err := tx.Raw(`SELECT count(*) FILTER (WHERE status = 'pending' AND starts_on <= @as_of) AS started,
+				count(*) FILTER (WHERE ends_on < @as_of) AS expired
+				FROM orders WHERE status IN ('pending', 'active')`, map[string]any{"as_of": asOf.Time}).Scan(&n).Error; err != nil {
+				return err
+			}
+			out.Started, out.Expired, out.Changed = n.Started, n.Expired, n.Started+n.Expired
+		}
+		for _, kind := range kinds {
+			var n domain.FlagCounts
+			if err := tx.Raw(fmt.Sprintf(previewFlagSQL, flagRules[kind]), map[string]any{"as_of": asOf.Time, "kind": kind}).
+				Scan(&n).Error; err != nil {
+				return err
+			}
+			out.Flags[kind] = n
+			out.Raised += n.Raised
+			out.Resolved += n.Resolved
+		}
+		return nil
+	})
+	return out, err
+}
+
 // lifecycle moves orders through their dates as of asOf and clears the
 // flags of orders that have ended.
 func (s *Store) lifecycle(tx *gorm.DB, asOf domain.Date, runID string) (changed, resolved int, err error) {
@@ -176,8 +225,10 @@ func (s *Store) lifecycle(tx *gorm.DB, asOf domain.Date, runID string) (changed,
 	if activated.Error != nil {
 		return 0, 0, activated.Error
 	}
+	// An order past its end date expires; so does one still pending on a
+	// release that has not come by then: it can never come into force.
 	expired := tx.Exec(`UPDATE orders SET status = 'expired', version = version + 1, updated_at = ?
-		WHERE status = 'active' AND ends_on < ?`, now, asOf.Time)
+		WHERE status IN ('active', 'pending') AND ends_on < ?`, now, asOf.Time)
 	if expired.Error != nil {
 		return 0, 0, expired.Error
 	}
@@ -364,6 +415,8 @@ func (s *Store) PutPolicy(ctx context.Context, p domain.Policy, ifVersion *int) 
 				"expiry": p.ExpiryWarningDays, "now": s.now()}).Error; err != nil {
 			return translate(err)
 		}
+		// Flags the new policy ends are resolved now, not at the next sweep.
+		touchForce(tx, p.Force)
 		out, err = getPolicy(tx, p.Force)
 		return err
 	})

@@ -23,6 +23,7 @@ func sweepOrder(t *testing.T, s *postgres.Store, o domain.Order) domain.Order {
 
 func run(t *testing.T, s *postgres.Store, job string, asOf domain.Date) domain.JobRun {
 	t.Helper()
+	clockOf(s).advanceTo(asOf) // a run never runs ahead of today: live to the day
 	r, err := s.RunJob(context.Background(), job, asOf, nil)
 	if err != nil {
 		t.Fatalf("run %s as of %s: %v", job, asOf, err)
@@ -75,8 +76,13 @@ func TestReviewOverdueBoundaries(t *testing.T) {
 		Kind: "routine", Outcome: "satisfactory"}); err != nil {
 		t.Fatal(err)
 	}
-	if r := run(t, s, domain.JobReview, due.AddDays(3)); r.Resolved != 1 {
-		t.Errorf("after review resolved %d, want 1", r.Resolved)
+	// Recording the review ends the condition: the flag is resolved by the
+	// change itself, so the next sweep has nothing left to resolve.
+	if fl := openFlags(t, s, o.ID, domain.FlagReviewOverdue); len(fl) != 0 {
+		t.Errorf("after review %d open review_overdue flags, want the change to resolve it", len(fl))
+	}
+	if r := run(t, s, domain.JobReview, due.AddDays(3)); r.Resolved != 0 || r.Raised != 0 {
+		t.Errorf("after review the sweep raised %d resolved %d, want nothing", r.Raised, r.Resolved)
 	}
 	if r := run(t, s, domain.JobReview, domain.NewDate(2026, 9, 1).AddDays(91)); r.Raised != 1 {
 		t.Errorf("overdue again raised %d, want a new flag", r.Raised)

@@ -1,0 +1,109 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"scpo/domain"
+)
+
+type custodyPeriodRow struct {
+	ID              string
+	SubjectID       string
+	Establishment   *string
+	BeganOn         *time.Time
+	ReleaseDate     *time.Time
+	ReleaseDateType *string
+	ReleasedOn      *time.Time
+	RecordedAt      time.Time
+	UpdatedAt       time.Time
+}
+
+func (r custodyPeriodRow) domain() domain.CustodyPeriod {
+	return domain.CustodyPeriod{ID: r.ID, SubjectID: r.SubjectID, Establishment: r.Establishment,
+		BeganOn: datePtr(r.BeganOn), ReleaseDate: datePtr(r.ReleaseDate), ReleaseDateType: r.ReleaseDateType,
+		ReleasedOn: datePtr(r.ReleasedOn), RecordedAt: r.RecordedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// openCustodyPeriod starts the record of a spell in custody.
+func openCustodyPeriod(tx *gorm.DB, sub domain.Subject, began *domain.Date, now time.Time) error {
+	return tx.Exec(`INSERT INTO custody_periods (subject_id, establishment, began_on, release_date, release_date_type,
+		recorded_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`, sub.ID, sub.Custody.Establishment, timePtr(began),
+		timePtr(sub.Custody.ReleaseDate), sub.Custody.ReleaseDateType, now, now).Error
+}
+
+func openCustodyPeriodOf(tx *gorm.DB, subjectID string) (*custodyPeriodRow, error) {
+	var rows []custodyPeriodRow
+	if err := tx.Raw(`SELECT * FROM custody_periods WHERE subject_id = ? AND released_on IS NULL FOR UPDATE`,
+		subjectID).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &rows[0], nil
+}
+
+// recordCustodyChange keeps the subject's custody history in step with a
+// change from before to sub, and returns the day of release when the change
+// is one.
+func recordCustodyChange(tx *gorm.DB, before domain.Subject, sub *domain.Subject, today domain.Date, now time.Time) (*domain.Date, error) {
+	was, is := before.Custody.InCustody(), sub.Custody.InCustody()
+	if !was && !is {
+		return nil, nil
+	}
+	open, err := openCustodyPeriodOf(tx, sub.ID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case was && !is:
+		var began *domain.Date
+		if open != nil {
+			began = datePtr(open.BeganOn)
+		}
+		on, err := sub.Release(before.Custody, began, today)
+		if err != nil {
+			return nil, err
+		}
+		if open == nil {
+			// A spell the register never saw open: keep it all the same.
+			if err := openCustodyPeriod(tx, before, nil, now); err != nil {
+				return nil, err
+			}
+		}
+		err = tx.Exec(`UPDATE custody_periods SET released_on = ?, updated_at = ? WHERE subject_id = ? AND released_on IS NULL`,
+			on.Time, now, sub.ID).Error
+		return &on, translate(err)
+	case !was && is:
+		// Recalled or sentenced again: the spell begins the day it is recorded.
+		began := today
+		return nil, openCustodyPeriod(tx, *sub, &began, now)
+	}
+	// Still in custody: the open period follows the latest establishment and dates.
+	if open == nil {
+		return nil, openCustodyPeriod(tx, *sub, nil, now)
+	}
+	return nil, tx.Exec(`UPDATE custody_periods SET establishment = ?, release_date = ?, release_date_type = ?, updated_at = ?
+		WHERE id = ?`, sub.Custody.Establishment, timePtr(sub.Custody.ReleaseDate), sub.Custody.ReleaseDateType, now,
+		open.ID).Error
+}
+
+// CustodyHistory lists a subject's custody periods, the latest first.
+func (s *Store) CustodyHistory(ctx context.Context, subjectID string) ([]domain.CustodyPeriod, error) {
+	if _, err := s.GetSubject(ctx, subjectID); err != nil {
+		return nil, err
+	}
+	var rows []custodyPeriodRow
+	if err := s.db.WithContext(ctx).Raw(`SELECT * FROM custody_periods WHERE subject_id = ?
+		ORDER BY released_on DESC NULLS FIRST, recorded_at DESC, id DESC`, subjectID).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]domain.CustodyPeriod, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
