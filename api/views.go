@@ -84,7 +84,7 @@ func taskingCSV(c echo.Context, r domain.TaskingReport) error {
 	c.Response().WriteHeader(http.StatusOK)
 	w := csv.NewWriter(c.Response())
 	_ = w.Write([]string{"section", "order_id", "reference", "case_type", "subject_id", "subject_name", "pnc_id",
-		"iom", "lro", "orders_officer", "days_overdue", "days_to_release", "open_since"})
+		"iom", "lro", "orders_officer", "days_overdue", "days_to_release", "open_since", "days_to_end"})
 	for _, section := range domain.TaskingSections {
 		for _, it := range r.Sections[section] {
 			since := ""
@@ -93,7 +93,7 @@ func taskingCSV(c echo.Context, r domain.TaskingReport) error {
 			}
 			_ = w.Write([]string{section, it.OrderID, cell(it.Reference), it.CaseType, it.Subject.ID, cell(it.Subject.Name),
 				it.Subject.PNCID, ownerName(it.Owners.IOM), ownerName(it.Owners.LRO), ownerName(it.Owners.OrdersOfficer),
-				intCell(it.DaysOverdue), intCell(it.DaysToRelease), since})
+				intCell(it.DaysOverdue), intCell(it.DaysToRelease), since, intCell(it.DaysToEnd)})
 		}
 	}
 	w.Flush()

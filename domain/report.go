@@ -37,8 +37,10 @@ type Caseload struct {
 }
 
 // TaskingSections are the agenda's sections, in the order a meeting takes
-// them.
-var TaskingSections = []string{FlagCheckOverdue, FlagReviewOverdue, FlagUnowned, FlagPreRelease, FlagReleaseDatePassed}
+// them: the one list the tasking report, its CSV and a meeting's frozen
+// agenda (in SQL, as a parameter) all use. Every flag kind has a section.
+var TaskingSections = []string{FlagCheckOverdue, FlagReviewOverdue, FlagUnowned, FlagPreRelease,
+	FlagReleaseDatePassed, FlagExpiring}
 
 // TaskingItem is one problem on a tasking meeting's agenda.
 type TaskingItem struct {
@@ -49,6 +51,7 @@ type TaskingItem struct {
 	Owners        Owners          `json:"owners"`
 	DaysOverdue   *int            `json:"days_overdue"`
 	DaysToRelease *int            `json:"days_to_release"`
+	DaysToEnd     *int            `json:"days_to_end"`
 	OpenSince     *time.Time      `json:"open_since"`
 	Details       json.RawMessage `json:"details"`
 }

@@ -42,11 +42,13 @@ func (s *Store) OpenMeeting(ctx context.Context, force string, heldOn domain.Dat
 			id, force, heldOn.Time, actorID(ctx), s.now()).Error; err != nil {
 			return translate(err)
 		}
+		// The sections and their order are domain.TaskingSections, passed
+		// in, so the frozen agenda and the tasking report cannot drift.
 		return tx.Exec(`INSERT INTO meeting_items (meeting_id, position, flag_id, kind, order_id, subject_id, case_type, raised_at, details)
-			SELECT ?, row_number() OVER (ORDER BY array_position(ARRAY['check_overdue', 'review_overdue', 'unowned',
-			           'pre_release', 'release_date_passed', 'expiring'], f.kind), f.raised_at, f.id),
+			SELECT @meeting, row_number() OVER (ORDER BY array_position(CAST(@sections AS text[]), f.kind), f.raised_at, f.id),
 			       f.id, f.kind, f.order_id, f.subject_id, f.case_type, f.raised_at, f.details
-			FROM flags f WHERE f.force = ? AND f.resolved_at IS NULL`, id, force).Error
+			FROM flags f WHERE f.force = @force AND f.resolved_at IS NULL AND f.kind = ANY (CAST(@sections AS text[]))`,
+			map[string]any{"meeting": id, "force": force, "sections": textArray(domain.TaskingSections)}).Error
 	})
 	if err != nil {
 		return domain.Meeting{}, err
