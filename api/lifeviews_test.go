@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -16,8 +17,8 @@ func lvExpiring(t *testing.T, e *env) (chair string, orders []string) {
 	n := emails.Add(1)
 	mk := func(name string, roles ...string) string {
 		o := e.create(t, "/api/v1/officers", obj{"name": name,
-			"email": strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "." + strings.Repeat("x", int(n%3)+1) +
-				"@devon-and-cornwall.police.uk", "force": "devon-and-cornwall", "roles": roles})
+			"email": fmt.Sprintf("%s.%d@devon-and-cornwall.police.uk", strings.ToLower(strings.ReplaceAll(name, " ", ".")), n),
+			"force": "devon-and-cornwall", "roles": roles})
 		return s(o, "id")
 	}
 	lro := mk("Lee Row", "lro")
@@ -92,5 +93,71 @@ func TestTaskingAgendaHasExpiringOrders(t *testing.T) {
 	slices.Sort(w)
 	if !slices.Equal(kinds, []string{"expiring", "expiring"}) || !slices.Equal(ords, w) {
 		t.Errorf("frozen agenda kinds %q orders %q, want the two expiring orders %q", kinds, ords, w)
+	}
+}
+
+// Item 8: a meeting's date and its decisions' officers and dates are
+// checked; every offending field is named and nothing is recorded.
+func TestMeetingDecisionsRefuseImpossibleValues(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	chair, orders := lvExpiring(t, e)
+	for _, held := range []string{"1999-11-25", "2025-11-24", "2027-02-24", "2030-01-01"} {
+		wantFields(t, e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "devon-and-cornwall", "held_on": held})),
+			http.StatusUnprocessableEntity, "held_on")
+	}
+	m := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "devon-and-cornwall", "held_on": "2026-11-20"}))
+	want(t, m, http.StatusCreated)
+	mid := s(m.Body, "id")
+	item := s(m.Body, "agenda.0.id")
+
+	officer := func(force string, roles ...string) string {
+		n := emails.Add(1)
+		body := obj{"name": "Officer", "email": fmt.Sprintf("lv%d@example.police.uk", n), "roles": roles}
+		if force != "" {
+			body["force"] = force
+		}
+		return s(e.create(t, "/api/v1/officers", body), "id")
+	}
+	dorsetLRO := officer("dorset", "lro")
+	auditor := officer("", "auditor")
+	regional := officer("devon-and-cornwall", "regional")
+	gone := officer("devon-and-cornwall", "lro")
+	want(t, e.do(t, "PATCH", "/api/v1/officers/"+gone, e.admin, js(obj{"active": false})), http.StatusOK)
+	good := officer("devon-and-cornwall", "orders_officer")
+
+	decide := func(body obj) resp {
+		return e.do(t, "POST", "/api/v1/meetings/"+mid+"/decisions", chair, js(body))
+	}
+	for name, who := range map[string]string{"another force": dorsetLRO, "auditor": auditor, "regional": regional,
+		"deactivated": gone, "no such officer": "0190f5e4-0000-7000-8000-000000000000"} {
+		t.Run(name, func(t *testing.T) {
+			wantFields(t, decide(obj{"item_id": item, "decision": "escalate", "action_by": who, "due_by": "2026-12-01"}),
+				http.StatusUnprocessableEntity, "action_by")
+		})
+	}
+	// Every field at once, and a check that would have been scheduled is not.
+	wantFields(t, decide(obj{"item_id": item, "decision": "schedule_check", "check_kind": "home_visit",
+		"check_due_on": "2026-11-19", "action_by": auditor, "due_by": "2026-11-19"}),
+		http.StatusUnprocessableEntity, "action_by", "check_due_on", "due_by")
+	wantFields(t, decide(obj{"item_id": "0190f5e4-0000-7000-8000-000000000000", "decision": "escalate",
+		"action_by": auditor}), http.StatusUnprocessableEntity, "action_by", "item_id")
+	for _, o := range orders {
+		r := e.do(t, "GET", "/api/v1/orders/"+o+"/checks", e.admin, "")
+		want(t, r, http.StatusOK)
+		if len(items(r)) != 0 {
+			t.Errorf("a refused decision scheduled a check: %s", r)
+		}
+	}
+	r := e.do(t, "GET", "/api/v1/meetings/"+mid, chair, "")
+	want(t, r, http.StatusOK)
+	if d, _ := get(r.Body, "agenda.0.decisions").([]any); len(d) != 0 {
+		t.Fatalf("refused decisions were recorded: %v", d)
+	}
+	// The meeting's own day is fine, and so is an officer of the force who works its orders.
+	r = decide(obj{"item_id": item, "decision": "escalate", "action_by": good, "due_by": "2026-11-20"})
+	want(t, r, http.StatusCreated)
+	if s(r.Body, "action_by.id") != good {
+		t.Errorf("decision %s", r)
 	}
 }

@@ -175,6 +175,8 @@ func (s *Server) openMeeting(c echo.Context) error {
 	held := dateField(v, "held_on", req.HeldOn)
 	if req.HeldOn == nil {
 		v.Add("held_on", "is required")
+	} else if held != nil {
+		domain.ValidateHeldOn(*held, s.today(), v)
 	}
 	if err := v.Err(); err != nil {
 		return err
