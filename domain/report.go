@@ -39,8 +39,8 @@ type Caseload struct {
 // TaskingSections are the agenda's sections, in the order a meeting takes
 // them: the one list the tasking report, its CSV and a meeting's frozen
 // agenda (in SQL, as a parameter) all use. Every flag kind has a section.
-var TaskingSections = []string{FlagCheckOverdue, FlagReviewOverdue, FlagUnowned, FlagPreRelease,
-	FlagReleaseDatePassed, FlagExpiring}
+var TaskingSections = []string{FlagComplianceConcern, FlagCheckOverdue, FlagReviewOverdue, FlagUnowned,
+	FlagPreRelease, FlagReleaseDatePassed, FlagExpiring}
 
 // TaskingItem is one problem on a tasking meeting's agenda.
 type TaskingItem struct {
@@ -134,16 +134,18 @@ type Meeting struct {
 
 // AgendaItem is an open flag as it stood when the meeting opened.
 type AgendaItem struct {
-	ID        string          `json:"id"`
-	Position  int             `json:"position"`
-	FlagID    string          `json:"flag_id"`
-	Kind      string          `json:"kind"`
-	OrderID   string          `json:"order_id"`
-	SubjectID string          `json:"subject_id"`
-	CaseType  string          `json:"case_type"`
-	RaisedAt  time.Time       `json:"raised_at"`
-	Details   json.RawMessage `json:"details"`
-	Decisions []Decision      `json:"decisions"`
+	ID          string          `json:"id"`
+	Position    int             `json:"position"`
+	FlagID      string          `json:"flag_id"`
+	Kind        string          `json:"kind"`
+	OrderID     string          `json:"order_id"`
+	SubjectID   string          `json:"subject_id"`
+	SubjectName string          `json:"subject_name"`
+	Reference   string          `json:"reference"` // the order's court reference
+	CaseType    string          `json:"case_type"`
+	RaisedAt    time.Time       `json:"raised_at"`
+	Details     json.RawMessage `json:"details"`
+	Decisions   []Decision      `json:"decisions"`
 }
 
 // Decision is what a meeting decided about an agenda item.

@@ -75,17 +75,21 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 	}
 	domain.Note(ctx, "meeting", m.ID)
 	var items []struct {
-		ID        string
-		Position  int
-		FlagID    string
-		Kind      string
-		OrderID   string
-		SubjectID string
-		CaseType  string
-		RaisedAt  time.Time
-		Details   []byte
+		ID          string
+		Position    int
+		FlagID      string
+		Kind        string
+		OrderID     string
+		SubjectID   string
+		SubjectName string
+		Reference   string
+		CaseType    string
+		RaisedAt    time.Time
+		Details     []byte
 	}
-	if err := db.Raw(`SELECT * FROM meeting_items WHERE meeting_id = ? ORDER BY position`, id).Scan(&items).Error; err != nil {
+	if err := db.Raw(`SELECT i.*, `+subjectNameSQL+` AS subject_name, o.reference FROM meeting_items i
+		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
+		WHERE i.meeting_id = ? ORDER BY i.position`, id).Scan(&items).Error; err != nil {
 		return domain.Meeting{}, err
 	}
 	decisions, err := s.decisions(db, "d.meeting_id = ?", id)
@@ -104,7 +108,7 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 		}
 		domain.Note(ctx, "order", it.OrderID)
 		m.Agenda[i] = domain.AgendaItem{ID: it.ID, Position: it.Position, FlagID: it.FlagID, Kind: it.Kind,
-			OrderID: it.OrderID, SubjectID: it.SubjectID, CaseType: it.CaseType, RaisedAt: it.RaisedAt.UTC(),
+			OrderID: it.OrderID, SubjectID: it.SubjectID, SubjectName: it.SubjectName, Reference: it.Reference, CaseType: it.CaseType, RaisedAt: it.RaisedAt.UTC(),
 			Details: json.RawMessage(it.Details), Decisions: ds}
 	}
 	return m, nil

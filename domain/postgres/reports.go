@@ -96,7 +96,7 @@ func (s *Store) Tasking(ctx context.Context, force string, asOf domain.Date) (do
 	}
 	parts := make([]string, len(domain.TaskingSections))
 	for i, kind := range domain.TaskingSections {
-		parts[i] = "SELECT '" + kind + "' AS kind, * FROM " + flagRules[kind] + "(@as_of)"
+		parts[i] = "SELECT '" + kind + "' AS kind, * FROM " + ruleFunction(kind) + "(@as_of)"
 	}
 	var rows []struct {
 		Ref       subjectRefRow `gorm:"embedded"`
@@ -318,3 +318,7 @@ func (s *Store) Region(ctx context.Context, region string, asOf domain.Date) (do
 	}
 	return out, nil
 }
+
+// subjectNameSQL is how a subject's name reads beside an ID in lists, as
+// SubjectRef.Name does, over subjects aliased s.
+const subjectNameSQL = `s.first_names || ' ' || s.last_name`
