@@ -283,6 +283,13 @@ func acCases() []acCase {
 				return acReq{path: "/api/v1/orders/" + f.order + "/checks/" + s(r.Body, "id"),
 					body: js(obj{"completed_on": today, "outcome": "compliant"})}
 			}},
+		{method: "POST", route: "/api/v1/orders/:id/checks/:check_id/cancel", roles: acCaseworkers, scoped: true, ok: 200,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				r := w.e.do(t, "POST", "/api/v1/orders/"+f.order+"/checks", w.e.admin, js(obj{"kind": "device", "due_on": "2026-12-01"}))
+				want(t, r, http.StatusCreated)
+				return acReq{path: "/api/v1/orders/" + f.order + "/checks/" + s(r.Body, "id") + "/cancel",
+					body: js(obj{"reason": "No longer needed."})}
+			}},
 
 		// Flags, jobs and policies.
 		{method: "GET", route: "/api/v1/flags", roles: acReaders, scoped: true, ok: 200, hidden: 200,

@@ -757,8 +757,9 @@ func TestReviewsAndChecks(t *testing.T) {
 		if s(r.Body, "outcome") != "compliant" || s(r.Body, "completed_on") != "2026-11-24" || s(r.Body, "completed_by.id") != e.adminID {
 			t.Errorf("completed %s", r)
 		}
-		wantProblem(t, e.do(t, "PATCH", path, e.admin, js(obj{"completed_on": "2026-11-25", "outcome": "no_access"})),
-			http.StatusConflict)
+		// On a completed check a PATCH is a correction, which needs a reason.
+		wantFields(t, e.do(t, "PATCH", path, e.admin, js(obj{"completed_on": "2026-11-25", "outcome": "no_access"})),
+			http.StatusUnprocessableEntity, "reason")
 		if got := s(getOrder(), "next_check_due"); got != "2027-01-15" {
 			t.Errorf("next_check_due %s after completing the first, want 2027-01-15", got)
 		}

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -93,14 +94,16 @@ func (s *Server) createOrder(c echo.Context) error {
 var (
 	orderStatuses = []string{domain.StatusPending, domain.StatusActive, domain.StatusDischarged, domain.StatusExpired, domain.StatusQuashed}
 	caseTypes     = []string{domain.CaseCommunity, domain.CasePrison}
-	flagKinds     = []string{"unowned", "review_overdue", "check_overdue", "pre_release", "release_date_passed", "expiring"}
 )
 
 func (s *Server) listOrders(c echo.Context) error {
-	q := newQuery(c, "force", "status", "case_type", "subject_id", "owner", "flag")
+	q := newQuery(c, "force", "status", "case_type", "subject_id", "owner", "flag", "reference")
 	f := domain.OrderFilter{Force: q.str("force"), Status: q.oneOf("status", orderStatuses),
 		CaseType: q.oneOf("case_type", caseTypes), SubjectID: q.id("subject_id"), Owner: q.id("owner"),
-		Flag: q.oneOf("flag", flagKinds)}
+		Flag: q.oneOf("flag", domain.FlagKinds), Reference: q.str("reference")}
+	if len(f.Reference) > 50 {
+		q.errs.Add("reference", "must be at most 50 characters")
+	}
 	p := q.page()
 	if err := q.err(); err != nil {
 		return err
@@ -297,6 +300,8 @@ type checkCompletion struct {
 	CompletedOn *string `json:"completed_on"`
 	Outcome     *string `json:"outcome"`
 	Notes       *string `json:"notes"`
+	// Reason is required to correct a completed check, and refused otherwise.
+	Reason *string `json:"reason"`
 }
 
 func (s *Server) completeCheck(c echo.Context) error {
@@ -304,8 +309,23 @@ func (s *Server) completeCheck(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
+	today := s.today()
 	out, err := s.store.CompleteCheck(ctxOf(c), c.Param("id"), c.Param("check_id"), ifMatch(c), func(ch *domain.Check) error {
 		v := &domain.ValidationError{}
+		switch ch.StatusOf() {
+		case domain.CheckCancelled:
+			return domain.Conflict("status", "the check was cancelled and cannot be completed or corrected")
+		case domain.CheckCompleted:
+			// A correction: what is given replaces what was recorded.
+			completedOn := dateField(v, "completed_on", req.CompletedOn)
+			if req.CompletedOn != nil && completedOn == nil {
+				return v
+			}
+			return ch.Correct(completedOn, req.Outcome, req.Notes, strings.TrimSpace(str(req.Reason)), domain.Order{}, today, v)
+		}
+		if req.Reason != nil {
+			v.Add("reason", "is only taken when correcting a completed check")
+		}
 		ch.CompletedOn = dateField(v, "completed_on", req.CompletedOn)
 		ch.Outcome = req.Outcome
 		if req.Notes != nil {
@@ -317,6 +337,23 @@ func (s *Server) completeCheck(c echo.Context) error {
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	etag(c, out.Version)
+	return respond(c, http.StatusOK, out)
+}
+
+type checkCancellation struct {
+	Reason *string `json:"reason"`
+}
+
+func (s *Server) cancelCheck(c echo.Context) error {
+	var req checkCancellation
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	out, err := s.store.CancelCheck(ctxOf(c), c.Param("id"), c.Param("check_id"), ifMatch(c), strings.TrimSpace(str(req.Reason)))
 	if err != nil {
 		return err
 	}

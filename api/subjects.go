@@ -85,7 +85,7 @@ func (s *Server) createSubject(c echo.Context) error {
 }
 
 func (s *Server) listSubjects(c echo.Context) error {
-	q := newQuery(c, "force", "pnc_id", "q")
+	q := newQuery(c, "force", "pnc_id", "q", "prison_number")
 	f := domain.SubjectFilter{Force: q.str("force"), Q: q.str("q")}
 	if p := q.str("pnc_id"); p != "" {
 		long, err := domain.NormalisePNC(p, s.today())
@@ -93,6 +93,13 @@ func (s *Server) listSubjects(c echo.Context) error {
 			q.errs.Add("pnc_id", "%s", err)
 		}
 		f.PNCID = long
+	}
+	if p := q.str("prison_number"); p != "" {
+		n, err := domain.NormalisePrisonNumber(p)
+		if err != nil {
+			q.errs.Add("prison_number", "%s", err)
+		}
+		f.PrisonNumber = n
 	}
 	if len(f.Q) > 200 {
 		q.errs.Add("q", "must be at most 200 characters")

@@ -3,8 +3,11 @@ package api
 import (
 	"encoding/csv"
 	"net/http"
+	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -21,11 +24,27 @@ func (s *Server) asOf(q *query) domain.Date {
 }
 
 func (s *Server) caseload(c echo.Context) error {
-	q := newQuery(c, "officer_id", "as_of")
+	// The officer is given by id or, as people know each other, by email.
+	q := newQuery(c, "officer_id", "officer", "as_of")
 	officer := q.id("officer_id")
+	email := strings.ToLower(q.str("officer"))
+	if email != "" {
+		if q.str("officer_id") != "" {
+			q.errs.Add("officer", "give officer_id or officer (an email address), not both")
+		} else if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
+			q.errs.Add("officer", "must be an email address like name@force.police.uk")
+		}
+	}
 	asOf := s.asOf(q)
 	if err := q.err(); err != nil {
 		return err
+	}
+	if email != "" {
+		o, err := s.store.OfficerByEmail(ctxOf(c), email)
+		if err != nil {
+			return err
+		}
+		officer = o.ID
 	}
 	if officer == "" {
 		officer = actor(c).ID
@@ -52,14 +71,87 @@ func (s *Server) taskingReport(c echo.Context) error {
 		return err
 	}
 	if wantsCSV(c) {
-		// An export leaves the service: a disclosure, not a consultation.
-		domain.AuditFrom(ctxOf(c)).SetAction(domain.ActionDisclosure)
-		if err := recordAudit(c); err != nil {
+		if err := disclose(c); err != nil {
 			return err
 		}
 		return taskingCSV(c, out)
 	}
 	return respond(c, http.StatusOK, out)
+}
+
+// disclose records the request as a disclosure before a CSV is written: an
+// export leaves the service, so it is a disclosure, not a consultation.
+func disclose(c echo.Context) error {
+	domain.AuditFrom(ctxOf(c)).SetAction(domain.ActionDisclosure)
+	return recordAudit(c)
+}
+
+// startCSV sends the headers of a CSV attachment named filename.
+func startCSV(c echo.Context, filename string) *csv.Writer {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="`+filename+`"`)
+	c.Response().WriteHeader(http.StatusOK)
+	return csv.NewWriter(c.Response())
+}
+
+// regionCSV writes the region report one row per force, with a column per
+// flag kind.
+func regionCSV(c echo.Context, r domain.RegionReport) error {
+	w := startCSV(c, "region-"+r.Region+"-"+r.AsOf.String()+".csv")
+	header := []string{"region", "as_of", "force", "name", "community", "prison", "total", "owned", "reviews_on_time"}
+	for _, k := range domain.FlagKinds {
+		header = append(header, "open_"+k)
+	}
+	_ = w.Write(header)
+	for _, f := range r.Forces {
+		row := []string{r.Region, r.AsOf.String(), f.Force, cell(f.Name), strconv.Itoa(f.LiveOrders["community"]),
+			strconv.Itoa(f.LiveOrders["prison"]), strconv.Itoa(f.LiveOrders["total"]), strconv.Itoa(f.Owned),
+			strconv.Itoa(f.ReviewsOnTime)}
+		for _, k := range domain.FlagKinds {
+			row = append(row, strconv.Itoa(f.OpenFlags[k]))
+		}
+		_ = w.Write(row)
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// minutesCSV writes a meeting's minutes: one row per decision, and one
+// for each agenda item nothing was decided on, in agenda order.
+func minutesCSV(c echo.Context, m domain.Meeting) error {
+	w := startCSV(c, "meeting-"+m.Force+"-"+m.HeldOn.String()+"-"+m.ID+".csv")
+	_ = w.Write([]string{"meeting_id", "force", "held_on", "position", "kind", "order_id", "reference", "subject_id",
+		"subject_name", "case_type", "raised_at", "decision", "action_by", "due_by", "notes", "role", "officer_id",
+		"check_kind", "check_due_on", "decided_by", "decided_at"})
+	for _, it := range m.Agenda {
+		item := []string{m.ID, m.Force, m.HeldOn.String(), strconv.Itoa(it.Position), it.Kind, it.OrderID,
+			cell(it.Reference), it.SubjectID, cell(it.SubjectName), it.CaseType, it.RaisedAt.Format(time.RFC3339)}
+		if len(it.Decisions) == 0 {
+			_ = w.Write(append(item, make([]string, 10)...))
+		}
+		for _, d := range it.Decisions {
+			_ = w.Write(append(slices.Clone(item), d.Decision, refName(d.ActionBy), dateCell(d.DueBy), cell(str(d.Notes)),
+				str(d.Role), str(d.OfficerID), str(d.CheckKind), dateCell(d.CheckDueOn), refName(d.DecidedBy),
+				d.DecidedAt.Format(time.RFC3339)))
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+func refName(o *domain.OfficerRef) string {
+	if o == nil {
+		return ""
+	}
+	return cell(o.Name)
+}
+
+func dateCell(d *domain.Date) string {
+	if d == nil {
+		return ""
+	}
+	return d.String()
 }
 
 // wantsCSV reports whether the client asked for CSV over JSON.
@@ -78,13 +170,9 @@ func wantsCSV(c echo.Context) bool {
 
 // taskingCSV writes the agenda one row per item, section by section.
 func taskingCSV(c echo.Context, r domain.TaskingReport) error {
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="tasking-`+r.Force+`-`+r.AsOf.String()+`.csv"`)
-	c.Response().WriteHeader(http.StatusOK)
-	w := csv.NewWriter(c.Response())
+	w := startCSV(c, "tasking-"+r.Force+"-"+r.AsOf.String()+".csv")
 	_ = w.Write([]string{"section", "order_id", "reference", "case_type", "subject_id", "subject_name", "pnc_id",
-		"iom", "lro", "orders_officer", "days_overdue", "days_to_release", "open_since"})
+		"iom", "lro", "orders_officer", "days_overdue", "days_to_release", "open_since", "days_to_end"})
 	for _, section := range domain.TaskingSections {
 		for _, it := range r.Sections[section] {
 			since := ""
@@ -93,7 +181,7 @@ func taskingCSV(c echo.Context, r domain.TaskingReport) error {
 			}
 			_ = w.Write([]string{section, it.OrderID, cell(it.Reference), it.CaseType, it.Subject.ID, cell(it.Subject.Name),
 				it.Subject.PNCID, ownerName(it.Owners.IOM), ownerName(it.Owners.LRO), ownerName(it.Owners.OrdersOfficer),
-				intCell(it.DaysOverdue), intCell(it.DaysToRelease), since})
+				intCell(it.DaysOverdue), intCell(it.DaysToRelease), since, intCell(it.DaysToEnd)})
 		}
 	}
 	w.Flush()
@@ -154,6 +242,12 @@ func (s *Server) regionReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if wantsCSV(c) {
+		if err := disclose(c); err != nil {
+			return err
+		}
+		return regionCSV(c, out)
+	}
 	return respond(c, http.StatusOK, out)
 }
 
@@ -175,6 +269,8 @@ func (s *Server) openMeeting(c echo.Context) error {
 	held := dateField(v, "held_on", req.HeldOn)
 	if req.HeldOn == nil {
 		v.Add("held_on", "is required")
+	} else if held != nil {
+		domain.ValidateHeldOn(*held, s.today(), v)
 	}
 	if err := v.Err(); err != nil {
 		return err
@@ -191,6 +287,12 @@ func (s *Server) getMeeting(c echo.Context) error {
 	m, err := s.store.GetMeeting(ctxOf(c), c.Param("id"))
 	if err != nil {
 		return err
+	}
+	if wantsCSV(c) {
+		if err := disclose(c); err != nil {
+			return err
+		}
+		return minutesCSV(c, m)
 	}
 	return respond(c, http.StatusOK, m)
 }

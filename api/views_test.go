@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"scpo/domain"
 )
 
 // The views, tasking meetings and bulk reassignment, end to end: a small
@@ -152,8 +154,9 @@ func vwCheckSections(t *testing.T, what string, body map[string]any, w map[strin
 			t.Errorf("%s: section %s\n got %q\nwant %q", what, sec, got[sec], w[sec])
 		}
 	}
-	if secs, _ := body["sections"].(map[string]any); len(secs) != 5 {
-		t.Errorf("%s: sections %v, want exactly the five agenda sections", what, vwKeys(secs))
+	secs, _ := body["sections"].(map[string]any)
+	if wantKeys := slices.Sorted(slices.Values(domain.TaskingSections)); !slices.Equal(vwKeys(secs), wantKeys) {
+		t.Errorf("%s: sections %v, want exactly the agenda sections %v", what, vwKeys(secs), wantKeys)
 	}
 }
 
@@ -511,13 +514,13 @@ func TestViewsTaskingReport(t *testing.T) {
 			t.Fatalf("CSV does not parse: %v\n%s", err, r.Raw)
 		}
 		header := []string{"section", "order_id", "reference", "case_type", "subject_id", "subject_name", "pnc_id",
-			"iom", "lro", "orders_officer", "days_overdue", "days_to_release", "open_since"}
+			"iom", "lro", "orders_officer", "days_overdue", "days_to_release", "open_since", "days_to_end"}
 		if len(rows) == 0 || !slices.Equal(rows[0], header) {
 			t.Fatalf("CSV header %q, want %q", rows, header)
 		}
 		// The same items as the JSON, section by section.
 		var wantRows [][]string
-		for _, sec := range []string{"check_overdue", "review_overdue", "unowned", "pre_release", "release_date_passed"} {
+		for _, sec := range domain.TaskingSections {
 			list, _ := get(body, "sections."+sec).([]any)
 			for _, it := range list {
 				cell := func(p string) string {
@@ -529,7 +532,7 @@ func TestViewsTaskingReport(t *testing.T) {
 				wantRows = append(wantRows, []string{sec, cell("order_id"), cell("reference"), cell("case_type"),
 					cell("subject.id"), cell("subject.name"), cell("subject.pnc_id"), cell("owners.iom.name"),
 					cell("owners.lro.name"), cell("owners.orders_officer.name"), cell("days_overdue"),
-					cell("days_to_release"), cell("open_since")})
+					cell("days_to_release"), cell("open_since"), cell("days_to_end")})
 			}
 		}
 		if !reflect.DeepEqual(rows[1:], wantRows) {
@@ -542,12 +545,12 @@ func TestViewsTaskingReport(t *testing.T) {
 			t.Fatalf("owners carry no names: %v", body)
 		}
 		exact := [][]string{
-			{"check_overdue", f.o1, "G-001", "community", f.s1, "Alan Able", f.pnc1, aName, "", "", "10", "", "2026-11-25T10:00:00Z"},
-			{"review_overdue", f.o2, "G-002", "community", f.s2, "Bella Brown", f.pnc2, aName, lName, lName, "87", "", "2026-11-25T10:00:00Z"},
-			{"unowned", f.o3, "G-003", "prison", f.s3, "Carl Cole", f.pnc3, "", "", "", "", "", "2026-11-25T10:00:00Z"},
-			{"unowned", f.o4, "G-004", "prison", f.s4, "Dina Dale", f.pnc4, "", "", "", "", "", "2026-11-25T10:00:00Z"},
-			{"pre_release", f.o3, "G-003", "prison", f.s3, "Carl Cole", f.pnc3, "", "", "", "", "96", "2026-11-25T10:00:00Z"},
-			{"release_date_passed", f.o4, "G-004", "prison", f.s4, "Dina Dale", f.pnc4, "", "", "", "5", "", "2026-11-25T10:00:00Z"},
+			{"check_overdue", f.o1, "G-001", "community", f.s1, "Alan Able", f.pnc1, aName, "", "", "10", "", "2026-11-25T10:00:00Z", ""},
+			{"review_overdue", f.o2, "G-002", "community", f.s2, "Bella Brown", f.pnc2, aName, lName, lName, "87", "", "2026-11-25T10:00:00Z", ""},
+			{"unowned", f.o3, "G-003", "prison", f.s3, "Carl Cole", f.pnc3, "", "", "", "", "", "2026-11-25T10:00:00Z", ""},
+			{"unowned", f.o4, "G-004", "prison", f.s4, "Dina Dale", f.pnc4, "", "", "", "", "", "2026-11-25T10:00:00Z", ""},
+			{"pre_release", f.o3, "G-003", "prison", f.s3, "Carl Cole", f.pnc3, "", "", "", "", "96", "2026-11-25T10:00:00Z", ""},
+			{"release_date_passed", f.o4, "G-004", "prison", f.s4, "Dina Dale", f.pnc4, "", "", "", "5", "", "2026-11-25T10:00:00Z", ""},
 		}
 		if !reflect.DeepEqual(rows[1:], exact) {
 			t.Errorf("CSV rows\n got %q\nwant %q", rows[1:], exact)
@@ -672,7 +675,7 @@ func TestViewsRegionReport(t *testing.T) {
 		flags                            map[string]string
 	}
 	zero := map[string]string{"unowned": "0", "review_overdue": "0", "check_overdue": "0", "pre_release": "0",
-		"release_date_passed": "0", "expiring": "0"}
+		"release_date_passed": "0", "expiring": "0", "compliance_concern": "0"}
 	flags := func(changes map[string]string) map[string]string {
 		out := map[string]string{}
 		for k, v := range zero {

@@ -16,11 +16,15 @@ const (
 	FlagPreRelease        = "pre_release"
 	FlagReleaseDatePassed = "release_date_passed"
 	FlagExpiring          = "expiring"
+	// FlagComplianceConcern is raised when a check is recorded non_compliant
+	// or a review breach_suspected, and resolved by a later compliant check
+	// or satisfactory review, in the transaction that records it.
+	FlagComplianceConcern = "compliance_concern"
 )
 
 // FlagKinds lists every kind.
 var FlagKinds = []string{FlagUnowned, FlagReviewOverdue, FlagCheckOverdue, FlagPreRelease,
-	FlagReleaseDatePassed, FlagExpiring}
+	FlagReleaseDatePassed, FlagExpiring, FlagComplianceConcern}
 
 // Flag is a problem with an order, raised by a sweep and kept until a
 // sweep finds it gone.
@@ -29,6 +33,8 @@ type Flag struct {
 	Kind          string          `json:"kind"`
 	OrderID       string          `json:"order_id"`
 	SubjectID     string          `json:"subject_id"`
+	SubjectName   string          `json:"subject_name"`
+	Reference     string          `json:"reference"` // the order's court reference
 	Force         string          `json:"force"`
 	CaseType      string          `json:"case_type"`
 	RaisedAt      time.Time       `json:"raised_at"`

@@ -63,6 +63,7 @@ type Owners struct {
 type Order struct {
 	ID                 string    `json:"id"`
 	SubjectID          string    `json:"subject_id"`
+	SubjectName        string    `json:"subject_name"` // read-only: the subject's first names and last name
 	Type               string    `json:"type"`
 	Reference          string    `json:"reference"`
 	Court              string    `json:"court"`
@@ -323,6 +324,7 @@ type OrderFilter struct {
 	SubjectID string
 	Owner     string // officer id
 	Flag      string // open flag kind
+	Reference string // court reference, matched exactly but for case
 }
 
 // Orders records orders, their owners, reviews and checks.
@@ -344,4 +346,6 @@ type Orders interface {
 	ScheduleCheck(ctx context.Context, orderID string, c Check) (Check, error)
 	CompleteCheck(ctx context.Context, orderID, checkID string, ifVersion *int, change func(*Check) error) (Check, error)
 	ListChecks(ctx context.Context, orderID string) ([]Check, error)
+	// CancelCheck closes a scheduled check with a reason (Check.Cancel).
+	CancelCheck(ctx context.Context, orderID, checkID string, ifVersion *int, reason string) (Check, error)
 }

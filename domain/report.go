@@ -37,8 +37,10 @@ type Caseload struct {
 }
 
 // TaskingSections are the agenda's sections, in the order a meeting takes
-// them.
-var TaskingSections = []string{FlagCheckOverdue, FlagReviewOverdue, FlagUnowned, FlagPreRelease, FlagReleaseDatePassed}
+// them: the one list the tasking report, its CSV and a meeting's frozen
+// agenda (in SQL, as a parameter) all use. Every flag kind has a section.
+var TaskingSections = []string{FlagComplianceConcern, FlagCheckOverdue, FlagReviewOverdue, FlagUnowned,
+	FlagPreRelease, FlagReleaseDatePassed, FlagExpiring}
 
 // TaskingItem is one problem on a tasking meeting's agenda.
 type TaskingItem struct {
@@ -49,6 +51,7 @@ type TaskingItem struct {
 	Owners        Owners          `json:"owners"`
 	DaysOverdue   *int            `json:"days_overdue"`
 	DaysToRelease *int            `json:"days_to_release"`
+	DaysToEnd     *int            `json:"days_to_end"`
 	OpenSince     *time.Time      `json:"open_since"`
 	Details       json.RawMessage `json:"details"`
 }
@@ -131,16 +134,18 @@ type Meeting struct {
 
 // AgendaItem is an open flag as it stood when the meeting opened.
 type AgendaItem struct {
-	ID        string          `json:"id"`
-	Position  int             `json:"position"`
-	FlagID    string          `json:"flag_id"`
-	Kind      string          `json:"kind"`
-	OrderID   string          `json:"order_id"`
-	SubjectID string          `json:"subject_id"`
-	CaseType  string          `json:"case_type"`
-	RaisedAt  time.Time       `json:"raised_at"`
-	Details   json.RawMessage `json:"details"`
-	Decisions []Decision      `json:"decisions"`
+	ID          string          `json:"id"`
+	Position    int             `json:"position"`
+	FlagID      string          `json:"flag_id"`
+	Kind        string          `json:"kind"`
+	OrderID     string          `json:"order_id"`
+	SubjectID   string          `json:"subject_id"`
+	SubjectName string          `json:"subject_name"`
+	Reference   string          `json:"reference"` // the order's court reference
+	CaseType    string          `json:"case_type"`
+	RaisedAt    time.Time       `json:"raised_at"`
+	Details     json.RawMessage `json:"details"`
+	Decisions   []Decision      `json:"decisions"`
 }
 
 // Decision is what a meeting decided about an agenda item.

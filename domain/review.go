@@ -60,9 +60,18 @@ type Check struct {
 	Notes       *string     `json:"notes"`
 	ScheduledBy *OfficerRef `json:"scheduled_by"`
 	CompletedBy *OfficerRef `json:"completed_by"`
-	Version     int         `json:"version"`
-	CreatedAt   time.Time   `json:"created_at"`
-	UpdatedAt   time.Time   `json:"updated_at"`
+	// Status is scheduled, completed or cancelled (outcome "cancelled",
+	// completed_on the day it was cancelled).
+	Status       string            `json:"status"`
+	CancelledAt  *time.Time        `json:"cancelled_at"`
+	CancelledBy  *OfficerRef       `json:"cancelled_by"`
+	CancelReason *string           `json:"cancel_reason"`
+	Corrections  []CheckCorrection `json:"corrections"`
+	// Correction is a correction being made, for the store to record.
+	Correction *CheckCorrection `json:"-"`
+	Version    int              `json:"version"`
+	CreatedAt  time.Time        `json:"created_at"`
+	UpdatedAt  time.Time        `json:"updated_at"`
 }
 
 // ValidateSchedule checks a newly scheduled check.

@@ -200,6 +200,8 @@ type SubjectFilter struct {
 	Force string
 	PNCID string
 	Q     string // matches names and aliases
+	// PrisonNumber is normalised (NormalisePrisonNumber) and matched exactly.
+	PrisonNumber string
 }
 
 // Subjects records the people subject to orders.

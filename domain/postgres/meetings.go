@@ -42,11 +42,13 @@ func (s *Store) OpenMeeting(ctx context.Context, force string, heldOn domain.Dat
 			id, force, heldOn.Time, actorID(ctx), s.now()).Error; err != nil {
 			return translate(err)
 		}
+		// The sections and their order are domain.TaskingSections, passed
+		// in, so the frozen agenda and the tasking report cannot drift.
 		return tx.Exec(`INSERT INTO meeting_items (meeting_id, position, flag_id, kind, order_id, subject_id, case_type, raised_at, details)
-			SELECT ?, row_number() OVER (ORDER BY array_position(ARRAY['check_overdue', 'review_overdue', 'unowned',
-			           'pre_release', 'release_date_passed', 'expiring'], f.kind), f.raised_at, f.id),
+			SELECT @meeting, row_number() OVER (ORDER BY array_position(CAST(@sections AS text[]), f.kind), f.raised_at, f.id),
 			       f.id, f.kind, f.order_id, f.subject_id, f.case_type, f.raised_at, f.details
-			FROM flags f WHERE f.force = ? AND f.resolved_at IS NULL`, id, force).Error
+			FROM flags f WHERE f.force = @force AND f.resolved_at IS NULL AND f.kind = ANY (CAST(@sections AS text[]))`,
+			map[string]any{"meeting": id, "force": force, "sections": textArray(domain.TaskingSections)}).Error
 	})
 	if err != nil {
 		return domain.Meeting{}, err
@@ -73,17 +75,21 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 	}
 	domain.Note(ctx, "meeting", m.ID)
 	var items []struct {
-		ID        string
-		Position  int
-		FlagID    string
-		Kind      string
-		OrderID   string
-		SubjectID string
-		CaseType  string
-		RaisedAt  time.Time
-		Details   []byte
+		ID          string
+		Position    int
+		FlagID      string
+		Kind        string
+		OrderID     string
+		SubjectID   string
+		SubjectName string
+		Reference   string
+		CaseType    string
+		RaisedAt    time.Time
+		Details     []byte
 	}
-	if err := db.Raw(`SELECT * FROM meeting_items WHERE meeting_id = ? ORDER BY position`, id).Scan(&items).Error; err != nil {
+	if err := db.Raw(`SELECT i.*, `+subjectNameSQL+` AS subject_name, o.reference FROM meeting_items i
+		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
+		WHERE i.meeting_id = ? ORDER BY i.position`, id).Scan(&items).Error; err != nil {
 		return domain.Meeting{}, err
 	}
 	decisions, err := s.decisions(db, "d.meeting_id = ?", id)
@@ -102,7 +108,7 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 		}
 		domain.Note(ctx, "order", it.OrderID)
 		m.Agenda[i] = domain.AgendaItem{ID: it.ID, Position: it.Position, FlagID: it.FlagID, Kind: it.Kind,
-			OrderID: it.OrderID, SubjectID: it.SubjectID, CaseType: it.CaseType, RaisedAt: it.RaisedAt.UTC(),
+			OrderID: it.OrderID, SubjectID: it.SubjectID, SubjectName: it.SubjectName, Reference: it.Reference, CaseType: it.CaseType, RaisedAt: it.RaisedAt.UTC(),
 			Details: json.RawMessage(it.Details), Decisions: ds}
 	}
 	return m, nil
@@ -191,38 +197,51 @@ func (s *Store) Decide(ctx context.Context, meetingID string, d domain.Decision)
 	if d.ItemID != "" && !validID(d.ItemID) {
 		v.Add("item_id", "is not an item of this meeting's agenda")
 	}
-	if err := v.Err(); err != nil {
-		return domain.Decision{}, err
-	}
-	var force []string
-	if err := s.db.WithContext(ctx).Table("meetings").Where("id = ?", meetingID).Pluck("force", &force).Error; err != nil {
-		return domain.Decision{}, err
-	}
-	if len(force) == 0 {
-		return domain.Decision{}, domain.ErrNotFound
-	}
-	if err := canChange(ctx, force[0]); err != nil {
-		return domain.Decision{}, err
-	}
-	domain.Note(ctx, "meeting", meetingID)
 	id := newID()
 	by := actorID(ctx)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var item []struct{ OrderID string }
-		if err := tx.Raw(`SELECT i.order_id FROM meeting_items i JOIN meetings m ON m.id = i.meeting_id
-			WHERE m.id = ? AND i.id = ?`, meetingID, d.ItemID).Scan(&item).Error; err != nil {
+		// The meeting, the item and the officer named to act are read in
+		// this transaction; every problem with them is reported at once.
+		var meeting []struct {
+			Force  string
+			HeldOn time.Time
+		}
+		if err := tx.Raw(`SELECT force, held_on FROM meetings WHERE id = ?`, meetingID).Scan(&meeting).Error; err != nil {
 			return err
 		}
-		if len(item) == 0 {
-			return domain.Invalid("item_id", "is not an item of this meeting's agenda")
+		if len(meeting) == 0 {
+			return domain.ErrNotFound
+		}
+		if err := canChange(ctx, meeting[0].Force); err != nil {
+			return err
+		}
+		domain.Note(ctx, "meeting", meetingID)
+		m := domain.Meeting{ID: meetingID, Force: meeting[0].Force, HeldOn: domain.AsDate(meeting[0].HeldOn)}
+		var item []struct{ OrderID string }
+		if !v.Has("item_id") {
+			if err := tx.Raw(`SELECT order_id FROM meeting_items WHERE meeting_id = ? AND id = ?`,
+				meetingID, d.ItemID).Scan(&item).Error; err != nil {
+				return err
+			}
+			if len(item) == 0 {
+				v.Add("item_id", "is not an item of this meeting's agenda")
+			}
+		}
+		var actionBy *domain.Officer
+		if d.ActionBy != nil {
+			o, err := getOfficer(tx, d.ActionBy.ID, false)
+			if err == nil {
+				actionBy = &o
+			} else if err != domain.ErrNotFound {
+				return err
+			}
+		}
+		d.ValidateFor(m, actionBy, v)
+		if err := v.Err(); err != nil {
+			return err
 		}
 		orderID := item[0].OrderID
 		domain.Note(ctx, "order", orderID)
-		if d.ActionBy != nil {
-			if _, err := getOfficer(tx, d.ActionBy.ID, false); err != nil {
-				return domain.Invalid("action_by", "no such officer")
-			}
-		}
 		switch d.Decision {
 		case domain.DecisionAssignOwner:
 			a, err := assignOwner(tx, domain.OwnerChange{OrderID: orderID, Role: *d.Role, OfficerID: *d.OfficerID,
@@ -239,9 +258,9 @@ func (s *Store) Decide(ctx context.Context, meetingID string, d domain.Decision)
 			}
 			d.CheckID = &checkID
 		}
-		var actionBy *string
+		var actionByID *string
 		if d.ActionBy != nil {
-			actionBy = &d.ActionBy.ID
+			actionByID = &d.ActionBy.ID
 		}
 		var checkDue *time.Time
 		if d.CheckDueOn != nil {
@@ -253,7 +272,7 @@ func (s *Store) Decide(ctx context.Context, meetingID string, d domain.Decision)
 		}
 		return translate(tx.Exec(`INSERT INTO meeting_decisions (id, meeting_id, item_id, decision, action_by, due_by, notes,
 			owner_role, owner_id, check_kind, check_due_on, assignment_id, check_id, decided_by, decided_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, meetingID, d.ItemID, d.Decision, actionBy, dueBy,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, meetingID, d.ItemID, d.Decision, actionByID, dueBy,
 			d.Notes, d.Role, d.OfficerID, d.CheckKind, checkDue, d.AssignmentID, d.CheckID, by, s.now()).Error)
 	})
 	if err != nil {

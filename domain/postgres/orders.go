@@ -37,6 +37,7 @@ func (orderRow) TableName() string { return "orders" }
 // schedule; the read queries fill it.
 type orderView struct {
 	Row           orderRow `gorm:"embedded"`
+	SubjectName   string
 	Force         string
 	CustodyStatus string
 	NextReviewDue *time.Time
@@ -45,7 +46,7 @@ type orderView struct {
 
 func (r orderView) domain() domain.Order {
 	o := r.Row.domain()
-	o.Force = r.Force
+	o.Force, o.SubjectName = r.Force, r.SubjectName
 	o.CaseType = domain.CaseCommunity
 	if r.CustodyStatus == domain.CustodyCustody {
 		o.CaseType = domain.CasePrison
@@ -160,7 +161,7 @@ func writeTerms(tx *gorm.DB, orderID string, terms []domain.Term) error {
 // orderQuery selects orders with their derived fields; callers add filters.
 func orderQuery(db *gorm.DB) *gorm.DB {
 	return db.Table("orders o").
-		Select(`o.*, s.force, s.custody_status, sch.next_review_due, sch.next_check_due`).
+		Select(`o.*, ` + subjectNameSQL + ` AS subject_name, s.force, s.custody_status, sch.next_review_due, sch.next_check_due`).
 		Joins("JOIN subjects s ON s.id = o.subject_id").
 		Joins("JOIN order_schedule sch ON sch.order_id = o.id")
 }
@@ -208,6 +209,9 @@ func (s *Store) ListOrders(ctx context.Context, f domain.OrderFilter, p domain.P
 	if f.Flag != "" {
 		q = q.Where(`EXISTS (SELECT 1 FROM flags fl
 			WHERE fl.order_id = o.id AND fl.resolved_at IS NULL AND fl.kind = ?)`, f.Flag)
+	}
+	if f.Reference != "" {
+		q = q.Where("lower(o.reference) = lower(?)", f.Reference)
 	}
 	if p.Cursor != "" {
 		q = q.Where("o.id > ?", p.Cursor)

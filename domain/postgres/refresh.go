@@ -13,13 +13,14 @@ import (
 
 // A change that ends a flag's condition resolves the flag in the same
 // transaction, so what anyone reads is never staler than the last change.
-// The sweeps raise flags (each recorded with the run that raised it); the
-// reports work from the same rules as of the moment they are asked.
+// The sweeps raise the flags that time makes true (each recorded with the
+// run that raised it); an outcome that starts a compliance concern raises
+// it at once. The reports work from the same rules as of the moment asked.
 //
 // Every change to an order passes through lockOrder, which marks the order
 // touched; changes to a subject, an officer or a policy mark the orders they
 // affect. Before the transaction commits, the flag rules are run for the
-// touched orders only and what they no longer find is resolved.
+// touched orders only.
 
 type touchedKey struct{}
 
@@ -51,31 +52,47 @@ func touchForce(tx *gorm.DB, force string) {
 	}
 }
 
-// ruleKinds are the flag kinds with a rule function, in a fixed order.
-func ruleKinds() []string {
-	kinds := make([]string, 0, len(flagRules))
-	for k := range flagRules {
-		kinds = append(kinds, k)
+// sweptKinds are the flag kinds a sweep raises; eventKinds those an
+// outcome raises when it is recorded (compliance_concern). Both are
+// resolved by any change that ends them.
+func sweptKinds() []string { return sortedKeys(flagRules) }
+func eventKinds() []string { return sortedKeys(eventFlagRules) }
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
-	sort.Strings(kinds)
-	return kinds
+	sort.Strings(out)
+	return out
 }
 
-// refreshFlagSQL resolves the rule flags, among those matching %[2]s (over
-// flags f), whose condition no longer holds for the orders matching %[1]s
-// (over a rule's rows c). Raising stays with the sweeps, which run on the
-// clock and record the run that raised each flag.
+// refreshFlagSQL settles the flags, among those matching %[2]s (over flags
+// f), of the orders matching %[1]s (over a rule's rows c): it resolves every
+// open flag whose rule no longer holds, and raises the event kinds' flags
+// whose rule now holds. Raising the swept kinds stays with the sweeps, which
+// run on the clock and record the run that raised each flag.
 const refreshFlagSQL = `
-WITH cond AS MATERIALIZED (%[3]s)
-UPDATE flags f SET resolved_at = @now
-WHERE %[2]s AND f.resolved_at IS NULL AND f.kind IN @kinds
-  AND NOT EXISTS (SELECT 1 FROM cond c WHERE c.order_id = f.order_id AND c.kind = f.kind)`
+WITH cond AS MATERIALIZED (%[3]s),
+resolved AS (
+    UPDATE flags f SET resolved_at = @now
+    WHERE %[2]s AND f.resolved_at IS NULL AND f.kind IN @kinds
+      AND NOT EXISTS (SELECT 1 FROM cond c WHERE c.order_id = f.order_id AND c.kind = f.kind)
+    RETURNING 1),
+raised AS (
+    INSERT INTO flags (kind, order_id, subject_id, force, case_type, raised_at, details)
+    SELECT c.kind, c.order_id, c.subject_id, c.force, c.case_type, @now, c.details FROM cond c
+    WHERE c.kind IN @raise
+      AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.order_id = c.order_id AND f.kind = c.kind AND f.resolved_at IS NULL)
+    ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
+    RETURNING 1)
+SELECT (SELECT count(*) FROM resolved) + (SELECT count(*) FROM raised)`
 
 func refreshSQL(condFilter, flagFilter string) string {
-	kinds := ruleKinds()
+	kinds := append(sweptKinds(), eventKinds()...)
 	parts := make([]string, len(kinds))
 	for i, k := range kinds {
-		parts[i] = "SELECT '" + k + "'::text AS kind, c.* FROM " + flagRules[k] + "(@as_of) c WHERE " + condFilter
+		parts[i] = "SELECT '" + k + "'::text AS kind, c.* FROM " + ruleFunction(k) + "(@as_of) c WHERE " + condFilter
 	}
 	return strings.NewReplacer("%[1]s", condFilter, "%[2]s", flagFilter, "%[3]s", strings.Join(parts, " UNION ALL ")).
 		Replace(refreshFlagSQL)
@@ -86,12 +103,14 @@ var (
 	refreshForceSQL  = refreshSQL("c.force = @force", "f.force = @force")
 )
 
-// refreshFlags resolves the flags of what t marks whose condition has ended, as of today.
+// refreshFlags settles the flags of what t marks, as of today.
 func refreshFlags(tx *gorm.DB, t *touched, today domain.Date, now time.Time) error {
-	args := map[string]any{"as_of": today.Time, "now": now, "kinds": ruleKinds()}
+	args := map[string]any{"as_of": today.Time, "now": now, "kinds": append(sweptKinds(), eventKinds()...),
+		"raise": eventKinds()}
+	var n int
 	for force := range t.forces {
 		args["force"] = force
-		if err := tx.Exec(refreshForceSQL, args).Error; err != nil {
+		if err := tx.Raw(refreshForceSQL, args).Scan(&n).Error; err != nil {
 			return err
 		}
 	}
@@ -104,5 +123,5 @@ func refreshFlags(tx *gorm.DB, t *touched, today domain.Date, now time.Time) err
 	}
 	sort.Strings(ids)
 	args["ids"] = textArray(ids)
-	return tx.Exec(refreshOrdersSQL, args).Error
+	return tx.Raw(refreshOrdersSQL, args).Scan(&n).Error
 }

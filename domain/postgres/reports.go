@@ -96,7 +96,7 @@ func (s *Store) Tasking(ctx context.Context, force string, asOf domain.Date) (do
 	}
 	parts := make([]string, len(domain.TaskingSections))
 	for i, kind := range domain.TaskingSections {
-		parts[i] = "SELECT '" + kind + "' AS kind, * FROM " + flagRules[kind] + "(@as_of)"
+		parts[i] = "SELECT '" + kind + "' AS kind, * FROM " + ruleFunction(kind) + "(@as_of)"
 	}
 	var rows []struct {
 		Ref       subjectRefRow `gorm:"embedded"`
@@ -138,11 +138,12 @@ func (s *Store) Tasking(ctx context.Context, force string, asOf domain.Date) (do
 			DaysOverdue   *int `json:"days_overdue"`
 			DaysSince     *int `json:"days_since"`
 			DaysToRelease *int `json:"days_to_release"`
+			DaysToEnd     *int `json:"days_to_end"`
 		}
 		_ = json.Unmarshal(r.Details, &d)
 		item := domain.TaskingItem{OrderID: r.OrderID, Reference: r.Reference, CaseType: r.CaseType,
 			Subject: r.Ref.ref(), Owners: owners[r.OrderID], DaysOverdue: d.DaysOverdue, DaysToRelease: d.DaysToRelease,
-			Details: json.RawMessage(r.Details)}
+			DaysToEnd: d.DaysToEnd, Details: json.RawMessage(r.Details)}
 		if r.Kind == domain.FlagReleaseDatePassed {
 			item.DaysOverdue = d.DaysSince
 		}
@@ -157,6 +158,9 @@ func (s *Store) Tasking(ctx context.Context, force string, asOf domain.Date) (do
 			a, b := items[i], items[j]
 			if a.DaysToRelease != nil && b.DaysToRelease != nil && *a.DaysToRelease != *b.DaysToRelease {
 				return *a.DaysToRelease < *b.DaysToRelease // soonest out first
+			}
+			if a.DaysToEnd != nil && b.DaysToEnd != nil && *a.DaysToEnd != *b.DaysToEnd {
+				return *a.DaysToEnd < *b.DaysToEnd // ending soonest first
 			}
 			if a.DaysOverdue != nil && b.DaysOverdue != nil && *a.DaysOverdue != *b.DaysOverdue {
 				return *a.DaysOverdue > *b.DaysOverdue // longest overdue first
@@ -314,3 +318,7 @@ func (s *Store) Region(ctx context.Context, region string, asOf domain.Date) (do
 	}
 	return out, nil
 }
+
+// subjectNameSQL is how a subject's name reads beside an ID in lists, as
+// SubjectRef.Name does, over subjects aliased s.
+const subjectNameSQL = `s.first_names || ' ' || s.last_name`

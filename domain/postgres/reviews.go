@@ -49,6 +49,8 @@ func (s *Store) RecordReview(ctx context.Context, orderID string, r domain.Revie
 			return err
 		}
 		id = newID()
+		// A breach_suspected review raises a compliance concern, a
+		// satisfactory one resolves it, in this transaction (refresh.go).
 		return translate(tx.Exec(`INSERT INTO reviews (id, order_id, reviewed_on, kind, outcome, notes, recorded_by, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, id, orderID, r.ReviewedOn.Time, r.Kind, r.Outcome, r.Notes,
 			actorID(ctx), s.now()).Error)
@@ -86,42 +88,87 @@ func (s *Store) ListReviews(ctx context.Context, orderID string) ([]domain.Revie
 }
 
 type checkRow struct {
-	ID          string
-	OrderID     string
-	Kind        string
-	DueOn       time.Time
-	CompletedOn *time.Time
-	Outcome     *string
-	Notes       *string
-	ScheduledBy *string
-	SName       *string `gorm:"->"`
-	SEmail      *string `gorm:"->"`
-	CompletedBy *string
-	CName       *string `gorm:"->"`
-	CEmail      *string `gorm:"->"`
-	Version     int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID           string
+	OrderID      string
+	Kind         string
+	DueOn        time.Time
+	CompletedOn  *time.Time
+	Outcome      *string
+	Notes        *string
+	ScheduledBy  *string
+	SName        *string `gorm:"->"`
+	SEmail       *string `gorm:"->"`
+	CompletedBy  *string
+	CName        *string `gorm:"->"`
+	CEmail       *string `gorm:"->"`
+	CancelledAt  *time.Time
+	CancelledBy  *string
+	XName        *string `gorm:"->"`
+	XEmail       *string `gorm:"->"`
+	CancelReason *string
+	Version      int
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 func (r checkRow) domain() domain.Check {
-	return domain.Check{ID: r.ID, OrderID: r.OrderID, Kind: r.Kind, DueOn: domain.AsDate(r.DueOn),
+	c := domain.Check{ID: r.ID, OrderID: r.OrderID, Kind: r.Kind, DueOn: domain.AsDate(r.DueOn),
 		CompletedOn: datePtr(r.CompletedOn), Outcome: r.Outcome, Notes: r.Notes,
 		ScheduledBy: officerRef(r.ScheduledBy, r.SName, r.SEmail),
 		CompletedBy: officerRef(r.CompletedBy, r.CName, r.CEmail),
+		CancelledBy: officerRef(r.CancelledBy, r.XName, r.XEmail), CancelReason: r.CancelReason,
+		Corrections: []domain.CheckCorrection{},
 		Version:     r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.CancelledAt != nil {
+		t := r.CancelledAt.UTC()
+		c.CancelledAt = &t
+	}
+	c.Status = c.StatusOf()
+	return c
 }
 
 func (s *Store) checks(db *gorm.DB, where string, args ...any) ([]domain.Check, error) {
 	var rows []checkRow
-	if err := db.Raw(`SELECT c.*, sb.name AS s_name, sb.email AS s_email, cb.name AS c_name, cb.email AS c_email
+	if err := db.Raw(`SELECT c.*, sb.name AS s_name, sb.email AS s_email, cb.name AS c_name, cb.email AS c_email,
+		       xb.name AS x_name, xb.email AS x_email
 		FROM checks c LEFT JOIN officers sb ON sb.id = c.scheduled_by LEFT JOIN officers cb ON cb.id = c.completed_by
+		LEFT JOIN officers xb ON xb.id = c.cancelled_by
 		WHERE `+where+` ORDER BY c.due_on, c.id`, args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]domain.Check, len(rows))
+	ids := make([]string, len(rows))
+	byID := make(map[string]*domain.Check, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
+		ids[i] = r.ID
+		byID[r.ID] = &out[i]
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	// Every check's corrections in one more query, oldest first.
+	var corr []struct {
+		CheckID             string
+		PreviousCompletedOn time.Time
+		PreviousOutcome     string
+		PreviousNotes       *string
+		Reason              string
+		CorrectedBy         *string
+		BName               *string
+		BEmail              *string
+		CorrectedAt         time.Time
+	}
+	if err := db.Raw(`SELECT k.*, b.name AS b_name, b.email AS b_email FROM check_corrections k
+		LEFT JOIN officers b ON b.id = k.corrected_by WHERE k.check_id IN ? ORDER BY k.corrected_at, k.id`, ids).
+		Scan(&corr).Error; err != nil {
+		return nil, err
+	}
+	for _, k := range corr {
+		c := byID[k.CheckID]
+		c.Corrections = append(c.Corrections, domain.CheckCorrection{PreviousCompletedOn: domain.AsDate(k.PreviousCompletedOn),
+			PreviousOutcome: k.PreviousOutcome, PreviousNotes: k.PreviousNotes, Reason: k.Reason,
+			CorrectedBy: officerRef(k.CorrectedBy, k.BName, k.BEmail), CorrectedAt: k.CorrectedAt.UTC()})
 	}
 	return out, nil
 }
@@ -165,7 +212,9 @@ func scheduleCheck(tx *gorm.DB, orderID string, c domain.Check, by *string, now 
 	return id, translate(err)
 }
 
-// CompleteCheck records a check's outcome. A check already done is 409.
+// CompleteCheck records a check's outcome, or corrects a completed one
+// (change calls Check.Correct, and the previous values are kept). A
+// compliance concern is raised or resolved in the same transaction.
 func (s *Store) CompleteCheck(ctx context.Context, orderID, checkID string, ifVersion *int, change func(*domain.Check) error) (domain.Check, error) {
 	if !validID(checkID) {
 		return domain.Check{}, domain.ErrNotFound
@@ -188,23 +237,87 @@ func (s *Store) CompleteCheck(ctx context.Context, orderID, checkID string, ifVe
 		if ifVersion != nil && *ifVersion != c.Version {
 			return domain.ErrStale
 		}
-		if c.Outcome != nil {
-			return domain.Conflict("outcome", "the check was already completed on %s", c.CompletedOn)
-		}
 		if o.Ended() {
 			return errEnded(o)
 		}
+		wasDone := c.Outcome != nil
 		if err := change(&c); err != nil {
 			return err
+		}
+		if wasDone != (c.Correction != nil) {
+			return domain.Conflict("outcome", "the check was already completed on %s", c.CompletedOn)
 		}
 		v := &domain.ValidationError{}
 		c.ValidateCompletion(o, today, v)
 		if err := v.Err(); err != nil {
 			return err
 		}
+		if k := c.Correction; k != nil {
+			if err := translate(tx.Exec(`INSERT INTO check_corrections (id, check_id, previous_completed_on,
+				previous_outcome, previous_notes, reason, corrected_by, corrected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+				newID(), checkID, k.PreviousCompletedOn.Time, k.PreviousOutcome, k.PreviousNotes, k.Reason,
+				actorID(ctx), s.now()).Error); err != nil {
+				return err
+			}
+			if err := translate(tx.Exec(`UPDATE checks SET completed_on = ?, outcome = ?, notes = ?,
+				version = version + 1, updated_at = ? WHERE id = ?`,
+				c.CompletedOn.Time, c.Outcome, c.Notes, s.now(), checkID).Error); err != nil {
+				return err
+			}
+			return nil
+		}
+		// The order's flags follow the outcome in this transaction (refresh.go).
 		return translate(tx.Exec(`UPDATE checks SET completed_on = ?, outcome = ?, notes = ?, completed_by = ?,
 			version = version + 1, updated_at = ? WHERE id = ?`,
 			c.CompletedOn.Time, c.Outcome, c.Notes, actorID(ctx), s.now(), checkID).Error)
+	})
+	if err != nil {
+		return domain.Check{}, err
+	}
+	list, err := s.checks(s.db.WithContext(ctx), "c.id = ?", checkID)
+	if err != nil {
+		return domain.Check{}, err
+	}
+	return list[0], nil
+}
+
+// CancelCheck cancels a scheduled check with a reason. From today it is
+// neither due nor overdue; the order's check_overdue flag is resolved in the
+// same transaction when no other overdue check remains.
+func (s *Store) CancelCheck(ctx context.Context, orderID, checkID string, ifVersion *int, reason string) (domain.Check, error) {
+	if !validID(checkID) {
+		return domain.Check{}, domain.ErrNotFound
+	}
+	today := s.Today()
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		o, _, err := lockOrder(tx, orderID)
+		if err != nil {
+			return err
+		}
+		var rows []checkRow
+		if err := tx.Table("checks").Clauses(clause.Locking{Strength: "UPDATE"}).
+			Where("id = ? AND order_id = ?", checkID, orderID).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return domain.ErrNotFound
+		}
+		c := rows[0].domain()
+		if ifVersion != nil && *ifVersion != c.Version {
+			return domain.ErrStale
+		}
+		if o.Ended() {
+			return errEnded(o)
+		}
+		if err := c.Cancel(reason, today, &domain.ValidationError{}); err != nil {
+			return err
+		}
+		now := s.now()
+		// check_overdue resolves in this transaction when no other overdue
+		// check remains (refresh.go).
+		return translate(tx.Exec(`UPDATE checks SET outcome = ?, completed_on = ?, cancelled_at = ?, cancelled_by = ?,
+			cancel_reason = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+			c.Outcome, c.CompletedOn.Time, now, actorID(ctx), c.CancelReason, now, checkID).Error)
 	})
 	if err != nil {
 		return domain.Check{}, err

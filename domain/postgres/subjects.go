@@ -159,6 +159,9 @@ func (s *Store) ListSubjects(ctx context.Context, f domain.SubjectFilter, p doma
 	if f.PNCID != "" {
 		q = q.Where("pnc_id = ?", f.PNCID)
 	}
+	if f.PrisonNumber != "" {
+		q = q.Where("prison_number = ?", f.PrisonNumber)
+	}
 	if f.Q != "" {
 		like := "%" + escapeLike(f.Q) + "%"
 		q = q.Where(`first_names ILIKE ? OR last_name ILIKE ? OR (first_names || ' ' || last_name) ILIKE ?

@@ -280,6 +280,8 @@ type flagRow struct {
 	Kind          string
 	OrderID       string
 	SubjectID     string
+	SubjectName   string
+	Reference     string
 	Force         string
 	CaseType      string
 	RaisedAt      time.Time
@@ -290,7 +292,8 @@ type flagRow struct {
 }
 
 func (r flagRow) domain() domain.Flag {
-	f := domain.Flag{ID: r.ID, Kind: r.Kind, OrderID: r.OrderID, SubjectID: r.SubjectID, Force: r.Force,
+	f := domain.Flag{ID: r.ID, Kind: r.Kind, OrderID: r.OrderID, SubjectID: r.SubjectID, SubjectName: r.SubjectName,
+		Reference: r.Reference, Force: r.Force,
 		CaseType: r.CaseType, RaisedAt: r.RaisedAt.UTC(), RaisedByRun: r.RaisedByRun, ResolvedByRun: r.ResolvedByRun,
 		Details: json.RawMessage(r.Details)}
 	if r.ResolvedAt != nil {
@@ -305,7 +308,11 @@ func (r flagRow) domain() domain.Flag {
 
 // ListFlags lists flags, oldest first.
 func (s *Store) ListFlags(ctx context.Context, f domain.FlagFilter, p domain.Page) ([]domain.Flag, string, error) {
-	q := readScope(ctx, s.db.WithContext(ctx).Table("flags"), "force")
+	// The subject's name and the order's reference come in the same query.
+	q := readScope(ctx, s.db.WithContext(ctx).Table("flags").
+		Select(`flags.*, `+subjectNameSQL+` AS subject_name, o.reference`).
+		Joins("JOIN orders o ON o.id = flags.order_id").
+		Joins("JOIN subjects s ON s.id = flags.subject_id"), "flags.force")
 	switch f.Status {
 	case "open":
 		q = q.Where("resolved_at IS NULL")
@@ -319,17 +326,17 @@ func (s *Store) ListFlags(ctx context.Context, f domain.FlagFilter, p domain.Pag
 		q = q.Where("case_type = ?", f.CaseType)
 	}
 	if f.Force != "" {
-		q = q.Where("force = ?", f.Force)
+		q = q.Where("flags.force = ?", f.Force)
 	}
 	if f.OrderID != "" {
 		q = q.Where("order_id = ?", f.OrderID)
 	}
 	if p.Cursor != "" {
-		q = q.Where("id > ?", p.Cursor)
+		q = q.Where("flags.id > ?", p.Cursor)
 	}
 	limit := pageLimit(p)
 	var rows []flagRow
-	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+	if err := q.Order("flags.id").Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, "", err
 	}
 	out := make([]domain.Flag, len(rows))
