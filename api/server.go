@@ -105,7 +105,7 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/readyz", s.readyz)
 	e.GET("/api/v1/openapi.json", s.openapi)
 
-	v1 := e.Group("/api/v1", s.authenticate, s.authorise)
+	v1 := e.Group("/api/v1", s.authenticate, s.authorise, canonicalParams)
 	for _, r := range routes(s) {
 		v1.Add(r.method, strings.TrimPrefix(r.path, "/api/v1"), r.handler)
 	}

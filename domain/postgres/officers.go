@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -48,6 +49,10 @@ func (s *Store) ListForces(ctx context.Context) ([]domain.Force, error) {
 
 // GetForce returns one force.
 func (s *Store) GetForce(ctx context.Context, code string) (domain.Force, error) {
+	// Text PostgreSQL cannot hold (NUL, invalid UTF-8) names no force.
+	if code == "" || len(code) > 64 || !utf8.ValidString(code) || strings.ContainsRune(code, 0) {
+		return domain.Force{}, domain.ErrNotFound
+	}
 	var out []domain.Force
 	if err := s.db.WithContext(ctx).Raw(`SELECT code, name, region FROM forces WHERE code = ?`, code).Scan(&out).Error; err != nil {
 		return domain.Force{}, err
