@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,40 +98,96 @@ func cleanPurpose(p string) string {
 	return p[:n]
 }
 
-// failureLimiter slows down guessing of tokens: each client address gets a
+// failureLimiter slows down guessing of tokens: each client (an IPv4
+// address, or an IPv6 /64, the block one subscriber usually holds) gets a
 // small budget of failed authentications, refilled over time.
+//
+// Memory stays bounded without forgetting anyone still blocked: a client
+// whose budget has refilled is the same as one never seen, so such entries
+// are dropped first; when the table is still full of clients with spent
+// budgets, new clients share one overflow budget rather than push out an
+// entry (a spray of addresses slows only itself).
 type failureLimiter struct {
-	mu      sync.Mutex
-	burst   int
-	clients map[string]*rate.Limiter
+	mu       sync.Mutex
+	burst    int
+	every    time.Duration
+	max      int
+	clients  map[string]*rate.Limiter
+	overflow *rate.Limiter
+	now      func() time.Time
 }
+
+const failureTableSize = 10000
 
 func newFailureLimiter(burst int) *failureLimiter {
 	if burst <= 0 {
 		burst = 10
 	}
-	return &failureLimiter{burst: burst, clients: map[string]*rate.Limiter{}}
+	f := &failureLimiter{burst: burst, every: 6 * time.Second, max: failureTableSize,
+		clients: map[string]*rate.Limiter{}, now: time.Now}
+	f.overflow = rate.NewLimiter(rate.Every(f.every), burst)
+	return f
 }
 
-func (f *failureLimiter) limiter(ip string) *rate.Limiter {
+// clientKey is the address a budget belongs to: IPv4 as is, IPv6 by /64.
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// limiter returns the client's budget; create says whether to make one for
+// a client not yet in the table (a lookup alone never adds an entry).
+func (f *failureLimiter) limiter(ip string, create bool) *rate.Limiter {
+	key := clientKey(ip)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	l, ok := f.clients[ip]
-	if !ok {
-		if len(f.clients) > 10000 {
-			f.clients = map[string]*rate.Limiter{} // bounded memory under a spray of addresses
-		}
-		l = rate.NewLimiter(rate.Every(6*time.Second), f.burst)
-		f.clients[ip] = l
+	if l, ok := f.clients[key]; ok {
+		return l
 	}
+	if !create {
+		return nil
+	}
+	if len(f.clients) >= f.max {
+		now := f.now()
+		for k, l := range f.clients {
+			if l.TokensAt(now) >= float64(f.burst) {
+				delete(f.clients, k) // refilled: nothing to remember
+			}
+		}
+		if len(f.clients) >= f.max {
+			return f.overflow
+		}
+	}
+	l := rate.NewLimiter(rate.Every(f.every), f.burst)
+	f.clients[key] = l
 	return l
 }
 
 // blocked reports whether the address has used up its failures.
-func (f *failureLimiter) blocked(ip string) bool { return f.limiter(ip).Tokens() < 1 }
+func (f *failureLimiter) blocked(ip string) bool {
+	l := f.limiter(ip, false)
+	if l == nil {
+		f.mu.Lock()
+		full := len(f.clients) >= f.max
+		f.mu.Unlock()
+		if !full {
+			return false
+		}
+		l = f.overflow
+	}
+	return l.TokensAt(f.now()) < 1
+}
 
 // failed spends one failure.
-func (f *failureLimiter) failed(ip string) { f.limiter(ip).Allow() }
+func (f *failureLimiter) failed(ip string) { f.limiter(ip, true).AllowN(f.now(), 1) }
 
 func (s *Server) listTokens(c echo.Context) error {
 	out, err := s.store.ListTokens(ctxOf(c), c.Param("id"))

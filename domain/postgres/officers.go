@@ -166,6 +166,7 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 		if ifVersion != nil && *ifVersion != o.Version {
 			return domain.ErrStale
 		}
+		wasActive := o.Active
 		if err := change(&o); err != nil {
 			return err
 		}
@@ -181,9 +182,20 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 			return translate(err)
 		}
 		out = row.domain()
-		return nil
+		return s.revokeTokensOnDeactivation(tx, o.ID, wasActive, o.Active)
 	})
 	return out, err
+}
+
+// revokeTokensOnDeactivation ends every live token of an officer who has
+// just been deactivated, so reactivating them later revives none: they
+// need new tokens.
+func (s *Store) revokeTokensOnDeactivation(tx *gorm.DB, officerID string, wasActive, active bool) error {
+	if !wasActive || active {
+		return nil
+	}
+	return tx.Exec(`UPDATE officer_tokens SET revoked_at = ? WHERE officer_id = ? AND revoked_at IS NULL`,
+		s.now(), officerID).Error
 }
 
 // tokenPrefix marks the service's tokens so they are easy to spot in a leak.
@@ -246,6 +258,10 @@ func (s *Store) Authenticate(ctx context.Context, token string) (domain.Officer,
 	return rows[0].domain(), nil
 }
 
+// ErrBootstrapTokenRevoked: SCPO_BOOTSTRAP_TOKEN names a token that was
+// revoked; it is left revoked, and a new value is needed to get back in.
+var ErrBootstrapTokenRevoked = errors.New("SCPO_BOOTSTRAP_TOKEN was revoked; set a new value to create a new bootstrap token")
+
 // bootstrapEmail names the administrator that SCPO_BOOTSTRAP_TOKEN creates.
 const bootstrapEmail = "bootstrap-admin@scpo.invalid"
 
@@ -268,9 +284,21 @@ func (s *Store) EnsureBootstrapAdmin(ctx context.Context, token string) (domain.
 		}
 		if len(owner) > 0 {
 			o := owner[0].domain()
-			// The token must keep working as an admin's: undo a revocation,
-			// an expiry or a deactivation.
-			if err := tx.Exec(`UPDATE officer_tokens SET revoked_at = NULL, expires_at = NULL WHERE token_hash = ?`,
+			var revoked []bool
+			if err := tx.Raw(`SELECT revoked_at IS NOT NULL FROM officer_tokens WHERE token_hash = ?`,
+				hashToken(token)).Scan(&revoked).Error; err != nil {
+				return err
+			}
+			if len(revoked) > 0 && revoked[0] {
+				// Revoked through the API (or by deactivating its officer):
+				// it stays revoked. Setting a new SCPO_BOOTSTRAP_TOKEN is the
+				// way back in.
+				out = o
+				return ErrBootstrapTokenRevoked
+			}
+			// The token must keep working as an admin's: undo an expiry or a
+			// change of roles.
+			if err := tx.Exec(`UPDATE officer_tokens SET expires_at = NULL WHERE token_hash = ?`,
 				hashToken(token)).Error; err != nil {
 				return err
 			}
