@@ -23,17 +23,90 @@ const auditWriterKey = "audit-writer"
 // address and why. The purpose is the client's X-Purpose header, or the
 // route's default.
 func (s *Server) startAudit(c echo.Context, officer domain.Officer) context.Context {
+	id := officer.ID
+	ctx := domain.WithAudit(c.Request().Context(), newTrail(c, &id))
+	c.Set(auditWriterKey, func(ctx context.Context) error { return s.store.WriteAudit(ctx) })
+	return ctx
+}
+
+// newTrail starts the entry for this request, by officerID (nil when the
+// caller is not known).
+func newTrail(c echo.Context, officerID *string) *domain.AuditTrail {
 	method, route := c.Request().Method, c.Path()
 	purpose := cleanPurpose(c.Request().Header.Get("X-Purpose"))
 	if purpose == "" {
 		purpose = defaultPurpose(route)
 	}
-	id := officer.ID
-	trail := domain.NewAuditTrail(domain.AuditEntry{OfficerID: &id, Action: actionOf(method, route), Method: method,
-		Route: route, ClientIP: c.RealIP(), Purpose: purpose, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
-	ctx := domain.WithAudit(c.Request().Context(), trail)
-	c.Set(auditWriterKey, func(ctx context.Context) error { return s.store.WriteAudit(ctx) })
-	return ctx
+	return domain.NewAuditTrail(domain.AuditEntry{OfficerID: officerID, Action: actionOf(method, route), Method: method,
+		Route: route, ClientIP: c.RealIP(), Purpose: purpose, RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		Query: auditQuery(c)})
+}
+
+// auditQuery is the request's query string as the trail keeps it: every
+// parameter (search terms included), sorted by name, percent-encoded, at
+// most 2,000 bytes.
+func auditQuery(c echo.Context) string {
+	q := c.QueryParams().Encode()
+	if len(q) > 2000 {
+		q = q[:2000]
+	}
+	return q
+}
+
+// paramRecords are the record types path parameters name, by route prefix
+// and parameter.
+func paramRecords(route string) map[string]string {
+	r := strings.TrimPrefix(route, "/api/v1/")
+	out := map[string]string{"check_id": "check", "token_id": "token"}
+	switch {
+	case strings.HasPrefix(r, "subjects/"):
+		out["id"] = "subject"
+	case strings.HasPrefix(r, "orders/"):
+		out["id"] = "order"
+	case strings.HasPrefix(r, "officers/"):
+		out["id"] = "officer"
+	case strings.HasPrefix(r, "meetings/"):
+		out["id"] = "meeting"
+	}
+	return out
+}
+
+// auditRefusal puts a refused request on the trail: who (when known),
+// what they attempted, on which records (those named in the path, and any
+// the store had noted before refusing) and the status they were sent. The
+// refusal is written on its own, since no change happened to carry it.
+// A 429 is not written: it is what keeps a flood of guesses from the
+// trail.
+func (s *Server) auditRefusal(c echo.Context, status int) error {
+	if status < 400 || status >= 500 || status == http.StatusTooManyRequests || s.store == nil {
+		return nil
+	}
+	if !strings.HasPrefix(c.Request().URL.Path, "/api/v1/") || c.Path() == "/api/v1/openapi.json" {
+		return nil
+	}
+	ctx := c.Request().Context()
+	trail := domain.AuditFrom(ctx)
+	if trail == nil {
+		trail = newTrail(c, nil)
+		ctx = domain.WithAudit(ctx, trail)
+	}
+	if _, pending := trail.Pending(); !pending {
+		return nil // already on the trail with a change that was made
+	}
+	types := paramRecords(c.Path())
+	for i, name := range c.ParamNames() {
+		if typ, ok := types[name]; ok && i < len(c.ParamValues()) {
+			if id, ok := domain.CanonicalID(c.ParamValues()[i]); ok {
+				trail.Note(typ, id)
+			}
+		}
+	}
+	trail.Refuse(status)
+	// The handler's context has ended (its timeout is cancelled when it
+	// returns); the refusal is written all the same, within its own limit.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return s.store.WriteAudit(ctx)
 }
 
 // recordAudit writes the request's entry if no transaction has yet, before

@@ -78,7 +78,7 @@ func New(cfg Config) *echo.Echo {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = errorHandler(cfg.Logger)
+	e.HTTPErrorHandler = s.errorHandler(cfg.Logger)
 	// Client addresses come from the connection, never from headers a
 	// client can forge; a proxy in front would set its own extractor.
 	e.IPExtractor = echo.ExtractIPDirect()
@@ -123,6 +123,9 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogMethod: true, LogRoutePath: true, LogRequestID: true, LogLatency: true, LogRemoteIP: true,
+		// Errors are answered (by the error handler) before the line is
+		// written, so it carries the status actually sent.
+		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			// The route pattern, not the URI: query strings can hold names
 			// and PNC IDs, which must not reach the logs.
