@@ -113,11 +113,16 @@ func (s *Server) errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		p := problemFor(err)
+		if p.Status >= 500 && s.store != nil && s.store.Unavailable(err) {
+			p = httpProblem(http.StatusServiceUnavailable)
+		}
 		if aerr := s.auditRefusal(c, p.Status); aerr != nil {
 			log.Error("refusal not recorded", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
 				"route", c.Path(), "status", p.Status, "error", aerr)
 			err, p = aerr, problemFor(aerr)
-			if p.Status < 500 {
+			if s.store.Unavailable(aerr) {
+				p = httpProblem(http.StatusServiceUnavailable)
+			} else if p.Status < 500 {
 				p = httpProblem(http.StatusInternalServerError)
 			}
 		}

@@ -31,6 +31,9 @@ type Store interface {
 	domain.Audit
 	RegionForces(ctx context.Context, force string) ([]string, error)
 	Ready(ctx context.Context) error
+	// Unavailable reports whether err means the database could not be
+	// reached (answered 503 with Retry-After).
+	Unavailable(err error) bool
 }
 
 // Config wires the server.

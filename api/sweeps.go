@@ -57,7 +57,7 @@ func (s *Server) runJob(c echo.Context) error {
 	}
 	run, err := s.store.RunJob(ctxOf(c), name, asOf, nil)
 	var conflict *domain.ConflictError
-	if err != nil && !errors.As(err, &conflict) && run.ID != "" {
+	if err != nil && !errors.As(err, &conflict) && run.ID != "" && !s.store.Unavailable(err) {
 		// The failure is recorded in the run history; the caller sees the
 		// run, not the cause.
 		s.log.Error("manual job run failed", "job", name, "run_id", run.ID, "error", err)
