@@ -69,7 +69,7 @@ func unavailable(err error) bool {
 		switch {
 		case strings.HasPrefix(pg.Code, "08"), // connection exception
 			pg.Code == "57P01", pg.Code == "57P02", pg.Code == "57P03", // shutting down, starting up
-			pg.Code == "53300", // too many connections
+			pg.Code == "53300",                     // too many connections
 			pg.Code == "40001", pg.Code == "40P01": // serialization failure, deadlock: retry
 			return true
 		}
