@@ -271,6 +271,10 @@ func (s *Server) listTokens(c echo.Context) error {
 }
 
 func (s *Server) revokeToken(c echo.Context) error {
+	// Another force's officer is out of view: 404, as for a missing one.
+	if _, err := s.store.GetOfficer(ctxOf(c), c.Param("id")); err != nil {
+		return err
+	}
 	if err := s.store.RevokeToken(ctxOf(c), c.Param("id"), c.Param("token_id")); err != nil {
 		return err
 	}
@@ -287,6 +291,23 @@ func (s *Server) listAudit(c echo.Context) error {
 	p := auditPage(q)
 	if err := q.err(); err != nil {
 		return err
+	}
+	// A filter naming a record out of the auditor's view is 404, whether
+	// or not it exists.
+	if f.SubjectID != "" {
+		if _, err := s.store.GetSubject(ctxOf(c), f.SubjectID); err != nil {
+			return err
+		}
+	}
+	if f.OrderID != "" {
+		if _, err := s.store.GetOrder(ctxOf(c), f.OrderID); err != nil {
+			return err
+		}
+	}
+	if f.OfficerID != "" {
+		if _, err := s.store.GetOfficer(ctxOf(c), f.OfficerID); err != nil {
+			return err
+		}
 	}
 	out, next, err := s.store.ListAudit(ctxOf(c), f, p)
 	if err != nil {

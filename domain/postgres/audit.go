@@ -90,7 +90,7 @@ func (r auditRow) domain() domain.AuditEntry {
 
 // ListAudit lists audit entries, newest first.
 func (s *Store) ListAudit(ctx context.Context, f domain.AuditFilter, p domain.Page) ([]domain.AuditEntry, string, error) {
-	q := s.db.WithContext(ctx).Table("audit_log")
+	q := auditScope(ctx, s.db.WithContext(ctx).Table("audit_log"))
 	if f.OfficerID != "" {
 		q = q.Where("officer_id = ?", f.OfficerID)
 	}
@@ -121,8 +121,9 @@ func (s *Store) ListAudit(ctx context.Context, f domain.AuditFilter, p domain.Pa
 	for i, r := range rows {
 		out[i] = r.domain()
 	}
-	if len(out) <= limit {
-		return out, "", nil
+	out, err := redactAudit(ctx, s.db, out)
+	if err != nil || len(out) <= limit {
+		return out, "", err
 	}
 	out = out[:limit]
 	return out, fmt.Sprint(out[limit-1].ID), nil

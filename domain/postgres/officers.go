@@ -70,6 +70,9 @@ func (s *Store) CreateOfficer(ctx context.Context, o domain.Officer) (domain.Off
 	if err := v.Err(); err != nil {
 		return domain.Officer{}, err
 	}
+	if canChange(ctx, forceOf(o)) != nil {
+		return domain.Officer{}, domain.Invalid("force", "is outside the forces you manage")
+	}
 	now := s.now()
 	o.ID, o.Version, o.CreatedAt, o.UpdatedAt = newID(), 1, now, now
 	row := officerRowOf(o)
@@ -80,9 +83,27 @@ func (s *Store) CreateOfficer(ctx context.Context, o domain.Officer) (domain.Off
 	return row.domain(), nil
 }
 
-// GetOfficer returns one officer.
+// GetOfficer returns one officer the caller may see: the directory is
+// scoped like subjects (an officer with no force is seen only by callers
+// who see every force).
 func (s *Store) GetOfficer(ctx context.Context, id string) (domain.Officer, error) {
-	return getOfficer(s.db.WithContext(ctx), id, false)
+	o, err := getOfficer(s.db.WithContext(ctx), id, false)
+	if err != nil {
+		return o, err
+	}
+	if err := canSee(ctx, forceOf(o)); err != nil {
+		return domain.Officer{}, err
+	}
+	return o, nil
+}
+
+// forceOf is an officer's force, "" for none (visible only to callers who
+// see every force).
+func forceOf(o domain.Officer) string {
+	if o.Force == nil {
+		return ""
+	}
+	return *o.Force
 }
 
 // OfficerByEmail returns the officer, active or not, with email. Emails
@@ -123,7 +144,7 @@ func getOfficer(db *gorm.DB, id string, forUpdate bool) (domain.Officer, error) 
 
 // ListOfficers returns a page of officers in creation order.
 func (s *Store) ListOfficers(ctx context.Context, f domain.OfficerFilter, p domain.Page) ([]domain.Officer, string, error) {
-	q := s.db.WithContext(ctx).Model(&officerRow{})
+	q := readScope(ctx, s.db.WithContext(ctx).Model(&officerRow{}), "force")
 	if f.Force != "" {
 		q = q.Where("force = ?", f.Force)
 	}
@@ -162,6 +183,9 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 		if err != nil {
 			return err
 		}
+		if err := canChange(ctx, forceOf(o)); err != nil {
+			return err
+		}
 		domain.Note(ctx, "officer", o.ID)
 		if ifVersion != nil && *ifVersion != o.Version {
 			return domain.ErrStale
@@ -174,6 +198,9 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 		o.Validate(v)
 		if err := v.Err(); err != nil {
 			return err
+		}
+		if canChange(ctx, forceOf(o)) != nil {
+			return domain.Invalid("force", "is outside the forces you manage")
 		}
 		o.Version++
 		o.UpdatedAt = s.now()
