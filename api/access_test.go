@@ -151,8 +151,8 @@ type acCase struct {
 	// national: the route acts on every force at once; a caller bound to a
 	// force is refused with 403.
 	national bool
-	req    func(t *testing.T, w *acWorld, f *acForce) acReq
-	ok     int // the status for an allowed caller who sees the record
+	req      func(t *testing.T, w *acWorld, f *acForce) acReq
+	ok       int // the status for an allowed caller who sees the record
 	// hidden is the status for an allowed caller who does not: 0 means 404;
 	// 403 a record every caller may read but only its force may change;
 	// 200 a list or report that answers without the record (has is false);

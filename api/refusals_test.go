@@ -25,7 +25,7 @@ func TestAuditRecordsRefusalsAndSearches(t *testing.T) {
 	})
 	officer := e.officer(t, "iom_officer")
 	tok := e.token(t, officer)
-	auditor := e.token(t, e.officer(t, "auditor"))
+	auditor := e.token(t, acOfficer(t, e, "", "auditor")) // national: sees every force's records
 	dorset := s(e.subject(t, obj{"force": "dorset"}), "id")
 	glos := s(e.subject(t, nil), "id")
 	order := s(e.order(t, glos, obj{"made_on": "2025-06-25", "starts_on": "2025-07-01"}), "id")

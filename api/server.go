@@ -29,6 +29,8 @@ type Store interface {
 	domain.Meetings
 	domain.Reassigner
 	domain.Audit
+	IdempotentAnswer(ctx context.Context, officerID, key string) (*domain.IdempotentAnswer, error)
+	SaveIdempotentAnswer(ctx context.Context, r *domain.IdempotentRequest, a domain.IdempotentAnswer) error
 	RegionForces(ctx context.Context, force string) ([]string, error)
 	Ready(ctx context.Context) error
 	// Unavailable reports whether err means the database could not be
@@ -108,7 +110,7 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/readyz", s.readyz)
 	e.GET("/api/v1/openapi.json", s.openapi)
 
-	v1 := e.Group("/api/v1", s.authenticate, s.authorise, canonicalParams)
+	v1 := e.Group("/api/v1", s.authenticate, s.authorise, canonicalParams, s.idempotency)
 	for _, r := range routes(s) {
 		v1.Add(r.method, strings.TrimPrefix(r.path, "/api/v1"), r.handler)
 	}
@@ -214,4 +216,10 @@ func respond(c echo.Context, status int, v any) error {
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	c.Response().WriteHeader(status)
 	return writeJSON(c.Response(), v)
+}
+
+// ctxWithoutCancel is the request's context for work done after the
+// handler's own context has ended (its timeout is cancelled on return).
+func ctxWithoutCancel(c echo.Context) context.Context {
+	return context.WithoutCancel(c.Request().Context())
 }
