@@ -29,8 +29,20 @@ var (
 	acAuditor      = []string{"auditor"}
 )
 
-// acRoles is every role, in the order the matrix runs them.
-var acRoles = acEveryone
+// acCaller is one caller of the matrix: a role held in a force ("" for
+// none, a national officer).
+type acCaller struct{ name, role, force string }
+
+// acCallers: every role as an officer of Gloucestershire, plus a national
+// administrator and a national auditor (no force). The scope rule:
+// an administrator or auditor with a force is bound to it like anyone.
+var acCallers = func() []acCaller {
+	var out []acCaller
+	for _, r := range acEveryone {
+		out = append(out, acCaller{r, r, "gloucestershire"})
+	}
+	return append(out, acCaller{"national_admin", "admin", ""}, acCaller{"national_auditor", "auditor", ""})
+}()
 
 // acPublic are the routes served without a token.
 var acPublic = []string{"GET /healthz", "GET /readyz", "GET /api/v1/openapi.json"}
@@ -104,27 +116,23 @@ func acBuild(t *testing.T) *acWorld {
 			t.Fatalf("meeting for %s has no agenda item for the unowned order: %v", f.code, m)
 		}
 	}
-	for _, role := range acRoles {
-		force := "gloucestershire"
-		if role == "admin" {
-			force = "" // a national administrator
-		}
-		w.tokens[role] = e.token(t, acOfficer(t, e, force, role))
+	for _, c := range acCallers {
+		w.tokens[c.name] = e.token(t, acOfficer(t, e, c.force, c.role))
 	}
 	return w
 }
 
-// sees reports whether a Gloucestershire officer with role may read
-// records of force: their own force, their region with the regional role,
-// every force for the national admin.
-func (w *acWorld) sees(role, force string) bool {
-	switch role {
-	case "admin":
+// sees reports whether a caller may read records of force: their own
+// force, their region with the regional role, every force for an officer
+// with no force.
+func (w *acWorld) sees(c acCaller, force string) bool {
+	switch {
+	case c.force == "":
 		return true
-	case "regional":
+	case c.role == "regional":
 		return force == "gloucestershire" || force == "dorset"
 	}
-	return force == "gloucestershire"
+	return force == c.force
 }
 
 // acReq is one request of the matrix.
@@ -140,9 +148,13 @@ type acCase struct {
 	// scoped: the route reads or changes a force's records, which are hidden
 	// from officers who cannot read that force.
 	scoped bool
-	req    func(t *testing.T, w *acWorld, f *acForce) acReq
-	ok     int // the status for an allowed caller who sees the record
+	// national: the route acts on every force at once; a caller bound to a
+	// force is refused with 403.
+	national bool
+	req      func(t *testing.T, w *acWorld, f *acForce) acReq
+	ok       int // the status for an allowed caller who sees the record
 	// hidden is the status for an allowed caller who does not: 0 means 404;
+	// 403 a record every caller may read but only its force may change;
 	// 200 a list or report that answers without the record (has is false);
 	// 422 a create that names the record, refused on hiddenField; -1 404, or
 	// 200 without the record.
@@ -184,30 +196,35 @@ func acCases() []acCase {
 		{method: "GET", route: "/api/v1/forces/:code", roles: acEveryone, ok: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq { return acReq{path: "/api/v1/forces/" + f.code} }},
 
-		// Officers, their tokens: the officer directory is not force-scoped.
-		{method: "POST", route: "/api/v1/officers", roles: acAdmin, ok: 201,
+		// Officers, their tokens: the officer directory is scoped like
+		// subjects.
+		{method: "POST", route: "/api/v1/officers", roles: acAdmin, scoped: true, ok: 201, hidden: 422, hiddenField: "force",
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				n := acNext()
 				return acReq{path: "/api/v1/officers", body: js(obj{"name": fmt.Sprintf("New Officer %d", n),
 					"email": fmt.Sprintf("new%d@%s.police.example.uk", n, f.code), "force": f.code,
 					"roles": []string{"iom_officer"}})}
 			}},
-		{method: "GET", route: "/api/v1/officers", roles: acEveryone, req: acFixed("/api/v1/officers"), ok: 200},
-		{method: "GET", route: "/api/v1/officers/:id", roles: acEveryone, ok: 200,
+		{method: "GET", route: "/api/v1/officers", roles: acEveryone, scoped: true, ok: 200, hidden: 200,
+			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/officers?force=" + f.code + "&role=iom_officer&limit=500"}
+			},
+			has: acItemsWith("id", func(f *acForce) string { return f.iom })},
+		{method: "GET", route: "/api/v1/officers/:id", roles: acEveryone, scoped: true, ok: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq { return acReq{path: "/api/v1/officers/" + f.iom} }},
-		{method: "PATCH", route: "/api/v1/officers/:id", roles: acAdmin, ok: 200,
+		{method: "PATCH", route: "/api/v1/officers/:id", roles: acAdmin, scoped: true, ok: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/officers/" + f.iom, body: js(obj{"name": fmt.Sprintf("Renamed %d", acNext())})}
 			}},
-		{method: "POST", route: "/api/v1/officers/:id/tokens", roles: acAdmin, ok: 201,
+		{method: "POST", route: "/api/v1/officers/:id/tokens", roles: acAdmin, scoped: true, ok: 201,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/officers/" + f.iom + "/tokens"}
 			}},
-		{method: "GET", route: "/api/v1/officers/:id/tokens", roles: acAdmin, ok: 200,
+		{method: "GET", route: "/api/v1/officers/:id/tokens", roles: acAdmin, scoped: true, ok: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/officers/" + f.iom + "/tokens"}
 			}},
-		{method: "DELETE", route: "/api/v1/officers/:id/tokens/:token_id", roles: acAdmin, ok: 204,
+		{method: "DELETE", route: "/api/v1/officers/:id/tokens/:token_id", roles: acAdmin, scoped: true, ok: 204,
 			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
 				r := w.e.do(t, "POST", "/api/v1/officers/"+f.iom+"/tokens", w.e.admin, "")
 				want(t, r, http.StatusCreated)
@@ -298,7 +315,7 @@ func acCases() []acCase {
 			},
 			has: acItemsWith("order_id", func(f *acForce) string { return f.flagged })},
 		{method: "GET", route: "/api/v1/jobs", roles: acReaders, req: acFixed("/api/v1/jobs"), ok: 200},
-		{method: "POST", route: "/api/v1/jobs/:name/runs", roles: acAdmin, ok: 200,
+		{method: "POST", route: "/api/v1/jobs/:name/runs", roles: acAdmin, national: true, ok: 200,
 			req: func(*testing.T, *acWorld, *acForce) acReq {
 				return acReq{path: "/api/v1/jobs/review-sweep/runs", body: js(obj{"as_of": today})}
 			}},
@@ -308,7 +325,7 @@ func acCases() []acCase {
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/forces/" + f.code + "/policy"}
 			}},
-		{method: "PUT", route: "/api/v1/forces/:code/policy", roles: acAdmin, ok: 200,
+		{method: "PUT", route: "/api/v1/forces/:code/policy", roles: acAdmin, scoped: true, ok: 200, hidden: 403,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/forces/" + f.code + "/policy", body: "{}"}
 			}},
@@ -362,7 +379,7 @@ func acCases() []acCase {
 			}},
 
 		// The audit trail.
-		{method: "GET", route: "/api/v1/audit", roles: acAuditor, ok: 200,
+		{method: "GET", route: "/api/v1/audit", roles: acAuditor, scoped: true, ok: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/audit?subject=" + f.subject}
 			}},
@@ -419,14 +436,14 @@ func TestAccessMatrix(t *testing.T) {
 	t.Parallel()
 	w := acBuild(t)
 	cases := acCases()
-	for _, role := range acRoles {
-		t.Run(role, func(t *testing.T) {
+	for _, caller := range acCallers {
+		t.Run(caller.name, func(t *testing.T) {
 			t.Parallel()
-			tok := w.tokens[role]
+			tok := w.tokens[caller.name]
 			for _, c := range cases {
-				allowed := slices.Contains(c.roles, role)
+				allowed := slices.Contains(c.roles, caller.role) && (!c.national || caller.force == "")
 				for _, f := range w.forces {
-					visible := !c.scoped || w.sees(role, f.code)
+					visible := !c.scoped || w.sees(caller, f.code)
 					t.Run(fmt.Sprintf("%s %s/%s", c.method, c.route, f.code), func(t *testing.T) {
 						rq := c.req(t, w, f)
 						r := w.e.do(t, c.method, rq.path, tok, rq.body, rq.headers...)
@@ -453,6 +470,8 @@ func acHidden(t *testing.T, c acCase, r resp, f *acForce) {
 	switch c.hidden {
 	case 0:
 		wantProblem(t, r, http.StatusNotFound)
+	case 403:
+		wantProblem(t, r, http.StatusForbidden)
 	case 422:
 		wantFields(t, r, http.StatusUnprocessableEntity, c.hiddenField)
 	case 200:
@@ -492,8 +511,12 @@ func TestAccessHiddenFromListsAndReports(t *testing.T) {
 		"/api/v1/meetings?limit=100",
 		"/api/v1/reports/pre-release",
 		"/api/v1/reports/region?region=south-west",
+		"/api/v1/officers?limit=500",
 	}
-	for _, role := range []string{"iom_officer", "regional", "tasking_chair"} {
+	for _, caller := range []acCaller{{"iom_officer", "iom_officer", "gloucestershire"},
+		{"regional", "regional", "gloucestershire"}, {"tasking_chair", "tasking_chair", "gloucestershire"},
+		{"admin", "admin", "gloucestershire"}} {
+		role := caller.name
 		t.Run(role, func(t *testing.T) {
 			bodies := ""
 			for _, p := range paths {
@@ -505,7 +528,7 @@ func TestAccessHiddenFromListsAndReports(t *testing.T) {
 				bodies += string(r.Raw)
 			}
 			for _, f := range w.forces {
-				visible := w.sees(role, f.code)
+				visible := w.sees(caller, f.code)
 				for what, id := range map[string]string{"subject": f.subject, "order": f.order, "unowned order": f.flagged,
 					"custody order": f.custodyOrder, "meeting": f.meeting} {
 					if got := strings.Contains(bodies, id); got != visible {

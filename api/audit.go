@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,17 +23,90 @@ const auditWriterKey = "audit-writer"
 // address and why. The purpose is the client's X-Purpose header, or the
 // route's default.
 func (s *Server) startAudit(c echo.Context, officer domain.Officer) context.Context {
+	id := officer.ID
+	ctx := domain.WithAudit(c.Request().Context(), newTrail(c, &id))
+	c.Set(auditWriterKey, func(ctx context.Context) error { return s.store.WriteAudit(ctx) })
+	return ctx
+}
+
+// newTrail starts the entry for this request, by officerID (nil when the
+// caller is not known).
+func newTrail(c echo.Context, officerID *string) *domain.AuditTrail {
 	method, route := c.Request().Method, c.Path()
 	purpose := cleanPurpose(c.Request().Header.Get("X-Purpose"))
 	if purpose == "" {
 		purpose = defaultPurpose(route)
 	}
-	id := officer.ID
-	trail := domain.NewAuditTrail(domain.AuditEntry{OfficerID: &id, Action: actionOf(method, route), Method: method,
-		Route: route, ClientIP: c.RealIP(), Purpose: purpose, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)})
-	ctx := domain.WithAudit(c.Request().Context(), trail)
-	c.Set(auditWriterKey, func(ctx context.Context) error { return s.store.WriteAudit(ctx) })
-	return ctx
+	return domain.NewAuditTrail(domain.AuditEntry{OfficerID: officerID, Action: actionOf(method, route), Method: method,
+		Route: route, ClientIP: c.RealIP(), Purpose: purpose, RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		Query: auditQuery(c)})
+}
+
+// auditQuery is the request's query string as the trail keeps it: every
+// parameter (search terms included), sorted by name, percent-encoded, at
+// most 2,000 bytes.
+func auditQuery(c echo.Context) string {
+	q := c.QueryParams().Encode()
+	if len(q) > 2000 {
+		q = q[:2000]
+	}
+	return q
+}
+
+// paramRecords are the record types path parameters name, by route prefix
+// and parameter.
+func paramRecords(route string) map[string]string {
+	r := strings.TrimPrefix(route, "/api/v1/")
+	out := map[string]string{"check_id": "check", "token_id": "token"}
+	switch {
+	case strings.HasPrefix(r, "subjects/"):
+		out["id"] = "subject"
+	case strings.HasPrefix(r, "orders/"):
+		out["id"] = "order"
+	case strings.HasPrefix(r, "officers/"):
+		out["id"] = "officer"
+	case strings.HasPrefix(r, "meetings/"):
+		out["id"] = "meeting"
+	}
+	return out
+}
+
+// auditRefusal puts a refused request on the trail: who (when known),
+// what they attempted, on which records (those named in the path, and any
+// the store had noted before refusing) and the status they were sent. The
+// refusal is written on its own, since no change happened to carry it.
+// A 429 is not written: it is what keeps a flood of guesses from the
+// trail.
+func (s *Server) auditRefusal(c echo.Context, status int) error {
+	if status < 400 || status >= 500 || status == http.StatusTooManyRequests || s.store == nil {
+		return nil
+	}
+	if !strings.HasPrefix(c.Request().URL.Path, "/api/v1/") || c.Path() == "/api/v1/openapi.json" {
+		return nil
+	}
+	ctx := c.Request().Context()
+	trail := domain.AuditFrom(ctx)
+	if trail == nil {
+		trail = newTrail(c, nil)
+		ctx = domain.WithAudit(ctx, trail)
+	}
+	if _, pending := trail.Pending(); !pending {
+		return nil // already on the trail with a change that was made
+	}
+	types := paramRecords(c.Path())
+	for i, name := range c.ParamNames() {
+		if typ, ok := types[name]; ok && i < len(c.ParamValues()) {
+			if id, ok := domain.CanonicalID(c.ParamValues()[i]); ok {
+				trail.Note(typ, id)
+			}
+		}
+	}
+	trail.Refuse(status)
+	// The handler's context has ended (its timeout is cancelled when it
+	// returns); the refusal is written all the same, within its own limit.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return s.store.WriteAudit(ctx)
 }
 
 // recordAudit writes the request's entry if no transaction has yet, before
@@ -97,40 +171,96 @@ func cleanPurpose(p string) string {
 	return p[:n]
 }
 
-// failureLimiter slows down guessing of tokens: each client address gets a
+// failureLimiter slows down guessing of tokens: each client (an IPv4
+// address, or an IPv6 /64, the block one subscriber usually holds) gets a
 // small budget of failed authentications, refilled over time.
+//
+// Memory stays bounded without forgetting anyone still blocked: a client
+// whose budget has refilled is the same as one never seen, so such entries
+// are dropped first; when the table is still full of clients with spent
+// budgets, new clients share one overflow budget rather than push out an
+// entry (a spray of addresses slows only itself).
 type failureLimiter struct {
-	mu      sync.Mutex
-	burst   int
-	clients map[string]*rate.Limiter
+	mu       sync.Mutex
+	burst    int
+	every    time.Duration
+	max      int
+	clients  map[string]*rate.Limiter
+	overflow *rate.Limiter
+	now      func() time.Time
 }
+
+const failureTableSize = 10000
 
 func newFailureLimiter(burst int) *failureLimiter {
 	if burst <= 0 {
 		burst = 10
 	}
-	return &failureLimiter{burst: burst, clients: map[string]*rate.Limiter{}}
+	f := &failureLimiter{burst: burst, every: 6 * time.Second, max: failureTableSize,
+		clients: map[string]*rate.Limiter{}, now: time.Now}
+	f.overflow = rate.NewLimiter(rate.Every(f.every), burst)
+	return f
 }
 
-func (f *failureLimiter) limiter(ip string) *rate.Limiter {
+// clientKey is the address a budget belongs to: IPv4 as is, IPv6 by /64.
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// limiter returns the client's budget; create says whether to make one for
+// a client not yet in the table (a lookup alone never adds an entry).
+func (f *failureLimiter) limiter(ip string, create bool) *rate.Limiter {
+	key := clientKey(ip)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	l, ok := f.clients[ip]
-	if !ok {
-		if len(f.clients) > 10000 {
-			f.clients = map[string]*rate.Limiter{} // bounded memory under a spray of addresses
-		}
-		l = rate.NewLimiter(rate.Every(6*time.Second), f.burst)
-		f.clients[ip] = l
+	if l, ok := f.clients[key]; ok {
+		return l
 	}
+	if !create {
+		return nil
+	}
+	if len(f.clients) >= f.max {
+		now := f.now()
+		for k, l := range f.clients {
+			if l.TokensAt(now) >= float64(f.burst) {
+				delete(f.clients, k) // refilled: nothing to remember
+			}
+		}
+		if len(f.clients) >= f.max {
+			return f.overflow
+		}
+	}
+	l := rate.NewLimiter(rate.Every(f.every), f.burst)
+	f.clients[key] = l
 	return l
 }
 
 // blocked reports whether the address has used up its failures.
-func (f *failureLimiter) blocked(ip string) bool { return f.limiter(ip).Tokens() < 1 }
+func (f *failureLimiter) blocked(ip string) bool {
+	l := f.limiter(ip, false)
+	if l == nil {
+		f.mu.Lock()
+		full := len(f.clients) >= f.max
+		f.mu.Unlock()
+		if !full {
+			return false
+		}
+		l = f.overflow
+	}
+	return l.TokensAt(f.now()) < 1
+}
 
 // failed spends one failure.
-func (f *failureLimiter) failed(ip string) { f.limiter(ip).Allow() }
+func (f *failureLimiter) failed(ip string) { f.limiter(ip, true).AllowN(f.now(), 1) }
 
 func (s *Server) listTokens(c echo.Context) error {
 	out, err := s.store.ListTokens(ctxOf(c), c.Param("id"))
@@ -141,6 +271,10 @@ func (s *Server) listTokens(c echo.Context) error {
 }
 
 func (s *Server) revokeToken(c echo.Context) error {
+	// Another force's officer is out of view: 404, as for a missing one.
+	if _, err := s.store.GetOfficer(ctxOf(c), c.Param("id")); err != nil {
+		return err
+	}
 	if err := s.store.RevokeToken(ctxOf(c), c.Param("id"), c.Param("token_id")); err != nil {
 		return err
 	}
@@ -157,6 +291,23 @@ func (s *Server) listAudit(c echo.Context) error {
 	p := auditPage(q)
 	if err := q.err(); err != nil {
 		return err
+	}
+	// A filter naming a record out of the auditor's view is 404, whether
+	// or not it exists.
+	if f.SubjectID != "" {
+		if _, err := s.store.GetSubject(ctxOf(c), f.SubjectID); err != nil {
+			return err
+		}
+	}
+	if f.OrderID != "" {
+		if _, err := s.store.GetOrder(ctxOf(c), f.OrderID); err != nil {
+			return err
+		}
+	}
+	if f.OfficerID != "" {
+		if _, err := s.store.GetOfficer(ctxOf(c), f.OfficerID); err != nil {
+			return err
+		}
 	}
 	out, next, err := s.store.ListAudit(ctxOf(c), f, p)
 	if err != nil {

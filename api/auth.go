@@ -20,21 +20,28 @@ const actorKey = "actor"
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ip := c.RealIP()
-		if s.failures.blocked(ip) {
-			return errTooManyFailures
+		// A blocked address may still present a valid credential; only
+		// failures are refused, with 429 rather than 401, and not counted.
+		blocked := s.failures.blocked(ip)
+		fail := func() error {
+			if blocked {
+				return errTooManyFailures
+			}
+			s.failures.failed(ip)
+			return domain.ErrUnauthenticated
 		}
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		scheme, token, ok := strings.Cut(h, " ")
 		token = strings.TrimSpace(token)
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" || len(token) > s.maxTokenLen(token) {
 			if h != "" {
-				s.failures.failed(ip)
+				return fail()
 			}
 			return domain.ErrUnauthenticated
 		}
 		officer, err := s.officerFor(c.Request().Context(), token)
 		if errors.Is(err, domain.ErrUnauthenticated) {
-			s.failures.failed(ip)
+			return fail()
 		}
 		if err != nil {
 			return err

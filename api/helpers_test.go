@@ -37,14 +37,14 @@ type env struct {
 	adminID string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	// Many tests present bad tokens on purpose; the limiter has its own test.
 	return newEnvWith(t, func(c *api.Config) { c.FailedAuthBurst = 1_000_000 })
 }
 
 // newEnvWith is newEnv with the server's configuration adjusted by tune.
-func newEnvWith(t *testing.T, tune func(*api.Config)) *env {
+func newEnvWith(t testing.TB, tune func(*api.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	clock := domain.FixedClock(now)

@@ -8,7 +8,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
 
 	"scpo/domain"
@@ -38,15 +37,19 @@ func (q *query) oneOf(name string, allowed []string) string {
 	return v
 }
 
+// id reads an ID parameter, which must be a canonical UUID (see
+// domain.CanonicalID); it comes back lowercased.
 func (q *query) id(name string) string {
 	v := q.str(name)
-	if v != "" {
-		if _, err := uuid.Parse(v); err != nil {
-			q.errs.Add(name, "must be a UUID")
-			return ""
-		}
+	if v == "" {
+		return ""
 	}
-	return v
+	id, ok := domain.CanonicalID(v)
+	if !ok {
+		q.errs.Add(name, "must be a UUID in the form 01234567-89ab-cdef-0123-456789abcdef")
+		return ""
+	}
+	return id
 }
 
 func (q *query) date(name string) *domain.Date {
@@ -151,4 +154,44 @@ func dateStr(d *domain.Date) *string {
 	}
 	s := d.String()
 	return &s
+}
+
+// idParams are the path parameters that name a record by ID.
+var idParams = map[string]bool{"id": true, "check_id": true, "token_id": true}
+
+// canonicalParams is the one gate for path parameters: an ID must be a
+// canonical UUID (and is lowercased), any other parameter valid UTF-8
+// without NUL; anything else names no record and is 404 before a handler
+// or the database sees it.
+func canonicalParams(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		names, values := c.ParamNames(), c.ParamValues()
+		if len(values) > len(names) {
+			values = values[:len(names)]
+		}
+		changed := false
+		for i, name := range names {
+			if i >= len(values) {
+				break
+			}
+			v := values[i]
+			if idParams[name] {
+				id, ok := domain.CanonicalID(v)
+				if !ok {
+					return domain.ErrNotFound
+				}
+				if id != v {
+					values[i], changed = id, true
+				}
+				continue
+			}
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) || len(v) > 200 {
+				return domain.ErrNotFound
+			}
+		}
+		if changed {
+			c.SetParamValues(values...)
+		}
+		return next(c)
+	}
 }

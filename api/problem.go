@@ -105,14 +105,30 @@ func httpProblem(code int) Problem {
 	return p
 }
 
-// errorHandler writes every error as a problem. Echo may call it twice for
-// one request; the second call finds the response committed and stops.
-func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+// errorHandler writes every error as a problem, after putting a refusal on
+// the audit trail (a refusal that cannot be recorded is not answered as
+// one: the client gets the write's failure instead). Echo may call it
+// twice for one request; the second call finds the response committed and
+// stops.
+func (s *Server) errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
 		p := problemFor(err)
+		if p.Status >= 500 && s.store != nil && s.store.Unavailable(err) {
+			p = httpProblem(http.StatusServiceUnavailable)
+		}
+		if aerr := s.auditRefusal(c, p.Status); aerr != nil {
+			log.Error("refusal not recorded", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+				"route", c.Path(), "status", p.Status, "error", aerr)
+			err, p = aerr, problemFor(aerr)
+			if s.store.Unavailable(aerr) {
+				p = httpProblem(http.StatusServiceUnavailable)
+			} else if p.Status < 500 {
+				p = httpProblem(http.StatusInternalServerError)
+			}
+		}
 		if p.Status >= 500 {
 			log.Error("request failed", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
 				"method", c.Request().Method, "route", c.Path(), "error", err)

@@ -29,8 +29,13 @@ type Store interface {
 	domain.Meetings
 	domain.Reassigner
 	domain.Audit
+	IdempotentAnswer(ctx context.Context, officerID, key string) (*domain.IdempotentAnswer, error)
+	SaveIdempotentAnswer(ctx context.Context, r *domain.IdempotentRequest, a domain.IdempotentAnswer) error
 	RegionForces(ctx context.Context, force string) ([]string, error)
 	Ready(ctx context.Context) error
+	// Unavailable reports whether err means the database could not be
+	// reached (answered 503 with Retry-After).
+	Unavailable(err error) bool
 }
 
 // Config wires the server.
@@ -78,7 +83,7 @@ func New(cfg Config) *echo.Echo {
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.HTTPErrorHandler = errorHandler(cfg.Logger)
+	e.HTTPErrorHandler = s.errorHandler(cfg.Logger)
 	// Client addresses come from the connection, never from headers a
 	// client can forge; a proxy in front would set its own extractor.
 	e.IPExtractor = echo.ExtractIPDirect()
@@ -105,7 +110,7 @@ func New(cfg Config) *echo.Echo {
 	e.GET("/readyz", s.readyz)
 	e.GET("/api/v1/openapi.json", s.openapi)
 
-	v1 := e.Group("/api/v1", s.authenticate, s.authorise)
+	v1 := e.Group("/api/v1", s.authenticate, s.authorise, canonicalParams, s.idempotency)
 	for _, r := range routes(s) {
 		v1.Add(r.method, strings.TrimPrefix(r.path, "/api/v1"), r.handler)
 	}
@@ -123,6 +128,9 @@ func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
 	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
 		LogStatus: true, LogMethod: true, LogRoutePath: true, LogRequestID: true, LogLatency: true, LogRemoteIP: true,
+		// Errors are answered (by the error handler) before the line is
+		// written, so it carries the status actually sent.
+		HandleError: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
 			// The route pattern, not the URI: query strings can hold names
 			// and PNC IDs, which must not reach the logs.
@@ -208,4 +216,10 @@ func respond(c echo.Context, status int, v any) error {
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	c.Response().WriteHeader(status)
 	return writeJSON(c.Response(), v)
+}
+
+// ctxWithoutCancel is the request's context for work done after the
+// handler's own context has ended (its timeout is cancelled on return).
+func ctxWithoutCancel(c echo.Context) context.Context {
+	return context.WithoutCancel(c.Request().Context())
 }

@@ -10,16 +10,39 @@ import (
 	"scpo/domain"
 )
 
+// jobRunView is a run as a caller sees it: the counts cover every force,
+// so a caller who does not see every force gets them as null.
+type jobRunView struct {
+	domain.JobRun
+	Raised   *int `json:"raised"`
+	Resolved *int `json:"resolved"`
+	Changed  *int `json:"changed"`
+}
+
+func viewRun(c echo.Context, r domain.JobRun) jobRunView {
+	v := jobRunView{JobRun: r}
+	if domain.ScopeFrom(ctxOf(c)).AllForces {
+		v.Raised, v.Resolved, v.Changed = &r.Raised, &r.Resolved, &r.Changed
+	}
+	return v
+}
+
+type jobView struct {
+	domain.Job
+	LastRun *jobRunView `json:"last_run"`
+}
+
 func (s *Server) listJobs(c echo.Context) error {
 	last, err := s.store.LastJobRuns(ctxOf(c))
 	if err != nil {
 		return err
 	}
-	jobs := make([]domain.Job, 0, len(domain.JobNames))
+	jobs := make([]jobView, 0, len(domain.JobNames))
 	for _, name := range domain.JobNames {
-		j := domain.Job{Name: name, Schedule: s.schedules[name], Raises: domain.JobFlags[name]}
+		j := jobView{Job: domain.Job{Name: name, Schedule: s.schedules[name], Raises: domain.JobFlags[name]}}
 		if r, ok := last[name]; ok {
-			j.LastRun = &r
+			v := viewRun(c, r)
+			j.LastRun = &v
 		}
 		jobs = append(jobs, j)
 	}
@@ -43,6 +66,11 @@ func (s *Server) runJob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A sweep changes every force's flags: only an administrator who sees
+	// every force runs one.
+	if !domain.ScopeFrom(ctxOf(c)).AllForces {
+		return domain.ErrForbidden
+	}
 	var req runRequest
 	if err := bindOptionalJSON(c, &req); err != nil {
 		return err
@@ -60,7 +88,7 @@ func (s *Server) runJob(c echo.Context) error {
 	}
 	run, err := s.store.RunJob(ctxOf(c), name, asOf, nil)
 	var conflict *domain.ConflictError
-	if err != nil && !errors.As(err, &conflict) && run.ID != "" {
+	if err != nil && !errors.As(err, &conflict) && run.ID != "" && !s.store.Unavailable(err) {
 		// The failure is recorded in the run history; the caller sees the
 		// run, not the cause.
 		s.log.Error("manual job run failed", "job", name, "run_id", run.ID, "error", err)
@@ -107,7 +135,11 @@ func (s *Server) listJobRuns(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, listOf(runs, next))
+	out := make([]jobRunView, len(runs))
+	for i, r := range runs {
+		out[i] = viewRun(c, r)
+	}
+	return respond(c, http.StatusOK, listOf(out, next))
 }
 
 func (s *Server) listFlags(c echo.Context) error {
@@ -145,6 +177,10 @@ type policyRequest struct {
 
 // putPolicy replaces a force's policy; a field left out takes its default.
 func (s *Server) putPolicy(c echo.Context) error {
+	// Every force's policy is readable; only one's own force's is changed.
+	if !domain.ScopeFrom(ctxOf(c)).CanWrite(c.Param("code")) {
+		return domain.ErrForbidden
+	}
 	var req policyRequest
 	if err := bindJSON(c, &req); err != nil {
 		return err

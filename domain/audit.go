@@ -37,8 +37,15 @@ type AuditEntry struct {
 	ClientIP  string      `json:"client_ip"`
 	Purpose   string      `json:"purpose"`
 	RequestID string      `json:"request_id"`
-	PrevHash  string      `json:"prev_hash"`
-	Hash      string      `json:"hash"`
+	// Query is the request's query string (search terms and filters),
+	// parameters sorted by name; empty when it had none.
+	Query string `json:"query,omitempty"`
+	// Status is the HTTP status of a refused request (401, 403, 404, 422,
+	// ...): the attempt is on the trail though nothing was done. Zero
+	// (absent) for a request carried out.
+	Status   int    `json:"status,omitempty"`
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash"`
 }
 
 // Canonical is the byte form an entry's hash covers: everything but its
@@ -58,8 +65,12 @@ func (e AuditEntry) Canonical() []byte {
 		ClientIP  string      `json:"client_ip"`
 		Purpose   string      `json:"purpose"`
 		RequestID string      `json:"request_id"`
+		// Omitted when empty, so entries written before these fields
+		// existed keep their hashes.
+		Query  string `json:"query,omitempty"`
+		Status int    `json:"status,omitempty"`
 	}{e.At.UTC().Format(time.RFC3339Nano), e.OfficerID, e.Action, e.Method, e.Route, records, e.ClientIP,
-		e.Purpose, e.RequestID})
+		e.Purpose, e.RequestID, e.Query, e.Status})
 	return b
 }
 
@@ -100,6 +111,14 @@ func (a *AuditTrail) Note(recordType string, ids ...string) {
 func (a *AuditTrail) SetAction(action string) {
 	a.mu.Lock()
 	a.entry.Action = action
+	a.mu.Unlock()
+}
+
+// Refuse marks the entry as the record of a refused request, answered
+// with status.
+func (a *AuditTrail) Refuse(status int) {
+	a.mu.Lock()
+	a.entry.Status = status
 	a.mu.Unlock()
 }
 

@@ -1,10 +1,6 @@
 package domain
 
-import (
-	"encoding/base64"
-
-	"github.com/google/uuid"
-)
+import "encoding/base64"
 
 // EncodeCursor makes the opaque cursor for a page ending at id.
 func EncodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
@@ -15,8 +11,5 @@ func DecodeCursor(c string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	if _, err := uuid.Parse(string(b)); err != nil {
-		return "", false
-	}
-	return string(b), true
+	return CanonicalID(string(b))
 }

@@ -5,10 +5,13 @@ import (
 	"slices"
 )
 
-// Scope is what an officer may see and change: need-to-know by force. An
-// officer reads and writes their own force's records; a regional role
-// extends reading to the region; an administrator (with or without a
-// force) and an auditor with no force see every force.
+// Scope is what an officer may see and change: need-to-know by force. One
+// rule for every role and route: an officer reads and writes their own
+// force's records (officers, subjects, orders, flags, meetings, reports,
+// audit entries); a regional role extends reading to the region; only an
+// officer with no force (a national administrator or auditor) sees every
+// force. An administrator or auditor with a force is bound to it like
+// anyone else.
 type Scope struct {
 	AllForces   bool
 	ReadForces  []string
@@ -25,9 +28,6 @@ func ScopeFor(o Officer, regionForces []string) Scope {
 		return Scope{}
 	}
 	s := Scope{ReadForces: []string{*o.Force}, WriteForces: []string{*o.Force}}
-	if o.HasRole(RoleAdmin) {
-		return Scope{AllForces: true}
-	}
 	if o.HasRole(RoleRegional) {
 		s.ReadForces = append([]string{}, regionForces...)
 		if !slices.Contains(s.ReadForces, *o.Force) {

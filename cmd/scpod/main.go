@@ -245,10 +245,14 @@ func serve(ctx context.Context, log *slog.Logger) error {
 
 	if cfg.bootstrapToken != "" {
 		admin, err := store.EnsureBootstrapAdmin(ctx, cfg.bootstrapToken)
-		if err != nil {
+		switch {
+		case errors.Is(err, postgres.ErrBootstrapTokenRevoked):
+			log.Warn("SCPO_BOOTSTRAP_TOKEN was revoked and stays revoked; set a new value to get a working one")
+		case err != nil:
 			return fmt.Errorf("SCPO_BOOTSTRAP_TOKEN: %w", err)
+		default:
+			log.Info("bootstrap administrator ready", "officer_id", admin.ID)
 		}
-		log.Info("bootstrap administrator ready", "officer_id", admin.ID)
 	}
 	if cfg.demo {
 		loaded, err := demo.Load(ctx, store, store.Today())

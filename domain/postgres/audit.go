@@ -37,9 +37,9 @@ func (s *Store) writeAudit(ctx context.Context, tx *gorm.DB) error {
 	e.At = s.now()
 	hash := chainHash(prev, e)
 	records, _ := json.Marshal(nonNil(e.Records))
-	return tx.Exec(`INSERT INTO audit_log (at, officer_id, action, method, route, records, client_ip, purpose, request_id, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.At, e.OfficerID, e.Action, e.Method, e.Route, string(records),
-		e.ClientIP, e.Purpose, e.RequestID, prev, hash).Error
+	return tx.Exec(`INSERT INTO audit_log (at, officer_id, action, method, route, records, client_ip, purpose, request_id, query, status, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.At, e.OfficerID, e.Action, e.Method, e.Route, string(records),
+		e.ClientIP, e.Purpose, e.RequestID, e.Query, e.Status, prev, hash).Error
 }
 
 func nonNil(r []domain.RecordRef) []domain.RecordRef {
@@ -73,6 +73,8 @@ type auditRow struct {
 	ClientIP  string
 	Purpose   string
 	RequestID string
+	Query     string
+	Status    int
 	PrevHash  []byte
 	Hash      []byte
 }
@@ -80,7 +82,7 @@ type auditRow struct {
 func (r auditRow) domain() domain.AuditEntry {
 	e := domain.AuditEntry{ID: r.ID, At: r.At.UTC(), OfficerID: r.OfficerID, Action: r.Action, Method: r.Method,
 		Route: r.Route, ClientIP: r.ClientIP, Purpose: r.Purpose, RequestID: r.RequestID,
-		PrevHash: hex.EncodeToString(r.PrevHash), Hash: hex.EncodeToString(r.Hash)}
+		Query: r.Query, Status: r.Status, PrevHash: hex.EncodeToString(r.PrevHash), Hash: hex.EncodeToString(r.Hash)}
 	_ = json.Unmarshal(r.Records, &e.Records)
 	e.Records = nonNil(e.Records)
 	return e
@@ -88,7 +90,7 @@ func (r auditRow) domain() domain.AuditEntry {
 
 // ListAudit lists audit entries, newest first.
 func (s *Store) ListAudit(ctx context.Context, f domain.AuditFilter, p domain.Page) ([]domain.AuditEntry, string, error) {
-	q := s.db.WithContext(ctx).Table("audit_log")
+	q := auditScope(ctx, s.db.WithContext(ctx).Table("audit_log"))
 	if f.OfficerID != "" {
 		q = q.Where("officer_id = ?", f.OfficerID)
 	}
@@ -119,8 +121,9 @@ func (s *Store) ListAudit(ctx context.Context, f domain.AuditFilter, p domain.Pa
 	for i, r := range rows {
 		out[i] = r.domain()
 	}
-	if len(out) <= limit {
-		return out, "", nil
+	out, err := redactAudit(ctx, s.db, out)
+	if err != nil || len(out) <= limit {
+		return out, "", err
 	}
 	out = out[:limit]
 	return out, fmt.Sprint(out[limit-1].ID), nil

@@ -154,11 +154,17 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		if err := refreshFlags(tx, changed, s.Today(), s.now()); err != nil {
 			return err
 		}
+		if err := s.claimIdempotency(ctx, tx); err != nil {
+			return err
+		}
 		return s.writeAudit(ctx, tx)
 	})
 	if err == nil {
 		if trail := domain.AuditFrom(ctx); trail != nil {
 			trail.Written()
+		}
+		if r := domain.IdempotencyFrom(ctx); r != nil {
+			r.MarkClaimed()
 		}
 	}
 	return err

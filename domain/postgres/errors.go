@@ -1,7 +1,13 @@
 package postgres
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -53,4 +59,36 @@ func translate(err error) error {
 		return domain.Invalid("body", "contains characters that cannot be stored")
 	}
 	return err
+}
+
+// Unavailable reports whether err means the database could not be reached
+// or went away mid-request (a restart, a failover, a dropped connection):
+// a client should retry later rather than report a fault.
+func (s *Store) Unavailable(err error) bool { return unavailable(err) }
+
+func unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch {
+		case strings.HasPrefix(pg.Code, "08"), // connection exception
+			pg.Code == "57P01", pg.Code == "57P02", pg.Code == "57P03", // shutting down, starting up
+			pg.Code == "53300",                     // too many connections
+			pg.Code == "40001", pg.Code == "40P01": // serialization failure, deadlock: retry
+			return true
+		}
+		return false
+	}
+	var (
+		ce *pgconn.ConnectError
+		op *net.OpError
+		ne net.Error
+	)
+	return errors.As(err, &ce) || errors.As(err, &op) || errors.As(err, &ne) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) ||
+		strings.Contains(err.Error(), "unexpected EOF") || strings.Contains(err.Error(), "conn closed")
 }

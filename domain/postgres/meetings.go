@@ -318,7 +318,7 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) ([]domain.O
 	var out []domain.OwnerAssignment
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		to, err := getOfficer(tx, r.ToOfficerID, false)
-		if err != nil {
+		if err != nil || canSee(ctx, forceOf(to)) != nil {
 			return domain.Invalid("to_officer_id", "no such officer")
 		}
 		if !to.Active {

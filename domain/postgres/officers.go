@@ -8,6 +8,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -48,6 +49,10 @@ func (s *Store) ListForces(ctx context.Context) ([]domain.Force, error) {
 
 // GetForce returns one force.
 func (s *Store) GetForce(ctx context.Context, code string) (domain.Force, error) {
+	// Text PostgreSQL cannot hold (NUL, invalid UTF-8) names no force.
+	if code == "" || len(code) > 64 || !utf8.ValidString(code) || strings.ContainsRune(code, 0) {
+		return domain.Force{}, domain.ErrNotFound
+	}
 	var out []domain.Force
 	if err := s.db.WithContext(ctx).Raw(`SELECT code, name, region FROM forces WHERE code = ?`, code).Scan(&out).Error; err != nil {
 		return domain.Force{}, err
@@ -65,6 +70,9 @@ func (s *Store) CreateOfficer(ctx context.Context, o domain.Officer) (domain.Off
 	if err := v.Err(); err != nil {
 		return domain.Officer{}, err
 	}
+	if canChange(ctx, forceOf(o)) != nil {
+		return domain.Officer{}, domain.Invalid("force", "is outside the forces you manage")
+	}
 	now := s.now()
 	o.ID, o.Version, o.CreatedAt, o.UpdatedAt = newID(), 1, now, now
 	row := officerRowOf(o)
@@ -75,9 +83,27 @@ func (s *Store) CreateOfficer(ctx context.Context, o domain.Officer) (domain.Off
 	return row.domain(), nil
 }
 
-// GetOfficer returns one officer.
+// GetOfficer returns one officer the caller may see: the directory is
+// scoped like subjects (an officer with no force is seen only by callers
+// who see every force).
 func (s *Store) GetOfficer(ctx context.Context, id string) (domain.Officer, error) {
-	return getOfficer(s.db.WithContext(ctx), id, false)
+	o, err := getOfficer(s.db.WithContext(ctx), id, false)
+	if err != nil {
+		return o, err
+	}
+	if err := canSee(ctx, forceOf(o)); err != nil {
+		return domain.Officer{}, err
+	}
+	return o, nil
+}
+
+// forceOf is an officer's force, "" for none (visible only to callers who
+// see every force).
+func forceOf(o domain.Officer) string {
+	if o.Force == nil {
+		return ""
+	}
+	return *o.Force
 }
 
 // OfficerByEmail returns the officer, active or not, with email. Emails
@@ -118,7 +144,7 @@ func getOfficer(db *gorm.DB, id string, forUpdate bool) (domain.Officer, error) 
 
 // ListOfficers returns a page of officers in creation order.
 func (s *Store) ListOfficers(ctx context.Context, f domain.OfficerFilter, p domain.Page) ([]domain.Officer, string, error) {
-	q := s.db.WithContext(ctx).Model(&officerRow{})
+	q := readScope(ctx, s.db.WithContext(ctx).Model(&officerRow{}), "force")
 	if f.Force != "" {
 		q = q.Where("force = ?", f.Force)
 	}
@@ -157,6 +183,9 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 		if err != nil {
 			return err
 		}
+		if err := canChange(ctx, forceOf(o)); err != nil {
+			return err
+		}
 		domain.Note(ctx, "officer", o.ID)
 		if ifVersion != nil && *ifVersion != o.Version {
 			return domain.ErrStale
@@ -170,6 +199,9 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 		if err := v.Err(); err != nil {
 			return err
 		}
+		if canChange(ctx, forceOf(o)) != nil {
+			return domain.Invalid("force", "is outside the forces you manage")
+		}
 		o.Version++
 		o.UpdatedAt = s.now()
 		row := officerRowOf(o)
@@ -181,9 +213,20 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 			return err
 		}
 		out = row.domain()
-		return nil
+		return s.revokeTokensOnDeactivation(tx, o.ID, before.Active, o.Active)
 	})
 	return out, err
+}
+
+// revokeTokensOnDeactivation ends every live token of an officer who has
+// just been deactivated, so reactivating them later revives none: they
+// need new tokens.
+func (s *Store) revokeTokensOnDeactivation(tx *gorm.DB, officerID string, wasActive, active bool) error {
+	if !wasActive || active {
+		return nil
+	}
+	return tx.Exec(`UPDATE officer_tokens SET revoked_at = ? WHERE officer_id = ? AND revoked_at IS NULL`,
+		s.now(), officerID).Error
 }
 
 // tokenPrefix marks the service's tokens so they are easy to spot in a leak.
@@ -246,6 +289,10 @@ func (s *Store) Authenticate(ctx context.Context, token string) (domain.Officer,
 	return rows[0].domain(), nil
 }
 
+// ErrBootstrapTokenRevoked: SCPO_BOOTSTRAP_TOKEN names a token that was
+// revoked; it is left revoked, and a new value is needed to get back in.
+var ErrBootstrapTokenRevoked = errors.New("SCPO_BOOTSTRAP_TOKEN was revoked; set a new value to create a new bootstrap token")
+
 // bootstrapEmail names the administrator that SCPO_BOOTSTRAP_TOKEN creates.
 const bootstrapEmail = "bootstrap-admin@scpo.invalid"
 
@@ -268,9 +315,21 @@ func (s *Store) EnsureBootstrapAdmin(ctx context.Context, token string) (domain.
 		}
 		if len(owner) > 0 {
 			o := owner[0].domain()
-			// The token must keep working as an admin's: undo a revocation,
-			// an expiry or a deactivation.
-			if err := tx.Exec(`UPDATE officer_tokens SET revoked_at = NULL, expires_at = NULL WHERE token_hash = ?`,
+			var revoked []bool
+			if err := tx.Raw(`SELECT revoked_at IS NOT NULL FROM officer_tokens WHERE token_hash = ?`,
+				hashToken(token)).Scan(&revoked).Error; err != nil {
+				return err
+			}
+			if len(revoked) > 0 && revoked[0] {
+				// Revoked through the API (or by deactivating its officer):
+				// it stays revoked. Setting a new SCPO_BOOTSTRAP_TOKEN is the
+				// way back in.
+				out = o
+				return ErrBootstrapTokenRevoked
+			}
+			// The token must keep working as an admin's: undo an expiry or a
+			// change of roles.
+			if err := tx.Exec(`UPDATE officer_tokens SET expires_at = NULL WHERE token_hash = ?`,
 				hashToken(token)).Error; err != nil {
 				return err
 			}

@@ -1078,7 +1078,8 @@ func TestEnsureBootstrapAdmin(t *testing.T) {
 		t.Errorf("%d tokens, want 1", n)
 	}
 
-	// A deactivated bootstrap admin comes back.
+	// Deactivating the bootstrap admin revokes its token, which stays
+	// revoked at the next start; a new value brings the officer back.
 	if _, err := s.UpdateOfficer(ctx, first.ID, nil, func(x *domain.Officer) error {
 		x.Active = false
 		return nil
@@ -1088,22 +1089,22 @@ func TestEnsureBootstrapAdmin(t *testing.T) {
 	if _, err := s.Authenticate(ctx, token); !errors.Is(err, domain.ErrUnauthenticated) {
 		t.Errorf("deactivated bootstrap admin: %v", err)
 	}
-	third, err := s.EnsureBootstrapAdmin(ctx, token)
-	if err != nil {
-		t.Fatal(err)
+	if _, err := s.EnsureBootstrapAdmin(ctx, token); !errors.Is(err, postgres.ErrBootstrapTokenRevoked) {
+		t.Errorf("restart with the revoked token: %v, want ErrBootstrapTokenRevoked", err)
 	}
-	if third.ID != first.ID || !third.Active {
-		t.Errorf("after reactivation %+v", third)
-	}
-	if _, err := s.Authenticate(ctx, token); err != nil {
-		t.Errorf("reactivated bootstrap admin: %v", err)
+	if _, err := s.Authenticate(ctx, token); !errors.Is(err, domain.ErrUnauthenticated) {
+		t.Errorf("the revoked bootstrap token works again after a restart: %v", err)
 	}
 
-	// A new token for the same bootstrap officer is added, not a new officer.
+	// A new token for the same bootstrap officer is added, not a new
+	// officer, and reactivates it.
 	const token2 = "bootstrap-fedcba9876543210"
 	fourth, err := s.EnsureBootstrapAdmin(ctx, token2)
-	if err != nil || fourth.ID != first.ID {
+	if err != nil || fourth.ID != first.ID || !fourth.Active {
 		t.Errorf("second token: %+v, %v", fourth, err)
+	}
+	if _, err := s.Authenticate(ctx, token2); err != nil {
+		t.Errorf("new bootstrap token: %v", err)
 	}
 	if n := count(t, s, `SELECT count(*) FROM officers`); n != 1 {
 		t.Errorf("%d officers after a second token, want 1", n)

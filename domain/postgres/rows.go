@@ -39,10 +39,12 @@ func (a textArray) Value() (driver.Value, error) {
 // newID makes a time-ordered UUID, so keyset pages follow creation order.
 func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
-// validID reports whether s is a UUID; anything else cannot name a record.
+// validID reports whether s is a UUID in its canonical form (see
+// domain.CanonicalID); anything else cannot name a record and must not
+// reach SQL, where a spelling such as urn:uuid: is an error (22P02).
 func validID(s string) bool {
-	_, err := uuid.Parse(s)
-	return err == nil
+	_, ok := domain.CanonicalID(s)
+	return ok
 }
 
 // pageLimit clamps a page size to the contract's default and maximum.

@@ -55,3 +55,58 @@ func (s *Store) RegionForces(ctx context.Context, force string) ([]string, error
 		WHERE mine.code = ? ORDER BY f.code`, force).Scan(&out).Error
 	return out, err
 }
+
+// auditScope limits the audit trail to what a caller bound to forces may
+// read: entries made by their forces' officers, or naming a record of
+// their forces (see audit_record_force in migrations/00052).
+func auditScope(ctx context.Context, q *gorm.DB) *gorm.DB {
+	sc := domain.ScopeFrom(ctx)
+	if sc.AllForces {
+		return q
+	}
+	forces := append([]string{""}, sc.ReadForces...)
+	return q.Where(`(officer_id IN (SELECT id FROM officers WHERE force IN ?)
+		OR EXISTS (SELECT 1 FROM jsonb_array_elements(records) r WHERE audit_record_force(r->>'type', r->>'id') IN ?))`,
+		forces, forces)
+}
+
+// redactAudit removes from entries the records a caller bound to forces
+// may not see, so an entry of their force names no other force's records.
+func redactAudit(ctx context.Context, db *gorm.DB, entries []domain.AuditEntry) ([]domain.AuditEntry, error) {
+	sc := domain.ScopeFrom(ctx)
+	if sc.AllForces || len(entries) == 0 {
+		return entries, nil
+	}
+	var kinds, ids []string
+	for _, e := range entries {
+		for _, r := range e.Records {
+			kinds, ids = append(kinds, r.Type), append(ids, r.ID)
+		}
+	}
+	var rows []struct {
+		Kind, ID string
+		Force    *string
+	}
+	if len(kinds) > 0 {
+		if err := db.WithContext(ctx).Raw(`SELECT r.kind, r.id, audit_record_force(r.kind, r.id) AS force
+			FROM unnest(?::text[], ?::text[]) AS r(kind, id)`, textArray(kinds), textArray(ids)).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+	}
+	visible := map[domain.RecordRef]bool{}
+	for _, r := range rows {
+		if r.Force != nil && sc.CanRead(*r.Force) {
+			visible[domain.RecordRef{Type: r.Kind, ID: r.ID}] = true
+		}
+	}
+	for i, e := range entries {
+		kept := []domain.RecordRef{}
+		for _, r := range e.Records {
+			if visible[r] {
+				kept = append(kept, r)
+			}
+		}
+		entries[i].Records = kept
+	}
+	return entries, nil
+}

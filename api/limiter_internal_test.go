@@ -1,0 +1,58 @@
+package api
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// Issue item 9: the failed-authentication table expires entries instead of
+// wiping them, so a spray of addresses frees no blocked address; IPv6 is
+// counted by /64.
+func TestFailureLimiterKeepsBlockedAddresses(t *testing.T) {
+	f := newFailureLimiter(3)
+	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	f.now = func() time.Time { return at }
+	const attacker = "203.0.113.7"
+	for range 3 {
+		f.failed(attacker)
+	}
+	if !f.blocked(attacker) {
+		t.Fatal("three failures with a budget of three: not blocked")
+	}
+	for i := range failureTableSize + 500 {
+		f.failed(fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255))
+	}
+	if !f.blocked(attacker) {
+		t.Error("a spray of 10,500 addresses freed the blocked address")
+	}
+	if len(f.clients) > failureTableSize {
+		t.Errorf("the table holds %d entries, more than %d", len(f.clients), failureTableSize)
+	}
+	// Once budgets refill, the entries go and the attacker is free again.
+	at = at.Add(time.Minute)
+	if f.blocked(attacker) {
+		t.Error("still blocked after the budget refilled")
+	}
+	f.failed("192.0.2.1")
+	if len(f.clients) > failureTableSize {
+		t.Errorf("the table holds %d entries after expiry", len(f.clients))
+	}
+}
+
+func TestFailureLimiterCountsIPv6By64(t *testing.T) {
+	f := newFailureLimiter(2)
+	f.failed("2001:db8:1:2::1")
+	f.failed("2001:db8:1:2:ffff::9")
+	if !f.blocked("2001:db8:1:2::77") {
+		t.Error("two failures from one /64: another address of it is not blocked")
+	}
+	if f.blocked("2001:db8:1:3::1") {
+		t.Error("the neighbouring /64 is blocked")
+	}
+	f.failed("::ffff:192.0.2.9")
+	f.failed("192.0.2.9")
+	if !f.blocked("192.0.2.9") {
+		t.Error("IPv4 and its IPv4-mapped IPv6 form are counted apart")
+	}
+}
