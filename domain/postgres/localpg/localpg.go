@@ -9,7 +9,9 @@ package localpg
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -573,6 +575,32 @@ func (c *Cluster) URL(dbname string) string {
 		RawQuery: "sslmode=disable",
 	}
 	return u.String()
+}
+
+// URLAs returns a connection URL for database dbname as the login role,
+// which EnableLogin must have made able to log in.
+func (c *Cluster) URLAs(role, dbname string) string {
+	u, _ := url.Parse(c.URL(dbname))
+	u.User = url.UserPassword(role, c.rolePassword(role))
+	return u.String()
+}
+
+// rolePassword derives a login role's password from the superuser's, so
+// nothing more has to be kept and a process attached to the cluster knows
+// it too.
+func (c *Cluster) rolePassword(role string) string {
+	m := hmac.New(sha256.New, []byte(c.password))
+	m.Write([]byte("login role " + role))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// EnableLogin lets an existing role log in with its derived password.
+func (c *Cluster) EnableLogin(ctx context.Context, role string) error {
+	sql := fmt.Sprintf("ALTER ROLE %s LOGIN PASSWORD '%s'", pgx.Identifier{role}.Sanitize(), c.rolePassword(role))
+	if err := c.admin(ctx, sql); err != nil {
+		return fmt.Errorf("localpg: letting role %q log in: %w", role, err)
+	}
+	return nil
 }
 
 func (c *Cluster) connect(ctx context.Context) (*pgx.Conn, error) {
