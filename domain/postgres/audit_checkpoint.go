@@ -66,7 +66,7 @@ func ParseAuditMark(s string) (AuditMark, error) {
 
 // appendAuditCheckpoint appends one line and syncs it to disk.
 func appendAuditCheckpoint(path string, m AuditMark) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)

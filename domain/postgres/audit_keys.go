@@ -39,9 +39,14 @@ const minAuditSecret = 32
 func ParseAuditKeys(text string) (*AuditKeys, error) {
 	ks := &AuditKeys{}
 	seen := map[string]bool{}
-	for _, line := range strings.Split(strings.ReplaceAll(text, ",", "\n"), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || strings.HasPrefix(line, "#") {
+	var items []string
+	for _, line := range strings.Split(text, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			items = append(items, strings.Split(line, ",")...)
+		}
+	}
+	for _, line := range items {
+		if line = strings.TrimSpace(line); line == "" {
 			continue
 		}
 		id, secret, ok := strings.Cut(line, ":")
@@ -90,7 +95,7 @@ func EnsureAuditKeyFile(path string, now time.Time) (ks *AuditKeys, created bool
 	if err == nil || !errors.Is(err, fs.ErrNotExist) {
 		return ks, false, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, false, fmt.Errorf("create audit key file: %w", err)
 	}
 	secret := make([]byte, 32)
