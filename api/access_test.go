@@ -320,7 +320,7 @@ func acCases() []acCase {
 				return acReq{path: "/api/v1/jobs/review-sweep/runs", body: js(obj{"as_of": today})}
 			}},
 		{method: "GET", route: "/api/v1/jobs/:name/runs", roles: acReaders, req: acFixed("/api/v1/jobs/ownership-sweep/runs"), ok: 200},
-		{method: "GET", route: "/api/v1/jobs/:name/preview", roles: acAdmin, req: acFixed("/api/v1/jobs/lifecycle-sweep/preview?as_of=2031-01-01"), ok: 200},
+		{method: "GET", route: "/api/v1/jobs/:name/preview", roles: acAdmin, national: true, req: acFixed("/api/v1/jobs/lifecycle-sweep/preview?as_of=2031-01-01"), ok: 200},
 		{method: "GET", route: "/api/v1/forces/:code/policy", roles: acReaders, ok: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/forces/" + f.code + "/policy"}

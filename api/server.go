@@ -53,6 +53,9 @@ type Config struct {
 	// audience, expiry, signature), mapped to the active officer with the
 	// token's email; nil turns JWT login off.
 	JWTVerifier *oidc.IDTokenVerifier
+	// Health, when set, reports a process that cannot recover (its private
+	// database cluster dead beyond restarting): GET /healthz is then 503.
+	Health func() error
 }
 
 // Server holds the handlers' dependencies.
@@ -65,6 +68,7 @@ type Server struct {
 	schedules map[string]string
 	failures  *failureLimiter
 	jwt       *oidc.IDTokenVerifier
+	health    func() error
 }
 
 // New builds the echo server with every route and middleware.
@@ -79,7 +83,7 @@ func New(cfg Config) *echo.Echo {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{store: cfg.Store, clock: cfg.Clock, loc: cfg.Location, log: cfg.Logger, schedules: cfg.Schedules,
-		failures: newFailureLimiter(cfg.FailedAuthBurst), jwt: cfg.JWTVerifier}
+		failures: newFailureLimiter(cfg.FailedAuthBurst), jwt: cfg.JWTVerifier, health: cfg.Health}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -141,7 +145,17 @@ func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
 	})
 }
 
+// healthz: is the process worth keeping? Not when something it depends on
+// is beyond its own recovery; a database that is merely down (or being
+// restarted) is /readyz's business.
 func (s *Server) healthz(c echo.Context) error {
+	if s.health != nil {
+		if err := s.health(); err != nil {
+			s.log.Error("unhealthy", "error", err)
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unhealthy",
+				"detail": "a dependency the process manages cannot be recovered; restart the process"})
+		}
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 

@@ -109,6 +109,10 @@ func (s *Server) previewJob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// National counts, like a run: only an administrator of every force.
+	if !domain.ScopeFrom(ctxOf(c)).AllForces {
+		return domain.ErrForbidden
+	}
 	q := newQuery(c, "as_of")
 	asOf := s.asOf(q)
 	if err := q.err(); err != nil {

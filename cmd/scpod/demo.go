@@ -37,7 +37,7 @@ func generateCommand(ctx context.Context, log *slog.Logger, args []string) error
 	if *orders < 1 || *orders > maxGenerateOrders {
 		return fmt.Errorf("generate: --orders must be between 1 and %d, not %d", maxGenerateOrders, *orders)
 	}
-	return withStore(ctx, log, func(store *postgres.Store) error { return generate(ctx, log, store, *orders) })
+	return withStore(ctx, log, func(_ config, store *postgres.Store) error { return generate(ctx, log, store, *orders) })
 }
 
 func generate(ctx context.Context, log *slog.Logger, store *postgres.Store, orders int) error {

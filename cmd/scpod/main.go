@@ -4,7 +4,8 @@
 //	scpod serve      serve HTTP
 //	scpod migrate    apply database migrations and exit
 //	scpod generate   add synthetic orders for benchmarks (--orders N)
-//	scpod audit verify  check the audit trail's hash chain; non-zero exit names the first bad entry
+//	scpod audit verify [--expect-head N:HASH] [--checkpoints FILE]
+//	                 check the audit trail's HMAC chain and recorded heads; non-zero exit names the first bad entry
 package main
 
 import (
@@ -12,7 +13,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -35,6 +38,7 @@ import (
 // config is read from the environment; see the README's table.
 type config struct {
 	databaseURL    string
+	migrateURL     string
 	addr           string
 	bootstrapToken string
 	location       *time.Location
@@ -43,11 +47,19 @@ type config struct {
 	schedules      map[string]string
 	oidcIssuer     string
 	oidcAudience   string
+	auditKey       string
+	auditKeyFile   string
+	checkpoints    string
+	checkpointEach time.Duration
 }
 
 func loadConfig() (config, error) {
+	var err error
 	c := config{
 		databaseURL:    os.Getenv("DATABASE_URL"),
+		migrateURL:     os.Getenv("SCPO_MIGRATE_DATABASE_URL"),
+		auditKey:       os.Getenv("SCPO_AUDIT_KEY"),
+		auditKeyFile:   os.Getenv("SCPO_AUDIT_KEY_FILE"),
 		addr:           envOr("SCPO_ADDR", "127.0.0.1:8080"),
 		bootstrapToken: os.Getenv("SCPO_BOOTSTRAP_TOKEN"),
 		demo:           os.Getenv("SCPO_DEMO") == "1",
@@ -60,6 +72,14 @@ func loadConfig() (config, error) {
 	}
 	if c.oidcIssuer == "" && c.oidcAudience != "" {
 		return c, errors.New("SCPO_OIDC_AUDIENCE is set but SCPO_OIDC_ISSUER is not: set both to accept JWTs, or neither")
+	}
+	if c.migrateURL != "" && c.databaseURL == "" {
+		return c, errors.New("SCPO_MIGRATE_DATABASE_URL is set but DATABASE_URL is not: it names the owner of an external database the service reaches through DATABASE_URL")
+	}
+	c.checkpoints = envOr("SCPO_AUDIT_CHECKPOINTS", filepath.Join(c.dataDir, "audit-checkpoints"))
+	every := envOr("SCPO_AUDIT_CHECKPOINT_INTERVAL", "1m")
+	if c.checkpointEach, err = time.ParseDuration(every); err != nil || c.checkpointEach < time.Second {
+		return c, fmt.Errorf("SCPO_AUDIT_CHECKPOINT_INTERVAL=%q is not a duration of a second or more, such as 1m", every)
 	}
 	tz := envOr("SCPO_TIMEZONE", "Europe/London")
 	loc, err := time.LoadLocation(tz)
@@ -116,20 +136,37 @@ func main() {
 	}
 }
 
+// dbAccess is how the service reaches its database: as the owner, who
+// applies the migrations, and as the service role, which runs every query
+// of the service and may only read and append to the audit trail.
+type dbAccess struct {
+	ownerURL   string
+	serviceURL func() (string, error) // after migrating: the role exists then
+	cluster    *localpg.Cluster       // the private cluster we started; nil otherwise
+	stop       func()
+}
+
 // database connects to DATABASE_URL, or starts the private cluster under
-// SCPO_DATA_DIR; the returned stop function stops that cluster.
-func database(ctx context.Context, cfg config, log *slog.Logger) (string, func(), error) {
+// SCPO_DATA_DIR; stop stops that cluster.
+func database(ctx context.Context, cfg config, log *slog.Logger) (dbAccess, error) {
 	if cfg.databaseURL != "" {
-		return cfg.databaseURL, func() {}, nil
+		// One URL: it owns the schema and serves as scpo_service through
+		// SET ROLE. Two: SCPO_MIGRATE_DATABASE_URL owns and migrates,
+		// DATABASE_URL logs in as scpo_service (or a member of it).
+		owner := cfg.databaseURL
+		if cfg.migrateURL != "" {
+			owner = cfg.migrateURL
+		}
+		return dbAccess{ownerURL: owner, serviceURL: func() (string, error) { return cfg.databaseURL, nil }, stop: func() {}}, nil
 	}
 	dir, err := filepath.Abs(cfg.dataDir)
 	if err != nil {
-		return "", nil, err
+		return dbAccess{}, err
 	}
 	// The server runs as the postgres user when we are root, so the
 	// directory above its data must be traversable.
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", nil, fmt.Errorf("SCPO_DATA_DIR %s cannot be created (%v): choose a writable directory", dir, err)
+		return dbAccess{}, fmt.Errorf("SCPO_DATA_DIR %s cannot be created (%v): choose a writable directory", dir, err)
 	}
 	pgDir := filepath.Join(dir, "postgres")
 	if err := localpg.Reachable(pgDir); err != nil && os.Getenv("SCPO_DATA_DIR") == "" {
@@ -139,7 +176,7 @@ func database(ctx context.Context, cfg config, log *slog.Logger) (string, func()
 		sum := sha256.Sum256([]byte(dir))
 		pgDir = filepath.Join("/var/lib/scpo", hex.EncodeToString(sum[:6]), "postgres")
 		if err := os.MkdirAll(filepath.Dir(pgDir), 0o755); err != nil {
-			return "", nil, fmt.Errorf("%s is not reachable by the postgres user and %s cannot be created (%v): set SCPO_DATA_DIR to a directory under /tmp", dir, pgDir, err)
+			return dbAccess{}, fmt.Errorf("%s is not reachable by the postgres user and %s cannot be created (%v): set SCPO_DATA_DIR to a directory under /tmp", dir, pgDir, err)
 		}
 		os.WriteFile(filepath.Join(dir, "WHERE-IS-THE-DATA"), []byte("The PostgreSQL cluster for this directory is in "+pgDir+
 			"\nbecause the postgres user cannot reach "+dir+".\n"), 0o644)
@@ -153,58 +190,116 @@ func database(ctx context.Context, cfg config, log *slog.Logger) (string, func()
 		// cluster the service already runs.
 		attached, attachErr := localpg.Attach(pgDir)
 		if attachErr != nil {
-			return "", nil, err
+			return dbAccess{}, err
 		}
 		log.Info("using the PostgreSQL cluster already running", "data_dir", pgDir)
-		return attached.URL("scpo"), func() {}, nil
+		return dbAccess{ownerURL: attached.URL("scpo"), serviceURL: func() (string, error) {
+			return attached.URLAs(postgres.ServiceRole, "scpo"), nil
+		}, stop: func() {}}, nil
 	}
 	if err := cluster.EnsureDatabase(ctx, "scpo"); err != nil {
 		cluster.Stop()
-		return "", nil, err
+		return dbAccess{}, err
 	}
-	return cluster.URL("scpo"), func() {
-		if err := cluster.Stop(); err != nil {
-			log.Error("stopping the private PostgreSQL cluster", "error", err)
-		}
+	return dbAccess{
+		ownerURL: cluster.URL("scpo"),
+		serviceURL: func() (string, error) {
+			// The service logs in as its own role, not as the superuser.
+			if err := cluster.EnableLogin(ctx, postgres.ServiceRole); err != nil {
+				return "", err
+			}
+			return cluster.URLAs(postgres.ServiceRole, "scpo"), nil
+		},
+		cluster: cluster,
+		stop: func() {
+			if err := cluster.Stop(); err != nil {
+				log.Error("stopping the private PostgreSQL cluster", "error", err)
+			}
+		},
 	}, nil
 }
 
-func openStore(ctx context.Context, cfg config, log *slog.Logger) (*postgres.Store, func(), error) {
-	url, stopDB, err := database(ctx, cfg, log)
+// auditKeys reads the audit trail's key set: SCPO_AUDIT_KEY, else
+// SCPO_AUDIT_KEY_FILE, else (private cluster only) the key file under
+// SCPO_DATA_DIR, created on first use.
+func auditKeys(cfg config, log *slog.Logger) (*postgres.AuditKeys, error) {
+	switch {
+	case cfg.auditKey != "":
+		ks, err := postgres.ParseAuditKeys(cfg.auditKey)
+		if err != nil {
+			return nil, fmt.Errorf("SCPO_AUDIT_KEY: %w", err)
+		}
+		return ks, nil
+	case cfg.auditKeyFile != "":
+		return postgres.LoadAuditKeyFile(cfg.auditKeyFile)
+	case cfg.databaseURL != "":
+		return nil, errors.New("DATABASE_URL is set but neither SCPO_AUDIT_KEY nor SCPO_AUDIT_KEY_FILE is: give the audit trail's key (the same for every replica), kept apart from the database")
+	}
+	path := filepath.Join(cfg.dataDir, "audit-keys")
+	ks, created, err := postgres.EnsureAuditKeyFile(path, time.Now())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	store, err := postgres.Open(ctx, url, domain.SystemClock{}, cfg.location)
+	if created {
+		log.Warn("created the audit trail's key file; back it up apart from the database", "file", path, "key_id", ks.Signing().ID)
+	}
+	return ks, nil
+}
+
+// openStore migrates as the owner, then opens the store as the service
+// role with the audit key set.
+func openStore(ctx context.Context, cfg config, log *slog.Logger) (*postgres.Store, *localpg.Cluster, func(), error) {
+	keys, err := auditKeys(cfg, log)
 	if err != nil {
-		stopDB()
-		return nil, nil, fmt.Errorf("%w (check DATABASE_URL)", err)
+		return nil, nil, nil, err
 	}
-	if err := store.Migrate(ctx, log); err != nil {
-		store.Close()
-		stopDB()
-		return nil, nil, err
+	db, err := database(ctx, cfg, log)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	return store, func() { store.Close(); stopDB() }, nil
+	owner, err := postgres.Open(ctx, db.ownerURL, domain.SystemClock{}, cfg.location)
+	if err != nil {
+		db.stop()
+		return nil, nil, nil, fmt.Errorf("%w (check DATABASE_URL and SCPO_MIGRATE_DATABASE_URL)", err)
+	}
+	err = owner.Migrate(ctx, log)
+	owner.Close()
+	if err != nil {
+		db.stop()
+		return nil, nil, nil, err
+	}
+	serviceURL, err := db.serviceURL()
+	if err != nil {
+		db.stop()
+		return nil, nil, nil, err
+	}
+	store, err := postgres.Open(ctx, serviceURL, domain.SystemClock{}, cfg.location,
+		postgres.WithRole(postgres.ServiceRole), postgres.WithAuditKeys(keys))
+	if err != nil {
+		db.stop()
+		return nil, nil, nil, fmt.Errorf("%w (check DATABASE_URL: it must log in as %s or a member of it)", err, postgres.ServiceRole)
+	}
+	return store, db.cluster, func() { store.Close(); db.stop() }, nil
 }
 
 // withStore runs fn on the database the service would use, with the same
 // configuration, for the commands beside serve.
-func withStore(ctx context.Context, log *slog.Logger, fn func(*postgres.Store) error) error {
+func withStore(ctx context.Context, log *slog.Logger, fn func(config, *postgres.Store) error) error {
 	cfg, err := loadConfig()
 	if err != nil {
 		return err
 	}
-	store, closeAll, err := openStore(ctx, cfg, log)
+	store, _, closeAll, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	return fn(store)
+	return fn(cfg, store)
 }
 
 func migrate(ctx context.Context, log *slog.Logger) error {
 	// Opening the store applies the migrations.
-	return withStore(ctx, log, func(*postgres.Store) error {
+	return withStore(ctx, log, func(config, *postgres.Store) error {
 		log.Info("migrations applied")
 		return nil
 	})
@@ -237,11 +332,28 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	store, closeAll, err := openStore(ctx, cfg, log)
+	store, cluster, closeAll, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
+	checkpointer, err := store.NewAuditCheckpointer(cfg.checkpoints, log)
+	if err != nil {
+		return err
+	}
+	checkpointCtx, stopCheckpoints := context.WithCancel(context.Background())
+	checkpointsDone := make(chan struct{})
+	go func() {
+		defer close(checkpointsDone)
+		checkpointer.Run(checkpointCtx, cfg.checkpointEach)
+	}()
+	// The last checkpoint is written after the last request, before the
+	// store closes.
+	defer func() { stopCheckpoints(); <-checkpointsDone }()
+	var health func() error
+	if cluster != nil {
+		health = cluster.Health
+	}
 
 	if cfg.bootstrapToken != "" {
 		admin, err := store.EnsureBootstrapAdmin(ctx, cfg.bootstrapToken)
@@ -269,7 +381,7 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	sched.Start()
 
 	e := api.New(api.Config{Store: store, Clock: domain.SystemClock{}, Location: cfg.location, Logger: log,
-		Schedules: cfg.schedules, JWTVerifier: verifier})
+		Schedules: cfg.schedules, JWTVerifier: verifier, Health: health})
 	srv := &http.Server{Addr: cfg.addr, Handler: e, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
@@ -296,22 +408,51 @@ func serve(ctx context.Context, log *slog.Logger) error {
 
 // auditCommand runs `scpod audit verify` with the service's configuration.
 func auditCommand(ctx context.Context, log *slog.Logger, args []string) error {
-	if len(args) != 1 || args[0] != "verify" {
-		return fmt.Errorf("usage: scpod audit verify")
+	usage := errors.New("usage: scpod audit verify [--expect-head N:HASH]... [--checkpoints FILE]")
+	if len(args) < 1 || args[0] != "verify" {
+		return usage
 	}
-	return withStore(ctx, log, func(store *postgres.Store) error { return verifyAudit(ctx, store) })
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var heads []postgres.AuditMark
+	fs.Func("expect-head", "a head recorded earlier, N:HASH; the trail must still hold it", func(v string) error {
+		m, err := postgres.ParseAuditMark(v)
+		heads = append(heads, m)
+		return err
+	})
+	checkpoints := fs.String("checkpoints", "", "the checkpoint file (default: SCPO_AUDIT_CHECKPOINTS)")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
+		return fmt.Errorf("%v: %w", usage, err)
+	}
+	return withStore(ctx, log, func(cfg config, store *postgres.Store) error {
+		path := cfg.checkpoints
+		if *checkpoints != "" {
+			path = *checkpoints
+		}
+		return verifyAudit(ctx, store, path, heads)
+	})
 }
 
-func verifyAudit(ctx context.Context, store *postgres.Store) error {
-	n, err := store.VerifyAudit(ctx)
+func verifyAudit(ctx context.Context, store *postgres.Store, checkpointFile string, heads []postgres.AuditMark) error {
+	marks, err := postgres.ReadAuditCheckpoints(checkpointFile)
 	if err != nil {
-		return fmt.Errorf("audit trail broken after %d good entries: %w", n, err)
+		return err
 	}
-	fmt.Printf("audit trail intact: %d entries verified\n", n)
-	if head, err := store.AuditHead(ctx); err == nil && head != nil {
+	if len(marks) == 0 && len(heads) == 0 {
+		fmt.Printf("warning: no checkpoints in %s and no --expect-head: removal of the newest entries cannot be detected\n", checkpointFile)
+	}
+	rep, err := store.VerifyAuditTrail(ctx, append(marks, heads...))
+	if err != nil {
+		return fmt.Errorf("audit trail broken after %d good entries: %w", rep.Entries, err)
+	}
+	fmt.Printf("audit trail intact: %d entries verified, %d recorded heads found\n", rep.Entries, rep.Marks)
+	if rep.Legacy > 0 {
+		fmt.Printf("note: the first %d entries predate the audit key and are only hash-chained\n", rep.Legacy)
+	}
+	if rep.HeadID > 0 {
 		// Removing the newest entries leaves a shorter chain that still
-		// holds; comparing this head with one recorded earlier shows it.
-		fmt.Printf("head: entry %d, hash %s (record it; a later run must reach at least this entry)\n", head.ID, head.Hash)
+		// holds; a head recorded now and given later shows it.
+		fmt.Printf("head: %d:%s (record it; verify --expect-head %d:%s must pass later)\n", rep.HeadID, rep.Head, rep.HeadID, rep.Head)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,10 +21,18 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 func TestAuditVerifyCommand(t *testing.T) {
 	url := pgtest.URL(t)
 	t.Setenv("DATABASE_URL", url)
+	const key = "k1:a test key of thirty-two characters or more"
+	t.Setenv("SCPO_AUDIT_KEY", key)
+	checkpoints := filepath.Join(t.TempDir(), "checkpoints")
+	t.Setenv("SCPO_AUDIT_CHECKPOINTS", checkpoints)
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 
-	store, err := postgres.Open(ctx, url, domain.SystemClock{}, time.UTC)
+	keys, err := postgres.ParseAuditKeys(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := postgres.Open(ctx, url, domain.SystemClock{}, time.UTC, postgres.WithAuditKeys(keys))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,8 +48,36 @@ func TestAuditVerifyCommand(t *testing.T) {
 	if err := auditCommand(ctx, log, []string{"verify"}); err != nil {
 		t.Fatalf("intact trail: %v", err)
 	}
-	if err := auditCommand(ctx, log, []string{"check"}); err == nil {
-		t.Error("an unknown audit subcommand was accepted")
+	for _, bad := range [][]string{{"check"}, {"verify", "--expect-head", "3"}, {"verify", "extra"}} {
+		if err := auditCommand(ctx, log, bad); err == nil {
+			t.Errorf("audit %v was accepted", bad)
+		}
+	}
+	head, err := store.AuditHead(ctx)
+	if err != nil || head == nil {
+		t.Fatal(head, err)
+	}
+	expect := fmt.Sprintf("%d:%s", head.ID, head.Hash)
+	if err := auditCommand(ctx, log, []string{"verify", "--expect-head", expect}); err != nil {
+		t.Errorf("--expect-head %s on the intact trail: %v", expect, err)
+	}
+	// With another key the entries do not authenticate.
+	t.Setenv("SCPO_AUDIT_KEY", "k2:another key of thirty-two characters or more")
+	if err := auditCommand(ctx, log, []string{"verify"}); err == nil || !strings.Contains(err.Error(), `"k1"`) {
+		t.Errorf("verify without the key the entries were made with: %v, want it to name key k1", err)
+	}
+	t.Setenv("SCPO_AUDIT_KEY", key)
+	// The newest entry removed: only the expected head shows it.
+	if err := store.DB().Exec(fmt.Sprintf(`BEGIN; SET LOCAL session_replication_role = replica;
+		DELETE FROM audit_log WHERE id = %d; COMMIT;`, head.ID)).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := auditCommand(ctx, log, []string{"verify"}); err != nil {
+		t.Fatalf("a shorter trail without recorded heads: %v", err)
+	}
+	err = auditCommand(ctx, log, []string{"verify", "--expect-head", expect})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("audit entry %d:", head.ID)) {
+		t.Errorf("newest entry removed, --expect-head %s: %v, want an error naming it", expect, err)
 	}
 
 	if err := store.DB().Exec(`BEGIN; SET LOCAL session_replication_role = replica;

@@ -3,10 +3,12 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -16,7 +18,10 @@ import (
 
 // writeAudit appends the context's pending audit entry inside tx, chained
 // to the last entry. Entries take turns on an advisory lock so the chain
-// has one order.
+// has one order, and each is numbered as the one before it plus one (not
+// from a sequence, which jumps after a crash), so a gap in the numbers can
+// only be a removal. The entry's hash is an HMAC with the store's signing
+// key, which the database does not hold.
 func (s *Store) writeAudit(ctx context.Context, tx *gorm.DB) error {
 	trail := domain.AuditFrom(ctx)
 	e, pending := trail.Pending()
@@ -26,20 +31,25 @@ func (s *Store) writeAudit(ctx context.Context, tx *gorm.DB) error {
 	if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('scpo:audit'))`).Error; err != nil {
 		return err
 	}
-	var last [][]byte
-	if err := tx.Raw(`SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&last).Error; err != nil {
+	var last []struct {
+		ID   int64
+		Hash []byte
+	}
+	if err := tx.Raw(`SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&last).Error; err != nil {
 		return err
 	}
 	prev := make([]byte, sha256.Size)
+	id := int64(1)
 	if len(last) > 0 {
-		prev = last[0]
+		prev, id = last[0].Hash, last[0].ID+1
 	}
 	e.At = s.now()
-	hash := chainHash(prev, e)
+	key := s.auditKeys.Signing()
+	hash := entryMAC(key, id, prev, e.Canonical())
 	records, _ := json.Marshal(nonNil(e.Records))
-	return tx.Exec(`INSERT INTO audit_log (at, officer_id, action, method, route, records, client_ip, purpose, request_id, query, status, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.At, e.OfficerID, e.Action, e.Method, e.Route, string(records),
-		e.ClientIP, e.Purpose, e.RequestID, e.Query, e.Status, prev, hash).Error
+	return tx.Exec(`INSERT INTO audit_log (id, at, officer_id, action, method, route, records, client_ip, purpose, request_id, query, status, prev_hash, hash, key_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, e.At, e.OfficerID, e.Action, e.Method, e.Route, string(records),
+		e.ClientIP, e.Purpose, e.RequestID, e.Query, e.Status, prev, hash, key.ID).Error
 }
 
 func nonNil(r []domain.RecordRef) []domain.RecordRef {
@@ -49,7 +59,9 @@ func nonNil(r []domain.RecordRef) []domain.RecordRef {
 	return r
 }
 
-func chainHash(prev []byte, e domain.AuditEntry) []byte {
+// legacyHash is the unkeyed SHA-256 link of the entries written before
+// keys were introduced (migration 00030); they may only open the trail.
+func legacyHash(prev []byte, e domain.AuditEntry) []byte {
 	h := sha256.New()
 	h.Write(prev)
 	h.Write(e.Canonical())
@@ -77,6 +89,7 @@ type auditRow struct {
 	Status    int
 	PrevHash  []byte
 	Hash      []byte
+	KeyID     *string
 }
 
 func (r auditRow) domain() domain.AuditEntry {
@@ -129,7 +142,7 @@ func (s *Store) ListAudit(ctx context.Context, f domain.AuditFilter, p domain.Pa
 	return out, fmt.Sprint(out[limit-1].ID), nil
 }
 
-// AuditBreak is the first entry at which the chain does not hold.
+// AuditBreak is the first entry at which the trail does not hold.
 type AuditBreak struct {
 	ID     int64
 	Reason string
@@ -137,35 +150,132 @@ type AuditBreak struct {
 
 func (b *AuditBreak) Error() string { return fmt.Sprintf("audit entry %d: %s", b.ID, b.Reason) }
 
-// VerifyAudit walks the whole trail in order, recomputing each hash and
-// checking each link. It returns the number of entries checked, and an
-// *AuditBreak naming the first entry that was altered, or that follows a
-// removed or altered entry.
+// AuditMark is a head of the trail recorded outside the database: a line
+// of the checkpoint file, or a head given to `scpod audit verify`.
+type AuditMark struct {
+	ID     int64
+	Hash   string // hex
+	At     time.Time
+	Source string // where it was recorded, for messages
+}
+
+// AuditReport is what a verification found.
+type AuditReport struct {
+	Entries int   // entries that hold
+	Legacy  int   // of which unkeyed entries from before keys were introduced
+	HeadID  int64 // the newest entry checked (0: none)
+	Head    string
+	Marks   int // recorded heads matched
+}
+
+// VerifyAudit walks the whole trail in order. It returns the number of
+// entries that hold, and an *AuditBreak naming the first entry that was
+// altered, that follows a removed or altered entry, or that is missing.
 func (s *Store) VerifyAudit(ctx context.Context) (int, error) {
+	r, err := s.VerifyAuditTrail(ctx, nil)
+	return r.Entries, err
+}
+
+// VerifyAuditTrail checks every entry's HMAC with the store's key set, each
+// link to the entry before, that keyed entries are numbered without gaps,
+// and that every recorded head in marks is still in the trail with the
+// same hash, which catches removal of the newest entries (even with the
+// whole table truncated) and any rewrite before a recorded head.
+func (s *Store) VerifyAuditTrail(ctx context.Context, marks []AuditMark) (AuditReport, error) {
+	var rep AuditReport
+	want := map[int64][]AuditMark{}
+	for _, m := range marks {
+		want[m.ID] = append(want[m.ID], m)
+	}
+	matched := map[int64]bool{}
 	prev := make([]byte, sha256.Size)
 	var after int64
-	n := 0
+	keyed := false
 	for {
 		var rows []auditRow
 		if err := s.db.WithContext(ctx).Table("audit_log").Where("id > ?", after).Order("id").Limit(5000).
 			Find(&rows).Error; err != nil {
-			return n, err
+			return rep, err
 		}
 		if len(rows) == 0 {
-			return n, s.checkAuditTail(ctx, after)
+			break
 		}
 		for _, r := range rows {
-			e := r.domain()
-			if !bytes.Equal(r.PrevHash, prev) {
-				return n, &AuditBreak{ID: r.ID, Reason: "does not follow the entry before it: an entry has been removed or altered"}
+			if b := s.checkEntry(r, prev, after, keyed); b != nil {
+				return rep, b
 			}
-			if !bytes.Equal(chainHash(prev, e), r.Hash) {
-				return n, &AuditBreak{ID: r.ID, Reason: "its contents do not match its hash: it has been altered"}
+			for _, m := range want[r.ID] {
+				if m.Hash != hex.EncodeToString(r.Hash) {
+					return rep, &AuditBreak{ID: r.ID, Reason: fmt.Sprintf(
+						"its hash differs from the one %s recorded on %s: the trail has been rewritten", m.Source, markTime(m))}
+				}
+				matched[r.ID] = true
+				rep.Marks++
+			}
+			if r.KeyID == nil {
+				rep.Legacy++
+			} else {
+				keyed = true
 			}
 			prev, after = r.Hash, r.ID
-			n++
+			rep.Entries++
+			rep.HeadID, rep.Head = r.ID, hex.EncodeToString(r.Hash)
 		}
 	}
+	// A recorded head that is no longer there: the newest entries (or all
+	// of them) have been removed.
+	var missing *AuditMark
+	for _, m := range marks {
+		if !matched[m.ID] && (missing == nil || m.ID < missing.ID) {
+			missing = &m
+		}
+	}
+	if missing != nil {
+		gone := fmt.Sprintf("entries %d to %d have been removed", rep.HeadID+1, missing.ID)
+		if missing.ID < rep.HeadID {
+			gone = "it has been removed"
+		}
+		return rep, &AuditBreak{ID: missing.ID, Reason: fmt.Sprintf(
+			"it is missing, but %s recorded it as the head on %s: %s", missing.Source, markTime(*missing), gone)}
+	}
+	return rep, nil
+}
+
+func markTime(m AuditMark) string {
+	if m.At.IsZero() {
+		return "an unknown date"
+	}
+	return m.At.UTC().Format(time.RFC3339)
+}
+
+// checkEntry checks one entry against the one before it (prevID 0: none).
+func (s *Store) checkEntry(r auditRow, prev []byte, prevID int64, keyed bool) *AuditBreak {
+	if r.KeyID != nil && prevID != 0 && r.ID != prevID+1 {
+		return &AuditBreak{ID: r.ID, Reason: fmt.Sprintf("entries %d to %d are missing: they have been removed", prevID+1, r.ID-1)}
+	}
+	if !bytes.Equal(r.PrevHash, prev) {
+		return &AuditBreak{ID: r.ID, Reason: "does not follow the entry before it: an entry has been removed or altered"}
+	}
+	e := r.domain()
+	if r.KeyID == nil {
+		if keyed {
+			return &AuditBreak{ID: r.ID, Reason: "it has no key although entries before it have: it was written without the audit key"}
+		}
+		if !bytes.Equal(legacyHash(prev, e), r.Hash) {
+			return &AuditBreak{ID: r.ID, Reason: "its contents do not match its hash: it has been altered"}
+		}
+		return nil
+	}
+	key, ok := s.auditKeys.Lookup(*r.KeyID)
+	if !ok {
+		return &AuditBreak{ID: r.ID, Reason: fmt.Sprintf(
+			"it is authenticated with key %q, which is not in the key set (%s): add that key, or the entry is forged",
+			*r.KeyID, strings.Join(s.auditKeys.IDs(), ", "))}
+	}
+	if !hmac.Equal(entryMAC(key, r.ID, prev, e.Canonical()), r.Hash) {
+		return &AuditBreak{ID: r.ID, Reason: "its contents do not match its HMAC: it has been altered"}
+	}
+	return nil
 }
 
 // AuditHead returns the newest entry, or nil when the trail is empty.
@@ -179,27 +289,6 @@ func (s *Store) AuditHead(ctx context.Context) (*domain.AuditEntry, error) {
 	}
 	e := rows[0].domain()
 	return &e, nil
-}
-
-// checkAuditTail catches removal of the newest entries, which leaves a
-// shorter chain that still holds: entry numbers come from a sequence
-// drawn under the audit lock just before commit, so a sequence ahead of
-// the last entry means entries were taken away. (Someone who also resets
-// the sequence defeats this; anchoring the head outside the database is
-// the full answer.)
-func (s *Store) checkAuditTail(ctx context.Context, lastID int64) error {
-	var seq struct {
-		LastValue int64
-		IsCalled  bool
-	}
-	if err := s.db.WithContext(ctx).Raw(`SELECT last_value, is_called FROM audit_log_id_seq`).Scan(&seq).Error; err != nil {
-		return err
-	}
-	if seq.IsCalled && seq.LastValue > lastID {
-		return &AuditBreak{ID: lastID + 1, Reason: fmt.Sprintf(
-			"entries %d to %d are missing: the newest entries have been removed", lastID+1, seq.LastValue)}
-	}
-	return nil
 }
 
 // ListTokens lists an officer's tokens, without the tokens themselves.

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	gormpg "gorm.io/driver/postgres"
@@ -22,14 +24,52 @@ import (
 
 // Store implements the domain's services on one database.
 type Store struct {
-	db    *gorm.DB
-	clock domain.Clock
-	loc   *time.Location
+	db        *gorm.DB
+	clock     domain.Clock
+	loc       *time.Location
+	auditKeys *AuditKeys
 }
 
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	auditKeys *AuditKeys
+	role      string
+}
+
+// WithAuditKeys authenticates the audit trail with keys (the first signs).
+// Without it the store signs with a random key of this process only.
+func WithAuditKeys(keys *AuditKeys) Option { return func(o *options) { o.auditKeys = keys } }
+
+// WithRole makes every connection of the pool act as role (SET ROLE at
+// connection start), for a login that owns the schema but should serve
+// as ServiceRole. The login must be that role or a member of it.
+func WithRole(role string) Option { return func(o *options) { o.role = role } }
+
+// ServiceRole is the role the service runs its queries as: it owns no
+// table and may only read and append to the audit trail (migration 00030).
+const ServiceRole = "scpo_service"
+
 // Open connects to url. It does not migrate.
-func Open(ctx context.Context, url string, clock domain.Clock, loc *time.Location) (*Store, error) {
-	db, err := gorm.Open(gormpg.Open(url), &gorm.Config{
+func Open(ctx context.Context, url string, clock domain.Clock, loc *time.Location, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.auditKeys == nil {
+		o.auditKeys = processAuditKeys
+	}
+	dialector := gormpg.Open(url)
+	if o.role != "" {
+		cfg, err := pgx.ParseConfig(url)
+		if err != nil {
+			return nil, fmt.Errorf("connect to database: %w", err)
+		}
+		cfg.RuntimeParams["role"] = o.role
+		dialector = gormpg.New(gormpg.Config{Conn: stdlib.OpenDB(*cfg)})
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return clock.Now().UTC() },
@@ -48,7 +88,7 @@ func Open(ctx context.Context, url string, clock domain.Clock, loc *time.Locatio
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &Store{db: db, clock: clock, loc: loc}, nil
+	return &Store{db: db, clock: clock, loc: loc, auditKeys: o.auditKeys}, nil
 }
 
 // Close closes the connection pool.

@@ -9,7 +9,9 @@ package localpg
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -59,6 +61,13 @@ type Options struct {
 	// full_page_writes=off, initdb --no-sync). Only for throwaway test
 	// clusters: a machine crash can corrupt the cluster.
 	Fast bool
+
+	// Unsupervised turns off restarting the server when it dies.
+	Unsupervised bool
+	// UnhealthyAfter is how long the server may stay down, restarts
+	// failing, before Health reports the cluster cannot recover; default
+	// two minutes.
+	UnhealthyAfter time.Duration
 }
 
 // Cluster is a running PostgreSQL server started by Start.
@@ -69,13 +78,34 @@ type Cluster struct {
 	password string
 	log      *slog.Logger
 
-	cmd     *exec.Cmd
-	logFile *os.File
-	done    chan struct{} // closed when the postmaster has exited
-	waitErr error         // valid after done is closed
+	mu      sync.Mutex
+	proc    *proc // the current postmaster
+	as      *runAs
+	fast    bool
+	downFor time.Duration // how long a failed restart may last before Health reports it
+	// Supervision: set when the postmaster exits on its own, cleared when
+	// a restart succeeds.
+	downSince time.Time
+	downErr   error
+	restarts  int
+	quit      context.CancelFunc // stops the supervisor
+	supDone   chan struct{}      // closed when the supervisor has returned
 
 	stopOnce sync.Once
 	stopErr  error
+}
+
+// proc is one run of the postmaster.
+type proc struct {
+	cmd     *exec.Cmd
+	done    chan struct{} // closed when the postmaster has exited
+	waitErr error         // valid after done is closed
+}
+
+func (c *Cluster) current() *proc {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.proc
 }
 
 // runAs is the account initdb/postgres run under; nil means the current one.
@@ -130,7 +160,11 @@ func Start(ctx context.Context, opt Options) (*Cluster, error) {
 		return nil, err
 	}
 
-	c := &Cluster{dataDir: dataDir, binDir: binDir, password: password, log: logger}
+	c := &Cluster{dataDir: dataDir, binDir: binDir, password: password, log: logger, as: as, fast: opt.Fast,
+		downFor: opt.UnhealthyAfter}
+	if c.downFor <= 0 {
+		c.downFor = 2 * time.Minute
+	}
 	for attempt := 1; ; attempt++ {
 		port := opt.Port
 		if port == 0 {
@@ -142,6 +176,13 @@ func Start(ctx context.Context, opt Options) (*Cluster, error) {
 		err = c.start(ctx, as, opt.Fast)
 		if err == nil {
 			logger.Info("local PostgreSQL started", "data_dir", dataDir, "port", port, "bin_dir", binDir)
+			supCtx, quit := context.WithCancel(context.Background())
+			c.quit, c.supDone = quit, make(chan struct{})
+			if opt.Unsupervised {
+				close(c.supDone)
+			} else {
+				go c.supervise(supCtx)
+			}
 			return c, nil
 		}
 		// Picking a port by listen-and-close is racy; retry only that case.
@@ -507,23 +548,26 @@ func (c *Cluster) start(ctx context.Context, as *runAs, fast bool) error {
 		logFile.Close()
 		return fmt.Errorf("localpg: starting %s: %w", cmd.Path, err)
 	}
-	c.cmd, c.logFile, c.done = cmd, logFile, make(chan struct{})
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	c.mu.Lock()
+	c.proc = p
+	c.mu.Unlock()
 	go func() {
-		c.waitErr = cmd.Wait()
+		p.waitErr = cmd.Wait()
 		logFile.Close()
-		close(c.done)
+		close(p.done)
 	}()
 
 	deadline := time.Now().Add(startTimeout)
 	var lastErr error
 	for {
 		select {
-		case <-c.done:
+		case <-p.done:
 			tail := readLogTail(logPath, logStart)
 			if strings.Contains(tail, "Address already in use") {
 				return portInUseError{c.port}
 			}
-			return fmt.Errorf("localpg: PostgreSQL server exited during startup (%v); see %s: %s", c.waitErr, logPath, oneLine(tail))
+			return fmt.Errorf("localpg: PostgreSQL server exited during startup (%v); see %s: %s", p.waitErr, logPath, oneLine(tail))
 		default:
 		}
 		lastErr = c.ping(ctx)
@@ -531,7 +575,7 @@ func (c *Cluster) start(ctx context.Context, as *runAs, fast bool) error {
 			return nil
 		}
 		if ctx.Err() != nil || time.Now().After(deadline) {
-			c.kill()
+			p.kill()
 			why := "did not accept connections within " + startTimeout.String()
 			if ctx.Err() != nil {
 				why = "startup cancelled: " + ctx.Err().Error()
@@ -539,7 +583,7 @@ func (c *Cluster) start(ctx context.Context, as *runAs, fast bool) error {
 			return fmt.Errorf("localpg: PostgreSQL server %s (last error: %v); see %s: %s", why, lastErr, logPath, oneLine(readLogTail(logPath, logStart)))
 		}
 		select {
-		case <-c.done:
+		case <-p.done:
 		case <-ctx.Done():
 		case <-time.After(100 * time.Millisecond):
 		}
@@ -558,9 +602,9 @@ func (c *Cluster) ping(ctx context.Context) error {
 
 // kill is the last resort: SIGKILL the whole process group (postmaster and
 // backends) and reap.
-func (c *Cluster) kill() {
-	_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
-	<-c.done
+func (p *proc) kill() {
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
 }
 
 // URL returns a connection URL for database dbname as the superuser.
@@ -573,6 +617,32 @@ func (c *Cluster) URL(dbname string) string {
 		RawQuery: "sslmode=disable",
 	}
 	return u.String()
+}
+
+// URLAs returns a connection URL for database dbname as the login role,
+// which EnableLogin must have made able to log in.
+func (c *Cluster) URLAs(role, dbname string) string {
+	u, _ := url.Parse(c.URL(dbname))
+	u.User = url.UserPassword(role, c.rolePassword(role))
+	return u.String()
+}
+
+// rolePassword derives a login role's password from the superuser's, so
+// nothing more has to be kept and a process attached to the cluster knows
+// it too.
+func (c *Cluster) rolePassword(role string) string {
+	m := hmac.New(sha256.New, []byte(c.password))
+	m.Write([]byte("login role " + role))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// EnableLogin lets an existing role log in with its derived password.
+func (c *Cluster) EnableLogin(ctx context.Context, role string) error {
+	sql := fmt.Sprintf("ALTER ROLE %s LOGIN PASSWORD '%s'", pgx.Identifier{role}.Sanitize(), c.rolePassword(role))
+	if err := c.admin(ctx, sql); err != nil {
+		return fmt.Errorf("localpg: letting role %q log in: %w", role, err)
+	}
+	return nil
 }
 
 func (c *Cluster) connect(ctx context.Context) (*pgx.Conn, error) {
@@ -648,21 +718,24 @@ func (c *Cluster) Stop() error {
 }
 
 func (c *Cluster) stop() error {
+	c.quit()
+	<-c.supDone
+	p := c.current()
 	select {
-	case <-c.done:
-		if c.waitErr != nil {
-			return fmt.Errorf("localpg: PostgreSQL server had already exited: %v; see %s", c.waitErr, filepath.Join(c.dataDir, serverLog))
+	case <-p.done:
+		if p.waitErr != nil {
+			return fmt.Errorf("localpg: PostgreSQL server had already exited: %v; see %s", p.waitErr, filepath.Join(c.dataDir, serverLog))
 		}
 		return nil
 	default:
 	}
-	pid := c.cmd.Process.Pid
+	pid := p.cmd.Process.Pid
 	_ = syscall.Kill(pid, syscall.SIGINT) // SIGINT = fast shutdown
 	select {
-	case <-c.done:
+	case <-p.done:
 		c.log.Info("local PostgreSQL stopped", "data_dir", c.dataDir)
-		if c.waitErr != nil {
-			return fmt.Errorf("localpg: PostgreSQL server exited with %v during shutdown; see %s", c.waitErr, filepath.Join(c.dataDir, serverLog))
+		if p.waitErr != nil {
+			return fmt.Errorf("localpg: PostgreSQL server exited with %v during shutdown; see %s", p.waitErr, filepath.Join(c.dataDir, serverLog))
 		}
 		return nil
 	case <-time.After(stopTimeout):
@@ -670,11 +743,97 @@ func (c *Cluster) stop() error {
 	// SIGQUIT = immediate shutdown; the next start does crash recovery.
 	_ = syscall.Kill(pid, syscall.SIGQUIT)
 	select {
-	case <-c.done:
+	case <-p.done:
 	case <-time.After(5 * time.Second):
-		c.kill()
+		p.kill()
 	}
 	return fmt.Errorf("localpg: PostgreSQL server did not shut down within %s and was killed; see %s", stopTimeout, filepath.Join(c.dataDir, serverLog))
+}
+
+// supervise restarts the postmaster whenever it exits without being asked
+// to (killed, crashed, or stopped by a full disk), on the same port so the
+// service's connection URLs stay good, with a backoff from half a second
+// to thirty seconds between failed attempts, logging why.
+func (c *Cluster) supervise(ctx context.Context) {
+	defer close(c.supDone)
+	logPath := filepath.Join(c.dataDir, serverLog)
+	for {
+		p := c.current()
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.done:
+		}
+		why := fmt.Errorf("exited unexpectedly (%v): %s", p.waitErr, oneLine(readLogTail(logPath, 0)))
+		c.setDown(why)
+		c.log.Error("local PostgreSQL died; restarting it", "data_dir", c.dataDir, "reason", why)
+		backoff := 500 * time.Millisecond
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			err := c.start(ctx, c.as, c.fast)
+			if err == nil {
+				c.setUp()
+				c.log.Info("local PostgreSQL restarted", "data_dir", c.dataDir, "port", c.port)
+				break
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			c.setDown(err)
+			c.log.Error("restarting local PostgreSQL failed; will retry", "data_dir", c.dataDir, "error", err, "retry_in", backoff*2)
+			backoff = min(backoff*2, 30*time.Second)
+		}
+	}
+}
+
+func (c *Cluster) setDown(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.downSince.IsZero() {
+		c.downSince = time.Now()
+	}
+	c.downErr = err
+}
+
+func (c *Cluster) setUp() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.downSince, c.downErr = time.Time{}, nil
+	c.restarts++
+}
+
+// Restarts counts the restarts after the server died.
+func (c *Cluster) Restarts() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.restarts
+}
+
+// PID is the current postmaster's process ID (0 for an attached cluster).
+func (c *Cluster) PID() int {
+	p := c.current()
+	if p == nil || p.cmd == nil {
+		return 0
+	}
+	return p.cmd.Process.Pid
+}
+
+// Health reports a cluster that cannot recover: down, with every restart
+// failing, for longer than Options.UnhealthyAfter. A cluster that is down
+// but still within that time (restarting) is healthy; the database's
+// readiness says it is unavailable meanwhile.
+func (c *Cluster) Health() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.downSince.IsZero() || time.Since(c.downSince) < c.downFor {
+		return nil
+	}
+	return fmt.Errorf("the private PostgreSQL cluster has been down since %s and cannot be restarted: %v",
+		c.downSince.UTC().Format(time.RFC3339), c.downErr)
 }
 
 // readLogTail returns the last lines the server wrote since offset.
@@ -758,8 +917,10 @@ func Attach(dataDir string) (*Cluster, error) {
 		return nil, fmt.Errorf("localpg: cannot read the cluster's password in %s: %v", dataDir, err)
 	}
 	done := make(chan struct{})
-	c := &Cluster{dataDir: dataDir, port: port, password: strings.TrimSpace(string(pw)), done: done,
-		log: slog.New(slog.DiscardHandler)}
+	sup := make(chan struct{})
+	c := &Cluster{dataDir: dataDir, port: port, password: strings.TrimSpace(string(pw)), proc: &proc{done: done},
+		log: slog.New(slog.DiscardHandler), quit: func() {}, supDone: sup}
 	close(done) // not ours to stop
+	close(sup)  // nor to supervise
 	return c, nil
 }

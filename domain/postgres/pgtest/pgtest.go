@@ -62,7 +62,10 @@ func start() {
 		return
 	}
 	defer db.Close()
-	initErr = postgres.Migrate(ctx, db, nil)
+	if initErr = postgres.Migrate(ctx, db, nil); initErr != nil {
+		return
+	}
+	initErr = cluster.EnableLogin(ctx, postgres.ServiceRole)
 }
 
 // Cluster returns the shared cluster, starting it on first use.
@@ -76,8 +79,18 @@ func Cluster(t testing.TB) *localpg.Cluster {
 }
 
 // URL returns the address of a fresh migrated database for this test, which
-// is dropped when the test ends.
+// is dropped when the test ends. It connects as the cluster's superuser,
+// who owns the schema.
 func URL(t testing.TB) string {
+	t.Helper()
+	owner, _ := URLs(t)
+	return owner
+}
+
+// URLs returns two addresses of one fresh migrated database: as the owner
+// (the superuser, who migrates) and as the service role the service runs
+// its queries as.
+func URLs(t testing.TB) (owner, service string) {
 	t.Helper()
 	c := Cluster(t)
 	name := fmt.Sprintf("scpo_test_%d_%d", os.Getpid(), counter.Add(1))
@@ -89,5 +102,5 @@ func URL(t testing.TB) string {
 		t.Fatalf("clone test database: %v", err)
 	}
 	t.Cleanup(func() { c.DropDatabase(context.Background(), name) })
-	return c.URL(name)
+	return c.URL(name), c.URLAs(postgres.ServiceRole, name)
 }

@@ -1,0 +1,100 @@
+package localpg
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// waitFor polls cond until it holds; the deadline only bounds a failure.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// A postmaster killed with SIGKILL is restarted on the same port, with its
+// data; while it cannot be restarted Health says so, and once it can it
+// comes back and Health clears.
+func TestSupervisorRestartsAKilledServer(t *testing.T) {
+	requireBinaries(t)
+	ctx := context.Background()
+	dir := pgTempDir(t)
+	dataDir := filepath.Join(dir, "data")
+	// Durable (not Fast): a commit must survive the kill.
+	c, err := Start(ctx, Options{DataDir: dataDir, Logger: testLogger(t), UnhealthyAfter: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Stop() })
+	url := c.URL("postgres")
+	exec1(t, url, "CREATE TABLE notes (body text)")
+	exec1(t, url, "INSERT INTO notes VALUES ('kept')")
+
+	first := c.PID()
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the server to come back", func() bool { return c.Restarts() == 1 && c.ping(ctx) == nil })
+	if c.PID() == first {
+		t.Error("the postmaster's pid did not change")
+	}
+	if got, err := queryString(t, url, "SELECT body FROM notes"); err != nil || got != "kept" {
+		t.Errorf("after the restart: %q, %v", got, err)
+	}
+	if err := c.Health(); err != nil {
+		t.Errorf("Health after a good restart: %v", err)
+	}
+
+	// Now it cannot come back: its data directory is gone.
+	if err := os.Rename(dataDir, dataDir+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(c.PID(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Health to report the dead cluster", func() bool { return c.Health() != nil })
+	if err := c.Health(); !strings.Contains(err.Error(), "cannot be restarted") {
+		t.Errorf("Health: %v", err)
+	}
+	// Space freed, directory back: it recovers on its own.
+	waitFor(t, "the restart to have failed at least once", func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.downErr != nil && !strings.Contains(c.downErr.Error(), "exited unexpectedly")
+	})
+	if err := os.Rename(dataDir+".away", dataDir); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the server to come back a second time", func() bool { return c.Restarts() == 2 && c.ping(ctx) == nil })
+	if err := c.Health(); err != nil {
+		t.Errorf("Health after recovering: %v", err)
+	}
+	if got, err := queryString(t, url, "SELECT body FROM notes"); err != nil || got != "kept" {
+		t.Errorf("after the second restart: %q, %v", got, err)
+	}
+	if err := c.Stop(); err != nil {
+		t.Errorf("Stop: %v", err)
+	}
+	if !c.current().exited() {
+		t.Error("Stop left the server running")
+	}
+}
+
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
