@@ -147,6 +147,10 @@ func (s *Server) patchSubject(c echo.Context) error {
 			// with it (the day the subject actually left), else today.
 			if !given.releasedOn && given.releaseDate {
 				sub.Custody.ReleasedOn = dateField(v, "custody.release_date", req.Custody.ReleaseDate)
+				if d := sub.Custody.ReleasedOn; d != nil && d.After(today.Time) {
+					v.Add("custody.release_date", "must not be in the future: on a release it is the day the subject left custody")
+					sub.Custody.ReleasedOn = nil // reported against the field the client gave
+				}
 			} else if !given.releasedOn {
 				sub.Custody.ReleasedOn = nil
 			}

@@ -345,22 +345,3 @@ func (s *Server) decide(c echo.Context) error {
 	}
 	return respond(c, http.StatusCreated, out)
 }
-
-type reassignRequest struct {
-	ToOfficerID *string  `json:"to_officer_id"`
-	Roles       []string `json:"roles"`
-	Reason      *string  `json:"reason"`
-}
-
-func (s *Server) reassign(c echo.Context) error {
-	var req reassignRequest
-	if err := bindJSON(c, &req); err != nil {
-		return err
-	}
-	moved, err := s.store.Reassign(ctxOf(c), domain.Reassignment{FromOfficerID: c.Param("id"),
-		ToOfficerID: str(req.ToOfficerID), Roles: req.Roles, Reason: str(req.Reason)})
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, map[string]any{"moved": len(moved), "assignments": moved})
-}

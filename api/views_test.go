@@ -1165,10 +1165,12 @@ func TestViewsBulkReassignment(t *testing.T) {
 	t.Run("refused", func(t *testing.T) {
 		reason := "A on long-term leave."
 		wantProblem(t, e.do(t, "POST", path, f.aTok, js(obj{"to_officer_id": b, "reason": reason})), http.StatusForbidden)
+		// One error per ownership that cannot move, naming the order.
+		aFields := []string{"orders." + f.o1 + ".iom", "orders." + f.o2 + ".iom", "orders." + f.o6 + ".iom"}
 		wantFields(t, e.do(t, "POST", path, chair, js(obj{"to_officer_id": c, "reason": reason})),
-			http.StatusUnprocessableEntity, "to_officer_id")
+			http.StatusUnprocessableEntity, aFields...)
 		wantFields(t, e.do(t, "POST", path, chair, js(obj{"to_officer_id": c, "roles": []string{"iom"}, "reason": reason})),
-			http.StatusUnprocessableEntity, "to_officer_id")
+			http.StatusUnprocessableEntity, aFields...)
 		wantFields(t, e.do(t, "POST", path, chair, js(obj{"to_officer_id": f.a, "reason": reason})),
 			http.StatusUnprocessableEntity, "to_officer_id")
 		wantFields(t, e.do(t, "POST", path, chair, js(obj{"to_officer_id": noSuchID, "reason": reason})),
@@ -1199,7 +1201,7 @@ func TestViewsBulkReassignment(t *testing.T) {
 		f.own(t, f.o4, "lro", m, "Allocated to M.")
 		mp := "/api/v1/officers/" + m + "/reassign"
 		wantFields(t, e.do(t, "POST", mp, chair, js(obj{"to_officer_id": n, "reason": "M retiring."})),
-			http.StatusUnprocessableEntity, "to_officer_id")
+			http.StatusUnprocessableEntity, "orders."+f.o4+".lro")
 		if vwOrderOwner(t, e, f.o3, "iom") != m || vwOrderOwner(t, e, f.o4, "lro") != m {
 			t.Errorf("a refused reassignment moved part of M's caseload")
 		}

@@ -73,9 +73,14 @@ type PreReleaseItem struct {
 	ReleaseDate     *Date      `json:"release_date"`
 	ReleaseDateType *string    `json:"release_date_type"`
 	DaysToRelease   *int       `json:"days_to_release"`
-	Owners          Owners     `json:"owners"`
-	Ready           bool       `json:"ready"`
-	Missing         []string   `json:"missing"`
+	// ReleaseDue: release is due on the date (CRD, ARD, LED, SED); else it
+	// is an eligibility date (HDCED, PED), and EligibilityPassed says the
+	// subject may have been held past it, which is not a missed release.
+	ReleaseDue        bool     `json:"release_due"`
+	EligibilityPassed bool     `json:"eligibility_passed"`
+	Owners            Owners   `json:"owners"`
+	Ready             bool     `json:"ready"`
+	Missing           []string `json:"missing"`
 }
 
 // PreReleaseReport lists subjects due out of prison, by release date.
@@ -209,6 +214,8 @@ type Reassignment struct {
 	ToOfficerID   string
 	Roles         []string // owner roles; empty means all
 	Reason        string
+	// Preview works out what would move and what cannot, writing nothing.
+	Preview bool
 }
 
 // Validate checks a reassignment's own fields.
@@ -227,7 +234,45 @@ func (r *Reassignment) Validate(v *ValidationError) {
 	oc.Validate(false, v)
 }
 
+// ReassignmentItem is one ownership a reassignment moves, or cannot move
+// (Reason says why).
+type ReassignmentItem struct {
+	OrderID     string  `json:"order_id"`
+	Reference   string  `json:"reference"`
+	SubjectName string  `json:"subject_name"`
+	Force       string  `json:"force"`
+	Role        string  `json:"role"`
+	Reason      *string `json:"reason,omitempty"`
+}
+
+// ReassignmentResult is what a reassignment moved (or, previewed, would
+// move), what it cannot move and why, and the meeting actions that follow
+// the orders to the new officer.
+type ReassignmentResult struct {
+	Preview      bool               `json:"preview"`
+	Moved        int                `json:"moved"`
+	Moves        []ReassignmentItem `json:"moves"`
+	Blocked      []ReassignmentItem `json:"blocked"`
+	ActionsMoved int                `json:"actions_moved"`
+	Assignments  []OwnerAssignment  `json:"assignments"`
+}
+
+// Refusal is the problem a reassignment with blocked items answers: one
+// error per ownership that cannot move, naming the order and why.
+func (r ReassignmentResult) Refusal() error {
+	if len(r.Blocked) == 0 {
+		return nil
+	}
+	v := &ValidationError{}
+	for _, b := range r.Blocked {
+		v.Add("orders."+b.OrderID+"."+b.Role, "%s (%s, %s owner): %s", b.Reference, b.SubjectName, b.Role, *b.Reason)
+	}
+	return v
+}
+
 // Reassigner moves assignments in bulk.
 type Reassigner interface {
-	Reassign(ctx context.Context, r Reassignment) ([]OwnerAssignment, error)
+	// Reassign moves every current ownership of the officer (in the roles
+	// given) or nothing: with any blocked, it is refused naming each.
+	Reassign(ctx context.Context, r Reassignment) (ReassignmentResult, error)
 }

@@ -303,20 +303,25 @@ func renameField(err error, names map[string]string) error {
 }
 
 // Reassign moves an officer's current owner assignments to another
-// officer in one transaction, each with a history row carrying the reason.
-// The receiving officer must hold every role moved, or nothing moves.
-func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) ([]domain.OwnerAssignment, error) {
+// officer in one transaction, each with a history row carrying the reason,
+// and the meeting actions given to the officer on those orders with them.
+// Every ownership is checked first: one that cannot move (the receiving
+// officer cannot own it, or the caller cannot change its force) blocks the
+// whole move, and the refusal names each. A preview answers the same plan
+// and writes nothing.
+func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.ReassignmentResult, error) {
+	out := domain.ReassignmentResult{Preview: r.Preview, Moves: []domain.ReassignmentItem{},
+		Blocked: []domain.ReassignmentItem{}, Assignments: []domain.OwnerAssignment{}}
 	v := &domain.ValidationError{}
 	r.Validate(v)
 	if err := v.Err(); err != nil {
-		return nil, err
+		return out, err
 	}
 	if _, err := s.GetOfficer(ctx, r.FromOfficerID); err != nil {
-		return nil, err
+		return out, err
 	}
 	by := actorID(ctx)
-	var out []domain.OwnerAssignment
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	plan := func(tx *gorm.DB) error {
 		to, err := getOfficer(tx, r.ToOfficerID, false)
 		if err != nil || canSee(ctx, forceOf(to)) != nil {
 			return domain.Invalid("to_officer_id", "no such officer")
@@ -325,10 +330,15 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) ([]domain.O
 			return domain.Invalid("to_officer_id", "the officer is deactivated")
 		}
 		var current []struct {
-			OrderID string
-			Role    string
+			OrderID    string
+			Role       string
+			Reference  string
+			FirstNames string
+			LastName   string
+			Force      string
 		}
-		q := `SELECT a.order_id, a.role FROM owner_assignments a JOIN orders o ON o.id = a.order_id
+		q := `SELECT a.order_id, a.role, o.reference, s.first_names, s.last_name, s.force
+			FROM owner_assignments a JOIN orders o ON o.id = a.order_id JOIN subjects s ON s.id = o.subject_id
 			WHERE a.officer_id = ? AND a.ended_at IS NULL AND o.status IN ('pending', 'active')`
 		args := []any{r.FromOfficerID}
 		if len(r.Roles) > 0 {
@@ -340,26 +350,78 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) ([]domain.O
 			return err
 		}
 		for _, c := range current {
-			need, _ := domain.OfficerRoleFor(c.Role)
-			if !to.HasRole(need) {
-				return domain.Invalid("to_officer_id", "the officer does not hold the %s role needed to take over %s ownership", need, c.Role)
+			item := domain.ReassignmentItem{OrderID: c.OrderID, Reference: c.Reference,
+				SubjectName: c.FirstNames + " " + c.LastName, Force: c.Force, Role: c.Role}
+			var why error
+			if canChange(ctx, c.Force) != nil {
+				why = domain.Invalid("orders", "you cannot change %s's records", c.Force)
+			} else {
+				why = domain.CanOwn(to, c.Role, c.Force)
 			}
+			if why != nil {
+				reason := why.(*domain.ValidationError).Errors[0].Message
+				item.Reason = &reason
+				out.Blocked = append(out.Blocked, item)
+				continue
+			}
+			out.Moves = append(out.Moves, item)
+		}
+		var actions int64
+		if err := tx.Raw(`SELECT count(*) FROM meeting_decisions d JOIN meeting_items i ON i.id = d.item_id
+			WHERE d.action_by = ? AND i.order_id IN ?`, r.FromOfficerID, orderIDs(out.Moves)).
+			Scan(&actions).Error; err != nil {
+			return err
+		}
+		out.ActionsMoved = int(actions)
+		return nil
+	}
+	if r.Preview {
+		// Read-only: nothing is locked or written, and the preview is audited as a consultation.
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec(`SET TRANSACTION READ ONLY`).Error; err != nil {
+				return err
+			}
+			return plan(tx)
+		})
+		return out, err
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := plan(tx); err != nil {
+			return err
+		}
+		if err := out.Refusal(); err != nil {
+			return err
 		}
 		domain.Note(ctx, "officer", r.FromOfficerID, r.ToOfficerID)
-		for _, c := range current {
-			a, err := assignOwner(tx, domain.OwnerChange{OrderID: c.OrderID, Role: c.Role, OfficerID: r.ToOfficerID,
+		for _, m := range out.Moves {
+			a, err := assignOwner(tx, domain.OwnerChange{OrderID: m.OrderID, Role: m.Role, OfficerID: r.ToOfficerID,
 				Reason: r.Reason, By: deref(by)}, by, s.clock)
 			if err != nil {
 				return err
 			}
-			out = append(out, a)
+			out.Assignments = append(out.Assignments, a)
 		}
-		return nil
+		// The meeting's actions on those orders follow them; who they were
+		// first given to is kept.
+		return tx.Exec(`UPDATE meeting_decisions d SET action_by = ?, reassigned_from = coalesce(d.reassigned_from, d.action_by)
+			FROM meeting_items i WHERE i.id = d.item_id AND d.action_by = ? AND i.order_id IN ?`,
+			r.ToOfficerID, r.FromOfficerID, orderIDs(out.Moves)).Error
 	})
-	if out == nil {
-		out = []domain.OwnerAssignment{}
+	if err != nil {
+		return out, err
 	}
-	return out, err
+	out.Moved = len(out.Assignments)
+	return out, nil
+}
+
+// orderIDs lists the items' orders for an IN list, which is never empty
+// (the nil UUID matches no order).
+func orderIDs(items []domain.ReassignmentItem) []string {
+	out := []string{"00000000-0000-0000-0000-000000000000"}
+	for _, it := range items {
+		out = append(out, it.OrderID)
+	}
+	return out
 }
 
 var (

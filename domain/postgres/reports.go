@@ -232,6 +232,10 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 			days := asOf.DaysUntil(*item.ReleaseDate)
 			item.DaysToRelease = &days
 		}
+		if item.ReleaseDateType != nil {
+			item.ReleaseDue = domain.ReleaseIsDue(*item.ReleaseDateType)
+			item.EligibilityPassed = !item.ReleaseDue && item.DaysToRelease != nil && *item.DaysToRelease < 0
+		}
 		if !r.HasIOM {
 			item.Missing = append(item.Missing, "iom_owner")
 		}

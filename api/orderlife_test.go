@@ -1,0 +1,417 @@
+package api_test
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+)
+
+// Regression tests for an order's life as its users try it: each failed on
+// the service as it was before (issue "Right at every step of an order's
+// life").
+
+// olPrisoner is a Gloucestershire subject in custody, CRD 2027-03-01, with
+// an order made at sentencing to start on release.
+func olPrisoner(t *testing.T, e *env) (subject, order map[string]any) {
+	t.Helper()
+	subject = e.subject(t, obj{"prison_number": nil, "custody": inCustody("2027-03-01")})
+	order = e.order(t, s(subject, "id"), obj{"commencement": "on_release", "starts_on": nil, "made_on": "2024-06-10"})
+	if s(order, "status") != "pending" {
+		t.Fatalf("on-release order created %s", s(order, "status"))
+	}
+	return subject, order
+}
+
+func olRelease(t *testing.T, e *env, subjectID string, custody obj) resp {
+	t.Helper()
+	return e.do(t, "PATCH", "/api/v1/subjects/"+subjectID, e.admin, js(obj{"custody": custody}))
+}
+
+func TestStartedOnReleaseOrderIsVariedAndEndedLikeAnyOther(t *testing.T) {
+	e := newEnv(t)
+	sub, ord := olPrisoner(t, e)
+	want(t, olRelease(t, e, s(sub, "id"), obj{"status": "community", "released_on": "2026-11-20"}), http.StatusOK)
+	path := "/api/v1/orders/" + s(ord, "id")
+	r := e.do(t, "GET", path, e.admin, "")
+	if s(r.Body, "status") != "active" || s(r.Body, "starts_on") != "2026-11-20" || s(r.Body, "commencement") != "on_release" {
+		t.Fatalf("after release: %s", r)
+	}
+
+	r = e.do(t, "PATCH", path, e.admin, `{"review_interval_days": 60}`)
+	want(t, r, http.StatusOK)
+	if s(r.Body, "review_interval_days") != "60" || s(r.Body, "commencement") != "on_release" || s(r.Body, "starts_on") != "2026-11-20" {
+		t.Errorf("varied interval: %s", r)
+	}
+	r = e.do(t, "PATCH", path, e.admin, js(obj{"terms": []obj{{"category": "travel", "text": "No travel abroad."}}}))
+	want(t, r, http.StatusOK)
+	if s(r.Body, "terms.0.category") != "travel" {
+		t.Errorf("varied terms: %s", r)
+	}
+	// How it was made stays true.
+	wantFields(t, e.do(t, "PATCH", path, e.admin, `{"commencement": "on_date"}`), http.StatusUnprocessableEntity, "commencement")
+	wantFields(t, e.do(t, "PATCH", path, e.admin, `{"starts_on": null}`), http.StatusUnprocessableEntity, "starts_on")
+
+	r = e.do(t, "PATCH", path, e.admin, js(obj{"status": "discharged", "ended_on": today, "end_reason": "Discharged on application (s.18)."}))
+	want(t, r, http.StatusOK)
+	if s(r.Body, "status") != "discharged" || s(r.Body, "commencement") != "on_release" {
+		t.Errorf("discharged: %s", r)
+	}
+}
+
+func TestReleaseRecordsTheActualDayAndKeepsCustodyHistory(t *testing.T) {
+	e := newEnv(t)
+	sub, ord := olPrisoner(t, e)
+	id := s(sub, "id")
+
+	// A release in the future is refused, and nothing changes.
+	wantFields(t, olRelease(t, e, id, obj{"status": "community", "released_on": "2026-11-26"}),
+		http.StatusUnprocessableEntity, "custody.released_on")
+	wantFields(t, olRelease(t, e, id, obj{"status": "community", "release_date": "2026-12-01"}),
+		http.StatusUnprocessableEntity, "custody.release_date")
+	if r := e.do(t, "GET", "/api/v1/subjects/"+id, e.admin, ""); s(r.Body, "custody.status") != "custody" {
+		t.Fatalf("a refused release changed the subject: %s", r)
+	}
+
+	// The release_date sent with the release is the day the order starts.
+	r := olRelease(t, e, id, obj{"status": "community", "release_date": "2026-11-20"})
+	want(t, r, http.StatusOK)
+	if s(r.Body, "custody.released_on") != "2026-11-20" || s(r.Body, "custody.establishment") != "<nil>" {
+		t.Errorf("released subject: %s", r)
+	}
+	o := e.do(t, "GET", "/api/v1/orders/"+s(ord, "id"), e.admin, "")
+	if s(o.Body, "starts_on") != "2026-11-20" || s(o.Body, "status") != "active" || s(o.Body, "ends_on") != "2029-11-20" {
+		t.Errorf("order after release: %s", o)
+	}
+
+	// The spell in custody is kept.
+	h := e.do(t, "GET", "/api/v1/subjects/"+id+"/custody-history", e.admin, "")
+	want(t, h, http.StatusOK)
+	if len(items(h)) != 1 || s(h.Body, "items.0.establishment") != "HMP Bristol" ||
+		s(h.Body, "items.0.release_date") != "2027-03-01" || s(h.Body, "items.0.release_date_type") != "CRD" ||
+		s(h.Body, "items.0.released_on") != "2026-11-20" {
+		t.Errorf("custody history: %s", h)
+	}
+
+	// Recalled: a new spell opens; released again: both are kept.
+	want(t, olRelease(t, e, id, inCustody("2027-06-01")), http.StatusOK)
+	want(t, olRelease(t, e, id, obj{"status": "community", "released_on": today}), http.StatusOK)
+	h = e.do(t, "GET", "/api/v1/subjects/"+id+"/custody-history", e.admin, "")
+	if len(items(h)) != 2 || s(h.Body, "items.0.began_on") != today || s(h.Body, "items.0.released_on") != today ||
+		s(h.Body, "items.1.released_on") != "2026-11-20" {
+		t.Errorf("custody history after a recall: %s", h)
+	}
+}
+
+func TestJobRunNeverRunsAheadOfToday(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subject(t, nil)
+	ord := e.order(t, s(sub, "id"), nil) // active, ends 2029-11-01
+	wantFields(t, e.do(t, "POST", "/api/v1/jobs/lifecycle-sweep/runs", e.admin, `{"as_of": "2031-01-01"}`),
+		http.StatusUnprocessableEntity, "as_of")
+
+	// Looking ahead is a preview that writes nothing.
+	r := e.do(t, "GET", "/api/v1/jobs/lifecycle-sweep/preview?as_of=2031-01-01", e.admin, "")
+	want(t, r, http.StatusOK)
+	if s(r.Body, "expired") != "1" || s(r.Body, "as_of") != "2031-01-01" {
+		t.Errorf("preview: %s", r)
+	}
+	if o := e.do(t, "GET", "/api/v1/orders/"+s(ord, "id"), e.admin, ""); s(o.Body, "status") != "active" {
+		t.Errorf("a preview changed the order: %s", o)
+	}
+	// Today's run still finds it live.
+	vwRun(t, e, "lifecycle-sweep", today)
+	if o := e.do(t, "GET", "/api/v1/orders/"+s(ord, "id"), e.admin, ""); s(o.Body, "status") != "active" {
+		t.Errorf("after today's run: %s", o)
+	}
+}
+
+func TestOwnersWhoCannotActStopOwning(t *testing.T) {
+	e := newEnv(t)
+	iom := e.officer(t, "iom_officer")
+	lro := e.officer(t, "lro")
+	sub := e.subject(t, nil)
+	moved := e.order(t, s(sub, "id"), nil)
+	own := func(order, role, officer string) {
+		t.Helper()
+		want(t, e.do(t, "PUT", "/api/v1/orders/"+order+"/owners/"+role, e.admin,
+			js(obj{"officer_id": officer, "reason": "Allocated."})), http.StatusOK)
+	}
+	own(s(moved, "id"), "iom", iom)
+	other := e.order(t, s(e.subject(t, nil), "id"), nil)
+	own(s(other, "id"), "lro", lro)
+
+	t.Run("a subject moved to another force leaves its old force's owners", func(t *testing.T) {
+		want(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(sub, "id"), e.admin, `{"force": "dorset"}`), http.StatusOK)
+		o := e.do(t, "GET", "/api/v1/orders/"+s(moved, "id"), e.admin, "")
+		if s(o.Body, "owners.iom") != "<nil>" || s(o.Body, "force") != "dorset" {
+			t.Errorf("order after the move: %s", o)
+		}
+		h := e.do(t, "GET", "/api/v1/orders/"+s(moved, "id")+"/owners/history", e.admin, "")
+		if s(h.Body, "items.0.until") == "<nil>" || s(h.Body, "items.0.end_reason") != "subject moved to dorset: owners come from the subject's force" {
+			t.Errorf("history after the move: %s", h)
+		}
+		// Dorset's agenda has it as unowned, and the sweep flags it for Dorset.
+		tr := e.do(t, "GET", "/api/v1/reports/tasking?force=dorset", e.admin, "")
+		if !slices.Contains(vwSection(tr.Body, "unowned"), s(moved, "reference")+"/<nil>/<nil>") &&
+			!olSectionHas(tr.Body, "unowned", s(moved, "id")) {
+			t.Errorf("dorset's agenda lacks the moved order: %s", tr)
+		}
+		vwRun(t, e, "ownership-sweep", today)
+		f := e.do(t, "GET", "/api/v1/flags?status=open&kind=unowned&order_id="+s(moved, "id"), e.admin, "")
+		if len(items(f)) != 1 || s(f.Body, "items.0.force") != "dorset" {
+			t.Errorf("unowned flags for the moved order: %s", f)
+		}
+	})
+
+	t.Run("a deactivated officer owns nothing", func(t *testing.T) {
+		want(t, e.do(t, "PATCH", "/api/v1/officers/"+lro, e.admin, `{"active": false}`), http.StatusOK)
+		o := e.do(t, "GET", "/api/v1/orders/"+s(other, "id"), e.admin, "")
+		if s(o.Body, "owners.lro") != "<nil>" {
+			t.Errorf("order after deactivation: %s", o)
+		}
+		h := e.do(t, "GET", "/api/v1/orders/"+s(other, "id")+"/owners/history", e.admin, "")
+		if s(h.Body, "items.0.end_reason") != "officer deactivated" {
+			t.Errorf("history after deactivation: %s", h)
+		}
+		vwRun(t, e, "ownership-sweep", today)
+		f := e.do(t, "GET", "/api/v1/flags?status=open&kind=unowned&order_id="+s(other, "id"), e.admin, "")
+		if len(items(f)) != 1 {
+			t.Errorf("unowned flags after deactivation: %s", f)
+		}
+	})
+}
+
+// olSectionHas reports whether a tasking report section lists the order.
+func olSectionHas(body map[string]any, section, orderID string) bool {
+	l, _ := get(body, "sections."+section).([]any)
+	for _, it := range l {
+		if s(it, "order_id") == orderID {
+			return true
+		}
+	}
+	return false
+}
+
+func TestBulkReassignmentPreviewsAndNamesWhatCannotMove(t *testing.T) {
+	e := newEnv(t)
+	a := e.officer(t, "iom_officer", "lro")
+	b := e.officer(t, "iom_officer")
+	chair := e.officer(t, "tasking_chair")
+	chairTok := e.token(t, chair)
+	var orders []string
+	for i := range 2 {
+		o := e.order(t, s(e.subject(t, nil), "id"), nil)
+		role := []string{"iom", "lro"}[i]
+		want(t, e.do(t, "PUT", "/api/v1/orders/"+s(o, "id")+"/owners/"+role, e.admin,
+			js(obj{"officer_id": a, "reason": "Allocated."})), http.StatusOK)
+		orders = append(orders, s(o, "id"))
+	}
+	// A meeting gave A an action on the first order.
+	vwRun(t, e, "review-sweep", today)
+	want(t, e.do(t, "POST", "/api/v1/orders/"+orders[0]+"/checks", e.admin,
+		js(obj{"kind": "home_visit", "due_on": "2026-11-20"})), http.StatusCreated)
+	vwRun(t, e, "review-sweep", today)
+	m := e.do(t, "POST", "/api/v1/meetings", chairTok, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	var item string
+	for _, it := range get(m.Body, "agenda").([]any) {
+		if s(it, "order_id") == orders[0] {
+			item = s(it, "id")
+		}
+	}
+	if item == "" {
+		t.Fatalf("the meeting's agenda lacks the order: %s", m)
+	}
+	want(t, e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions", chairTok,
+		js(obj{"item_id": item, "decision": "no_action", "action_by": a, "due_by": "2026-12-01", "notes": "Visit."})),
+		http.StatusCreated)
+
+	path := "/api/v1/officers/" + a + "/reassign"
+	// B cannot be an LRO: the preview says what would move and what cannot,
+	// and changes nothing.
+	p := e.do(t, "POST", path, chairTok, js(obj{"to_officer_id": b, "reason": "A leaving.", "preview": true}))
+	want(t, p, http.StatusOK)
+	if s(p.Body, "preview") != "true" || s(p.Body, "moved") != "0" || len(get(p.Body, "moves").([]any)) != 1 ||
+		s(p.Body, "moves.0.order_id") != orders[0] || s(p.Body, "blocked.0.order_id") != orders[1] ||
+		s(p.Body, "blocked.0.reason") == "<nil>" || s(p.Body, "actions_moved") != "1" {
+		t.Errorf("preview: %s", p)
+	}
+	if vwOrderOwner(t, e, orders[0], "iom") != a {
+		t.Errorf("a preview moved an order")
+	}
+	// Moving everything is refused naming the order that cannot move.
+	wantFields(t, e.do(t, "POST", path, chairTok, js(obj{"to_officer_id": b, "reason": "A leaving."})),
+		http.StatusUnprocessableEntity, "orders."+orders[1]+".lro")
+	// Moving what B can take moves the order and A's action on it.
+	r := e.do(t, "POST", path, chairTok, js(obj{"to_officer_id": b, "roles": []string{"iom"}, "reason": "A leaving."}))
+	want(t, r, http.StatusOK)
+	if s(r.Body, "moved") != "1" || s(r.Body, "actions_moved") != "1" || vwOrderOwner(t, e, orders[0], "iom") != b {
+		t.Errorf("reassignment: %s", r)
+	}
+	mt := e.do(t, "GET", "/api/v1/meetings/"+s(m.Body, "id"), e.admin, "")
+	for _, it := range get(mt.Body, "agenda").([]any) {
+		if s(it, "id") == item && s(it, "decisions.0.action_by.id") != b {
+			t.Errorf("the meeting's action stayed with A: %v", it)
+		}
+	}
+}
+
+func TestChangesResolveTheFlagsTheyEnd(t *testing.T) {
+	e := newEnv(t)
+	iom := e.officer(t, "iom_officer")
+	sub, ord := olPrisoner(t, e)
+	// Release due in 96 days: unowned and pre_release are raised.
+	for _, job := range []string{"ownership-sweep", "custody-sweep", "review-sweep"} {
+		vwRun(t, e, job, today)
+	}
+	open := func() []string {
+		t.Helper()
+		r := e.do(t, "GET", "/api/v1/flags?status=open&order_id="+s(ord, "id"), e.admin, "")
+		var kinds []string
+		for _, f := range items(r) {
+			kinds = append(kinds, s(f, "kind"))
+		}
+		slices.Sort(kinds)
+		return kinds
+	}
+	if got := open(); !slices.Equal(got, []string{"pre_release", "review_overdue", "unowned"}) {
+		t.Fatalf("open flags after the sweeps %v", got)
+	}
+	// Owning it ends unowned at once: flags, the order and the caseload agree
+	// with the agenda before any sweep.
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+s(ord, "id")+"/owners/iom", e.admin,
+		js(obj{"officer_id": iom, "reason": "Allocated at the meeting."})), http.StatusOK)
+	if got := open(); !slices.Equal(got, []string{"pre_release", "review_overdue"}) {
+		t.Errorf("open flags after an owner was allocated %v", got)
+	}
+	c := e.do(t, "GET", "/api/v1/caseload?officer_id="+iom, e.admin, "")
+	if got := vwStrings(get(c.Body, "items.0.open_flags")); !slices.Equal(got, []string{"pre_release", "review_overdue"}) {
+		t.Errorf("caseload open flags %v", got)
+	}
+	// Releasing the subject ends pre_release at once, and restarts the
+	// review schedule from the start of the order.
+	want(t, olRelease(t, e, s(sub, "id"), obj{"status": "community"}), http.StatusOK)
+	if got := open(); len(got) != 0 {
+		t.Errorf("open flags after the release %v", got)
+	}
+	rg := e.do(t, "GET", "/api/v1/reports/region?region=south-west", e.admin, "")
+	for _, f := range get(rg.Body, "forces").([]any) {
+		if s(f, "force") == "gloucestershire" && (s(f, "open_flags.pre_release") != "0" || s(f, "open_flags.unowned") != "0") {
+			t.Errorf("region report still counts resolved flags: %v", f)
+		}
+	}
+}
+
+func TestHistoricOrderIsLoadedExpired(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subject(t, nil)
+	o := e.order(t, s(sub, "id"), obj{"made_on": "2019-01-10", "starts_on": "2019-01-10", "duration_months": 60})
+	if s(o, "status") != "expired" || s(o, "ends_on") != "2024-01-10" {
+		t.Fatalf("historic order: %v", o)
+	}
+	vwSweep(t, e, today)
+	if f := e.do(t, "GET", "/api/v1/flags?order_id="+s(o, "id"), e.admin, ""); len(items(f)) != 0 {
+		t.Errorf("a historic order raised flags: %s", f)
+	}
+}
+
+func TestDuplicatesAreRefusedNamingTheRecord(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subject(t, obj{"prison_number": "A1234BC"})
+	body := with(orderBody(s(sub, "id")), obj{"reference": "T20247001"})
+	first := e.create(t, "/api/v1/orders", body)
+	r := e.do(t, "POST", "/api/v1/orders", e.admin, js(with(body, obj{"reference": "t20247001"})))
+	wantFields(t, r, http.StatusConflict, "reference")
+	if s(r.Body, "existing") != "/api/v1/orders/"+s(first, "id") {
+		t.Errorf("duplicate order problem: %s", r)
+	}
+	// A fresh order made on another day is a new order (s.16(6)).
+	e.create(t, "/api/v1/orders", with(body, obj{"made_on": "2026-10-21"}))
+
+	r = e.do(t, "POST", "/api/v1/subjects", e.admin, js(with(subjectBody(), obj{"prison_number": "a1234bc"})))
+	wantFields(t, r, http.StatusConflict, "prison_number")
+	if s(r.Body, "existing") != "/api/v1/subjects/"+s(sub, "id") {
+		t.Errorf("duplicate prison number problem: %s", r)
+	}
+	other := e.subject(t, nil)
+	wantFields(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(other, "id"), e.admin, `{"prison_number": "A1234BC"}`),
+		http.StatusConflict, "prison_number")
+
+	// An on-release order for a subject already in the community would be
+	// pending for ever.
+	wantFields(t, e.do(t, "POST", "/api/v1/orders", e.admin,
+		js(with(orderBody(s(other, "id")), obj{"commencement": "on_release", "starts_on": nil}))),
+		http.StatusUnprocessableEntity, "commencement")
+}
+
+func TestConcurrentSubjectUpdatesNeverStarveThePool(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subject(t, nil)
+	path := "/api/v1/subjects/" + s(sub, "id")
+	const writers = 200
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		counts = map[int]int{}
+	)
+	for i := range writers {
+		wg.Go(func() {
+			force := []string{"gloucestershire", "dorset"}[i%2]
+			var r resp
+			if i%3 == 0 {
+				// A stale edit: the version read before everyone else wrote.
+				r = e.do(t, "PATCH", path, e.admin, js(obj{"force": force, "last_name": "Carter" + strconv.Itoa(i)}),
+					"If-Match", `"1"`)
+			} else {
+				r = e.do(t, "PATCH", path, e.admin, js(obj{"force": force, "last_name": "Carter" + strconv.Itoa(i)}))
+			}
+			mu.Lock()
+			counts[r.Status]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for status, n := range counts {
+		if status != http.StatusOK && status != http.StatusConflict && status != http.StatusPreconditionFailed {
+			t.Errorf("%d answers were %d, want only 200, 409 or 412 (all: %v)", n, status, counts)
+		}
+	}
+	if counts[http.StatusOK] < writers/2 {
+		t.Errorf("only %d of %d writes succeeded: %v", counts[http.StatusOK], writers, counts)
+	}
+	r := e.do(t, "GET", path, e.admin, "")
+	if v, _ := strconv.Atoi(s(r.Body, "version")); v != 1+counts[http.StatusOK] {
+		t.Errorf("version %d after %d successful writes", v, counts[http.StatusOK])
+	}
+}
+
+func TestEligibilityDatesAreNotMissedReleases(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		dateType string
+		flagged  bool
+	}{{"HDCED", false}, {"PED", false}, {"CRD", true}, {"ARD", true}} {
+		t.Run(tc.dateType, func(t *testing.T) {
+			sub := e.subject(t, obj{"custody": obj{"status": "custody", "establishment": "HMP Bristol",
+				"release_date": "2026-11-01", "release_date_type": tc.dateType}})
+			o := e.order(t, s(sub, "id"), obj{"made_on": "2024-01-10", "starts_on": "2024-02-01"})
+			vwRun(t, e, "custody-sweep", today)
+			f := e.do(t, "GET", "/api/v1/flags?status=open&kind=release_date_passed&order_id="+s(o, "id"), e.admin, "")
+			if got := len(items(f)) == 1; got != tc.flagged {
+				t.Errorf("%s passed: release_date_passed open %v, want %v", tc.dateType, got, tc.flagged)
+			}
+			pr := e.do(t, "GET", "/api/v1/reports/pre-release?force=gloucestershire", e.admin, "")
+			for _, it := range get(pr.Body, "items").([]any) {
+				if s(it, "order_id") != s(o, "id") {
+					continue
+				}
+				if s(it, "release_due") != strconv.FormatBool(tc.flagged) ||
+					s(it, "eligibility_passed") != strconv.FormatBool(!tc.flagged) {
+					t.Errorf("pre-release item: %v", it)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,59 @@
+package postgres_test
+
+import (
+	"strings"
+	"testing"
+
+	"scpo/domain"
+)
+
+// One fact, one place: where a rule must also be said in SQL (for the set-
+// based sweeps and reports), these tests hold the SQL to the domain's word.
+
+func TestSQLReleaseDateIsDueAgreesWithTheDomain(t *testing.T) {
+	s := newStore(t)
+	for _, dt := range domain.ReleaseDateTypes {
+		var due bool
+		if err := s.DB().Raw(`SELECT release_date_is_due(?)`, dt).Scan(&due).Error; err != nil {
+			t.Fatal(err)
+		}
+		if due != domain.ReleaseIsDue(dt) {
+			t.Errorf("%s: SQL says due %v, domain.ReleaseIsDue says %v", dt, due, domain.ReleaseIsDue(dt))
+		}
+	}
+}
+
+func TestSQLOwnerCanActAgreesWithCanOwn(t *testing.T) {
+	s := newStore(t)
+	force := "gloucestershire"
+	other := "dorset"
+	allRoles := []string{domain.RoleIOMOfficer, domain.RoleLRO, domain.RoleOrdersOfficer, domain.RolePrisonLiaison}
+	for _, ownerRole := range domain.OwnerRoles {
+		need, _ := domain.OfficerRoleFor(ownerRole)
+		var sqlNeed string
+		if err := s.DB().Raw(`SELECT owner_officer_role(?)`, ownerRole).Scan(&sqlNeed).Error; err != nil {
+			t.Fatal(err)
+		}
+		if sqlNeed != need {
+			t.Errorf("owner_officer_role(%s) = %s, domain says %s", ownerRole, sqlNeed, need)
+		}
+		for _, active := range []bool{true, false} {
+			for _, officerForce := range []*string{&force, &other, nil} {
+				for _, roles := range [][]string{{need}, allRoles, {domain.RoleTaskingChair}} {
+					o := domain.Officer{Active: active, Force: officerForce, Roles: roles}
+					var can *bool
+					if err := s.DB().Raw(`SELECT owner_can_act(?, ?, CAST(? AS text[]), ?, ?)`, active, officerForce,
+						"{"+strings.Join(roles, ",")+"}", ownerRole, force).Scan(&can).Error; err != nil {
+						t.Fatal(err)
+					}
+					sqlSays := can != nil && *can
+					domainSays := domain.CanOwn(o, ownerRole, force) == nil
+					if sqlSays != domainSays {
+						t.Errorf("%s owner, active %v, force %v, roles %v: SQL %v, domain.CanOwn %v",
+							ownerRole, active, officerForce, roles, sqlSays, domainSays)
+					}
+				}
+			}
+		}
+	}
+}
