@@ -20,13 +20,14 @@ import (
 // from routes.go, and a test fails when the server has a route it lacks.
 
 var (
-	acEveryone     = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison", "tasking_chair", "regional", "auditor"}
-	acReaders      = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison", "tasking_chair", "regional"}
-	acCaseworkers  = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison"}
-	acOrderWriters = []string{"admin", "iom_officer", "lro", "orders_officer"}
-	acChair        = []string{"admin", "tasking_chair"}
-	acAdmin        = []string{"admin"}
-	acAuditor      = []string{"auditor"}
+	acEveryone        = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison", "tasking_chair", "regional", "auditor"}
+	acReaders         = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison", "tasking_chair", "regional"}
+	acCaseworkers     = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison"}
+	acOrderWriters    = []string{"admin", "iom_officer", "lro", "orders_officer"}
+	acChair           = []string{"admin", "tasking_chair"}
+	acTransferSenders = []string{"admin", "tasking_chair", "orders_officer"}
+	acAdmin           = []string{"admin"}
+	acAuditor         = []string{"auditor"}
 )
 
 // acCaller is one caller of the matrix: a role held in a force ("" for
@@ -66,6 +67,17 @@ type acWorld struct {
 	e      *env
 	forces []*acForce // gloucestershire, dorset (south-west), kent (eastern)
 	tokens map[string]string
+}
+
+// acTransfer has the admin record a subject of from and request their
+// transfer to to; it returns the transfer's id.
+func acTransfer(t *testing.T, e *env, from, to string) string {
+	t.Helper()
+	sub := e.subject(t, obj{"force": from})
+	r := e.do(t, "POST", "/api/v1/subjects/"+s(sub, "id")+"/transfers", e.admin,
+		js(obj{"to_force": to, "reason": "Moving address."}))
+	want(t, r, http.StatusCreated)
+	return s(r.Body, "id")
 }
 
 var acSerial atomic.Int64
@@ -240,6 +252,77 @@ func acCases() []acCase {
 					js(obj{"officer_id": from, "reason": "Allocation."})), http.StatusOK)
 				return acReq{path: "/api/v1/officers/" + from + "/reassign",
 					body: js(obj{"to_officer_id": to, "reason": "Officer on leave."})}
+			}},
+
+		// Absences and cover, and the workload a chair allocates by.
+		{method: "POST", route: "/api/v1/officers/:id/absences", roles: acChair, scoped: true, ok: 201,
+			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/officers/" + f.iom + "/absences",
+					body: js(obj{"kind": "annual_leave", "starts_on": today, "ends_on": "2026-11-28"})}
+			}},
+		{method: "GET", route: "/api/v1/officers/:id/absences", roles: acReaders, scoped: true, ok: 200,
+			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/officers/" + f.iom + "/absences"}
+			}},
+		{method: "PATCH", route: "/api/v1/officers/:id/absences/:absence_id", roles: acChair, scoped: true, ok: 200,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				r := w.e.do(t, "POST", "/api/v1/officers/"+f.iom+"/absences", w.e.admin,
+					js(obj{"kind": "long_term", "starts_on": today}))
+				want(t, r, http.StatusCreated)
+				return acReq{path: "/api/v1/officers/" + f.iom + "/absences/" + s(r.Body, "id"),
+					body: js(obj{"notes": "Back in the new year."})}
+			}},
+		{method: "GET", route: "/api/v1/reports/workload", roles: acReaders, scoped: true, ok: 200,
+			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/reports/workload?force=" + f.code}
+			},
+			has: func(r resp, f *acForce) bool {
+				l, _ := r.Body["officers"].([]any)
+				for _, x := range l {
+					if s(x, "officer.id") == f.iom {
+						return true
+					}
+				}
+				return false
+			}},
+
+		// Transfers between forces: the business of both forces; the
+		// receiving force's chair answers.
+		{method: "POST", route: "/api/v1/subjects/:id/transfers", roles: acTransferSenders, scoped: true, ok: 201,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				sub := w.e.subject(t, obj{"force": f.code})
+				return acReq{path: "/api/v1/subjects/" + s(sub, "id") + "/transfers",
+					body: js(obj{"to_force": "cumbria", "reason": "Moved to Carlisle."})}
+			}},
+		{method: "GET", route: "/api/v1/transfers", roles: acReaders, scoped: true, ok: 200, hidden: 200,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				acTransfer(t, w.e, f.code, "cumbria")
+				return acReq{path: "/api/v1/transfers?force=" + f.code + "&direction=outgoing&limit=500"}
+			},
+			has: func(r resp, f *acForce) bool {
+				for _, it := range items(r) {
+					if s(it, "from_force") == f.code {
+						return true
+					}
+				}
+				return false
+			}},
+		{method: "GET", route: "/api/v1/transfers/:id", roles: acReaders, scoped: true, ok: 200,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/transfers/" + acTransfer(t, w.e, f.code, "cumbria")}
+			}},
+		{method: "POST", route: "/api/v1/transfers/:id/accept", roles: acChair, scoped: true, ok: 200,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/transfers/" + acTransfer(t, w.e, "cumbria", f.code) + "/accept"}
+			}},
+		{method: "POST", route: "/api/v1/transfers/:id/decline", roles: acChair, scoped: true, ok: 200,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/transfers/" + acTransfer(t, w.e, "cumbria", f.code) + "/decline",
+					body: js(obj{"reason": "No address in the force area yet."})}
+			}},
+		{method: "POST", route: "/api/v1/transfers/:id/withdraw", roles: acTransferSenders, scoped: true, ok: 200,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/transfers/" + acTransfer(t, w.e, f.code, "cumbria") + "/withdraw"}
 			}},
 
 		// Subjects.

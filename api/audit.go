@@ -57,7 +57,7 @@ func auditQuery(c echo.Context) string {
 // and parameter.
 func paramRecords(route string) map[string]string {
 	r := strings.TrimPrefix(route, "/api/v1/")
-	out := map[string]string{"check_id": "check", "token_id": "token"}
+	out := map[string]string{"check_id": "check", "token_id": "token", "absence_id": "absence"}
 	switch {
 	case strings.HasPrefix(r, "subjects/"):
 		out["id"] = "subject"
@@ -67,6 +67,8 @@ func paramRecords(route string) map[string]string {
 		out["id"] = "officer"
 	case strings.HasPrefix(r, "meetings/"):
 		out["id"] = "meeting"
+	case strings.HasPrefix(r, "transfers/"):
+		out["id"] = "transfer"
 	}
 	return out
 }
@@ -128,12 +130,24 @@ func actionOf(method, route string) string {
 	switch {
 	case method == http.MethodGet:
 		return domain.ActionConsultation
-	case method == http.MethodPost && !strings.HasSuffix(route, "/runs") && !strings.HasSuffix(route, "/reassign"):
+	case method == http.MethodPost && !isAlteringPost(route):
 		return domain.ActionCollection
 	case method == http.MethodDelete && !strings.Contains(route, "/owners/") && !strings.Contains(route, "/tokens/"):
 		return domain.ActionErasure
 	}
 	return domain.ActionAlteration
+}
+
+// isAlteringPost: a POST that changes records already held (a run, a
+// reassignment, an answer to a transfer, a cancellation) rather than
+// collecting new ones.
+func isAlteringPost(route string) bool {
+	for _, suffix := range []string{"/runs", "/reassign", "/accept", "/decline", "/withdraw", "/cancel"} {
+		if strings.HasSuffix(route, suffix) {
+			return true
+		}
+	}
+	return false
 }
 
 // defaultPurpose is why a route is used when the client does not say.

@@ -157,7 +157,7 @@ func dateStr(d *domain.Date) *string {
 }
 
 // idParams are the path parameters that name a record by ID.
-var idParams = map[string]bool{"id": true, "check_id": true, "token_id": true}
+var idParams = map[string]bool{"id": true, "check_id": true, "token_id": true, "absence_id": true}
 
 // canonicalParams is the one gate for path parameters: an ID must be a
 // canonical UUID (and is lowercased), any other parameter valid UTF-8

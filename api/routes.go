@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"scpo/domain"
 )
 
 type route struct {
@@ -34,6 +36,12 @@ func routes(s *Server) []route {
 		{http.MethodPatch, "/api/v1/subjects/:id", s.patchSubject},
 		{http.MethodGet, "/api/v1/subjects/:id/access-log", s.accessLog},
 		{http.MethodGet, "/api/v1/subjects/:id/custody-history", s.custodyHistory},
+		{http.MethodPost, "/api/v1/subjects/:id/transfers", s.requestTransfer},
+		{http.MethodGet, "/api/v1/transfers", s.listTransfers},
+		{http.MethodGet, "/api/v1/transfers/:id", s.getTransfer},
+		{http.MethodPost, "/api/v1/transfers/:id/accept", s.decideTransfer(domain.TransferAccepted)},
+		{http.MethodPost, "/api/v1/transfers/:id/decline", s.decideTransfer(domain.TransferDeclined)},
+		{http.MethodPost, "/api/v1/transfers/:id/withdraw", s.decideTransfer(domain.TransferWithdrawn)},
 
 		{http.MethodPost, "/api/v1/orders", s.createOrder},
 		{http.MethodGet, "/api/v1/orders", s.listOrders},
@@ -66,6 +74,10 @@ func routes(s *Server) []route {
 		{http.MethodGet, "/api/v1/meetings/:id", s.getMeeting},
 		{http.MethodPost, "/api/v1/meetings/:id/decisions", s.decide},
 		{http.MethodPost, "/api/v1/officers/:id/reassign", s.reassign},
+		{http.MethodPost, "/api/v1/officers/:id/absences", s.recordAbsence},
+		{http.MethodGet, "/api/v1/officers/:id/absences", s.listAbsences},
+		{http.MethodPatch, "/api/v1/officers/:id/absences/:absence_id", s.patchAbsence},
+		{http.MethodGet, "/api/v1/reports/workload", s.workloadReport},
 
 		{http.MethodGet, "/api/v1/audit", s.listAudit},
 	}
@@ -80,8 +92,11 @@ var (
 	caseworkers  = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison"}
 	orderWriters = []string{"admin", "iom_officer", "lro", "orders_officer"}
 	chair        = []string{"admin", "tasking_chair"}
-	admin        = []string{"admin"}
-	auditor      = []string{"auditor"}
+	// A transfer is asked for (or withdrawn) by the sending force's chair or
+	// orders officer; the receiving force's chair answers it.
+	transferSenders = []string{"admin", "tasking_chair", "orders_officer"}
+	admin           = []string{"admin"}
+	auditor         = []string{"auditor"}
 )
 
 // permissions is the single permission table: which roles may call each
@@ -101,12 +116,22 @@ var permissions = map[string][]string{
 	"DELETE /api/v1/officers/:id/tokens/:token_id": admin,
 	"POST /api/v1/officers/:id/reassign":           chair,
 
-	"POST /api/v1/subjects":                    caseworkers,
-	"GET /api/v1/subjects":                     readers,
-	"GET /api/v1/subjects/:id":                 readers,
-	"PATCH /api/v1/subjects/:id":               caseworkers,
-	"GET /api/v1/subjects/:id/access-log":      auditor,
-	"GET /api/v1/subjects/:id/custody-history": readers,
+	"POST /api/v1/subjects":                           caseworkers,
+	"GET /api/v1/subjects":                            readers,
+	"GET /api/v1/subjects/:id":                        readers,
+	"PATCH /api/v1/subjects/:id":                      caseworkers,
+	"GET /api/v1/subjects/:id/access-log":             auditor,
+	"GET /api/v1/subjects/:id/custody-history":        readers,
+	"POST /api/v1/subjects/:id/transfers":             transferSenders,
+	"GET /api/v1/transfers":                           readers,
+	"GET /api/v1/transfers/:id":                       readers,
+	"POST /api/v1/transfers/:id/accept":               chair,
+	"POST /api/v1/transfers/:id/decline":              chair,
+	"POST /api/v1/transfers/:id/withdraw":             transferSenders,
+	"POST /api/v1/officers/:id/absences":              chair,
+	"GET /api/v1/officers/:id/absences":               readers,
+	"PATCH /api/v1/officers/:id/absences/:absence_id": chair,
+	"GET /api/v1/reports/workload":                    readers,
 
 	"POST /api/v1/orders":                             orderWriters,
 	"GET /api/v1/orders":                              readers,

@@ -28,6 +28,9 @@ type Store interface {
 	domain.Reports
 	domain.Meetings
 	domain.Reassigner
+	domain.Transfers
+	domain.Absences
+	domain.WorkloadReports
 	domain.Audit
 	IdempotentAnswer(ctx context.Context, officerID, key string) (*domain.IdempotentAnswer, error)
 	SaveIdempotentAnswer(ctx context.Context, r *domain.IdempotentRequest, a domain.IdempotentAnswer) error

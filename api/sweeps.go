@@ -171,12 +171,13 @@ func (s *Server) getPolicy(c echo.Context) error {
 }
 
 type policyRequest struct {
-	RequiredRoles       []string `json:"required_roles"`
-	PreReleaseDays      *int     `json:"pre_release_days"`
-	CommunityReviewDays *int     `json:"community_review_days"`
-	PrisonReviewDays    *int     `json:"prison_review_days"`
-	CheckGraceDays      *int     `json:"check_grace_days"`
-	ExpiryWarningDays   *int     `json:"expiry_warning_days"`
+	RequiredRoles        []string `json:"required_roles"`
+	PreReleaseDays       *int     `json:"pre_release_days"`
+	CommunityReviewDays  *int     `json:"community_review_days"`
+	PrisonReviewDays     *int     `json:"prison_review_days"`
+	CheckGraceDays       *int     `json:"check_grace_days"`
+	ExpiryWarningDays    *int     `json:"expiry_warning_days"`
+	AbsenceThresholdDays *int     `json:"absence_threshold_days"`
 }
 
 // putPolicy replaces a force's policy; a field left out takes its default.
@@ -203,6 +204,7 @@ func (s *Server) putPolicy(c echo.Context) error {
 	set(&p.PrisonReviewDays, req.PrisonReviewDays)
 	set(&p.CheckGraceDays, req.CheckGraceDays)
 	set(&p.ExpiryWarningDays, req.ExpiryWarningDays)
+	set(&p.AbsenceThresholdDays, req.AbsenceThresholdDays)
 	out, err := s.store.PutPolicy(ctxOf(c), p, ifMatch(c))
 	if err != nil {
 		return err

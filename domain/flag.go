@@ -20,11 +20,14 @@ const (
 	// or a review breach_suspected, and resolved by a later compliant check
 	// or satisfactory review, in the transaction that records it.
 	FlagComplianceConcern = "compliance_concern"
+	// FlagOwnerAbsent: an owner is away beyond the force's threshold with
+	// nobody covering.
+	FlagOwnerAbsent = "owner_absent"
 )
 
 // FlagKinds lists every kind.
 var FlagKinds = []string{FlagUnowned, FlagReviewOverdue, FlagCheckOverdue, FlagPreRelease,
-	FlagReleaseDatePassed, FlagExpiring, FlagComplianceConcern}
+	FlagReleaseDatePassed, FlagExpiring, FlagComplianceConcern, FlagOwnerAbsent}
 
 // Flag is a problem with an order, raised by a sweep and kept until a
 // sweep finds it gone.
@@ -57,7 +60,7 @@ var JobNames = []string{JobLifecycle, JobOwnership, JobReview, JobCustody}
 
 // JobFlags maps each job to the flag kinds it raises and resolves.
 var JobFlags = map[string][]string{
-	JobOwnership: {FlagUnowned},
+	JobOwnership: {FlagUnowned, FlagOwnerAbsent},
 	JobReview:    {FlagReviewOverdue, FlagCheckOverdue},
 	JobCustody:   {FlagPreRelease, FlagReleaseDatePassed},
 	JobLifecycle: {FlagExpiring},
@@ -144,22 +147,25 @@ type Sweeps interface {
 
 // Policy is a force's settings for the sweeps.
 type Policy struct {
-	Force               string    `json:"force"`
-	RequiredRoles       []string  `json:"required_roles"`
-	PreReleaseDays      int       `json:"pre_release_days"`
-	CommunityReviewDays int       `json:"community_review_days"`
-	PrisonReviewDays    int       `json:"prison_review_days"`
-	CheckGraceDays      int       `json:"check_grace_days"`
-	ExpiryWarningDays   int       `json:"expiry_warning_days"`
-	Version             int       `json:"version"`
-	UpdatedAt           time.Time `json:"updated_at"`
+	Force               string   `json:"force"`
+	RequiredRoles       []string `json:"required_roles"`
+	PreReleaseDays      int      `json:"pre_release_days"`
+	CommunityReviewDays int      `json:"community_review_days"`
+	PrisonReviewDays    int      `json:"prison_review_days"`
+	CheckGraceDays      int      `json:"check_grace_days"`
+	ExpiryWarningDays   int      `json:"expiry_warning_days"`
+	// AbsenceThresholdDays: an owner away longer than this with no cover
+	// raises owner_absent on their orders.
+	AbsenceThresholdDays int       `json:"absence_threshold_days"`
+	Version              int       `json:"version"`
+	UpdatedAt            time.Time `json:"updated_at"`
 }
 
 // DefaultPolicy is what a force without its own policy uses.
 func DefaultPolicy(force string) Policy {
 	return Policy{Force: force, RequiredRoles: []string{}, PreReleaseDays: 180,
 		CommunityReviewDays: DefaultCommunityReviewDays, PrisonReviewDays: DefaultPrisonReviewDays,
-		CheckGraceDays: 0, ExpiryWarningDays: 180}
+		CheckGraceDays: 0, ExpiryWarningDays: 180, AbsenceThresholdDays: DefaultAbsenceThresholdDays}
 }
 
 // Validate checks a policy's settings.
@@ -178,6 +184,7 @@ func (p *Policy) Validate(v *ValidationError) {
 	between(v, "prison_review_days", p.PrisonReviewDays, 1, 366)
 	between(v, "check_grace_days", p.CheckGraceDays, 0, 90)
 	between(v, "expiry_warning_days", p.ExpiryWarningDays, 1, 1095)
+	between(v, "absence_threshold_days", p.AbsenceThresholdDays, 1, 365)
 }
 
 func between(v *ValidationError, field string, n, lo, hi int) {

@@ -40,7 +40,7 @@ type Caseload struct {
 // them: the one list the tasking report, its CSV and a meeting's frozen
 // agenda (in SQL, as a parameter) all use. Every flag kind has a section.
 var TaskingSections = []string{FlagComplianceConcern, FlagCheckOverdue, FlagReviewOverdue, FlagUnowned,
-	FlagPreRelease, FlagReleaseDatePassed, FlagExpiring}
+	FlagOwnerAbsent, FlagPreRelease, FlagReleaseDatePassed, FlagExpiring}
 
 // TaskingItem is one problem on a tasking meeting's agenda.
 type TaskingItem struct {

@@ -34,6 +34,8 @@ type Store interface {
 	domain.Officers
 	domain.Subjects
 	domain.Orders
+	domain.Transfers
+	domain.Absences
 }
 
 type officerSpec struct {
@@ -192,7 +194,9 @@ func Load(ctx context.Context, s Store, today domain.Date) (bool, error) {
 		return false, err
 	}
 
-	n, p := 0, 0 // subjects and prison cases so far, across the region
+	n, p := 0, 0                         // subjects and prison cases so far, across the region
+	lastCommunity := map[string]string{} // each force's last community subject
+	chairs := map[string]domain.Officer{}
 	for _, f := range forces {
 		byRole := map[string][]domain.Officer{}
 		for _, spec := range f.officers {
@@ -205,6 +209,7 @@ func Load(ctx context.Context, s Store, today domain.Date) (bool, error) {
 			}
 		}
 		chairCtx := domain.WithActor(ctx, byRole[domain.RoleTaskingChair][0])
+		chairs[f.code] = byRole[domain.RoleTaskingChair][0]
 		checkCtx := domain.WithActor(ctx, byRole[domain.RoleOrdersOfficer][0])
 		owned := 0
 		for i := 0; i < f.community+f.prison; i, n = i+1, n+1 {
@@ -217,6 +222,9 @@ func Load(ctx context.Context, s Store, today domain.Date) (bool, error) {
 			sub, err := s.CreateSubject(chairCtx, subjectFor(f, n, prison, release, today))
 			if err != nil {
 				return false, fmt.Errorf("demo subject %d (%s): %w", n, f.code, err)
+			}
+			if !prison {
+				lastCommunity[f.code] = sub.ID
 			}
 			ord, err := s.CreateOrder(chairCtx, orderFor(f, n, sub.ID, prison, today))
 			if err != nil {
@@ -240,7 +248,32 @@ func Load(ctx context.Context, s Store, today domain.Date) (bool, error) {
 			}
 		}
 	}
+	if err := movements(ctx, s, known, chairs, lastCommunity, today); err != nil {
+		return false, err
+	}
 	return true, nil
+}
+
+// movements adds what keeps records moving: a subject Avon and Somerset
+// asks Gloucestershire to take on (incoming on Gloucestershire's agenda),
+// and a Gloucestershire IOM officer away long-term with nobody covering.
+func movements(ctx context.Context, s Store, known map[string]domain.Officer, chairs map[string]domain.Officer,
+	lastCommunity map[string]string, today domain.Date) error {
+	sender := domain.WithActor(ctx, chairs["avon-and-somerset"])
+	if _, err := s.RequestTransfer(sender, domain.TransferRequest{SubjectID: lastCommunity["avon-and-somerset"],
+		ToForce: "gloucestershire", Reason: "Moved to a bail hostel in Cheltenham; his partner lives in Gloucester."}); err != nil {
+		return fmt.Errorf("demo transfer: %w", err)
+	}
+	absent, ok := known[emailOf("Josh Baylis", "gloucestershire")]
+	if !ok {
+		return fmt.Errorf("demo absence: no officer Josh Baylis")
+	}
+	chair := domain.WithActor(ctx, chairs["gloucestershire"])
+	if _, err := s.RecordAbsence(chair, domain.Absence{OfficerID: absent.ID, Kind: "long_term",
+		StartsOn: today.AddDays(-20), Notes: ptr("Long-term sick leave; no return date yet.")}); err != nil {
+		return fmt.Errorf("demo absence: %w", err)
+	}
+	return nil
 }
 
 // casework records the reviews and checks order i of force f has had.

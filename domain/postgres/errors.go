@@ -28,6 +28,9 @@ var constraintErrors = map[string]func() error{
 	"owner_assignments_one_current": func() error {
 		return domain.Conflict("role", "the owner role changed at the same time; try again")
 	},
+	"transfers_one_open": func() error {
+		return domain.Conflict("subject_id", "a transfer of this subject is already waiting for an answer")
+	},
 	"orders_one_per_reference": func() error {
 		return domain.Conflict("reference", "this order is already recorded (same subject, court reference and date made)")
 	},

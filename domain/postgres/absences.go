@@ -1,0 +1,281 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"scpo/domain"
+)
+
+type absenceRow struct {
+	ID             string
+	OfficerID      string
+	Kind           string
+	StartsOn       time.Time
+	EndsOn         *time.Time
+	CoverOfficerID *string
+	Notes          *string
+	CreatedBy      *string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	CancelledAt    *time.Time
+	Version        int
+	CName          *string `gorm:"->"`
+	CEmail         *string `gorm:"->"`
+	BName          *string `gorm:"->"`
+	BEmail         *string `gorm:"->"`
+}
+
+func (r absenceRow) domain() domain.Absence {
+	a := domain.Absence{ID: r.ID, OfficerID: r.OfficerID, Kind: r.Kind, StartsOn: domain.AsDate(r.StartsOn),
+		EndsOn: datePtr(r.EndsOn), Cover: officerRef(r.CoverOfficerID, r.CName, r.CEmail), Notes: r.Notes,
+		CreatedBy: officerRef(r.CreatedBy, r.BName, r.BEmail), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Version: r.Version}
+	if r.CancelledAt != nil {
+		t := r.CancelledAt.UTC()
+		a.CancelledAt = &t
+	}
+	return a
+}
+
+func (s *Store) absences(db *gorm.DB, where string, args ...any) ([]domain.Absence, error) {
+	var rows []absenceRow
+	if err := db.Raw(`SELECT a.*, c.name AS c_name, c.email AS c_email, b.name AS b_name, b.email AS b_email
+		FROM officer_absences a LEFT JOIN officers c ON c.id = a.cover_officer_id LEFT JOIN officers b ON b.id = a.created_by
+		WHERE `+where+` ORDER BY a.starts_on DESC, a.id DESC`, args...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]domain.Absence, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+// absentOfficer loads the officer an absence belongs to, inside tx, and
+// checks the caller may change their force's records.
+func absentOfficer(ctx context.Context, tx *gorm.DB, id string, lock bool) (domain.Officer, error) {
+	o, err := getOfficer(tx, id, lock)
+	if err != nil {
+		return domain.Officer{}, err
+	}
+	if err := canChange(ctx, forceOf(o)); err != nil {
+		return domain.Officer{}, err
+	}
+	domain.Note(ctx, "officer", o.ID)
+	return o, nil
+}
+
+// checkCover looks the cover officer up in tx and checks they can cover.
+func checkCover(tx *gorm.DB, absent domain.Officer, a *domain.Absence) error {
+	if a.Cover == nil {
+		return nil
+	}
+	cover, err := getOfficer(tx, a.Cover.ID, false)
+	if err != nil {
+		return domain.Invalid("cover_officer_id", "no such officer")
+	}
+	return domain.CanCover(absent, cover)
+}
+
+// touchOwnedOrders marks the orders an officer owns as changed, so the
+// flags an absence (or its cover) ends are resolved with it.
+func touchOwnedOrders(tx *gorm.DB, officerID string) error {
+	var orders []string
+	if err := tx.Raw(`SELECT DISTINCT order_id FROM owner_assignments WHERE officer_id = ? AND ended_at IS NULL`,
+		officerID).Scan(&orders).Error; err != nil {
+		return err
+	}
+	touch(tx, orders...)
+	return nil
+}
+
+// RecordAbsence records a period an officer is away, with the officer
+// covering their orders if there is one.
+func (s *Store) RecordAbsence(ctx context.Context, a domain.Absence) (domain.Absence, error) {
+	today := s.Today()
+	var id string
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		officer, err := absentOfficer(ctx, tx, a.OfficerID, true)
+		if err != nil {
+			return err
+		}
+		v := &domain.ValidationError{}
+		a.Validate(today, v)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := checkCover(tx, officer, &a); err != nil {
+			return err
+		}
+		id = newID()
+		now := s.now()
+		var cover *string
+		if a.Cover != nil {
+			cover = &a.Cover.ID
+		}
+		domain.Note(ctx, "absence", id)
+		if err := translate(tx.Exec(`INSERT INTO officer_absences (id, officer_id, kind, starts_on, ends_on, cover_officer_id,
+			notes, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, a.OfficerID, a.Kind,
+			a.StartsOn.Time, timePtr(a.EndsOn), cover, a.Notes, actorID(ctx), now, now).Error); err != nil {
+			return err
+		}
+		return touchOwnedOrders(tx, a.OfficerID)
+	})
+	if err != nil {
+		return domain.Absence{}, err
+	}
+	list, err := s.absences(s.db.WithContext(ctx), "a.id = ?", id)
+	if err != nil {
+		return domain.Absence{}, err
+	}
+	return list[0], nil
+}
+
+// ListAbsences lists an officer's absences, the latest first.
+func (s *Store) ListAbsences(ctx context.Context, officerID string) ([]domain.Absence, error) {
+	o, err := s.GetOfficer(ctx, officerID)
+	if err != nil {
+		return nil, err
+	}
+	if err := canSee(ctx, forceOf(o)); err != nil {
+		return nil, err
+	}
+	domain.Note(ctx, "officer", o.ID)
+	return s.absences(s.db.WithContext(ctx), "a.officer_id = ?", officerID)
+}
+
+// UpdateAbsence changes an absence (its dates, cover or notes) or cancels
+// it, under its row lock.
+func (s *Store) UpdateAbsence(ctx context.Context, officerID, id string, ifVersion *int, change func(*domain.Absence) error) (domain.Absence, error) {
+	if !validID(id) {
+		return domain.Absence{}, domain.ErrNotFound
+	}
+	today := s.Today()
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		officer, err := absentOfficer(ctx, tx, officerID, false)
+		if err != nil {
+			return err
+		}
+		var rows []absenceRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Table("officer_absences").
+			Where("id = ? AND officer_id = ?", id, officerID).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return domain.ErrNotFound
+		}
+		a := rows[0].domain()
+		domain.Note(ctx, "absence", a.ID)
+		if ifVersion != nil && *ifVersion != a.Version {
+			return domain.ErrStale
+		}
+		if a.CancelledAt != nil {
+			return domain.Conflict("cancelled", "the absence was cancelled and can no longer be changed")
+		}
+		if err := change(&a); err != nil {
+			return err
+		}
+		v := &domain.ValidationError{}
+		a.Validate(today, v)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := checkCover(tx, officer, &a); err != nil {
+			return err
+		}
+		var cover *string
+		if a.Cover != nil {
+			cover = &a.Cover.ID
+		}
+		now := s.now()
+		var cancelled *time.Time
+		if a.CancelledAt != nil {
+			cancelled = &now
+		}
+		if err := translate(tx.Exec(`UPDATE officer_absences SET kind = ?, starts_on = ?, ends_on = ?, cover_officer_id = ?,
+			notes = ?, cancelled_at = ?, updated_at = ?, version = version + 1 WHERE id = ?`, a.Kind, a.StartsOn.Time,
+			timePtr(a.EndsOn), cover, a.Notes, cancelled, now, a.ID).Error); err != nil {
+			return err
+		}
+		return touchOwnedOrders(tx, officerID)
+	})
+	if err != nil {
+		return domain.Absence{}, err
+	}
+	list, err := s.absences(s.db.WithContext(ctx), "a.id = ?", id)
+	if err != nil {
+		return domain.Absence{}, err
+	}
+	return list[0], nil
+}
+
+// Workload sets a force's owning officers side by side for a chair
+// allocating fairly: current ownerships by role, how many of those orders
+// have an overdue review or check, how many they cover for an absent
+// colleague, and whether they are away now. One query.
+func (s *Store) Workload(ctx context.Context, force string, asOf domain.Date) (domain.Workload, error) {
+	if _, err := s.GetForce(ctx, force); err != nil {
+		return domain.Workload{}, err
+	}
+	if err := canSee(ctx, force); err != nil {
+		return domain.Workload{}, err
+	}
+	var rows []struct {
+		ID            string
+		Name          string
+		Email         string
+		Roles         textArray
+		IOM           int
+		LRO           int
+		OrdersOfficer int
+		Total         int
+		Overdue       int
+		Covering      int
+		AbsentUntil   *time.Time
+		AbsentNow     bool
+	}
+	err := s.db.WithContext(ctx).Raw(`
+		WITH mine AS (
+		    SELECT a.officer_id, a.role, a.order_id FROM owner_assignments a
+		    JOIN orders o ON o.id = a.order_id JOIN subjects s ON s.id = o.subject_id
+		    WHERE a.ended_at IS NULL AND o.status IN ('pending', 'active') AND s.force = @force),
+		away AS (
+		    SELECT DISTINCT ON (ab.officer_id) ab.officer_id, ab.ends_on, ab.cover_officer_id FROM officer_absences ab
+		    WHERE ab.cancelled_at IS NULL AND ab.starts_on <= @as_of AND (ab.ends_on IS NULL OR ab.ends_on >= @as_of)
+		    ORDER BY ab.officer_id, ab.ends_on DESC NULLS FIRST)
+		SELECT f.id, f.name, f.email, f.roles,
+		       count(m.order_id) FILTER (WHERE m.role = 'iom') AS iom,
+		       count(m.order_id) FILTER (WHERE m.role = 'lro') AS lro,
+		       count(m.order_id) FILTER (WHERE m.role = 'orders_officer') AS orders_officer,
+		       count(DISTINCT m.order_id) AS total,
+		       count(DISTINCT m.order_id) FILTER (WHERE EXISTS (SELECT 1 FROM flags fl WHERE fl.order_id = m.order_id
+		           AND fl.resolved_at IS NULL AND fl.kind IN ('review_overdue', 'check_overdue'))) AS overdue,
+		       (SELECT count(DISTINCT c.order_id) FROM away w JOIN mine c ON c.officer_id = w.officer_id
+		        WHERE w.cover_officer_id = f.id) AS covering,
+		       (SELECT w.ends_on FROM away w WHERE w.officer_id = f.id) AS absent_until,
+		       EXISTS (SELECT 1 FROM away w WHERE w.officer_id = f.id) AS absent_now
+		FROM officers f LEFT JOIN mine m ON m.officer_id = f.id
+		WHERE f.force = @force AND f.active AND f.roles && ARRAY['iom_officer', 'lro', 'orders_officer']
+		GROUP BY f.id ORDER BY total, f.name`, map[string]any{"force": force, "as_of": asOf.Time}).Scan(&rows).Error
+	if err != nil {
+		return domain.Workload{}, err
+	}
+	out := domain.Workload{Force: force, AsOf: asOf, Officers: make([]domain.WorkloadLine, len(rows))}
+	for i, r := range rows {
+		domain.Note(ctx, "officer", r.ID)
+		out.Officers[i] = domain.WorkloadLine{Officer: domain.OfficerRef{ID: r.ID, Name: r.Name, Email: r.Email},
+			Roles: []string(r.Roles), Owned: map[string]int{domain.OwnerIOM: r.IOM, domain.OwnerLRO: r.LRO,
+				domain.OwnerOrdersOfficer: r.OrdersOfficer}, Total: r.Total, Overdue: r.Overdue, Covering: r.Covering,
+			AbsentNow: r.AbsentNow, AbsentTill: datePtr(r.AbsentUntil)}
+	}
+	return out, nil
+}
+
+var (
+	_ domain.Absences        = (*Store)(nil)
+	_ domain.WorkloadReports = (*Store)(nil)
+)

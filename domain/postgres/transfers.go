@@ -1,0 +1,272 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"scpo/domain"
+)
+
+type transferRow struct {
+	ID             string
+	SubjectID      string
+	FromForce      string
+	ToForce        string
+	Status         string
+	Reason         string
+	RequestedBy    *string
+	RequestedAt    time.Time
+	DecidedBy      *string
+	DecidedAt      *time.Time
+	DecisionReason *string
+	FirstNames     string  `gorm:"->"`
+	LastName       string  `gorm:"->"`
+	PNCID          string  `gorm:"column:pnc_id;->"`
+	RName          *string `gorm:"->"`
+	REmail         *string `gorm:"->"`
+	DName          *string `gorm:"->"`
+	DEmail         *string `gorm:"->"`
+}
+
+func (r transferRow) domain() domain.Transfer {
+	t := domain.Transfer{ID: r.ID, SubjectID: r.SubjectID, SubjectName: r.FirstNames + " " + r.LastName, PNCID: r.PNCID,
+		Orders: []domain.TransferOrder{}, FromForce: r.FromForce, ToForce: r.ToForce, Status: r.Status, Reason: r.Reason,
+		RequestedBy: officerRef(r.RequestedBy, r.RName, r.REmail), RequestedAt: r.RequestedAt.UTC(),
+		DecidedBy: officerRef(r.DecidedBy, r.DName, r.DEmail), DecisionReason: r.DecisionReason}
+	if r.DecidedAt != nil {
+		at := r.DecidedAt.UTC()
+		t.DecidedAt = &at
+	}
+	return t
+}
+
+const transferSelect = `SELECT t.*, s.first_names, s.last_name, s.pnc_id, rb.name AS r_name, rb.email AS r_email,
+	db.name AS d_name, db.email AS d_email
+	FROM transfers t JOIN subjects s ON s.id = t.subject_id
+	LEFT JOIN officers rb ON rb.id = t.requested_by LEFT JOIN officers db ON db.id = t.decided_by `
+
+// transfers loads transfers with the orders of their subjects, in two
+// queries whatever their number.
+func (s *Store) transfers(db *gorm.DB, where string, args []any, order string, limit int) ([]domain.Transfer, error) {
+	var rows []transferRow
+	if err := db.Raw(transferSelect+`WHERE `+where+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]domain.Transfer, len(rows))
+	subjects := make([]string, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+		subjects[i] = r.SubjectID
+		domain.Note(db.Statement.Context, "transfer", r.ID)
+		domain.Note(db.Statement.Context, "subject", r.SubjectID)
+	}
+	if len(rows) == 0 {
+		return out, nil
+	}
+	var orders []struct {
+		SubjectID string
+		ID        string
+		Reference string
+		Status    string
+	}
+	if err := db.Raw(`SELECT subject_id, id, reference, status FROM orders WHERE subject_id IN ? ORDER BY made_on, id`,
+		subjects).Scan(&orders).Error; err != nil {
+		return nil, err
+	}
+	for i := range out {
+		for _, o := range orders {
+			if o.SubjectID == out[i].SubjectID {
+				out[i].Orders = append(out[i].Orders, domain.TransferOrder{OrderID: o.ID, Reference: o.Reference, Status: o.Status})
+			}
+		}
+	}
+	return out, nil
+}
+
+// canSeeTransfer: a transfer is the business of both forces, the receiver
+// included before the subject is theirs (it names the subject and the
+// orders' references, enough to decide).
+func canSeeTransfer(ctx context.Context, t domain.Transfer) error {
+	sc := domain.ScopeFrom(ctx)
+	if sc.CanRead(t.FromForce) || sc.CanRead(t.ToForce) {
+		return nil
+	}
+	return domain.ErrNotFound
+}
+
+// RequestTransfer asks for a subject, with their orders, to move to
+// another force. The sending force asks; the subject stays with it until
+// the receiving force accepts.
+func (s *Store) RequestTransfer(ctx context.Context, r domain.TransferRequest) (domain.Transfer, error) {
+	var id string
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		sub, err := getSubject(tx, r.SubjectID, "UPDATE")
+		if err != nil {
+			return err
+		}
+		if err := canChange(ctx, sub.Force); err != nil {
+			return err
+		}
+		domain.Note(ctx, "subject", sub.ID)
+		v := &domain.ValidationError{}
+		r.Validate(sub.Force, v)
+		if !v.Has("to_force") {
+			var known int64
+			if err := tx.Table("forces").Where("code = ?", r.ToForce).Count(&known).Error; err != nil {
+				return err
+			}
+			if known == 0 {
+				v.Add("to_force", "is not a known force code")
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		id = newID()
+		domain.Note(ctx, "transfer", id)
+		return translate(tx.Exec(`INSERT INTO transfers (id, subject_id, from_force, to_force, status, reason, requested_by, requested_at)
+			VALUES (?, ?, ?, ?, 'requested', ?, ?, ?)`, id, sub.ID, sub.Force, r.ToForce, r.Reason, actorID(ctx), s.now()).Error)
+	})
+	if err != nil {
+		return domain.Transfer{}, err
+	}
+	return s.GetTransfer(ctx, id)
+}
+
+// GetTransfer returns one transfer either force may see.
+func (s *Store) GetTransfer(ctx context.Context, id string) (domain.Transfer, error) {
+	if !validID(id) {
+		return domain.Transfer{}, domain.ErrNotFound
+	}
+	list, err := s.transfers(s.db.WithContext(ctx), "t.id = ?", []any{id}, "t.id", 1)
+	if err != nil {
+		return domain.Transfer{}, err
+	}
+	if len(list) == 0 {
+		return domain.Transfer{}, domain.ErrNotFound
+	}
+	if err := canSeeTransfer(ctx, list[0]); err != nil {
+		return domain.Transfer{}, err
+	}
+	return list[0], nil
+}
+
+// ListTransfers lists transfers, newest first: a force's incoming ones
+// (waiting on its chair), its outgoing ones, or both.
+func (s *Store) ListTransfers(ctx context.Context, f domain.TransferFilter, p domain.Page) ([]domain.Transfer, string, error) {
+	where, args := "true", []any{}
+	sc := domain.ScopeFrom(ctx)
+	if !sc.AllForces {
+		forces := append([]string{""}, sc.ReadForces...)
+		where, args = "(t.from_force IN ? OR t.to_force IN ?)", []any{forces, forces}
+	}
+	if f.Force != "" {
+		switch f.Direction {
+		case "incoming":
+			where, args = where+" AND t.to_force = ?", append(args, f.Force)
+		case "outgoing":
+			where, args = where+" AND t.from_force = ?", append(args, f.Force)
+		default:
+			where, args = where+" AND (t.to_force = ? OR t.from_force = ?)", append(args, f.Force, f.Force)
+		}
+	}
+	if f.Status != "" {
+		where, args = where+" AND t.status = ?", append(args, f.Status)
+	}
+	if f.SubjectID != "" {
+		where, args = where+" AND t.subject_id = ?", append(args, f.SubjectID)
+	}
+	if p.Cursor != "" {
+		where, args = where+" AND t.id < ?", append(args, p.Cursor)
+	}
+	limit := pageLimit(p)
+	list, err := s.transfers(s.db.WithContext(ctx), where, args, "t.id DESC", limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	return pageOf(list, limit, func(t domain.Transfer) string { return t.ID })
+}
+
+// DecideTransfer settles a requested transfer. The receiving force accepts
+// or declines; the sending force may withdraw. On acceptance, in the same
+// transaction: the subject moves, their orders with them; the sender's
+// owners' assignments end ("transferred to …"), so the orders stand
+// unowned on the receiver's agenda; the open flags follow the subject.
+func (s *Store) DecideTransfer(ctx context.Context, id, status string, reason *string) (domain.Transfer, error) {
+	if !validID(id) {
+		return domain.Transfer{}, domain.ErrNotFound
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var rows []transferRow
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Table("transfers").Where("id = ?", id).
+			Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return domain.ErrNotFound
+		}
+		t := rows[0].domain()
+		if err := canSeeTransfer(ctx, t); err != nil {
+			return err
+		}
+		domain.Note(ctx, "transfer", t.ID)
+		domain.Note(ctx, "subject", t.SubjectID)
+		decider := t.ToForce
+		if status == domain.TransferWithdrawn {
+			decider = t.FromForce
+		}
+		if !domain.ScopeFrom(ctx).CanWrite(decider) {
+			return domain.ErrForbidden
+		}
+		now := s.now()
+		if err := t.Decide(status, reason, deref(actorID(ctx)), now); err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE transfers SET status = ?, decided_by = ?, decided_at = ?, decision_reason = ? WHERE id = ?`,
+			t.Status, actorID(ctx), now, t.DecisionReason, t.ID).Error; err != nil {
+			return translate(err)
+		}
+		if status != domain.TransferAccepted {
+			return nil
+		}
+		return s.moveSubject(tx, t, now)
+	})
+	if err != nil {
+		return domain.Transfer{}, err
+	}
+	return s.GetTransfer(ctx, id)
+}
+
+// moveSubject carries out an accepted transfer.
+func (s *Store) moveSubject(tx *gorm.DB, t domain.Transfer, now time.Time) error {
+	sub, err := getSubject(tx, t.SubjectID, "UPDATE")
+	if err != nil {
+		return err
+	}
+	if sub.Force != t.FromForce {
+		return domain.Conflict("status", "the subject has moved to %s since the transfer was requested", sub.Force)
+	}
+	if err := tx.Exec(`UPDATE subjects SET force = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+		t.ToForce, now, sub.ID).Error; err != nil {
+		return translate(err)
+	}
+	if err := tx.Exec(`UPDATE flags SET force = ? WHERE subject_id = ? AND resolved_at IS NULL`, t.ToForce, sub.ID).Error; err != nil {
+		return err
+	}
+	if _, err := endOwnersWhoCannotAct(tx, "o.subject_id = @id", sub.ID, "transferred to "+t.ToForce, now); err != nil {
+		return err
+	}
+	var orders []string
+	if err := tx.Table("orders").Where("subject_id = ?", sub.ID).Pluck("id", &orders).Error; err != nil {
+		return err
+	}
+	domain.Note(tx.Statement.Context, "order", orders...)
+	touch(tx, orders...)
+	return nil
+}
+
+var _ domain.Transfers = (*Store)(nil)
