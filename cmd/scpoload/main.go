@@ -19,6 +19,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"runtime"
 	"slices"
@@ -168,9 +169,7 @@ func bareQuery(r route) string {
 	return strings.Join(v, "&")
 }
 
-func escape(s string) string {
-	return strings.NewReplacer("%", "%25", "&", "%26", "+", "%2B", " ", "+", "#", "%23", "=", "%3D", "?", "%3F").Replace(s)
-}
+func escape(s string) string { return neturl.QueryEscape(s) }
 
 // pickRoutes chooses real IDs and names from the data for each route.
 func pickRoutes(ctx context.Context, pool *pgxpool.Pool, today domain.Date) ([]route, error) {
@@ -248,7 +247,10 @@ func load(url string, csv bool, clients, n int) result {
 		go func() {
 			defer wg.Done()
 			for range jobs {
-				req, _ := http.NewRequest(http.MethodGet, url, nil)
+				req, err := http.NewRequest(http.MethodGet, url, nil)
+				if err != nil {
+					log.Fatalf("request %s: %v", url, err)
+				}
 				req.Header.Set("Authorization", "Bearer "+token)
 				if csv {
 					req.Header.Set("Accept", "text/csv")
