@@ -25,7 +25,7 @@ func (s *Server) asOf(q *query) domain.Date {
 
 func (s *Server) caseload(c echo.Context) error {
 	// The officer is given by id or, as people know each other, by email.
-	q := newQuery(c, "officer_id", "officer", "as_of")
+	q := newQuery(c, "officer_id", "officer", "as_of", "limit", "cursor")
 	officer := q.id("officer_id")
 	email := strings.ToLower(q.str("officer"))
 	if email != "" {
@@ -36,6 +36,7 @@ func (s *Server) caseload(c echo.Context) error {
 		}
 	}
 	asOf := s.asOf(q)
+	p := keyPage(q, 4)
 	if err := q.err(); err != nil {
 		return err
 	}
@@ -49,32 +50,54 @@ func (s *Server) caseload(c echo.Context) error {
 	if officer == "" {
 		officer = actor(c).ID
 	}
-	out, err := s.store.Caseload(ctxOf(c), officer, asOf)
+	out, err := s.store.Caseload(ctxOf(c), officer, asOf, p)
 	if err != nil {
 		return err
 	}
 	return respond(c, http.StatusOK, out)
 }
 
+// keyPage reads ?limit= and a ?cursor= of a list ordered by a key of n
+// parts, as the store gave it out.
+func keyPage(q *query, n int) domain.Page {
+	p := domain.Page{Limit: 50}
+	if l := q.intIn("limit", 1, 1_000_000); l != nil {
+		p.Limit = min(*l, 500)
+	}
+	if cur := q.str("cursor"); cur != "" {
+		if _, ok := domain.DecodeKeyCursor(cur, n); !ok {
+			q.errs.Add("cursor", "is not a cursor this service gave out")
+		}
+		p.Cursor = cur
+	}
+	return p
+}
+
+// taskingReport answers the agenda: every section's count and a page of
+// each (at most domain.TaskingPageMax), or with ?section= a page of that
+// section, after ?cursor=. Without as_of it is today's agenda from the open
+// flags; with as_of the rules are evaluated as of that day. As CSV it is
+// the whole agenda in one file, streamed a page at a time.
 func (s *Server) taskingReport(c echo.Context) error {
-	q := newQuery(c, "force", "as_of")
+	q := newQuery(c, "force", "as_of", "section", "limit", "cursor")
 	force := q.str("force")
 	if force == "" {
 		q.errs.Add("force", "is required")
 	}
-	asOf := s.asOf(q)
+	tq := domain.TaskingQuery{Force: force, AsOf: s.asOf(q), FromRules: q.str("as_of") != "",
+		Section: q.oneOf("section", domain.TaskingSections), Page: keyPage(q, 2)}
+	if tq.Page.Cursor != "" && tq.Section == "" {
+		q.errs.Add("cursor", "needs section: a cursor pages one section")
+	}
 	if err := q.err(); err != nil {
 		return err
 	}
-	out, err := s.store.Tasking(ctxOf(c), force, asOf)
+	if wantsCSV(c) {
+		return s.taskingCSV(c, tq)
+	}
+	out, err := s.store.Tasking(ctxOf(c), tq)
 	if err != nil {
 		return err
-	}
-	if wantsCSV(c) {
-		if err := disclose(c); err != nil {
-			return err
-		}
-		return taskingCSV(c, out)
 	}
 	return respond(c, http.StatusOK, out)
 }
@@ -168,24 +191,68 @@ func wantsCSV(c echo.Context) bool {
 	return false
 }
 
-// taskingCSV writes the agenda one row per item, section by section.
-func taskingCSV(c echo.Context, r domain.TaskingReport) error {
-	w := startCSV(c, "tasking-"+r.Force+"-"+r.AsOf.String()+".csv")
+// taskingCSV writes the whole agenda one row per item, section by
+// section, worst first, reading and writing a page at a time, so memory
+// stays flat however long the agenda. The request's disclosure entry,
+// written before the headers, names the force; each page of rows then gets
+// an entry of its own (same request ID, route and purpose) naming its
+// orders and subjects, written before those rows are sent, so every
+// subject's access log shows the export and no entry grows with the
+// register.
+func (s *Server) taskingCSV(c echo.Context, tq domain.TaskingQuery) error {
+	ctx := ctxOf(c)
+	// Check the force and the caller's view of it before anything is sent.
+	tq.Quiet, tq.Section, tq.Page = true, domain.TaskingSections[0], domain.Page{Limit: 1}
+	if _, err := s.store.Tasking(ctx, tq); err != nil {
+		return err
+	}
+	domain.Note(ctx, "force", tq.Force)
+	base, _ := domain.AuditFrom(ctx).Pending()
+	if err := disclose(c); err != nil {
+		return err
+	}
+	base.Action, base.Records = domain.ActionDisclosure, nil
+	w := startCSV(c, "tasking-"+tq.Force+"-"+tq.AsOf.String()+".csv")
 	_ = w.Write([]string{"section", "order_id", "reference", "case_type", "subject_id", "subject_name", "pnc_id",
 		"iom", "lro", "orders_officer", "days_overdue", "days_to_release", "open_since", "days_to_end"})
 	for _, section := range domain.TaskingSections {
-		for _, it := range r.Sections[section] {
-			since := ""
-			if it.OpenSince != nil {
-				since = it.OpenSince.Format("2006-01-02T15:04:05Z")
+		cursor := ""
+		for {
+			items, next, err := s.store.TaskingPage(ctx, tq, section, cursor, 500)
+			if err != nil {
+				// The header is sent: end the file short rather than pretend.
+				return err
 			}
-			_ = w.Write([]string{section, it.OrderID, cell(it.Reference), it.CaseType, it.Subject.ID, cell(it.Subject.Name),
-				it.Subject.PNCID, ownerName(it.Owners.IOM), ownerName(it.Owners.LRO), ownerName(it.Owners.OrdersOfficer),
-				intCell(it.DaysOverdue), intCell(it.DaysToRelease), since, intCell(it.DaysToEnd)})
+			if len(items) > 0 {
+				page := domain.NewAuditTrail(base)
+				for _, it := range items {
+					page.Note("order", it.OrderID)
+					page.Note("subject", it.Subject.ID)
+				}
+				if err := s.store.WriteAudit(domain.WithAudit(ctx, page)); err != nil {
+					return err
+				}
+			}
+			for _, it := range items {
+				since := ""
+				if it.OpenSince != nil {
+					since = it.OpenSince.Format("2006-01-02T15:04:05Z")
+				}
+				_ = w.Write([]string{section, it.OrderID, cell(it.Reference), it.CaseType, it.Subject.ID, cell(it.Subject.Name),
+					it.Subject.PNCID, ownerName(it.Owners.IOM), ownerName(it.Owners.LRO), ownerName(it.Owners.OrdersOfficer),
+					intCell(it.DaysOverdue), intCell(it.DaysToRelease), since, intCell(it.DaysToEnd)})
+			}
+			w.Flush()
+			if err := w.Error(); err != nil || next == "" {
+				if err != nil {
+					return err
+				}
+				break
+			}
+			cursor = next
 		}
 	}
-	w.Flush()
-	return w.Error()
+	return nil
 }
 
 // cell defuses text a spreadsheet would run as a formula.
@@ -211,17 +278,18 @@ func intCell(n *int) string {
 }
 
 func (s *Server) preReleaseReport(c echo.Context) error {
-	q := newQuery(c, "force", "within_days", "as_of")
+	q := newQuery(c, "force", "within_days", "as_of", "limit", "cursor")
 	within := 180
 	if w := q.intIn("within_days", 0, 1095); w != nil {
 		within = *w
 	}
 	asOf := s.asOf(q)
 	force := q.str("force")
+	p := keyPage(q, 2)
 	if err := q.err(); err != nil {
 		return err
 	}
-	out, err := s.store.PreRelease(ctxOf(c), force, within, asOf)
+	out, err := s.store.PreRelease(ctxOf(c), force, within, asOf, p)
 	if err != nil {
 		return err
 	}

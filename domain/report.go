@@ -29,11 +29,20 @@ type CaseloadItem struct {
 	OpenFlags     []string   `json:"open_flags"`
 }
 
-// Caseload is an officer's current orders, most urgent first.
+// Caseload is a page of an officer's current orders, most urgent first,
+// with how many there are in all.
 type Caseload struct {
-	Officer OfficerRef     `json:"officer"`
-	AsOf    Date           `json:"as_of"`
-	Items   []CaseloadItem `json:"items"`
+	Officer    OfficerRef      `json:"officer"`
+	AsOf       Date            `json:"as_of"`
+	Summary    CaseloadSummary `json:"summary"`
+	Items      []CaseloadItem  `json:"items"`
+	NextCursor *string         `json:"next_cursor"`
+}
+
+// CaseloadSummary counts an officer's whole caseload.
+type CaseloadSummary struct {
+	Orders        int `json:"orders"`
+	WithOpenFlags int `json:"with_open_flags"`
 }
 
 // TaskingSections are the agenda's sections, in the order a meeting takes
@@ -56,12 +65,39 @@ type TaskingItem struct {
 	Details       json.RawMessage `json:"details"`
 }
 
-// TaskingReport is the agenda for a force's sensitive tasking meeting.
+// TaskingReport is the agenda for a force's sensitive tasking meeting: the
+// number of items in every section, and a page of each section's items
+// (or of the one section asked for), worst first.
 type TaskingReport struct {
-	Force    string                   `json:"force"`
-	AsOf     Date                     `json:"as_of"`
+	Force string `json:"force"`
+	AsOf  Date   `json:"as_of"`
+	// Source is "flags" (today's open flags, the live agenda) or "rules"
+	// (the rule functions evaluated as of as_of, to reproduce a day).
+	Source   string                   `json:"source"`
+	Summary  map[string]int           `json:"summary"`
 	Sections map[string][]TaskingItem `json:"sections"`
+	// NextCursors gives, per section returned, the cursor of its next page
+	// (?section=KIND&cursor=...), or null on its last page.
+	NextCursors map[string]*string `json:"next_cursors"`
 }
+
+// TaskingQuery asks for the agenda: one section or all, a page of each.
+type TaskingQuery struct {
+	Force   string
+	AsOf    Date
+	Section string // empty: every section's first page
+	Page    Page
+	// FromRules evaluates the rule functions as of AsOf instead of reading
+	// the open flags.
+	FromRules bool
+	// Quiet does not name each item's records on the request's audit
+	// entry (a CSV export names the report instead).
+	Quiet bool
+}
+
+// TaskingPageMax bounds a page of each section when every section is
+// returned at once, so an agenda answer stays small.
+const TaskingPageMax = 100
 
 // PreReleaseItem is a subject in custody with a live order.
 type PreReleaseItem struct {
@@ -83,12 +119,20 @@ type PreReleaseItem struct {
 	Missing           []string `json:"missing"`
 }
 
-// PreReleaseReport lists subjects due out of prison, by release date.
+// PreReleaseReport lists subjects due out of prison, by release date, a
+// page at a time, with how many there are in all.
 type PreReleaseReport struct {
-	AsOf       Date             `json:"as_of"`
-	WithinDays int              `json:"within_days"`
-	Force      *string          `json:"force"`
-	Items      []PreReleaseItem `json:"items"`
+	AsOf       Date              `json:"as_of"`
+	WithinDays int               `json:"within_days"`
+	Force      *string           `json:"force"`
+	Summary    PreReleaseSummary `json:"summary"`
+	Items      []PreReleaseItem  `json:"items"`
+	NextCursor *string           `json:"next_cursor"`
+}
+
+// PreReleaseSummary counts the whole report.
+type PreReleaseSummary struct {
+	Orders int `json:"orders"`
 }
 
 // ForceSummary is one force's line in the region report.
@@ -110,9 +154,12 @@ type RegionReport struct {
 
 // Reports builds the views people work from.
 type Reports interface {
-	Caseload(ctx context.Context, officerID string, asOf Date) (Caseload, error)
-	Tasking(ctx context.Context, force string, asOf Date) (TaskingReport, error)
-	PreRelease(ctx context.Context, force string, withinDays int, asOf Date) (PreReleaseReport, error)
+	Caseload(ctx context.Context, officerID string, asOf Date, p Page) (Caseload, error)
+	Tasking(ctx context.Context, q TaskingQuery) (TaskingReport, error)
+	// TaskingPage reads one section's page after cursor and the next
+	// page's cursor (empty on the last page).
+	TaskingPage(ctx context.Context, q TaskingQuery, section, cursor string, limit int) ([]TaskingItem, string, error)
+	PreRelease(ctx context.Context, force string, withinDays int, asOf Date, p Page) (PreReleaseReport, error)
 	Region(ctx context.Context, region string, asOf Date) (RegionReport, error)
 }
 

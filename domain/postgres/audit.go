@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -17,17 +18,23 @@ import (
 )
 
 // writeAudit appends the context's pending audit entry inside tx, chained
-// to the last entry. Entries take turns on an advisory lock so the chain
-// has one order, and each is numbered as the one before it plus one (not
-// from a sequence, which jumps after a crash), so a gap in the numbers can
-// only be a removal. The entry's hash is an HMAC with the store's signing
-// key, which the database does not hold.
+// to the last entry: a change's entry is written in the change's own
+// transaction.
 func (s *Store) writeAudit(ctx context.Context, tx *gorm.DB) error {
-	trail := domain.AuditFrom(ctx)
-	e, pending := trail.Pending()
+	e, pending := domain.AuditFrom(ctx).Pending()
 	if !pending {
 		return nil
 	}
+	return s.appendAudit(tx, []domain.AuditEntry{e})
+}
+
+// appendAudit appends entries in order inside tx. Entries take turns on an
+// advisory lock so the chain has one order, and each is numbered as the
+// one before it plus one (not from a sequence, which jumps after a crash),
+// so a gap in the numbers can only be a removal. Each entry's hash is an
+// HMAC with the store's signing key, which the database does not hold,
+// over its number, the previous entry's hash and its contents.
+func (s *Store) appendAudit(tx *gorm.DB, entries []domain.AuditEntry) error {
 	if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('scpo:audit'))`).Error; err != nil {
 		return err
 	}
@@ -43,13 +50,21 @@ func (s *Store) writeAudit(ctx context.Context, tx *gorm.DB) error {
 	if len(last) > 0 {
 		prev, id = last[0].Hash, last[0].ID+1
 	}
-	e.At = s.now()
 	key := s.auditKeys.Signing()
-	hash := entryMAC(key, id, prev, e.Canonical())
-	records, _ := json.Marshal(nonNil(e.Records))
+	at := s.now()
+	values := make([]string, 0, len(entries))
+	args := make([]any, 0, 15*len(entries))
+	for _, e := range entries {
+		e.At = at
+		hash := entryMAC(key, id, prev, e.Canonical())
+		records, _ := json.Marshal(nonNil(e.Records))
+		values = append(values, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, id, e.At, e.OfficerID, e.Action, e.Method, e.Route, string(records),
+			e.ClientIP, e.Purpose, e.RequestID, e.Query, e.Status, prev, hash, key.ID)
+		prev, id = hash, id+1
+	}
 	return tx.Exec(`INSERT INTO audit_log (id, at, officer_id, action, method, route, records, client_ip, purpose, request_id, query, status, prev_hash, hash, key_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, e.At, e.OfficerID, e.Action, e.Method, e.Route, string(records),
-		e.ClientIP, e.Purpose, e.RequestID, e.Query, e.Status, prev, hash, key.ID).Error
+		VALUES `+strings.Join(values, ", "), args...).Error
 }
 
 func nonNil(r []domain.RecordRef) []domain.RecordRef {
@@ -69,9 +84,83 @@ func legacyHash(prev []byte, e domain.AuditEntry) []byte {
 }
 
 // WriteAudit writes the request's entry on its own, for reads: the answer
-// is sent only once this succeeds.
+// is sent only once this succeeds. Reads' entries are written in groups:
+// whoever finds no group being written writes every entry queued so far in
+// one transaction (one lock, one commit) while later ones queue for the
+// next, so the trail's lock is taken once per group instead of once per
+// read, and every entry is still numbered and chained under it.
 func (s *Store) WriteAudit(ctx context.Context) error {
-	return s.tx(ctx, func(tx *gorm.DB) error { return nil })
+	trail := domain.AuditFrom(ctx)
+	e, pending := trail.Pending()
+	if !pending {
+		return nil
+	}
+	if domain.IdempotencyFrom(ctx) != nil {
+		// A keyed request claims its key with its entry.
+		return s.tx(ctx, func(tx *gorm.DB) error { return nil })
+	}
+	if err := s.readAudit.write(s, e); err != nil {
+		return err
+	}
+	trail.Written()
+	return nil
+}
+
+// auditGroupMax bounds one group's entries (and its INSERT's parameters).
+const auditGroupMax = 256
+
+// auditGroup queues read entries for group commit.
+type auditGroup struct {
+	mu      sync.Mutex
+	queue   []*auditWait
+	writing bool
+}
+
+type auditWait struct {
+	entry domain.AuditEntry
+	done  chan error    // the entry's outcome
+	lead  chan struct{} // this waiter is to write the next group
+}
+
+func (g *auditGroup) write(s *Store, e domain.AuditEntry) error {
+	w := &auditWait{entry: e, done: make(chan error, 1), lead: make(chan struct{}, 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, w)
+	if g.writing {
+		g.mu.Unlock()
+		select {
+		case err := <-w.done:
+			return err
+		case <-w.lead:
+		}
+		g.mu.Lock()
+	}
+	g.writing = true
+	batch := g.queue[:min(len(g.queue), auditGroupMax)]
+	g.queue = append([]*auditWait(nil), g.queue[len(batch):]...)
+	g.mu.Unlock()
+
+	entries := make([]domain.AuditEntry, len(batch))
+	for i, b := range batch {
+		entries[i] = b.entry
+	}
+	// The group is written whatever becomes of the request that writes it.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return s.appendAudit(tx, entries) })
+	cancel()
+	for _, b := range batch {
+		b.done <- err
+	}
+
+	// Hand the next group to the first waiter still queued.
+	g.mu.Lock()
+	if len(g.queue) > 0 {
+		g.queue[0].lead <- struct{}{}
+	} else {
+		g.writing = false
+	}
+	g.mu.Unlock()
+	return <-w.done
 }
 
 type auditRow struct {

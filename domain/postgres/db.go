@@ -28,6 +28,7 @@ type Store struct {
 	clock     domain.Clock
 	loc       *time.Location
 	auditKeys *AuditKeys
+	readAudit auditGroup // read entries written together (audit.go)
 }
 
 // Option configures Open.

@@ -202,13 +202,17 @@ func (s *Store) ListOrders(ctx context.Context, f domain.OrderFilter, p domain.P
 	if f.SubjectID != "" {
 		q = q.Where("o.subject_id = ?", f.SubjectID)
 	}
+	// The officer's current orders are read first from their index (an
+	// array, so the planner cannot choose to walk every order instead),
+	// then fetched by id.
 	if f.Owner != "" {
-		q = q.Where(`EXISTS (SELECT 1 FROM owner_assignments a
-			WHERE a.order_id = o.id AND a.ended_at IS NULL AND a.officer_id = ?)`, f.Owner)
+		q = q.Where(`o.id = ANY (ARRAY(SELECT a.order_id FROM owner_assignments a
+			WHERE a.officer_id = ? AND a.ended_at IS NULL))`, f.Owner)
 	}
+	// The open flags of a kind are walked in order id order (at most one
+	// open flag per order and kind), so a page stops after limit matches.
 	if f.Flag != "" {
-		q = q.Where(`EXISTS (SELECT 1 FROM flags fl
-			WHERE fl.order_id = o.id AND fl.resolved_at IS NULL AND fl.kind = ?)`, f.Flag)
+		q = q.Joins(`JOIN flags fl ON fl.order_id = o.id AND fl.resolved_at IS NULL AND fl.kind = ?`, f.Flag)
 	}
 	if f.Reference != "" {
 		q = q.Where("lower(o.reference) = lower(?)", f.Reference)

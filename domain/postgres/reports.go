@@ -3,7 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,9 +24,10 @@ func (r subjectRefRow) ref() domain.SubjectRef {
 		Custody: r.CustodyStatus, Released: datePtr(r.ReleaseDate)}
 }
 
-// Caseload lists the live orders an officer owns in any role, most urgent
-// first: the most open flags, then the earliest review or check due.
-func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date) (domain.Caseload, error) {
+// Caseload answers a page of the live orders an officer owns in any role,
+// most urgent first: the most open flags, then the earliest review or
+// check due, then reference; and how many there are in all.
+func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date, p domain.Page) (domain.Caseload, error) {
 	officer, err := s.GetOfficer(ctx, officerID)
 	if err != nil {
 		return domain.Caseload{}, err
@@ -38,6 +39,40 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		}
 	}
 	scope, scopeArgs := scopeSQL(ctx, "s.force")
+	// The ranking key of every order the officer owns (a caseload is at
+	// most a few thousand orders; each key is two index probes).
+	keys := `
+		WITH mine AS (SELECT a.order_id, array_agg(a.role ORDER BY a.role) AS roles FROM owner_assignments a
+		              WHERE a.officer_id = ? AND a.ended_at IS NULL GROUP BY a.order_id),
+		k AS (SELECT o.id AS order_id, o.reference, mine.roles, sch.next_review_due, sch.next_check_due,
+		             coalesce(fl.kinds, '{}') AS open_flags,
+		             -cardinality(coalesce(fl.kinds, '{}')) AS k1,
+		             coalesce(LEAST(sch.next_review_due, sch.next_check_due), 'infinity'::date) AS k2
+		      FROM mine
+		      JOIN orders o ON o.id = mine.order_id
+		      JOIN subjects s ON s.id = o.subject_id
+		      JOIN order_schedule sch ON sch.order_id = o.id
+		      LEFT JOIN LATERAL (SELECT array_agg(f.kind ORDER BY f.kind) AS kinds FROM flags f
+		                         WHERE f.order_id = o.id AND f.resolved_at IS NULL) fl ON true
+		      WHERE o.status IN ('pending', 'active') AND ` + scope + `)`
+	args := append([]any{officerID}, scopeArgs...)
+	out := domain.Caseload{Officer: domain.OfficerRef{ID: officer.ID, Name: officer.Name, Email: officer.Email},
+		AsOf: asOf, Items: []domain.CaseloadItem{}}
+	db := s.db.WithContext(ctx)
+	if err := db.Raw(keys+` SELECT count(*) AS orders, count(*) FILTER (WHERE k1 < 0) AS with_open_flags FROM k`,
+		args...).Scan(&out.Summary).Error; err != nil {
+		return out, err
+	}
+	after := ""
+	if p.Cursor != "" {
+		parts, ok := domain.DecodeKeyCursor(p.Cursor, 4)
+		if !ok {
+			return out, domain.Invalid("cursor", "is not a cursor this service gave out")
+		}
+		after = ` WHERE (k1, k2, reference, order_id) > (?::int, ?::date, ?::text, ?::uuid)`
+		args = append(args, parts[0], parts[1], parts[2], parts[3])
+	}
+	limit := pageLimit(p)
 	var rows []struct {
 		Ref           subjectRefRow `gorm:"embedded"`
 		OrderID       string
@@ -48,76 +83,172 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		NextReviewDue *time.Time
 		NextCheckDue  *time.Time
 		OpenFlags     textArray
+		K1            int
+		K2            string
 	}
-	err = s.db.WithContext(ctx).Raw(`
-		SELECT o.id AS order_id, o.reference, o.status, s.force, s.id AS subject_id, s.first_names, s.last_name,
-		       s.pnc_id, s.custody_status, s.release_date, mine.roles, sch.next_review_due, sch.next_check_due,
-		       coalesce(fl.kinds, '{}') AS open_flags
-		FROM (SELECT a.order_id, array_agg(a.role ORDER BY a.role) AS roles FROM owner_assignments a
-		      WHERE a.officer_id = ? AND a.ended_at IS NULL GROUP BY a.order_id) mine
-		JOIN orders o ON o.id = mine.order_id
+	err = db.Raw(keys+`
+		SELECT k.order_id, k.reference, o.status, s.force, s.id AS subject_id, s.first_names, s.last_name,
+		       s.pnc_id, s.custody_status, s.release_date, k.roles, k.next_review_due, k.next_check_due,
+		       k.open_flags, k.k1, k.k2::text AS k2
+		FROM (SELECT * FROM k`+after+` ORDER BY k1, k2, reference, order_id LIMIT ?) k
+		JOIN orders o ON o.id = k.order_id
 		JOIN subjects s ON s.id = o.subject_id
-		JOIN order_schedule sch ON sch.order_id = o.id
-		LEFT JOIN LATERAL (SELECT array_agg(f.kind ORDER BY f.kind) AS kinds FROM flags f
-		                   WHERE f.order_id = o.id AND f.resolved_at IS NULL) fl ON true
-		WHERE o.status IN ('pending', 'active') AND `+scope+`
-		ORDER BY cardinality(coalesce(fl.kinds, '{}')) DESC,
-		         LEAST(sch.next_review_due, sch.next_check_due) NULLS LAST, o.reference, o.id`,
-		append([]any{officerID}, scopeArgs...)...).
+		ORDER BY k.k1, k.k2, k.reference, k.order_id`, append(args, limit+1)...).
 		Scan(&rows).Error
 	if err != nil {
-		return domain.Caseload{}, err
+		return out, err
 	}
-	out := domain.Caseload{Officer: domain.OfficerRef{ID: officer.ID, Name: officer.Name, Email: officer.Email},
-		AsOf: asOf, Items: make([]domain.CaseloadItem, len(rows))}
-	for i, r := range rows {
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		next := domain.EncodeKeyCursor(strconv.Itoa(last.K1), last.K2, last.Reference, last.OrderID)
+		out.NextCursor = &next
+	}
+	for _, r := range rows {
 		caseType := domain.CaseCommunity
 		if r.Ref.CustodyStatus == domain.CustodyCustody {
 			caseType = domain.CasePrison
 		}
 		domain.Note(ctx, "order", r.OrderID)
 		domain.Note(ctx, "subject", r.Ref.SubjectID)
-		out.Items[i] = domain.CaseloadItem{OrderID: r.OrderID, Reference: r.Reference, Status: r.Status, Force: r.Force,
-			CaseType: caseType, Subject: r.Ref.ref(), Roles: []string(r.Roles), NextReviewDue: datePtr(r.NextReviewDue),
-			NextCheckDue: datePtr(r.NextCheckDue), OpenFlags: []string(r.OpenFlags)}
+		out.Items = append(out.Items, domain.CaseloadItem{OrderID: r.OrderID, Reference: r.Reference, Status: r.Status,
+			Force: r.Force, CaseType: caseType, Subject: r.Ref.ref(), Roles: []string(r.Roles),
+			NextReviewDue: datePtr(r.NextReviewDue), NextCheckDue: datePtr(r.NextCheckDue), OpenFlags: []string(r.OpenFlags)})
 	}
 	return out, nil
 }
 
-// Tasking builds a force's meeting agenda as of a date from the same rule
-// functions the sweeps use, so any day's agenda can be reproduced. Where a
-// flag is open for an item, open_since says since when.
-func (s *Store) Tasking(ctx context.Context, force string, asOf domain.Date) (domain.TaskingReport, error) {
-	if _, err := s.GetForce(ctx, force); err != nil {
+// Tasking answers a force's meeting agenda: the number of items in every
+// section and a page of items, worst first (agenda_rank, then order), of
+// one section or of each. Today's agenda reads the open flags, which the
+// sweeps raise and every change resolves, through the flags_agenda index;
+// with FromRules the rule functions the sweeps use are evaluated as of
+// q.AsOf, so any day's agenda can be reproduced (a computation over every
+// order, not an index read). Where a flag is open for an item, open_since
+// says since when.
+func (s *Store) Tasking(ctx context.Context, q domain.TaskingQuery) (domain.TaskingReport, error) {
+	if _, err := s.GetForce(ctx, q.Force); err != nil {
 		return domain.TaskingReport{}, err
 	}
-	if err := canSee(ctx, force); err != nil {
+	if err := canSee(ctx, q.Force); err != nil {
 		return domain.TaskingReport{}, err
 	}
+	out := domain.TaskingReport{Force: q.Force, AsOf: q.AsOf, Source: "flags", Summary: map[string]int{},
+		Sections: map[string][]domain.TaskingItem{}, NextCursors: map[string]*string{}}
+	if q.FromRules {
+		out.Source = "rules"
+	}
+	for _, kind := range domain.TaskingSections {
+		out.Summary[kind] = 0
+	}
+	db := s.db.WithContext(ctx)
+	var counts []struct {
+		Kind string
+		N    int
+	}
+	var err error
+	if q.FromRules {
+		err = db.Raw(`SELECT c.kind, count(*) AS n FROM (`+taskingRulesSQL()+`) c WHERE c.force = @force GROUP BY c.kind`,
+			map[string]any{"as_of": q.AsOf.Time, "force": q.Force}).Scan(&counts).Error
+	} else {
+		err = db.Raw(`SELECT substr(metric, 6) AS kind, n FROM force_counts WHERE force = ? AND metric LIKE 'flag:%'`,
+			q.Force).Scan(&counts).Error
+	}
+	if err != nil {
+		return out, err
+	}
+	for _, c := range counts {
+		if _, ok := out.Summary[c.Kind]; ok {
+			out.Summary[c.Kind] = c.N
+		}
+	}
+	sections := domain.TaskingSections
+	limit := pageLimit(q.Page)
+	if q.Section != "" {
+		sections = []string{q.Section}
+	} else {
+		limit = min(limit, domain.TaskingPageMax)
+	}
+	for _, kind := range sections {
+		items, next, err := s.TaskingPage(ctx, q, kind, q.Page.Cursor, limit)
+		if err != nil {
+			return out, err
+		}
+		out.Sections[kind] = items
+		out.NextCursors[kind] = nil
+		if next != "" {
+			out.NextCursors[kind] = &next
+		}
+	}
+	return out, nil
+}
+
+// taskingRulesSQL is every section's rule function as of @as_of, one row
+// per item with its kind.
+func taskingRulesSQL() string {
 	parts := make([]string, len(domain.TaskingSections))
 	for i, kind := range domain.TaskingSections {
 		parts[i] = "SELECT '" + kind + "' AS kind, * FROM " + ruleFunction(kind) + "(@as_of)"
 	}
+	return strings.Join(parts, " UNION ALL ")
+}
+
+// TaskingPage reads one page of one agenda section after cursor (empty:
+// the first page), worst first, and the cursor of the page after it
+// (empty: none).
+func (s *Store) TaskingPage(ctx context.Context, q domain.TaskingQuery, kind, cursor string, limit int) ([]domain.TaskingItem, string, error) {
+	args := map[string]any{"as_of": q.AsOf.Time, "force": q.Force, "kind": kind, "limit": limit + 1}
+	after := ""
+	if cursor != "" {
+		parts, ok := domain.DecodeKeyCursor(cursor, 2)
+		if !ok {
+			return nil, "", domain.Invalid("cursor", "is not a cursor this service gave out")
+		}
+		rank, err := domain.ParseDate(parts[0])
+		if err != nil {
+			return nil, "", domain.Invalid("cursor", "is not a cursor this service gave out")
+		}
+		args["after_rank"], args["after_id"] = rank.Time, parts[1]
+		after = " AND (rank_on, order_id) > (CAST(@after_rank AS date), CAST(@after_id AS uuid))"
+	}
+	var src string
+	if q.FromRules {
+		// Only kind's own rule runs, and only this force's rows are kept.
+		src = `SELECT c.order_id, c.subject_id, c.case_type, c.details, f.raised_at,
+		              agenda_rank(@kind, c.details, coalesce(f.raised_at, CAST(@as_of AS date))) AS rank_on
+		       FROM ` + ruleFunction(kind) + `(@as_of) c
+		       LEFT JOIN flags f ON f.order_id = c.order_id AND f.kind = @kind AND f.resolved_at IS NULL
+		       WHERE c.force = @force`
+	} else {
+		src = `SELECT f.order_id, f.subject_id, f.case_type, f.details, f.raised_at,
+		              agenda_rank(f.kind, f.details, f.raised_at) AS rank_on
+		       FROM flags f WHERE f.force = @force AND f.kind = @kind AND f.resolved_at IS NULL`
+	}
 	var rows []struct {
 		Ref       subjectRefRow `gorm:"embedded"`
-		Kind      string
 		OrderID   string
 		Reference string
 		CaseType  string
 		Details   []byte
 		RaisedAt  *time.Time
+		RankOn    time.Time
 	}
 	db := s.db.WithContext(ctx)
 	err := db.Raw(`
-		SELECT c.kind, c.order_id, o.reference, c.case_type, c.details, s.id AS subject_id, s.first_names,
-		       s.last_name, s.pnc_id, s.custody_status, s.release_date, f.raised_at
-		FROM (`+strings.Join(parts, " UNION ALL ")+`) c
+		SELECT c.order_id, o.reference, c.case_type, c.details, c.raised_at, c.rank_on, s.id AS subject_id,
+		       s.first_names, s.last_name, s.pnc_id, s.custody_status, s.release_date
+		FROM (SELECT * FROM (`+src+`) c0 WHERE true`+after+` ORDER BY rank_on, order_id LIMIT @limit) c
 		JOIN orders o ON o.id = c.order_id
 		JOIN subjects s ON s.id = c.subject_id
-		LEFT JOIN flags f ON f.order_id = c.order_id AND f.kind = c.kind AND f.resolved_at IS NULL
-		WHERE c.force = @force`, map[string]any{"as_of": asOf.Time, "force": force}).Scan(&rows).Error
+		ORDER BY c.rank_on, c.order_id`, args).Scan(&rows).Error
 	if err != nil {
-		return domain.TaskingReport{}, err
+		return nil, "", err
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		next = domain.EncodeKeyCursor(domain.AsDate(last.RankOn).String(), last.OrderID)
 	}
 	ids := make([]string, len(rows))
 	for i, r := range rows {
@@ -125,56 +256,44 @@ func (s *Store) Tasking(ctx context.Context, force string, asOf domain.Date) (do
 	}
 	owners, err := currentOwners(db, ids)
 	if err != nil {
-		return domain.TaskingReport{}, err
+		return nil, "", err
 	}
-	out := domain.TaskingReport{Force: force, AsOf: asOf, Sections: map[string][]domain.TaskingItem{}}
-	for _, kind := range domain.TaskingSections {
-		out.Sections[kind] = []domain.TaskingItem{}
-	}
-	for _, r := range rows {
-		domain.Note(ctx, "order", r.OrderID)
-		domain.Note(ctx, "subject", r.Ref.SubjectID)
-		var d struct {
-			DaysOverdue   *int `json:"days_overdue"`
-			DaysSince     *int `json:"days_since"`
-			DaysToRelease *int `json:"days_to_release"`
-			DaysToEnd     *int `json:"days_to_end"`
+	items := make([]domain.TaskingItem, len(rows))
+	for i, r := range rows {
+		if !q.Quiet {
+			domain.Note(ctx, "order", r.OrderID)
+			domain.Note(ctx, "subject", r.Ref.SubjectID)
 		}
-		_ = json.Unmarshal(r.Details, &d)
+		// Days are counted from the ranked date as of the agenda's day, so
+		// a flag raised days ago still shows how overdue it is today.
+		rank := domain.AsDate(r.RankOn)
 		item := domain.TaskingItem{OrderID: r.OrderID, Reference: r.Reference, CaseType: r.CaseType,
-			Subject: r.Ref.ref(), Owners: owners[r.OrderID], DaysOverdue: d.DaysOverdue, DaysToRelease: d.DaysToRelease,
-			DaysToEnd: d.DaysToEnd, Details: json.RawMessage(r.Details)}
-		if r.Kind == domain.FlagReleaseDatePassed {
-			item.DaysOverdue = d.DaysSince
+			Subject: r.Ref.ref(), Owners: owners[r.OrderID], Details: json.RawMessage(r.Details)}
+		switch kind {
+		case domain.FlagCheckOverdue, domain.FlagReviewOverdue, domain.FlagReleaseDatePassed:
+			d := rank.DaysUntil(q.AsOf)
+			item.DaysOverdue = &d
+		case domain.FlagPreRelease:
+			d := q.AsOf.DaysUntil(rank)
+			item.DaysToRelease = &d
+		case domain.FlagExpiring:
+			d := q.AsOf.DaysUntil(rank)
+			item.DaysToEnd = &d
 		}
 		if r.RaisedAt != nil {
 			t := r.RaisedAt.UTC()
 			item.OpenSince = &t
 		}
-		out.Sections[r.Kind] = append(out.Sections[r.Kind], item)
+		items[i] = item
 	}
-	for _, items := range out.Sections {
-		sort.SliceStable(items, func(i, j int) bool {
-			a, b := items[i], items[j]
-			if a.DaysToRelease != nil && b.DaysToRelease != nil && *a.DaysToRelease != *b.DaysToRelease {
-				return *a.DaysToRelease < *b.DaysToRelease // soonest out first
-			}
-			if a.DaysToEnd != nil && b.DaysToEnd != nil && *a.DaysToEnd != *b.DaysToEnd {
-				return *a.DaysToEnd < *b.DaysToEnd // ending soonest first
-			}
-			if a.DaysOverdue != nil && b.DaysOverdue != nil && *a.DaysOverdue != *b.DaysOverdue {
-				return *a.DaysOverdue > *b.DaysOverdue // longest overdue first
-			}
-			return a.Reference < b.Reference
-		})
-	}
-	return out, nil
+	return items, next, nil
 }
 
 // PreRelease lists subjects in custody with a live order whose release date
 // falls within withinDays of asOf (or has passed), soonest first, and
-// whether a community owner and a pre-release review are in place.
-func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, asOf domain.Date) (domain.PreReleaseReport, error) {
+// whether a community owner and a pre-release review are in place; a page
+// at a time (keyed on release date and order), with the number in all.
+func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, asOf domain.Date, p domain.Page) (domain.PreReleaseReport, error) {
 	out := domain.PreReleaseReport{AsOf: asOf, WithinDays: withinDays, Items: []domain.PreReleaseItem{}}
 	if force != "" {
 		if _, err := s.GetForce(ctx, force); err != nil {
@@ -196,6 +315,23 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		HasReview       bool
 	}
 	db := s.db.WithContext(ctx)
+	args := map[string]any{"until": asOf.AddDays(withinDays).Time, "force": force, "all": domain.ScopeFrom(ctx).AllForces,
+		"forces": append([]string{""}, domain.ScopeFrom(ctx).ReadForces...), "limit": pageLimit(p) + 1}
+	where := `s.custody_status = 'custody' AND s.release_date <= @until AND o.status IN ('pending', 'active')
+		  AND (@force = '' OR s.force = @force) AND (@all OR s.force IN @forces)`
+	if err := db.Raw(`SELECT count(*) FROM orders o JOIN subjects s ON s.id = o.subject_id WHERE `+where, args).
+		Scan(&out.Summary.Orders).Error; err != nil {
+		return out, err
+	}
+	after := ""
+	if p.Cursor != "" {
+		parts, ok := domain.DecodeKeyCursor(p.Cursor, 2)
+		if !ok {
+			return out, domain.Invalid("cursor", "is not a cursor this service gave out")
+		}
+		after = " AND (s.release_date, o.id) > (CAST(@after_date AS date), CAST(@after_id AS uuid))"
+		args["after_date"], args["after_id"] = parts[0], parts[1]
+	}
 	err := db.Raw(`
 		SELECT l.order_id, o.reference, l.force, s.id AS subject_id, s.first_names, s.last_name, s.pnc_id,
 		       s.custody_status, s.release_date, s.establishment, s.release_date_type,
@@ -203,16 +339,20 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		               AND a.ended_at IS NULL) AS has_iom,
 		       EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = l.order_id AND r.kind = 'pre_release'
 		               AND r.reviewed_on >= l.release_date - l.pre_release_days) AS has_review
-		FROM live_orders l
+		FROM (SELECT o.id FROM orders o JOIN subjects s ON s.id = o.subject_id WHERE `+where+after+`
+		      ORDER BY s.release_date, o.id LIMIT @limit) pg
+		JOIN live_orders l ON l.order_id = pg.id
 		JOIN orders o ON o.id = l.order_id
 		JOIN subjects s ON s.id = l.subject_id
-		WHERE l.custody_status = 'custody' AND l.release_date <= @until
-		  AND (@force = '' OR l.force = @force) AND (@all OR l.force IN @forces)
-		ORDER BY l.release_date, o.reference, l.order_id`,
-		map[string]any{"until": asOf.AddDays(withinDays).Time, "force": force, "all": domain.ScopeFrom(ctx).AllForces,
-			"forces": append([]string{""}, domain.ScopeFrom(ctx).ReadForces...)}).Scan(&rows).Error
+		ORDER BY s.release_date, l.order_id`, args).Scan(&rows).Error
 	if err != nil {
 		return out, err
+	}
+	if limit := pageLimit(p); len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		next := domain.EncodeKeyCursor(domain.AsDate(*last.Ref.ReleaseDate).String(), last.OrderID)
+		out.NextCursor = &next
 	}
 	ids := make([]string, len(rows))
 	for i, r := range rows {
@@ -268,18 +408,35 @@ func (s *Store) Region(ctx context.Context, region string, asOf domain.Date) (do
 		Owned         int
 		ReviewsOnTime int
 	}
-	err := db.Raw(`
-		SELECT f.code, f.name,
-		       count(l.order_id) FILTER (WHERE l.case_type = 'community') AS community,
-		       count(l.order_id) FILTER (WHERE l.case_type = 'prison') AS prison,
-		       count(l.order_id) FILTER (WHERE EXISTS (SELECT 1 FROM owner_assignments a
-		                                 WHERE a.order_id = l.order_id AND a.ended_at IS NULL)) AS owned,
-		       count(l.order_id) FILTER (WHERE sch.next_review_due >= ?) AS reviews_on_time
-		FROM forces f
-		LEFT JOIN live_orders l ON l.force = f.code
-		LEFT JOIN order_schedule sch ON sch.order_id = l.order_id
-		WHERE f.region = ?
-		GROUP BY f.code, f.name ORDER BY f.name`, asOf.Time, region).Scan(&rows).Error
+	var err error
+	if asOf == s.Today() {
+		// Today's picture is kept in force_counts by the transactions that
+		// change it; an order's review is on time unless its review is
+		// flagged overdue.
+		err = db.Raw(`
+			SELECT f.code, f.name,
+			       coalesce(sum(c.n) FILTER (WHERE c.metric = 'live:community'), 0) AS community,
+			       coalesce(sum(c.n) FILTER (WHERE c.metric = 'live:prison'), 0) AS prison,
+			       coalesce(sum(c.n) FILTER (WHERE c.metric = 'owned'), 0) AS owned,
+			       coalesce(sum(c.n) FILTER (WHERE c.metric LIKE 'live:%'), 0)
+			       - coalesce(sum(c.n) FILTER (WHERE c.metric = 'flag:review_overdue'), 0) AS reviews_on_time
+			FROM forces f LEFT JOIN force_counts c ON c.force = f.code
+			WHERE f.region = ? GROUP BY f.code, f.name ORDER BY f.name`, region).Scan(&rows).Error
+	} else {
+		// Another day is computed from the orders as they stand.
+		err = db.Raw(`
+			SELECT f.code, f.name,
+			       count(l.order_id) FILTER (WHERE l.case_type = 'community') AS community,
+			       count(l.order_id) FILTER (WHERE l.case_type = 'prison') AS prison,
+			       count(l.order_id) FILTER (WHERE EXISTS (SELECT 1 FROM owner_assignments a
+			                                 WHERE a.order_id = l.order_id AND a.ended_at IS NULL)) AS owned,
+			       count(l.order_id) FILTER (WHERE sch.next_review_due >= ?) AS reviews_on_time
+			FROM forces f
+			LEFT JOIN live_orders l ON l.force = f.code
+			LEFT JOIN order_schedule sch ON sch.order_id = l.order_id
+			WHERE f.region = ?
+			GROUP BY f.code, f.name ORDER BY f.name`, asOf.Time, region).Scan(&rows).Error
+	}
 	if err != nil {
 		return domain.RegionReport{}, err
 	}
@@ -288,8 +445,8 @@ func (s *Store) Region(ctx context.Context, region string, asOf domain.Date) (do
 		Kind  string
 		N     int
 	}
-	if err := db.Raw(`SELECT fl.force, fl.kind, count(*) AS n FROM flags fl JOIN forces f ON f.code = fl.force
-		WHERE fl.resolved_at IS NULL AND f.region = ? GROUP BY fl.force, fl.kind`, region).Scan(&flagCounts).Error; err != nil {
+	if err := db.Raw(`SELECT c.force, substr(c.metric, 6) AS kind, c.n FROM force_counts c JOIN forces f ON f.code = c.force
+		WHERE c.metric LIKE 'flag:%' AND f.region = ?`, region).Scan(&flagCounts).Error; err != nil {
 		return domain.RegionReport{}, err
 	}
 	visible := rows[:0]

@@ -163,9 +163,11 @@ func (s *Store) ListSubjects(ctx context.Context, f domain.SubjectFilter, p doma
 		q = q.Where("prison_number = ?", f.PrisonNumber)
 	}
 	if f.Q != "" {
-		like := "%" + escapeLike(f.Q) + "%"
-		q = q.Where(`first_names ILIKE ? OR last_name ILIKE ? OR (first_names || ' ' || last_name) ILIKE ?
-			OR EXISTS (SELECT 1 FROM unnest(aliases) a WHERE a ILIKE ?)`, like, like, like, like)
+		// Names, the full name and aliases through the trigram index
+		// (migration 00070), so a search with no match is as quick as one
+		// with.
+		like := "%" + strings.ToLower(escapeLike(f.Q)) + "%"
+		q = q.Where(`subject_search_text(first_names, last_name, aliases) LIKE ?`, like)
 	}
 	if p.Cursor != "" {
 		q = q.Where("id > ?", p.Cursor)

@@ -1,0 +1,363 @@
+// Command scpoload is the read-load benchmark: it starts a private (durable)
+// PostgreSQL cluster, generates N synthetic orders for each size asked for,
+// runs the day's sweeps, serves the API on loopback beside a bare pgx
+// handler running the same main SQL, and prints per read route p50 and p99
+// at 1 and 16 clients, bytes per answer, and the ratio to the bare handler;
+// then audited reads and writes per second against bare baselines, and the
+// process's RSS. It is run on purpose, never by go test:
+//
+//	go run ./cmd/scpoload --sizes 10000,100000
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	neturl "net/url"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"scpo/api"
+	"scpo/domain"
+	"scpo/domain/postgres"
+	"scpo/domain/postgres/localpg"
+)
+
+const token = "scpoload-admin-token-0123456789"
+
+func main() {
+	sizes := flag.String("sizes", "10000,100000", "order counts to measure, ascending")
+	n1 := flag.Int("n1", 30, "requests per route at 1 client")
+	n16 := flag.Int("n16", 320, "requests per route at 16 clients")
+	flag.Parse()
+	if err := run(*sizes, *n1, *n16); err != nil {
+		log.Fatal(err)
+	}
+}
+
+type route struct {
+	name string
+	path string // service path under /api/v1
+	csv  bool
+	bare string // bare handler SQL ($1.. from args), "" for none
+	args []any
+}
+
+func run(sizes string, n1, n16 int) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "scpoload-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	_ = os.Chmod(dir, 0o755)
+	cluster, err := localpg.Start(ctx, localpg.Options{DataDir: dir + "/data", Unsupervised: true})
+	if err != nil {
+		return err
+	}
+	defer cluster.Stop()
+	if err := cluster.EnsureDatabase(ctx, "scpo"); err != nil {
+		return err
+	}
+	sqlDB, err := sql.Open("pgx", cluster.URL("scpo"))
+	if err != nil {
+		return err
+	}
+	if err := postgres.Migrate(ctx, sqlDB, nil); err != nil {
+		return err
+	}
+	sqlDB.Close()
+	if err := cluster.EnableLogin(ctx, postgres.ServiceRole); err != nil {
+		return err
+	}
+	url := cluster.URLAs(postgres.ServiceRole, "scpo")
+	store, err := postgres.Open(ctx, url, domain.SystemClock{}, time.UTC)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.EnsureBootstrapAdmin(ctx, token); err != nil {
+		return err
+	}
+	pool, err := pgxpool.New(ctx, cluster.URL("scpo"))
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	svc := serve(api.New(api.Config{Store: store, Clock: domain.SystemClock{}, Location: time.UTC, FailedAuthBurst: 1 << 20}))
+	bare := serve(bareHandler(pool))
+	today := store.Today()
+	have := 0
+	for _, s := range strings.Split(sizes, ",") {
+		size, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		if _, err := store.GenerateOrders(ctx, size-have, today); err != nil {
+			return err
+		}
+		have = size
+		for _, job := range domain.JobNames {
+			if _, err := store.RunJob(ctx, job, today, nil); err != nil {
+				return err
+			}
+		}
+		if _, err := pool.Exec(ctx, "ANALYZE"); err != nil {
+			log.Printf("analyze: %v", err)
+		}
+		fmt.Printf("\n## %d orders (generated and swept in %s)\n\n", size, time.Since(t0).Round(time.Second))
+		routes, err := pickRoutes(ctx, pool, today)
+		if err != nil {
+			return err
+		}
+		fmt.Println("| route | p50 1c | p99 1c | p50 16c | p99 16c | bytes | errors | bare p50 16c | ratio |")
+		fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+		for _, r := range routes {
+			one := load(svc+"/api/v1"+r.path, r.csv, 1, n1)
+			many := load(svc+"/api/v1"+r.path, r.csv, 16, n16)
+			bareP50, ratio := "", ""
+			if r.bare != "" {
+				b := load(bare+"/sql?"+bareQuery(r), false, 16, n16)
+				bareP50 = ms(b.p(50))
+				ratio = fmt.Sprintf("%.1f", float64(many.p(50))/float64(max(b.p(50), time.Microsecond)))
+			}
+			fmt.Printf("| %s | %s | %s | %s | %s | %d | %d | %s | %s |\n", r.name, ms(one.p(50)), ms(one.p(99)),
+				ms(many.p(50)), ms(many.p(99)), many.bytes, one.errors+many.errors, bareP50, ratio)
+		}
+		fmt.Printf("\nRSS while serving: %d MB (service and load generator in one process)\n\n", rssMB())
+		// Audited reads per second: the service's GET /orders/{id} (each
+		// writes its entry before answering) against the bare handler doing
+		// the same read plus an audit-lock insert per request.
+		id := routes[0].args[0].(string)
+		fmt.Println("| audited reads/s | 1 client | 16 clients | 16/1 |")
+		fmt.Println("| --- | --- | --- | --- |")
+		for _, c := range []struct{ name, url string }{
+			{"service GET /orders/{id}", svc + "/api/v1/orders/" + id},
+			{"bare read + audit insert under the lock", bare + "/audited?id=" + id},
+		} {
+			a, b := load(c.url, false, 1, n16/4), load(c.url, false, 16, n16)
+			fmt.Printf("| %s | %.0f | %.0f | %.1fx |\n", c.name, a.rate(), b.rate(), b.rate()/a.rate())
+		}
+		fmt.Println()
+	}
+	return nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func bareQuery(r route) string {
+	v := []string{"q=" + escape(r.bare)}
+	for _, a := range r.args {
+		v = append(v, "a="+escape(fmt.Sprint(a)))
+	}
+	return strings.Join(v, "&")
+}
+
+func escape(s string) string { return neturl.QueryEscape(s) }
+
+// pickRoutes chooses real IDs and names from the data for each route.
+func pickRoutes(ctx context.Context, pool *pgxpool.Pool, today domain.Date) ([]route, error) {
+	var orderID, subjectID, pnc, force, officer, lastName string
+	err := pool.QueryRow(ctx, `SELECT o.id::text, s.id::text, s.pnc_id, s.force, s.last_name FROM orders o
+		JOIN subjects s ON s.id = o.subject_id ORDER BY o.id DESC LIMIT 1`).Scan(&orderID, &subjectID, &pnc, &force, &lastName)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.QueryRow(ctx, `SELECT officer_id::text FROM owner_assignments WHERE ended_at IS NULL
+		GROUP BY officer_id ORDER BY count(*) DESC LIMIT 1`).Scan(&officer); err != nil {
+		return nil, err
+	}
+	orderSQL := `SELECT o.*, s.first_names, s.last_name, s.force FROM orders o JOIN subjects s ON s.id = o.subject_id WHERE o.id = $1`
+	return []route{
+		{name: "GET /orders/{id}", path: "/orders/" + orderID, bare: orderSQL, args: []any{orderID}},
+		{name: "GET /orders?force=", path: "/orders?force=" + force,
+			bare: `SELECT o.* FROM orders o JOIN subjects s ON s.id = o.subject_id WHERE s.force = $1 ORDER BY o.id LIMIT 51`, args: []any{force}},
+		{name: "GET /orders?owner=", path: "/orders?owner=" + officer,
+			bare: `SELECT o.* FROM orders o WHERE o.id = ANY (ARRAY(SELECT order_id FROM owner_assignments WHERE officer_id = $1 AND ended_at IS NULL)) ORDER BY o.id LIMIT 51`, args: []any{officer}},
+		{name: "GET /orders?flag=unowned", path: "/orders?flag=unowned",
+			bare: `SELECT o.* FROM orders o JOIN flags f ON f.order_id = o.id AND f.kind = 'unowned' AND f.resolved_at IS NULL ORDER BY o.id LIMIT 51`},
+		{name: "GET /subjects?q= (no match)", path: "/subjects?q=Zzqxv",
+			bare: `SELECT * FROM subjects WHERE subject_search_text(first_names, last_name, aliases) LIKE '%zzqxv%' ORDER BY id LIMIT 51`},
+		{name: "GET /subjects?q= (name)", path: "/subjects?q=" + lastName,
+			bare: `SELECT * FROM subjects WHERE subject_search_text(first_names, last_name, aliases) LIKE $1 ORDER BY id LIMIT 51`,
+			args: []any{"%" + strings.ToLower(lastName) + "%"}},
+		{name: "GET /subjects?pnc_id=", path: "/subjects?pnc_id=" + pnc, bare: `SELECT * FROM subjects WHERE pnc_id = $1`, args: []any{pnc}},
+		{name: "GET /reports/tasking", path: "/reports/tasking?force=" + force,
+			bare: `SELECT f.*, o.reference, s.first_names FROM flags f JOIN orders o ON o.id = f.order_id JOIN subjects s ON s.id = f.subject_id
+				WHERE f.force = $1 AND f.resolved_at IS NULL AND f.kind = 'unowned' ORDER BY agenda_rank(f.kind, f.details, f.raised_at), f.order_id LIMIT 101`,
+			args: []any{force}},
+		{name: "GET /reports/tasking (CSV, whole agenda)", path: "/reports/tasking?force=" + force, csv: true},
+		{name: "GET /reports/pre-release", path: "/reports/pre-release?force=" + force},
+		{name: "GET /reports/region", path: "/reports/region?region=south-west",
+			bare: `SELECT * FROM force_counts c JOIN forces f ON f.code = c.force WHERE f.region = 'south-west'`},
+		{name: "GET /caseload", path: "/caseload?officer_id=" + officer},
+		{name: "GET /flags?status=open", path: "/flags?status=open&force=" + force},
+	}, nil
+}
+
+type result struct {
+	lat    []time.Duration
+	bytes  int
+	errors int
+	wall   time.Duration
+}
+
+func (r result) p(q int) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	s := slices.Clone(r.lat)
+	slices.Sort(s)
+	return s[min(len(s)-1, len(s)*q/100)]
+}
+
+func (r result) rate() float64 { return float64(len(r.lat)) / r.wall.Seconds() }
+
+var client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+// load sends n requests from clients goroutines and gathers latencies.
+func load(url string, csv bool, clients, n int) result {
+	var mu sync.Mutex
+	var out result
+	jobs := make(chan struct{}, n)
+	for range n {
+		jobs <- struct{}{}
+	}
+	close(jobs)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range jobs {
+				req, err := http.NewRequest(http.MethodGet, url, nil)
+				if err != nil {
+					log.Fatalf("request %s: %v", url, err)
+				}
+				req.Header.Set("Authorization", "Bearer "+token)
+				if csv {
+					req.Header.Set("Accept", "text/csv")
+				}
+				start := time.Now()
+				resp, err := client.Do(req)
+				size, bad := 0, err != nil
+				if err == nil {
+					n, _ := io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					size, bad = int(n), resp.StatusCode != http.StatusOK
+				}
+				d := time.Since(start)
+				mu.Lock()
+				out.lat = append(out.lat, d)
+				out.bytes = max(out.bytes, size)
+				if bad {
+					out.errors++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	out.wall = time.Since(t0)
+	return out
+}
+
+func serve(h http.Handler) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	go func() { _ = http.Serve(ln, h) }()
+	return "http://" + ln.Addr().String()
+}
+
+// bareHandler runs a statement through pgx and answers its rows as JSON
+// (/sql), or a read plus an audit-lock insert in a transaction, the
+// pattern of an audited read before group commit (/audited), into a
+// scratch table shaped like audit_log's hot path.
+func bareHandler(pool *pgxpool.Pool) http.Handler {
+	_, _ = pool.Exec(context.Background(), `CREATE TABLE IF NOT EXISTS load_audit (id bigint PRIMARY KEY, at timestamptz, records jsonb, hash bytea)`)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/sql", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		args := []any{}
+		for _, a := range q["a"] {
+			args = append(args, a)
+		}
+		rows, err := pool.Query(r.Context(), q.Get("q"), args...)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		var out []map[string]any
+		for rows.Next() {
+			vals, _ := rows.Values()
+			m := map[string]any{}
+			for i, f := range rows.FieldDescriptions() {
+				m[f.Name] = vals[i]
+			}
+			out = append(out, m)
+		}
+		rows.Close()
+		_ = json.NewEncoder(w).Encode(out)
+	})
+	mux.HandleFunc("/audited", func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		var ref string
+		if err := pool.QueryRow(ctx, `SELECT reference FROM orders WHERE id = $1`, r.URL.Query().Get("id")).Scan(&ref); err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer tx.Rollback(ctx)
+		_, err = tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('scpoload:audit'))`)
+		if err == nil {
+			_, err = tx.Exec(ctx, `INSERT INTO load_audit SELECT coalesce(max(id), 0) + 1, now(), '[]', '\x00' FROM load_audit`)
+		}
+		if err == nil {
+			err = tx.Commit(ctx)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]string{"reference": ref})
+	})
+	return mux
+}
+
+func rssMB() int {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			kb, _ := strconv.Atoi(strings.Fields(line)[1])
+			return kb / 1024
+		}
+	}
+	runtime.KeepAlive(b)
+	return -1
+}
