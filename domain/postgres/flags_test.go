@@ -140,6 +140,23 @@ func (w *flWatch) resolved(asOf domain.Date, prev domain.Flag) domain.JobRun {
 	return r
 }
 
+// raisedByChange wants one new open flag of the kind raised by the change
+// just made, in its own transaction (no run), and a run as of asOf to find
+// it still there and raise nothing more.
+func (w *flWatch) raisedByChange(asOf domain.Date) domain.Flag {
+	w.t.Helper()
+	open := w.open()
+	if len(open) != 1 {
+		w.t.Fatalf("%d open %s flags after the change, want 1", len(open), w.kind)
+	}
+	f := open[0]
+	if f.RaisedByRun != nil {
+		w.t.Errorf("the %s flag was raised by run %s, want by the change", w.kind, *f.RaisedByRun)
+	}
+	w.unchanged(asOf, f)
+	return f
+}
+
 // settled wants prev already resolved by the change just made, in its own
 // transaction (no run), and a run as of asOf to find nothing to raise.
 func (w *flWatch) settled(asOf domain.Date, prev domain.Flag) domain.JobRun {
@@ -542,7 +559,7 @@ func TestFlagUnowned(t *testing.T) {
 			w.settled(today.AddDays(1), f)
 			w.none(today.AddDays(2))
 			flRemove(t, s, o.ID, role)
-			g := w.raised(today.AddDays(2), domain.CaseCommunity)
+			g := w.raisedByChange(today.AddDays(2))
 			flDetails(t, g, map[string]any{"missing_roles": []string{"iom", "lro", "orders_officer"}})
 		})
 	}
@@ -592,7 +609,7 @@ func TestFlagUnowned(t *testing.T) {
 		w.settled(today, f)
 
 		flRemove(t, s, o.ID, "lro")
-		g := w.raised(today, domain.CaseCommunity)
+		g := w.raisedByChange(today)
 		flDetails(t, g, map[string]any{"missing_roles": []string{"lro"}})
 		// Relaxing the policy resolves it on the next sweep.
 		flPolicy(t, s, nil)

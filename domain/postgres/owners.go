@@ -177,6 +177,7 @@ func (s *Store) RemoveOwner(ctx context.Context, c domain.OwnerChange) error {
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
+		raiseNow(tx, domain.FlagUnowned, c.OrderID)
 		return touchOrder(tx, c.OrderID, now)
 	})
 }
@@ -201,7 +202,7 @@ func endOwnersWhoCannotAct(tx *gorm.DB, filter, id, reason string, now time.Time
 	if err := tx.Exec(`UPDATE orders SET version = version + 1, updated_at = ? WHERE id IN ?`, now, orders).Error; err != nil {
 		return nil, err
 	}
-	touch(tx, orders...)
+	raiseNow(tx, domain.FlagUnowned, orders...)
 	return orders, nil
 }
 

@@ -24,16 +24,31 @@ import (
 
 type touchedKey struct{}
 
-// touched collects the orders a transaction changed, and the forces whose
-// orders it changed wholesale.
+// touched collects the orders a transaction changed, the forces whose
+// orders it changed wholesale, and the flags its change starts (kind and
+// order) that must not wait for a sweep.
 type touched struct {
 	orders map[string]bool
 	forces map[string]bool
+	raise  map[[2]string]bool
 }
 
 func withTouched(ctx context.Context) (context.Context, *touched) {
-	t := &touched{orders: map[string]bool{}, forces: map[string]bool{}}
+	t := &touched{orders: map[string]bool{}, forces: map[string]bool{}, raise: map[[2]string]bool{}}
 	return context.WithValue(ctx, touchedKey{}, t), t
+}
+
+// raiseNow asks for a swept kind's flag to be raised by this change, when
+// its rule then holds, rather than at the next sweep: an order whose owners
+// the change ended stands unowned at once (on the agenda, which reads the
+// open flags).
+func raiseNow(tx *gorm.DB, kind string, orderIDs ...string) {
+	if t, ok := tx.Statement.Context.Value(touchedKey{}).(*touched); ok {
+		for _, id := range orderIDs {
+			t.orders[id] = true
+			t.raise[[2]string{kind, id}] = true
+		}
+	}
 }
 
 // touch marks orders as changed by the transaction tx belongs to.
@@ -82,7 +97,7 @@ resolved AS (
 raised AS (
     INSERT INTO flags (kind, order_id, subject_id, force, case_type, raised_at, details)
     SELECT c.kind, c.order_id, c.subject_id, c.force, c.case_type, @now, c.details FROM cond c
-    WHERE c.kind IN @raise
+    WHERE (c.kind IN @raise OR (c.kind, c.order_id) IN (SELECT * FROM unnest(CAST(@raise_kinds AS text[]), CAST(@raise_orders AS uuid[]))))
       AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.order_id = c.order_id AND f.kind = c.kind AND f.resolved_at IS NULL)
     ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
     RETURNING 1)
@@ -106,7 +121,11 @@ var (
 // refreshFlags settles the flags of what t marks, as of today.
 func refreshFlags(tx *gorm.DB, t *touched, today domain.Date, now time.Time) error {
 	args := map[string]any{"as_of": today.Time, "now": now, "kinds": append(sweptKinds(), eventKinds()...),
-		"raise": eventKinds()}
+		"raise": eventKinds(), "raise_kinds": textArray{}, "raise_orders": textArray{}}
+	for pair := range t.raise {
+		args["raise_kinds"] = append(args["raise_kinds"].(textArray), pair[0])
+		args["raise_orders"] = append(args["raise_orders"].(textArray), pair[1])
+	}
 	var n int
 	for force := range t.forces {
 		args["force"] = force
