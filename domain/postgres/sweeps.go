@@ -205,14 +205,15 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 		return run.domain(), nil
 	}
 	var conflict *domain.ConflictError
-	if errors.As(err, &conflict) || ctx.Err() != nil && scheduledFor == nil {
+	if errors.As(err, &conflict) || errors.Is(err, domain.ErrAlreadyRun) {
 		return domain.JobRun{}, err
 	}
 	// The sweep rolled back; record the failure in a transaction of its own
-	// so the run history shows it.
+	// so the run history shows it, a manual run cut short by its request
+	// included.
 	msg := "the job failed; see the service log"
 	if ctx.Err() != nil {
-		msg = "the job was cancelled"
+		msg = "the job was cancelled before it finished (the request or the service ended); nothing was changed"
 	}
 	finished := s.now()
 	run.Status, run.Error, run.FinishedAt, run.Raised, run.Resolved, run.Changed = "failed", &msg, &finished, 0, 0, 0
