@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -88,7 +89,10 @@ func (s *Server) runJob(c echo.Context) error {
 	}
 	run, err := s.store.RunJob(ctxOf(c), name, asOf, nil)
 	var conflict *domain.ConflictError
-	if err != nil && !errors.As(err, &conflict) && run.ID != "" && !s.store.Unavailable(err) {
+	// A run cut short by the request's deadline is recorded as failed: the
+	// caller is told so, not that the database cannot be reached.
+	cut := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
+	if err != nil && !errors.As(err, &conflict) && run.ID != "" && (cut || !s.store.Unavailable(err)) {
 		// The failure is recorded in the run history; the caller sees the
 		// run, not the cause.
 		s.log.Error("manual job run failed", "job", name, "run_id", run.ID, "error", err)

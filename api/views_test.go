@@ -455,16 +455,17 @@ func TestViewsTaskingReport(t *testing.T) {
 			"pre_release":         {"G-003 od=<nil> rel=86"},
 			"release_date_passed": {"G-004 od=15 rel=<nil>"},
 		})
-		// Before the check fell due and before G-002's review was late,
-		// and before G-004's release date: only the unowned and the
-		// pre-release window remain.
+		// The register as it stood on 2026-08-01: G-003's and G-004's
+		// orders were not yet made; G-002 was in force with nobody
+		// assigned yet (its owners came on 2026-11-25); no check was due
+		// and G-002's review was not yet late.
 		r = e.do(t, "GET", "/api/v1/reports/tasking?force=gloucestershire&as_of=2026-08-01", f.aTok, "")
 		want(t, r, http.StatusOK)
 		vwCheckSections(t, "as of 2026-08-01", r.Body, map[string][]string{
 			"check_overdue":       {},
 			"review_overdue":      {},
-			"unowned":             {"G-003 od=<nil> rel=<nil>", "G-004 od=<nil> rel=<nil>"},
-			"pre_release":         {"G-004 od=<nil> rel=111"},
+			"unowned":             {"G-002 od=<nil> rel=<nil>"},
+			"pre_release":         {},
 			"release_date_passed": {},
 		})
 	})

@@ -3,6 +3,8 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -231,5 +233,69 @@ func BenchmarkSweepsScale(b *testing.B) {
 				b.Run(job, func(b *testing.B) { benchJob(b, s, job, &next, orders) })
 			}
 		})
+	}
+}
+
+// BenchmarkSweepsCold is the review sweep on a fresh database that nobody
+// has analysed: orders generated through the service role (which cannot
+// ANALYZE) with autovacuum off, then the review sweep run twice, the
+// second over the flags the first raised with no statistics on them. Both
+// runs' times are logged. SCPO_BENCH_ORDERS sets the number of orders
+// (default 100,000; 1000000 for the national case, run on demand).
+func BenchmarkSweepsCold(b *testing.B) {
+	orders := 100_000
+	if v := os.Getenv("SCPO_BENCH_ORDERS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("SCPO_BENCH_ORDERS=%q: want a positive number", v)
+		}
+		orders = n
+	}
+	ctx := context.Background()
+	owner, service := pgtest.URLs(b)
+	ownerStore, err := postgres.Open(ctx, owner, domain.FixedClock(benchToday.Add(10*time.Hour)), time.UTC)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, table := range []string{"orders", "subjects", "custody_periods", "owner_assignments", "reviews", "checks",
+		"officers", "flags", "job_runs"} {
+		if err := ownerStore.DB().Exec(`ALTER TABLE ` + table + ` SET (autovacuum_enabled = off)`).Error; err != nil {
+			b.Fatal(err)
+		}
+	}
+	ownerStore.Close()
+	clock := &testClock{now: benchToday.Add(10 * time.Hour)}
+	s, err := postgres.Open(ctx, service, clock, time.UTC)
+	if err != nil {
+		b.Fatal(err)
+	}
+	clocks.Store(s, clock)
+	b.Cleanup(func() { s.Close() })
+	start := time.Now()
+	if _, err := s.GenerateOrders(ctx, orders, benchToday); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("orders=%d: generated in %v, not analysed", orders, time.Since(start).Round(time.Millisecond))
+	for run := 1; run <= 2; run++ {
+		start := time.Now()
+		r, err := s.RunJob(ctx, domain.JobReview, benchToday, nil)
+		if err != nil {
+			b.Fatalf("review run %d: %v", run, err)
+		}
+		b.Logf("orders=%d: review-sweep run %d took %v: raised %d, resolved %d", orders, run,
+			time.Since(start).Round(time.Millisecond), r.Raised, r.Resolved)
+	}
+	for _, job := range domain.JobNames {
+		start := time.Now()
+		r, err := s.RunJob(ctx, job, benchToday, nil)
+		if err != nil {
+			b.Fatalf("%s: %v", job, err)
+		}
+		b.Logf("orders=%d: %s (first of the others, or a repeat) took %v: raised %d, resolved %d", orders, job,
+			time.Since(start).Round(time.Millisecond), r.Raised, r.Resolved)
+	}
+	next := 0
+	for _, job := range domain.JobNames {
+		b.Run(job, func(b *testing.B) { benchJob(b, s, job, &next, orders) })
 	}
 }

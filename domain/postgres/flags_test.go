@@ -308,7 +308,8 @@ func flEnd(t *testing.T, s *postgres.Store, orderID, status string) domain.Order
 	t.Helper()
 	o, err := s.UpdateOrder(context.Background(), orderID, nil, func(x *domain.Order, _ domain.Subject) error {
 		v := &domain.ValidationError{}
-		x.End(status, ptr(today), ptr("Ended by the court."), today, v)
+		// Ended on the store's day, so a sweep as of a later day sees it ended.
+		x.End(status, ptr(s.Today()), ptr("Ended by the court."), s.Today(), v)
 		return v.Err()
 	})
 	if err != nil {
@@ -657,11 +658,14 @@ func TestFlagPreRelease(t *testing.T) {
 	t.Run("iom owner but no pre_release review in the window", func(t *testing.T) {
 		t.Parallel()
 		s, _, o, w := setup(t)
+		// The rules read the day as it stood: the story happens in its time.
+		clockOf(s).startOn(release.AddDays(-200))
 		flAssign(t, s, o.ID, "iom", flOfficer(t, s, "iom").ID)
 		// Neither a routine review nor a pre-release review before the
 		// window opens counts.
 		flReview(t, s, o.ID, release.AddDays(-200), "pre_release")
-		flReview(t, s, o.ID, domain.NewDate(2026, 11, 1), "routine")
+		clockOf(s).advanceTo(release.AddDays(-181))
+		flReview(t, s, o.ID, release.AddDays(-181), "routine")
 		w.none(release.AddDays(-181))
 		f := w.raised(release.AddDays(-180), domain.CasePrison)
 		flDetails(t, f, map[string]any{"has_iom_owner": true, "has_pre_release_review": false, "window_days": 180})
@@ -669,11 +673,13 @@ func TestFlagPreRelease(t *testing.T) {
 		w.settled(release.AddDays(-100), f)
 	})
 
-	t.Run("ready before the window opens is never flagged", func(t *testing.T) {
+	t.Run("ready when the window opens is never flagged", func(t *testing.T) {
 		t.Parallel()
 		s, _, o, w := setup(t)
+		clockOf(s).startOn(release.AddDays(-181))
 		flAssign(t, s, o.ID, "iom", flOfficer(t, s, "iom").ID)
-		flReview(t, s, o.ID, domain.NewDate(2026, 11, 20), "pre_release")
+		clockOf(s).advanceTo(release.AddDays(-180))
+		flReview(t, s, o.ID, release.AddDays(-180), "pre_release")
 		w.none(release.AddDays(-180))
 		w.none(release.AddDays(-1))
 		w.none(release)
@@ -682,6 +688,7 @@ func TestFlagPreRelease(t *testing.T) {
 	t.Run("release resolves it", func(t *testing.T) {
 		t.Parallel()
 		s, sub, _, w := setup(t)
+		clockOf(s).startOn(release.AddDays(-181))
 		f := w.raised(release.AddDays(-180), domain.CasePrison)
 		flSetCustody(t, s, sub.ID, community())
 		w.settled(release.AddDays(-179), f)
@@ -737,6 +744,7 @@ func TestFlagReleaseDatePassed(t *testing.T) {
 	t.Run("released, then recalled", func(t *testing.T) {
 		t.Parallel()
 		s, sub, _, w := setup(t, inForce)
+		clockOf(s).startOn(release.AddDays(-1))
 		w.none(release.AddDays(-1))
 		w.none(release) // release today is not passed
 		f := w.raised(release.AddDays(1), domain.CasePrison)
@@ -746,6 +754,7 @@ func TestFlagReleaseDatePassed(t *testing.T) {
 		w.settled(release.AddDays(6), f)
 
 		recalled := domain.NewDate(2026, 11, 1)
+		clockOf(s).advanceTo(recalled.AddDays(-1))
 		flSetCustody(t, s, sub.ID, custody(&recalled))
 		w.none(recalled)
 		g := w.raised(recalled.AddDays(1), domain.CasePrison)
@@ -841,6 +850,7 @@ func TestFlagExpiring(t *testing.T) {
 	t.Run("discharge resolves it", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
+		clockOf(s).startOn(ends.AddDays(-181))
 		sub := flSubject(t, s, 9, community())
 		o := mustOrder(t, s, flOnDate(sub.ID, starts, 12))
 		w := newFlWatch(t, s, domain.JobLifecycle, domain.FlagExpiring, o)

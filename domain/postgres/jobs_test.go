@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -393,5 +394,25 @@ func TestUnknownJob(t *testing.T) {
 	}
 	if n := jobsCount(t, s, `SELECT count(*) FROM job_runs`); n != 0 {
 		t.Errorf("%d runs recorded", n)
+	}
+}
+
+// A manual run whose request ends before it finishes is recorded as
+// failed, with nothing changed, rather than vanishing.
+func TestManualRunCutShortIsRecorded(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.RunJob(ctx, domain.JobReview, today, nil); err == nil {
+		t.Fatal("a run with its request gone succeeded, want an error")
+	}
+	runs, _, err := s.ListJobRuns(context.Background(), domain.JobReview, domain.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Status != "failed" || runs[0].Error == nil ||
+		!strings.Contains(*runs[0].Error, "cancelled") {
+		t.Fatalf("runs %+v, want one failed run recorded as cancelled", runs)
 	}
 }

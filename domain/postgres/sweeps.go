@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,22 +14,71 @@ import (
 )
 
 // A sweep is a fixed handful of statements over every order, however many
-// there are: per flag kind one statement resolves what no longer holds and
-// raises what newly holds, from the kind's SQL rule function.
-const sweepFlagSQL = `
-WITH cond AS MATERIALIZED (SELECT * FROM %s(@as_of)),
+// there are. Per flag kind:
+//
+//  1. diff: the orders for which the kind's rule holds (only their ids: the
+//     details are not built) are set against the kind's open flags by a
+//     FULL JOIN, which PostgreSQL can only run as a hash or merge join. So
+//     the plan cannot collapse into a nested loop over two large sets,
+//     whatever the statistics on flags say (a fresh database has none on
+//     the flags its first run raised). The flags whose condition is gone
+//     are resolved in the same statement; the orders newly flagged come back.
+//  2. raise: the rule is run again for those orders only (order_id = ANY,
+//     which the planner pushes into the inlined rule, as refresh.go does),
+//     so details are built for the flags raised and nothing else.
+const sweepDiffSQL = `
+WITH cond AS MATERIALIZED (SELECT c.order_id FROM %s(@as_of) c),
+open AS MATERIALIZED (SELECT f.id, f.order_id FROM flags f WHERE f.kind = @kind AND f.resolved_at IS NULL),
+diff AS MATERIALIZED (
+    SELECT c.order_id AS raise, o.id AS resolve
+    FROM cond c FULL JOIN open o ON o.order_id = c.order_id
+    WHERE c.order_id IS NULL OR o.id IS NULL),
 resolved AS (
-    UPDATE flags f SET resolved_at = @now, resolved_by_run = @run
-    WHERE f.kind = @kind AND f.resolved_at IS NULL
-      AND NOT EXISTS (SELECT 1 FROM cond c WHERE c.order_id = f.order_id)
-    RETURNING 1),
-raised AS (
+    -- Keyed on the flag's id alone, so nothing here can mislead the planner;
+    -- a flag a change resolved meanwhile keeps its own resolution.
+    UPDATE flags f SET resolved_at = coalesce(f.resolved_at, @now),
+        resolved_by_run = CASE WHEN f.resolved_at IS NULL THEN @run ELSE f.resolved_by_run END
+    FROM diff d WHERE f.id = d.resolve
+    RETURNING f.resolved_by_run)
+SELECT (SELECT count(*) FROM resolved r WHERE r.resolved_by_run = @run) AS resolved,
+       (SELECT coalesce(array_agg(d.raise ORDER BY d.raise), '{}') FROM diff d WHERE d.raise IS NOT NULL)::text[] AS raise`
+
+const sweepRaiseSQL = `
+WITH raised AS (
     INSERT INTO flags (kind, order_id, subject_id, force, case_type, raised_at, raised_by_run, details)
-    SELECT @kind, c.order_id, c.subject_id, c.force, c.case_type, @now, @run, c.details FROM cond c
-    WHERE NOT EXISTS (SELECT 1 FROM flags f WHERE f.order_id = c.order_id AND f.kind = @kind AND f.resolved_at IS NULL)
+    SELECT @kind, c.order_id, c.subject_id, c.force, c.case_type, @now, @run, c.details
+    FROM %s(@as_of) c
+    WHERE c.order_id = ANY (CAST(@ids AS uuid[]))
     ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
     RETURNING 1)
-SELECT (SELECT count(*) FROM raised) AS raised, (SELECT count(*) FROM resolved) AS resolved`
+SELECT count(*) FROM raised`
+
+// sweepStatementTimeout bounds each statement of a run, so a plan gone
+// wrong fails the run (recorded, the lock released) instead of holding the
+// job's lock for minutes while every later tick is skipped. At a million
+// live orders the slowest statement of the first catch-up takes seconds.
+var sweepStatementTimeout = 2 * time.Minute
+
+// sweepKind settles one flag kind's flags as of asOf in tx: it resolves the
+// open flags whose condition no longer holds and raises those newly true.
+func sweepKind(tx *gorm.DB, kind string, asOf domain.Date, now time.Time, runID string) (raised, resolved int, err error) {
+	args := map[string]any{"as_of": asOf.Time, "now": now, "run": runID, "kind": kind}
+	var diff struct {
+		Resolved int
+		Raise    textArray
+	}
+	if err := tx.Raw(fmt.Sprintf(sweepDiffSQL, flagRules[kind]), args).Scan(&diff).Error; err != nil {
+		return 0, 0, err
+	}
+	if len(diff.Raise) == 0 {
+		return 0, diff.Resolved, nil
+	}
+	args["ids"] = diff.Raise
+	if err := tx.Raw(fmt.Sprintf(sweepRaiseSQL, flagRules[kind]), args).Scan(&raised).Error; err != nil {
+		return 0, 0, err
+	}
+	return raised, diff.Resolved, nil
+}
 
 // flagRules names each kind's rule function; only these names reach SQL.
 var flagRules = map[string]string{
@@ -109,7 +159,12 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 		domain.Note(ctx, "job_run", run.ID)
 		// Sweeps are a few large statements: JIT compilation costs more
 		// than it saves here, and their sorts fit in memory with a little more.
+		// The day's end is taken in the service's zone (see migration 00060).
 		if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL work_mem = '32MB'`).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`SELECT set_config('statement_timeout', ?, true), set_config('scpo.timezone', ?, true)`,
+			strconv.FormatInt(sweepStatementTimeout.Milliseconds(), 10), s.zoneName()).Error; err != nil {
 			return err
 		}
 		// A tick another replica ran is taken; one whose run failed (or was
@@ -135,14 +190,12 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 			run.Changed, run.Resolved = changed, resolved
 		}
 		for _, kind := range kinds {
-			var counts struct{ Raised, Resolved int }
-			q := fmt.Sprintf(sweepFlagSQL, flagRules[kind])
-			if err := tx.Raw(q, map[string]any{"as_of": asOf.Time, "now": run.StartedAt, "run": run.ID, "kind": kind}).
-				Scan(&counts).Error; err != nil {
+			raised, resolved, err := sweepKind(tx, kind, asOf, run.StartedAt, run.ID)
+			if err != nil {
 				return err
 			}
-			run.Raised += counts.Raised
-			run.Resolved += counts.Resolved
+			run.Raised += raised
+			run.Resolved += resolved
 		}
 		finished := s.now()
 		run.FinishedAt = &finished
@@ -153,14 +206,15 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 		return run.domain(), nil
 	}
 	var conflict *domain.ConflictError
-	if errors.As(err, &conflict) || ctx.Err() != nil && scheduledFor == nil {
+	if errors.As(err, &conflict) || errors.Is(err, domain.ErrAlreadyRun) {
 		return domain.JobRun{}, err
 	}
 	// The sweep rolled back; record the failure in a transaction of its own
-	// so the run history shows it.
+	// so the run history shows it, a manual run cut short by its request
+	// included.
 	msg := "the job failed; see the service log"
 	if ctx.Err() != nil {
-		msg = "the job was cancelled"
+		msg = "the job was cancelled before it finished (the request or the service ended); nothing was changed"
 	}
 	finished := s.now()
 	run.Status, run.Error, run.FinishedAt, run.Raised, run.Resolved, run.Changed = "failed", &msg, &finished, 0, 0, 0
@@ -172,11 +226,20 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 }
 
 const previewFlagSQL = `
-WITH cond AS MATERIALIZED (SELECT order_id FROM %s(@as_of))
-SELECT (SELECT count(*) FROM cond c WHERE NOT EXISTS (SELECT 1 FROM flags f
-            WHERE f.order_id = c.order_id AND f.kind = @kind AND f.resolved_at IS NULL)) AS raised,
-       (SELECT count(*) FROM flags f WHERE f.kind = @kind AND f.resolved_at IS NULL
-            AND NOT EXISTS (SELECT 1 FROM cond c WHERE c.order_id = f.order_id)) AS resolved`
+WITH cond AS MATERIALIZED (SELECT c.order_id FROM %s(@as_of) c),
+open AS MATERIALIZED (SELECT f.order_id FROM flags f WHERE f.kind = @kind AND f.resolved_at IS NULL)
+SELECT count(c.order_id) FILTER (WHERE o.order_id IS NULL) AS raised,
+       count(o.order_id) FILTER (WHERE c.order_id IS NULL) AS resolved
+FROM cond c FULL JOIN open o ON o.order_id = c.order_id`
+
+// zoneName is the service's zone as PostgreSQL names it, or "" (the
+// database's default, Europe/London) for the process's local zone.
+func (s *Store) zoneName() string {
+	if s.loc == nil || s.loc == time.Local || s.loc.String() == "Local" {
+		return ""
+	}
+	return s.loc.String()
+}
 
 // PreviewJob works out what a run of job as of asOf would change, in a
 // read-only transaction: it cannot write, and takes no lock a run needs.
@@ -191,6 +254,9 @@ func (s *Store) PreviewJob(ctx context.Context, job string, asOf domain.Date) (d
 			return err
 		}
 		if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL work_mem = '32MB'`).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`SELECT set_config('scpo.timezone', ?, true)`, s.zoneName()).Error; err != nil {
 			return err
 		}
 		if job == domain.JobLifecycle {
