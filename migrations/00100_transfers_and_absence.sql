@@ -62,11 +62,13 @@ LANGUAGE sql STABLE AS $$
            jsonb_build_object('officer_id', a.officer_id, 'owner_role', a.role, 'absence_id', ab.id,
                               'kind', ab.kind, 'starts_on', ab.starts_on, 'ends_on', ab.ends_on,
                               'threshold_days', coalesce(p.absence_threshold_days, 14))
-    FROM live_orders l
-    JOIN owner_assignments a ON a.order_id = l.order_id AND a.ended_at IS NULL
+    FROM live_orders_on(as_of) l
+    JOIN owner_assignments a ON a.order_id = l.order_id
+    JOIN officers f ON f.id = a.officer_id
     JOIN officer_absences ab ON ab.officer_id = a.officer_id
     LEFT JOIN force_policies p ON p.force = l.force
-    WHERE ab.cancelled_at IS NULL AND ab.cover_officer_id IS NULL
+    WHERE owner_counts(a.assigned_at, a.ended_at, l.day_end, f.active, f.force, f.roles, a.role, l.force)
+      AND ab.cancelled_at IS NULL AND ab.cover_officer_id IS NULL
       AND ab.starts_on <= as_of AND (ab.ends_on IS NULL OR ab.ends_on >= as_of)
       AND (ab.ends_on IS NULL OR ab.ends_on - ab.starts_on + 1 > coalesce(p.absence_threshold_days, 14))
     ORDER BY l.order_id, a.role, ab.starts_on

@@ -185,6 +185,17 @@ func Start(ctx context.Context, opt Options) (*Cluster, error) {
 			}
 			return c, nil
 		}
+		// Backends of a server that was killed hold its shared memory until
+		// they notice and exit, which under load can take a few seconds.
+		if errors.Is(err, errOrphanedBackends) && attempt < orphanAttempts {
+			logger.Warn("backends of a killed PostgreSQL server still hold its shared memory; waiting", "attempt", attempt)
+			select {
+			case <-ctx.Done():
+				return nil, err
+			case <-time.After(500 * time.Millisecond):
+			}
+			continue
+		}
 		// Picking a port by listen-and-close is racy; retry only that case.
 		if opt.Port != 0 || attempt >= portAttempts || !errors.Is(err, errPortInUse) {
 			return nil, err
@@ -192,6 +203,13 @@ func Start(ctx context.Context, opt Options) (*Cluster, error) {
 		logger.Warn("local PostgreSQL port was taken, retrying with another", "port", port)
 	}
 }
+
+// errOrphanedBackends marks a startup refused because processes of an
+// earlier server of the same data directory still hold its shared memory.
+var errOrphanedBackends = errors.New("localpg: processes of an earlier server still hold its shared memory")
+
+// orphanAttempts bounds the wait for them: 30 tries half a second apart.
+const orphanAttempts = 30
 
 // errPortInUse marks a startup failure caused by a taken port.
 var errPortInUse = errors.New("port in use")
@@ -566,6 +584,9 @@ func (c *Cluster) start(ctx context.Context, as *runAs, fast bool) error {
 			tail := readLogTail(logPath, logStart)
 			if strings.Contains(tail, "Address already in use") {
 				return portInUseError{c.port}
+			}
+			if strings.Contains(tail, "pre-existing shared memory block") {
+				return fmt.Errorf("%w: %s", errOrphanedBackends, oneLine(tail))
 			}
 			return fmt.Errorf("localpg: PostgreSQL server exited during startup (%v); see %s: %s", p.waitErr, logPath, oneLine(tail))
 		default:
