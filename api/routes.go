@@ -34,6 +34,7 @@ func routes(s *Server) []route {
 		{http.MethodPatch, "/api/v1/subjects/:id", s.patchSubject},
 		{http.MethodGet, "/api/v1/subjects/:id/access-log", s.accessLog},
 		{http.MethodGet, "/api/v1/subjects/:id/custody-history", s.custodyHistory},
+		{http.MethodGet, "/api/v1/subjects/:id/export", s.exportSubject},
 
 		{http.MethodPost, "/api/v1/orders", s.createOrder},
 		{http.MethodGet, "/api/v1/orders", s.listOrders},
@@ -68,6 +69,9 @@ func routes(s *Server) []route {
 		{http.MethodPost, "/api/v1/officers/:id/reassign", s.reassign},
 
 		{http.MethodGet, "/api/v1/audit", s.listAudit},
+
+		{http.MethodGet, "/api/v1/imports/template", s.importTemplate},
+		{http.MethodPost, "/api/v1/imports", s.importFile},
 	}
 }
 
@@ -82,6 +86,8 @@ var (
 	chair        = []string{"admin", "tasking_chair"}
 	admin        = []string{"admin"}
 	auditor      = []string{"auditor"}
+	importers    = []string{"admin", "orders_officer"}
+	disclosers   = []string{"admin", "auditor"}
 )
 
 // permissions is the single permission table: which roles may call each
@@ -107,6 +113,7 @@ var permissions = map[string][]string{
 	"PATCH /api/v1/subjects/:id":               caseworkers,
 	"GET /api/v1/subjects/:id/access-log":      auditor,
 	"GET /api/v1/subjects/:id/custody-history": readers,
+	"GET /api/v1/subjects/:id/export":          disclosers,
 
 	"POST /api/v1/orders":                             orderWriters,
 	"GET /api/v1/orders":                              readers,
@@ -140,4 +147,7 @@ var permissions = map[string][]string{
 	"POST /api/v1/meetings/:id/decisions": chair,
 
 	"GET /api/v1/audit": auditor,
+
+	"GET /api/v1/imports/template": importers,
+	"POST /api/v1/imports":         importers,
 }
