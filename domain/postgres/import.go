@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,7 +112,11 @@ func (s *Store) Import(ctx context.Context, r domain.ImportRequest) (domain.Impo
 		if known == 0 {
 			return nil, domain.Invalid("force", "is not a known force code")
 		}
-		return s.planImport(ctx, tx, r.Force, recs, rowBad, &res)
+		p, err := s.planImport(ctx, tx, r.Force, recs, rowBad, &res)
+		// Row by row, each row's problems in column order as found.
+		slices.SortStableFunc(res.Errors, func(a, b domain.ImportProblem) int { return a.Row - b.Row })
+		slices.SortStableFunc(res.Warnings, func(a, b domain.ImportProblem) int { return a.Row - b.Row })
+		return p, err
 	}
 
 	if !r.Commit {
@@ -212,7 +217,7 @@ func (s *Store) planImport(ctx context.Context, tx *gorm.DB, force string, recs 
 	res *domain.ImportResult) (*importPlan, error) {
 	p := &importPlan{subjects: map[string]subjectRow{}, orders: map[int]string{}, officers: map[string]domain.Officer{},
 		owners: map[int][]domain.ImportOwner{}}
-	var pncs, prisons, emails []string
+	pncs, prisons, emails := []string{}, []string{}, []string{}
 	for _, rec := range recs {
 		pncs = append(pncs, rec.Subject.PNCID)
 		if rec.Subject.PrisonNumber != nil {
@@ -372,6 +377,10 @@ func (s *Store) writeImport(ctx context.Context, tx *gorm.DB, r domain.ImportReq
 		reason = reason[:500]
 	}
 	created := map[string]string{} // PNC ID → new subject id
+	if trail := domain.AuditFrom(ctx); trail != nil && res.Summary.OrdersCreated == 0 {
+		// Nothing new: the file only matched what the register holds.
+		trail.SetAction(domain.ActionConsultation)
+	}
 	for start := 0; start < len(recs); start += importBatch {
 		end := min(start+importBatch, len(recs))
 		var (
