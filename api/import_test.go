@@ -21,7 +21,7 @@ func importRow(changes map[string]string) map[string]string {
 		"pnc_id": long, "first_names": "Lee", "last_name": "Importer", "date_of_birth": "02/04/1986",
 		"reference": fmt.Sprintf("IMP%04d", orderRefs.Add(1)), "court": "Gloucester Crown Court", "court_type": "Crown Court",
 		"made_on": "2025-06-10", "starts_on": "2025-06-10", "duration_months": "36",
-		"terms":       "communications: Not to possess more than one mobile phone.\nfinancial: Not to hold cash above £1,000.",
+		"terms":          "communications: Not to possess more than one mobile phone.\nfinancial: Not to hold cash above £1,000.",
 		"last_review_on": "2026-10-01", "last_review_outcome": "satisfactory",
 		"next_check_kind": "home_visit", "next_check_due": "2026-12-20",
 	}
