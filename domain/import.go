@@ -151,7 +151,7 @@ func ReadImportSheet(records [][]string, excelDates bool) ImportSheet {
 			}
 			if i < len(header) && header[i] != "" {
 				row.Cells[header[i]] = v
-			} else if v != "" {
+			} else if v != "" && (i >= len(records[0]) || strings.TrimSpace(records[0][i]) == "") {
 				sheet.Problems = append(sheet.Problems, ImportProblem{row.Row, fmt.Sprintf("column %d", i+1), "has a value but no column name in the header"})
 			}
 		}
