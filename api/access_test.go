@@ -28,6 +28,8 @@ var (
 	acTransferSenders = []string{"admin", "tasking_chair", "orders_officer"}
 	acAdmin           = []string{"admin"}
 	acAuditor         = []string{"auditor"}
+	acImporters       = []string{"admin", "orders_officer"}
+	acDisclosers      = []string{"admin", "auditor"}
 )
 
 // acCaller is one caller of the matrix: a role held in a force ("" for
@@ -342,6 +344,7 @@ func acCases() []acCase {
 			}},
 		{method: "GET", route: "/api/v1/subjects/:id/access-log", roles: acAuditor, scoped: true, ok: 200, req: subjectPath("/access-log")},
 		{method: "GET", route: "/api/v1/subjects/:id/custody-history", roles: acReaders, scoped: true, ok: 200, req: subjectPath("/custody-history")},
+		{method: "GET", route: "/api/v1/subjects/:id/export", roles: acDisclosers, scoped: true, ok: 200, req: subjectPath("/export")},
 
 		// Orders and what hangs off them.
 		{method: "POST", route: "/api/v1/orders", roles: acOrderWriters, scoped: true, ok: 201, hidden: 422, hiddenField: "subject_id",
@@ -465,6 +468,15 @@ func acCases() []acCase {
 		{method: "GET", route: "/api/v1/audit", roles: acAuditor, scoped: true, ok: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/audit?subject=" + f.subject}
+			}},
+
+		// Bringing records in: a dry run into the force, which writes nothing.
+		{method: "GET", route: "/api/v1/imports/template", roles: acImporters, ok: 200,
+			req: func(_ *testing.T, _ *acWorld, _ *acForce) acReq { return acReq{path: "/api/v1/imports/template"} }},
+		{method: "POST", route: "/api/v1/imports", roles: acImporters, scoped: true, ok: 200, hidden: 422, hiddenField: "force",
+			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/imports?force=" + f.code, body: "pnc_id,first_names\n12/345678U,Dean\n",
+					headers: []string{"Content-Type", "text/csv"}}
 			}},
 	}
 }

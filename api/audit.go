@@ -154,6 +154,10 @@ func isAlteringPost(route string) bool {
 func defaultPurpose(route string) string {
 	r := strings.TrimPrefix(route, "/api/v1/")
 	switch {
+	case strings.HasSuffix(r, "/export"):
+		return "subject access request (DPA 2018 s.45)"
+	case strings.HasPrefix(r, "imports"):
+		return "bringing a force's records into the register"
 	case strings.HasPrefix(r, "audit"), strings.HasSuffix(r, "access-log"):
 		return "audit of lawful processing (DPA 2018 s.62)"
 	case strings.HasPrefix(r, "reports"), strings.HasPrefix(r, "meetings"), strings.HasPrefix(r, "flags"),

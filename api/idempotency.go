@@ -27,7 +27,7 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(key) > 255 || !printableASCII(key) {
 			return domain.Invalid("Idempotency-Key", "must be 1 to 255 printable ASCII characters")
 		}
-		body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxBody+1))
+		body, err := io.ReadAll(io.LimitReader(c.Request().Body, bodyLimit(c)+1))
 		if err != nil {
 			return malformed("the request body could not be read")
 		}

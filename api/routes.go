@@ -42,6 +42,7 @@ func routes(s *Server) []route {
 		{http.MethodPost, "/api/v1/transfers/:id/accept", s.decideTransfer(domain.TransferAccepted)},
 		{http.MethodPost, "/api/v1/transfers/:id/decline", s.decideTransfer(domain.TransferDeclined)},
 		{http.MethodPost, "/api/v1/transfers/:id/withdraw", s.decideTransfer(domain.TransferWithdrawn)},
+		{http.MethodGet, "/api/v1/subjects/:id/export", s.exportSubject},
 
 		{http.MethodPost, "/api/v1/orders", s.createOrder},
 		{http.MethodGet, "/api/v1/orders", s.listOrders},
@@ -80,6 +81,9 @@ func routes(s *Server) []route {
 		{http.MethodGet, "/api/v1/reports/workload", s.workloadReport},
 
 		{http.MethodGet, "/api/v1/audit", s.listAudit},
+
+		{http.MethodGet, "/api/v1/imports/template", s.importTemplate},
+		{http.MethodPost, "/api/v1/imports", s.importFile},
 	}
 }
 
@@ -97,6 +101,8 @@ var (
 	transferSenders = []string{"admin", "tasking_chair", "orders_officer"}
 	admin           = []string{"admin"}
 	auditor         = []string{"auditor"}
+	importers       = []string{"admin", "orders_officer"}
+	disclosers      = []string{"admin", "auditor"}
 )
 
 // permissions is the single permission table: which roles may call each
@@ -132,6 +138,7 @@ var permissions = map[string][]string{
 	"GET /api/v1/officers/:id/absences":               readers,
 	"PATCH /api/v1/officers/:id/absences/:absence_id": chair,
 	"GET /api/v1/reports/workload":                    readers,
+	"GET /api/v1/subjects/:id/export":                 disclosers,
 
 	"POST /api/v1/orders":                             orderWriters,
 	"GET /api/v1/orders":                              readers,
@@ -165,4 +172,7 @@ var permissions = map[string][]string{
 	"POST /api/v1/meetings/:id/decisions": chair,
 
 	"GET /api/v1/audit": auditor,
+
+	"GET /api/v1/imports/template": importers,
+	"POST /api/v1/imports":         importers,
 }

@@ -32,6 +32,8 @@ type Store interface {
 	domain.Absences
 	domain.WorkloadReports
 	domain.Audit
+	domain.Importer
+	domain.SubjectExporter
 	IdempotentAnswer(ctx context.Context, officerID, key string) (*domain.IdempotentAnswer, error)
 	SaveIdempotentAnswer(ctx context.Context, r *domain.IdempotentRequest, a domain.IdempotentAnswer) error
 	RegionForces(ctx context.Context, force string) ([]string, error)

@@ -4,6 +4,8 @@
 //	scpod serve      serve HTTP
 //	scpod migrate    apply database migrations and exit
 //	scpod generate   add synthetic orders for benchmarks (--orders N)
+//	scpod import FILE --force CODE [--commit]
+//	                 check a spreadsheet of a force's records (CSV or .xlsx); --commit records it all or nothing
 //	scpod audit verify [--expect-head N:HASH] [--checkpoints FILE]
 //	                 check the audit trail's HMAC chain and recorded heads; non-zero exit names the first bad entry
 package main
@@ -124,11 +126,13 @@ func main() {
 		err = auditCommand(ctx, log, os.Args[2:])
 	case "generate":
 		err = generateCommand(ctx, log, os.Args[2:])
+	case "import":
+		err = importCommand(ctx, log, os.Args[2:])
 	case "help", "-h", "--help":
-		fmt.Println("usage: scpod [serve | migrate | audit verify | generate --orders N]")
+		fmt.Println("usage: scpod [serve | migrate | audit verify | generate --orders N | import FILE --force CODE [--commit]]")
 		return
 	default:
-		err = fmt.Errorf("unknown command %q; use serve, migrate, audit verify or generate", cmd)
+		err = fmt.Errorf("unknown command %q; use serve, migrate, audit verify, generate or import", cmd)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "scpod:", err)

@@ -1,0 +1,65 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// A subject access request: everything held, as JSON and as a printable
+// page, each recorded as a disclosure; an officer who is not an admin or
+// auditor is refused, and a subject out of view is not found.
+func TestSubjectExport(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sub := e.subject(t, obj{"last_name": "Exported", "custody": inCustody("2027-01-10")})
+	id := s(sub, "id")
+	o := e.order(t, id, obj{"commencement": "on_release", "starts_on": nil})
+	iom := e.officer(t, "iom_officer")
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+s(o, "id")+"/owners/iom", e.admin,
+		js(obj{"officer_id": iom, "reason": "Allocated at tasking."})), http.StatusOK)
+	want(t, e.do(t, "POST", "/api/v1/orders/"+s(o, "id")+"/reviews", e.admin,
+		js(obj{"reviewed_on": "2026-11-20", "kind": "pre_release", "outcome": "concerns", "notes": "Contact with <b>associates</b>."})),
+		http.StatusCreated)
+	want(t, e.do(t, "POST", "/api/v1/orders/"+s(o, "id")+"/checks", e.admin,
+		js(obj{"kind": "device", "due_on": "2026-12-01"})), http.StatusCreated)
+	other := e.subject(t, obj{"last_name": "NotExported"})
+	e.order(t, s(other, "id"), nil)
+
+	r := e.do(t, "GET", "/api/v1/subjects/"+id+"/export", e.admin, "")
+	want(t, r, http.StatusOK)
+	if s(r.Body, "subject.id") != id || s(r.Body, "custody_history.0.establishment") != "HMP Bristol" ||
+		len(get(r.Body, "orders").([]any)) != 1 || s(r.Body, "orders.0.order.id") != s(o, "id") ||
+		s(r.Body, "orders.0.owner_history.0.officer.id") != iom || s(r.Body, "orders.0.reviews.0.outcome") != "concerns" ||
+		s(r.Body, "orders.0.checks.0.kind") != "device" {
+		t.Errorf("export: %s", r)
+	}
+	if strings.Contains(string(r.Raw), "NotExported") {
+		t.Errorf("the export carries another subject: %s", r)
+	}
+
+	page := e.do(t, "GET", "/api/v1/subjects/"+id+"/export", e.admin, "", "Accept", "text/html")
+	want(t, page, http.StatusOK)
+	body := string(page.Raw)
+	if !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") || !strings.Contains(body, "Exported") ||
+		!strings.Contains(body, "&lt;b&gt;associates&lt;/b&gt;") || strings.Contains(body, "<script") ||
+		!strings.Contains(page.Header.Get("Content-Security-Policy"), "style-src 'sha256-") {
+		t.Errorf("printable page: %s %s", page.Header, body)
+	}
+	if q := e.do(t, "GET", "/api/v1/subjects/"+id+"/export?format=html", e.admin, ""); !strings.HasPrefix(q.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("format=html: %s", q.Header)
+	}
+
+	auditor := e.token(t, acOfficer(t, e, "", "auditor"))
+	want(t, e.do(t, "GET", "/api/v1/subjects/"+id+"/export", auditor, ""), http.StatusOK)
+	trail := e.do(t, "GET", "/api/v1/audit?subject="+id+"&action=disclosure", auditor, "")
+	if len(items(trail)) != 4 || s(items(trail)[0], "route") != "/api/v1/subjects/:id/export" ||
+		s(items(trail)[0], "purpose") != "subject access request (DPA 2018 s.45)" ||
+		!strings.Contains(s(items(trail)[0], "records"), s(o, "id")) {
+		t.Errorf("disclosures on the trail: %s", trail)
+	}
+
+	wantProblem(t, e.do(t, "GET", "/api/v1/subjects/"+id+"/export", e.token(t, iom), ""), http.StatusForbidden)
+	kentAdmin := e.token(t, acOfficer(t, e, "kent", "admin"))
+	wantProblem(t, e.do(t, "GET", "/api/v1/subjects/"+id+"/export", kentAdmin, ""), http.StatusNotFound)
+}

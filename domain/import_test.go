@@ -1,0 +1,102 @@
+package domain_test
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"scpo/domain"
+)
+
+func TestParseImportDate(t *testing.T) {
+	for _, c := range []struct {
+		in    string
+		excel bool
+		want  string // "" for refused
+	}{
+		{"2024-06-10", false, "2024-06-10"}, {"10/06/2024", false, "2024-06-10"}, {"1/6/2024", false, "2024-06-01"},
+		{"10.06.2024", false, "2024-06-10"}, {"31/02/2024", false, ""}, {"2024-13-01", false, ""}, {"10/06/24", false, ""},
+		{"June 10th", false, ""}, {"45453", false, ""}, {"45453", true, "2024-06-10"}, {"1899/1/1", false, ""},
+	} {
+		d, err := domain.ParseImportDate(c.in, c.excel)
+		got := ""
+		if err == nil {
+			got = d.String()
+		}
+		if got != c.want {
+			t.Errorf("ParseImportDate(%q, %v) = %q (%v), want %q", c.in, c.excel, got, err, c.want)
+		}
+	}
+}
+
+func TestImportRowProblemsNameColumns(t *testing.T) {
+	today := domain.NewDate(2026, 11, 25)
+	good := map[string]string{"pnc_id": "12/345678U", "first_names": "Dean", "last_name": "Carter",
+		"date_of_birth": "02/04/1986", "reference": "T1", "court": "Bristol Crown Court", "court_type": "Crown Court",
+		"made_on": "2024-06-10", "starts_on": "2024-06-10", "duration_months": "60",
+		"terms": "communications: One phone only.\nelectronic monitoring: Wear a tag."}
+	row := func(changes map[string]string) domain.ImportRow {
+		cells := map[string]string{}
+		for k, v := range good {
+			cells[k] = v
+		}
+		for k, v := range changes {
+			cells[k] = v
+		}
+		return domain.ImportRow{Row: 7, Cells: cells}
+	}
+	rec, problems := row(nil).Record("avon-and-somerset", today, false)
+	if len(problems) != 0 {
+		t.Fatalf("good row: %v", problems)
+	}
+	if rec.Subject.PNCID != "2012/0345678U" || rec.Order.CourtType != "crown" || rec.Order.Status != domain.StatusActive ||
+		rec.Order.EndsOn.String() != "2029-06-10" || len(rec.Order.Terms) != 2 || rec.Order.Terms[1].Category != "electronic_monitoring" {
+		t.Errorf("good row became %+v", rec)
+	}
+	for _, c := range []struct {
+		changes map[string]string
+		want    []string
+	}{
+		{map[string]string{"pnc_id": "12/345678V"}, []string{"pnc_id"}},
+		{map[string]string{"court_type": "magistrates"}, []string{"court_type"}},
+		{map[string]string{"made_on": "30/02/2024", "terms": "no category"}, []string{"made_on", "terms"}},
+		{map[string]string{"date_of_birth": "2010-01-01"}, []string{"made_on"}}, // under 18 when made
+		{map[string]string{"establishment": "HMP Bristol"}, []string{"establishment"}},
+		{map[string]string{"commencement": "", "starts_on": ""}, []string{"commencement"}}, // on release, in the community
+		{map[string]string{"lro_email": "sam@police.uk"}, []string{"lro_since"}},
+		{map[string]string{"lro_email": "sam@police.uk", "lro_since": "2020-01-01"}, []string{"lro_since"}},
+		{map[string]string{"last_review_on": "2024-06-11"}, []string{"last_review_outcome"}},
+		{map[string]string{"next_check_kind": "séance", "next_check_due": "2026-12-01"}, []string{"next_check_kind"}},
+		{map[string]string{"custody_status": "custody", "release_date": "2027-01-01"}, []string{"release_date_type"}},
+	} {
+		_, problems := row(c.changes).Record("avon-and-somerset", today, false)
+		var got []string
+		for _, p := range problems {
+			if p.Row != 7 {
+				t.Errorf("problem on row %d, want 7", p.Row)
+			}
+			got = append(got, p.Column)
+		}
+		if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("%v: columns (-want +got):\n%s%v", c.changes, diff, problems)
+		}
+	}
+}
+
+func TestReadImportSheetHeader(t *testing.T) {
+	sheet := domain.ReadImportFile([]byte("\ufeffPNC ID,First Names,colour\n12/345678U,Dean,blue\n,,\n"))
+	var got []string
+	for _, p := range sheet.Problems {
+		got = append(got, p.Column)
+	}
+	want := []string{"colour", "last_name", "date_of_birth", "reference", "court", "court_type", "made_on", "terms"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("header problems (-want +got):\n%s", diff)
+	}
+	if len(sheet.Rows) != 1 || sheet.Rows[0].Cells["pnc_id"] != "12/345678U" || sheet.Rows[0].Row != 2 {
+		t.Errorf("rows: %+v", sheet.Rows)
+	}
+	if bad := domain.ReadImportFile([]byte("a,\"b\nc")); len(bad.Problems) != 1 || bad.Problems[0].Row != 1 {
+		t.Errorf("broken CSV: %+v", bad.Problems)
+	}
+}
