@@ -239,7 +239,7 @@ func TestPageChairAllocatesAnOwnerFromTheAgenda(t *testing.T) {
 	wantStatus(t, form, http.StatusOK)
 	p := chair.post("/orders/"+s(ord, "id")+"/owners/iom", url.Values{"csrf_token": {csrfOf(t, form)},
 		"version": {regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(form.Body)[1]},
-		"from": {"tasking"}, "officer_id": {iom}, "reason": {"allocated at tasking meeting"}})
+		"from":    {"tasking"}, "officer_id": {iom}, "reason": {"allocated at tasking meeting"}})
 	wantStatus(t, p, http.StatusSeeOther)
 	after := chair.get(p.Header.Get("Location"))
 	wantText(t, after, "Owner allocated for "+s(ord, "reference"))
@@ -325,7 +325,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time     { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func TestPageSessionsEnd(t *testing.T) {
