@@ -184,6 +184,10 @@ func pageHeaders(c echo.Context) {
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "+
 		"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 	h.Set("Cache-Control", "no-store")
+	// Same-origin requests carry their origin (the CSRF check reads it);
+	// nothing goes to other sites. With no-referrer, browsers send
+	// "Origin: null" even on our own forms.
+	h.Set("Referrer-Policy", "same-origin")
 }
 
 // page serves a signed-in page: the session, the officer's scope, audit
