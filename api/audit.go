@@ -56,7 +56,7 @@ func auditQuery(c echo.Context) string {
 // paramRecords are the record types path parameters name, by route prefix
 // and parameter.
 func paramRecords(route string) map[string]string {
-	r := strings.TrimPrefix(route, "/api/v1/")
+	r := strings.TrimPrefix(strings.TrimPrefix(route, "/api/v1"), "/") // API routes and pages alike
 	out := map[string]string{"check_id": "check", "token_id": "token", "absence_id": "absence"}
 	switch {
 	case strings.HasPrefix(r, "subjects/"):
@@ -86,6 +86,11 @@ func (s *Server) auditRefusal(c echo.Context, status int) error {
 	if !strings.HasPrefix(c.Request().URL.Path, "/api/v1/") || c.Path() == "/api/v1/openapi.json" {
 		return nil
 	}
+	return s.writeRefusal(c, status)
+}
+
+// writeRefusal writes the refused request's entry (see auditRefusal).
+func (s *Server) writeRefusal(c echo.Context, status int) error {
 	ctx := c.Request().Context()
 	trail := domain.AuditFrom(ctx)
 	if trail == nil {

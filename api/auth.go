@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -46,15 +47,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		scope := domain.Scope{AllForces: true}
-		if officer.Force != nil || !officer.HasRole(domain.RoleAdmin) {
-			var region []string
-			if officer.Force != nil && officer.HasRole(domain.RoleRegional) {
-				if region, err = s.store.RegionForces(c.Request().Context(), *officer.Force); err != nil {
-					return err
-				}
-			}
-			scope = domain.ScopeFor(officer, region)
+		scope, err := s.scopeOf(c.Request().Context(), officer)
+		if err != nil {
+			return err
 		}
 		c.Set(actorKey, officer)
 		ctx := s.startAudit(c, officer)
@@ -62,6 +57,21 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(c.Request().WithContext(ctx))
 		return next(c)
 	}
+}
+
+// scopeOf is the forces an officer may read and change.
+func (s *Server) scopeOf(ctx context.Context, officer domain.Officer) (domain.Scope, error) {
+	if officer.Force == nil && officer.HasRole(domain.RoleAdmin) {
+		return domain.Scope{AllForces: true}, nil
+	}
+	var region []string
+	if officer.Force != nil && officer.HasRole(domain.RoleRegional) {
+		var err error
+		if region, err = s.store.RegionForces(ctx, *officer.Force); err != nil {
+			return domain.Scope{}, err
+		}
+	}
+	return domain.ScopeFor(officer, region), nil
 }
 
 func actor(c echo.Context) domain.Officer {

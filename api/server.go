@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"scpo/api/web"
 	"scpo/domain"
 )
 
@@ -34,6 +35,7 @@ type Store interface {
 	domain.Audit
 	domain.Importer
 	domain.SubjectExporter
+	domain.WebSessions
 	IdempotentAnswer(ctx context.Context, officerID, key string) (*domain.IdempotentAnswer, error)
 	SaveIdempotentAnswer(ctx context.Context, r *domain.IdempotentRequest, a domain.IdempotentAnswer) error
 	RegionForces(ctx context.Context, force string) ([]string, error)
@@ -61,6 +63,12 @@ type Config struct {
 	// Health, when set, reports a process that cannot recover (its private
 	// database cluster dead beyond restarting): GET /healthz is then 503.
 	Health func() error
+	// SessionIdle and SessionAbsolute end a web session unused for, or
+	// older than, so long (defaults 30 minutes and 12 hours).
+	SessionIdle, SessionAbsolute time.Duration
+	// TrustForwardedProto: a proxy in front terminates TLS and says so
+	// with X-Forwarded-Proto; the web interface's cookies are then Secure.
+	TrustForwardedProto bool
 }
 
 // Server holds the handlers' dependencies.
@@ -123,6 +131,11 @@ func New(cfg Config) *echo.Echo {
 	for _, r := range routes(s) {
 		v1.Add(r.method, strings.TrimPrefix(r.path, "/api/v1"), r.handler)
 	}
+
+	// The officers' web interface, under the same permission table, scope
+	// and audit trail (see pages.go).
+	web.New(web.Config{Store: cfg.Store, Host: pageHost{s}, Clock: cfg.Clock, Location: cfg.Location, Logger: cfg.Logger,
+		IdleTimeout: cfg.SessionIdle, AbsoluteTimeout: cfg.SessionAbsolute, TrustForwardedProto: cfg.TrustForwardedProto}).Mount(e)
 	return e
 }
 

@@ -53,6 +53,9 @@ type config struct {
 	auditKeyFile   string
 	checkpoints    string
 	checkpointEach time.Duration
+	sessionIdle    time.Duration
+	sessionMax     time.Duration
+	behindTLSProxy bool
 }
 
 func loadConfig() (config, error) {
@@ -68,6 +71,16 @@ func loadConfig() (config, error) {
 		dataDir:        envOr("SCPO_DATA_DIR", "./.scpo-data"),
 		oidcIssuer:     os.Getenv("SCPO_OIDC_ISSUER"),
 		oidcAudience:   os.Getenv("SCPO_OIDC_AUDIENCE"),
+		behindTLSProxy: os.Getenv("SCPO_BEHIND_TLS_PROXY") == "1",
+	}
+	for _, d := range []struct {
+		env, def string
+		to       *time.Duration
+	}{{"SCPO_SESSION_IDLE", "30m", &c.sessionIdle}, {"SCPO_SESSION_MAX", "12h", &c.sessionMax}} {
+		v := envOr(d.env, d.def)
+		if *d.to, err = time.ParseDuration(v); err != nil || *d.to < time.Minute {
+			return c, fmt.Errorf("%s=%q is not a duration of a minute or more, such as %s", d.env, v, d.def)
+		}
 	}
 	if c.oidcIssuer != "" && c.oidcAudience == "" {
 		return c, errors.New("SCPO_OIDC_ISSUER is set but SCPO_OIDC_AUDIENCE is not: set it to the client ID the issuer puts in the tokens' aud claim")
@@ -376,6 +389,9 @@ func serve(ctx context.Context, log *slog.Logger) error {
 			return fmt.Errorf("load the demo region: %w", err)
 		}
 		log.Info("demo region", "loaded", loaded)
+		if err := printDemoLinks(ctx, log, store, cfg.addr); err != nil {
+			return fmt.Errorf("demo sign-in links: %w", err)
+		}
 	}
 
 	sched, err := scheduler.New(scheduler.Sweeps(store, cfg.schedules, cfg.location, log), cfg.location, log)
@@ -385,7 +401,8 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	sched.Start()
 
 	e := api.New(api.Config{Store: store, Clock: domain.SystemClock{}, Location: cfg.location, Logger: log,
-		Schedules: cfg.schedules, JWTVerifier: verifier, Health: health})
+		Schedules: cfg.schedules, JWTVerifier: verifier, Health: health,
+		SessionIdle: cfg.sessionIdle, SessionAbsolute: cfg.sessionMax, TrustForwardedProto: cfg.behindTLSProxy})
 	srv := &http.Server{Addr: cfg.addr, Handler: e, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)

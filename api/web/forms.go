@@ -1,0 +1,90 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"scpo/domain"
+)
+
+// formValues reads the named fields of a posted form.
+func formValues(r *req, names ...string) map[string]string {
+	out := make(map[string]string, len(names))
+	for _, n := range names {
+		out[n] = strings.TrimSpace(r.FormValue(n))
+	}
+	return out
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// setDate fills a GOV.UK date input's three fields.
+func setDate(vals map[string]string, name string, d domain.Date) {
+	vals[name+"-day"] = strconv.Itoa(d.Day())
+	vals[name+"-month"] = strconv.Itoa(int(d.Month()))
+	vals[name+"-year"] = strconv.Itoa(d.Year())
+}
+
+// dateValue reads a GOV.UK date input: nil when left empty (the domain's
+// own rule then says whether it is required), an error on the field when it
+// is not a real date.
+func dateValue(vals map[string]string, name string, v *domain.ValidationError) *domain.Date {
+	day, month, year := vals[name+"-day"], vals[name+"-month"], vals[name+"-year"]
+	if day == "" && month == "" && year == "" {
+		return nil
+	}
+	d, derr := strconv.Atoi(day)
+	m, merr := strconv.Atoi(month)
+	y, yerr := strconv.Atoi(year)
+	if derr != nil || merr != nil || yerr != nil || y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31 {
+		v.Add(name, "must be a real date, for example 27 3 2027")
+		return nil
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d {
+		v.Add(name, "must be a real date, for example 27 3 2027")
+		return nil
+	}
+	out := domain.AsDate(t)
+	return &out
+}
+
+// formError shows a form again with an error summary and each field's
+// message, its values kept; anything but a validation failure or conflict
+// is the caller's to answer.
+func (w *Web) formError(r *req, err error, tmpl string, p *page, labels map[string]string) error {
+	var v *domain.ValidationError
+	var c *domain.ConflictError
+	switch {
+	case errors.As(err, &v):
+		for _, fe := range v.Errors {
+			p.Errors = append(p.Errors, fieldError{Field: fe.Field, Message: sentence(labels[fe.Field], fe.Message)})
+		}
+		return w.renderStatus(r, http.StatusUnprocessableEntity, tmpl, p)
+	case errors.As(err, &c):
+		field := c.Field
+		if _, ok := labels[field]; !ok {
+			field = ""
+		}
+		p.Errors = append(p.Errors, fieldError{Field: field, Message: sentence("", c.Message)})
+		return w.renderStatus(r, http.StatusConflict, tmpl, p)
+	}
+	return err
+}
+
+// sentence makes a domain message ("is required") read as a sentence about
+// its field ("Outcome is required").
+func sentence(label, msg string) string {
+	if label == "" {
+		return strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	return label + " " + msg
+}

@@ -1,0 +1,238 @@
+// Package journeys_test walks the web interface's users' journeys in a real
+// browser (Debian's chromium, driven by chromedp) against the real service
+// and database, and runs axe-core on every page reached.
+package journeys_test
+
+import (
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"scpo/api"
+	"scpo/api/web"
+	"scpo/domain"
+	"scpo/domain/demo"
+	"scpo/domain/postgres"
+	"scpo/domain/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+//go:embed axe/axe.min.js
+var axeSource string
+
+// suite is one service (demo region loaded) and one browser.
+type suite struct {
+	t       *testing.T
+	store   *postgres.Store
+	base    string
+	browser context.Context
+	shots   string
+}
+
+func chromiumPath() string {
+	for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	return ""
+}
+
+func newSuite(t *testing.T) *suite {
+	chrome := chromiumPath()
+	if chrome == "" {
+		t.Skip("no chromium: apt-get install -y chromium (.ci/run installs it)")
+	}
+	ctx := context.Background()
+	store, err := postgres.Open(ctx, pgtest.URL(t), domain.SystemClock{}, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if _, err := demo.Load(ctx, store, store.Today()); err != nil {
+		t.Fatal(err)
+	}
+	for _, job := range []string{domain.JobLifecycle, domain.JobOwnership, domain.JobReview, domain.JobCustody} {
+		if _, err := store.RunJob(ctx, job, store.Today(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := httptest.NewServer(api.New(api.Config{Store: store, Location: time.UTC}))
+	t.Cleanup(srv.Close)
+
+	// Only loopback: no proxy, no background networking, no sandbox (CI
+	// runs as root).
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("no-proxy-server", true),
+		chromedp.WindowSize(1280, 1000))
+	actx, cancel := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(cancel)
+	bctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	if err := chromedp.Run(bctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	shots := os.Getenv("SCPO_SCREENSHOTS")
+	if shots == "" {
+		shots = t.TempDir()
+	}
+	return &suite{t: t, store: store, base: srv.URL, browser: bctx, shots: shots}
+}
+
+// tab is one user's browser tab, signed in as the first active officer
+// with role in force.
+func (s *suite) tab(t *testing.T, role, force string) context.Context {
+	t.Helper()
+	officers, _, err := s.store.ListOfficers(context.Background(), domain.OfficerFilter{Role: role, Force: force}, domain.Page{Limit: 500})
+	if err != nil || len(officers) == 0 {
+		t.Fatalf("no %s in %q: %v", role, force, err)
+	}
+	link, err := web.IssueSignInLink(context.Background(), s.store, officers[0].ID, time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := chromedp.NewContext(s.browser)
+	t.Cleanup(cancel)
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel)
+	s.run(t, ctx, "sign-in-link", chromedp.Navigate(s.base+link), chromedp.WaitVisible(`form button[type=submit]`))
+	s.run(t, ctx, "my-work", chromedp.Click(`form button[type=submit]`), chromedp.WaitVisible(`.app-signed-in`))
+	s.wantText(t, ctx, "h1", "My work")
+	return ctx
+}
+
+// run performs actions, then checks the page with axe and keeps a
+// screenshot named name.
+func (s *suite) run(t *testing.T, ctx context.Context, name string, actions ...chromedp.Action) {
+	t.Helper()
+	if err := chromedp.Run(ctx, actions...); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	s.axe(t, ctx, name)
+	var png []byte
+	if err := chromedp.Run(ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+		t.Fatalf("%s: screenshot: %v", name, err)
+	}
+	file := filepath.Join(s.shots, strings.ReplaceAll(t.Name(), "/", "_")+"-"+name+".png")
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// axe runs axe-core with the WCAG 2.1 A and AA rules: zero violations.
+func (s *suite) axe(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	var out string
+	script := axeSource + `;axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+		.then(r => JSON.stringify(r.violations.map(v => ({id: v.id, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))}))))`
+	err := chromedp.Run(ctx, chromedp.Evaluate(script, &out, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+		return p.WithAwaitPromise(true)
+	}))
+	if err != nil {
+		t.Fatalf("%s: axe: %v", name, err)
+	}
+	var violations []json.RawMessage
+	if err := json.Unmarshal([]byte(out), &violations); err != nil {
+		t.Fatalf("%s: axe answer %q: %v", name, out, err)
+	}
+	for _, v := range violations {
+		t.Errorf("%s: accessibility violation %s", name, v)
+	}
+}
+
+func (s *suite) wantText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	var got string
+	if err := chromedp.Run(ctx, chromedp.Text(sel, &got, chromedp.ByQuery)); err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	if !strings.Contains(got, want) {
+		t.Errorf("%s says %q, want %q", sel, got, want)
+	}
+}
+
+func TestJourneys(t *testing.T) {
+	s := newSuite(t)
+	ctx := context.Background()
+
+	t.Run("IOM officer records a check outcome", func(t *testing.T) {
+		// A Gloucestershire order with a check still to do.
+		orders, _, err := s.store.ListOrders(ctx, domain.OrderFilter{Force: "gloucestershire", Flag: domain.FlagCheckOverdue}, domain.Page{Limit: 50})
+		if err != nil || len(orders) == 0 {
+			t.Fatalf("no Gloucestershire order with an overdue check: %v", err)
+		}
+		order := orders[0]
+		tab := s.tab(t, domain.RoleIOMOfficer, "gloucestershire")
+		s.run(t, tab, "order", chromedp.Navigate(s.base+"/orders/"+order.ID), chromedp.WaitVisible(`#checks`))
+		s.wantText(t, tab, "h1", order.Reference)
+		s.run(t, tab, "check-form", chromedp.Click(`#checks a[href$="/outcome"]`), chromedp.WaitVisible(`#outcome`))
+		// Sent without an outcome: the error summary, then the fix.
+		s.run(t, tab, "check-error", chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-error-summary`))
+		s.wantText(t, tab, ".govuk-error-summary", "Outcome")
+		s.run(t, tab, "check-recorded", chromedp.Click(`#outcome`), chromedp.SetValue(`#notes`, "Seen at home; one phone, as notified."),
+			chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Check outcome recorded")
+		s.wantText(t, tab, "#checks", "Compliant on")
+	})
+
+	t.Run("chair allocates an owner from the agenda", func(t *testing.T) {
+		tab := s.tab(t, domain.RoleTaskingChair, "gloucestershire")
+		s.run(t, tab, "agenda", chromedp.Navigate(s.base+"/tasking"), chromedp.WaitVisible(`#agenda-unowned`))
+		var before int
+		if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelectorAll('#agenda-unowned tbody tr').length`, &before)); err != nil {
+			t.Fatal(err)
+		}
+		var ref string
+		if err := chromedp.Run(tab, chromedp.Text(`#agenda-unowned tbody tr td a`, &ref, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+		s.run(t, tab, "allocate", chromedp.Click(`#agenda-unowned tbody tr a[href*="/owners/iom"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#officer_id`))
+		s.run(t, tab, "allocated", chromedp.SetValue(`#officer_id`, firstOption(t, tab, "#officer_id")),
+			chromedp.SetValue(`#reason`, "allocated at tasking meeting"),
+			chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Owner allocated for "+ref)
+		var after int
+		if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelectorAll('#agenda-unowned tbody tr').length`, &after)); err != nil {
+			t.Fatal(err)
+		}
+		if after != before-1 {
+			t.Errorf("unowned items: %d before, %d after allocating", before, after)
+		}
+	})
+
+	t.Run("regional lead opens a force's agenda and cannot change it", func(t *testing.T) {
+		tab := s.tab(t, domain.RoleRegional, "")
+		s.run(t, tab, "regional-agenda", chromedp.Navigate(s.base+"/tasking?force=gloucestershire"), chromedp.WaitVisible(`#agenda-unowned`))
+		var forms, allocate int
+		if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelectorAll('main form').length`, &forms),
+			chromedp.Evaluate(`document.querySelectorAll('a[href*="/owners/"]').length`, &allocate)); err != nil {
+			t.Fatal(err)
+		}
+		if forms != 0 || allocate != 0 {
+			t.Errorf("the regional lead's agenda has %d forms and %d allocation links", forms, allocate)
+		}
+	})
+}
+
+// firstOption is the value of a select's first real option.
+func firstOption(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	var v string
+	if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).options[1].value`, sel), &v)); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

@@ -1,0 +1,563 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"scpo/domain"
+)
+
+// --- My work ---------------------------------------------------------------
+
+type homeData struct {
+	Items                     []domain.CaseloadItem
+	List                      listing
+	Overdue, Due7, Due28, All int
+	Flags                     []homeFlag
+}
+
+type homeFlag struct {
+	Kind, Reference, OrderID, Subject string
+}
+
+// earliest is an item's next due date, review or check.
+func earliest(a, b *domain.Date) *domain.Date {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case b.Before(a.Time):
+		return b
+	}
+	return a
+}
+
+func (w *Web) home(r *req) error {
+	p := r.page("My work", "home", nil)
+	if !w.host.Permitted(r.me, "GET /api/v1/caseload") {
+		p.Data = homeData{}
+		return w.render(r, "home", p)
+	}
+	// The first page (up to the list maximum) is what the page lists; the
+	// summary counts the whole caseload.
+	cl, err := w.store.Caseload(r.ctx(), r.me.ID, w.today(), domain.Page{Limit: 500})
+	if err != nil {
+		return err
+	}
+	d := homeData{All: len(cl.Items)}
+	today := w.today()
+	for _, it := range cl.Items {
+		if due := earliest(it.NextReviewDue, it.NextCheckDue); due != nil {
+			switch n := today.DaysUntil(*due); {
+			case n < 0:
+				d.Overdue++
+			case n <= 7:
+				d.Due7++
+			case n <= 28:
+				d.Due28++
+			}
+		}
+		for _, f := range it.OpenFlags {
+			d.Flags = append(d.Flags, homeFlag{Kind: f, Reference: it.Reference, OrderID: it.OrderID, Subject: it.Subject.Name})
+		}
+	}
+	d.Items, d.List = paginate(r, cl.Items, func(it domain.CaseloadItem) *domain.Date {
+		return earliest(it.NextReviewDue, it.NextCheckDue)
+	})
+	p.Data = d
+	return w.render(r, "home", p)
+}
+
+// --- Find ------------------------------------------------------------------
+
+type findData struct {
+	Q        string
+	Searched bool
+	Subjects []domain.Subject
+	Orders   []domain.Order
+}
+
+var prisonNumber = regexp.MustCompile(`^[A-Za-z][0-9]{4}[A-Za-z]{2}$`)
+
+func (w *Web) find(r *req) error {
+	q := strings.TrimSpace(r.QueryParam("q"))
+	d := findData{Q: q}
+	p := r.page("Find a subject or order", "find", &d)
+	if q == "" {
+		return w.render(r, "find", p)
+	}
+	if len(q) > 200 {
+		p.Errors = []fieldError{{"q", "Search for at most 200 characters"}}
+		return w.renderStatus(r, http.StatusUnprocessableEntity, "find", p)
+	}
+	d.Searched = true
+	page := domain.Page{Limit: 50}
+	filters := []domain.SubjectFilter{{Q: q}}
+	if pnc, err := domain.NormalisePNC(q, w.today()); err == nil {
+		filters = []domain.SubjectFilter{{PNCID: pnc}}
+	} else if prisonNumber.MatchString(q) {
+		filters = []domain.SubjectFilter{{PrisonNumber: q}}
+	}
+	seen := map[string]bool{}
+	for _, f := range filters {
+		subs, _, err := w.store.ListSubjects(r.ctx(), f, page)
+		if err != nil {
+			return err
+		}
+		for _, s := range subs {
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				d.Subjects = append(d.Subjects, s)
+			}
+		}
+	}
+	if !strings.ContainsAny(q, " /") {
+		orders, _, err := w.store.ListOrders(r.ctx(), domain.OrderFilter{Reference: q}, page)
+		if err != nil {
+			return err
+		}
+		d.Orders = orders
+	}
+	return w.render(r, "find", p)
+}
+
+// --- Order -----------------------------------------------------------------
+
+type orderData struct {
+	Order    domain.Order
+	Subject  domain.Subject
+	History  []domain.OwnerAssignment
+	Reviews  []domain.Review
+	Checks   []domain.Check
+	Checks2  listing
+	Flags    []domain.Flag
+	Timeline []event
+}
+
+type event struct {
+	At   time.Time
+	Text string
+}
+
+var flashes = map[string]string{
+	"review": "Review recorded",
+	"check":  "Check outcome recorded",
+	"owner":  "Owner allocated",
+}
+
+func (w *Web) order(r *req) error {
+	ctx := r.ctx()
+	o, err := w.store.GetOrder(ctx, r.Param("id"))
+	if err != nil {
+		return err
+	}
+	s, err := w.store.GetSubject(ctx, o.SubjectID)
+	if err != nil {
+		return err
+	}
+	d := orderData{Order: o, Subject: s}
+	if d.History, err = w.store.OwnerHistory(ctx, o.ID); err != nil {
+		return err
+	}
+	if d.Reviews, err = w.store.ListReviews(ctx, o.ID); err != nil {
+		return err
+	}
+	checks, err := w.store.ListChecks(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	if d.Flags, _, err = w.store.ListFlags(ctx, domain.FlagFilter{OrderID: o.ID}, domain.Page{Limit: 500}); err != nil {
+		return err
+	}
+	d.Timeline = timeline(o, d.History, d.Reviews, checks, d.Flags)
+	d.Checks, d.Checks2 = paginate(r, checks, func(c domain.Check) *domain.Date { return &c.DueOn })
+	p := r.page("Order "+o.Reference, "find", &d)
+	p.Flash = flashes[r.QueryParam("done")]
+	return w.render(r, "order", p)
+}
+
+// timeline is the order's life, newest first, in one list.
+func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Review, checks []domain.Check, flags []domain.Flag) []event {
+	ev := []event{{o.MadeOn.Time, "Order made at " + o.Court}}
+	if o.StartsOn != nil {
+		ev = append(ev, event{o.StartsOn.Time, "Came into force"})
+	}
+	for _, h := range hist {
+		ev = append(ev, event{h.From, roleName(h.Role) + ": " + h.Officer.Name + " allocated (" + h.Reason + ")"})
+		if h.Until != nil {
+			ev = append(ev, event{*h.Until, roleName(h.Role) + ": " + h.Officer.Name + " no longer owner"})
+		}
+	}
+	for _, rv := range reviews {
+		ev = append(ev, event{rv.ReviewedOn.Time, humanise(rv.Kind) + " review: " + strings.ToLower(humanise(rv.Outcome))})
+	}
+	for _, c := range checks {
+		if c.CompletedOn != nil && c.Outcome != nil {
+			ev = append(ev, event{c.CompletedOn.Time, humanise(c.Kind) + " check: " + strings.ToLower(humanise(*c.Outcome))})
+		}
+	}
+	for _, f := range flags {
+		ev = append(ev, event{f.RaisedAt, "Flag raised: " + flagName(f.Kind)})
+		if f.ResolvedAt != nil {
+			ev = append(ev, event{*f.ResolvedAt, "Flag resolved: " + flagName(f.Kind)})
+		}
+	}
+	slices.SortStableFunc(ev, func(a, b event) int { return b.At.Compare(a.At) })
+	return ev
+}
+
+// --- Forms: a review -------------------------------------------------------
+
+type reviewData struct{ Order domain.Order }
+
+func (w *Web) reviewForm(r *req) error {
+	o, err := w.store.GetOrder(r.ctx(), r.Param("id"))
+	if err != nil {
+		return err
+	}
+	p := r.page("Record a review", "find", reviewData{o})
+	setDate(p.Values, "reviewed_on", w.today())
+	return w.render(r, "review", p)
+}
+
+func (w *Web) recordReview(r *req) error {
+	o, err := w.store.GetOrder(r.ctx(), r.Param("id"))
+	if err != nil {
+		return err
+	}
+	p := r.page("Record a review", "find", reviewData{o})
+	p.Values = formValues(r, "reviewed_on-day", "reviewed_on-month", "reviewed_on-year", "kind", "outcome", "notes")
+	v := &domain.ValidationError{}
+	rv := domain.Review{Kind: p.Values["kind"], Outcome: p.Values["outcome"], Notes: optional(p.Values["notes"])}
+	if d := dateValue(p.Values, "reviewed_on", v); d != nil {
+		rv.ReviewedOn = *d
+	}
+	if v.Err() == nil {
+		_, err = w.store.RecordReview(r.ctx(), o.ID, rv)
+	} else {
+		rv.Validate(o, w.today(), v)
+		err = v
+	}
+	if err != nil {
+		return w.formError(r, err, "review", p, reviewLabels)
+	}
+	return r.Redirect(http.StatusSeeOther, "/orders/"+o.ID+"?done=review")
+}
+
+var reviewLabels = map[string]string{"reviewed_on": "Date of the review", "kind": "Kind of review",
+	"outcome": "Outcome", "notes": "Notes"}
+
+// --- Forms: a check's outcome ----------------------------------------------
+
+type checkData struct {
+	Order domain.Order
+	Check domain.Check
+	Stale bool
+}
+
+func (w *Web) loadCheck(r *req) (domain.Order, domain.Check, error) {
+	o, err := w.store.GetOrder(r.ctx(), r.Param("id"))
+	if err != nil {
+		return o, domain.Check{}, err
+	}
+	checks, err := w.store.ListChecks(r.ctx(), o.ID)
+	if err != nil {
+		return o, domain.Check{}, err
+	}
+	for _, c := range checks {
+		if c.ID == strings.ToLower(r.Param("check_id")) {
+			return o, c, nil
+		}
+	}
+	return o, domain.Check{}, domain.ErrNotFound
+}
+
+func (w *Web) checkForm(r *req) error {
+	o, ch, err := w.loadCheck(r)
+	if err != nil {
+		return err
+	}
+	p := r.page("Record a check outcome", "find", &checkData{Order: o, Check: ch})
+	p.Values = checkValues(ch, w.today())
+	return w.render(r, "check", p)
+}
+
+func checkValues(ch domain.Check, today domain.Date) map[string]string {
+	vals := map[string]string{"version": strconv.Itoa(ch.Version), "outcome": derefStr(ch.Outcome), "notes": derefStr(ch.Notes)}
+	if ch.CompletedOn != nil {
+		setDate(vals, "completed_on", *ch.CompletedOn)
+	} else {
+		setDate(vals, "completed_on", today)
+	}
+	return vals
+}
+
+func (w *Web) recordCheck(r *req) error {
+	o, ch, err := w.loadCheck(r)
+	if err != nil {
+		return err
+	}
+	d := &checkData{Order: o, Check: ch}
+	p := r.page("Record a check outcome", "find", d)
+	p.Values = formValues(r, "completed_on-day", "completed_on-month", "completed_on-year", "outcome", "notes", "version")
+	version, err := strconv.Atoi(p.Values["version"])
+	if err != nil {
+		version = -1
+	}
+	today := w.today()
+	_, err = w.store.CompleteCheck(r.ctx(), o.ID, ch.ID, &version, func(c *domain.Check) error {
+		v := &domain.ValidationError{}
+		if c.StatusOf() != domain.CheckScheduled {
+			return domain.Conflict("outcome", "this check already has an outcome or was cancelled")
+		}
+		c.CompletedOn = dateValue(p.Values, "completed_on", v)
+		c.Outcome = optional(p.Values["outcome"])
+		if n := optional(p.Values["notes"]); n != nil {
+			c.Notes = n
+		}
+		if v.Err() != nil {
+			c.ValidateCompletion(o, today, v)
+			return v
+		}
+		return nil
+	})
+	if errors.Is(err, domain.ErrStale) {
+		// Someone changed the check since this form was opened: show what
+		// it says now, and keep nothing of ours silently.
+		_, cur, lerr := w.loadCheck(r)
+		if lerr != nil {
+			return lerr
+		}
+		d.Check, d.Stale = cur, true
+		p.Values = checkValues(cur, today)
+		p.Errors = []fieldError{{"outcome", "Someone else changed this check after you opened the page. Its current details are shown; check them before recording the outcome again"}}
+		return w.renderStatus(r, http.StatusConflict, "check", p)
+	}
+	if err != nil {
+		return w.formError(r, err, "check", p, checkLabels)
+	}
+	return r.Redirect(http.StatusSeeOther, "/orders/"+o.ID+"?done=check")
+}
+
+var checkLabels = map[string]string{"completed_on": "Date completed", "outcome": "Outcome", "notes": "Notes"}
+
+// --- Forms: allocate an owner ----------------------------------------------
+
+type ownerData struct {
+	Order    domain.Order
+	Role     string
+	Officers []domain.Officer
+	Current  *domain.OwnerSummary
+	From     string
+}
+
+func (w *Web) ownerPage(r *req) (*page, *ownerData, error) {
+	role := r.Param("role")
+	officerRole, ok := domain.OfficerRoleFor(role)
+	if !ok {
+		return nil, nil, domain.ErrNotFound
+	}
+	o, err := w.store.GetOrder(r.ctx(), r.Param("id"))
+	if err != nil {
+		return nil, nil, err
+	}
+	officers, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: o.Force, Role: officerRole}, domain.Page{Limit: 500})
+	if err != nil {
+		return nil, nil, err
+	}
+	officers = slices.DeleteFunc(officers, func(x domain.Officer) bool { return !x.Active })
+	d := &ownerData{Order: o, Role: role, Officers: officers, From: r.QueryParam("from")}
+	switch role {
+	case domain.OwnerIOM:
+		d.Current = o.Owners.IOM
+	case domain.OwnerLRO:
+		d.Current = o.Owners.LRO
+	default:
+		d.Current = o.Owners.OrdersOfficer
+	}
+	if r.Request().Method == http.MethodPost {
+		d.From = r.FormValue("from")
+	}
+	p := r.page("Allocate "+strings.ToLower(roleName(role))+" for "+o.Reference, "tasking", d)
+	p.Values["version"] = strconv.Itoa(o.Version)
+	return p, d, nil
+}
+
+func (w *Web) ownerForm(r *req) error {
+	p, _, err := w.ownerPage(r)
+	if err != nil {
+		return err
+	}
+	return w.render(r, "owner", p)
+}
+
+func (w *Web) assignOwner(r *req) error {
+	p, d, err := w.ownerPage(r)
+	if err != nil {
+		return err
+	}
+	p.Values = formValues(r, "officer_id", "reason", "version")
+	version, err := strconv.Atoi(p.Values["version"])
+	if err != nil {
+		version = -1
+	}
+	_, err = w.store.AssignOwner(r.ctx(), domain.OwnerChange{OrderID: d.Order.ID, Role: d.Role,
+		OfficerID: p.Values["officer_id"], Reason: p.Values["reason"], By: r.me.ID, IfVersion: &version})
+	if errors.Is(err, domain.ErrStale) {
+		p.Values["version"] = strconv.Itoa(d.Order.Version)
+		p.Errors = []fieldError{{"officer_id", "The order changed after you opened this page (its current owners are shown). Check them and allocate again if still needed"}}
+		return w.renderStatus(r, http.StatusConflict, "owner", p)
+	}
+	if err != nil {
+		return w.formError(r, err, "owner", p, ownerLabels)
+	}
+	if d.From == "tasking" {
+		q := url.Values{"force": {d.Order.Force}, "done": {"owner"}, "ref": {d.Order.Reference}}
+		return r.Redirect(http.StatusSeeOther, "/tasking?"+q.Encode())
+	}
+	return r.Redirect(http.StatusSeeOther, "/orders/"+d.Order.ID+"?done=owner")
+}
+
+var ownerLabels = map[string]string{"officer_id": "Officer", "reason": "Reason", "role": "Role"}
+
+// --- Subject ---------------------------------------------------------------
+
+type subjectData struct {
+	Subject domain.Subject
+	Custody []domain.CustodyPeriod
+	Orders  []domain.Order
+}
+
+func (w *Web) subject(r *req) error {
+	s, err := w.store.GetSubject(r.ctx(), r.Param("id"))
+	if err != nil {
+		return err
+	}
+	d := subjectData{Subject: s}
+	if d.Custody, err = w.store.CustodyHistory(r.ctx(), s.ID); err != nil {
+		return err
+	}
+	if d.Orders, _, err = w.store.ListOrders(r.ctx(), domain.OrderFilter{SubjectID: s.ID}, domain.Page{Limit: 500}); err != nil {
+		return err
+	}
+	return w.render(r, "subject", r.page(s.FirstNames+" "+s.LastName, "find", &d))
+}
+
+// --- Tasking meeting agenda ------------------------------------------------
+
+type taskingData struct {
+	Force     domain.Force
+	Forces    []domain.Force
+	Sections  []agendaSection
+	Empty     bool
+	CanAssign bool
+	Allocated string
+	List      listing
+}
+
+type agendaSection struct {
+	Kind  string
+	Items []agendaItem
+}
+
+type agendaItem struct {
+	domain.TaskingItem
+	Due *domain.Date // the date it fell (or falls) due
+}
+
+func (w *Web) taskingForce(r *req) (string, error) {
+	force := r.QueryParam("force")
+	if force == "" && r.me.Force != nil {
+		force = *r.me.Force
+	}
+	if force == "" {
+		return "", nil
+	}
+	if _, err := w.store.GetForce(r.ctx(), force); err != nil {
+		return "", domain.ErrNotFound
+	}
+	return force, nil
+}
+
+func (w *Web) tasking(r *req) error {
+	force, err := w.taskingForce(r)
+	if err != nil {
+		return err
+	}
+	d := &taskingData{CanAssign: w.host.Permitted(r.me, "PUT /api/v1/orders/:id/owners/:role")}
+	p := r.page("Tasking meeting agenda", "tasking", d)
+	if force == "" {
+		// A national officer chooses the force.
+		if d.Forces, err = w.store.ListForces(r.ctx()); err != nil {
+			return err
+		}
+		return w.render(r, "tasking", p)
+	}
+	if d.Force, err = w.store.GetForce(r.ctx(), force); err != nil {
+		return err
+	}
+	today := w.today()
+	rep, err := w.store.Tasking(r.ctx(), domain.TaskingQuery{Force: force, AsOf: today})
+	if err != nil {
+		return err
+	}
+	d.Empty = true
+	_, d.List = paginate(r, []int{}, func(int) *domain.Date { return nil })
+	for _, kind := range domain.TaskingSections {
+		items := rep.Sections[kind]
+		sec := agendaSection{Kind: kind}
+		for _, it := range items {
+			ai := agendaItem{TaskingItem: it}
+			switch {
+			case it.DaysOverdue != nil:
+				due := today.AddDays(-*it.DaysOverdue)
+				ai.Due = &due
+			case it.DaysToRelease != nil:
+				due := today.AddDays(*it.DaysToRelease)
+				ai.Due = &due
+			case it.DaysToEnd != nil:
+				due := today.AddDays(*it.DaysToEnd)
+				ai.Due = &due
+			}
+			sec.Items = append(sec.Items, ai)
+		}
+		sec.Items, _ = sortOnly(r, sec.Items, func(a agendaItem) *domain.Date { return a.Due })
+		if len(sec.Items) > 0 {
+			d.Empty = false
+		}
+		d.Sections = append(d.Sections, sec)
+	}
+	if r.QueryParam("done") == "owner" {
+		p.Flash = "Owner allocated for " + r.QueryParam("ref")
+	}
+	p.Title = "Tasking meeting agenda: " + d.Force.Name
+	return w.render(r, "tasking", p)
+}
+
+// sortOnly orders a short table by due date without paging it.
+func sortOnly[T any](r *req, items []T, due func(T) *domain.Date) ([]T, listing) {
+	all := slices.Clone(items)
+	out, l := paginate(r, all, due)
+	if l.Pages > 1 {
+		return all, l
+	}
+	return out, l
+}
+
+func (w *Web) taskingCSV(r *req) error {
+	force, err := w.taskingForce(r)
+	if err != nil {
+		return err
+	}
+	if force == "" {
+		return domain.ErrNotFound
+	}
+	return w.host.TaskingCSV(r, force, w.today())
+}

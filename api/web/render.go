@@ -1,0 +1,320 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"scpo/domain"
+)
+
+// page is what every template gets.
+type page struct {
+	Title   string
+	Me      *domain.Officer
+	CSRF    string
+	Nav     string
+	Message string // an error page's text
+	Flash   string // a success banner after post/redirect/get
+	Errors  []fieldError
+	Values  map[string]string // a form's values, kept after an error
+	Today   domain.Date
+	Data    any
+}
+
+type fieldError struct{ Field, Message string }
+
+// Error is a field's message, for its own error text.
+func (p *page) Error(field string) string {
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+// Value is a form field's value.
+func (p *page) Value(field string) string { return p.Values[field] }
+
+// Can reports whether the signed-in officer holds any of roles.
+func (p *page) Can(roles ...string) bool {
+	return p.Me != nil && slices.ContainsFunc(roles, p.Me.HasRole)
+}
+
+func parseTemplates() map[string]*template.Template {
+	funcs := template.FuncMap{
+		"date":     longDate,
+		"dateT":    func(t time.Time) string { return t.UTC().Format("2 January 2006 15:04") },
+		"due":      dueTag,
+		"flagName": flagName,
+		"roleName": roleName,
+		"label":    humanise,
+		"deref":    func(s *string) string { return derefStr(s) },
+		"join":     strings.Join,
+		"sortLink": sortLink,
+		"ariaSort": ariaSort,
+		"add":      func(a, b int) int { return a + b },
+		"pct":      func(n, of int) int { return pct(n, of) },
+		"lower":    strings.ToLower,
+		"ptr":      func(d domain.Date) *domain.Date { return &d },
+		"list3":    func(a, b, c string) []string { return []string{a, b, c} },
+		"pairs": func(kv ...string) [][2]string {
+			var out [][2]string
+			for i := 0; i+1 < len(kv); i += 2 {
+				out = append(out, [2]string{kv[i], kv[i+1]})
+			}
+			return out
+		},
+		"ownerOf": func(o domain.Order, role string) *domain.OwnerSummary {
+			switch role {
+			case domain.OwnerIOM:
+				return o.Owners.IOM
+			case domain.OwnerLRO:
+				return o.Owners.LRO
+			}
+			return o.Owners.OrdersOfficer
+		},
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[kv[i].(string)] = kv[i+1]
+			}
+			return m
+		},
+	}
+	base := template.Must(template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.gohtml"))
+	out := map[string]*template.Template{}
+	names, _ := fsGlob()
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".gohtml")
+		if name == "layout" {
+			continue
+		}
+		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
+	}
+	return out
+}
+
+func fsGlob() ([]string, error) {
+	entries, err := templateFS.ReadDir("templates")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, "templates/"+e.Name())
+	}
+	return out, nil
+}
+
+func (w *Web) render(c echo.Context, name string, p *page) error {
+	return w.renderStatus(c, http.StatusOK, name, p)
+}
+
+// renderStatus writes the page; the request's audit entry is written
+// first, so a page whose consultation cannot be recorded is not shown.
+func (w *Web) renderStatus(c echo.Context, status int, name string, p *page) error {
+	t, ok := w.tmpl[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	if p.Today.IsZero() {
+		p.Today = w.today()
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return err
+	}
+	if status < 400 {
+		if err := w.host.RecordAudit(c); err != nil {
+			return err
+		}
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// newPage is a signed-in page's frame.
+func (r *req) page(title, nav string, data any) *page {
+	return &page{Title: title, Me: &r.me, CSRF: r.sess.CSRFToken, Nav: nav, Data: data, Values: map[string]string{}}
+}
+
+// longDate shows a date as people write it: 3 March 2027.
+func longDate(v any) string {
+	switch d := v.(type) {
+	case domain.Date:
+		if d.IsZero() {
+			return ""
+		}
+		return d.Format("2 January 2006")
+	case *domain.Date:
+		if d == nil || d.IsZero() {
+			return ""
+		}
+		return d.Format("2 January 2006")
+	case time.Time:
+		return d.Format("2 January 2006")
+	case *time.Time:
+		if d == nil {
+			return ""
+		}
+		return d.Format("2 January 2006")
+	}
+	return ""
+}
+
+// dueTag is a due date's tag: red when overdue, amber within 7 days.
+func dueTag(d *domain.Date, today domain.Date) template.HTML {
+	if d == nil {
+		return ""
+	}
+	days := today.DaysUntil(*d)
+	switch {
+	case days < 0:
+		return template.HTML(`<strong class="govuk-tag govuk-tag--red">Overdue</strong>`)
+	case days <= 7:
+		return template.HTML(`<strong class="govuk-tag govuk-tag--yellow">Due soon</strong>`)
+	}
+	return ""
+}
+
+var flagNames = map[string]string{
+	domain.FlagComplianceConcern: "Compliance concern",
+	domain.FlagCheckOverdue:      "Check overdue",
+	domain.FlagReviewOverdue:     "Review overdue",
+	domain.FlagUnowned:           "No owner",
+	domain.FlagPreRelease:        "Release soon, not ready",
+	domain.FlagReleaseDatePassed: "Release date passed",
+	domain.FlagExpiring:          "Order ending soon",
+}
+
+func flagName(kind string) string {
+	if n, ok := flagNames[kind]; ok {
+		return n
+	}
+	return humanise(kind)
+}
+
+var roleNames = map[string]string{
+	domain.OwnerIOM: "IOM officer", "lro": "Lead responsible officer", "orders_officer": "Orders officer",
+	domain.RoleIOMOfficer: "IOM officer", domain.RolePrisonLiaison: "Prison liaison officer",
+	domain.RoleTaskingChair: "Tasking chair", domain.RoleRegional: "Regional lead", domain.RoleAdmin: "Administrator",
+	domain.RoleAuditor: "Auditor",
+}
+
+func roleName(r string) string {
+	if n, ok := roleNames[r]; ok {
+		return n
+	}
+	return humanise(r)
+}
+
+// humanise turns a code into words: home_visit → Home visit.
+func humanise(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "_", " "), "-", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func derefStr(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func pct(n, of int) int {
+	if of <= 0 {
+		return 0
+	}
+	return n * 100 / of
+}
+
+// listing is a table's page and sort order.
+type listing struct {
+	Page, Pages, Total int
+	Desc               bool // due date latest first
+	Base               url.Values
+	Path               string
+}
+
+const pageSize = 25
+
+// paginate sorts items by due (nil last) and cuts out the requested page.
+func paginate[T any](c echo.Context, items []T, due func(T) *domain.Date) ([]T, listing) {
+	l := listing{Desc: c.QueryParam("sort") == "-due", Base: c.QueryParams(), Path: c.Request().URL.Path}
+	slices.SortStableFunc(items, func(a, b T) int {
+		da, db := due(a), due(b)
+		switch {
+		case da == nil && db == nil:
+			return 0
+		case da == nil:
+			return 1
+		case db == nil:
+			return -1
+		}
+		n := da.Compare(db.Time)
+		if l.Desc {
+			n = -n
+		}
+		return n
+	})
+	l.Total = len(items)
+	l.Pages = max(1, (len(items)+pageSize-1)/pageSize)
+	l.Page, _ = strconv.Atoi(c.QueryParam("page"))
+	l.Page = min(max(l.Page, 1), l.Pages)
+	lo := (l.Page - 1) * pageSize
+	return items[lo:min(lo+pageSize, len(items))], l
+}
+
+// Link is the URL of another page of the same listing.
+func (l listing) Link(page int) string {
+	q := url.Values{}
+	for k, v := range l.Base {
+		q[k] = v
+	}
+	q.Set("page", strconv.Itoa(page))
+	return l.Path + "?" + q.Encode()
+}
+
+// PageNumbers lists the pages to link.
+func (l listing) PageNumbers() []int {
+	out := make([]int, 0, l.Pages)
+	for i := 1; i <= l.Pages; i++ {
+		out = append(out, i)
+	}
+	return out
+}
+
+// sortLink is the URL that sorts the listing by due date the other way.
+func sortLink(l listing) string {
+	q := url.Values{}
+	for k, v := range l.Base {
+		q[k] = v
+	}
+	q.Del("page")
+	if l.Desc {
+		q.Set("sort", "due")
+	} else {
+		q.Set("sort", "-due")
+	}
+	return l.Path + "?" + q.Encode()
+}
+
+func ariaSort(l listing) string {
+	if l.Desc {
+		return "descending"
+	}
+	return "ascending"
+}

@@ -1,0 +1,280 @@
+// Package web serves the officers' interface: server-rendered pages in the
+// GOV.UK Design System's style, beside the JSON API and under the same
+// permission table, force scope and audit trail. A page names the API
+// route whose permission it follows (Route.Perm); the API's Host enforces
+// it, scopes the request and keeps its audit entry. Pages call the same
+// store methods as the JSON handlers and hold no SQL.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"scpo/domain"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+//go:embed templates/*.gohtml
+var templateFS embed.FS
+
+// Store is what the pages read and change: the same services as the API.
+type Store interface {
+	domain.Officers
+	domain.Subjects
+	domain.Orders
+	domain.Sweeps
+	domain.Policies
+	domain.Reports
+	domain.Meetings
+	domain.Audit
+	domain.WebSessions
+}
+
+// Host is what the JSON API lends the pages.
+type Host interface {
+	// Enter makes officer the request's actor: their force scope, the
+	// request's audit entry (purpose and action those of the API route perm
+	// names, for a page of that kind) and the permission table's verdict on
+	// perm: domain.ErrForbidden when their roles are not allowed.
+	Enter(c echo.Context, officer domain.Officer, perm string) error
+	// Permitted reports whether officer's roles are allowed perm.
+	Permitted(officer domain.Officer, perm string) bool
+	// RecordAudit writes the request's entry if nothing has yet; a page
+	// whose entry cannot be written is not shown.
+	RecordAudit(c echo.Context) error
+	// Disclose marks the request as a disclosure and writes its entry.
+	Disclose(c echo.Context) error
+	// Refused puts a refused page request on the trail.
+	Refused(c echo.Context, status int) error
+	// SignInBlocked and SignInFailed share the API's limit on failed
+	// authentications per client address.
+	SignInBlocked(c echo.Context) bool
+	SignInFailed(c echo.Context)
+	// TaskingCSV writes the agenda as the API's CSV.
+	// It records the disclosure itself, per page of rows.
+	TaskingCSV(c echo.Context, force string, asOf domain.Date) error
+	// Unavailable reports whether err means the database is unreachable.
+	Unavailable(err error) bool
+}
+
+// Config wires the pages.
+type Config struct {
+	Store    Store
+	Host     Host
+	Clock    domain.Clock
+	Location *time.Location
+	Logger   *slog.Logger
+	// IdleTimeout and AbsoluteTimeout end a session unused for, or older
+	// than, so long; defaults 30 minutes and 12 hours.
+	IdleTimeout, AbsoluteTimeout time.Duration
+	// TrustForwardedProto: a proxy in front terminates TLS and says so with
+	// X-Forwarded-Proto: https; cookies are then Secure.
+	TrustForwardedProto bool
+}
+
+// Web serves the pages.
+type Web struct {
+	cfg   Config
+	store Store
+	host  Host
+	log   *slog.Logger
+	tmpl  map[string]*template.Template
+}
+
+// Route is one page: its method and path, and the API route (method and
+// path, as in the API's permission table) whose permission it follows.
+type Route struct {
+	Method, Path, Perm string
+	handler            func(*Web, *req) error
+}
+
+// Routes lists every signed-in page with the permission it follows.
+func Routes() []Route {
+	return []Route{
+		{http.MethodGet, "/", "GET /api/v1/me", (*Web).home},
+		{http.MethodGet, "/find", "GET /api/v1/subjects", (*Web).find},
+		{http.MethodGet, "/orders/:id", "GET /api/v1/orders/:id", (*Web).order},
+		{http.MethodGet, "/orders/:id/reviews/new", "POST /api/v1/orders/:id/reviews", (*Web).reviewForm},
+		{http.MethodPost, "/orders/:id/reviews", "POST /api/v1/orders/:id/reviews", (*Web).recordReview},
+		{http.MethodGet, "/orders/:id/checks/:check_id/outcome", "PATCH /api/v1/orders/:id/checks/:check_id", (*Web).checkForm},
+		{http.MethodPost, "/orders/:id/checks/:check_id/outcome", "PATCH /api/v1/orders/:id/checks/:check_id", (*Web).recordCheck},
+		{http.MethodGet, "/orders/:id/owners/:role", "PUT /api/v1/orders/:id/owners/:role", (*Web).ownerForm},
+		{http.MethodPost, "/orders/:id/owners/:role", "PUT /api/v1/orders/:id/owners/:role", (*Web).assignOwner},
+		{http.MethodGet, "/subjects/:id", "GET /api/v1/subjects/:id", (*Web).subject},
+		{http.MethodGet, "/tasking", "GET /api/v1/reports/tasking", (*Web).tasking},
+		{http.MethodGet, "/tasking/agenda.csv", "GET /api/v1/reports/tasking", (*Web).taskingCSV},
+	}
+}
+
+// New builds the pages.
+func New(cfg Config) *Web {
+	if cfg.Clock == nil {
+		cfg.Clock = domain.SystemClock{}
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 30 * time.Minute
+	}
+	if cfg.AbsoluteTimeout <= 0 {
+		cfg.AbsoluteTimeout = 12 * time.Hour
+	}
+	return &Web{cfg: cfg, store: cfg.Store, host: cfg.Host, log: cfg.Logger, tmpl: parseTemplates()}
+}
+
+// Mount adds the pages, the sign-in pages and the static assets to e.
+func (w *Web) Mount(e *echo.Echo) {
+	static, _ := fs.Sub(staticFS, "static")
+	assets := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
+	serveStatic := func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "public, max-age=3600")
+		assets.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+	e.GET("/static/*", serveStatic)
+	// GOV.UK Frontend's stylesheet refers to its images under /assets/.
+	e.GET("/assets/*", func(c echo.Context) error {
+		c.Request().URL.Path = "/static/govuk" + c.Request().URL.Path
+		return serveStatic(c)
+	})
+	e.GET("/favicon.ico", func(c echo.Context) error {
+		c.Request().URL.Path = "/static/govuk/assets/images/favicon.ico"
+		return serveStatic(c)
+	})
+
+	e.GET("/sign-in", w.public(w.signInForm))
+	e.POST("/sign-in", w.public(w.signIn))
+	e.GET("/sign-in/link/:token", w.public(w.linkForm))
+	e.POST("/sign-in/link/:token", w.public(w.redeemLink))
+	e.POST("/sign-out", w.public(w.signOut))
+
+	for _, r := range Routes() {
+		e.Add(r.Method, r.Path, w.page(r))
+	}
+}
+
+// req is one signed-in page request.
+type req struct {
+	echo.Context
+	me   domain.Officer
+	sess domain.WebSession
+}
+
+func (r *req) ctx() context.Context { return r.Request().Context() }
+
+// pageHeaders: the pages' own Content-Security-Policy (no inline script or
+// style anywhere), and nothing kept in any cache.
+func pageHeaders(c echo.Context) {
+	h := c.Response().Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "+
+		"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+	h.Set("Cache-Control", "no-store")
+	// Same-origin requests carry their origin (the CSRF check reads it);
+	// nothing goes to other sites. With no-referrer, browsers send
+	// "Origin: null" even on our own forms.
+	h.Set("Referrer-Policy", "same-origin")
+}
+
+// page serves a signed-in page: the session, the officer's scope, audit
+// entry and permission, then (for a form) the CSRF check, then the
+// handler. Errors become pages here, never JSON problems.
+func (w *Web) page(rt Route) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		pageHeaders(c)
+		sess, me, err := w.session(c)
+		if err != nil {
+			if errors.Is(err, domain.ErrUnauthenticated) {
+				return w.toSignIn(c, "")
+			}
+			if errors.Is(err, errSessionExpired) {
+				return w.toSignIn(c, "expired")
+			}
+			return w.fail(c, nil, err)
+		}
+		r := &req{Context: c, me: me, sess: sess}
+		if err := w.host.Enter(c, me, rt.Perm); err != nil {
+			return w.fail(c, r, err)
+		}
+		if c.Request().Method == http.MethodPost {
+			if err := w.checkCSRF(c, sess.CSRFToken); err != nil {
+				return w.fail(c, r, err)
+			}
+		}
+		if err := rt.handler(w, r); err != nil {
+			return w.fail(c, r, err)
+		}
+		return nil
+	}
+}
+
+// public serves a page that needs no session (signing in and out).
+func (w *Web) public(h echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		pageHeaders(c)
+		if err := h(c); err != nil {
+			return w.fail(c, nil, err)
+		}
+		return nil
+	}
+}
+
+// fail answers an error as a page, and puts refusals on the audit trail.
+func (w *Web) fail(c echo.Context, r *req, err error) error {
+	if c.Response().Committed {
+		return nil
+	}
+	status, title, body := http.StatusInternalServerError, "Sorry, there is a problem with the service", "Try again later."
+	var he *echo.HTTPError
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		status, title, body = http.StatusNotFound, "Page not found", "There is no such page, or it is not one you can see."
+	case errors.Is(err, domain.ErrForbidden):
+		status, title, body = http.StatusForbidden, "You cannot do this", "Your roles do not allow this page or action."
+	case errors.Is(err, errCSRF):
+		status, title, body = http.StatusForbidden, "The form could not be sent",
+			"The form had expired or came from another site. Go back, reload the page and try again."
+	case errors.As(err, &he) && he.Code < 500:
+		status, title, body = he.Code, http.StatusText(he.Code), "The request could not be served."
+	case w.host.Unavailable(err):
+		status, body = http.StatusServiceUnavailable, "The register cannot reach its database. Try again in a minute."
+		c.Response().Header().Set("Retry-After", "30")
+	default:
+		w.log.ErrorContext(c.Request().Context(), "page failed", "route", c.Path(), "error", err)
+	}
+	if status < 500 && r != nil {
+		if err := w.host.Refused(c, status); err != nil {
+			w.log.ErrorContext(c.Request().Context(), "refusal not audited", "error", err)
+		}
+	}
+	p := &page{Title: title, Message: body}
+	if r != nil {
+		p.Me, p.CSRF = &r.me, r.sess.CSRFToken
+	}
+	return w.renderStatus(c, status, "error", p)
+}
+
+func (w *Web) today() domain.Date { return domain.DateOf(w.cfg.Clock.Now(), w.cfg.Location) }
+
+// localPath keeps a redirect on this site: a path, never a scheme or host.
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return "/"
+	}
+	return p
+}

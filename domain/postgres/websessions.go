@@ -1,0 +1,72 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"scpo/domain"
+)
+
+// The web interface's sessions (migration 00080).
+
+func (s *Store) CreateWebSession(ctx context.Context, w domain.WebSession) error {
+	return s.db.WithContext(ctx).Exec(`INSERT INTO web_sessions (id_hash, officer_id, csrf_token, created_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?)`, w.IDHash, w.OfficerID, w.CSRFToken, w.CreatedAt.UTC(), w.LastSeenAt.UTC()).Error
+}
+
+func (s *Store) WebSession(ctx context.Context, idHash string) (domain.WebSession, domain.Officer, error) {
+	var sess []struct {
+		IDHash     string
+		OfficerID  string
+		CSRFToken  string
+		CreatedAt  time.Time
+		LastSeenAt time.Time
+	}
+	db := s.db.WithContext(ctx)
+	if err := db.Raw(`SELECT * FROM web_sessions WHERE id_hash = ?`, idHash).Scan(&sess).Error; err != nil {
+		return domain.WebSession{}, domain.Officer{}, err
+	}
+	if len(sess) == 0 {
+		return domain.WebSession{}, domain.Officer{}, domain.ErrUnauthenticated
+	}
+	var officers []officerRow
+	if err := db.Raw(`SELECT * FROM officers WHERE id = ? AND active`, sess[0].OfficerID).Scan(&officers).Error; err != nil {
+		return domain.WebSession{}, domain.Officer{}, err
+	}
+	if len(officers) == 0 {
+		return domain.WebSession{}, domain.Officer{}, domain.ErrUnauthenticated
+	}
+	w := sess[0]
+	return domain.WebSession{IDHash: w.IDHash, OfficerID: w.OfficerID, CSRFToken: w.CSRFToken, CreatedAt: w.CreatedAt,
+		LastSeenAt: w.LastSeenAt}, officers[0].domain(), nil
+}
+
+func (s *Store) TouchWebSession(ctx context.Context, idHash string, at time.Time) error {
+	return s.db.WithContext(ctx).Exec(`UPDATE web_sessions SET last_seen_at = ? WHERE id_hash = ? AND last_seen_at < ?`,
+		at.UTC(), idHash, at.UTC()).Error
+}
+
+func (s *Store) EndWebSession(ctx context.Context, idHash string) error {
+	return s.db.WithContext(ctx).Exec(`DELETE FROM web_sessions WHERE id_hash = ?`, idHash).Error
+}
+
+func (s *Store) CreateSignInLink(ctx context.Context, officerID, tokenHash string, expiresAt time.Time) error {
+	return s.db.WithContext(ctx).Exec(`INSERT INTO sign_in_links (token_hash, officer_id, expires_at) VALUES (?, ?, ?)`,
+		tokenHash, officerID, expiresAt.UTC()).Error
+}
+
+func (s *Store) RedeemSignInLink(ctx context.Context, tokenHash string) (domain.Officer, error) {
+	var rows []officerRow
+	// Deleted as it is used: a second use finds nothing.
+	err := s.db.WithContext(ctx).Raw(`WITH used AS (
+			DELETE FROM sign_in_links WHERE token_hash = ? RETURNING officer_id, expires_at)
+		SELECT o.* FROM used JOIN officers o ON o.id = used.officer_id WHERE o.active AND used.expires_at > ?`,
+		tokenHash, s.now()).Scan(&rows).Error
+	if err != nil {
+		return domain.Officer{}, err
+	}
+	if len(rows) == 0 {
+		return domain.Officer{}, domain.ErrUnauthenticated
+	}
+	return rows[0].domain(), nil
+}
