@@ -57,6 +57,11 @@ func TestTransferRequestedDeclinedRequestedAgainAndAccepted(t *testing.T) {
 		t.Errorf("dorset's incoming transfers: %s", in)
 	}
 	wantProblem(t, e.do(t, "GET", "/api/v1/subjects/"+s(sub, "id"), dorsetChairTok, ""), http.StatusNotFound)
+	// It is on Dorset's agenda as incoming.
+	ag := e.do(t, "GET", "/api/v1/reports/tasking?force=dorset", dorsetChairTok, "")
+	if s(ag.Body, "incoming_transfers.0.id") != first || s(ag.Body, "incoming_transfers.0.subject_name") != "Dean Carter" {
+		t.Errorf("dorset's agenda lacks the incoming transfer: %s", ag)
+	}
 	// The sender cannot answer its own request.
 	wantProblem(t, e.do(t, "POST", "/api/v1/transfers/"+first+"/accept", glosChairTok, ""), http.StatusForbidden)
 	// Declining needs a reason.
@@ -166,11 +171,16 @@ func TestAbsentOwnerWithoutCoverIsFlagged(t *testing.T) {
 	if !olSectionHas(tr.Body, "owner_absent", s(ord, "id")) {
 		t.Errorf("the agenda lacks the absent owner's order: %s", tr)
 	}
-	// Cover named: the flag resolves in the same change.
+	// Cover named: the flag resolves in the same change, and the order is
+	// on the cover officer's caseload.
 	r = e.do(t, "PATCH", absences+"/"+longTerm, chairTok, js(obj{"cover_officer_id": cover}))
 	want(t, r, http.StatusOK)
 	if s(r.Body, "cover.id") != cover || open() != 0 {
 		t.Errorf("after naming cover: %s, %d open owner_absent flags", r, open())
+	}
+	cl := e.do(t, "GET", "/api/v1/caseload?officer_id="+cover, chairTok, "")
+	if s(cl.Body, "items.0.order_id") != s(ord, "id") || s(cl.Body, "items.0.roles.0") != "cover:iom" {
+		t.Errorf("the cover officer's caseload: %s", cl)
 	}
 	w := e.do(t, "GET", "/api/v1/reports/workload?force=gloucestershire", chairTok, "")
 	want(t, w, http.StatusOK)

@@ -79,6 +79,9 @@ type TaskingReport struct {
 	// NextCursors gives, per section returned, the cursor of its next page
 	// (?section=KIND&cursor=...), or null on its last page.
 	NextCursors map[string]*string `json:"next_cursors"`
+	// IncomingTransfers are subjects other forces ask this force to take
+	// on, waiting for its chair's answer (on the live agenda; at most 100).
+	IncomingTransfers []Transfer `json:"incoming_transfers"`
 }
 
 // TaskingQuery asks for the agenda: one section or all, a page of each.

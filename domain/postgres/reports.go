@@ -42,8 +42,16 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 	// The ranking key of every order the officer owns (a caseload is at
 	// most a few thousand orders; each key is two index probes).
 	keys := `
-		WITH mine AS (SELECT a.order_id, array_agg(a.role ORDER BY a.role) AS roles FROM owner_assignments a
-		              WHERE a.officer_id = ? AND a.ended_at IS NULL GROUP BY a.order_id),
+		WITH mine AS (SELECT x.order_id, array_agg(x.role ORDER BY x.role) AS roles FROM (
+		                  SELECT a.order_id, a.role FROM owner_assignments a
+		                  WHERE a.officer_id = ? AND a.ended_at IS NULL
+		                  UNION ALL
+		                  -- Orders of an absent colleague this officer covers: roles "cover:<role>".
+		                  SELECT a.order_id, 'cover:' || a.role FROM officer_absences ab
+		                  JOIN owner_assignments a ON a.officer_id = ab.officer_id AND a.ended_at IS NULL
+		                  WHERE ab.cover_officer_id = ? AND ab.cancelled_at IS NULL AND ab.starts_on <= ?
+		                    AND (ab.ends_on IS NULL OR ab.ends_on >= ?)) x
+		              GROUP BY x.order_id),
 		k AS (SELECT o.id AS order_id, o.reference, mine.roles, sch.next_review_due, sch.next_check_due,
 		             coalesce(fl.kinds, '{}') AS open_flags,
 		             -cardinality(coalesce(fl.kinds, '{}')) AS k1,
@@ -55,7 +63,7 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		      LEFT JOIN LATERAL (SELECT array_agg(f.kind ORDER BY f.kind) AS kinds FROM flags f
 		                         WHERE f.order_id = o.id AND f.resolved_at IS NULL) fl ON true
 		      WHERE o.status IN ('pending', 'active') AND ` + scope + `)`
-	args := append([]any{officerID}, scopeArgs...)
+	args := append([]any{officerID, officerID, asOf.Time, asOf.Time}, scopeArgs...)
 	out := domain.Caseload{Officer: domain.OfficerRef{ID: officer.ID, Name: officer.Name, Email: officer.Email},
 		AsOf: asOf, Items: []domain.CaseloadItem{}}
 	db := s.db.WithContext(ctx)
@@ -134,9 +142,17 @@ func (s *Store) Tasking(ctx context.Context, q domain.TaskingQuery) (domain.Task
 		return domain.TaskingReport{}, err
 	}
 	out := domain.TaskingReport{Force: q.Force, AsOf: q.AsOf, Source: "flags", Summary: map[string]int{},
-		Sections: map[string][]domain.TaskingItem{}, NextCursors: map[string]*string{}}
+		Sections: map[string][]domain.TaskingItem{}, NextCursors: map[string]*string{},
+		IncomingTransfers: []domain.Transfer{}}
 	if q.FromRules {
 		out.Source = "rules"
+	} else if q.Section == "" && q.Page.Cursor == "" && !q.Quiet {
+		incoming, err := s.transfers(s.db.WithContext(ctx), "t.to_force = ? AND t.status = 'requested'",
+			[]any{q.Force}, "t.requested_at, t.id", 100)
+		if err != nil {
+			return out, err
+		}
+		out.IncomingTransfers = incoming
 	}
 	for _, kind := range domain.TaskingSections {
 		out.Summary[kind] = 0
