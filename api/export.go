@@ -44,18 +44,7 @@ func (s *Server) exportSubject(c echo.Context) error {
 }
 
 // wantsHTML reports whether the client prefers a page to JSON.
-func wantsHTML(c echo.Context) bool {
-	for _, part := range strings.Split(c.Request().Header.Get(echo.HeaderAccept), ",") {
-		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
-		switch strings.ToLower(mt) {
-		case "text/html":
-			return true
-		case "application/json", "*/*":
-			return false
-		}
-	}
-	return false
-}
+func wantsHTML(c echo.Context) bool { return prefers(c, "text/html") }
 
 const exportStyle = `body{font-family:Arial,sans-serif;margin:2em;color:#0b0c0c}
 h1,h2,h3{margin-bottom:.3em}table{border-collapse:collapse;margin:.5em 0 1.2em;width:100%}

@@ -178,11 +178,15 @@ func dateCell(d *domain.Date) string {
 }
 
 // wantsCSV reports whether the client asked for CSV over JSON.
-func wantsCSV(c echo.Context) bool {
+func wantsCSV(c echo.Context) bool { return prefers(c, "text/csv") }
+
+// prefers reports whether the Accept header names mediaType before JSON
+// (or anything): the first of them listed wins.
+func prefers(c echo.Context, mediaType string) bool {
 	for _, part := range strings.Split(c.Request().Header.Get(echo.HeaderAccept), ",") {
 		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
 		switch strings.ToLower(mt) {
-		case "text/csv":
+		case mediaType:
 			return true
 		case "application/json", "*/*":
 			return false
