@@ -68,6 +68,13 @@ func parseTemplates() map[string]*template.Template {
 		"lower":    strings.ToLower,
 		"ptr":      func(d domain.Date) *domain.Date { return &d },
 		"list3":    func(a, b, c string) []string { return []string{a, b, c} },
+		"releaseTypes": func() [][2]string {
+			out := make([][2]string, 0, len(domain.ReleaseDateTypes))
+			for _, t := range domain.ReleaseDateTypes {
+				out = append(out, [2]string{t, t + ": " + releaseTypeNames[t]})
+			}
+			return out
+		},
 		"pairs": func(kv ...string) [][2]string {
 			var out [][2]string
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -202,6 +209,13 @@ func flagName(kind string) string {
 		return n
 	}
 	return humanise(kind)
+}
+
+// releaseTypeNames spell out the HMPPS release date kinds.
+var releaseTypeNames = map[string]string{
+	"HDCED": "home detention curfew eligibility date", "CRD": "conditional release date",
+	"ARD": "automatic release date", "PED": "parole eligibility date", "LED": "licence expiry date",
+	"SED": "sentence expiry date",
 }
 
 var roleNames = map[string]string{

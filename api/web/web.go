@@ -112,6 +112,10 @@ func Routes() []Route {
 		{http.MethodGet, "/orders/:id/owners/:role", "PUT /api/v1/orders/:id/owners/:role", (*Web).ownerForm},
 		{http.MethodPost, "/orders/:id/owners/:role", "PUT /api/v1/orders/:id/owners/:role", (*Web).assignOwner},
 		{http.MethodGet, "/subjects/:id", "GET /api/v1/subjects/:id", (*Web).subject},
+		{http.MethodGet, "/subjects/:id/release", "PATCH /api/v1/subjects/:id", (*Web).releaseForm},
+		{http.MethodPost, "/subjects/:id/release", "PATCH /api/v1/subjects/:id", (*Web).recordRelease},
+		{http.MethodGet, "/subjects/:id/custody", "PATCH /api/v1/subjects/:id", (*Web).custodyForm},
+		{http.MethodPost, "/subjects/:id/custody", "PATCH /api/v1/subjects/:id", (*Web).updateCustody},
 		{http.MethodGet, "/tasking", "GET /api/v1/reports/tasking", (*Web).tasking},
 		{http.MethodGet, "/tasking/agenda.csv", "GET /api/v1/reports/tasking", (*Web).taskingCSV},
 	}

@@ -218,6 +218,43 @@ func TestJourneys(t *testing.T) {
 		}
 	})
 
+	t.Run("prison liaison officer records a release", func(t *testing.T) {
+		// An Avon and Somerset subject in custody whose order starts on release.
+		orders, _, err := s.store.ListOrders(ctx, domain.OrderFilter{Force: "avon-and-somerset", Status: domain.StatusPending, CaseType: domain.CasePrison}, domain.Page{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var order domain.Order
+		for _, o := range orders {
+			if o.Commencement == domain.CommenceOnRelease {
+				order = o
+				break
+			}
+		}
+		if order.ID == "" {
+			t.Fatalf("no Avon and Somerset order waiting for a release among %d", len(orders))
+		}
+		today := time.Now().UTC()
+		tomorrow := today.AddDate(0, 0, 1)
+		tab := s.tab(t, domain.RolePrisonLiaison, "avon-and-somerset")
+		s.run(t, tab, "subject", chromedp.Navigate(s.base+"/subjects/"+order.SubjectID), chromedp.WaitVisible(`#record-release`))
+		s.run(t, tab, "release-form", chromedp.Click(`#record-release`), chromedp.WaitVisible(`#released_on`))
+		s.run(t, tab, "release-future", chromedp.SetValue(`#released_on`, fmt.Sprint(tomorrow.Day())),
+			chromedp.SetValue(`#released_on-month`, fmt.Sprint(int(tomorrow.Month()))),
+			chromedp.SetValue(`#released_on-year`, fmt.Sprint(tomorrow.Year())),
+			chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-error-summary`))
+		s.wantText(t, tab, ".govuk-error-summary", "must not be in the future")
+		s.run(t, tab, "released", chromedp.SetValue(`#released_on`, fmt.Sprint(today.Day())),
+			chromedp.SetValue(`#released_on-month`, fmt.Sprint(int(today.Month()))),
+			chromedp.SetValue(`#released_on-year`, fmt.Sprint(today.Year())),
+			chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, "#custody", "In the community, released "+today.Format("2 January 2006"))
+		s.run(t, tab, "order-active", chromedp.Click(`#subject-orders a[href="/orders/`+order.ID+`"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#owners`))
+		s.wantText(t, tab, "#order-status", "Active")
+		s.wantText(t, tab, "#order-in-force", today.Format("2 January 2006"))
+	})
+
 	t.Run("regional lead opens a force's agenda and cannot change it", func(t *testing.T) {
 		tab := s.tab(t, domain.RoleRegional, "")
 		s.run(t, tab, "regional-agenda", chromedp.Navigate(s.base+"/tasking?force=gloucestershire"), chromedp.WaitVisible(`#agenda-unowned`))

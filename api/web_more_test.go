@@ -1,0 +1,136 @@
+package api_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// trail is an officer's audit entries, newest first, as an auditor reads
+// them.
+func (e *env) trail(t *testing.T, officerID string) []map[string]any {
+	t.Helper()
+	aud := e.token(t, s(e.create(t, "/api/v1/officers", obj{"name": "Trail Reader " + officerID[:8],
+		"email": "reader." + officerID[:8] + "@hmicfrs.gov.uk", "roles": []string{"auditor"}}), "id"))
+	r := e.do(t, "GET", "/api/v1/audit?limit=500&officer="+officerID, aud, "")
+	want(t, r, http.StatusOK)
+	var out []map[string]any
+	for _, it := range items(r) {
+		out = append(out, it.(map[string]any))
+	}
+	return out
+}
+
+// hasEntry reports whether entries hold one for route with action and
+// status (0: carried out) naming record.
+func hasEntry(entries []map[string]any, route, action string, status int, record string) bool {
+	for _, en := range entries {
+		st, _ := en["status"].(float64)
+		if en["route"] == route && en["action"] == action && int(st) == status && strings.Contains(js(en["records"]), record) {
+			return true
+		}
+	}
+	return false
+}
+
+var versionField = regexp.MustCompile(`name="version" value="(\d+)"`)
+
+func versionOf(t *testing.T, p page) string {
+	t.Helper()
+	m := versionField.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no version in page:\n%s", p.Body)
+	}
+	return m[1]
+}
+
+func TestPagePrisonLiaisonRecordsARelease(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subject(t, obj{"custody": inCustody("2026-12-01")})
+	sid := s(sub, "id")
+	ord := e.order(t, sid, obj{"commencement": "on_release", "starts_on": nil})
+	if s(ord, "status") != "pending" {
+		t.Fatalf("order made %s, want pending", s(ord, "status"))
+	}
+	other := e.subject(t, obj{"force": "avon-and-somerset", "custody": inCustody("2026-12-01")})
+	b, me := e.signedIn(t, "prison_liaison")
+
+	wantText(t, b.get("/subjects/"+sid), "Record release", "1 December 2026")
+	form := b.get("/subjects/" + sid + "/release")
+	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, `value="25"`) // today, ready to change
+	csrf, version := csrfOf(t, form), versionOf(t, form)
+	path := "/subjects/" + sid + "/release"
+
+	// A release tomorrow is refused; the value is kept.
+	p := b.post(path, url.Values{"csrf_token": {csrf}, "version": {version},
+		"released_on-day": {"26"}, "released_on-month": {"11"}, "released_on-year": {"2026"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "There is a problem", `href="#released_on"`, "Date of release must not be in the future", `value="26"`)
+	// No date at all.
+	p = b.post(path, url.Values{"csrf_token": {csrf}, "version": {version}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "Date of release is required")
+
+	// Someone changed the record meanwhile: refused, current details shown.
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sid, e.admin, `{"custody": {"status": "custody", "establishment": "HMP Eastwood Park", "release_date": "2026-12-01", "release_date_type": "CRD"}}`), http.StatusOK)
+	p = b.post(path, url.Values{"csrf_token": {csrf}, "version": {version},
+		"released_on-day": {"24"}, "released_on-month": {"11"}, "released_on-year": {"2026"}})
+	wantStatus(t, p, http.StatusConflict)
+	wantText(t, p, "Someone else changed this subject", "HMP Eastwood Park")
+	version = versionOf(t, p)
+
+	p = b.post(path, url.Values{"csrf_token": {csrf}, "version": {version},
+		"released_on-day": {"24"}, "released_on-month": {"11"}, "released_on-year": {"2026"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	if p.Header.Get("Location") != "/subjects/"+sid+"?done=release" {
+		t.Fatalf("redirected to %q", p.Header.Get("Location"))
+	}
+	wantText(t, b.get(p.Header.Get("Location")), "Release recorded", "In the community, released 24 November 2026")
+	got := e.do(t, "GET", "/api/v1/orders/"+s(ord, "id"), e.admin, "")
+	if s(got.Body, "status") != "active" || s(got.Body, "starts_on") != "2026-11-24" {
+		t.Errorf("order after the release: %s from %s", s(got.Body, "status"), s(got.Body, "starts_on"))
+	}
+	wantText(t, b.get("/orders/"+s(ord, "id")), "Active", "24 November 2026")
+
+	// Another force's subject is not there; an auditor cannot record one.
+	wantStatus(t, b.get("/subjects/"+s(other, "id")+"/release"), http.StatusNotFound)
+	wantStatus(t, b.post("/subjects/"+s(other, "id")+"/release", url.Values{"csrf_token": {csrf}, "version": {"1"},
+		"released_on-day": {"24"}, "released_on-month": {"11"}, "released_on-year": {"2026"}}), http.StatusNotFound)
+
+	trail := e.trail(t, me)
+	if !hasEntry(trail, "/subjects/:id/release", "alteration", 0, sid) {
+		t.Errorf("no alteration on the trail for the release: %s", js(trail))
+	}
+	if !hasEntry(trail, "/subjects/:id/release", "consultation", 0, sid) {
+		t.Errorf("no consultation on the trail for the release form")
+	}
+	if !hasEntry(trail, "/subjects/:id/release", "consultation", 404, s(other, "id")) {
+		t.Errorf("the refused look at another force's subject is not on the trail")
+	}
+}
+
+func TestPageUpdatesCustodyDetails(t *testing.T) {
+	e := newEnv(t)
+	sid := s(e.subject(t, obj{"custody": inCustody("2027-03-01")}), "id")
+	b, _ := e.signedIn(t, "prison_liaison")
+	form := b.get("/subjects/" + sid + "/custody")
+	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, `value="HMP Bristol"`, `value="2027"`, `<option value="CRD" selected>`)
+	path := "/subjects/" + sid + "/custody"
+	base := url.Values{"csrf_token": {csrfOf(t, form)}, "version": {versionOf(t, form)}, "establishment": {"HMP Bristol"},
+		"release_date-day": {"1"}, "release_date-month": {"6"}, "release_date-year": {"2027"}}
+	// A date without its type: the domain's rule, on the form's field.
+	p := b.post(path, base)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#release_date_type"`, "Type of release date is required with a release date", `value="6"`)
+	base.Set("release_date_type", "HDCED")
+	p = b.post(path, base)
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, b.get(p.Header.Get("Location")), "Custody details saved", "release 1 June 2027 (HDCED)")
+	// The IOM officer with no role to change it: the regional lead cannot.
+	rl, _ := e.signedIn(t, "regional")
+	wantStatus(t, rl.get(path), http.StatusForbidden)
+}
