@@ -134,3 +134,42 @@ func TestPageUpdatesCustodyDetails(t *testing.T) {
 	rl, _ := e.signedIn(t, "regional")
 	wantStatus(t, rl.get(path), http.StatusForbidden)
 }
+
+func TestPagePreReleaseBoard(t *testing.T) {
+	e := newEnv(t)
+	due := e.subject(t, obj{"last_name": "Dueout", "custody": inCustody("2026-12-20")})
+	e.order(t, s(due, "id"), obj{"commencement": "on_release", "starts_on": nil})
+	hdc := e.subject(t, obj{"last_name": "Curfew", "custody": obj{"status": "custody", "establishment": "HMP Leyhill",
+		"release_date": "2026-11-01", "release_date_type": "HDCED"}})
+	e.order(t, s(hdc, "id"), obj{"commencement": "on_release", "starts_on": nil})
+	far := e.subject(t, obj{"last_name": "Faraway", "custody": inCustody("2028-01-01")})
+	e.order(t, s(far, "id"), obj{"commencement": "on_release", "starts_on": nil})
+	other := e.subject(t, obj{"last_name": "Elsewhere", "force": "avon-and-somerset", "custody": inCustody("2026-12-20")})
+	e.order(t, s(other, "id"), obj{"commencement": "on_release", "starts_on": nil})
+	b, me := e.signedIn(t, "prison_liaison")
+
+	p := b.get("/pre-release")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Dueout", "20 December 2026 (CRD)", "in 25 days", "No IOM owner", "No pre-release review",
+		"Curfew", "Eligible, not yet released", "24 days ago")
+	for _, absent := range []string{"Faraway", "Elsewhere"} {
+		if strings.Contains(p.Body, absent) {
+			t.Errorf("the board shows %s", absent)
+		}
+	}
+	if strings.Index(p.Body, "Curfew") > strings.Index(p.Body, "Dueout") {
+		t.Errorf("the board is not in release date order")
+	}
+	wantText(t, b.get("/pre-release?within_days=800"), "Faraway")
+
+	p = b.get("/pre-release?within_days=soon")
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "There is a problem", `href="#within_days"`, `value="soon"`)
+
+	if !hasEntry(e.trail(t, me), "/pre-release", "consultation", 0, s(due, "id")) {
+		t.Errorf("the board's consultation does not name the subjects shown")
+	}
+	// The auditor has no business here.
+	a, _ := e.signedIn(t, "auditor")
+	wantStatus(t, a.get("/pre-release"), http.StatusForbidden)
+}

@@ -66,8 +66,16 @@ func parseTemplates() map[string]*template.Template {
 		"add":      func(a, b int) int { return a + b },
 		"pct":      func(n, of int) int { return pct(n, of) },
 		"lower":    strings.ToLower,
-		"ptr":      func(d domain.Date) *domain.Date { return &d },
-		"list3":    func(a, b, c string) []string { return []string{a, b, c} },
+		"neg":      func(n int) int { return -n },
+		"deref0": func(n *int) int {
+			if n == nil {
+				return 0
+			}
+			return *n
+		},
+		"missingName": missingName,
+		"ptr":         func(d domain.Date) *domain.Date { return &d },
+		"list3":       func(a, b, c string) []string { return []string{a, b, c} },
 		"releaseTypes": func() [][2]string {
 			out := make([][2]string, 0, len(domain.ReleaseDateTypes))
 			for _, t := range domain.ReleaseDateTypes {

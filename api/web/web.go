@@ -118,6 +118,7 @@ func Routes() []Route {
 		{http.MethodPost, "/subjects/:id/custody", "PATCH /api/v1/subjects/:id", (*Web).updateCustody},
 		{http.MethodGet, "/tasking", "GET /api/v1/reports/tasking", (*Web).tasking},
 		{http.MethodGet, "/tasking/agenda.csv", "GET /api/v1/reports/tasking", (*Web).taskingCSV},
+		{http.MethodGet, "/pre-release", "GET /api/v1/reports/pre-release", (*Web).preRelease},
 	}
 }
 

@@ -237,6 +237,15 @@ func TestJourneys(t *testing.T) {
 		today := time.Now().UTC()
 		tomorrow := today.AddDate(0, 0, 1)
 		tab := s.tab(t, domain.RolePrisonLiaison, "avon-and-somerset")
+		// The board lists who is due out; the subject is on it.
+		s.run(t, tab, "pre-release", chromedp.Navigate(s.base+"/pre-release?within_days=1095"), chromedp.WaitVisible(`#pre-release`))
+		var onBoard bool
+		if err := chromedp.Run(tab, chromedp.Evaluate(`!!document.querySelector('#pre-release a[href="/orders/`+order.ID+`"]')`, &onBoard)); err != nil {
+			t.Fatal(err)
+		}
+		if !onBoard {
+			t.Errorf("order %s is not on the pre-release board", order.Reference)
+		}
 		s.run(t, tab, "subject", chromedp.Navigate(s.base+"/subjects/"+order.SubjectID), chromedp.WaitVisible(`#record-release`))
 		s.run(t, tab, "release-form", chromedp.Click(`#record-release`), chromedp.WaitVisible(`#released_on`))
 		s.run(t, tab, "release-future", chromedp.SetValue(`#released_on`, fmt.Sprint(tomorrow.Day())),
