@@ -173,3 +173,54 @@ func TestPagePreReleaseBoard(t *testing.T) {
 	a, _ := e.signedIn(t, "auditor")
 	wantStatus(t, a.get("/pre-release"), http.StatusForbidden)
 }
+
+// named signs in an officer of force (none when empty) with roles.
+func (e *env) named(t *testing.T, name, force string, roles ...string) (*browser, string) {
+	t.Helper()
+	body := obj{"name": name, "email": strings.ReplaceAll(strings.ToLower(name), " ", ".") + "@police.uk", "roles": roles}
+	if force != "" {
+		body["force"] = force
+	}
+	id := s(e.create(t, "/api/v1/officers", body), "id")
+	b := e.browser(t)
+	b.signIn(e.token(t, id))
+	return b, id
+}
+
+func TestPageRegion(t *testing.T) {
+	e := newEnv(t)
+	for range 3 {
+		e.order(t, s(e.subject(t, nil), "id"), nil)
+	}
+	e.order(t, s(e.subject(t, obj{"force": "avon-and-somerset"}), "id"), nil)
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, "{}"), http.StatusOK)
+	b, me := e.named(t, "Rhian Pugh", "gloucestershire", "regional")
+
+	p := b.get("/region?region=south-west")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, `href="/tasking?force=gloucestershire"`, `href="/tasking?force=avon-and-somerset"`, "Wiltshire",
+		"3 community, 0 prison", "app-bar--w100", "No owner")
+	glos := p.Body[strings.Index(p.Body, `id="force-gloucestershire"`):]
+	if !strings.HasPrefix(glos[strings.Index(glos, `class="app-count"`):], `class="app-count">3<`) {
+		t.Errorf("Gloucestershire's live orders are not 3: %.600s", glos)
+	}
+	if strings.Contains(p.Body, " style=") {
+		t.Errorf("bars drawn with style attributes, which the CSP refuses")
+	}
+	if !hasEntry(e.trail(t, me), "/region", "consultation", 0, "south-west") {
+		t.Errorf("the region's consultation is not on the trail")
+	}
+	p = b.get("/region?region=atlantis")
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#region"`, "Choose a region")
+
+	// A force's officer sees only their own force, and no other region.
+	chair, _ := e.signedIn(t, "tasking_chair")
+	p = chair.get("/region")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, `href="/tasking?force=gloucestershire"`)
+	if strings.Contains(p.Body, `href="/tasking?force=avon-and-somerset"`) {
+		t.Errorf("a Gloucestershire chair sees Avon and Somerset's counts")
+	}
+	wantStatus(t, chair.get("/region?region=london"), http.StatusNotFound)
+}

@@ -87,3 +87,89 @@ func (w *Web) preRelease(r *req) error {
 	}
 	return w.render(r, "pre-release", p)
 }
+
+// --- Region ----------------------------------------------------------------
+
+type regionData struct {
+	Regions []string
+	Region  string
+	Report  domain.RegionReport
+	Rows    []regionRow
+	Kinds   []string // flag kinds open anywhere in the region
+}
+
+// regionRow is one force's line with its bars' widths (in steps of 5%,
+// against the largest force in the region).
+type regionRow struct {
+	domain.ForceSummary
+	Live, Flags                 int
+	LiveW, OwnedW, OnTimeW, FlW int
+}
+
+// barWidth is n's share of most, rounded to a step of 5%; anything above
+// nothing shows at least a sliver.
+func barWidth(n, most int) int {
+	if n <= 0 || most <= 0 {
+		return 0
+	}
+	w := (n*100/most + 2) / 5 * 5
+	return max(w, 5)
+}
+
+func (w *Web) region(r *req) error {
+	forces, err := w.store.ListForces(r.ctx())
+	if err != nil {
+		return err
+	}
+	d := &regionData{Region: strings.TrimSpace(r.QueryParam("region"))}
+	seen := map[string]bool{}
+	mine := ""
+	for _, f := range forces {
+		if !seen[f.Region] {
+			seen[f.Region] = true
+			d.Regions = append(d.Regions, f.Region)
+		}
+		if r.me.Force != nil && f.Code == *r.me.Force {
+			mine = f.Region
+		}
+	}
+	if d.Region == "" {
+		d.Region = mine
+	}
+	p := r.page("Region", "region", d)
+	if d.Region == "" {
+		return w.render(r, "region", p)
+	}
+	if !seen[d.Region] {
+		p.Errors = []fieldError{{"region", "Choose a region from the list"}}
+		return w.renderStatus(r, http.StatusUnprocessableEntity, "region", p)
+	}
+	if d.Report, err = w.store.Region(r.ctx(), d.Region, w.today()); err != nil {
+		return err
+	}
+	p.Title = "Region: " + humanise(d.Region)
+	most, mostFlags := 0, 0
+	open := map[string]bool{}
+	for _, f := range d.Report.Forces {
+		row := regionRow{ForceSummary: f, Live: f.LiveOrders["total"]}
+		for k, n := range f.OpenFlags {
+			row.Flags += n
+			if n > 0 {
+				open[k] = true
+			}
+		}
+		most, mostFlags = max(most, row.Live), max(mostFlags, row.Flags)
+		d.Rows = append(d.Rows, row)
+	}
+	for i := range d.Rows {
+		row := &d.Rows[i]
+		row.LiveW, row.OwnedW, row.OnTimeW = barWidth(row.Live, most), barWidth(row.Owned, most), barWidth(row.ReviewsOnTime, most)
+		row.FlW = barWidth(row.Flags, mostFlags)
+	}
+	for _, k := range domain.TaskingSections {
+		if open[k] {
+			d.Kinds = append(d.Kinds, k)
+		}
+	}
+	return w.render(r, "region", p)
+}

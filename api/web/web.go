@@ -119,6 +119,7 @@ func Routes() []Route {
 		{http.MethodGet, "/tasking", "GET /api/v1/reports/tasking", (*Web).tasking},
 		{http.MethodGet, "/tasking/agenda.csv", "GET /api/v1/reports/tasking", (*Web).taskingCSV},
 		{http.MethodGet, "/pre-release", "GET /api/v1/reports/pre-release", (*Web).preRelease},
+		{http.MethodGet, "/region", "GET /api/v1/reports/region", (*Web).region},
 	}
 }
 

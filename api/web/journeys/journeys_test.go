@@ -266,7 +266,10 @@ func TestJourneys(t *testing.T) {
 
 	t.Run("regional lead opens a force's agenda and cannot change it", func(t *testing.T) {
 		tab := s.tab(t, domain.RoleRegional, "")
-		s.run(t, tab, "regional-agenda", chromedp.Navigate(s.base+"/tasking?force=gloucestershire"), chromedp.WaitVisible(`#agenda-unowned`))
+		s.run(t, tab, "region", chromedp.Navigate(s.base+"/region"), chromedp.WaitVisible(`#region`))
+		s.wantText(t, tab, "#force-dorset", "13")
+		s.run(t, tab, "regional-agenda", chromedp.Click(`#force-gloucestershire a`, chromedp.ByQuery), chromedp.WaitVisible(`#agenda-unowned`))
+		s.wantText(t, tab, "h1", "Gloucestershire")
 		var forms, allocate int
 		if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelectorAll('main form').length`, &forms),
 			chromedp.Evaluate(`document.querySelectorAll('a[href*="/owners/"]').length`, &allocate)); err != nil {
