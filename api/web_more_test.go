@@ -224,3 +224,49 @@ func TestPageRegion(t *testing.T) {
 	}
 	wantStatus(t, chair.get("/region?region=london"), http.StatusNotFound)
 }
+
+func TestPageAuditorFindsWhoOpenedASubject(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subject(t, obj{"first_names": "Lewis", "last_name": "Hart"})
+	ord := e.order(t, s(sub, "id"), nil)
+	iom, iomID := e.named(t, "Sarah Okafor", "gloucestershire", "iom_officer")
+	wantStatus(t, iom.send("GET", "/subjects/"+s(sub, "id"), nil, "X-Purpose", "preparing the home visit"), http.StatusOK)
+	wantStatus(t, iom.get("/orders/"+s(ord, "id")), http.StatusOK)
+	aud, audID := e.named(t, "Graham Ellis", "", "auditor")
+
+	p := aud.get("/audit?subject=" + url.QueryEscape(s(sub, "pnc_id")))
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Sarah Okafor", "GET /subjects/:id", "preparing the home visit", "Lewis Hart", `id="access-log-link"`)
+	if strings.Contains(p.Body, ">"+s(sub, "id")) || strings.Contains(p.Body, ">"+iomID) {
+		t.Errorf("the trail shows raw IDs")
+	}
+	log := aud.get("/subjects/" + s(sub, "id") + "/access-log")
+	wantStatus(t, log, http.StatusOK)
+	wantText(t, log, "Access log", "Lewis Hart", "Sarah Okafor", "preparing the home visit", s(ord, "reference"))
+
+	// Filters: officer and action; an order by its court reference.
+	p = aud.get("/audit?officer=" + iomID + "&action=alteration")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "No entries.")
+	wantText(t, aud.get("/audit?order="+s(ord, "reference")), "Sarah Okafor", "GET /orders/:id")
+
+	// Bad filters: the error summary, values kept.
+	p = aud.get("/audit?subject=12/345&from-day=31&from-month=2&from-year=2026&order=NOPE")
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#subject"`, `href="#from"`, `href="#order"`, `value="12/345"`, "Court reference matches no order")
+	p = aud.get("/audit?from-day=2&from-month=3&from-year=2026&to-day=1&to-month=3&to-year=2026")
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#to"`)
+
+	// A force's auditor sees nothing of another force's subject.
+	avon, _ := e.named(t, "Avon Auditor", "avon-and-somerset", "auditor")
+	wantStatus(t, avon.get("/subjects/"+s(sub, "id")+"/access-log"), http.StatusNotFound)
+	wantText(t, avon.get("/audit?subject="+url.QueryEscape(s(sub, "pnc_id"))), "matches no subject you can see")
+
+	// Only the auditor; and their looking is itself on the trail.
+	wantStatus(t, iom.get("/audit"), http.StatusForbidden)
+	wantStatus(t, iom.get("/subjects/"+s(sub, "id")+"/access-log"), http.StatusForbidden)
+	if !hasEntry(e.trail(t, audID), "/subjects/:id/access-log", "consultation", 0, s(sub, "id")) {
+		t.Errorf("the auditor's reading of the access log is not on the trail")
+	}
+}

@@ -120,6 +120,8 @@ func Routes() []Route {
 		{http.MethodGet, "/tasking/agenda.csv", "GET /api/v1/reports/tasking", (*Web).taskingCSV},
 		{http.MethodGet, "/pre-release", "GET /api/v1/reports/pre-release", (*Web).preRelease},
 		{http.MethodGet, "/region", "GET /api/v1/reports/region", (*Web).region},
+		{http.MethodGet, "/audit", "GET /api/v1/audit", (*Web).audit},
+		{http.MethodGet, "/subjects/:id/access-log", "GET /api/v1/subjects/:id/access-log", (*Web).accessLog},
 	}
 }
 

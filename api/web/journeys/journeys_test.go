@@ -264,6 +264,36 @@ func TestJourneys(t *testing.T) {
 		s.wantText(t, tab, "#order-in-force", today.Format("2 January 2006"))
 	})
 
+	t.Run("auditor finds who opened a subject's page and why", func(t *testing.T) {
+		orders, _, err := s.store.ListOrders(ctx, domain.OrderFilter{Force: "gloucestershire"}, domain.Page{Limit: 1})
+		if err != nil || len(orders) == 0 {
+			t.Fatalf("no Gloucestershire order: %v", err)
+		}
+		sub, err := s.store.GetSubject(ctx, orders[0].SubjectID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		iom := s.tab(t, domain.RoleIOMOfficer, "gloucestershire")
+		s.run(t, iom, "subject-opened", chromedp.Navigate(s.base+"/subjects/"+sub.ID), chromedp.WaitVisible(`#custody`))
+		var who string
+		if err := chromedp.Run(iom, chromedp.Text(`.app-signed-in__who strong`, &who, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+
+		tab := s.tab(t, domain.RoleAuditor, "")
+		s.run(t, tab, "audit", chromedp.Navigate(s.base+"/audit"), chromedp.WaitVisible(`#subject`))
+		s.run(t, tab, "audit-error", chromedp.SetValue(`#subject`, "12/345"), chromedp.Click(`main form button[type=submit]`),
+			chromedp.WaitVisible(`.govuk-error-summary`))
+		s.run(t, tab, "audit-subject", chromedp.SetValue(`#subject`, sub.PNCID), chromedp.Click(`main form button[type=submit]`),
+			chromedp.WaitVisible(`#access-log-link`))
+		s.wantText(t, tab, "#audit", who)
+		s.run(t, tab, "access-log", chromedp.Click(`#access-log-link`), chromedp.WaitVisible(`#audit`))
+		s.wantText(t, tab, "h1", sub.FirstNames+" "+sub.LastName)
+		s.wantText(t, tab, "#audit tbody", who)
+		s.wantText(t, tab, "#audit tbody", "GET /subjects/:id")
+		s.wantText(t, tab, "#audit tbody", "management of serious crime prevention orders")
+	})
+
 	t.Run("regional lead opens a force's agenda and cannot change it", func(t *testing.T) {
 		tab := s.tab(t, domain.RoleRegional, "")
 		s.run(t, tab, "region", chromedp.Navigate(s.base+"/region"), chromedp.WaitVisible(`#region`))
