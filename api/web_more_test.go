@@ -270,3 +270,90 @@ func TestPageAuditorFindsWhoOpenedASubject(t *testing.T) {
 		t.Errorf("the auditor's reading of the access log is not on the trail")
 	}
 }
+
+func TestPageAdminManagesOfficersAndTokens(t *testing.T) {
+	e := newEnv(t)
+	adm, admID := e.named(t, "Alex Admin", "", "admin")
+	form := adm.get("/officers/new")
+	wantStatus(t, form, http.StatusOK)
+	csrf := csrfOf(t, form)
+	// No roles, a bad email: the error summary, values kept.
+	p := adm.post("/officers", url.Values{"csrf_token": {csrf}, "name": {"Priya Shah"}, "email": {"not-an-email"}, "force": {"gloucestershire"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#email"`, `href="#roles"`, `value="Priya Shah"`, `<option value="gloucestershire" selected>`)
+	p = adm.post("/officers", url.Values{"csrf_token": {csrf}, "name": {"Priya Shah"}, "email": {"priya.shah@gloucestershire.police.uk"},
+		"force": {"gloucestershire"}, "roles": {"iom_officer"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	loc := p.Header.Get("Location")
+	id := strings.TrimSuffix(strings.TrimPrefix(loc, "/officers/"), "?done=created")
+	page := adm.get(loc)
+	wantText(t, page, "Officer added", "Priya Shah", "IOM officer", "No tokens issued.")
+
+	// A token, shown once.
+	p = adm.post("/officers/"+id+"/tokens", url.Values{"csrf_token": {csrf}})
+	wantStatus(t, p, http.StatusOK)
+	tok := regexp.MustCompile(`<code class="app-token">([^<]+)</code>`).FindStringSubmatch(p.Body)
+	if tok == nil {
+		t.Fatalf("no token shown:\n%s", p.Body)
+	}
+	want(t, e.do(t, "GET", "/api/v1/me", tok[1], ""), http.StatusOK)
+	page = adm.get("/officers/" + id)
+	if strings.Contains(page.Body, tok[1]) {
+		t.Errorf("the token is shown again")
+	}
+	revoke := regexp.MustCompile(`action="(/officers/[^"]+/revoke)"`).FindStringSubmatch(page.Body)
+	if revoke == nil {
+		t.Fatalf("no revoke form")
+	}
+	wantStatus(t, adm.post(revoke[1], url.Values{"csrf_token": {csrf}}), http.StatusSeeOther)
+	want(t, e.do(t, "GET", "/api/v1/me", tok[1], ""), http.StatusUnauthorized)
+
+	// Roles and deactivation; a stale form is refused with the current roles.
+	version := versionOf(t, page)
+	p = adm.post("/officers/"+id, url.Values{"csrf_token": {csrf}, "version": {version}, "roles": {"iom_officer", "lro"}, "active": {"yes"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, adm.get(p.Header.Get("Location")), "IOM officer, Lead responsible officer")
+	p = adm.post("/officers/"+id, url.Values{"csrf_token": {csrf}, "version": {version}, "roles": {"iom_officer"}, "active": {"no"}})
+	wantStatus(t, p, http.StatusConflict)
+	wantText(t, p, "Someone else changed this officer", `value="lro" checked`)
+	p = adm.post("/officers/"+id, url.Values{"csrf_token": {csrf}, "version": {versionOf(t, p)}, "roles": {"iom_officer", "lro"}, "active": {"no"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, adm.get("/officers/"+id), `id="officer-status">Deactivated`)
+
+	// Only the admin; a force's admin sees no other force's officer.
+	iom, _ := e.signedIn(t, "iom_officer")
+	wantStatus(t, iom.get("/officers/new"), http.StatusForbidden)
+	wantStatus(t, iom.post("/officers/"+id, url.Values{"csrf_token": {csrf}}), http.StatusForbidden)
+	avonAdmin, _ := e.named(t, "Avon Admin", "avon-and-somerset", "admin")
+	wantStatus(t, avonAdmin.get("/officers/"+id), http.StatusNotFound)
+
+	trail := e.trail(t, admID)
+	if !hasEntry(trail, "/officers", "collection", 0, id) || !hasEntry(trail, "/officers/:id", "alteration", 0, id) {
+		t.Errorf("creating and changing the officer are not on the trail: %s", js(trail))
+	}
+}
+
+func TestPageAdminRunsAndPreviewsJobs(t *testing.T) {
+	e := newEnv(t)
+	e.order(t, s(e.subject(t, nil), "id"), nil)
+	adm, _ := e.named(t, "Alex Admin", "", "admin")
+	p := adm.get("/jobs")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Ownership sweep", "Never run")
+	csrf := csrfOf(t, p)
+	p = adm.post("/jobs/preview", url.Values{"csrf_token": {csrf}, "job": {"ownership-sweep"},
+		"as_of-day": {"1"}, "as_of-month": {"1"}, "as_of-year": {"2027"}})
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Preview: Ownership sweep as of 1 January 2027", "would raise 1")
+	p = adm.post("/jobs/run", url.Values{"csrf_token": {csrf}, "job": {"ownership-sweep"},
+		"as_of-day": {"1"}, "as_of-month": {"1"}, "as_of-year": {"2027"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#as_of"`, "must be today or earlier", `value="2027"`)
+	p = adm.post("/jobs/run", url.Values{"csrf_token": {csrf}, "job": {"ownership-sweep"},
+		"as_of-day": {"25"}, "as_of-month": {"11"}, "as_of-year": {"2026"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, adm.get(p.Header.Get("Location")), "Ownership sweep ran", "1 raised")
+	// A force's administrator runs no national sweep.
+	glos, _ := e.signedIn(t, "admin")
+	wantStatus(t, glos.post("/jobs/run", url.Values{"csrf_token": {csrfOf(t, glos.get("/jobs"))}, "job": {"ownership-sweep"}}), http.StatusForbidden)
+}

@@ -67,6 +67,7 @@ func parseTemplates() map[string]*template.Template {
 		"pct":      func(n, of int) int { return pct(n, of) },
 		"lower":    strings.ToLower,
 		"neg":      func(n int) int { return -n },
+		"derefT":   func(t *time.Time) time.Time { return *t },
 		"deref0": func(n *int) int {
 			if n == nil {
 				return 0

@@ -64,6 +64,8 @@ type Host interface {
 	// TaskingCSV writes the agenda as the API's CSV.
 	// It records the disclosure itself, per page of rows.
 	TaskingCSV(c echo.Context, force string, asOf domain.Date) error
+	// JobSchedules is each sweep's cron schedule, as configured.
+	JobSchedules() map[string]string
 	// Unavailable reports whether err means the database is unreachable.
 	Unavailable(err error) bool
 }
@@ -121,6 +123,16 @@ func Routes() []Route {
 		{http.MethodGet, "/pre-release", "GET /api/v1/reports/pre-release", (*Web).preRelease},
 		{http.MethodGet, "/region", "GET /api/v1/reports/region", (*Web).region},
 		{http.MethodGet, "/audit", "GET /api/v1/audit", (*Web).audit},
+		{http.MethodGet, "/officers", "GET /api/v1/officers", (*Web).officers},
+		{http.MethodGet, "/officers/new", "POST /api/v1/officers", (*Web).officerForm},
+		{http.MethodPost, "/officers", "POST /api/v1/officers", (*Web).createOfficer},
+		{http.MethodGet, "/officers/:id", "GET /api/v1/officers/:id", (*Web).officer},
+		{http.MethodPost, "/officers/:id", "PATCH /api/v1/officers/:id", (*Web).saveOfficer},
+		{http.MethodPost, "/officers/:id/tokens", "POST /api/v1/officers/:id/tokens", (*Web).issueToken},
+		{http.MethodPost, "/officers/:id/tokens/:token_id/revoke", "DELETE /api/v1/officers/:id/tokens/:token_id", (*Web).revokeToken},
+		{http.MethodGet, "/jobs", "GET /api/v1/jobs", (*Web).jobs},
+		{http.MethodPost, "/jobs/run", "POST /api/v1/jobs/:name/runs", (*Web).runJob},
+		{http.MethodPost, "/jobs/preview", "GET /api/v1/jobs/:name/preview", (*Web).previewJob},
 		{http.MethodGet, "/subjects/:id/access-log", "GET /api/v1/subjects/:id/access-log", (*Web).accessLog},
 	}
 }

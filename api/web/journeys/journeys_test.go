@@ -294,6 +294,28 @@ func TestJourneys(t *testing.T) {
 		s.wantText(t, tab, "#audit tbody", "management of serious crime prevention orders")
 	})
 
+	t.Run("administrator adds an officer, issues a token and previews a job", func(t *testing.T) {
+		// The demo region has no administrator (scpod adds one at start-up).
+		if _, err := s.store.CreateOfficer(ctx, domain.Officer{Name: "Alex Morgan", Email: "alex.morgan@scpo.example",
+			Roles: []string{domain.RoleAdmin}, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+		tab := s.tab(t, domain.RoleAdmin, "")
+		s.run(t, tab, "officers", chromedp.Navigate(s.base+"/officers"), chromedp.WaitVisible(`#officers`))
+		s.run(t, tab, "officer-new", chromedp.Navigate(s.base+"/officers/new"), chromedp.WaitVisible(`#name`))
+		s.run(t, tab, "officer-error", chromedp.SetValue(`#name`, "Priya Shah"), chromedp.Click(`main form button[type=submit]`),
+			chromedp.WaitVisible(`.govuk-error-summary`))
+		s.wantText(t, tab, ".govuk-error-summary", "Email address")
+		s.run(t, tab, "officer-added", chromedp.SetValue(`#email`, "priya.shah@gloucestershire.police.uk"),
+			chromedp.SetValue(`#force`, "gloucestershire"), chromedp.Click(`input[name=roles][value=iom_officer]`, chromedp.ByQuery),
+			chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, "#officer-roles", "IOM officer")
+		s.run(t, tab, "token-issued", chromedp.Click(`#issue-token`), chromedp.WaitVisible(`#issued-token`))
+		s.run(t, tab, "jobs", chromedp.Navigate(s.base+"/jobs"), chromedp.WaitVisible(`#jobs`))
+		s.run(t, tab, "job-preview", chromedp.Click(`#preview-job`), chromedp.WaitVisible(`#preview`))
+		s.wantText(t, tab, "#preview", "Preview")
+	})
+
 	t.Run("regional lead opens a force's agenda and cannot change it", func(t *testing.T) {
 		tab := s.tab(t, domain.RoleRegional, "")
 		s.run(t, tab, "region", chromedp.Navigate(s.base+"/region"), chromedp.WaitVisible(`#region`))
