@@ -150,6 +150,9 @@ var flashes = map[string]string{
 	"review": "Review recorded",
 	"check":  "Check outcome recorded",
 	"owner":  "Owner allocated",
+	// on a subject
+	"release": "Release recorded",
+	"custody": "Custody details saved",
 }
 
 func (w *Web) order(r *req) error {
@@ -431,6 +434,7 @@ var ownerLabels = map[string]string{"officer_id": "Officer", "reason": "Reason",
 
 type subjectData struct {
 	Subject domain.Subject
+	CanEdit bool
 	Custody []domain.CustodyPeriod
 	Orders  []domain.Order
 }
@@ -440,14 +444,16 @@ func (w *Web) subject(r *req) error {
 	if err != nil {
 		return err
 	}
-	d := subjectData{Subject: s}
+	d := subjectData{Subject: s, CanEdit: w.host.Permitted(r.me, "PATCH /api/v1/subjects/:id")}
 	if d.Custody, err = w.store.CustodyHistory(r.ctx(), s.ID); err != nil {
 		return err
 	}
 	if d.Orders, _, err = w.store.ListOrders(r.ctx(), domain.OrderFilter{SubjectID: s.ID}, domain.Page{Limit: 500}); err != nil {
 		return err
 	}
-	return w.render(r, "subject", r.page(s.FirstNames+" "+s.LastName, "find", &d))
+	p := r.page(s.FirstNames+" "+s.LastName, "find", &d)
+	p.Flash = flashes[r.QueryParam("done")]
+	return w.render(r, "subject", p)
 }
 
 // --- Tasking meeting agenda ------------------------------------------------

@@ -66,8 +66,24 @@ func parseTemplates() map[string]*template.Template {
 		"add":      func(a, b int) int { return a + b },
 		"pct":      func(n, of int) int { return pct(n, of) },
 		"lower":    strings.ToLower,
-		"ptr":      func(d domain.Date) *domain.Date { return &d },
-		"list3":    func(a, b, c string) []string { return []string{a, b, c} },
+		"neg":      func(n int) int { return -n },
+		"derefT":   func(t *time.Time) time.Time { return *t },
+		"deref0": func(n *int) int {
+			if n == nil {
+				return 0
+			}
+			return *n
+		},
+		"missingName": missingName,
+		"ptr":         func(d domain.Date) *domain.Date { return &d },
+		"list3":       func(a, b, c string) []string { return []string{a, b, c} },
+		"releaseTypes": func() [][2]string {
+			out := make([][2]string, 0, len(domain.ReleaseDateTypes))
+			for _, t := range domain.ReleaseDateTypes {
+				out = append(out, [2]string{t, t + ": " + releaseTypeNames[t]})
+			}
+			return out
+		},
 		"pairs": func(kv ...string) [][2]string {
 			var out [][2]string
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -202,6 +218,13 @@ func flagName(kind string) string {
 		return n
 	}
 	return humanise(kind)
+}
+
+// releaseTypeNames spell out the HMPPS release date kinds.
+var releaseTypeNames = map[string]string{
+	"HDCED": "home detention curfew eligibility date", "CRD": "conditional release date",
+	"ARD": "automatic release date", "PED": "parole eligibility date", "LED": "licence expiry date",
+	"SED": "sentence expiry date",
 }
 
 var roleNames = map[string]string{

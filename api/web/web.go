@@ -64,6 +64,8 @@ type Host interface {
 	// TaskingCSV writes the agenda as the API's CSV.
 	// It records the disclosure itself, per page of rows.
 	TaskingCSV(c echo.Context, force string, asOf domain.Date) error
+	// JobSchedules is each sweep's cron schedule, as configured.
+	JobSchedules() map[string]string
 	// Unavailable reports whether err means the database is unreachable.
 	Unavailable(err error) bool
 }
@@ -112,8 +114,26 @@ func Routes() []Route {
 		{http.MethodGet, "/orders/:id/owners/:role", "PUT /api/v1/orders/:id/owners/:role", (*Web).ownerForm},
 		{http.MethodPost, "/orders/:id/owners/:role", "PUT /api/v1/orders/:id/owners/:role", (*Web).assignOwner},
 		{http.MethodGet, "/subjects/:id", "GET /api/v1/subjects/:id", (*Web).subject},
+		{http.MethodGet, "/subjects/:id/release", "PATCH /api/v1/subjects/:id", (*Web).releaseForm},
+		{http.MethodPost, "/subjects/:id/release", "PATCH /api/v1/subjects/:id", (*Web).recordRelease},
+		{http.MethodGet, "/subjects/:id/custody", "PATCH /api/v1/subjects/:id", (*Web).custodyForm},
+		{http.MethodPost, "/subjects/:id/custody", "PATCH /api/v1/subjects/:id", (*Web).updateCustody},
 		{http.MethodGet, "/tasking", "GET /api/v1/reports/tasking", (*Web).tasking},
 		{http.MethodGet, "/tasking/agenda.csv", "GET /api/v1/reports/tasking", (*Web).taskingCSV},
+		{http.MethodGet, "/pre-release", "GET /api/v1/reports/pre-release", (*Web).preRelease},
+		{http.MethodGet, "/region", "GET /api/v1/reports/region", (*Web).region},
+		{http.MethodGet, "/audit", "GET /api/v1/audit", (*Web).audit},
+		{http.MethodGet, "/officers", "GET /api/v1/officers", (*Web).officers},
+		{http.MethodGet, "/officers/new", "POST /api/v1/officers", (*Web).officerForm},
+		{http.MethodPost, "/officers", "POST /api/v1/officers", (*Web).createOfficer},
+		{http.MethodGet, "/officers/:id", "GET /api/v1/officers/:id", (*Web).officer},
+		{http.MethodPost, "/officers/:id", "PATCH /api/v1/officers/:id", (*Web).saveOfficer},
+		{http.MethodPost, "/officers/:id/tokens", "POST /api/v1/officers/:id/tokens", (*Web).issueToken},
+		{http.MethodPost, "/officers/:id/tokens/:token_id/revoke", "DELETE /api/v1/officers/:id/tokens/:token_id", (*Web).revokeToken},
+		{http.MethodGet, "/jobs", "GET /api/v1/jobs", (*Web).jobs},
+		{http.MethodPost, "/jobs/run", "POST /api/v1/jobs/:name/runs", (*Web).runJob},
+		{http.MethodPost, "/jobs/preview", "GET /api/v1/jobs/:name/preview", (*Web).previewJob},
+		{http.MethodGet, "/subjects/:id/access-log", "GET /api/v1/subjects/:id/access-log", (*Web).accessLog},
 	}
 }
 

@@ -218,9 +218,110 @@ func TestJourneys(t *testing.T) {
 		}
 	})
 
+	t.Run("prison liaison officer records a release", func(t *testing.T) {
+		// An Avon and Somerset subject in custody whose order starts on release.
+		orders, _, err := s.store.ListOrders(ctx, domain.OrderFilter{Force: "avon-and-somerset", Status: domain.StatusPending, CaseType: domain.CasePrison}, domain.Page{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var order domain.Order
+		for _, o := range orders {
+			if o.Commencement == domain.CommenceOnRelease {
+				order = o
+				break
+			}
+		}
+		if order.ID == "" {
+			t.Fatalf("no Avon and Somerset order waiting for a release among %d", len(orders))
+		}
+		today := time.Now().UTC()
+		tomorrow := today.AddDate(0, 0, 1)
+		tab := s.tab(t, domain.RolePrisonLiaison, "avon-and-somerset")
+		// The board lists who is due out; the subject is on it.
+		s.run(t, tab, "pre-release", chromedp.Navigate(s.base+"/pre-release?within_days=1095"), chromedp.WaitVisible(`#pre-release`))
+		var onBoard bool
+		if err := chromedp.Run(tab, chromedp.Evaluate(`!!document.querySelector('#pre-release a[href="/orders/`+order.ID+`"]')`, &onBoard)); err != nil {
+			t.Fatal(err)
+		}
+		if !onBoard {
+			t.Errorf("order %s is not on the pre-release board", order.Reference)
+		}
+		s.run(t, tab, "subject", chromedp.Navigate(s.base+"/subjects/"+order.SubjectID), chromedp.WaitVisible(`#record-release`))
+		s.run(t, tab, "release-form", chromedp.Click(`#record-release`), chromedp.WaitVisible(`#released_on`))
+		s.run(t, tab, "release-future", chromedp.SetValue(`#released_on`, fmt.Sprint(tomorrow.Day())),
+			chromedp.SetValue(`#released_on-month`, fmt.Sprint(int(tomorrow.Month()))),
+			chromedp.SetValue(`#released_on-year`, fmt.Sprint(tomorrow.Year())),
+			chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-error-summary`))
+		s.wantText(t, tab, ".govuk-error-summary", "must not be in the future")
+		s.run(t, tab, "released", chromedp.SetValue(`#released_on`, fmt.Sprint(today.Day())),
+			chromedp.SetValue(`#released_on-month`, fmt.Sprint(int(today.Month()))),
+			chromedp.SetValue(`#released_on-year`, fmt.Sprint(today.Year())),
+			chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, "#custody", "In the community, released "+today.Format("2 January 2006"))
+		s.run(t, tab, "order-active", chromedp.Click(`#subject-orders a[href="/orders/`+order.ID+`"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#owners`))
+		s.wantText(t, tab, "#order-status", "Active")
+		s.wantText(t, tab, "#order-in-force", today.Format("2 January 2006"))
+	})
+
+	t.Run("auditor finds who opened a subject's page and why", func(t *testing.T) {
+		orders, _, err := s.store.ListOrders(ctx, domain.OrderFilter{Force: "gloucestershire"}, domain.Page{Limit: 1})
+		if err != nil || len(orders) == 0 {
+			t.Fatalf("no Gloucestershire order: %v", err)
+		}
+		sub, err := s.store.GetSubject(ctx, orders[0].SubjectID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		iom := s.tab(t, domain.RoleIOMOfficer, "gloucestershire")
+		s.run(t, iom, "subject-opened", chromedp.Navigate(s.base+"/subjects/"+sub.ID), chromedp.WaitVisible(`#custody`))
+		var who string
+		if err := chromedp.Run(iom, chromedp.Text(`.app-signed-in__who strong`, &who, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+
+		tab := s.tab(t, domain.RoleAuditor, "")
+		s.run(t, tab, "audit", chromedp.Navigate(s.base+"/audit"), chromedp.WaitVisible(`#subject`))
+		s.run(t, tab, "audit-error", chromedp.SetValue(`#subject`, "12/345"), chromedp.Click(`main form button[type=submit]`),
+			chromedp.WaitVisible(`.govuk-error-summary`))
+		s.run(t, tab, "audit-subject", chromedp.SetValue(`#subject`, sub.PNCID), chromedp.Click(`main form button[type=submit]`),
+			chromedp.WaitVisible(`#access-log-link`))
+		s.wantText(t, tab, "#audit", who)
+		s.run(t, tab, "access-log", chromedp.Click(`#access-log-link`), chromedp.WaitVisible(`#audit`))
+		s.wantText(t, tab, "h1", sub.FirstNames+" "+sub.LastName)
+		s.wantText(t, tab, "#audit tbody", who)
+		s.wantText(t, tab, "#audit tbody", "GET /subjects/:id")
+		s.wantText(t, tab, "#audit tbody", "management of serious crime prevention orders")
+	})
+
+	t.Run("administrator adds an officer, issues a token and previews a job", func(t *testing.T) {
+		// The demo region has no administrator (scpod adds one at start-up).
+		if _, err := s.store.CreateOfficer(ctx, domain.Officer{Name: "Alex Morgan", Email: "alex.morgan@scpo.example",
+			Roles: []string{domain.RoleAdmin}, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+		tab := s.tab(t, domain.RoleAdmin, "")
+		s.run(t, tab, "officers", chromedp.Navigate(s.base+"/officers"), chromedp.WaitVisible(`#officers`))
+		s.run(t, tab, "officer-new", chromedp.Navigate(s.base+"/officers/new"), chromedp.WaitVisible(`#name`))
+		s.run(t, tab, "officer-error", chromedp.SetValue(`#name`, "Priya Shah"), chromedp.Click(`main form button[type=submit]`),
+			chromedp.WaitVisible(`.govuk-error-summary`))
+		s.wantText(t, tab, ".govuk-error-summary", "Email address")
+		s.run(t, tab, "officer-added", chromedp.SetValue(`#email`, "priya.shah@gloucestershire.police.uk"),
+			chromedp.SetValue(`#force`, "gloucestershire"), chromedp.Click(`input[name=roles][value=iom_officer]`, chromedp.ByQuery),
+			chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, "#officer-roles", "IOM officer")
+		s.run(t, tab, "token-issued", chromedp.Click(`#issue-token`), chromedp.WaitVisible(`#issued-token`))
+		s.run(t, tab, "jobs", chromedp.Navigate(s.base+"/jobs"), chromedp.WaitVisible(`#jobs`))
+		s.run(t, tab, "job-preview", chromedp.Click(`#preview-job`), chromedp.WaitVisible(`#preview`))
+		s.wantText(t, tab, "#preview", "Preview")
+	})
+
 	t.Run("regional lead opens a force's agenda and cannot change it", func(t *testing.T) {
 		tab := s.tab(t, domain.RoleRegional, "")
-		s.run(t, tab, "regional-agenda", chromedp.Navigate(s.base+"/tasking?force=gloucestershire"), chromedp.WaitVisible(`#agenda-unowned`))
+		s.run(t, tab, "region", chromedp.Navigate(s.base+"/region"), chromedp.WaitVisible(`#region`))
+		s.wantText(t, tab, "#force-dorset", "13")
+		s.run(t, tab, "regional-agenda", chromedp.Click(`#force-gloucestershire a`, chromedp.ByQuery), chromedp.WaitVisible(`#agenda-unowned`))
+		s.wantText(t, tab, "h1", "Gloucestershire")
 		var forms, allocate int
 		if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelectorAll('main form').length`, &forms),
 			chromedp.Evaluate(`document.querySelectorAll('a[href*="/owners/"]').length`, &allocate)); err != nil {

@@ -1,0 +1,305 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"scpo/domain"
+)
+
+// --- Officers ----------------------------------------------------------------
+
+type officersData struct {
+	Officers []domain.Officer
+	Forces   []domain.Force
+	Roles    []string
+	CanAdd   bool
+}
+
+func (w *Web) officers(r *req) error {
+	d := &officersData{CanAdd: w.host.Permitted(r.me, "POST /api/v1/officers")}
+	var err error
+	if d.Officers, _, err = w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: r.QueryParam("force")}, domain.Page{Limit: 500}); err != nil {
+		return err
+	}
+	slices.SortStableFunc(d.Officers, func(a, b domain.Officer) int { return strings.Compare(a.Name, b.Name) })
+	p := r.page("Officers", "officers", d)
+	p.Flash = officerFlashes[r.QueryParam("done")]
+	return w.render(r, "officers", p)
+}
+
+var officerFlashes = map[string]string{"created": "Officer added", "saved": "Officer's details saved", "revoked": "Token revoked"}
+
+func (w *Web) officerForm(r *req) error {
+	d := &officersData{Roles: domain.OfficerRoles}
+	var err error
+	if d.Forces, err = w.store.ListForces(r.ctx()); err != nil {
+		return err
+	}
+	return w.render(r, "officer-new", r.page("Add an officer", "officers", d))
+}
+
+var officerLabels = map[string]string{"name": "Name", "email": "Email address", "force": "Force", "roles": "Roles"}
+
+func (w *Web) createOfficer(r *req) error {
+	d := &officersData{Roles: domain.OfficerRoles}
+	var err error
+	if d.Forces, err = w.store.ListForces(r.ctx()); err != nil {
+		return err
+	}
+	p := r.page("Add an officer", "officers", d)
+	p.Values = formValues(r, "name", "email", "force")
+	form, _ := r.FormParams()
+	roles := form["roles"]
+	for _, role := range roles {
+		p.Values["role-"+role] = "on"
+	}
+	o := domain.Officer{Name: p.Values["name"], Email: p.Values["email"], Force: optional(p.Values["force"]), Roles: roles, Active: true}
+	v := &domain.ValidationError{}
+	if o.Force != nil {
+		if _, err := w.store.GetForce(r.ctx(), *o.Force); err != nil {
+			v.Add("force", "must be a force from the list")
+		}
+	}
+	o.Validate(v)
+	if v.Err() != nil {
+		return w.formError(r, v, "officer-new", p, officerLabels)
+	}
+	out, err := w.store.CreateOfficer(r.ctx(), o)
+	if err != nil {
+		return w.formError(r, err, "officer-new", p, officerLabels)
+	}
+	return r.Redirect(http.StatusSeeOther, "/officers/"+out.ID+"?done=created")
+}
+
+// --- One officer: details, roles, tokens, absences --------------------------
+
+type officerData struct {
+	Officer  domain.Officer
+	Roles    []string
+	Tokens   []domain.TokenInfo
+	Issued   *domain.IssuedToken
+	CanEdit  bool
+	CanToken bool
+	Stale    bool
+}
+
+func (w *Web) officerPage(r *req) (*page, *officerData, error) {
+	o, err := w.store.GetOfficer(r.ctx(), r.Param("id"))
+	if err != nil {
+		return nil, nil, err
+	}
+	d := &officerData{Officer: o, Roles: domain.OfficerRoles,
+		CanEdit:  w.host.Permitted(r.me, "PATCH /api/v1/officers/:id"),
+		CanToken: w.host.Permitted(r.me, "GET /api/v1/officers/:id/tokens")}
+	if d.CanToken {
+		if d.Tokens, err = w.store.ListTokens(r.ctx(), o.ID); err != nil {
+			return nil, nil, err
+		}
+	}
+	p := r.page(o.Name, "officers", d)
+	p.Values = officerValues(o)
+	return p, d, nil
+}
+
+func officerValues(o domain.Officer) map[string]string {
+	vals := map[string]string{"version": strconv.Itoa(o.Version)}
+	for _, role := range o.Roles {
+		vals["role-"+role] = "on"
+	}
+	if o.Active {
+		vals["active"] = "yes"
+	} else {
+		vals["active"] = "no"
+	}
+	return vals
+}
+
+func (w *Web) officer(r *req) error {
+	p, _, err := w.officerPage(r)
+	if err != nil {
+		return err
+	}
+	p.Flash = officerFlashes[r.QueryParam("done")]
+	return w.render(r, "officer", p)
+}
+
+// saveOfficer changes an officer's roles and whether they are active (a
+// deactivated officer's sessions end at once).
+func (w *Web) saveOfficer(r *req) error {
+	p, d, err := w.officerPage(r)
+	if err != nil {
+		return err
+	}
+	p.Values = formValues(r, "active", "version")
+	form, _ := r.FormParams()
+	roles := form["roles"]
+	for _, role := range roles {
+		p.Values["role-"+role] = "on"
+	}
+	if p.Values["active"] != "yes" && p.Values["active"] != "no" {
+		return w.formError(r, domain.Invalid("active", "must be chosen"), "officer", p, map[string]string{"active": "Whether they can sign in"})
+	}
+	_, err = w.store.UpdateOfficer(r.ctx(), d.Officer.ID, formVersion(p.Values), func(o *domain.Officer) error {
+		o.Roles = roles
+		o.Active = p.Values["active"] == "yes"
+		return nil
+	})
+	if errors.Is(err, domain.ErrStale) {
+		cur, gerr := w.store.GetOfficer(r.ctx(), d.Officer.ID)
+		if gerr != nil {
+			return gerr
+		}
+		d.Officer, d.Stale = cur, true
+		p.Values = officerValues(cur)
+		p.Errors = []fieldError{{"roles", "Someone else changed this officer at " + cur.UpdatedAt.In(w.cfg.Location).Format("15:04 on 2 January 2006") +
+			", after you opened the page. Their current roles are shown; check them and save again if still needed"}}
+		return w.renderStatus(r, http.StatusConflict, "officer", p)
+	}
+	if err != nil {
+		return w.formError(r, err, "officer", p, officerLabels)
+	}
+	return r.Redirect(http.StatusSeeOther, "/officers/"+d.Officer.ID+"?done=saved")
+}
+
+// issueToken shows a new token once. It is not redirected: the token is
+// in this answer only (no-store), never in a URL or the database.
+func (w *Web) issueToken(r *req) error {
+	o, err := w.store.GetOfficer(r.ctx(), r.Param("id"))
+	if err != nil {
+		return err
+	}
+	tok, err := w.store.IssueToken(r.ctx(), o.ID, nil)
+	if err != nil {
+		return err
+	}
+	p, d, err := w.officerPage(r)
+	if err != nil {
+		return err
+	}
+	d.Issued = &tok
+	p.Flash = "Token issued. Copy it now: it is not shown again"
+	return w.render(r, "officer", p)
+}
+
+func (w *Web) revokeToken(r *req) error {
+	o, err := w.store.GetOfficer(r.ctx(), r.Param("id"))
+	if err != nil {
+		return err
+	}
+	if err := w.store.RevokeToken(r.ctx(), o.ID, r.Param("token_id")); err != nil {
+		return err
+	}
+	return r.Redirect(http.StatusSeeOther, "/officers/"+o.ID+"?done=revoked")
+}
+
+// --- Jobs ------------------------------------------------------------------
+
+type jobsData struct {
+	Jobs    []jobLine
+	CanRun  bool
+	Run     *domain.JobRun
+	Preview *domain.JobPreview
+	Job     string
+}
+
+type jobLine struct {
+	Name, Schedule string
+	Raises         []string
+	Last           *domain.JobRun
+}
+
+func (w *Web) jobLines(ctx context.Context) ([]jobLine, error) {
+	last, err := w.store.LastJobRuns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	schedules := w.host.JobSchedules()
+	out := make([]jobLine, 0, len(domain.JobNames))
+	for _, name := range domain.JobNames {
+		l := jobLine{Name: name, Schedule: schedules[name], Raises: domain.JobFlags[name]}
+		if run, ok := last[name]; ok {
+			l.Last = &run
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+func (w *Web) jobs(r *req) error {
+	lines, err := w.jobLines(r.ctx())
+	if err != nil {
+		return err
+	}
+	d := &jobsData{Jobs: lines, CanRun: w.host.Permitted(r.me, "POST /api/v1/jobs/:name/runs")}
+	p := r.page("Jobs", "jobs", d)
+	setDate(p.Values, "as_of", w.today())
+	if r.QueryParam("done") == "run" {
+		p.Flash = humanise(r.QueryParam("job")) + " ran"
+	}
+	return w.render(r, "jobs", p)
+}
+
+var jobLabels = map[string]string{"as_of": "As of", "job": ""}
+
+// runJob runs a sweep now, as of today or an earlier day; previewJob
+// counts what a run would change, any day, writing nothing.
+func (w *Web) runJob(r *req) error {
+	return w.jobAction(r, true)
+}
+
+func (w *Web) previewJob(r *req) error {
+	return w.jobAction(r, false)
+}
+
+func (w *Web) jobAction(r *req, run bool) error {
+	if !domain.ScopeFrom(r.ctx()).AllForces {
+		return domain.ErrForbidden // a sweep is national
+	}
+	lines, err := w.jobLines(r.ctx())
+	if err != nil {
+		return err
+	}
+	d := &jobsData{Jobs: lines, CanRun: true}
+	p := r.page("Jobs", "jobs", d)
+	// One form, two buttons: run (a change) or preview (a consultation
+	// that writes nothing; posted so the CSRF token stays out of URLs).
+	p.Values = formValues(r, "job", "as_of-day", "as_of-month", "as_of-year")
+	name := p.Values["job"]
+	d.Job = name
+	v := &domain.ValidationError{}
+	if !slices.Contains(domain.JobNames, name) {
+		v.Add("job", "Choose a job")
+	}
+	asOf := w.today()
+	if a := dateValue(p.Values, "as_of", v); a != nil {
+		asOf = *a
+	}
+	if run && v.Err() == nil && domain.CheckRunDate(asOf, w.today()) != nil {
+		v.Add("as_of", "must be today or earlier: a run changes the register. Use Preview to look ahead")
+	}
+	if v.Err() != nil {
+		return w.formError(r, v, "jobs", p, jobLabels)
+	}
+	if !run {
+		pv, err := w.store.PreviewJob(r.ctx(), name, asOf)
+		if err != nil {
+			return err
+		}
+		d.Preview = &pv
+		return w.render(r, "jobs", p)
+	}
+	if _, err := w.store.RunJob(r.ctx(), name, asOf, nil); err != nil {
+		var c *domain.ConflictError
+		if errors.As(err, &c) {
+			p.Errors = []fieldError{{"", "The " + humanise(name) + " is already running. Try again when it has finished"}}
+			return w.renderStatus(r, http.StatusConflict, "jobs", p)
+		}
+		return err
+	}
+	return r.Redirect(http.StatusSeeOther, "/jobs?done=run&job="+name)
+}

@@ -1,0 +1,11 @@
+package web
+
+import "testing"
+
+func TestBarWidth(t *testing.T) {
+	for _, c := range []struct{ n, most, want int }{{0, 10, 0}, {10, 10, 100}, {1, 100, 5}, {7, 10, 70}, {13, 20, 65}, {3, 0, 0}} {
+		if got := barWidth(c.n, c.most); got != c.want {
+			t.Errorf("bar for %d of %d: %d, want %d", c.n, c.most, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,359 @@
+package api_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// trail is an officer's audit entries, newest first, as an auditor reads
+// them.
+func (e *env) trail(t *testing.T, officerID string) []map[string]any {
+	t.Helper()
+	aud := e.token(t, s(e.create(t, "/api/v1/officers", obj{"name": "Trail Reader " + officerID[:8],
+		"email": "reader." + officerID[:8] + "@hmicfrs.gov.uk", "roles": []string{"auditor"}}), "id"))
+	r := e.do(t, "GET", "/api/v1/audit?limit=500&officer="+officerID, aud, "")
+	want(t, r, http.StatusOK)
+	var out []map[string]any
+	for _, it := range items(r) {
+		out = append(out, it.(map[string]any))
+	}
+	return out
+}
+
+// hasEntry reports whether entries hold one for route with action and
+// status (0: carried out) naming record.
+func hasEntry(entries []map[string]any, route, action string, status int, record string) bool {
+	for _, en := range entries {
+		st, _ := en["status"].(float64)
+		if en["route"] == route && en["action"] == action && int(st) == status && strings.Contains(js(en["records"]), record) {
+			return true
+		}
+	}
+	return false
+}
+
+var versionField = regexp.MustCompile(`name="version" value="(\d+)"`)
+
+func versionOf(t *testing.T, p page) string {
+	t.Helper()
+	m := versionField.FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no version in page:\n%s", p.Body)
+	}
+	return m[1]
+}
+
+func TestPagePrisonLiaisonRecordsARelease(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subject(t, obj{"custody": inCustody("2026-12-01")})
+	sid := s(sub, "id")
+	ord := e.order(t, sid, obj{"commencement": "on_release", "starts_on": nil})
+	if s(ord, "status") != "pending" {
+		t.Fatalf("order made %s, want pending", s(ord, "status"))
+	}
+	other := e.subject(t, obj{"force": "avon-and-somerset", "custody": inCustody("2026-12-01")})
+	b, me := e.signedIn(t, "prison_liaison")
+
+	wantText(t, b.get("/subjects/"+sid), "Record release", "1 December 2026")
+	form := b.get("/subjects/" + sid + "/release")
+	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, `value="25"`) // today, ready to change
+	csrf, version := csrfOf(t, form), versionOf(t, form)
+	path := "/subjects/" + sid + "/release"
+
+	// A release tomorrow is refused; the value is kept.
+	p := b.post(path, url.Values{"csrf_token": {csrf}, "version": {version},
+		"released_on-day": {"26"}, "released_on-month": {"11"}, "released_on-year": {"2026"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "There is a problem", `href="#released_on"`, "Date of release must not be in the future", `value="26"`)
+	// No date at all.
+	p = b.post(path, url.Values{"csrf_token": {csrf}, "version": {version}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "Date of release is required")
+
+	// Someone changed the record meanwhile: refused, current details shown.
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sid, e.admin, `{"custody": {"status": "custody", "establishment": "HMP Eastwood Park", "release_date": "2026-12-01", "release_date_type": "CRD"}}`), http.StatusOK)
+	p = b.post(path, url.Values{"csrf_token": {csrf}, "version": {version},
+		"released_on-day": {"24"}, "released_on-month": {"11"}, "released_on-year": {"2026"}})
+	wantStatus(t, p, http.StatusConflict)
+	wantText(t, p, "Someone else changed this subject", "HMP Eastwood Park")
+	version = versionOf(t, p)
+
+	p = b.post(path, url.Values{"csrf_token": {csrf}, "version": {version},
+		"released_on-day": {"24"}, "released_on-month": {"11"}, "released_on-year": {"2026"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	if p.Header.Get("Location") != "/subjects/"+sid+"?done=release" {
+		t.Fatalf("redirected to %q", p.Header.Get("Location"))
+	}
+	wantText(t, b.get(p.Header.Get("Location")), "Release recorded", "In the community, released 24 November 2026")
+	got := e.do(t, "GET", "/api/v1/orders/"+s(ord, "id"), e.admin, "")
+	if s(got.Body, "status") != "active" || s(got.Body, "starts_on") != "2026-11-24" {
+		t.Errorf("order after the release: %s from %s", s(got.Body, "status"), s(got.Body, "starts_on"))
+	}
+	wantText(t, b.get("/orders/"+s(ord, "id")), "Active", "24 November 2026")
+
+	// Another force's subject is not there; an auditor cannot record one.
+	wantStatus(t, b.get("/subjects/"+s(other, "id")+"/release"), http.StatusNotFound)
+	wantStatus(t, b.post("/subjects/"+s(other, "id")+"/release", url.Values{"csrf_token": {csrf}, "version": {"1"},
+		"released_on-day": {"24"}, "released_on-month": {"11"}, "released_on-year": {"2026"}}), http.StatusNotFound)
+
+	trail := e.trail(t, me)
+	if !hasEntry(trail, "/subjects/:id/release", "alteration", 0, sid) {
+		t.Errorf("no alteration on the trail for the release: %s", js(trail))
+	}
+	if !hasEntry(trail, "/subjects/:id/release", "consultation", 0, sid) {
+		t.Errorf("no consultation on the trail for the release form")
+	}
+	if !hasEntry(trail, "/subjects/:id/release", "consultation", 404, s(other, "id")) {
+		t.Errorf("the refused look at another force's subject is not on the trail")
+	}
+}
+
+func TestPageUpdatesCustodyDetails(t *testing.T) {
+	e := newEnv(t)
+	sid := s(e.subject(t, obj{"custody": inCustody("2027-03-01")}), "id")
+	b, _ := e.signedIn(t, "prison_liaison")
+	form := b.get("/subjects/" + sid + "/custody")
+	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, `value="HMP Bristol"`, `value="2027"`, `<option value="CRD" selected>`)
+	path := "/subjects/" + sid + "/custody"
+	base := url.Values{"csrf_token": {csrfOf(t, form)}, "version": {versionOf(t, form)}, "establishment": {"HMP Bristol"},
+		"release_date-day": {"1"}, "release_date-month": {"6"}, "release_date-year": {"2027"}}
+	// A date without its type: the domain's rule, on the form's field.
+	p := b.post(path, base)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#release_date_type"`, "Type of release date is required with a release date", `value="6"`)
+	base.Set("release_date_type", "HDCED")
+	p = b.post(path, base)
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, b.get(p.Header.Get("Location")), "Custody details saved", "release 1 June 2027 (HDCED)")
+	// The IOM officer with no role to change it: the regional lead cannot.
+	rl, _ := e.signedIn(t, "regional")
+	wantStatus(t, rl.get(path), http.StatusForbidden)
+}
+
+func TestPagePreReleaseBoard(t *testing.T) {
+	e := newEnv(t)
+	due := e.subject(t, obj{"last_name": "Dueout", "custody": inCustody("2026-12-20")})
+	e.order(t, s(due, "id"), obj{"commencement": "on_release", "starts_on": nil})
+	hdc := e.subject(t, obj{"last_name": "Curfew", "custody": obj{"status": "custody", "establishment": "HMP Leyhill",
+		"release_date": "2026-11-01", "release_date_type": "HDCED"}})
+	e.order(t, s(hdc, "id"), obj{"commencement": "on_release", "starts_on": nil})
+	far := e.subject(t, obj{"last_name": "Faraway", "custody": inCustody("2028-01-01")})
+	e.order(t, s(far, "id"), obj{"commencement": "on_release", "starts_on": nil})
+	other := e.subject(t, obj{"last_name": "Elsewhere", "force": "avon-and-somerset", "custody": inCustody("2026-12-20")})
+	e.order(t, s(other, "id"), obj{"commencement": "on_release", "starts_on": nil})
+	b, me := e.signedIn(t, "prison_liaison")
+
+	p := b.get("/pre-release")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Dueout", "20 December 2026 (CRD)", "in 25 days", "No IOM owner", "No pre-release review",
+		"Curfew", "Eligible, not yet released", "24 days ago")
+	for _, absent := range []string{"Faraway", "Elsewhere"} {
+		if strings.Contains(p.Body, absent) {
+			t.Errorf("the board shows %s", absent)
+		}
+	}
+	if strings.Index(p.Body, "Curfew") > strings.Index(p.Body, "Dueout") {
+		t.Errorf("the board is not in release date order")
+	}
+	wantText(t, b.get("/pre-release?within_days=800"), "Faraway")
+
+	p = b.get("/pre-release?within_days=soon")
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "There is a problem", `href="#within_days"`, `value="soon"`)
+
+	if !hasEntry(e.trail(t, me), "/pre-release", "consultation", 0, s(due, "id")) {
+		t.Errorf("the board's consultation does not name the subjects shown")
+	}
+	// The auditor has no business here.
+	a, _ := e.signedIn(t, "auditor")
+	wantStatus(t, a.get("/pre-release"), http.StatusForbidden)
+}
+
+// named signs in an officer of force (none when empty) with roles.
+func (e *env) named(t *testing.T, name, force string, roles ...string) (*browser, string) {
+	t.Helper()
+	body := obj{"name": name, "email": strings.ReplaceAll(strings.ToLower(name), " ", ".") + "@police.uk", "roles": roles}
+	if force != "" {
+		body["force"] = force
+	}
+	id := s(e.create(t, "/api/v1/officers", body), "id")
+	b := e.browser(t)
+	b.signIn(e.token(t, id))
+	return b, id
+}
+
+func TestPageRegion(t *testing.T) {
+	e := newEnv(t)
+	for range 3 {
+		e.order(t, s(e.subject(t, nil), "id"), nil)
+	}
+	e.order(t, s(e.subject(t, obj{"force": "avon-and-somerset"}), "id"), nil)
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, "{}"), http.StatusOK)
+	b, me := e.named(t, "Rhian Pugh", "gloucestershire", "regional")
+
+	p := b.get("/region?region=south-west")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, `href="/tasking?force=gloucestershire"`, `href="/tasking?force=avon-and-somerset"`, "Wiltshire",
+		"3 community, 0 prison", "app-bar--w100", "No owner")
+	glos := p.Body[strings.Index(p.Body, `id="force-gloucestershire"`):]
+	if !strings.HasPrefix(glos[strings.Index(glos, `class="app-count"`):], `class="app-count">3<`) {
+		t.Errorf("Gloucestershire's live orders are not 3: %.600s", glos)
+	}
+	if strings.Contains(p.Body, " style=") {
+		t.Errorf("bars drawn with style attributes, which the CSP refuses")
+	}
+	if !hasEntry(e.trail(t, me), "/region", "consultation", 0, "south-west") {
+		t.Errorf("the region's consultation is not on the trail")
+	}
+	p = b.get("/region?region=atlantis")
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#region"`, "Choose a region")
+
+	// A force's officer sees only their own force, and no other region.
+	chair, _ := e.signedIn(t, "tasking_chair")
+	p = chair.get("/region")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, `href="/tasking?force=gloucestershire"`)
+	if strings.Contains(p.Body, `href="/tasking?force=avon-and-somerset"`) {
+		t.Errorf("a Gloucestershire chair sees Avon and Somerset's counts")
+	}
+	wantStatus(t, chair.get("/region?region=london"), http.StatusNotFound)
+}
+
+func TestPageAuditorFindsWhoOpenedASubject(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subject(t, obj{"first_names": "Lewis", "last_name": "Hart"})
+	ord := e.order(t, s(sub, "id"), nil)
+	iom, iomID := e.named(t, "Sarah Okafor", "gloucestershire", "iom_officer")
+	wantStatus(t, iom.send("GET", "/subjects/"+s(sub, "id"), nil, "X-Purpose", "preparing the home visit"), http.StatusOK)
+	wantStatus(t, iom.get("/orders/"+s(ord, "id")), http.StatusOK)
+	aud, audID := e.named(t, "Graham Ellis", "", "auditor")
+
+	p := aud.get("/audit?subject=" + url.QueryEscape(s(sub, "pnc_id")))
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Sarah Okafor", "GET /subjects/:id", "preparing the home visit", "Lewis Hart", `id="access-log-link"`)
+	if strings.Contains(p.Body, ">"+s(sub, "id")) || strings.Contains(p.Body, ">"+iomID) {
+		t.Errorf("the trail shows raw IDs")
+	}
+	log := aud.get("/subjects/" + s(sub, "id") + "/access-log")
+	wantStatus(t, log, http.StatusOK)
+	wantText(t, log, "Access log", "Lewis Hart", "Sarah Okafor", "preparing the home visit", s(ord, "reference"))
+
+	// Filters: officer and action; an order by its court reference.
+	p = aud.get("/audit?officer=" + iomID + "&action=alteration")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "No entries.")
+	wantText(t, aud.get("/audit?order="+s(ord, "reference")), "Sarah Okafor", "GET /orders/:id")
+
+	// Bad filters: the error summary, values kept.
+	p = aud.get("/audit?subject=12/345&from-day=31&from-month=2&from-year=2026&order=NOPE")
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#subject"`, `href="#from"`, `href="#order"`, `value="12/345"`, "Court reference matches no order")
+	p = aud.get("/audit?from-day=2&from-month=3&from-year=2026&to-day=1&to-month=3&to-year=2026")
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#to"`)
+
+	// A force's auditor sees nothing of another force's subject.
+	avon, _ := e.named(t, "Avon Auditor", "avon-and-somerset", "auditor")
+	wantStatus(t, avon.get("/subjects/"+s(sub, "id")+"/access-log"), http.StatusNotFound)
+	wantText(t, avon.get("/audit?subject="+url.QueryEscape(s(sub, "pnc_id"))), "matches no subject you can see")
+
+	// Only the auditor; and their looking is itself on the trail.
+	wantStatus(t, iom.get("/audit"), http.StatusForbidden)
+	wantStatus(t, iom.get("/subjects/"+s(sub, "id")+"/access-log"), http.StatusForbidden)
+	if !hasEntry(e.trail(t, audID), "/subjects/:id/access-log", "consultation", 0, s(sub, "id")) {
+		t.Errorf("the auditor's reading of the access log is not on the trail")
+	}
+}
+
+func TestPageAdminManagesOfficersAndTokens(t *testing.T) {
+	e := newEnv(t)
+	adm, admID := e.named(t, "Alex Admin", "", "admin")
+	form := adm.get("/officers/new")
+	wantStatus(t, form, http.StatusOK)
+	csrf := csrfOf(t, form)
+	// No roles, a bad email: the error summary, values kept.
+	p := adm.post("/officers", url.Values{"csrf_token": {csrf}, "name": {"Priya Shah"}, "email": {"not-an-email"}, "force": {"gloucestershire"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#email"`, `href="#roles"`, `value="Priya Shah"`, `<option value="gloucestershire" selected>`)
+	p = adm.post("/officers", url.Values{"csrf_token": {csrf}, "name": {"Priya Shah"}, "email": {"priya.shah@gloucestershire.police.uk"},
+		"force": {"gloucestershire"}, "roles": {"iom_officer"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	loc := p.Header.Get("Location")
+	id := strings.TrimSuffix(strings.TrimPrefix(loc, "/officers/"), "?done=created")
+	page := adm.get(loc)
+	wantText(t, page, "Officer added", "Priya Shah", "IOM officer", "No tokens issued.")
+
+	// A token, shown once.
+	p = adm.post("/officers/"+id+"/tokens", url.Values{"csrf_token": {csrf}})
+	wantStatus(t, p, http.StatusOK)
+	tok := regexp.MustCompile(`<code class="app-token">([^<]+)</code>`).FindStringSubmatch(p.Body)
+	if tok == nil {
+		t.Fatalf("no token shown:\n%s", p.Body)
+	}
+	want(t, e.do(t, "GET", "/api/v1/me", tok[1], ""), http.StatusOK)
+	page = adm.get("/officers/" + id)
+	if strings.Contains(page.Body, tok[1]) {
+		t.Errorf("the token is shown again")
+	}
+	revoke := regexp.MustCompile(`action="(/officers/[^"]+/revoke)"`).FindStringSubmatch(page.Body)
+	if revoke == nil {
+		t.Fatalf("no revoke form")
+	}
+	wantStatus(t, adm.post(revoke[1], url.Values{"csrf_token": {csrf}}), http.StatusSeeOther)
+	want(t, e.do(t, "GET", "/api/v1/me", tok[1], ""), http.StatusUnauthorized)
+
+	// Roles and deactivation; a stale form is refused with the current roles.
+	version := versionOf(t, page)
+	p = adm.post("/officers/"+id, url.Values{"csrf_token": {csrf}, "version": {version}, "roles": {"iom_officer", "lro"}, "active": {"yes"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, adm.get(p.Header.Get("Location")), "IOM officer, Lead responsible officer")
+	p = adm.post("/officers/"+id, url.Values{"csrf_token": {csrf}, "version": {version}, "roles": {"iom_officer"}, "active": {"no"}})
+	wantStatus(t, p, http.StatusConflict)
+	wantText(t, p, "Someone else changed this officer", `value="lro" checked`)
+	p = adm.post("/officers/"+id, url.Values{"csrf_token": {csrf}, "version": {versionOf(t, p)}, "roles": {"iom_officer", "lro"}, "active": {"no"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, adm.get("/officers/"+id), `id="officer-status">Deactivated`)
+
+	// Only the admin; a force's admin sees no other force's officer.
+	iom, _ := e.signedIn(t, "iom_officer")
+	wantStatus(t, iom.get("/officers/new"), http.StatusForbidden)
+	wantStatus(t, iom.post("/officers/"+id, url.Values{"csrf_token": {csrf}}), http.StatusForbidden)
+	avonAdmin, _ := e.named(t, "Avon Admin", "avon-and-somerset", "admin")
+	wantStatus(t, avonAdmin.get("/officers/"+id), http.StatusNotFound)
+
+	trail := e.trail(t, admID)
+	if !hasEntry(trail, "/officers", "collection", 0, id) || !hasEntry(trail, "/officers/:id", "alteration", 0, id) {
+		t.Errorf("creating and changing the officer are not on the trail: %s", js(trail))
+	}
+}
+
+func TestPageAdminRunsAndPreviewsJobs(t *testing.T) {
+	e := newEnv(t)
+	e.order(t, s(e.subject(t, nil), "id"), nil)
+	adm, _ := e.named(t, "Alex Admin", "", "admin")
+	p := adm.get("/jobs")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Ownership sweep", "Never run")
+	csrf := csrfOf(t, p)
+	p = adm.post("/jobs/preview", url.Values{"csrf_token": {csrf}, "job": {"ownership-sweep"},
+		"as_of-day": {"1"}, "as_of-month": {"1"}, "as_of-year": {"2027"}})
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Preview: Ownership sweep as of 1 January 2027", "would raise 1")
+	p = adm.post("/jobs/run", url.Values{"csrf_token": {csrf}, "job": {"ownership-sweep"},
+		"as_of-day": {"1"}, "as_of-month": {"1"}, "as_of-year": {"2027"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#as_of"`, "must be today or earlier", `value="2027"`)
+	p = adm.post("/jobs/run", url.Values{"csrf_token": {csrf}, "job": {"ownership-sweep"},
+		"as_of-day": {"25"}, "as_of-month": {"11"}, "as_of-year": {"2026"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, adm.get(p.Header.Get("Location")), "Ownership sweep ran", "1 raised")
+	// A force's administrator runs no national sweep.
+	glos, _ := e.signedIn(t, "admin")
+	wantStatus(t, glos.post("/jobs/run", url.Values{"csrf_token": {csrfOf(t, glos.get("/jobs"))}, "job": {"ownership-sweep"}}), http.StatusForbidden)
+}
