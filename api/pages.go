@@ -78,4 +78,13 @@ func (h pageHost) SignInFailed(c echo.Context)       { h.s.failures.failed(c.Rea
 func (h pageHost) TaskingCSV(c echo.Context, force string, asOf domain.Date) error {
 	return h.s.taskingCSV(c, domain.TaskingQuery{Force: force, AsOf: asOf})
 }
+func (h pageHost) Minutes(c echo.Context, m domain.Meeting, format string) error {
+	if err := h.s.shareMinutes(c, m, format); err != nil {
+		return err
+	}
+	if format == "csv" {
+		return minutesCSV(c, m)
+	}
+	return minutesHTML(c, m)
+}
 func (h pageHost) Unavailable(err error) bool { return h.s.store.Unavailable(err) || unavailable(err) }

@@ -66,6 +66,12 @@ func parseTemplates() map[string]*template.Template {
 		"add":      func(a, b int) int { return a + b },
 		"pct":      func(n, of int) int { return pct(n, of) },
 		"lower":    strings.ToLower,
+		"deref2": func(t *time.Time) time.Time {
+			if t == nil {
+				return time.Time{}
+			}
+			return *t
+		},
 		"ptr":      func(d domain.Date) *domain.Date { return &d },
 		"list3":    func(a, b, c string) []string { return []string{a, b, c} },
 		"pairs": func(kv ...string) [][2]string {

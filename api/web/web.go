@@ -64,6 +64,9 @@ type Host interface {
 	// TaskingCSV writes the agenda as the API's CSV.
 	// It records the disclosure itself, per page of rows.
 	TaskingCSV(c echo.Context, force string, asOf domain.Date) error
+	// Minutes writes a meeting's minutes (format csv or html) as the API
+	// does, recording the download as a disclosure and a share.
+	Minutes(c echo.Context, m domain.Meeting, format string) error
 	// Unavailable reports whether err means the database is unreachable.
 	Unavailable(err error) bool
 }
@@ -114,6 +117,15 @@ func Routes() []Route {
 		{http.MethodGet, "/subjects/:id", "GET /api/v1/subjects/:id", (*Web).subject},
 		{http.MethodGet, "/tasking", "GET /api/v1/reports/tasking", (*Web).tasking},
 		{http.MethodGet, "/tasking/agenda.csv", "GET /api/v1/reports/tasking", (*Web).taskingCSV},
+		{http.MethodGet, "/meetings", "GET /api/v1/meetings", (*Web).meetingList},
+		{http.MethodPost, "/meetings", "POST /api/v1/meetings", (*Web).startMeeting},
+		{http.MethodGet, "/meetings/:id", "GET /api/v1/meetings/:id", (*Web).meeting},
+		{http.MethodPost, "/meetings/:id/decisions", "POST /api/v1/meetings/:id/decisions", (*Web).meetingDecide},
+		{http.MethodPost, "/meetings/:id/decisions/:decision_id/withdraw", "POST /api/v1/meetings/:id/decisions/:decision_id/withdraw", (*Web).meetingWithdraw},
+		{http.MethodPost, "/meetings/:id/attendance", "PUT /api/v1/meetings/:id/attendance", (*Web).meetingAttendance},
+		{http.MethodPost, "/meetings/:id/sign-off", "POST /api/v1/meetings/:id/sign-off", (*Web).meetingSignOff},
+		{http.MethodGet, "/meetings/:id/minutes", "GET /api/v1/meetings/:id", meetingMinutes("html")},
+		{http.MethodGet, "/meetings/:id/minutes.csv", "GET /api/v1/meetings/:id", meetingMinutes("csv")},
 	}
 }
 
