@@ -72,8 +72,8 @@ func parseTemplates() map[string]*template.Template {
 			}
 			return *t
 		},
-		"ptr":      func(d domain.Date) *domain.Date { return &d },
-		"list3":    func(a, b, c string) []string { return []string{a, b, c} },
+		"ptr":   func(d domain.Date) *domain.Date { return &d },
+		"list3": func(a, b, c string) []string { return []string{a, b, c} },
 		"pairs": func(kv ...string) [][2]string {
 			var out [][2]string
 			for i := 0; i+1 < len(kv); i += 2 {
