@@ -147,7 +147,7 @@ func actionOf(method, route string) string {
 // reassignment, an answer to a transfer, a cancellation) rather than
 // collecting new ones.
 func isAlteringPost(route string) bool {
-	for _, suffix := range []string{"/runs", "/reassign", "/accept", "/decline", "/withdraw", "/cancel"} {
+	for _, suffix := range []string{"/runs", "/reassign", "/accept", "/decline", "/withdraw", "/cancel", "/done", "/sign-off", "/corrections"} {
 		if strings.HasSuffix(route, suffix) {
 			return true
 		}
@@ -165,7 +165,7 @@ func defaultPurpose(route string) string {
 		return "bringing a force's records into the register"
 	case strings.HasPrefix(r, "audit"), strings.HasSuffix(r, "access-log"):
 		return "audit of lawful processing (DPA 2018 s.62)"
-	case strings.HasPrefix(r, "reports"), strings.HasPrefix(r, "meetings"), strings.HasPrefix(r, "flags"),
+	case strings.HasPrefix(r, "reports"), strings.HasPrefix(r, "meetings"), strings.HasPrefix(r, "flags"), strings.HasPrefix(r, "actions"),
 		strings.HasSuffix(r, "reassign"):
 		return "tasking and oversight of order management"
 	case strings.HasPrefix(r, "subjects"), strings.HasPrefix(r, "orders"), strings.HasPrefix(r, "caseload"):

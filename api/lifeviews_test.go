@@ -430,12 +430,14 @@ func TestMinutesAndRegionCSV(t *testing.T) {
 		return rows
 	}
 	rows := readCSV("/api/v1/meetings/" + mid)
-	if len(rows) != 3 || rows[0][6] != "reference" || rows[0][11] != "decision" {
+	// One row per decision, and one per agenda order without one; names
+	// and references, no IDs.
+	if len(rows) != 3 || rows[0][5] != "reference" || rows[0][11] != "decision" {
 		t.Fatalf("minutes %q", rows)
 	}
 	first := s(m.Body, "agenda.0.reference")
-	if rows[1][4] != "expiring" || rows[1][6] != first || rows[1][8] == "" || rows[1][11] != "no_action" ||
-		rows[1][14] != `'=HYPERLINK("x")` || rows[2][11] != "" {
+	if rows[1][0] != "decision" || rows[1][8] != "expiring" || rows[1][5] != first || rows[1][6] == "" || rows[1][11] != "no_action" ||
+		rows[1][20] != `'=HYPERLINK("x")` || rows[2][0] != "agenda" || rows[2][11] != "" {
 		t.Errorf("minutes rows %q", rows[1:])
 	}
 	rows = readCSV("/api/v1/reports/region?region=south-west&as_of=" + today)

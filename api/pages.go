@@ -80,3 +80,12 @@ func (h pageHost) TaskingCSV(c echo.Context, force string, asOf domain.Date) err
 }
 func (h pageHost) JobSchedules() map[string]string { return h.s.schedules }
 func (h pageHost) Unavailable(err error) bool      { return h.s.store.Unavailable(err) || unavailable(err) }
+func (h pageHost) Minutes(c echo.Context, m domain.Meeting, format string) error {
+	if err := h.s.shareMinutes(c, m, format); err != nil {
+		return err
+	}
+	if format == "csv" {
+		return minutesCSV(c, m)
+	}
+	return minutesHTML(c, m)
+}

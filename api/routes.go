@@ -74,6 +74,13 @@ func routes(s *Server) []route {
 		{http.MethodGet, "/api/v1/meetings", s.listMeetings},
 		{http.MethodGet, "/api/v1/meetings/:id", s.getMeeting},
 		{http.MethodPost, "/api/v1/meetings/:id/decisions", s.decide},
+		{http.MethodPost, "/api/v1/meetings/:id/decisions/:decision_id/corrections", s.correctDecision},
+		{http.MethodPost, "/api/v1/meetings/:id/decisions/:decision_id/withdraw", s.withdrawDecision},
+		{http.MethodPut, "/api/v1/meetings/:id/attendance", s.setAttendance},
+		{http.MethodPost, "/api/v1/meetings/:id/sign-off", s.signOff},
+		{http.MethodGet, "/api/v1/actions", s.listActions},
+		{http.MethodPost, "/api/v1/actions/:id/done", s.actionStatus(domain.ActionDone)},
+		{http.MethodPost, "/api/v1/actions/:id/cancel", s.actionStatus(domain.ActionCancelled)},
 		{http.MethodPost, "/api/v1/officers/:id/reassign", s.reassign},
 		{http.MethodPost, "/api/v1/officers/:id/absences", s.recordAbsence},
 		{http.MethodGet, "/api/v1/officers/:id/absences", s.listAbsences},
@@ -96,6 +103,8 @@ var (
 	caseworkers  = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison"}
 	orderWriters = []string{"admin", "iom_officer", "lro", "orders_officer"}
 	chair        = []string{"admin", "tasking_chair"}
+	// actors are the roles a meeting may give an action to (domain.ActionRoles), and admin.
+	actors = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison", "tasking_chair"}
 	// A transfer is asked for (or withdrawn) by the sending force's chair or
 	// orders officer; the receiving force's chair answers it.
 	transferSenders = []string{"admin", "tasking_chair", "orders_officer"}
@@ -170,6 +179,16 @@ var permissions = map[string][]string{
 	"GET /api/v1/meetings":                readers,
 	"GET /api/v1/meetings/:id":            readers,
 	"POST /api/v1/meetings/:id/decisions": chair,
+
+	"POST /api/v1/meetings/:id/decisions/:decision_id/corrections": chair,
+	"POST /api/v1/meetings/:id/decisions/:decision_id/withdraw":    chair,
+	"PUT /api/v1/meetings/:id/attendance":                          chair,
+	"POST /api/v1/meetings/:id/sign-off":                           chair,
+	"GET /api/v1/actions":                                          readers,
+	// An action is closed by the officer given it (the store checks) or
+	// the force's chair.
+	"POST /api/v1/actions/:id/done":   actors,
+	"POST /api/v1/actions/:id/cancel": actors,
 
 	"GET /api/v1/audit": auditor,
 

@@ -4,10 +4,8 @@ import (
 	"encoding/csv"
 	"net/http"
 	"net/mail"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -135,29 +133,6 @@ func regionCSV(c echo.Context, r domain.RegionReport) error {
 			row = append(row, strconv.Itoa(f.OpenFlags[k]))
 		}
 		_ = w.Write(row)
-	}
-	w.Flush()
-	return w.Error()
-}
-
-// minutesCSV writes a meeting's minutes: one row per decision, and one
-// for each agenda item nothing was decided on, in agenda order.
-func minutesCSV(c echo.Context, m domain.Meeting) error {
-	w := startCSV(c, "meeting-"+m.Force+"-"+m.HeldOn.String()+"-"+m.ID+".csv")
-	_ = w.Write([]string{"meeting_id", "force", "held_on", "position", "kind", "order_id", "reference", "subject_id",
-		"subject_name", "case_type", "raised_at", "decision", "action_by", "due_by", "notes", "role", "officer_id",
-		"check_kind", "check_due_on", "decided_by", "decided_at"})
-	for _, it := range m.Agenda {
-		item := []string{m.ID, m.Force, m.HeldOn.String(), strconv.Itoa(it.Position), it.Kind, it.OrderID,
-			cell(it.Reference), it.SubjectID, cell(it.SubjectName), it.CaseType, it.RaisedAt.Format(time.RFC3339)}
-		if len(it.Decisions) == 0 {
-			_ = w.Write(append(item, make([]string, 10)...))
-		}
-		for _, d := range it.Decisions {
-			_ = w.Write(append(slices.Clone(item), d.Decision, refName(d.ActionBy), dateCell(d.DueBy), cell(str(d.Notes)),
-				str(d.Role), str(d.OfficerID), str(d.CheckKind), dateCell(d.CheckDueOn), refName(d.DecidedBy),
-				d.DecidedAt.Format(time.RFC3339)))
-		}
 	}
 	w.Flush()
 	return w.Error()
@@ -355,16 +330,36 @@ func (s *Server) openMeeting(c echo.Context) error {
 	return respond(c, http.StatusCreated, m)
 }
 
+// getMeeting answers a meeting, or its minutes as CSV (Accept: text/csv
+// or ?format=csv) or a printable page (Accept: text/html or
+// ?format=html); each download is a disclosure, and is listed on the
+// minutes as shared with the caller.
 func (s *Server) getMeeting(c echo.Context) error {
+	q := newQuery(c, "format")
+	format := q.oneOf("format", []string{"json", "csv", "html"})
+	if err := q.err(); err != nil {
+		return err
+	}
 	m, err := s.store.GetMeeting(ctxOf(c), c.Param("id"))
 	if err != nil {
 		return err
 	}
-	if wantsCSV(c) {
-		if err := disclose(c); err != nil {
+	if format == "" && wantsCSV(c) {
+		format = "csv"
+	} else if format == "" && wantsHTML(c) {
+		format = "html"
+	}
+	switch format {
+	case "csv":
+		if err := s.shareMinutes(c, m, "csv"); err != nil {
 			return err
 		}
 		return minutesCSV(c, m)
+	case "html":
+		if err := s.shareMinutes(c, m, "html"); err != nil {
+			return err
+		}
+		return minutesHTML(c, m)
 	}
 	return respond(c, http.StatusOK, m)
 }
@@ -392,21 +387,32 @@ type decisionRequest struct {
 	OfficerID  *string `json:"officer_id"`
 	CheckKind  *string `json:"check_kind"`
 	CheckDueOn *string `json:"check_due_on"`
+	Reason     *string `json:"-"`
 }
 
-func (s *Server) decide(c echo.Context) error {
-	var req decisionRequest
-	v, err := bindFields(c, &req)
-	if err != nil {
-		return err
-	}
+func decisionOf(v *domain.ValidationError, req decisionRequest) domain.Decision {
 	d := domain.Decision{ItemID: str(req.ItemID), Decision: str(req.Decision), Notes: req.Notes, Role: req.Role,
-		OfficerID: req.OfficerID, CheckKind: req.CheckKind}
+		OfficerID: req.OfficerID, CheckKind: req.CheckKind, Reason: req.Reason}
 	d.DueBy = dateField(v, "due_by", req.DueBy)
 	d.CheckDueOn = dateField(v, "check_due_on", req.CheckDueOn)
 	if req.ActionBy != nil {
 		d.ActionBy = &domain.OfficerRef{ID: *req.ActionBy}
 	}
+	return d
+}
+
+func (s *Server) decide(c echo.Context) error {
+	var req struct {
+		decisionRequest
+		// Reason: after sign-off a decision is an amendment and says why.
+		Reason *string `json:"reason"`
+	}
+	v, err := bindFields(c, &req)
+	if err != nil {
+		return err
+	}
+	req.decisionRequest.Reason = req.Reason
+	d := decisionOf(v, req.decisionRequest)
 	if v.Err() != nil {
 		d.Validate(v)
 		return v

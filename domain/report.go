@@ -172,19 +172,37 @@ const (
 	DecisionScheduleCheck = "schedule_check"
 	DecisionEscalate      = "escalate"
 	DecisionNoAction      = "no_action"
+	// DecisionAction gives an officer something to do by a date.
+	DecisionAction = "action"
+	// DecisionNote records what was said, with nothing to do.
+	DecisionNote = "note"
 )
 
 // Decisions lists what a meeting may decide about an item.
-var Decisions = []string{DecisionAssignOwner, DecisionScheduleCheck, DecisionEscalate, DecisionNoAction}
+var Decisions = []string{DecisionAssignOwner, DecisionScheduleCheck, DecisionEscalate, DecisionNoAction,
+	DecisionAction, DecisionNote}
 
 // Meeting is a sensitive tasking meeting with its frozen agenda.
 type Meeting struct {
-	ID        string       `json:"id"`
-	Force     string       `json:"force"`
-	HeldOn    Date         `json:"held_on"`
-	CreatedBy *OfficerRef  `json:"created_by"`
-	CreatedAt time.Time    `json:"created_at"`
-	Agenda    []AgendaItem `json:"agenda"`
+	ID        string      `json:"id"`
+	Force     string      `json:"force"`
+	HeldOn    Date        `json:"held_on"`
+	CreatedBy *OfficerRef `json:"created_by"`
+	CreatedAt time.Time   `json:"created_at"`
+	// Agenda is every frozen item (one per open flag), in section order.
+	Agenda []AgendaItem `json:"agenda"`
+	// Orders is the same agenda one entry per order, carrying all its
+	// reasons, worst first: most days overdue, then release soonest.
+	Orders []AgendaOrder `json:"orders"`
+	// CarriedActions are earlier meetings' actions still open when this
+	// one opened (overdue ones first).
+	CarriedActions []Action    `json:"carried_actions"`
+	Chair          *OfficerRef `json:"chair"`
+	Attendees      []Attendee  `json:"attendees"`
+	Apologies      []Attendee  `json:"apologies"`
+	SignedAt       *time.Time  `json:"signed_at"`
+	SignedBy       *OfficerRef `json:"signed_by"`
+	SharedWith     []Share     `json:"shared_with"`
 }
 
 // AgendaItem is an open flag as it stood when the meeting opened.
@@ -200,26 +218,50 @@ type AgendaItem struct {
 	CaseType    string          `json:"case_type"`
 	RaisedAt    time.Time       `json:"raised_at"`
 	Details     json.RawMessage `json:"details"`
-	Decisions   []Decision      `json:"decisions"`
+	// DaysOverdue and DaysToRelease are counted as of the meeting's day.
+	DaysOverdue   *int       `json:"days_overdue"`
+	DaysToRelease *int       `json:"days_to_release"`
+	Decisions     []Decision `json:"decisions"`
 }
 
 // Decision is what a meeting decided about an agenda item.
 type Decision struct {
-	ID           string      `json:"id"`
-	ItemID       string      `json:"item_id"`
-	Decision     string      `json:"decision"`
-	ActionBy     *OfficerRef `json:"action_by"`
-	DueBy        *Date       `json:"due_by"`
-	Notes        *string     `json:"notes"`
-	Role         *string     `json:"role"`
-	OfficerID    *string     `json:"officer_id"`
+	ID        string      `json:"id"`
+	ItemID    string      `json:"item_id"`
+	Decision  string      `json:"decision"`
+	ActionBy  *OfficerRef `json:"action_by"`
+	DueBy     *Date       `json:"due_by"`
+	Notes     *string     `json:"notes"`
+	Role      *string     `json:"role"`
+	OfficerID *string     `json:"officer_id"`
+	// Owner names the officer an assign_owner decision allocated.
+	Owner        *OfficerRef `json:"owner"`
 	CheckKind    *string     `json:"check_kind"`
 	CheckDueOn   *Date       `json:"check_due_on"`
 	AssignmentID *string     `json:"assignment_id"`
 	CheckID      *string     `json:"check_id"`
 	DecidedBy    *OfficerRef `json:"decided_by"`
 	DecidedAt    time.Time   `json:"decided_at"`
+	// Status of an action (a decision naming who acts): open, done or
+	// cancelled; null for a decision with nobody to act.
+	Status     *string     `json:"status"`
+	StatusNote *string     `json:"status_note"`
+	StatusOn   *Date       `json:"status_on"`
+	StatusBy   *OfficerRef `json:"status_by"`
+	// Corrects is the decision this one replaces; CorrectedBy the one that
+	// replaced this one. Reason says why it was corrected (or amended).
+	Corrects    *string `json:"corrects"`
+	CorrectedBy *string `json:"corrected_by"`
+	Reason      *string `json:"reason"`
+	// Withdrawn is set when the decision was withdrawn, with why.
+	Withdrawn *Withdrawal `json:"withdrawn"`
+	// Amendment: recorded after the chair signed the minutes.
+	Amendment bool `json:"amendment"`
 }
+
+// Current reports whether the decision stands: neither corrected nor
+// withdrawn.
+func (d Decision) Current() bool { return d.CorrectedBy == nil && d.Withdrawn == nil }
 
 // Validate checks a decision's own fields.
 func (d *Decision) Validate(v *ValidationError) {
@@ -236,6 +278,17 @@ func (d *Decision) Validate(v *ValidationError) {
 		}
 		if d.OfficerID == nil {
 			v.Add("officer_id", "is required to assign an owner")
+		}
+	case DecisionAction:
+		if d.ActionBy == nil {
+			v.Add("action_by", "is required for an action")
+		}
+		if d.DueBy == nil && !v.Has("due_by") {
+			v.Add("due_by", "is required for an action")
+		}
+	case DecisionNote:
+		if d.Notes == nil || *d.Notes == "" {
+			v.Add("notes", "is required for a note")
 		}
 	case DecisionScheduleCheck:
 		if d.CheckKind == nil {
@@ -256,6 +309,20 @@ type Meetings interface {
 	// Decide records a decision, carrying out an owner assignment or check
 	// through the same rules as the direct endpoints, in one transaction.
 	Decide(ctx context.Context, meetingID string, d Decision) (Decision, error)
+	// Correct records d in place of decision id (which stays, marked
+	// corrected), with reason; Withdraw ends decision id with reason.
+	Correct(ctx context.Context, meetingID, id string, d Decision, reason string) (Decision, error)
+	Withdraw(ctx context.Context, meetingID, id, reason string) (Decision, error)
+	// SetAttendance records who chaired, attended and sent apologies
+	// (before sign-off).
+	SetAttendance(ctx context.Context, meetingID string, a Attendance) (Meeting, error)
+	// SignOff signs the minutes as the meeting's chair.
+	SignOff(ctx context.Context, meetingID string) (Meeting, error)
+	// ShareMinutes records that the caller downloaded the minutes.
+	ShareMinutes(ctx context.Context, meetingID, format, purpose string) error
+	// Actions lists actions; SetActionStatus marks one done or cancelled.
+	Actions(ctx context.Context, q ActionQuery) ([]Action, string, error)
+	SetActionStatus(ctx context.Context, id string, u ActionUpdate) (Action, error)
 }
 
 // Reassignment moves an officer's current assignments to another officer.

@@ -84,6 +84,12 @@ func parseTemplates() map[string]*template.Template {
 			}
 			return out
 		},
+		"deref2": func(t *time.Time) time.Time {
+			if t == nil {
+				return time.Time{}
+			}
+			return *t
+		},
 		"pairs": func(kv ...string) [][2]string {
 			var out [][2]string
 			for i := 0; i+1 < len(kv); i += 2 {

@@ -66,6 +66,9 @@ type Host interface {
 	TaskingCSV(c echo.Context, force string, asOf domain.Date) error
 	// JobSchedules is each sweep's cron schedule, as configured.
 	JobSchedules() map[string]string
+	// Minutes writes a meeting's minutes (format csv or html) as the API
+	// does, recording the download as a disclosure and a share.
+	Minutes(c echo.Context, m domain.Meeting, format string) error
 	// Unavailable reports whether err means the database is unreachable.
 	Unavailable(err error) bool
 }
@@ -134,6 +137,15 @@ func Routes() []Route {
 		{http.MethodPost, "/jobs/run", "POST /api/v1/jobs/:name/runs", (*Web).runJob},
 		{http.MethodPost, "/jobs/preview", "GET /api/v1/jobs/:name/preview", (*Web).previewJob},
 		{http.MethodGet, "/subjects/:id/access-log", "GET /api/v1/subjects/:id/access-log", (*Web).accessLog},
+		{http.MethodGet, "/meetings", "GET /api/v1/meetings", (*Web).meetingList},
+		{http.MethodPost, "/meetings", "POST /api/v1/meetings", (*Web).startMeeting},
+		{http.MethodGet, "/meetings/:id", "GET /api/v1/meetings/:id", (*Web).meeting},
+		{http.MethodPost, "/meetings/:id/decisions", "POST /api/v1/meetings/:id/decisions", (*Web).meetingDecide},
+		{http.MethodPost, "/meetings/:id/decisions/:decision_id/withdraw", "POST /api/v1/meetings/:id/decisions/:decision_id/withdraw", (*Web).meetingWithdraw},
+		{http.MethodPost, "/meetings/:id/attendance", "PUT /api/v1/meetings/:id/attendance", (*Web).meetingAttendance},
+		{http.MethodPost, "/meetings/:id/sign-off", "POST /api/v1/meetings/:id/sign-off", (*Web).meetingSignOff},
+		{http.MethodGet, "/meetings/:id/minutes", "GET /api/v1/meetings/:id", meetingMinutes("html")},
+		{http.MethodGet, "/meetings/:id/minutes.csv", "GET /api/v1/meetings/:id", meetingMinutes("csv")},
 	}
 }
 

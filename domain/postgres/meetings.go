@@ -10,16 +10,6 @@ import (
 	"scpo/domain"
 )
 
-type meetingRow struct {
-	ID        string
-	Force     string
-	HeldOn    time.Time
-	CreatedBy *string
-	ByName    *string
-	ByEmail   *string
-	CreatedAt time.Time
-}
-
 // OpenMeeting opens a tasking meeting for a force and freezes its agenda:
 // the force's open flags at this moment, in the agenda's section order.
 func (s *Store) OpenMeeting(ctx context.Context, force string, heldOn domain.Date) (domain.Meeting, error) {
@@ -44,11 +34,22 @@ func (s *Store) OpenMeeting(ctx context.Context, force string, heldOn domain.Dat
 		}
 		// The sections and their order are domain.TaskingSections, passed
 		// in, so the frozen agenda and the tasking report cannot drift.
-		return tx.Exec(`INSERT INTO meeting_items (meeting_id, position, flag_id, kind, order_id, subject_id, case_type, raised_at, details)
+		if err := tx.Exec(`INSERT INTO meeting_items (meeting_id, position, flag_id, kind, order_id, subject_id, case_type, raised_at, details)
 			SELECT @meeting, row_number() OVER (ORDER BY array_position(CAST(@sections AS text[]), f.kind), f.raised_at, f.id),
 			       f.id, f.kind, f.order_id, f.subject_id, f.case_type, f.raised_at, f.details
 			FROM flags f WHERE f.force = @force AND f.resolved_at IS NULL AND f.kind = ANY (CAST(@sections AS text[]))`,
-			map[string]any{"meeting": id, "force": force, "sections": textArray(domain.TaskingSections)}).Error
+			map[string]any{"meeting": id, "force": force, "sections": textArray(domain.TaskingSections)}).Error; err != nil {
+			return err
+		}
+		// Earlier meetings' actions still open are carried forward, overdue
+		// ones first, then by due date.
+		return tx.Exec(`INSERT INTO meeting_carried (meeting_id, decision_id, position, overdue)
+			SELECT @meeting, d.id, row_number() OVER (ORDER BY d.due_by < @held DESC, d.due_by, d.decided_at, d.id),
+			       coalesce(d.due_by < @held, false)
+			FROM meeting_decisions d JOIN meetings m ON m.id = d.meeting_id
+			WHERE m.force = @force AND m.id <> @meeting AND m.held_on <= @held AND d.status = 'open'
+			  AND d.withdrawn_at IS NULL AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)`,
+			map[string]any{"meeting": id, "force": force, "held": heldOn.Time}).Error
 	})
 	if err != nil {
 		return domain.Meeting{}, err
@@ -56,7 +57,9 @@ func (s *Store) OpenMeeting(ctx context.Context, force string, heldOn domain.Dat
 	return s.GetMeeting(ctx, id)
 }
 
-// GetMeeting returns a meeting with its agenda and decisions.
+// GetMeeting returns a meeting with its agenda (per item and per order),
+// the actions carried forward, who was there, the sign-off, the decisions
+// and who the minutes were shared with.
 func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, error) {
 	if !validID(id) {
 		return domain.Meeting{}, domain.ErrNotFound
@@ -86,8 +89,11 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 		CaseType    string
 		RaisedAt    time.Time
 		Details     []byte
+		RankOn      time.Time
 	}
-	if err := db.Raw(`SELECT i.*, `+subjectNameSQL+` AS subject_name, o.reference FROM meeting_items i
+	if err := db.Raw(`SELECT i.*, `+subjectNameSQL+` AS subject_name, o.reference,
+		       agenda_rank(i.kind, i.details, i.raised_at) AS rank_on
+		FROM meeting_items i
 		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
 		WHERE i.meeting_id = ? ORDER BY i.position`, id).Scan(&items).Error; err != nil {
 		return domain.Meeting{}, err
@@ -110,21 +116,122 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 		m.Agenda[i] = domain.AgendaItem{ID: it.ID, Position: it.Position, FlagID: it.FlagID, Kind: it.Kind,
 			OrderID: it.OrderID, SubjectID: it.SubjectID, SubjectName: it.SubjectName, Reference: it.Reference, CaseType: it.CaseType, RaisedAt: it.RaisedAt.UTC(),
 			Details: json.RawMessage(it.Details), Decisions: ds}
+		m.Agenda[i].DaysOverdue, m.Agenda[i].DaysToRelease = agendaDays(it.Kind, domain.AsDate(it.RankOn), m.HeldOn)
+	}
+	m.Orders = domain.GroupAgenda(m.Agenda)
+	if m.CarriedActions, err = s.actions(ctx, db, `d.id IN (SELECT decision_id FROM meeting_carried WHERE meeting_id = @meeting)`,
+		map[string]any{"meeting": id, "as_of": m.HeldOn.Time}, `(SELECT position FROM meeting_carried c WHERE c.meeting_id = @meeting AND c.decision_id = d.id)`, 10_000); err != nil {
+		return domain.Meeting{}, err
+	}
+	if err := s.meetingPeople(db, &m); err != nil {
+		return domain.Meeting{}, err
 	}
 	return m, nil
 }
 
+// agendaDays counts an item's days overdue or to release as of day, from
+// its agenda rank (the date its problem started or will happen).
+func agendaDays(kind string, rank, day domain.Date) (overdue, toRelease *int) {
+	switch kind {
+	case domain.FlagCheckOverdue, domain.FlagReviewOverdue, domain.FlagReleaseDatePassed:
+		d := rank.DaysUntil(day)
+		return &d, nil
+	case domain.FlagPreRelease:
+		d := day.DaysUntil(rank)
+		return nil, &d
+	}
+	return nil, nil
+}
+
+// meetingPeople fills in who chaired, attended and sent apologies, and who
+// the minutes were shared with.
+func (s *Store) meetingPeople(db *gorm.DB, m *domain.Meeting) error {
+	var people []struct {
+		Attendance   string
+		OfficerID    *string
+		OName        *string
+		OEmail       *string
+		Name         *string
+		Organisation *string
+	}
+	if err := db.Raw(`SELECT p.attendance, p.officer_id, o.name AS o_name, o.email AS o_email, p.name, p.organisation
+		FROM meeting_people p LEFT JOIN officers o ON o.id = p.officer_id
+		WHERE p.meeting_id = ? ORDER BY p.position`, m.ID).Scan(&people).Error; err != nil {
+		return err
+	}
+	m.Attendees, m.Apologies = []domain.Attendee{}, []domain.Attendee{}
+	for _, p := range people {
+		a := domain.Attendee{Officer: officerRef(p.OfficerID, p.OName, p.OEmail), Organisation: p.Organisation}
+		if a.Officer != nil {
+			a.Name = a.Officer.Name
+		} else {
+			a.Name = deref(p.Name)
+		}
+		if p.Attendance == "attended" {
+			m.Attendees = append(m.Attendees, a)
+		} else {
+			m.Apologies = append(m.Apologies, a)
+		}
+	}
+	var shares []struct {
+		OfficerID *string
+		OName     *string
+		OEmail    *string
+		Format    string
+		Purpose   *string
+		SharedAt  time.Time
+	}
+	if err := db.Raw(`SELECT sh.officer_id, o.name AS o_name, o.email AS o_email, sh.format, sh.purpose, sh.shared_at
+		FROM meeting_shares sh LEFT JOIN officers o ON o.id = sh.officer_id
+		WHERE sh.meeting_id = ? ORDER BY sh.shared_at, sh.id`, m.ID).Scan(&shares).Error; err != nil {
+		return err
+	}
+	m.SharedWith = make([]domain.Share, len(shares))
+	for i, sh := range shares {
+		m.SharedWith[i] = domain.Share{Officer: officerRef(sh.OfficerID, sh.OName, sh.OEmail), Format: sh.Format,
+			Purpose: sh.Purpose, SharedAt: sh.SharedAt.UTC()}
+	}
+	return nil
+}
+
+type meetingRow struct {
+	ID        string
+	Force     string
+	HeldOn    time.Time
+	CreatedBy *string
+	ByName    *string
+	ByEmail   *string
+	CreatedAt time.Time
+	ChairID   *string
+	CName     *string
+	CEmail    *string
+	SignedAt  *time.Time
+	SignedBy  *string
+	SName     *string
+	SEmail    *string
+}
+
 func (s *Store) meetings(db *gorm.DB, where string, args []any, limit int) ([]domain.Meeting, error) {
 	var rows []meetingRow
-	if err := db.Raw(`SELECT m.id, m.force, m.held_on, m.created_by, b.name AS by_name, b.email AS by_email, m.created_at
-		FROM meetings m LEFT JOIN officers b ON b.id = m.created_by WHERE `+where+` ORDER BY m.id LIMIT ?`,
+	if err := db.Raw(`SELECT m.id, m.force, m.held_on, m.created_by, b.name AS by_name, b.email AS by_email, m.created_at,
+		       m.chair_id, c.name AS c_name, c.email AS c_email, m.signed_at, m.signed_by, sb.name AS s_name, sb.email AS s_email
+		FROM meetings m LEFT JOIN officers b ON b.id = m.created_by LEFT JOIN officers c ON c.id = m.chair_id
+		LEFT JOIN officers sb ON sb.id = m.signed_by WHERE `+where+` ORDER BY m.id LIMIT ?`,
 		append(args, limit)...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]domain.Meeting, len(rows))
 	for i, r := range rows {
+		var signed *time.Time
+		if r.SignedAt != nil {
+			t := r.SignedAt.UTC()
+			signed = &t
+		}
 		out[i] = domain.Meeting{ID: r.ID, Force: r.Force, HeldOn: domain.AsDate(r.HeldOn),
-			CreatedBy: officerRef(r.CreatedBy, r.ByName, r.ByEmail), CreatedAt: r.CreatedAt.UTC(), Agenda: []domain.AgendaItem{}}
+			CreatedBy: officerRef(r.CreatedBy, r.ByName, r.ByEmail), CreatedAt: r.CreatedAt.UTC(), Agenda: []domain.AgendaItem{},
+			Orders: []domain.AgendaOrder{}, CarriedActions: []domain.Action{}, Attendees: []domain.Attendee{},
+			Apologies: []domain.Attendee{}, SharedWith: []domain.Share{},
+			Chair: officerRef(r.ChairID, r.CName, r.CEmail), SignedAt: signed, SignedBy: officerRef(r.SignedBy, r.SName, r.SEmail)}
 	}
 	return out, nil
 }
@@ -147,142 +254,230 @@ func (s *Store) ListMeetings(ctx context.Context, force string, p domain.Page) (
 }
 
 type decisionRow struct {
-	ID           string
-	ItemID       string
-	Decision     string
-	ActionBy     *string
-	AName        *string
-	AEmail       *string
-	DueBy        *time.Time
-	Notes        *string
-	OwnerRole    *string
-	OwnerID      *string
-	CheckKind    *string
-	CheckDueOn   *time.Time
-	AssignmentID *string
-	CheckID      *string
-	DecidedBy    *string
-	DName        *string
-	DEmail       *string
-	DecidedAt    time.Time
+	ID              string
+	ItemID          string
+	Decision        string
+	ActionBy        *string
+	AName           *string
+	AEmail          *string
+	DueBy           *time.Time
+	Notes           *string
+	OwnerRole       *string
+	OwnerID         *string
+	CheckKind       *string
+	CheckDueOn      *time.Time
+	AssignmentID    *string
+	CheckID         *string
+	DecidedBy       *string
+	DName           *string
+	DEmail          *string
+	DecidedAt       time.Time
+	Status          *string
+	StatusNote      *string
+	StatusOn        *time.Time
+	StatusBy        *string
+	SbName          *string
+	SbEmail         *string
+	Corrects        *string
+	CorrectedBy     *string
+	Reason          *string
+	WithdrawnAt     *time.Time
+	WithdrawnBy     *string
+	WbName          *string
+	WbEmail         *string
+	WithdrawnReason *string
+	Amendment       bool
+	OwName          *string
+	OwEmail         *string
+}
+
+// decisionColumns reads a decision (d) with the names of the officers it
+// names and the decision that corrected it.
+const decisionColumns = `d.*, a.name AS a_name, a.email AS a_email, b.name AS d_name, b.email AS d_email,
+	sb.name AS sb_name, sb.email AS sb_email, wb.name AS wb_name, wb.email AS wb_email, ow.name AS ow_name, ow.email AS ow_email,
+	(SELECT c.id FROM meeting_decisions c WHERE c.corrects = d.id) AS corrected_by`
+
+const decisionJoins = `LEFT JOIN officers a ON a.id = d.action_by LEFT JOIN officers b ON b.id = d.decided_by
+	LEFT JOIN officers sb ON sb.id = d.status_by LEFT JOIN officers wb ON wb.id = d.withdrawn_by
+	LEFT JOIN officers ow ON ow.id = d.owner_id`
+
+func (r decisionRow) decision() domain.Decision {
+	d := domain.Decision{ID: r.ID, ItemID: r.ItemID, Decision: r.Decision,
+		ActionBy: officerRef(r.ActionBy, r.AName, r.AEmail), DueBy: datePtr(r.DueBy), Notes: r.Notes,
+		Role: r.OwnerRole, OfficerID: r.OwnerID, CheckKind: r.CheckKind, CheckDueOn: datePtr(r.CheckDueOn),
+		AssignmentID: r.AssignmentID, CheckID: r.CheckID, DecidedBy: officerRef(r.DecidedBy, r.DName, r.DEmail),
+		DecidedAt: r.DecidedAt.UTC(), Status: r.Status, StatusNote: r.StatusNote, StatusOn: datePtr(r.StatusOn),
+		StatusBy: officerRef(r.StatusBy, r.SbName, r.SbEmail), Corrects: r.Corrects, CorrectedBy: r.CorrectedBy,
+		Reason: r.Reason, Amendment: r.Amendment, Owner: officerRef(r.OwnerID, r.OwName, r.OwEmail)}
+	if r.WithdrawnAt != nil {
+		d.Withdrawn = &domain.Withdrawal{At: r.WithdrawnAt.UTC(), By: officerRef(r.WithdrawnBy, r.WbName, r.WbEmail),
+			Reason: deref(r.WithdrawnReason)}
+	}
+	return d
 }
 
 func (s *Store) decisions(db *gorm.DB, where string, arg any) ([]domain.Decision, error) {
 	var rows []decisionRow
-	if err := db.Raw(`SELECT d.*, a.name AS a_name, a.email AS a_email, b.name AS d_name, b.email AS d_email
-		FROM meeting_decisions d LEFT JOIN officers a ON a.id = d.action_by LEFT JOIN officers b ON b.id = d.decided_by
+	if err := db.Raw(`SELECT `+decisionColumns+` FROM meeting_decisions d `+decisionJoins+`
 		WHERE `+where+` ORDER BY d.decided_at, d.id`, arg).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]domain.Decision, len(rows))
 	for i, r := range rows {
-		out[i] = domain.Decision{ID: r.ID, ItemID: r.ItemID, Decision: r.Decision,
-			ActionBy: officerRef(r.ActionBy, r.AName, r.AEmail), DueBy: datePtr(r.DueBy), Notes: r.Notes,
-			Role: r.OwnerRole, OfficerID: r.OwnerID, CheckKind: r.CheckKind, CheckDueOn: datePtr(r.CheckDueOn),
-			AssignmentID: r.AssignmentID, CheckID: r.CheckID, DecidedBy: officerRef(r.DecidedBy, r.DName, r.DEmail),
-			DecidedAt: r.DecidedAt.UTC()}
+		out[i] = r.decision()
 	}
 	return out, nil
 }
 
+// lockedMeeting is a meeting read (and locked) inside a change.
+type lockedMeeting struct {
+	domain.Meeting
+	signed bool
+}
+
+// lockMeeting locks a meeting the caller may change, so decisions,
+// attendance and sign-off are taken one at a time.
+func lockMeeting(ctx context.Context, tx *gorm.DB, id string) (lockedMeeting, error) {
+	var rows []struct {
+		Force    string
+		HeldOn   time.Time
+		ChairID  *string
+		SignedAt *time.Time
+	}
+	if err := tx.Raw(`SELECT force, held_on, chair_id, signed_at FROM meetings WHERE id = ? FOR UPDATE`, id).
+		Scan(&rows).Error; err != nil {
+		return lockedMeeting{}, err
+	}
+	if len(rows) == 0 {
+		return lockedMeeting{}, domain.ErrNotFound
+	}
+	if err := canChange(ctx, rows[0].Force); err != nil {
+		return lockedMeeting{}, err
+	}
+	domain.Note(ctx, "meeting", id)
+	m := domain.Meeting{ID: id, Force: rows[0].Force, HeldOn: domain.AsDate(rows[0].HeldOn), SignedAt: rows[0].SignedAt}
+	if rows[0].ChairID != nil {
+		m.Chair = &domain.OfficerRef{ID: *rows[0].ChairID}
+	}
+	return lockedMeeting{Meeting: m, signed: rows[0].SignedAt != nil}, nil
+}
+
 // Decide records a meeting's decision on an agenda item and carries it
 // out, all in one transaction: if the owner cannot be assigned or the check
-// cannot be scheduled, nothing is recorded.
+// cannot be scheduled, nothing is recorded. After the chair signed the
+// minutes a decision is an amendment, and needs a reason.
 func (s *Store) Decide(ctx context.Context, meetingID string, d domain.Decision) (domain.Decision, error) {
 	if !validID(meetingID) {
 		return domain.Decision{}, domain.ErrNotFound
 	}
+	var id string
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		m, err := lockMeeting(ctx, tx, meetingID)
+		if err != nil {
+			return err
+		}
+		id, err = s.decide(ctx, tx, m, d, nil)
+		return err
+	})
+	if err != nil {
+		return domain.Decision{}, err
+	}
+	return s.decision(ctx, id)
+}
+
+func (s *Store) decision(ctx context.Context, id string) (domain.Decision, error) {
+	list, err := s.decisions(s.db.WithContext(ctx), "d.id = ?", id)
+	if err != nil {
+		return domain.Decision{}, err
+	}
+	if len(list) == 0 {
+		return domain.Decision{}, domain.ErrNotFound
+	}
+	return list[0], nil
+}
+
+// decide validates and carries out d at meeting m (locked), in tx, and
+// records it, correcting the decision corrects when given.
+func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d domain.Decision, corrects *string) (string, error) {
 	v := &domain.ValidationError{}
 	d.Validate(v)
 	if d.ItemID != "" && !validID(d.ItemID) {
 		v.Add("item_id", "is not an item of this meeting's agenda")
 	}
+	if m.signed && corrects == nil && (d.Reason == nil || *d.Reason == "") {
+		v.Add("reason", "is required: the minutes are signed, so this is an amendment")
+	}
+	if d.Reason != nil && len(*d.Reason) > 500 {
+		v.Add("reason", "must be at most 500 characters")
+	}
 	id := newID()
 	by := actorID(ctx)
-	err := s.tx(ctx, func(tx *gorm.DB) error {
-		// The meeting, the item and the officer named to act are read in
-		// this transaction; every problem with them is reported at once.
-		var meeting []struct {
-			Force  string
-			HeldOn time.Time
+	var item []struct{ OrderID string }
+	if !v.Has("item_id") {
+		if err := tx.Raw(`SELECT order_id FROM meeting_items WHERE meeting_id = ? AND id = ?`,
+			m.ID, d.ItemID).Scan(&item).Error; err != nil {
+			return "", err
 		}
-		if err := tx.Raw(`SELECT force, held_on FROM meetings WHERE id = ?`, meetingID).Scan(&meeting).Error; err != nil {
-			return err
+		if len(item) == 0 {
+			v.Add("item_id", "is not an item of this meeting's agenda")
 		}
-		if len(meeting) == 0 {
-			return domain.ErrNotFound
-		}
-		if err := canChange(ctx, meeting[0].Force); err != nil {
-			return err
-		}
-		domain.Note(ctx, "meeting", meetingID)
-		m := domain.Meeting{ID: meetingID, Force: meeting[0].Force, HeldOn: domain.AsDate(meeting[0].HeldOn)}
-		var item []struct{ OrderID string }
-		if !v.Has("item_id") {
-			if err := tx.Raw(`SELECT order_id FROM meeting_items WHERE meeting_id = ? AND id = ?`,
-				meetingID, d.ItemID).Scan(&item).Error; err != nil {
-				return err
-			}
-			if len(item) == 0 {
-				v.Add("item_id", "is not an item of this meeting's agenda")
-			}
-		}
-		var actionBy *domain.Officer
-		if d.ActionBy != nil {
-			o, err := getOfficer(tx, d.ActionBy.ID, false)
-			if err == nil {
-				actionBy = &o
-			} else if err != domain.ErrNotFound {
-				return err
-			}
-		}
-		d.ValidateFor(m, actionBy, v)
-		if err := v.Err(); err != nil {
-			return err
-		}
-		orderID := item[0].OrderID
-		domain.Note(ctx, "order", orderID)
-		switch d.Decision {
-		case domain.DecisionAssignOwner:
-			a, err := assignOwner(tx, domain.OwnerChange{OrderID: orderID, Role: *d.Role, OfficerID: *d.OfficerID,
-				Reason: "tasking meeting decision", By: deref(by)}, by, s.clock)
-			if err != nil {
-				return err
-			}
-			d.AssignmentID = &a.ID
-		case domain.DecisionScheduleCheck:
-			checkID, err := scheduleCheck(tx, orderID, domain.Check{Kind: *d.CheckKind, DueOn: *d.CheckDueOn,
-				Notes: d.Notes}, by, s.now())
-			if err != nil {
-				return renameField(err, map[string]string{"kind": "check_kind", "due_on": "check_due_on"})
-			}
-			d.CheckID = &checkID
-		}
-		var actionByID *string
-		if d.ActionBy != nil {
-			actionByID = &d.ActionBy.ID
-		}
-		var checkDue *time.Time
-		if d.CheckDueOn != nil {
-			checkDue = &d.CheckDueOn.Time
-		}
-		var dueBy *time.Time
-		if d.DueBy != nil {
-			dueBy = &d.DueBy.Time
-		}
-		return translate(tx.Exec(`INSERT INTO meeting_decisions (id, meeting_id, item_id, decision, action_by, due_by, notes,
-			owner_role, owner_id, check_kind, check_due_on, assignment_id, check_id, decided_by, decided_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, meetingID, d.ItemID, d.Decision, actionByID, dueBy,
-			d.Notes, d.Role, d.OfficerID, d.CheckKind, checkDue, d.AssignmentID, d.CheckID, by, s.now()).Error)
-	})
-	if err != nil {
-		return domain.Decision{}, err
 	}
-	list, err := s.decisions(s.db.WithContext(ctx), "d.id = ?", id)
-	if err != nil {
-		return domain.Decision{}, err
+	var actionBy *domain.Officer
+	if d.ActionBy != nil {
+		o, err := getOfficer(tx, d.ActionBy.ID, false)
+		if err == nil {
+			actionBy = &o
+		} else if err != domain.ErrNotFound {
+			return "", err
+		}
 	}
-	return list[0], nil
+	d.ValidateFor(m.Meeting, actionBy, v)
+	if err := v.Err(); err != nil {
+		return "", err
+	}
+	orderID := item[0].OrderID
+	domain.Note(ctx, "order", orderID)
+	switch d.Decision {
+	case domain.DecisionAssignOwner:
+		a, err := assignOwner(tx, domain.OwnerChange{OrderID: orderID, Role: *d.Role, OfficerID: *d.OfficerID,
+			Reason: "tasking meeting decision", By: deref(by)}, by, s.clock)
+		if err != nil {
+			return "", err
+		}
+		d.AssignmentID = &a.ID
+	case domain.DecisionScheduleCheck:
+		checkID, err := scheduleCheck(tx, orderID, domain.Check{Kind: *d.CheckKind, DueOn: *d.CheckDueOn,
+			Notes: d.Notes}, by, s.now())
+		if err != nil {
+			return "", renameField(err, map[string]string{"kind": "check_kind", "due_on": "check_due_on"})
+		}
+		d.CheckID = &checkID
+	}
+	var actionByID, status *string
+	if d.ActionBy != nil {
+		actionByID = &d.ActionBy.ID
+		open := domain.ActionOpen
+		status = &open
+		// The assignee hears of it (the outbox, in this transaction).
+		if err := s.notify(tx, domain.Event{Kind: domain.EventActionAssigned, OfficerID: d.ActionBy.ID,
+			OrderID: orderID, Subject: id, On: d.DueBy}); err != nil {
+			return "", err
+		}
+	}
+	var checkDue, dueBy *time.Time
+	if d.CheckDueOn != nil {
+		checkDue = &d.CheckDueOn.Time
+	}
+	if d.DueBy != nil {
+		dueBy = &d.DueBy.Time
+	}
+	touch(tx, orderID)
+	return id, translate(tx.Exec(`INSERT INTO meeting_decisions (id, meeting_id, item_id, decision, action_by, due_by, notes,
+		owner_role, owner_id, check_kind, check_due_on, assignment_id, check_id, decided_by, decided_at,
+		status, corrects, reason, amendment)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, m.ID, d.ItemID, d.Decision, actionByID, dueBy,
+		d.Notes, d.Role, d.OfficerID, d.CheckKind, checkDue, d.AssignmentID, d.CheckID, by, s.now(),
+		status, corrects, d.Reason, m.signed).Error)
 }
 
 // renameField maps a rule's field names onto the names of the request that

@@ -316,6 +316,24 @@ func TestJourneys(t *testing.T) {
 		s.wantText(t, tab, "#preview", "Preview")
 	})
 
+	t.Run("chair holds a tasking meeting", func(t *testing.T) {
+		tab := s.tab(t, domain.RoleTaskingChair, "gloucestershire")
+		s.run(t, tab, "meetings", chromedp.Navigate(s.base+"/meetings"), chromedp.WaitVisible(`#held_on`))
+		s.run(t, tab, "meeting", chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-summary-card`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Meeting started")
+		// An action with nobody named: the error summary, then the fix.
+		s.run(t, tab, "decision-error", chromedp.Click(`#order-0 summary, .govuk-summary-card details summary`, chromedp.ByQuery),
+			chromedp.SetValue(`#decision-0`, "action"), chromedp.Click(`#decision-0`),
+			chromedp.Submit(`#decision-0`), chromedp.WaitVisible(`.govuk-error-summary`))
+		s.wantText(t, tab, ".govuk-error-summary", "Officer to act is required")
+		s.run(t, tab, "decision", chromedp.SetValue(`#decision-0`, "note"), chromedp.SetValue(`#notes-0`, "Discussed; owner to be found."),
+			chromedp.Submit(`#decision-0`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Decision recorded")
+		// Not yet recorded as the chair: signing is refused with a reason.
+		s.run(t, tab, "sign-off-refused", chromedp.Submit(`#sign-off`), chromedp.WaitVisible(`.govuk-error-summary`))
+		s.wantText(t, tab, ".govuk-error-summary", "chair")
+	})
+
 	t.Run("regional lead opens a force's agenda and cannot change it", func(t *testing.T) {
 		tab := s.tab(t, domain.RoleRegional, "")
 		s.run(t, tab, "region", chromedp.Navigate(s.base+"/region"), chromedp.WaitVisible(`#region`))

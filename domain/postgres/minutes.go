@@ -1,0 +1,399 @@
+package postgres
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"scpo/domain"
+)
+
+// actions reads actions (decisions naming who acts) matching where, with
+// their meeting, order and subject, ordered by orderBy then due date.
+func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map[string]any, orderBy string, limit int) ([]domain.Action, error) {
+	var rows []struct {
+		D           decisionRow `gorm:"embedded"`
+		MeetingID   string
+		Force       string
+		HeldOn      time.Time
+		OrderID     string
+		Reference   string
+		SubjectID   string
+		SubjectName string
+	}
+	args["limit"] = limit
+	if err := db.Raw(`SELECT `+decisionColumns+`, m.force, m.held_on, i.order_id, o.reference, s.id AS subject_id,
+		       `+subjectNameSQL+` AS subject_name
+		FROM meeting_decisions d `+decisionJoins+`
+		JOIN meetings m ON m.id = d.meeting_id JOIN meeting_items i ON i.id = d.item_id
+		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = o.subject_id
+		WHERE d.status IS NOT NULL AND `+where+` ORDER BY `+orderBy+`, d.due_by, d.id LIMIT @limit`, args).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	asOf, _ := args["as_of"].(time.Time)
+	out := make([]domain.Action, len(rows))
+	for i, r := range rows {
+		d := r.D.decision()
+		domain.Note(ctx, "order", r.OrderID)
+		out[i] = domain.Action{Decision: d, MeetingID: r.MeetingID, Force: r.Force, HeldOn: domain.AsDate(r.HeldOn),
+			OrderID: r.OrderID, Reference: r.Reference, SubjectID: r.SubjectID, SubjectName: r.SubjectName,
+			Overdue: d.Status != nil && *d.Status == domain.ActionOpen && d.Current() && d.DueBy != nil && d.DueBy.Before(asOf)}
+	}
+	return out, nil
+}
+
+// Actions lists the actions the caller may see, by due date: those given
+// to an officer, of a force, with a status, or (OverdueOn) open and due
+// before a day.
+func (s *Store) Actions(ctx context.Context, q domain.ActionQuery) ([]domain.Action, string, error) {
+	where, scopeArgs := scopeSQL(ctx, "m.force")
+	// scopeSQL's one positional argument becomes a named one.
+	args := map[string]any{"as_of": q.AsOf.Time}
+	if len(scopeArgs) == 1 {
+		where = strings.Replace(where, "?", "@scope", 1)
+		args["scope"] = scopeArgs[0]
+	}
+	if q.Force != "" {
+		where += " AND m.force = @force"
+		args["force"] = q.Force
+	}
+	if q.AssigneeID != "" {
+		where += " AND d.action_by = @assignee"
+		args["assignee"] = q.AssigneeID
+	}
+	if q.Status != "" {
+		where += " AND d.status = @status"
+		args["status"] = q.Status
+	}
+	if q.OverdueOn != nil {
+		where += ` AND d.status = 'open' AND d.withdrawn_at IS NULL AND d.due_by < @overdue
+			AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)`
+		args["overdue"] = q.OverdueOn.Time
+	}
+	if q.Page.Cursor != "" {
+		if !validID(q.Page.Cursor) {
+			return nil, "", domain.Invalid("cursor", "is not a cursor this service gave out")
+		}
+		where += " AND d.id > @cursor"
+		args["cursor"] = q.Page.Cursor
+	}
+	limit := pageLimit(q.Page)
+	list, err := s.actions(ctx, s.db.WithContext(ctx), where, args, "d.id", limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	return pageOf(list, limit, func(a domain.Action) string { return a.ID })
+}
+
+// GetAction reads one action the caller may see.
+func (s *Store) GetAction(ctx context.Context, id string) (domain.Action, error) {
+	if !validID(id) {
+		return domain.Action{}, domain.ErrNotFound
+	}
+	list, err := s.actions(ctx, s.db.WithContext(ctx), "d.id = @id", map[string]any{"id": id, "as_of": s.Today().Time}, "d.id", 1)
+	if err != nil {
+		return domain.Action{}, err
+	}
+	if len(list) == 0 || canSee(ctx, list[0].Force) != nil {
+		return domain.Action{}, domain.ErrNotFound
+	}
+	return list[0], nil
+}
+
+// SetActionStatus marks an open action done (with a completion note) or
+// cancelled (with a reason). The officer it was given to may do so, and
+// so may the force's chair or an admin.
+func (s *Store) SetActionStatus(ctx context.Context, id string, u domain.ActionUpdate) (domain.Action, error) {
+	v := &domain.ValidationError{}
+	u.Validate(s.Today(), v)
+	if err := v.Err(); err != nil {
+		return domain.Action{}, err
+	}
+	if !validID(id) {
+		return domain.Action{}, domain.ErrNotFound
+	}
+	me, _ := domain.ActorFrom(ctx)
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var rows []decisionRow
+		if err := tx.Raw(`SELECT `+decisionColumns+` FROM meeting_decisions d `+decisionJoins+` WHERE d.id = ? FOR UPDATE OF d`, id).
+			Scan(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return domain.ErrNotFound
+		}
+		var m []struct{ Force, OrderID string }
+		if err := tx.Raw(`SELECT m.force, i.order_id FROM meetings m JOIN meeting_items i ON i.meeting_id = m.id WHERE i.id = ?`,
+			rows[0].ItemID).Scan(&m).Error; err != nil {
+			return err
+		}
+		if err := canChange(ctx, m[0].Force); err != nil {
+			return err
+		}
+		d := rows[0].decision()
+		if deref(rows[0].ActionBy) != me.ID && !me.HasRole(domain.RoleTaskingChair) && !me.HasRole(domain.RoleAdmin) {
+			return domain.ErrForbidden
+		}
+		if err := d.ValidateStatus(); err != nil {
+			return err
+		}
+		if u.On.Before(d.DecidedAt.Truncate(24 * time.Hour)) {
+			return domain.Invalid("on", "must not be before the action was given (%s)", d.DecidedAt.Format("2006-01-02"))
+		}
+		domain.Note(ctx, "order", m[0].OrderID)
+		touch(tx, m[0].OrderID)
+		return tx.Exec(`UPDATE meeting_decisions SET status = ?, status_note = ?, status_on = ?, status_by = ?, status_at = ?
+			WHERE id = ?`, u.Status, u.Note, u.On.Time, actorID(ctx), s.now(), id).Error
+	})
+	if err != nil {
+		return domain.Action{}, err
+	}
+	return s.GetAction(ctx, id)
+}
+
+// Correct records d in place of decision id: the original stays in the
+// minutes, marked corrected by the new one, which says why. The new
+// decision is carried out like any other (a corrected owner is assigned).
+func (s *Store) Correct(ctx context.Context, meetingID, id string, d domain.Decision, reason string) (domain.Decision, error) {
+	if !validID(meetingID) || !validID(id) {
+		return domain.Decision{}, domain.ErrNotFound
+	}
+	v := &domain.ValidationError{}
+	if reason == "" {
+		v.Add("reason", "is required: say why the decision is corrected")
+	} else if len(reason) > 500 {
+		v.Add("reason", "must be at most 500 characters")
+	}
+	var newID string
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		m, err := lockMeeting(ctx, tx, meetingID)
+		if err != nil {
+			return err
+		}
+		orig, err := s.lockDecision(tx, meetingID, id)
+		if err != nil {
+			return err
+		}
+		if !orig.Current() {
+			return domain.Conflict("id", "the decision was already corrected or withdrawn")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if d.ItemID == "" {
+			d.ItemID = orig.ItemID
+		}
+		d.Reason = &reason
+		newID, err = s.decide(ctx, tx, m, d, &id)
+		if err != nil {
+			return err
+		}
+		// The original's action, if open, is replaced by the correction's.
+		return tx.Exec(`UPDATE meeting_decisions SET status = 'cancelled', status_note = ?, status_on = ?, status_by = ?, status_at = ?
+			WHERE id = ? AND status = 'open'`, "corrected: "+reason, s.Today().Time, actorID(ctx), s.now(), id).Error
+	})
+	if err != nil {
+		return domain.Decision{}, err
+	}
+	return s.decision(ctx, newID)
+}
+
+// Withdraw ends a decision with a reason; it stays in the minutes, marked
+// withdrawn, and its action (if open) is cancelled.
+func (s *Store) Withdraw(ctx context.Context, meetingID, id, reason string) (domain.Decision, error) {
+	if !validID(meetingID) || !validID(id) {
+		return domain.Decision{}, domain.ErrNotFound
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := lockMeeting(ctx, tx, meetingID); err != nil {
+			return err
+		}
+		orig, err := s.lockDecision(tx, meetingID, id)
+		if err != nil {
+			return err
+		}
+		if !orig.Current() {
+			return domain.Conflict("id", "the decision was already corrected or withdrawn")
+		}
+		v := &domain.ValidationError{}
+		if reason == "" {
+			v.Add("reason", "is required: say why the decision is withdrawn")
+		} else if len(reason) > 500 {
+			v.Add("reason", "must be at most 500 characters")
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		return tx.Exec(`UPDATE meeting_decisions SET withdrawn_at = @now, withdrawn_by = @by, withdrawn_reason = @reason,
+			status = CASE WHEN status = 'open' THEN 'cancelled' ELSE status END,
+			status_note = CASE WHEN status = 'open' THEN 'withdrawn: ' || @reason ELSE status_note END,
+			status_on = CASE WHEN status = 'open' THEN CAST(@today AS date) ELSE status_on END,
+			status_by = CASE WHEN status = 'open' THEN @by ELSE status_by END,
+			status_at = CASE WHEN status = 'open' THEN @now ELSE status_at END
+			WHERE id = @id`, map[string]any{"now": s.now(), "by": actorID(ctx), "reason": reason, "today": s.Today().Time,
+			"id": id}).Error
+	})
+	if err != nil {
+		return domain.Decision{}, err
+	}
+	return s.decision(ctx, id)
+}
+
+func (s *Store) lockDecision(tx *gorm.DB, meetingID, id string) (domain.Decision, error) {
+	var rows []decisionRow
+	if err := tx.Raw(`SELECT `+decisionColumns+` FROM meeting_decisions d `+decisionJoins+`
+		WHERE d.id = ? AND d.meeting_id = ? FOR UPDATE OF d`, id, meetingID).Scan(&rows).Error; err != nil {
+		return domain.Decision{}, err
+	}
+	if len(rows) == 0 {
+		return domain.Decision{}, domain.ErrNotFound
+	}
+	return rows[0].decision(), nil
+}
+
+// SetAttendance replaces who chaired, attended and sent apologies. The
+// chair is an active officer of the meeting's force; attendees are
+// officers of the register the caller may see, or named people from
+// outside it. Signed minutes are not changed (409).
+func (s *Store) SetAttendance(ctx context.Context, meetingID string, a domain.Attendance) (domain.Meeting, error) {
+	if !validID(meetingID) {
+		return domain.Meeting{}, domain.ErrNotFound
+	}
+	v := &domain.ValidationError{}
+	a.Validate(v)
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		m, err := lockMeeting(ctx, tx, meetingID)
+		if err != nil {
+			return err
+		}
+		if m.signed {
+			return domain.Conflict("signed_at", "the minutes are signed: attendance can no longer change")
+		}
+		if a.ChairID != nil && !v.Has("chair_id") {
+			o, err := getOfficer(tx, *a.ChairID, false)
+			switch {
+			case err == domain.ErrNotFound || (err == nil && canSee(ctx, forceOf(o)) != nil):
+				v.Add("chair_id", "no such officer")
+			case err != nil:
+				return err
+			case !o.Active:
+				v.Add("chair_id", "the officer is deactivated")
+			case o.Force == nil || *o.Force != m.Force:
+				v.Add("chair_id", "the chair must be an officer of %s", m.Force)
+			}
+		}
+		type person struct {
+			attendance string
+			p          domain.AttendeeInput
+			field      string
+		}
+		var people []person
+		for i, p := range a.Attendees {
+			people = append(people, person{"attended", p, "attendees[" + strconv.Itoa(i) + "]"})
+		}
+		for i, p := range a.Apologies {
+			people = append(people, person{"apologies", p, "apologies[" + strconv.Itoa(i) + "]"})
+		}
+		seen := map[string]bool{}
+		for _, p := range people {
+			if p.p.OfficerID == nil || v.Has(p.field) {
+				continue
+			}
+			if seen[*p.p.OfficerID] {
+				v.Add(p.field+".officer_id", "is listed twice")
+				continue
+			}
+			seen[*p.p.OfficerID] = true
+			o, err := getOfficer(tx, *p.p.OfficerID, false)
+			if err == domain.ErrNotFound || (err == nil && canSee(ctx, forceOf(o)) != nil) {
+				v.Add(p.field+".officer_id", "no such officer")
+			} else if err != nil {
+				return err
+			}
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := tx.Exec(`UPDATE meetings SET chair_id = ? WHERE id = ?`, *a.ChairID, meetingID).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`DELETE FROM meeting_people WHERE meeting_id = ?`, meetingID).Error; err != nil {
+			return err
+		}
+		for i, p := range people {
+			var name, org *string
+			if p.p.OfficerID == nil {
+				n, o := strings.TrimSpace(*p.p.Name), strings.TrimSpace(*p.p.Organisation)
+				name, org = &n, &o
+			}
+			if err := tx.Exec(`INSERT INTO meeting_people (meeting_id, attendance, position, officer_id, name, organisation)
+				VALUES (?, ?, ?, ?, ?, ?)`, meetingID, p.attendance, i+1, p.p.OfficerID, name, org).Error; err != nil {
+				return translate(err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return domain.Meeting{}, err
+	}
+	return s.GetMeeting(ctx, meetingID)
+}
+
+// SignOff signs the minutes as the meeting's chair. From then on a change
+// is a recorded amendment.
+func (s *Store) SignOff(ctx context.Context, meetingID string) (domain.Meeting, error) {
+	if !validID(meetingID) {
+		return domain.Meeting{}, domain.ErrNotFound
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		m, err := lockMeeting(ctx, tx, meetingID)
+		if err != nil {
+			return err
+		}
+		if m.Chair != nil {
+			o, err := getOfficer(tx, m.Chair.ID, false)
+			if err != nil {
+				return err
+			}
+			m.Chair.Name = o.Name
+		}
+		me, _ := domain.ActorFrom(ctx)
+		if err := m.CanSign(me.ID); err != nil {
+			return err
+		}
+		return tx.Exec(`UPDATE meetings SET signed_at = ?, signed_by = ? WHERE id = ?`, s.now(), me.ID, meetingID).Error
+	})
+	if err != nil {
+		return domain.Meeting{}, err
+	}
+	return s.GetMeeting(ctx, meetingID)
+}
+
+// ShareMinutes records that the caller downloaded the minutes (format csv
+// or html) for purpose; the request's audit entry, a disclosure, is
+// written in the same transaction.
+func (s *Store) ShareMinutes(ctx context.Context, meetingID, format, purpose string) error {
+	if !validID(meetingID) {
+		return domain.ErrNotFound
+	}
+	var p *string
+	if purpose != "" {
+		p = &purpose
+	}
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var force []string
+		if err := tx.Raw(`SELECT force FROM meetings WHERE id = ?`, meetingID).Scan(&force).Error; err != nil {
+			return err
+		}
+		if len(force) == 0 || canSee(ctx, force[0]) != nil {
+			return domain.ErrNotFound
+		}
+		domain.Note(ctx, "meeting", meetingID)
+		return tx.Exec(`INSERT INTO meeting_shares (id, meeting_id, officer_id, format, purpose, shared_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			newID(), meetingID, actorID(ctx), format, p, s.now()).Error
+	})
+}
