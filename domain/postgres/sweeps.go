@@ -69,6 +69,7 @@ SELECT count(*) FROM raised`
 // changed) by a run above which flags (and orders) are analysed before
 // it commits.
 const manyChanged = 10000
+
 // sweepStatementTimeout bounds each statement of a run, so a plan gone
 // wrong fails the run (recorded, the lock released) instead of holding the
 // job's lock for minutes while every later tick is skipped. At a million
