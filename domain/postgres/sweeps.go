@@ -342,7 +342,6 @@ func (s *Store) StartJob(ctx context.Context, job string, asOf domain.Date) (dom
 	s.runs.Add(1)
 	go func() {
 		defer s.runs.Done()
-		defer release(true)
 		err := s.txOn(runCtx, db, func(tx *gorm.DB) error {
 			if err := prepareSweep(tx, s.zoneName()); err != nil {
 				return err
@@ -360,6 +359,8 @@ func (s *Store) StartJob(ctx context.Context, job string, asOf domain.Date) (dom
 			_ = db.WithContext(context.WithoutCancel(runCtx)).Exec(`UPDATE job_runs SET status = 'failed', error = ?,
 				finished_at = ? WHERE id = ?`, msg, finished, run.ID).Error
 		}
+		// The job is free again before anyone hears the run has ended.
+		release(true)
 		done <- domain.JobOutcome{Run: run.domain(), Err: err}
 	}()
 	return started, done, nil
