@@ -87,6 +87,7 @@ type acWorld struct {
 	e      *env
 	forces []*acForce // gloucestershire, dorset (south-west), kent (eastern)
 	tokens map[string]string
+	runID  string // the ownership sweep's run
 }
 
 // acTransfer has the admin record a subject of from and request their
@@ -134,7 +135,9 @@ func acBuild(t *testing.T) *acWorld {
 			js(obj{"officer_id": f.iom, "reason": "Allocation."})), http.StatusOK)
 		w.forces = append(w.forces, f)
 	}
-	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	r := e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today}))
+	want(t, r, http.StatusOK)
+	w.runID = s(r.Body, "id")
 	for _, f := range w.forces {
 		m := e.create(t, "/api/v1/meetings", obj{"force": f.code, "held_on": today})
 		f.meeting = s(m, "id")
@@ -428,6 +431,10 @@ func acCases() []acCase {
 				return acReq{path: "/api/v1/jobs/review-sweep/runs", body: js(obj{"as_of": today})}
 			}},
 		{method: "GET", route: "/api/v1/jobs/:name/runs", roles: acReaders, req: acFixed("/api/v1/jobs/ownership-sweep/runs"), ok: 200},
+		{method: "GET", route: "/api/v1/jobs/:name/runs/:id", roles: acReaders, ok: 200,
+			req: func(_ *testing.T, w *acWorld, _ *acForce) acReq {
+				return acReq{path: "/api/v1/jobs/ownership-sweep/runs/" + w.runID}
+			}},
 		{method: "GET", route: "/api/v1/jobs/:name/preview", roles: acAdmin, national: true, req: acFixed("/api/v1/jobs/lifecycle-sweep/preview?as_of=2031-01-01"), ok: 200},
 		{method: "GET", route: "/api/v1/forces/:code/policy", roles: acReaders, ok: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {

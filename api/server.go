@@ -69,6 +69,10 @@ type Config struct {
 	// TrustForwardedProto: a proxy in front terminates TLS and says so
 	// with X-Forwarded-Proto; the web interface's cookies are then Secure.
 	TrustForwardedProto bool
+	// ManualRunWait is how long POST /jobs/{name}/runs waits for the run
+	// before answering 202 with the run's URL (the run goes on); default
+	// 10 s, negative: answer 202 at once.
+	ManualRunWait time.Duration
 }
 
 // Server holds the handlers' dependencies.
@@ -82,6 +86,7 @@ type Server struct {
 	failures  *failureLimiter
 	jwt       *oidc.IDTokenVerifier
 	health    func() error
+	runWait   time.Duration
 }
 
 // New builds the echo server with every route and middleware.
@@ -96,7 +101,11 @@ func New(cfg Config) *echo.Echo {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{store: cfg.Store, clock: cfg.Clock, loc: cfg.Location, log: cfg.Logger, schedules: cfg.Schedules,
-		failures: newFailureLimiter(cfg.FailedAuthBurst), jwt: cfg.JWTVerifier, health: cfg.Health}
+		failures: newFailureLimiter(cfg.FailedAuthBurst), jwt: cfg.JWTVerifier, health: cfg.Health,
+		runWait: cfg.ManualRunWait}
+	if s.runWait == 0 {
+		s.runWait = 10 * time.Second
+	}
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

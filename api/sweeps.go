@@ -1,10 +1,9 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -87,23 +86,51 @@ func (s *Server) runJob(c echo.Context) error {
 	if err := domain.CheckRunDate(asOf, s.today()); err != nil {
 		return err
 	}
-	run, err := s.store.RunJob(ctxOf(c), name, asOf, nil)
-	var conflict *domain.ConflictError
-	// A run cut short by the request's deadline is recorded as failed: the
-	// caller is told so, not that the database cannot be reached.
-	cut := errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
-	if err != nil && !errors.As(err, &conflict) && run.ID != "" && (cut || !s.store.Unavailable(err)) {
-		// The failure is recorded in the run history; the caller sees the
-		// run, not the cause.
-		s.log.Error("manual job run failed", "job", name, "run_id", run.ID, "error", err)
-		return respondProblem(c, Problem{Type: problemBase + "job-failed", Title: "The job failed",
-			Status: http.StatusInternalServerError,
-			Detail: "The run failed and is recorded as " + run.ID + " in GET /api/v1/jobs/" + name + "/runs."})
-	}
+	// The run goes on without the request: an answer within runWait is
+	// the finished run; a longer run is answered 202 with its URL, where
+	// it reads as running until it ends (and is recorded either way).
+	run, done, err := s.store.StartJob(ctxOf(c), name, asOf)
 	if err != nil {
 		return err
 	}
-	return respond(c, http.StatusOK, run)
+	if s.runWait > 0 {
+		t := time.NewTimer(s.runWait)
+		defer t.Stop()
+		select {
+		case out := <-done:
+			if out.Err != nil {
+				// The failure is recorded in the run history; the caller sees
+				// the run, not the cause.
+				s.log.Error("manual job run failed", "job", name, "run_id", out.Run.ID, "error", out.Err)
+				return respondProblem(c, Problem{Type: problemBase + "job-failed", Title: "The job failed",
+					Status: http.StatusInternalServerError,
+					Detail: "The run failed and is recorded as " + out.Run.ID + " in GET " + runURL(name, out.Run.ID) + "."})
+			}
+			return respond(c, http.StatusOK, out.Run)
+		case <-t.C:
+		case <-c.Request().Context().Done():
+		}
+	}
+	c.Response().Header().Set(echo.HeaderLocation, runURL(name, run.ID))
+	return respond(c, http.StatusAccepted, run)
+}
+
+func runURL(job, id string) string { return "/api/v1/jobs/" + job + "/runs/" + id }
+
+// getJobRun reads one run: a run answered 202 is followed here.
+func (s *Server) getJobRun(c echo.Context) error {
+	name, err := jobName(c)
+	if err != nil {
+		return err
+	}
+	if err := newQuery(c).err(); err != nil {
+		return err
+	}
+	run, err := s.store.GetJobRun(ctxOf(c), name, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, viewRun(c, run))
 }
 
 // previewJob answers what a run as of a day (ahead of today too) would

@@ -132,11 +132,26 @@ type FlagFilter struct {
 	OrderID  string
 }
 
+// JobOutcome is how a started run ended: the run as recorded, and the
+// error that failed it (nil when it succeeded).
+type JobOutcome struct {
+	Run JobRun
+	Err error
+}
+
 // Sweeps runs the jobs and reads their results.
 type Sweeps interface {
 	// RunJob runs job as of asOf now. scheduledFor is nil for a manual run,
 	// which is refused with a ConflictError while the job runs elsewhere.
 	RunJob(ctx context.Context, job string, asOf Date, scheduledFor *time.Time) (JobRun, error)
+	// StartJob starts a manual run of job as of asOf that goes on to the
+	// end whatever becomes of ctx (a request that ends, a client that goes
+	// away). It returns once the run is recorded as running (with ctx's
+	// audit entry and Idempotency-Key) and the run's outcome arrives on
+	// done. It is refused with a ConflictError while the job runs elsewhere.
+	StartJob(ctx context.Context, job string, asOf Date) (run JobRun, done <-chan JobOutcome, err error)
+	// GetJobRun reads one run of job.
+	GetJobRun(ctx context.Context, job, id string) (JobRun, error)
 	// PreviewJob works out what RunJob would change as of asOf (which may be
 	// ahead of today), writing nothing.
 	PreviewJob(ctx context.Context, job string, asOf Date) (JobPreview, error)

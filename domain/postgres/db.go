@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,6 +30,12 @@ type Store struct {
 	loc       *time.Location
 	auditKeys *AuditKeys
 	readAudit auditGroup // read entries written together (audit.go)
+
+	// Manual runs started by StartJob outlive their requests; Close
+	// cancels them (each is recorded as failed) and waits for them.
+	stopRuns context.CancelFunc
+	runsStop context.Context
+	runs     sync.WaitGroup
 }
 
 // Option configures Open.
@@ -89,11 +96,14 @@ func Open(ctx context.Context, url string, clock domain.Clock, loc *time.Locatio
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &Store{db: db, clock: clock, loc: loc, auditKeys: o.auditKeys}, nil
+	stop, cancel := context.WithCancel(context.Background())
+	return &Store{db: db, clock: clock, loc: loc, auditKeys: o.auditKeys, runsStop: stop, stopRuns: cancel}, nil
 }
 
 // Close closes the connection pool.
 func (s *Store) Close() error {
+	s.stopRuns()
+	s.runs.Wait()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
@@ -186,8 +196,13 @@ func migrationVersions() int64 {
 // tx runs fn in a transaction. A request's audit entry is written in the
 // same transaction, so the record of a change stands or falls with it.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.txOn(ctx, s.db, fn)
+}
+
+// txOn is tx on db: the pool, or one connection held (see StartJob).
+func (s *Store) txOn(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	ctx, changed := withTouched(ctx)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := fn(tx); err != nil {
 			return err
 		}

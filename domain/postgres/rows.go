@@ -73,3 +73,10 @@ func timePtr(d *domain.Date) *time.Time {
 	t := d.Time
 	return &t
 }
+
+// isUUID reports whether s is a UUID in its usual text form, so a path
+// parameter that is not one answers 404 rather than a database error.
+func isUUID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil && len(s) == 36
+}

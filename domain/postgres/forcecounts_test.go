@@ -1,0 +1,127 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"scpo/domain"
+)
+
+// forceCountsRecountSQL counts from the tables what force_counts keeps
+// (migration 00070's initial fill).
+const forceCountsRecountSQL = `
+SELECT force, metric, n FROM (
+SELECT s.force, CASE WHEN s.custody_status = 'custody' THEN 'live:prison' ELSE 'live:community' END AS metric, count(*) AS n
+FROM orders o JOIN subjects s ON s.id = o.subject_id WHERE o.status IN ('pending', 'active') GROUP BY 1, 2
+UNION ALL
+SELECT s.force, 'owned', count(*) FROM orders o JOIN subjects s ON s.id = o.subject_id
+WHERE o.status IN ('pending', 'active')
+  AND EXISTS (SELECT 1 FROM owner_assignments a WHERE a.order_id = o.id AND a.ended_at IS NULL) GROUP BY 1
+UNION ALL
+SELECT force, 'flag:' || kind, count(*) FROM flags WHERE resolved_at IS NULL GROUP BY 1, 2) c
+ORDER BY 1, 2`
+
+type forceCount struct {
+	Force, Metric string
+	N             int64
+}
+
+// force_counts, kept by statement triggers, equals a full recount after a
+// mix of changes: orders created, ended and expired; owners assigned,
+// removed and ended by deactivation; subjects moved; flags raised and
+// resolved by sweeps and by changes.
+func TestForceCountsMatchARecount(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	check := func(stage string) {
+		t.Helper()
+		var kept, recount []forceCount
+		if err := s.DB().Raw(`SELECT force, metric, n FROM force_counts WHERE n <> 0 ORDER BY 1, 2`).Scan(&kept).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DB().Raw(forceCountsRecountSQL).Scan(&recount).Error; err != nil {
+			t.Fatal(err)
+		}
+		if len(recount) == 0 {
+			t.Fatalf("%s: nothing to count", stage)
+		}
+		if d := cmp.Diff(recount, kept); d != "" {
+			t.Errorf("%s: force_counts drifted from a recount (-recount +kept):\n%s", stage, d)
+		}
+	}
+	if _, err := s.GenerateOrders(ctx, 800, today); err != nil {
+		t.Fatal(err)
+	}
+	runAll := func(day domain.Date) {
+		t.Helper()
+		clockOf(s).advanceTo(day)
+		for _, job := range domain.JobNames {
+			if _, err := s.RunJob(ctx, job, day, nil); err != nil {
+				t.Fatalf("%s as of %s: %v", job, day, err)
+			}
+		}
+	}
+	runAll(today)
+	check("after generating and sweeping")
+
+	ids := func(q string) []string {
+		t.Helper()
+		var out []string
+		if err := s.DB().Raw(q).Scan(&out).Error; err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	day := today
+	// End some orders (resolving their flags in the change).
+	for _, id := range ids(`SELECT id FROM orders WHERE status = 'active' ORDER BY id LIMIT 15`) {
+		reason := "Discharged on appeal."
+		if _, err := s.UpdateOrder(ctx, id, nil, func(o *domain.Order, _ domain.Subject) error {
+			v := &domain.ValidationError{}
+			o.End("discharged", &day, &reason, day, v)
+			return v.Err()
+		}); err != nil {
+			t.Fatalf("end order %s: %v", id, err)
+		}
+	}
+	check("after ending orders")
+	// Remove some owners, ending the last owner of some orders.
+	var owners []struct{ OrderID, Role, OfficerID string }
+	if err := s.DB().Raw(`SELECT a.order_id, a.role, a.officer_id FROM owner_assignments a JOIN orders o ON o.id = a.order_id
+		WHERE a.ended_at IS NULL AND o.status IN ('pending', 'active') ORDER BY a.order_id LIMIT 15`).Scan(&owners).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range owners {
+		if err := s.RemoveOwner(ctx, domain.OwnerChange{OrderID: a.OrderID, Role: a.Role, Reason: "Moved on.", By: a.OfficerID}); err != nil {
+			t.Fatalf("remove owner of %s: %v", a.OrderID, err)
+		}
+	}
+	check("after removing owners")
+	// Deactivate officers who own orders (their assignments end).
+	for _, id := range ids(`SELECT DISTINCT a.officer_id FROM owner_assignments a WHERE a.ended_at IS NULL ORDER BY 1 LIMIT 3`) {
+		if _, err := s.UpdateOfficer(ctx, id, nil, func(o *domain.Officer) error { o.Active = false; return nil }); err != nil {
+			t.Fatalf("deactivate %s: %v", id, err)
+		}
+	}
+	check("after deactivating owners")
+	// Move some subjects to another force.
+	for _, id := range ids(`SELECT s.id FROM subjects s WHERE s.force <> 'dorset' ORDER BY s.id LIMIT 15`) {
+		if _, err := s.UpdateSubject(ctx, id, nil, func(sub *domain.Subject) error { sub.Force = "dorset"; return nil }); err != nil {
+			t.Fatalf("move subject %s: %v", id, err)
+		}
+	}
+	check("after moving subjects")
+	// Orders created, owners assigned, then years on: expiry by the
+	// lifecycle sweep, flags raised and resolved.
+	if _, err := s.GenerateOrders(ctx, 200, day); err != nil {
+		t.Fatal(err)
+	}
+	check("after more orders")
+	runAll(day.AddDays(400))
+	check("a year on")
+	runAll(day.AddDays(3 * 366))
+	check("three years on")
+}

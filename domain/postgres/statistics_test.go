@@ -1,0 +1,73 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"scpo/domain"
+	"scpo/domain/postgres"
+	"scpo/domain/postgres/pgtest"
+)
+
+// The service role owns no table, so it cannot ANALYZE; a sweep has the
+// tables analysed through scpo_analyze (migration 00140), which runs with
+// the schema owner's rights. On a register nobody has analysed, the first
+// sweep leaves statistics behind, and a run that raised many flags has
+// analysed flags before it committed.
+func TestSweepGathersStatistics(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	_, service := pgtest.URLs(t)
+	clock := &testClock{now: benchToday.Add(10 * time.Hour)}
+	s, err := postgres.Open(ctx, service, clock, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clocks.Store(s, clock)
+	t.Cleanup(func() { s.Close(); clocks.Delete(s) })
+
+	reltuples := func(table string) float64 {
+		t.Helper()
+		var n float64
+		if err := s.DB().Raw(`SELECT reltuples FROM pg_class WHERE oid = ?::regclass`, table).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// PostgreSQL skips, with a warning, a table the caller does not own.
+	if err := s.DB().Exec(`ANALYZE orders`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if got := reltuples("orders"); got >= 0 {
+		t.Fatalf("orders analysed by the service role (reltuples %v); want it skipped", got)
+	}
+	if _, err := s.GenerateOrders(ctx, 3000, benchToday); err != nil {
+		t.Fatal(err)
+	}
+	before := reltuples("flags")
+	r, err := s.RunJob(ctx, domain.JobOwnership, benchToday, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := reltuples("orders"); got < 2000 {
+		t.Errorf("orders after the first sweep: reltuples %v, want about 3000 (analysed)", got)
+	}
+	t.Logf("ownership sweep raised %d; flags reltuples %v before", r.Raised, before)
+
+	// A run that raises more than manyChanged flags analyses flags with its
+	// own rows in them.
+	if _, err := s.GenerateOrders(ctx, 25000, benchToday); err != nil {
+		t.Fatal(err)
+	}
+	r, err = s.RunJob(ctx, domain.JobReview, benchToday, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Raised <= 10000 {
+		t.Fatalf("review sweep raised %d, want more than 10000 for this test", r.Raised)
+	}
+	if got := reltuples("flags"); got < float64(r.Raised)/2 {
+		t.Errorf("flags after raising %d: reltuples %v, want them counted (analysed in the run)", r.Raised, got)
+	}
+}
