@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -11,8 +12,11 @@ import (
 )
 
 type termRequest struct {
-	Category *string `json:"category"`
-	Text     *string `json:"text"`
+	Category   *string            `json:"category"`
+	Text       *string            `json:"text"`
+	StartsOn   *string            `json:"starts_on"`
+	EndsOn     *string            `json:"ends_on"`
+	Monitoring *monitoringRequest `json:"monitoring"`
 }
 
 // orderRequest is what a client may set when recording an order.
@@ -51,15 +55,20 @@ func (r orderRequest) apply(o *domain.Order, v *domain.ValidationError) {
 	o.DurationMonths, o.ReviewIntervalDays = r.DurationMonths, r.ReviewIntervalDays
 	o.Terms = make([]domain.Term, len(r.Terms))
 	for i, t := range r.Terms {
-		o.Terms[i] = domain.Term{Category: str(t.Category), Text: str(t.Text)}
+		o.Terms[i] = legalTermRequest{Category: t.Category, Text: t.Text, StartsOn: t.StartsOn, EndsOn: t.EndsOn,
+			Monitoring: t.Monitoring}.term(v, "terms["+strconv.Itoa(i)+"]")
 	}
 }
 
 func orderPatchOf(o domain.Order) orderPatch {
 	made := o.MadeOn.String()
 	terms := make([]termRequest, len(o.Terms))
-	for i := range o.Terms {
-		terms[i] = termRequest{Category: &o.Terms[i].Category, Text: &o.Terms[i].Text}
+	for i, t := range o.Terms {
+		terms[i] = termRequest{Category: &o.Terms[i].Category, Text: &o.Terms[i].Text, StartsOn: dateStr(t.StartsOn),
+			EndsOn: dateStr(t.EndsOn)}
+		if m := t.Monitoring; m != nil {
+			terms[i].Monitoring = &monitoringRequest{ResponsiblePerson: &m.ResponsiblePerson, Duties: &m.Duties}
+		}
 	}
 	return orderPatch{orderRequest: orderRequest{SubjectID: &o.SubjectID, Type: &o.Type, Reference: &o.Reference,
 		Court: &o.Court, CourtType: &o.CourtType, MadeOn: &made, Commencement: &o.Commencement,
