@@ -543,7 +543,9 @@ type Extension struct {
 }
 
 // Extend records a charge that keeps the order in force until it is dealt
-// with: the order may then run past five years, and only this way.
+// with: the order may then run past five years, and only this way. A charge
+// made while the order was in force may be recorded after its end date (it
+// is then active again); a discharged or quashed order cannot be extended.
 func (o *Order) Extend(x *Extension, today Date, v *ValidationError) {
 	if !slices.Contains(ChargeKinds, x.ChargeKind) {
 		v.Add("charge_kind", "must be one of %s", strings.Join(ChargeKinds, ", "))
@@ -559,7 +561,11 @@ func (o *Order) Extend(x *Extension, today Date, v *ValidationError) {
 		v.Add("charged_on", "must be while the order is in force (it ends on %s)", end)
 	}
 	if v.Err() == nil {
+		// Recorded after the end date passed: the order never ended.
 		o.ExtensionPending = true
+		if o.Status == StatusExpired {
+			o.Status = StatusActive
+		}
 	}
 }
 

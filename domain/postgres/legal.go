@@ -451,7 +451,7 @@ func (s *Store) RecordCharge(ctx context.Context, orderID string, x domain.Exten
 		if err != nil {
 			return err
 		}
-		if o.Ended() {
+		if o.Ended() && o.Status != domain.StatusExpired {
 			return errEnded(o)
 		}
 		v := &domain.ValidationError{}
@@ -471,7 +471,7 @@ func (s *Store) RecordCharge(ctx context.Context, orderID string, x domain.Exten
 			"extension_id": x.ID, "charge_kind": x.ChargeKind, "offence": x.Offence}); err != nil {
 			return err
 		}
-		return s.bumpOrder(tx, o, map[string]any{"extension_pending": true})
+		return s.bumpOrder(tx, o, map[string]any{"extension_pending": true, "status": o.Status})
 	})
 	if err != nil {
 		return domain.Extension{}, err
