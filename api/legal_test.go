@@ -98,11 +98,11 @@ func TestVariationThenBreachNamesTheOlderVersion(t *testing.T) {
 	}
 
 	kinds := llKinds(t, e, id)
-	if !slices.Equal(kinds, []string{"made", "variation_refused", "breach_recorded", "varied", "breach_outcome"}) {
+	if !slices.Equal(kinds, []string{"made", "served", "variation_refused", "breach_recorded", "varied", "breach_outcome"}) {
 		t.Errorf("timeline: %v", kinds)
 	}
 	r = e.do(t, "GET", path+"/events", e.admin, "")
-	if s(r.Body, "items.1.recorded_by.id") != e.adminID || s(r.Body, "items.1.court") != "Bristol Crown Court" {
+	if s(r.Body, "items.2.recorded_by.id") != e.adminID || s(r.Body, "items.2.court") != "Bristol Crown Court" {
 		t.Errorf("the refused variation's event: %s", r)
 	}
 	v := e.do(t, "GET", path+"/terms/versions", e.admin, "")
@@ -146,7 +146,7 @@ func TestNonCompliantCheckAsksForABreachDecision(t *testing.T) {
 
 func TestServiceAndNotServed(t *testing.T) {
 	e := newEnv(t)
-	ord := e.order(t, s(e.subject(t, nil), "id"), nil) // in force since 2026-11-01
+	ord := e.order(t, s(e.subject(t, nil), "id"), obj{"served_at_hearing": nil}) // in force since 2026-11-01
 	id := s(ord, "id")
 	vwRun(t, e, "lifecycle-sweep", today)
 	if !slices.Contains(llOpenFlags(t, e, id), "not_served") {
@@ -193,7 +193,7 @@ func TestOrderChargedOnDay1820OutlivesItsFiveYears(t *testing.T) {
 		t.Errorf("after the outcome: %s", r)
 	}
 	kinds := llKinds(t, e, id)
-	if !slices.Equal(kinds, []string{"made", "charged", "charge_decided", "expired"}) {
+	if !slices.Equal(kinds, []string{"made", "served", "charged", "charge_decided", "expired"}) {
 		t.Errorf("timeline: %v", kinds)
 	}
 	// An extension is the only way past five years.
@@ -246,14 +246,14 @@ func TestDischargeAppealAndThePatchForms(t *testing.T) {
 	}
 	wantProblem(t, e.do(t, "POST", path+"/discharge", e.admin, js(obj{"court": "c", "on": "2026-11-24", "reason": "again"})), http.StatusConflict)
 	kinds := llKinds(t, e, s(ord, "id"))
-	if !slices.Equal(kinds, []string{"made", "appeal_lodged", "appeal_decided", "discharged", "terms_amended"}) {
+	if !slices.Equal(kinds, []string{"made", "served", "appeal_lodged", "appeal_decided", "discharged", "terms_amended"}) {
 		t.Errorf("timeline: %v", kinds)
 	}
 	// The old PATCH form of ending an order is recorded as the event too.
 	other := e.order(t, s(e.subject(t, nil), "id"), nil)
 	want(t, e.do(t, "PATCH", "/api/v1/orders/"+s(other, "id"), e.admin, js(obj{"status": "quashed", "ended_on": today,
 		"end_reason": "Quashed on appeal."})), http.StatusOK)
-	if kinds := llKinds(t, e, s(other, "id")); !slices.Equal(kinds, []string{"made", "quashed"}) {
+	if kinds := llKinds(t, e, s(other, "id")); !slices.Equal(kinds, []string{"made", "served", "quashed"}) {
 		t.Errorf("timeline after a PATCH quashing: %v", kinds)
 	}
 }

@@ -33,6 +33,9 @@ type orderRequest struct {
 	DurationMonths     *int          `json:"duration_months"`
 	Terms              []termRequest `json:"terms"`
 	ReviewIntervalDays *int          `json:"review_interval_days"`
+	// ServedAtHearing: the subject was represented at the hearing (s.10),
+	// recorded as the order's service on the day it was made.
+	ServedAtHearing *bool `json:"served_at_hearing"`
 }
 
 // orderPatch adds ending an order to what a client may change.
@@ -53,6 +56,7 @@ func (r orderRequest) apply(o *domain.Order, v *domain.ValidationError) {
 	o.StartsOn = dateField(v, "starts_on", r.StartsOn)
 	o.EndsOn = dateField(v, "ends_on", r.EndsOn)
 	o.DurationMonths, o.ReviewIntervalDays = r.DurationMonths, r.ReviewIntervalDays
+	o.ServedAtHearing = r.ServedAtHearing != nil && *r.ServedAtHearing
 	o.Terms = make([]domain.Term, len(r.Terms))
 	for i, t := range r.Terms {
 		o.Terms[i] = legalTermRequest{Category: t.Category, Text: t.Text, StartsOn: t.StartsOn, EndsOn: t.EndsOn,
@@ -164,6 +168,9 @@ func (s *Server) patchOrder(c echo.Context) error {
 		v := &domain.ValidationError{}
 		before := *o
 		stored := o.Status
+		if has("served_at_hearing") {
+			v.Add("served_at_hearing", "is taken when an order is recorded; record service with POST /api/v1/orders/{id}/service")
+		}
 		if str(req.SubjectID) != o.SubjectID {
 			v.Add("subject_id", "cannot be changed; record a new order for another subject")
 		}

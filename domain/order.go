@@ -85,12 +85,15 @@ type Order struct {
 	EndReason          *string `json:"end_reason"`
 	// ExtensionPending: a charge extends the order until it is dealt with
 	// (s.22E); ExtendedTo: the end it runs to after an extension.
-	ExtensionPending bool      `json:"extension_pending"`
-	ExtendedTo       *Date     `json:"extended_to"`
-	AppealPending    bool      `json:"appeal_pending"`
-	Version          int       `json:"version"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	ExtensionPending bool  `json:"extension_pending"`
+	ExtendedTo       *Date `json:"extended_to"`
+	AppealPending    bool  `json:"appeal_pending"`
+	// ServedAtHearing (when recording it): the subject was represented at
+	// the hearing, so the order was served the day it was made (s.10).
+	ServedAtHearing bool      `json:"-"`
+	Version         int       `json:"version"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 
 	// Derived, read-only.
 	Force         string   `json:"force"`

@@ -830,7 +830,7 @@ SELECT * FROM (
            jsonb_build_object('ends_on', coalesce(o.extended_to, o.ends_on)), NULL, o.updated_at
     FROM orders o WHERE o.id = @id AND o.status = 'expired'
 ) t
-ORDER BY t.on_date, t.recorded_at, t.id`
+ORDER BY t.on_date, t.kind <> 'made', t.recorded_at, t.id`
 
 // OrderEvents is the order's timeline, oldest first, with who recorded each.
 func (s *Store) OrderEvents(ctx context.Context, orderID string) ([]domain.OrderEvent, error) {

@@ -131,7 +131,15 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 			return err
 		}
 		// The order's life starts with its "made" event and version 1 of each term.
-		return recordMade(tx, []string{o.ID}, now)
+		if err := recordMade(tx, []string{o.ID}, now); err != nil {
+			return err
+		}
+		if o.ServedAtHearing {
+			_, err := s.recordEvent(tx, o.ID, domain.EventServed, o.MadeOn, &o.Court,
+				domain.Service{Method: domain.ServedAtHearing, ServedOn: o.MadeOn})
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return domain.Order{}, err
