@@ -419,6 +419,73 @@ func acCases() []acCase {
 					body: js(obj{"reason": "No longer needed."})}
 			}},
 
+		// The legal life of an order.
+		{method: "GET", route: "/api/v1/orders/:id/terms", roles: acReaders, scoped: true, ok: 200, req: orderPath("/terms?on=" + today)},
+		{method: "GET", route: "/api/v1/orders/:id/terms/versions", roles: acReaders, scoped: true, ok: 200, req: orderPath("/terms/versions")},
+		{method: "GET", route: "/api/v1/orders/:id/events", roles: acReaders, scoped: true, ok: 200, req: orderPath("/events")},
+		{method: "GET", route: "/api/v1/orders/:id/extensions", roles: acReaders, scoped: true, ok: 200, req: orderPath("/extensions")},
+		{method: "GET", route: "/api/v1/orders/:id/breaches", roles: acReaders, scoped: true, ok: 200, req: orderPath("/breaches")},
+		{method: "POST", route: "/api/v1/orders/:id/variations", roles: acOrderWriters, scoped: true, ok: 201,
+			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/orders/" + f.order + "/variations", body: js(obj{"applicant": "subject",
+					"court": "Bristol Crown Court", "heard_on": today, "outcome": "refused"})}
+			}},
+		{method: "POST", route: "/api/v1/orders/:id/service", roles: acCaseworkers, scoped: true, ok: 201,
+			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/orders/" + f.order + "/service", body: js(obj{"method": "in_person", "served_on": today})}
+			}},
+		{method: "POST", route: "/api/v1/orders/:id/discharge", roles: acOrderWriters, scoped: true, ok: 201,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/orders/" + acFreshOrder(t, w, f) + "/discharge",
+					body: js(obj{"court": "Bristol Crown Court", "on": today, "reason": "Discharged (s.18)."})}
+			}},
+		{method: "POST", route: "/api/v1/orders/:id/appeals", roles: acOrderWriters, scoped: true, ok: 201,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/orders/" + acFreshOrder(t, w, f) + "/appeals",
+					body: js(obj{"court": "Court of Appeal", "lodged_on": today, "appellant": "subject"})}
+			}},
+		{method: "POST", route: "/api/v1/orders/:id/appeals/:appeal_id/decision", roles: acOrderWriters, scoped: true, ok: 201,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				o := acFreshOrder(t, w, f)
+				r := w.e.do(t, "POST", "/api/v1/orders/"+o+"/appeals", w.e.admin, js(obj{"court": "Court of Appeal", "lodged_on": today, "appellant": "subject"}))
+				want(t, r, http.StatusCreated)
+				return acReq{path: "/api/v1/orders/" + o + "/appeals/" + s(r.Body, "id") + "/decision",
+					body: js(obj{"court": "Court of Appeal", "decided_on": today, "outcome": "dismissed"})}
+			}},
+		{method: "POST", route: "/api/v1/orders/:id/extensions", roles: acOrderWriters, scoped: true, ok: 201,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/orders/" + acFreshOrder(t, w, f) + "/extensions", body: js(acCharge)}
+			}},
+		{method: "PATCH", route: "/api/v1/orders/:id/extensions/:extension_id", roles: acOrderWriters, scoped: true, ok: 200,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				o := acFreshOrder(t, w, f)
+				r := w.e.do(t, "POST", "/api/v1/orders/"+o+"/extensions", w.e.admin, js(acCharge))
+				want(t, r, http.StatusCreated)
+				return acReq{path: "/api/v1/orders/" + o + "/extensions/" + s(r.Body, "id"),
+					body: js(obj{"outcome": "acquitted", "outcome_on": today, "settled_ends_on": today})}
+			}},
+		{method: "POST", route: "/api/v1/orders/:id/breaches", roles: acCaseworkers, scoped: true, ok: 201,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/orders/" + f.order + "/breaches", body: js(acBreach(t, w, f.order))}
+			}},
+		{method: "PATCH", route: "/api/v1/orders/:id/breaches/:breach_id", roles: acCaseworkers, scoped: true, ok: 200,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				r := w.e.do(t, "POST", "/api/v1/orders/"+f.order+"/breaches", w.e.admin, js(acBreach(t, w, f.order)))
+				want(t, r, http.StatusCreated)
+				return acReq{path: "/api/v1/orders/" + f.order + "/breaches/" + s(r.Body, "id"),
+					body: js(obj{"outcome": "no_further_action", "outcome_on": today})}
+			}},
+		{method: "POST", route: "/api/v1/orders/:id/checks/:check_id/no-breach", roles: acCaseworkers, scoped: true, ok: 201,
+			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				o := acFreshOrder(t, w, f)
+				r := w.e.do(t, "POST", "/api/v1/orders/"+o+"/checks", w.e.admin, js(obj{"kind": "device", "due_on": today}))
+				want(t, r, http.StatusCreated)
+				id := s(r.Body, "id")
+				want(t, w.e.do(t, "PATCH", "/api/v1/orders/"+o+"/checks/"+id, w.e.admin,
+					js(obj{"completed_on": today, "outcome": "non_compliant"})), http.StatusOK)
+				return acReq{path: "/api/v1/orders/" + o + "/checks/" + id + "/no-breach", body: js(obj{"reason": "Not a breach."})}
+			}},
+
 		// Flags, jobs and policies.
 		{method: "GET", route: "/api/v1/flags", roles: acReaders, scoped: true, ok: 200, hidden: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
@@ -757,4 +824,23 @@ func TestAccessRegionalReadsRegionButWritesNothing(t *testing.T) {
 		http.StatusUnprocessableEntity, "force")
 	glos := s(e.subject(t, nil), "id")
 	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+glos, both, `{"aliases":["X"]}`), http.StatusOK)
+}
+
+// acFreshOrder records a new live order on f's subject, for a route that
+// ends or extends an order once.
+func acFreshOrder(t *testing.T, w *acWorld, f *acForce) string {
+	t.Helper()
+	r := w.e.do(t, "POST", "/api/v1/orders", w.e.admin, js(orderBody(f.subject)))
+	want(t, r, http.StatusCreated)
+	return s(r.Body, "id")
+}
+
+var acCharge = obj{"charge_kind": "breach", "charged_on": today, "offence": "Breach of an SCPO (s.25)", "court": "Bristol Magistrates' Court"}
+
+// acBreach is a breach case of the order's first term, today.
+func acBreach(t *testing.T, w *acWorld, order string) obj {
+	t.Helper()
+	r := w.e.do(t, "GET", "/api/v1/orders/"+order, w.e.admin, "")
+	want(t, r, http.StatusOK)
+	return obj{"occurred_on": today, "term_ids": []string{s(r.Body, "terms.0.id")}, "description": "Second phone.", "action": "warning"}
 }

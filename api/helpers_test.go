@@ -283,8 +283,8 @@ var orderRefs atomic.Int64
 func orderBody(subjectID string) obj {
 	return obj{"subject_id": subjectID, "type": "scpo", "reference": fmt.Sprintf("T2026%04d", orderRefs.Add(1)), "court": "Bristol Crown Court",
 		"court_type": "crown", "made_on": "2026-10-20", "commencement": "on_date", "starts_on": "2026-11-01",
-		"duration_months": 36,
-		"terms":           []obj{{"category": "communications", "text": "Not to possess more than one mobile phone."}}}
+		"duration_months": 36, "served_at_hearing": true,
+		"terms": []obj{{"category": "communications", "text": "Not to possess more than one mobile phone."}}}
 }
 
 func (e *env) create(t *testing.T, path string, body obj) map[string]any {

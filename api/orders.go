@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -11,8 +12,11 @@ import (
 )
 
 type termRequest struct {
-	Category *string `json:"category"`
-	Text     *string `json:"text"`
+	Category   *string            `json:"category"`
+	Text       *string            `json:"text"`
+	StartsOn   *string            `json:"starts_on"`
+	EndsOn     *string            `json:"ends_on"`
+	Monitoring *monitoringRequest `json:"monitoring"`
 }
 
 // orderRequest is what a client may set when recording an order.
@@ -29,6 +33,9 @@ type orderRequest struct {
 	DurationMonths     *int          `json:"duration_months"`
 	Terms              []termRequest `json:"terms"`
 	ReviewIntervalDays *int          `json:"review_interval_days"`
+	// ServedAtHearing: the subject was represented at the hearing (s.10),
+	// recorded as the order's service on the day it was made.
+	ServedAtHearing *bool `json:"served_at_hearing"`
 }
 
 // orderPatch adds ending an order to what a client may change.
@@ -49,17 +56,23 @@ func (r orderRequest) apply(o *domain.Order, v *domain.ValidationError) {
 	o.StartsOn = dateField(v, "starts_on", r.StartsOn)
 	o.EndsOn = dateField(v, "ends_on", r.EndsOn)
 	o.DurationMonths, o.ReviewIntervalDays = r.DurationMonths, r.ReviewIntervalDays
+	o.ServedAtHearing = r.ServedAtHearing != nil && *r.ServedAtHearing
 	o.Terms = make([]domain.Term, len(r.Terms))
 	for i, t := range r.Terms {
-		o.Terms[i] = domain.Term{Category: str(t.Category), Text: str(t.Text)}
+		o.Terms[i] = legalTermRequest{Category: t.Category, Text: t.Text, StartsOn: t.StartsOn, EndsOn: t.EndsOn,
+			Monitoring: t.Monitoring}.term(v, "terms["+strconv.Itoa(i)+"]")
 	}
 }
 
 func orderPatchOf(o domain.Order) orderPatch {
 	made := o.MadeOn.String()
 	terms := make([]termRequest, len(o.Terms))
-	for i := range o.Terms {
-		terms[i] = termRequest{Category: &o.Terms[i].Category, Text: &o.Terms[i].Text}
+	for i, t := range o.Terms {
+		terms[i] = termRequest{Category: &o.Terms[i].Category, Text: &o.Terms[i].Text, StartsOn: dateStr(t.StartsOn),
+			EndsOn: dateStr(t.EndsOn)}
+		if m := t.Monitoring; m != nil {
+			terms[i].Monitoring = &monitoringRequest{ResponsiblePerson: &m.ResponsiblePerson, Duties: &m.Duties}
+		}
 	}
 	return orderPatch{orderRequest: orderRequest{SubjectID: &o.SubjectID, Type: &o.Type, Reference: &o.Reference,
 		Court: &o.Court, CourtType: &o.CourtType, MadeOn: &made, Commencement: &o.Commencement,
@@ -155,6 +168,9 @@ func (s *Server) patchOrder(c echo.Context) error {
 		v := &domain.ValidationError{}
 		before := *o
 		stored := o.Status
+		if has("served_at_hearing") {
+			v.Add("served_at_hearing", "is taken when an order is recorded; record service with POST /api/v1/orders/{id}/service")
+		}
 		if str(req.SubjectID) != o.SubjectID {
 			v.Add("subject_id", "cannot be changed; record a new order for another subject")
 		}

@@ -24,6 +24,7 @@ type Store interface {
 	domain.Officers
 	domain.Subjects
 	domain.Orders
+	domain.LegalLife
 	domain.Sweeps
 	domain.Policies
 	domain.Reports

@@ -27,7 +27,7 @@ const (
 
 // FlagKinds lists every kind.
 var FlagKinds = []string{FlagUnowned, FlagReviewOverdue, FlagCheckOverdue, FlagPreRelease,
-	FlagReleaseDatePassed, FlagExpiring, FlagComplianceConcern, FlagOwnerAbsent}
+	FlagReleaseDatePassed, FlagExpiring, FlagComplianceConcern, FlagOwnerAbsent, FlagNotServed, FlagBreachDecisionDue, FlagBreachOpen, FlagExtensionToSettle}
 
 // Flag is a problem with an order, raised by a sweep and kept until a
 // sweep finds it gone.
@@ -63,7 +63,7 @@ var JobFlags = map[string][]string{
 	JobOwnership: {FlagUnowned, FlagOwnerAbsent},
 	JobReview:    {FlagReviewOverdue, FlagCheckOverdue},
 	JobCustody:   {FlagPreRelease, FlagReleaseDatePassed},
-	JobLifecycle: {FlagExpiring},
+	JobLifecycle: {FlagExpiring, FlagNotServed},
 }
 
 // JobRun is one run of a job, scheduled or manual.

@@ -3,7 +3,6 @@ package domain
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -39,9 +38,15 @@ var TermCategories = []string{"financial", "property", "working", "communication
 	"electronic_monitoring", "other"}
 
 // Term is one prohibition or requirement of an order.
+// A term may have its own dates within the order's (s.16(3)-(4)); null
+// means with the order. Each change keeps a new version (TermVersion).
 type Term struct {
-	Category string `json:"category"`
-	Text     string `json:"text"`
+	ID         string      `json:"id,omitempty"` // the term across its versions
+	Category   string      `json:"category"`
+	Text       string      `json:"text"`
+	StartsOn   *Date       `json:"starts_on,omitempty"`
+	EndsOn     *Date       `json:"ends_on,omitempty"`
+	Monitoring *Monitoring `json:"monitoring,omitempty"` // an electronic monitoring requirement (s.5B)
 }
 
 // OwnerSummary names the officer holding an owner role on an order.
@@ -61,26 +66,34 @@ type Owners struct {
 
 // Order is a serious crime prevention order.
 type Order struct {
-	ID                 string    `json:"id"`
-	SubjectID          string    `json:"subject_id"`
-	SubjectName        string    `json:"subject_name"` // read-only: the subject's first names and last name
-	Type               string    `json:"type"`
-	Reference          string    `json:"reference"`
-	Court              string    `json:"court"`
-	CourtType          string    `json:"court_type"`
-	MadeOn             Date      `json:"made_on"`
-	Commencement       string    `json:"commencement"`
-	StartsOn           *Date     `json:"starts_on"`
-	EndsOn             *Date     `json:"ends_on"`
-	DurationMonths     *int      `json:"duration_months"`
-	Terms              []Term    `json:"terms"`
-	ReviewIntervalDays *int      `json:"review_interval_days"`
-	Status             string    `json:"status"`
-	EndedOn            *Date     `json:"ended_on"`
-	EndReason          *string   `json:"end_reason"`
-	Version            int       `json:"version"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
+	ID                 string  `json:"id"`
+	SubjectID          string  `json:"subject_id"`
+	SubjectName        string  `json:"subject_name"` // read-only: the subject's first names and last name
+	Type               string  `json:"type"`
+	Reference          string  `json:"reference"`
+	Court              string  `json:"court"`
+	CourtType          string  `json:"court_type"`
+	MadeOn             Date    `json:"made_on"`
+	Commencement       string  `json:"commencement"`
+	StartsOn           *Date   `json:"starts_on"`
+	EndsOn             *Date   `json:"ends_on"`
+	DurationMonths     *int    `json:"duration_months"`
+	Terms              []Term  `json:"terms"`
+	ReviewIntervalDays *int    `json:"review_interval_days"`
+	Status             string  `json:"status"`
+	EndedOn            *Date   `json:"ended_on"`
+	EndReason          *string `json:"end_reason"`
+	// ExtensionPending: a charge extends the order until it is dealt with
+	// (s.22E); ExtendedTo: the end it runs to after an extension.
+	ExtensionPending bool  `json:"extension_pending"`
+	ExtendedTo       *Date `json:"extended_to"`
+	AppealPending    bool  `json:"appeal_pending"`
+	// ServedAtHearing (when recording it): the subject was represented at
+	// the hearing, so the order was served the day it was made (s.10).
+	ServedAtHearing bool      `json:"-"`
+	Version         int       `json:"version"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 
 	// Derived, read-only.
 	Force         string   `json:"force"`
@@ -197,17 +210,8 @@ func (o *Order) validate(before *Order, subject Subject, today Date, v *Validati
 	if len(o.Terms) > 100 {
 		v.Add("terms", "must have at most 100 entries")
 	}
-	for i, t := range o.Terms {
-		field := fmt.Sprintf("terms[%d]", i)
-		if !slices.Contains(TermCategories, t.Category) {
-			v.Add(field+".category", "must be one of %s", strings.Join(TermCategories, ", "))
-		}
-		o.Terms[i].Text = strings.TrimSpace(t.Text)
-		if o.Terms[i].Text == "" {
-			v.Add(field+".text", "is required")
-		} else if len(o.Terms[i].Text) > 4000 {
-			v.Add(field+".text", "must be at most 4000 characters")
-		}
+	for i := range o.Terms {
+		validateTerm(*o, &o.Terms[i], fmt.Sprintf("terms[%d]", i), v)
 	}
 
 	if !o.Ended() {
@@ -220,7 +224,7 @@ func (o *Order) validate(before *Order, subject Subject, today Date, v *Validati
 // raises no flags), active from its start, pending before.
 func (o Order) statusOn(today Date) string {
 	switch {
-	case o.EndsOn != nil && o.EndsOn.Before(today.Time):
+	case o.EffectiveEnd() != nil && o.EffectiveEnd().Before(today.Time):
 		return StatusExpired
 	case o.StartsOn != nil && o.StartsOn.OnOrBefore(today):
 		return StatusActive
@@ -296,22 +300,29 @@ func monthsSpanned(start, end Date) *int {
 }
 
 // End discharges or quashes a live order.
+// This is the PATCH form; the store records it as a discharge or quashing
+// event (POST /orders/{id}/discharge and the appeal routes are the forms
+// that name the court).
 func (o *Order) End(status string, endedOn *Date, reason *string, today Date, v *ValidationError) {
 	if status != StatusDischarged && status != StatusQuashed {
 		v.Add("status", "can only be set to discharged or quashed; pending, active and expired follow the order's dates")
 		return
 	}
+	o.endAs(status, endedOn, reason, "ended_on", "end_reason", today, v)
+}
+
+func (o *Order) endAs(status string, endedOn *Date, reason *string, onField, reasonField string, today Date, v *ValidationError) {
 	if endedOn == nil {
-		v.Add("ended_on", "is required when ending an order")
+		v.Add(onField, "is required when ending an order")
 	} else if endedOn.After(today.Time) {
-		v.Add("ended_on", "must not be in the future")
+		v.Add(onField, "must not be in the future")
 	} else if endedOn.Before(o.MadeOn.Time) {
-		v.Add("ended_on", "must not be before made_on")
+		v.Add(onField, "must not be before made_on")
 	}
 	if reason == nil || strings.TrimSpace(*reason) == "" {
-		v.Add("end_reason", "is required when ending an order")
+		v.Add(reasonField, "is required when ending an order")
 	} else if len(*reason) > 2000 {
-		v.Add("end_reason", "must be at most 2000 characters")
+		v.Add(reasonField, "must be at most 2000 characters")
 	}
 	o.Status, o.EndedOn, o.EndReason = status, endedOn, reason
 }

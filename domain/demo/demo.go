@@ -36,6 +36,7 @@ type Store interface {
 	domain.Orders
 	domain.Transfers
 	domain.Absences
+	domain.LegalLife
 }
 
 type officerSpec struct {
@@ -197,6 +198,7 @@ func Load(ctx context.Context, s Store, today domain.Date) (bool, error) {
 	n, p := 0, 0                         // subjects and prison cases so far, across the region
 	lastCommunity := map[string]string{} // each force's last community subject
 	chairs := map[string]domain.Officer{}
+	firstCommunity := map[string][]domain.Order{} // each force's first two community orders
 	for _, f := range forces {
 		byRole := map[string][]domain.Officer{}
 		for _, spec := range f.officers {
@@ -226,9 +228,16 @@ func Load(ctx context.Context, s Store, today domain.Date) (bool, error) {
 			if !prison {
 				lastCommunity[f.code] = sub.ID
 			}
-			ord, err := s.CreateOrder(chairCtx, orderFor(f, n, sub.ID, prison, today))
+			spec := orderFor(f, n, sub.ID, prison, today)
+			// Represented at the hearing, but for one Wiltshire order nobody
+			// recorded as served (s.10): not_served after the sweeps.
+			spec.ServedAtHearing = !(f.code == "wiltshire" && i == 0)
+			ord, err := s.CreateOrder(chairCtx, spec)
 			if err != nil {
 				return false, fmt.Errorf("demo order %d (%s): %w", n, f.code, err)
+			}
+			if !prison && len(firstCommunity[f.code]) < 2 {
+				firstCommunity[f.code] = append(firstCommunity[f.code], ord)
 			}
 
 			reviewCtx := chairCtx
@@ -251,7 +260,50 @@ func Load(ctx context.Context, s Store, today domain.Date) (bool, error) {
 	if err := movements(ctx, s, known, chairs, lastCommunity, today); err != nil {
 		return false, err
 	}
+	if err := legalLife(ctx, s, chairs, firstCommunity, today); err != nil {
+		return false, err
+	}
 	return true, nil
+}
+
+// legalLife adds the events of orders' legal lives: a varied order and an
+// open breach case in Gloucestershire, a charge extending an Avon and
+// Somerset order, and an electronic monitoring requirement ending within
+// six weeks in Devon and Cornwall.
+func legalLife(ctx context.Context, s Store, chairs map[string]domain.Officer, first map[string][]domain.Order,
+	today domain.Date) error {
+	glos := domain.WithActor(ctx, chairs["gloucestershire"])
+	varied := first["gloucestershire"][0]
+	if _, err := s.Vary(glos, varied.ID, domain.Variation{Applicant: domain.ApplicantSubject, Court: varied.Court,
+		HeardOn: today.AddDays(-30), Outcome: domain.VariationGrantedInPart,
+		Notes: ptr("New job as a delivery driver: a second phone allowed for work, the travel ban kept."),
+		Changed: []domain.Term{{ID: varied.Terms[0].ID, Category: varied.Terms[0].Category,
+			Text: varied.Terms[0].Text + " A second phone may be held for work, its number notified within 3 days."}}}); err != nil {
+		return fmt.Errorf("demo variation: %w", err)
+	}
+	breached := first["gloucestershire"][1]
+	if _, err := s.RecordBreach(glos, breached.ID, domain.BreachCase{OccurredOn: today.AddDays(-10),
+		TermIDs: []string{breached.Terms[0].ID}, Description: "Found at a home visit in breach of the order's terms.",
+		Action: "arrest", Outcome: "pending"}); err != nil {
+		return fmt.Errorf("demo breach: %w", err)
+	}
+	avon := domain.WithActor(ctx, chairs["avon-and-somerset"])
+	if _, err := s.RecordCharge(avon, first["avon-and-somerset"][0].ID, domain.Extension{ChargeKind: domain.ChargeSeriousOffence,
+		ChargedOn: today.AddDays(-14), Offence: "Possession with intent to supply a class A drug",
+		Court: "Bristol Magistrates' Court"}); err != nil {
+		return fmt.Errorf("demo extension: %w", err)
+	}
+	devon := domain.WithActor(ctx, chairs["devon-and-cornwall"])
+	tagged := first["devon-and-cornwall"][0]
+	start, end := today.AddDays(-320), today.AddDays(40)
+	if _, err := s.Vary(devon, tagged.ID, domain.Variation{Applicant: domain.ApplicantAuthority, Court: tagged.Court,
+		HeardOn: start, Outcome: domain.VariationGranted, Added: []domain.Term{{Category: "electronic_monitoring",
+			Text: "To wear a GPS tag and keep it charged.", StartsOn: &start, EndsOn: &end,
+			Monitoring: &domain.Monitoring{ResponsiblePerson: "HMPPS Electronic Monitoring Service",
+				Duties: "Wear the tag at all times, charge it daily and allow its inspection."}}}}); err != nil {
+		return fmt.Errorf("demo monitoring requirement: %w", err)
+	}
+	return nil
 }
 
 // movements adds what keeps records moving: a subject Avon and Somerset

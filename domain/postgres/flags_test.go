@@ -248,6 +248,7 @@ func flSubject(t *testing.T, s *postgres.Store, serial int, c domain.Custody) do
 func flOnDate(subjectID string, starts domain.Date, months int) domain.Order {
 	o := onDate(subjectID, starts, months)
 	o.MadeOn = starts
+	o.ServedAtHearing = true // these tests are not about service (legal_test.go is)
 	return o
 }
 

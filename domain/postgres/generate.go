@@ -169,6 +169,13 @@ SELECT order_id, check_kind, check_due,
        CASE WHEN check_done THEN check_due END, CASE WHEN check_done THEN 'compliant' END
 FROM gen_batch WHERE check_due IS NOT NULL`
 
+// Nine in ten orders were served at the hearing (s.10); the rest raise
+// not_served once in force.
+const generateServiceSQL = `
+INSERT INTO order_events (order_id, kind, on_date, details)
+SELECT order_id, 'served', made_on, '{"method": "represented_at_hearing"}'::jsonb
+FROM gen_batch WHERE serial % 10 <> 0`
+
 // GenerateOrders loads n synthetic live orders, one subject each, spread
 // over every force, for load testing the sweeps: about a quarter of the
 // subjects in custody with release dates from 60 days ago to two years
@@ -225,7 +232,7 @@ func (s *Store) GenerateOrders(ctx context.Context, n int, today domain.Date) (i
 			if res.RowsAffected != int64(size) {
 				return fmt.Errorf("inserted %d orders, want %d", res.RowsAffected, size)
 			}
-			for _, q := range []string{generateCustodySQL, generateOwnersSQL, generateReviewsSQL, generateChecksSQL} {
+			for _, q := range []string{generateCustodySQL, generateOwnersSQL, generateReviewsSQL, generateChecksSQL, generateServiceSQL} {
 				if err := tx.Exec(day.Replace(q)).Error; err != nil {
 					return err
 				}

@@ -424,7 +424,8 @@ func (s *Store) writeImport(ctx context.Context, tx *gorm.DB, r domain.ImportReq
 			o.ID, o.SubjectID, o.Version, o.CreatedAt, o.UpdatedAt = newID(), subjectID, 1, now, now
 			orders = append(orders, orderRowOf(o))
 			for k, t := range o.Terms {
-				terms = append(terms, termRow{OrderID: o.ID, Position: k, Category: t.Category, Text: t.Text})
+				terms = append(terms, termRow{OrderID: o.ID, Position: k, TermID: newID(), Category: t.Category, Text: t.Text,
+					StartsOn: timePtr(t.StartsOn), EndsOn: timePtr(t.EndsOn), Monitoring: monitoringJSON(t.Monitoring)})
 			}
 			oid := o.ID
 			item.Order.ID = &oid

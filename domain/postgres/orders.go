@@ -26,6 +26,9 @@ type orderRow struct {
 	Status             string
 	EndedOn            *time.Time
 	EndReason          *string
+	ExtensionPending   bool
+	ExtendedTo         *time.Time
+	AppealPending      bool
 	Version            int
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
@@ -60,7 +63,8 @@ func (r orderRow) domain() domain.Order {
 		CourtType: r.CourtType, MadeOn: domain.AsDate(r.MadeOn), Commencement: r.Commencement,
 		StartsOn: datePtr(r.StartsOn), EndsOn: datePtr(r.EndsOn), DurationMonths: r.DurationMonths,
 		ReviewIntervalDays: r.ReviewIntervalDays, Status: r.Status, EndedOn: datePtr(r.EndedOn),
-		EndReason: r.EndReason, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		EndReason: r.EndReason, ExtensionPending: r.ExtensionPending, ExtendedTo: datePtr(r.ExtendedTo),
+		AppealPending: r.AppealPending, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Terms: []domain.Term{}, OpenFlags: []string{}}
 }
 
@@ -68,15 +72,20 @@ func orderRowOf(o domain.Order) orderRow {
 	return orderRow{ID: o.ID, SubjectID: o.SubjectID, Type: o.Type, Reference: o.Reference, Court: o.Court,
 		CourtType: o.CourtType, MadeOn: o.MadeOn.Time, Commencement: o.Commencement, StartsOn: timePtr(o.StartsOn),
 		EndsOn: timePtr(o.EndsOn), DurationMonths: o.DurationMonths, ReviewIntervalDays: o.ReviewIntervalDays,
-		Status: o.Status, EndedOn: timePtr(o.EndedOn), EndReason: o.EndReason, Version: o.Version,
+		Status: o.Status, EndedOn: timePtr(o.EndedOn), EndReason: o.EndReason, ExtensionPending: o.ExtensionPending,
+		ExtendedTo: timePtr(o.ExtendedTo), AppealPending: o.AppealPending, Version: o.Version,
 		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 }
 
 type termRow struct {
-	OrderID  string
-	Position int
-	Category string
-	Text     string
+	OrderID    string
+	Position   int
+	TermID     string
+	Category   string
+	Text       string
+	StartsOn   *time.Time
+	EndsOn     *time.Time
+	Monitoring *string // jsonb
 }
 
 func (termRow) TableName() string { return "order_terms" }
@@ -118,7 +127,19 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 		touch(tx, o.ID)
 		domain.Note(ctx, "order", o.ID)
 		domain.Note(ctx, "subject", o.SubjectID)
-		return writeTerms(tx, o.ID, o.Terms)
+		if err := writeTerms(tx, o.ID, o.Terms); err != nil {
+			return err
+		}
+		// The order's life starts with its "made" event and version 1 of each term.
+		if err := recordMade(tx, []string{o.ID}, now); err != nil {
+			return err
+		}
+		if o.ServedAtHearing {
+			_, err := s.recordEvent(tx, o.ID, domain.EventServed, o.MadeOn, &o.Court,
+				domain.Service{Method: domain.ServedAtHearing, ServedOn: o.MadeOn})
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return domain.Order{}, err
@@ -153,7 +174,11 @@ func writeTerms(tx *gorm.DB, orderID string, terms []domain.Term) error {
 	}
 	rows := make([]termRow, len(terms))
 	for i, t := range terms {
-		rows[i] = termRow{OrderID: orderID, Position: i, Category: t.Category, Text: t.Text}
+		if t.ID == "" {
+			t.ID = newID()
+		}
+		rows[i] = termRow{OrderID: orderID, Position: i, TermID: t.ID, Category: t.Category, Text: t.Text,
+			StartsOn: timePtr(t.StartsOn), EndsOn: timePtr(t.EndsOn), Monitoring: monitoringJSON(t.Monitoring)}
 	}
 	return translate(tx.Create(&rows).Error)
 }
@@ -254,7 +279,7 @@ func (s *Store) loadOrders(db *gorm.DB, q *gorm.DB) ([]domain.Order, error) {
 	}
 	for _, t := range terms {
 		o := byID[t.OrderID]
-		o.Terms = append(o.Terms, domain.Term{Category: t.Category, Text: t.Text})
+		o.Terms = append(o.Terms, t.domain())
 	}
 	owners, err := currentOwners(db, ids)
 	if err != nil {
@@ -288,7 +313,7 @@ func lockOrder(tx *gorm.DB, id string) (domain.Order, domain.Subject, error) {
 		return domain.Order{}, domain.Subject{}, err
 	}
 	for _, t := range terms {
-		o.Terms = append(o.Terms, domain.Term{Category: t.Category, Text: t.Text})
+		o.Terms = append(o.Terms, t.domain())
 	}
 	sub, err := getSubject(tx, o.SubjectID, "")
 	if err != nil {
@@ -323,6 +348,8 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, ifVersion *int, chan
 		if o.Ended() {
 			return errEnded(o)
 		}
+		before := o
+		before.Terms = append([]domain.Term(nil), o.Terms...)
 		if err := change(&o, sub); err != nil {
 			return err
 		}
@@ -336,13 +363,33 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, ifVersion *int, chan
 			return translate(err)
 		}
 		if o.Ended() {
+			// The PATCH form of a discharge or quashing, recorded as the event
+			// (without a court: POST /orders/{id}/discharge and the appeal
+			// routes name it).
+			if _, err := s.recordEvent(tx, o.ID, o.Status, *o.EndedOn, nil, map[string]any{
+				"reason": o.EndReason, "via": "PATCH /api/v1/orders/{id}"}); err != nil {
+				return err
+			}
 			// An ended order keeps no open flags.
 			if err := tx.Exec(`UPDATE flags SET resolved_at = ? WHERE order_id = ? AND resolved_at IS NULL`,
 				o.UpdatedAt, o.ID).Error; err != nil {
 				return err
 			}
 		}
-		return writeTerms(tx, o.ID, o.Terms)
+		// A change of terms through PATCH is recorded as an amendment in
+		// force from today, keeping every version (domain.AmendTerms).
+		plan := domain.AmendTerms(before.Terms, o.Terms)
+		if plan.Empty() {
+			return nil
+		}
+		assignTermIDs(&plan)
+		today := s.Today()
+		ev, err := s.recordEvent(tx, o.ID, domain.EventTermsAmended, today, nil, map[string]any{
+			"via": "PATCH /api/v1/orders/{id}", "terms_ended": plan.Ended, "terms_new": plan.New})
+		if err != nil {
+			return err
+		}
+		return applyTermPlan(tx, o.ID, ev.ID, today, plan)
 	})
 	if err != nil {
 		return domain.Order{}, err

@@ -107,6 +107,7 @@ var flagRules = map[string]string{
 	domain.FlagReleaseDatePassed: "flag_release_date_passed",
 	domain.FlagExpiring:          "flag_expiring",
 	domain.FlagOwnerAbsent:       "flag_owner_absent",
+	domain.FlagNotServed:         "flag_not_served",
 }
 
 type runRow struct {
@@ -431,7 +432,7 @@ func (s *Store) PreviewJob(ctx context.Context, job string, asOf domain.Date) (d
 		if job == domain.JobLifecycle {
 			var n struct{ Started, Expired int }
 			if err := tx.Raw(`SELECT count(*) FILTER (WHERE status = 'pending' AND starts_on <= @as_of) AS started,
-				count(*) FILTER (WHERE ends_on < @as_of) AS expired
+				count(*) FILTER (WHERE NOT extension_pending AND coalesce(extended_to, ends_on) < @as_of) AS expired
 				FROM orders WHERE status IN ('pending', 'active')`, map[string]any{"as_of": asOf.Time}).Scan(&n).Error; err != nil {
 				return err
 			}
@@ -464,7 +465,7 @@ func (s *Store) lifecycle(tx *gorm.DB, asOf domain.Date, runID string) (changed,
 	// An order past its end date expires; so does one still pending on a
 	// release that has not come by then: it can never come into force.
 	expired := tx.Exec(`UPDATE orders SET status = 'expired', version = version + 1, updated_at = ?
-		WHERE status IN ('active', 'pending') AND ends_on < ?`, now, asOf.Time)
+		WHERE status IN ('active', 'pending') AND NOT extension_pending AND coalesce(extended_to, ends_on) < ?`, now, asOf.Time)
 	if expired.Error != nil {
 		return 0, 0, expired.Error
 	}
