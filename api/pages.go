@@ -78,5 +78,7 @@ func (h pageHost) SignInFailed(c echo.Context)       { h.s.failures.failed(c.Rea
 func (h pageHost) TaskingCSV(c echo.Context, force string, asOf domain.Date) error {
 	return h.s.taskingCSV(c, domain.TaskingQuery{Force: force, AsOf: asOf})
 }
+func (h pageHost) ExportSubject(c echo.Context) error  { return h.s.exportSubject(c) }
+func (h pageHost) ImportTemplate(c echo.Context) error { return h.s.importTemplate(c) }
 func (h pageHost) JobSchedules() map[string]string { return h.s.schedules }
 func (h pageHost) Unavailable(err error) bool      { return h.s.store.Unavailable(err) || unavailable(err) }

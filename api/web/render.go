@@ -51,8 +51,9 @@ func (p *page) Can(roles ...string) bool {
 	return p.Me != nil && slices.ContainsFunc(roles, p.Me.HasRole)
 }
 
-func parseTemplates() map[string]*template.Template {
+func parseTemplates(forceName func(string) string) map[string]*template.Template {
 	funcs := template.FuncMap{
+		"forceName": forceName,
 		"date":     longDate,
 		"dateT":    func(t time.Time) string { return t.UTC().Format("2 January 2006 15:04") },
 		"due":      dueTag,
@@ -235,6 +236,10 @@ var roleNames = map[string]string{
 }
 
 func roleName(r string) string {
+	// A caseload's "cover:<role>": orders held for an absent colleague.
+	if role, ok := strings.CutPrefix(r, "cover:"); ok {
+		return roleName(role) + " (covering)"
+	}
 	if n, ok := roleNames[r]; ok {
 		return n
 	}
