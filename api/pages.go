@@ -80,5 +80,5 @@ func (h pageHost) TaskingCSV(c echo.Context, force string, asOf domain.Date) err
 }
 func (h pageHost) ExportSubject(c echo.Context) error  { return h.s.exportSubject(c) }
 func (h pageHost) ImportTemplate(c echo.Context) error { return h.s.importTemplate(c) }
-func (h pageHost) JobSchedules() map[string]string { return h.s.schedules }
-func (h pageHost) Unavailable(err error) bool      { return h.s.store.Unavailable(err) || unavailable(err) }
+func (h pageHost) JobSchedules() map[string]string     { return h.s.schedules }
+func (h pageHost) Unavailable(err error) bool          { return h.s.store.Unavailable(err) || unavailable(err) }

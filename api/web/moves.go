@@ -181,11 +181,11 @@ func decideTransfer(status string) func(*Web, *req) error {
 // --- Absence and cover -------------------------------------------------------
 
 type absenceData struct {
-	Officer  domain.Officer
-	Absence  *domain.Absence // the one being changed
-	Covers   []domain.Officer
-	Stale    bool
-	Kinds    []string
+	Officer domain.Officer
+	Absence *domain.Absence // the one being changed
+	Covers  []domain.Officer
+	Stale   bool
+	Kinds   []string
 }
 
 // absencePage loads the officer (and absence, when one is named) and the

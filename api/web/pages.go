@@ -439,8 +439,8 @@ type subjectData struct {
 	// CanExport: admin (the auditor exports from the access log).
 	CanTransfer, CanExport bool
 	Transfers              []domain.Transfer // waiting for an answer
-	Custody []domain.CustodyPeriod
-	Orders  []domain.Order
+	Custody                []domain.CustodyPeriod
+	Orders                 []domain.Order
 }
 
 func (w *Web) subject(r *req) error {
@@ -477,7 +477,7 @@ type taskingData struct {
 	Allocated string
 	List      listing
 	// Incoming are transfers other forces ask this force to take on.
-	Incoming []domain.Transfer
+	Incoming  []domain.Transfer
 	CanPolicy bool
 }
 
