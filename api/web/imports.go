@@ -29,8 +29,12 @@ type importData struct {
 	Result   *domain.ImportResult
 	FileName string
 	File     string // the checked file, base64, for the commit form
-	Done     url.Values
+	Done     *importDone
 }
+
+// importDone is what a committed import recorded (carried in the
+// redirect's query).
+type importDone struct{ Subjects, Orders, Matched string }
 
 func (w *Web) importPage(r *req) (*page, *importData, error) {
 	d := &importData{}
@@ -51,7 +55,7 @@ func (w *Web) importForm(r *req) error {
 		return err
 	}
 	if r.QueryParam("done") == "import" {
-		d.Done = r.QueryParams()
+		d.Done = &importDone{Subjects: r.QueryParam("subjects"), Orders: r.QueryParam("orders"), Matched: r.QueryParam("matched")}
 		p.Flash = "Import recorded for " + w.forceName(r.QueryParam("force"))
 	}
 	return w.render(r, "import", p)
