@@ -89,3 +89,5 @@ func (h pageHost) Minutes(c echo.Context, m domain.Meeting, format string) error
 	}
 	return minutesHTML(c, m)
 }
+func (h pageHost) ExportSubject(c echo.Context) error  { return h.s.exportSubject(c) }
+func (h pageHost) ImportTemplate(c echo.Context) error { return h.s.importTemplate(c) }

@@ -32,7 +32,8 @@ func (w *Web) officers(r *req) error {
 	return w.render(r, "officers", p)
 }
 
-var officerFlashes = map[string]string{"created": "Officer added", "saved": "Officer's details saved", "revoked": "Token revoked"}
+var officerFlashes = map[string]string{"created": "Officer added", "saved": "Officer's details saved", "revoked": "Token revoked",
+	"absence": "Absence recorded", "absence-changed": "Absence changed", "absence-cancelled": "Absence cancelled"}
 
 func (w *Web) officerForm(r *req) error {
 	d := &officersData{Roles: domain.OfficerRoles}
@@ -86,6 +87,10 @@ type officerData struct {
 	CanEdit  bool
 	CanToken bool
 	Stale    bool
+	// Absences, for those who may see them; CanAbsence: record and change.
+	Absences   []domain.Absence
+	ShowAbsent bool
+	CanAbsence bool
 }
 
 func (w *Web) officerPage(r *req) (*page, *officerData, error) {
@@ -100,6 +105,13 @@ func (w *Web) officerPage(r *req) (*page, *officerData, error) {
 		if d.Tokens, err = w.store.ListTokens(r.ctx(), o.ID); err != nil {
 			return nil, nil, err
 		}
+	}
+	if o.Force != nil && domain.ScopeFrom(r.ctx()).CanRead(*o.Force) && w.host.Permitted(r.me, "GET /api/v1/officers/:id/absences") {
+		d.ShowAbsent = true
+		if d.Absences, err = w.store.ListAbsences(r.ctx(), o.ID); err != nil {
+			return nil, nil, err
+		}
+		d.CanAbsence = domain.ScopeFrom(r.ctx()).CanWrite(*o.Force) && w.host.Permitted(r.me, "POST /api/v1/officers/:id/absences")
 	}
 	p := r.page(o.Name, "officers", d)
 	p.Values = officerValues(o)

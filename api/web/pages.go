@@ -435,8 +435,12 @@ var ownerLabels = map[string]string{"officer_id": "Officer", "reason": "Reason",
 type subjectData struct {
 	Subject domain.Subject
 	CanEdit bool
-	Custody []domain.CustodyPeriod
-	Orders  []domain.Order
+	// CanTransfer: the holding force's chair or orders officer;
+	// CanExport: admin (the auditor exports from the access log).
+	CanTransfer, CanExport bool
+	Transfers              []domain.Transfer // waiting for an answer
+	Custody                []domain.CustodyPeriod
+	Orders                 []domain.Order
 }
 
 func (w *Web) subject(r *req) error {
@@ -445,6 +449,12 @@ func (w *Web) subject(r *req) error {
 		return err
 	}
 	d := subjectData{Subject: s, CanEdit: w.host.Permitted(r.me, "PATCH /api/v1/subjects/:id")}
+	d.CanTransfer = domain.ScopeFrom(r.ctx()).CanWrite(s.Force) && w.host.Permitted(r.me, "POST /api/v1/subjects/:id/transfers")
+	d.CanExport = w.host.Permitted(r.me, "GET /api/v1/subjects/:id/export")
+	if d.Transfers, _, err = w.store.ListTransfers(r.ctx(), domain.TransferFilter{SubjectID: s.ID, Status: domain.TransferRequested},
+		domain.Page{Limit: 10}); err != nil {
+		return err
+	}
 	if d.Custody, err = w.store.CustodyHistory(r.ctx(), s.ID); err != nil {
 		return err
 	}
@@ -466,6 +476,9 @@ type taskingData struct {
 	CanAssign bool
 	Allocated string
 	List      listing
+	// Incoming are transfers other forces ask this force to take on.
+	Incoming  []domain.Transfer
+	CanPolicy bool
 }
 
 type agendaSection struct {
@@ -514,7 +527,9 @@ func (w *Web) tasking(r *req) error {
 	if err != nil {
 		return err
 	}
-	d.Empty = true
+	d.Incoming = rep.IncomingTransfers
+	d.CanPolicy = w.host.Permitted(r.me, "PUT /api/v1/forces/:code/policy") && domain.ScopeFrom(r.ctx()).CanWrite(force)
+	d.Empty = len(d.Incoming) == 0
 	_, d.List = paginate(r, []int{}, func(int) *domain.Date { return nil })
 	for _, kind := range domain.TaskingSections {
 		items := rep.Sections[kind]
@@ -540,8 +555,11 @@ func (w *Web) tasking(r *req) error {
 		}
 		d.Sections = append(d.Sections, sec)
 	}
-	if r.QueryParam("done") == "owner" {
+	switch r.QueryParam("done") {
+	case "owner":
 		p.Flash = "Owner allocated for " + r.QueryParam("ref")
+	case "transfer":
+		p.Flash = "Transfer accepted: " + r.QueryParam("name") + " and their orders are now " + d.Force.Name + "'s"
 	}
 	p.Title = "Tasking meeting agenda: " + d.Force.Name
 	return w.render(r, "tasking", p)

@@ -51,23 +51,24 @@ func (p *page) Can(roles ...string) bool {
 	return p.Me != nil && slices.ContainsFunc(roles, p.Me.HasRole)
 }
 
-func parseTemplates() map[string]*template.Template {
+func parseTemplates(forceName func(string) string) map[string]*template.Template {
 	funcs := template.FuncMap{
-		"date":     longDate,
-		"dateT":    func(t time.Time) string { return t.UTC().Format("2 January 2006 15:04") },
-		"due":      dueTag,
-		"flagName": flagName,
-		"roleName": roleName,
-		"label":    humanise,
-		"deref":    func(s *string) string { return derefStr(s) },
-		"join":     strings.Join,
-		"sortLink": sortLink,
-		"ariaSort": ariaSort,
-		"add":      func(a, b int) int { return a + b },
-		"pct":      func(n, of int) int { return pct(n, of) },
-		"lower":    strings.ToLower,
-		"neg":      func(n int) int { return -n },
-		"derefT":   func(t *time.Time) time.Time { return *t },
+		"forceName": forceName,
+		"date":      longDate,
+		"dateT":     func(t time.Time) string { return t.UTC().Format("2 January 2006 15:04") },
+		"due":       dueTag,
+		"flagName":  flagName,
+		"roleName":  roleName,
+		"label":     humanise,
+		"deref":     func(s *string) string { return derefStr(s) },
+		"join":      strings.Join,
+		"sortLink":  sortLink,
+		"ariaSort":  ariaSort,
+		"add":       func(a, b int) int { return a + b },
+		"pct":       func(n, of int) int { return pct(n, of) },
+		"lower":     strings.ToLower,
+		"neg":       func(n int) int { return -n },
+		"derefT":    func(t *time.Time) time.Time { return *t },
 		"deref0": func(n *int) int {
 			if n == nil {
 				return 0
@@ -241,6 +242,10 @@ var roleNames = map[string]string{
 }
 
 func roleName(r string) string {
+	// A caseload's "cover:<role>": orders held for an absent colleague.
+	if role, ok := strings.CutPrefix(r, "cover:"); ok {
+		return roleName(role) + " (covering)"
+	}
 	if n, ok := roleNames[r]; ok {
 		return n
 	}

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -39,6 +40,10 @@ type Store interface {
 	domain.Meetings
 	domain.Audit
 	domain.WebSessions
+	domain.Transfers
+	domain.Absences
+	domain.WorkloadReports
+	domain.Importer
 }
 
 // Host is what the JSON API lends the pages.
@@ -64,6 +69,11 @@ type Host interface {
 	// TaskingCSV writes the agenda as the API's CSV.
 	// It records the disclosure itself, per page of rows.
 	TaskingCSV(c echo.Context, force string, asOf domain.Date) error
+	// ExportSubject answers the API's subject export (JSON, or the
+	// printable page with ?format=html), recording the disclosure itself.
+	ExportSubject(c echo.Context) error
+	// ImportTemplate writes the API's import template (CSV).
+	ImportTemplate(c echo.Context) error
 	// JobSchedules is each sweep's cron schedule, as configured.
 	JobSchedules() map[string]string
 	// Minutes writes a meeting's minutes (format csv or html) as the API
@@ -95,6 +105,34 @@ type Web struct {
 	host  Host
 	log   *slog.Logger
 	tmpl  map[string]*template.Template
+
+	forcesMu sync.Mutex
+	forces   map[string]string // force code → name
+}
+
+// forceName is a force's name ("Avon and Somerset Constabulary"), from
+// the forces table (read once, and again when a code is not in it).
+func (w *Web) forceName(code string) string {
+	if code == "" {
+		return ""
+	}
+	w.forcesMu.Lock()
+	defer w.forcesMu.Unlock()
+	if n, ok := w.forces[code]; ok {
+		return n
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if forces, err := w.store.ListForces(ctx); err == nil {
+		w.forces = make(map[string]string, len(forces))
+		for _, f := range forces {
+			w.forces[f.Code] = f.Name
+		}
+	}
+	if n, ok := w.forces[code]; ok {
+		return n
+	}
+	return code
 }
 
 // Route is one page: its method and path, and the API route (method and
@@ -146,6 +184,25 @@ func Routes() []Route {
 		{http.MethodPost, "/meetings/:id/sign-off", "POST /api/v1/meetings/:id/sign-off", (*Web).meetingSignOff},
 		{http.MethodGet, "/meetings/:id/minutes", "GET /api/v1/meetings/:id", meetingMinutes("html")},
 		{http.MethodGet, "/meetings/:id/minutes.csv", "GET /api/v1/meetings/:id", meetingMinutes("csv")},
+		{http.MethodGet, "/subjects/:id/export", "GET /api/v1/subjects/:id/export", (*Web).exportSubject},
+		{http.MethodGet, "/subjects/:id/transfer", "POST /api/v1/subjects/:id/transfers", (*Web).transferForm},
+		{http.MethodPost, "/subjects/:id/transfer", "POST /api/v1/subjects/:id/transfers", (*Web).requestTransfer},
+		{http.MethodGet, "/transfers", "GET /api/v1/transfers", (*Web).transfers},
+		{http.MethodGet, "/transfers/:id", "GET /api/v1/transfers/:id", (*Web).transfer},
+		{http.MethodPost, "/transfers/:id/accept", "POST /api/v1/transfers/:id/accept", decideTransfer(domain.TransferAccepted)},
+		{http.MethodPost, "/transfers/:id/decline", "POST /api/v1/transfers/:id/decline", decideTransfer(domain.TransferDeclined)},
+		{http.MethodPost, "/transfers/:id/withdraw", "POST /api/v1/transfers/:id/withdraw", decideTransfer(domain.TransferWithdrawn)},
+		{http.MethodGet, "/officers/:id/absences/new", "POST /api/v1/officers/:id/absences", (*Web).absenceForm},
+		{http.MethodPost, "/officers/:id/absences", "POST /api/v1/officers/:id/absences", (*Web).recordAbsence},
+		{http.MethodGet, "/officers/:id/absences/:absence_id", "PATCH /api/v1/officers/:id/absences/:absence_id", (*Web).absenceForm},
+		{http.MethodPost, "/officers/:id/absences/:absence_id", "PATCH /api/v1/officers/:id/absences/:absence_id", (*Web).changeAbsence},
+		{http.MethodGet, "/workload", "GET /api/v1/reports/workload", (*Web).workload},
+		{http.MethodGet, "/imports", "POST /api/v1/imports", (*Web).importForm},
+		{http.MethodPost, "/imports", "POST /api/v1/imports", (*Web).importDryRun},
+		{http.MethodPost, "/imports/commit", "POST /api/v1/imports", (*Web).importCommit},
+		{http.MethodGet, "/imports/template.csv", "GET /api/v1/imports/template", (*Web).importTemplate},
+		{http.MethodGet, "/forces/:code/policy", "PUT /api/v1/forces/:code/policy", (*Web).policyForm},
+		{http.MethodPost, "/forces/:code/policy", "PUT /api/v1/forces/:code/policy", (*Web).savePolicy},
 	}
 }
 
@@ -166,7 +223,9 @@ func New(cfg Config) *Web {
 	if cfg.AbsoluteTimeout <= 0 {
 		cfg.AbsoluteTimeout = 12 * time.Hour
 	}
-	return &Web{cfg: cfg, store: cfg.Store, host: cfg.Host, log: cfg.Logger, tmpl: parseTemplates()}
+	w := &Web{cfg: cfg, store: cfg.Store, host: cfg.Host, log: cfg.Logger}
+	w.tmpl = parseTemplates(w.forceName)
+	return w
 }
 
 // Mount adds the pages, the sign-in pages and the static assets to e.
@@ -244,6 +303,17 @@ func (w *Web) page(rt Route) echo.HandlerFunc {
 			return w.fail(c, r, err)
 		}
 		if c.Request().Method == http.MethodPost {
+			limit := int64(1 << 20)
+			if strings.HasPrefix(c.Path(), "/imports") {
+				limit = maxImportForm
+			}
+			c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, limit)
+			if err := c.Request().ParseMultipartForm(1 << 20); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					return w.fail(c, r, echo.NewHTTPError(http.StatusRequestEntityTooLarge))
+				}
+			}
 			if err := w.checkCSRF(c, sess.CSRFToken); err != nil {
 				return w.fail(c, r, err)
 			}

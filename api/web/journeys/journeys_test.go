@@ -349,6 +349,64 @@ func TestJourneys(t *testing.T) {
 			t.Errorf("the regional lead's agenda has %d forms and %d allocation links", forms, allocate)
 		}
 	})
+
+	t.Run("chair accepts a transfer from another force", func(t *testing.T) {
+		incoming, _, err := s.store.ListTransfers(ctx, domain.TransferFilter{Force: "gloucestershire", Direction: "incoming",
+			Status: domain.TransferRequested}, domain.Page{Limit: 10})
+		if err != nil || len(incoming) == 0 {
+			t.Fatalf("no transfer waiting for Gloucestershire: %v", err)
+		}
+		tr := incoming[0]
+		if tr.FromForce != "avon-and-somerset" || len(tr.Orders) == 0 {
+			t.Fatalf("the demo's transfer is from %s with %d orders", tr.FromForce, len(tr.Orders))
+		}
+		tab := s.tab(t, domain.RoleTaskingChair, "gloucestershire")
+		s.run(t, tab, "agenda-transfers", chromedp.Navigate(s.base+"/tasking"), chromedp.WaitVisible(`#agenda-transfers`))
+		s.wantText(t, tab, "#agenda-transfers", "Avon and Somerset Police")
+		s.run(t, tab, "transfer", chromedp.Click(`#agenda-transfers a[href="/transfers/`+tr.ID+`"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#accept`))
+		s.wantText(t, tab, "h1", tr.SubjectName)
+		s.run(t, tab, "transfer-decline-error", chromedp.Click(`#decline`), chromedp.WaitVisible(`.govuk-error-summary`))
+		s.wantText(t, tab, ".govuk-error-summary", "Reason is required")
+		s.run(t, tab, "transfer-accepted", chromedp.Click(`#accept`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Transfer accepted: "+tr.SubjectName)
+		for _, o := range tr.Orders {
+			if o.Status == domain.StatusActive {
+				s.wantText(t, tab, "#agenda-unowned", o.Reference)
+			}
+		}
+	})
+
+	t.Run("chair names cover for an absent officer from the workload view", func(t *testing.T) {
+		officers, _, err := s.store.ListOfficers(ctx, domain.OfficerFilter{Force: "gloucestershire"}, domain.Page{Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var josh domain.Officer
+		for _, o := range officers {
+			if o.Name == "Josh Baylis" {
+				josh = o
+			}
+		}
+		if josh.ID == "" {
+			t.Fatal("no Josh Baylis in the demo")
+		}
+		tab := s.tab(t, domain.RoleTaskingChair, "gloucestershire")
+		s.run(t, tab, "agenda-for-workload", chromedp.Navigate(s.base+"/tasking"), chromedp.WaitVisible(`#workload-link`))
+		s.run(t, tab, "workload", chromedp.Click(`#workload-link`), chromedp.WaitVisible(`#workload`))
+		s.wantText(t, tab, "#officer-"+josh.ID, "Away")
+		s.run(t, tab, "officer-absent", chromedp.Click(`#officer-`+josh.ID+` a`, chromedp.ByQuery), chromedp.WaitVisible(`#absences`))
+		s.wantText(t, tab, "#absences", "Nobody")
+		s.run(t, tab, "absence-change", chromedp.Click(`#absences a[href*="/absences/"]`, chromedp.ByQuery), chromedp.WaitVisible(`#cover_officer_id`))
+		var cover string
+		if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelector('#cover_officer_id').options[1].text.split(' (')[0]`, &cover)); err != nil {
+			t.Fatal(err)
+		}
+		s.run(t, tab, "absence-covered", chromedp.SetValue(`#cover_officer_id`, firstOption(t, tab, "#cover_officer_id")),
+			chromedp.Click(`#save-absence`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Absence changed")
+		s.wantText(t, tab, "#absences", cover)
+	})
 }
 
 // firstOption is the value of a select's first real option.

@@ -1,0 +1,355 @@
+package api_test
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// officerIn creates an officer of force with roles; its id.
+func (e *env) officerIn(t *testing.T, force, name string, roles ...string) string {
+	t.Helper()
+	n := emails.Add(1)
+	o := e.create(t, "/api/v1/officers", obj{"name": name, "email": fmt.Sprintf("officer%d@%s.police.uk", n, force),
+		"force": force, "roles": roles})
+	return s(o, "id")
+}
+
+func (e *env) signedInAs(t *testing.T, id string) *browser {
+	b := e.browser(t)
+	b.signIn(e.token(t, id))
+	return b
+}
+
+func TestPageTransferBetweenForces(t *testing.T) {
+	e := newEnv(t)
+	sid := s(e.subject(t, nil), "id")
+	ord := e.order(t, sid, nil)
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+s(ord, "id")+"/owners/iom", e.admin,
+		js(obj{"officer_id": e.officer(t, "iom_officer"), "reason": "allocated"})), http.StatusOK)
+	glos, glosID := e.signedIn(t, "tasking_chair")
+	avonID := e.officerIn(t, "avon-and-somerset", "Sam Avon", "tasking_chair")
+	avon := e.signedInAs(t, avonID)
+	dorset := e.signedInAs(t, e.officerIn(t, "dorset", "Dee Dorset", "tasking_chair"))
+
+	subj := glos.get("/subjects/" + sid)
+	wantText(t, subj, "Transfer to another force", "Gloucestershire Constabulary")
+	form := glos.get("/subjects/" + sid + "/transfer")
+	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, ">Avon and Somerset Police</option>")
+	if strings.Contains(form.Body, `value="gloucestershire"`) {
+		t.Errorf("the form offers the subject's own force")
+	}
+	csrf := csrfOf(t, form)
+	path := "/subjects/" + sid + "/transfer"
+
+	p := glos.post(path, url.Values{"csrf_token": {csrf}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "There is a problem", `href="#to_force"`, `href="#reason"`)
+	p = glos.post(path, url.Values{"csrf_token": {csrf}, "to_force": {"avon-and-somerset"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `value="avon-and-somerset" selected`, "Reason is required")
+
+	p = glos.post(path, url.Values{"csrf_token": {csrf}, "to_force": {"avon-and-somerset"}, "reason": {"Moved to Bristol"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	loc := p.Header.Get("Location")
+	m := regexp.MustCompile(`^/transfers/([0-9a-f-]{36})\?done=requested$`).FindStringSubmatch(loc)
+	if m == nil {
+		t.Fatalf("redirected to %q", loc)
+	}
+	tid := m[1]
+	view := glos.get(loc)
+	wantText(t, view, "Transfer requested", "Waiting", "Withdraw the request", "Avon and Somerset Police", s(ord, "reference"))
+	if strings.Contains(view.Body, "Accept the transfer") {
+		t.Errorf("the sender is offered the receiver's answer")
+	}
+	wantText(t, glos.get("/subjects/"+sid), "waiting for an answer")
+	wantText(t, glos.get("/transfers"), "Asked of other forces (1)")
+
+	// A third force sees nothing of it.
+	wantStatus(t, dorset.get("/transfers/"+tid), http.StatusNotFound)
+
+	// The receiver: on its agenda, then a decline needs a reason.
+	agenda := avon.get("/tasking")
+	wantText(t, agenda, "Transfers to answer (1)", "/transfers/"+tid, "Gloucestershire Constabulary", "Dean Carter")
+	page := avon.get("/transfers/" + tid)
+	wantText(t, page, "Accept the transfer", "Decline the transfer")
+	acsrf := csrfOf(t, page)
+	p = avon.post("/transfers/"+tid+"/decline", url.Values{"csrf_token": {acsrf}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#decline_reason"`, "Reason is required")
+
+	p = avon.post("/transfers/"+tid+"/accept", url.Values{"csrf_token": {acsrf}})
+	wantStatus(t, p, http.StatusSeeOther)
+	after := avon.get(p.Header.Get("Location"))
+	wantText(t, after, "Transfer accepted: Dean Carter", s(ord, "reference"), "No owner (")
+	// Answered twice: refused, shown as it now is.
+	p = avon.post("/transfers/"+tid+"/decline", url.Values{"csrf_token": {acsrf}, "decline_reason": {"too late"}})
+	wantStatus(t, p, http.StatusConflict)
+	wantText(t, p, "already accepted", "Accepted")
+
+	// The sender no longer sees the subject.
+	wantStatus(t, glos.get("/subjects/"+sid), http.StatusNotFound)
+	wantText(t, glos.get("/transfers"), "Settled (1)")
+
+	if !hasEntry(e.trail(t, avonID), "/transfers/:id/accept", "alteration", 0, tid) {
+		t.Errorf("no alteration on the trail for the acceptance")
+	}
+	if !hasEntry(e.trailAgain(t, glosID), "/subjects/:id/transfer", "collection", 0, sid) {
+		t.Errorf("no collection on the trail for the request")
+	}
+}
+
+func TestPageAbsenceCoverAndWorkload(t *testing.T) {
+	e := newEnv(t)
+	iom := e.officerIn(t, "gloucestershire", "Josie Away", "iom_officer")
+	cover := e.officerIn(t, "gloucestershire", "Carl Cover", "lro")
+	other := e.officerIn(t, "avon-and-somerset", "Amy Avon", "iom_officer")
+	ord := e.order(t, s(e.subject(t, nil), "id"), nil)
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+s(ord, "id")+"/owners/iom", e.admin,
+		js(obj{"officer_id": iom, "reason": "allocated"})), http.StatusOK)
+	chair, chairID := e.signedIn(t, "tasking_chair")
+
+	wantText(t, chair.get("/tasking"), `href="/workload?force=gloucestershire"`)
+	wl := chair.get("/workload")
+	wantStatus(t, wl, http.StatusOK)
+	wantText(t, wl, "Workload: Gloucestershire Constabulary", `href="/officers/`+iom+`"`, "Josie Away", "Carl Cover")
+
+	wantText(t, chair.get("/officers/"+iom), "No absences recorded", "Record an absence")
+	form := chair.get("/officers/" + iom + "/absences/new")
+	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, ">Carl Cover (Lead responsible officer)</option>")
+	if strings.Contains(form.Body, "Amy Avon") {
+		t.Errorf("another force's officer offered as cover")
+	}
+	csrf := csrfOf(t, form)
+	path := "/officers/" + iom + "/absences"
+	p := chair.post(path, url.Values{"csrf_token": {csrf}, "starts_on-day": {"25"}, "starts_on-month": {"11"},
+		"starts_on-year": {"2026"}, "ends_on-day": {"1"}, "ends_on-month": {"11"}, "ends_on-year": {"2026"}, "notes": {"surgery"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#kind"`, `href="#ends_on"`, "Last day away must not be before", "surgery")
+
+	p = chair.post(path, url.Values{"csrf_token": {csrf}, "kind": {"long_term"}, "starts_on-day": {"25"},
+		"starts_on-month": {"11"}, "starts_on-year": {"2026"}, "cover_officer_id": {cover}})
+	wantStatus(t, p, http.StatusSeeOther)
+	page := chair.get(p.Header.Get("Location"))
+	wantText(t, page, "Absence recorded", "Long term", "25 November 2026 to no end date", "Carl Cover")
+	aid := regexp.MustCompile(`/officers/` + iom + `/absences/([0-9a-f-]{36})`).FindStringSubmatch(page.Body)
+	if aid == nil {
+		t.Fatalf("no change link:\n%s", page.Body)
+	}
+
+	// The cover officer's My work shows the order they cover.
+	home := e.signedInAs(t, cover).get("/")
+	wantText(t, home, s(ord, "reference"), "IOM officer (covering)")
+	wantText(t, chair.get("/workload"), "Away")
+
+	change := chair.get("/officers/" + iom + "/absences/" + aid[1])
+	wantStatus(t, change, http.StatusOK)
+	version := versionOf(t, change)
+	vals := url.Values{"csrf_token": {csrf}, "version": {"0"}, "kind": {"long_term"}, "starts_on-day": {"25"},
+		"starts_on-month": {"11"}, "starts_on-year": {"2026"}, "ends_on-day": {"31"}, "ends_on-month": {"12"}, "ends_on-year": {"2026"}}
+	p = chair.post("/officers/"+iom+"/absences/"+aid[1], vals)
+	wantStatus(t, p, http.StatusConflict)
+	wantText(t, p, "Someone else changed this absence")
+	vals.Set("version", version)
+	p = chair.post("/officers/"+iom+"/absences/"+aid[1], vals)
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, chair.get(p.Header.Get("Location")), "Absence changed", "25 November 2026 to 31 December 2026", "Nobody")
+
+	change = chair.get("/officers/" + iom + "/absences/" + aid[1])
+	p = chair.post("/officers/"+iom+"/absences/"+aid[1], url.Values{"csrf_token": {csrf}, "version": {versionOf(t, change)}, "cancel": {"yes"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, chair.get(p.Header.Get("Location")), "Absence cancelled", "Cancelled")
+
+	// Another force's officer: not there; an IOM officer cannot record one.
+	wantStatus(t, chair.get("/officers/"+other+"/absences/new"), http.StatusNotFound)
+	iomB := e.signedInAs(t, iom)
+	wantStatus(t, iomB.get("/officers/"+cover+"/absences/new"), http.StatusForbidden)
+
+	trail := e.trail(t, chairID)
+	if !hasEntry(trail, "/officers/:id/absences", "collection", 0, iom) {
+		t.Errorf("no collection on the trail for the absence")
+	}
+	if !hasEntry(trail, "/officers/:id/absences/:absence_id", "alteration", 0, aid[1]) {
+		t.Errorf("no alteration on the trail for the change")
+	}
+	if !hasEntry(trail, "/workload", "consultation", 0, "") {
+		t.Errorf("no consultation on the trail for the workload")
+	}
+}
+
+// trailAgain is trail for a second officer in one test (trail's reader
+// is named after the officer's ID, whose first characters are a time).
+func (e *env) trailAgain(t *testing.T, officerID string) []map[string]any {
+	t.Helper()
+	n := emails.Add(1)
+	aud := e.token(t, s(e.create(t, "/api/v1/officers", obj{"name": "Second Reader", "email": fmt.Sprintf("reader%d@hmicfrs.gov.uk", n),
+		"roles": []string{"auditor"}}), "id"))
+	r := e.do(t, "GET", "/api/v1/audit?limit=500&officer="+officerID, aud, "")
+	want(t, r, http.StatusOK)
+	var out []map[string]any
+	for _, it := range items(r) {
+		out = append(out, it.(map[string]any))
+	}
+	return out
+}
+
+// postFile sends a multipart form with a file.
+func (b *browser) postFile(path string, fields url.Values, name, content string) page {
+	b.t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for k, vs := range fields {
+		for _, v := range vs {
+			_ = mw.WriteField(k, v)
+		}
+	}
+	if name != "" {
+		fw, _ := mw.CreateFormFile("file", name)
+		_, _ = fw.Write([]byte(content))
+	}
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", b.base+path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out bytes.Buffer
+	_, _ = out.ReadFrom(res.Body)
+	p := page{Status: res.StatusCode, Header: res.Header, Body: out.String()}
+	if p.Status >= 500 {
+		b.t.Errorf("POST %s: %d\n%s", path, p.Status, p.Body)
+	}
+	return p
+}
+
+var hiddenData = regexp.MustCompile(`name="data" value="([^"]+)"`)
+
+func TestPageImportDryRunThenCommit(t *testing.T) {
+	e := newEnv(t)
+	b, me := e.signedIn(t, "orders_officer")
+	form := b.get("/imports")
+	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, `href="/imports/template.csv"`, "Gloucestershire Constabulary")
+	tmpl := b.get("/imports/template.csv")
+	wantStatus(t, tmpl, http.StatusOK)
+	if !strings.HasPrefix(tmpl.Header.Get("Content-Type"), "text/csv") || !strings.Contains(tmpl.Body, "pnc_id") {
+		t.Errorf("template: %q %q", tmpl.Header.Get("Content-Type"), tmpl.Body)
+	}
+	csrf := csrfOf(t, form)
+
+	// No file: the error summary.
+	p := b.postFile("/imports", url.Values{"csrf_token": {csrf}}, "", "")
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#file"`, "Choose a CSV or .xlsx file")
+
+	good := importRow(map[string]string{"last_name": "Pageimport"})
+	bad := importRow(map[string]string{"date_of_birth": "31/02/1990"})
+	p = b.postFile("/imports", url.Values{"csrf_token": {csrf}}, "glos.csv", sheetCSV(good, bad))
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Problems to correct (1)", "<td class=\"govuk-table__cell\">3</td>", "<code>date_of_birth</code>", "Nothing has been recorded yet")
+	if strings.Contains(p.Body, `id="commit"`) {
+		t.Errorf("a file with problems can be committed")
+	}
+
+	p = b.postFile("/imports", url.Values{"csrf_token": {csrf}}, "glos.csv", sheetCSV(good))
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "1 new, 0 already in the register", good["reference"], "Record all of it")
+	data := hiddenData.FindStringSubmatch(p.Body)
+	if data == nil {
+		t.Fatalf("no file carried to the commit form")
+	}
+	if n := len(items(e.do(t, "GET", "/api/v1/subjects?q=Pageimport", e.admin, ""))); n != 0 {
+		t.Fatalf("the dry run recorded %d subjects", n)
+	}
+	p = b.post("/imports/commit", url.Values{"csrf_token": {csrf}, "force": {"gloucestershire"}, "name": {"glos.csv"}, "data": {data[1]}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, b.get(p.Header.Get("Location")), "Import recorded for Gloucestershire Constabulary", "New subjects: 1. New orders: 1.")
+	if n := len(items(e.do(t, "GET", "/api/v1/subjects?q=Pageimport", e.admin, ""))); n != 1 {
+		t.Fatalf("%d subjects after the commit", n)
+	}
+
+	trail := e.trail(t, me)
+	if !hasEntry(trail, "/imports/commit", "collection", 0, good["reference"]) && !hasEntry(trail, "/imports/commit", "collection", 0, "") {
+		t.Errorf("no collection on the trail for the commit")
+	}
+	if !hasEntry(trail, "/imports", "consultation", 0, "") {
+		t.Errorf("the dry run is not a consultation on the trail")
+	}
+	// An IOM officer may not import.
+	iom, _ := e.signedIn(t, "iom_officer")
+	wantStatus(t, iom.get("/imports"), http.StatusForbidden)
+}
+
+func TestPageSubjectExport(t *testing.T) {
+	e := newEnv(t)
+	sid := s(e.subject(t, nil), "id")
+	other := s(e.subject(t, obj{"force": "avon-and-somerset"}), "id")
+	admin := e.browser(t)
+	admin.signIn(e.admin)
+	wantText(t, admin.get("/subjects/"+sid), `href="/subjects/`+sid+`/export?format=html"`)
+	p := admin.get("/subjects/" + sid + "/export?format=html")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Everything the SCPO register holds about Dean Carter")
+	p = admin.get("/subjects/" + sid + "/export?format=json")
+	wantStatus(t, p, http.StatusOK)
+	if !strings.Contains(p.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("JSON export is not an attachment")
+	}
+
+	audID := s(e.create(t, "/api/v1/officers", obj{"name": "Ann Auditor", "email": "ann.auditor@hmicfrs.gov.uk",
+		"roles": []string{"auditor"}}), "id")
+	aud := e.signedInAs(t, audID)
+	wantText(t, aud.get("/subjects/"+sid+"/access-log"), `href="/subjects/`+sid+`/export?format=html"`)
+	wantStatus(t, aud.get("/subjects/"+sid+"/export?format=html"), http.StatusOK)
+	if !hasEntry(e.trail(t, audID), "/subjects/:id/export", "disclosure", 0, sid) {
+		t.Errorf("the export is not a disclosure on the trail")
+	}
+	// Scope: an officer bound to a force sees only its subjects; a reader may not export.
+	iom, _ := e.signedIn(t, "iom_officer")
+	wantStatus(t, iom.get("/subjects/"+sid+"/export?format=html"), http.StatusForbidden)
+	adminGlos := e.signedInAs(t, e.officerIn(t, "gloucestershire", "Glos Admin", "admin"))
+	wantStatus(t, adminGlos.get("/subjects/"+other+"/export?format=html"), http.StatusNotFound)
+}
+
+func TestPageForcePolicy(t *testing.T) {
+	e := newEnv(t)
+	b := e.browser(t)
+	b.signIn(e.admin)
+	form := b.get("/forces/gloucestershire/policy")
+	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, "Gloucestershire Constabulary", `name="absence_threshold_days" type="text" inputmode="numeric" spellcheck="false" value="14"`)
+	csrf, version := csrfOf(t, form), versionOf(t, form)
+	vals := url.Values{"csrf_token": {csrf}, "version": {version}, "required_roles": {"iom"}, "pre_release_days": {"180"},
+		"community_review_days": {"91"}, "prison_review_days": {"182"}, "check_grace_days": {"0"},
+		"expiry_warning_days": {"180"}, "absence_threshold_days": {"0"}}
+	p := b.post("/forces/gloucestershire/policy", vals)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#absence_threshold_days"`, "must be from 1 to 365", `value="0"`)
+
+	vals.Set("absence_threshold_days", "21")
+	p = b.post("/forces/gloucestershire/policy", vals)
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, b.get(p.Header.Get("Location")), "Policy saved", `value="21"`)
+	got := e.do(t, "GET", "/api/v1/forces/gloucestershire/policy", e.admin, "")
+	if s(got.Body, "absence_threshold_days") != "21" || s(got.Body, "required_roles.0") != "iom" {
+		t.Errorf("policy after saving: %s", got)
+	}
+	// The same (now stale) version again: refused with the current values.
+	vals.Set("absence_threshold_days", "30")
+	p = b.post("/forces/gloucestershire/policy", vals)
+	wantStatus(t, p, http.StatusConflict)
+	wantText(t, p, "Someone else changed this policy", `value="21"`)
+
+	wantStatus(t, b.get("/forces/nowhere/policy"), http.StatusNotFound)
+	chair, _ := e.signedIn(t, "tasking_chair")
+	wantStatus(t, chair.get("/forces/gloucestershire/policy"), http.StatusForbidden)
+}
