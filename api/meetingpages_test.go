@@ -32,7 +32,8 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 	mpath, _, _ := strings.Cut(loc, "?")
 	m := b.get(loc)
 	wantStatus(t, m, http.StatusOK)
-	wantText(t, m, "Meeting started", "G-002", "Bella Brown", "Review overdue", "87 days overdue", "release in 96 days")
+	wantText(t, m, "Meeting started", "G-002", "Bella Brown", "Review overdue", "87 days overdue", "release in 96 days",
+		`href="/workload?force=gloucestershire"`)
 	if strings.Index(m.Body, "G-002") > strings.Index(m.Body, "G-003") {
 		t.Errorf("the most overdue order is not first")
 	}
