@@ -50,7 +50,7 @@ WITH raised AS (
     FROM %s(@as_of) c
     WHERE c.order_id = ANY (CAST(@ids AS uuid[]))
     ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
-    RETURNING 1)
+    RETURNING order_id, kind)` + flagEventsSQL + `
 SELECT count(*) FROM raised`
 
 // sweepStatementTimeout bounds each statement of a run, so a plan gone
