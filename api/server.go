@@ -36,6 +36,7 @@ type Store interface {
 	domain.Importer
 	domain.SubjectExporter
 	domain.WebSessions
+	domain.Notifications
 	IdempotentAnswer(ctx context.Context, officerID, key string) (*domain.IdempotentAnswer, error)
 	SaveIdempotentAnswer(ctx context.Context, r *domain.IdempotentRequest, a domain.IdempotentAnswer) error
 	RegionForces(ctx context.Context, force string) ([]string, error)

@@ -185,3 +185,14 @@ type OutboxBacklog struct {
 	MessagesPending int64
 	MessagesDead    int64
 }
+
+// Notifications keeps each officer's choice of mail.
+type Notifications interface {
+	NotificationPref(ctx context.Context, officerID string) (string, error)
+	SetNotificationPref(ctx context.Context, officerID, mode string) error
+}
+
+// NotificationSettings is an officer's choice as served.
+type NotificationSettings struct {
+	Mode string `json:"mode"`
+}
