@@ -427,3 +427,66 @@ func (c *testClock) advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
+
+// The outbox is written by the changes themselves: a flag raised on an
+// owned order (pre_release as its own kind), an allocation, and an owner
+// removed because they were deactivated.
+func TestEventSources(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	iom := mustOfficer(t, s, "iom@glos.police.uk", ptr("gloucestershire"), domain.RoleIOMOfficer)
+	lro := mustOfficer(t, s, "lro@glos.police.uk", ptr("gloucestershire"), domain.RoleLRO)
+	soon := newSubject(t, s, 7501, "gloucestershire", custody(ptr(today.AddDays(30))))
+	passed := newSubject(t, s, 7502, "gloucestershire", custody(ptr(today.AddDays(-2))))
+	var orders []domain.Order
+	for _, sub := range []domain.Subject{soon, passed} {
+		o := mustOrder(t, s, onRelease(sub.ID, 36))
+		orders = append(orders, o)
+		for role, who := range map[string]domain.Officer{domain.OwnerIOM: iom, domain.OwnerLRO: lro} {
+			if _, err := s.AssignOwner(ctx, domain.OwnerChange{OrderID: o.ID, Role: role, OfficerID: who.ID, Reason: "r"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := s.RunJob(ctx, domain.JobCustody, today, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateOfficer(ctx, lro.ID, nil, func(o *domain.Officer) error { o.Active = false; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	type ev struct{ Kind, Officer, Order, Subject string }
+	var got []ev
+	if err := s.DB().Raw(`SELECT kind, officer_id AS officer, order_id AS "order", subject FROM notification_events
+		ORDER BY kind, officer_id, order_id`).Scan(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	seen := map[ev]int{}
+	for _, e := range got {
+		seen[e]++
+	}
+	for _, w := range []ev{
+		{domain.EventOrderAllocated, iom.ID, orders[0].ID, domain.OwnerIOM},
+		{domain.EventOrderAllocated, lro.ID, orders[1].ID, domain.OwnerLRO},
+		{domain.EventPreRelease, iom.ID, orders[0].ID, domain.FlagPreRelease},
+		{domain.EventPreRelease, lro.ID, orders[0].ID, domain.FlagPreRelease},
+		{domain.EventFlagRaised, iom.ID, orders[1].ID, domain.FlagReleaseDatePassed},
+		{domain.EventOwnerRemoved, lro.ID, orders[0].ID, domain.OwnerLRO},
+		{domain.EventOwnerRemoved, lro.ID, orders[1].ID, domain.OwnerLRO},
+	} {
+		if seen[w] != 1 {
+			t.Errorf("event %+v written %d times, want once; all: %+v", w, seen[w], got)
+		}
+	}
+	// A refused change writes nothing.
+	before := len(got)
+	if _, err := s.AssignOwner(ctx, domain.OwnerChange{OrderID: orders[0].ID, Role: domain.OwnerLRO, OfficerID: lro.ID, Reason: "r"}); err == nil {
+		t.Fatal("a deactivated officer was given an order")
+	}
+	if n := count2(t, s); n != int64(before) {
+		t.Fatalf("a refused change left %d events, had %d", n, before)
+	}
+}
+
+func count2(t *testing.T, s *postgres.Store) int64 {
+	return count(t, s, `SELECT count(*) FROM notification_events`)
+}
