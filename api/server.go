@@ -70,6 +70,8 @@ type Config struct {
 	// TrustForwardedProto: a proxy in front terminates TLS and says so
 	// with X-Forwarded-Proto; the web interface's cookies are then Secure.
 	TrustForwardedProto bool
+	// Metrics, served at GET /metrics; made from the store when nil.
+	Metrics *Metrics
 }
 
 // Server holds the handlers' dependencies.
@@ -113,7 +115,15 @@ func New(cfg Config) *echo.Echo {
 			return next(c)
 		}
 	})
+	if cfg.Metrics == nil {
+		if src, ok := cfg.Store.(MetricsSource); ok {
+			cfg.Metrics = NewMetrics(src)
+		}
+	}
 	e.Use(middleware.RequestID())
+	if cfg.Metrics != nil {
+		e.Use(cfg.Metrics.middleware())
+	}
 	e.Use(requestLogger(cfg.Logger))
 	e.Use(middleware.Recover())
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
@@ -126,6 +136,11 @@ func New(cfg Config) *echo.Echo {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	if cfg.Metrics != nil {
+		// No token: request counts, flag counts by force and pool use, no
+		// personal data. Keep it to the internal network.
+		e.GET("/metrics", cfg.Metrics.handler())
+	}
 	e.GET("/api/v1/openapi.json", s.openapi)
 
 	v1 := e.Group("/api/v1", s.authenticate, s.authorise, canonicalParams, s.idempotency)

@@ -196,3 +196,10 @@ type Notifications interface {
 type NotificationSettings struct {
 	Mode string `json:"mode"`
 }
+
+// FlagCount is the number of open flags of a kind in a force.
+type FlagCount struct {
+	Kind  string
+	Force string
+	Open  int64
+}

@@ -443,7 +443,10 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	} else {
 		log.Info("mail on", "digest", cfg.mail.DigestSpec, "delivery", cfg.mail.DeliverySpec)
 	}
-	entries := append(scheduler.Sweeps(store, cfg.schedules, cfg.location, log), scheduler.Mail(store, cfg.mail, cfg.location, log)...)
+	metrics := api.NewMetrics(store)
+	cfg.mail.Observe = metrics.MailDone
+	entries := append(scheduler.ObservedSweeps(store, cfg.schedules, cfg.location, log, metrics.SweepDone),
+		scheduler.Mail(store, cfg.mail, cfg.location, log)...)
 	sched, err := scheduler.New(entries, cfg.location, log)
 	if err != nil {
 		return err
@@ -452,7 +455,8 @@ func serve(ctx context.Context, log *slog.Logger) error {
 
 	e := api.New(api.Config{Store: store, Clock: domain.SystemClock{}, Location: cfg.location, Logger: log,
 		Schedules: cfg.schedules, JWTVerifier: verifier, Health: health,
-		SessionIdle: cfg.sessionIdle, SessionAbsolute: cfg.sessionMax, TrustForwardedProto: cfg.behindTLSProxy})
+		SessionIdle: cfg.sessionIdle, SessionAbsolute: cfg.sessionMax, TrustForwardedProto: cfg.behindTLSProxy,
+		Metrics: metrics})
 	srv := &http.Server{Addr: cfg.addr, Handler: e, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"time"
 
@@ -249,4 +250,21 @@ func (s *Store) Backlog(ctx context.Context) (OutboxBacklog, error) {
 		(SELECT count(*) FROM mail_messages WHERE status = 'pending') AS messages_pending,
 		(SELECT count(*) FROM mail_messages WHERE status = 'dead') AS messages_dead`).Scan(&b).Error
 	return b, err
+}
+
+// OpenFlagCounts counts the open flags by kind and force, for metrics.
+func (s *Store) OpenFlagCounts(ctx context.Context) ([]domain.FlagCount, error) {
+	var out []domain.FlagCount
+	err := s.db.WithContext(ctx).Raw(`SELECT kind, force, count(*) AS open FROM flags WHERE resolved_at IS NULL
+		GROUP BY kind, force ORDER BY kind, force`).Scan(&out).Error
+	return out, err
+}
+
+// PoolStats reports the connection pool's use, for metrics.
+func (s *Store) PoolStats() sql.DBStats {
+	db, err := s.db.DB()
+	if err != nil {
+		return sql.DBStats{}
+	}
+	return db.Stats()
 }
