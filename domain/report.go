@@ -48,7 +48,7 @@ type CaseloadSummary struct {
 // TaskingSections are the agenda's sections, in the order a meeting takes
 // them: the one list the tasking report, its CSV and a meeting's frozen
 // agenda (in SQL, as a parameter) all use. Every flag kind has a section.
-var TaskingSections = []string{FlagComplianceConcern, FlagCheckOverdue, FlagReviewOverdue, FlagUnowned,
+var TaskingSections = []string{FlagComplianceConcern, FlagCheckOverdue, FlagReviewOverdue, FlagActionOverdue, FlagUnowned,
 	FlagOwnerAbsent, FlagPreRelease, FlagReleaseDatePassed, FlagExpiring}
 
 // TaskingItem is one problem on a tasking meeting's agenda.

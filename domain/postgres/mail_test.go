@@ -490,3 +490,71 @@ func TestEventSources(t *testing.T) {
 func count2(t *testing.T, s *postgres.Store) int64 {
 	return count(t, s, `SELECT count(*) FROM notification_events`)
 }
+
+// An action past its due date raises action_overdue on its order (the
+// review sweep), tells the officer given it, puts the order on their
+// caseload, and is resolved when the action is done.
+func TestActionOverdue(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	iom := mustOfficer(t, s, "iom@glos.police.uk", ptr("gloucestershire"), domain.RoleIOMOfficer)
+	sub := newSubject(t, s, 7601, "gloucestershire", community())
+	o := mustOrder(t, s, onDate(sub.ID, domain.NewDate(2026, 7, 1), 36))
+	if _, err := s.RunJob(ctx, domain.JobOwnership, today, nil); err != nil { // unowned: an agenda item
+		t.Fatal(err)
+	}
+	m, err := s.OpenMeeting(ctx, "gloucestershire", today)
+	if err != nil || len(m.Agenda) == 0 {
+		t.Fatalf("meeting %+v, %v", m, err)
+	}
+	due := today.AddDays(3)
+	d, err := s.Decide(ctx, m.ID, domain.Decision{ItemID: m.Agenda[0].ID, Decision: domain.DecisionAction,
+		ActionBy: &domain.OfficerRef{ID: iom.ID}, DueBy: &due, Notes: ptr("Visit the home address")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sweep := func(day domain.Date) {
+		t.Helper()
+		clockOf(s).advanceTo(day)
+		if _, err := s.RunJob(ctx, domain.JobReview, day, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	open := `SELECT count(*) FROM flags WHERE kind = 'action_overdue' AND resolved_at IS NULL AND order_id = ?`
+	sweep(due) // due today is not overdue
+	if n := count(t, s, open, o.ID); n != 0 {
+		t.Fatalf("flag raised on the due date")
+	}
+	sweep(due.AddDays(1))
+	if n := count(t, s, open, o.ID); n != 1 {
+		t.Fatalf("%d open action_overdue flags the day after the due date, want 1", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM notification_events WHERE kind = 'action_overdue' AND officer_id = ? AND subject = ?`,
+		iom.ID, d.ID); n != 1 {
+		t.Fatalf("the assignee was told %d times, want once", n)
+	}
+	cl, err := s.Caseload(ctx, iom.ID, due.AddDays(1), domain.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cl.Items) != 1 || cl.Items[0].OrderID != o.ID || !slicesContains(cl.Items[0].OpenFlags, domain.FlagActionOverdue) ||
+		!slicesContains(cl.Items[0].Roles, "action") {
+		t.Fatalf("caseload %+v", cl.Items)
+	}
+	actx := domain.WithActor(ctx, iom)
+	if _, err := s.SetActionStatus(actx, d.ID, domain.ActionUpdate{Status: domain.ActionDone, Note: "Visited", On: s.Today()}); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, open, o.ID); n != 0 {
+		t.Fatalf("the flag stayed open after the action was done")
+	}
+}
+
+func slicesContains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}

@@ -89,6 +89,7 @@ var flagRules = map[string]string{
 	domain.FlagReleaseDatePassed: "flag_release_date_passed",
 	domain.FlagExpiring:          "flag_expiring",
 	domain.FlagOwnerAbsent:       "flag_owner_absent",
+	domain.FlagActionOverdue:     "flag_action_overdue",
 }
 
 type runRow struct {
