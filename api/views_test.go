@@ -676,7 +676,7 @@ func TestViewsRegionReport(t *testing.T) {
 		flags                            map[string]string
 	}
 	zero := map[string]string{"unowned": "0", "review_overdue": "0", "check_overdue": "0", "pre_release": "0",
-		"release_date_passed": "0", "expiring": "0", "compliance_concern": "0", "owner_absent": "0"}
+		"release_date_passed": "0", "expiring": "0", "compliance_concern": "0", "owner_absent": "0", "action_overdue": "0"}
 	flags := func(changes map[string]string) map[string]string {
 		out := map[string]string{}
 		for k, v := range zero {

@@ -104,7 +104,7 @@ func namedSubject(t *testing.T, s *postgres.Store, serial int) domain.Subject {
 }
 
 // storesOn opens n stores (replicas) on one fresh database with one clock.
-func storesOn(t *testing.T, n int) []*postgres.Store {
+func storesOn(t testing.TB, n int) []*postgres.Store {
 	t.Helper()
 	url := pgtest.URL(t)
 	clock := &testClock{now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
