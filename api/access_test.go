@@ -231,6 +231,11 @@ func acCases() []acCase {
 	}
 	return []acCase{
 		{method: "GET", route: "/api/v1/me", roles: acEveryone, req: acFixed("/api/v1/me"), ok: 200},
+		{method: "GET", route: "/api/v1/me/notifications", roles: acEveryone, req: acFixed("/api/v1/me/notifications"), ok: 200},
+		{method: "PUT", route: "/api/v1/me/notifications", roles: acEveryone, ok: 200,
+			req: func(*testing.T, *acWorld, *acForce) acReq {
+				return acReq{path: "/api/v1/me/notifications", body: js(obj{"mode": "immediate"})}
+			}},
 		{method: "GET", route: "/api/v1/forces", roles: acEveryone, req: acFixed("/api/v1/forces"), ok: 200},
 		{method: "GET", route: "/api/v1/forces/:code", roles: acEveryone, ok: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq { return acReq{path: "/api/v1/forces/" + f.code} }},

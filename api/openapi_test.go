@@ -14,6 +14,7 @@ import (
 var publicRoutes = []string{
 	"GET /healthz",
 	"GET /readyz",
+	"GET /metrics",
 	"GET /api/v1/openapi.json",
 }
 

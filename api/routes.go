@@ -19,6 +19,8 @@ type route struct {
 func routes(s *Server) []route {
 	return []route{
 		{http.MethodGet, "/api/v1/me", s.me},
+		{http.MethodGet, "/api/v1/me/notifications", s.myNotifications},
+		{http.MethodPut, "/api/v1/me/notifications", s.setMyNotifications},
 		{http.MethodGet, "/api/v1/forces", s.listForces},
 		{http.MethodGet, "/api/v1/forces/:code", s.getForce},
 
@@ -134,9 +136,11 @@ var (
 // route. The README shows it; authorise enforces it; a test fails when a
 // route has no entry.
 var permissions = map[string][]string{
-	"GET /api/v1/me":           everyone,
-	"GET /api/v1/forces":       everyone,
-	"GET /api/v1/forces/:code": everyone,
+	"GET /api/v1/me":               everyone,
+	"GET /api/v1/me/notifications": everyone,
+	"PUT /api/v1/me/notifications": everyone,
+	"GET /api/v1/forces":           everyone,
+	"GET /api/v1/forces/:code":     everyone,
 
 	"POST /api/v1/officers":                        admin,
 	"GET /api/v1/officers":                         everyone,

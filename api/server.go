@@ -37,6 +37,7 @@ type Store interface {
 	domain.Importer
 	domain.SubjectExporter
 	domain.WebSessions
+	domain.Notifications
 	IdempotentAnswer(ctx context.Context, officerID, key string) (*domain.IdempotentAnswer, error)
 	SaveIdempotentAnswer(ctx context.Context, r *domain.IdempotentRequest, a domain.IdempotentAnswer) error
 	RegionForces(ctx context.Context, force string) ([]string, error)
@@ -74,6 +75,8 @@ type Config struct {
 	// before answering 202 with the run's URL (the run goes on); default
 	// 10 s, negative: answer 202 at once.
 	ManualRunWait time.Duration
+	// Metrics, served at GET /metrics; made from the store when nil.
+	Metrics *Metrics
 }
 
 // Server holds the handlers' dependencies.
@@ -122,7 +125,15 @@ func New(cfg Config) *echo.Echo {
 			return next(c)
 		}
 	})
+	if cfg.Metrics == nil {
+		if src, ok := cfg.Store.(MetricsSource); ok {
+			cfg.Metrics = NewMetrics(src)
+		}
+	}
 	e.Use(middleware.RequestID())
+	if cfg.Metrics != nil {
+		e.Use(cfg.Metrics.middleware())
+	}
 	e.Use(requestLogger(cfg.Logger))
 	e.Use(middleware.Recover())
 	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
@@ -135,6 +146,11 @@ func New(cfg Config) *echo.Echo {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	if cfg.Metrics != nil {
+		// No token: request counts, flag counts by force and pool use, no
+		// personal data. Keep it to the internal network.
+		e.GET("/metrics", cfg.Metrics.handler())
+	}
 	e.GET("/api/v1/openapi.json", s.openapi)
 
 	v1 := e.Group("/api/v1", s.authenticate, s.authorise, canonicalParams, s.idempotency)

@@ -23,11 +23,15 @@ const (
 	// FlagOwnerAbsent: an owner is away beyond the force's threshold with
 	// nobody covering.
 	FlagOwnerAbsent = "owner_absent"
+	// FlagActionOverdue: a tasking meeting's action on the order is still
+	// open after its due date.
+	FlagActionOverdue = "action_overdue"
 )
 
 // FlagKinds lists every kind.
 var FlagKinds = []string{FlagUnowned, FlagReviewOverdue, FlagCheckOverdue, FlagPreRelease,
-	FlagReleaseDatePassed, FlagExpiring, FlagComplianceConcern, FlagOwnerAbsent, FlagNotServed, FlagBreachDecisionDue, FlagBreachOpen, FlagExtensionToSettle}
+	FlagReleaseDatePassed, FlagExpiring, FlagComplianceConcern, FlagOwnerAbsent, FlagNotServed, FlagBreachDecisionDue,
+	FlagBreachOpen, FlagExtensionToSettle, FlagActionOverdue}
 
 // Flag is a problem with an order, raised by a sweep and kept until a
 // sweep finds it gone.
@@ -61,7 +65,7 @@ var JobNames = []string{JobLifecycle, JobOwnership, JobReview, JobCustody}
 // JobFlags maps each job to the flag kinds it raises and resolves.
 var JobFlags = map[string][]string{
 	JobOwnership: {FlagUnowned, FlagOwnerAbsent},
-	JobReview:    {FlagReviewOverdue, FlagCheckOverdue},
+	JobReview:    {FlagReviewOverdue, FlagCheckOverdue, FlagActionOverdue},
 	JobCustody:   {FlagPreRelease, FlagReleaseDatePassed},
 	JobLifecycle: {FlagExpiring, FlagNotServed},
 }

@@ -1,5 +1,13 @@
 package domain
 
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
 // Notification events, written in the same transaction as the change that
 // causes them (a transactional outbox) and delivered by mail: a daily
 // digest per officer, or at once for those who chose it.
@@ -36,3 +44,162 @@ const (
 
 // NotifyModes lists the preferences an officer may choose.
 var NotifyModes = []string{NotifyDigest, NotifyImmediate, NotifyOff}
+
+// EventView is an event as a message tells it: the order's court
+// reference and a link, never a name, a date of birth or a PNC ID (mail
+// leaves the need-to-know boundary).
+type EventView struct {
+	Kind      string
+	OrderID   string
+	Reference string
+	Subject   string
+	On        *Date
+}
+
+// eventLine says what happened in one line.
+func eventLine(e EventView) string {
+	ref := e.Reference
+	if ref == "" {
+		ref = "(no order)"
+	}
+	due := ""
+	if e.On != nil {
+		due = ", due " + e.On.String()
+	}
+	switch e.Kind {
+	case EventFlagRaised:
+		return "Flag " + e.Subject + " raised on order " + ref
+	case EventOrderAllocated:
+		return "Order " + ref + " allocated to you (" + e.Subject + ")"
+	case EventActionAssigned:
+		return "Action on order " + ref + " given to you" + due
+	case EventActionOverdue:
+		return "Your action on order " + ref + " is overdue" + due
+	case EventPreRelease:
+		return "Subject of order " + ref + " is inside the pre-release window"
+	case EventOwnerRemoved:
+		return "You no longer own order " + ref + " (" + e.Subject + ")"
+	}
+	return e.Kind + " on order " + ref
+}
+
+// ComposeMail writes one message telling events, grouped by kind in
+// EventKinds' order, each with a link made by link (an order's page).
+// digestDay is set for the daily digest, nil for an immediate email.
+func ComposeMail(events []EventView, digestDay *Date, link func(orderID string) string) (subject, body string) {
+	var b strings.Builder
+	if digestDay != nil {
+		subject = fmt.Sprintf("SCPO register: %d update(s) for %s", len(events), digestDay)
+		fmt.Fprintf(&b, "Your daily summary from the SCPO register for %s.\n", digestDay)
+	} else {
+		subject = fmt.Sprintf("SCPO register: %d new update(s)", len(events))
+		b.WriteString("New in the SCPO register for you.\n")
+	}
+	for _, kind := range EventKinds {
+		first := true
+		for _, e := range events {
+			if e.Kind != kind {
+				continue
+			}
+			if first {
+				fmt.Fprintf(&b, "\n%s\n", eventHeadings[kind])
+				first = false
+			}
+			fmt.Fprintf(&b, "- %s\n", eventLine(e))
+			if e.OrderID != "" {
+				fmt.Fprintf(&b, "  %s\n", link(e.OrderID))
+			}
+		}
+	}
+	b.WriteString("\nSign in to see the details. Change what you are sent: PUT /api/v1/me/notifications.\n")
+	return subject, b.String()
+}
+
+var eventHeadings = map[string]string{
+	EventActionOverdue:  "Overdue actions",
+	EventFlagRaised:     "Flags raised on your orders",
+	EventPreRelease:     "Subjects inside the pre-release window",
+	EventOrderAllocated: "Orders allocated to you",
+	EventActionAssigned: "Actions given to you",
+	EventOwnerRemoved:   "Ownerships ended",
+}
+
+// Mailer sends one message by mail.
+type Mailer interface {
+	Send(ctx context.Context, to, subject, body string) error
+}
+
+// MailRefused is a server's refusal of a message. A permanent refusal (an
+// SMTP 5xx reply) is not retried.
+type MailRefused struct {
+	Code      int
+	Message   string
+	Permanent bool
+}
+
+func (e *MailRefused) Error() string { return fmt.Sprintf("mail refused: %d %s", e.Code, e.Message) }
+
+// MailRetry is the delivery policy: a failed attempt is retried after
+// Backoff, doubling each time up to MaxBackoff, until Attempts have failed;
+// the message is then dead, as is one refused permanently.
+type MailRetry struct {
+	Attempts   int
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+}
+
+// DefaultMailRetry retries for about a day: 1m, 2m, 4m … capped at 1h, 10 attempts.
+var DefaultMailRetry = MailRetry{Attempts: 10, Backoff: time.Minute, MaxBackoff: time.Hour}
+
+// After decides what follows the failed attempt number attempt (from 1):
+// dead, or a retry after the returned wait.
+func (p MailRetry) After(attempt int, err error) (dead bool, wait time.Duration) {
+	var refused *MailRefused
+	if errors.As(err, &refused) && refused.Permanent {
+		return true, 0
+	}
+	if attempt >= p.Attempts {
+		return true, 0
+	}
+	wait = p.Backoff
+	for i := 1; i < attempt && wait < p.MaxBackoff; i++ {
+		wait *= 2
+	}
+	return false, min(wait, p.MaxBackoff)
+}
+
+// MailComposed counts what a compose pass made.
+type MailComposed struct {
+	Messages int
+	Events   int
+}
+
+// MailDelivered counts what a delivery pass did.
+type MailDelivered struct {
+	Sent, Retried, Dead int
+}
+
+// OutboxBacklog counts the events waiting and the messages by status.
+type OutboxBacklog struct {
+	EventsWaiting   int64
+	MessagesPending int64
+	MessagesDead    int64
+}
+
+// Notifications keeps each officer's choice of mail.
+type Notifications interface {
+	NotificationPref(ctx context.Context, officerID string) (string, error)
+	SetNotificationPref(ctx context.Context, officerID, mode string) error
+}
+
+// NotificationSettings is an officer's choice as served.
+type NotificationSettings struct {
+	Mode string `json:"mode"`
+}
+
+// FlagCount is the number of open flags of a kind in a force.
+type FlagCount struct {
+	Kind  string
+	Force string
+	Open  int64
+}

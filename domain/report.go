@@ -48,8 +48,9 @@ type CaseloadSummary struct {
 // TaskingSections are the agenda's sections, in the order a meeting takes
 // them: the one list the tasking report, its CSV and a meeting's frozen
 // agenda (in SQL, as a parameter) all use. Every flag kind has a section.
-var TaskingSections = []string{FlagBreachOpen, FlagBreachDecisionDue, FlagComplianceConcern, FlagCheckOverdue, FlagReviewOverdue, FlagUnowned,
-	FlagOwnerAbsent, FlagPreRelease, FlagReleaseDatePassed, FlagNotServed, FlagExtensionToSettle, FlagExpiring}
+var TaskingSections = []string{FlagBreachOpen, FlagBreachDecisionDue, FlagComplianceConcern, FlagCheckOverdue,
+	FlagReviewOverdue, FlagActionOverdue, FlagUnowned, FlagOwnerAbsent, FlagPreRelease, FlagReleaseDatePassed,
+	FlagNotServed, FlagExtensionToSettle, FlagExpiring}
 
 // TaskingItem is one problem on a tasking meeting's agenda.
 type TaskingItem struct {

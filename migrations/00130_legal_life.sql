@@ -129,7 +129,7 @@ ALTER TABLE orders ADD CONSTRAINT orders_extended_after_end CHECK (extended_to >
 ALTER TABLE flags DROP CONSTRAINT flags_kind_check;
 ALTER TABLE flags ADD CONSTRAINT flags_kind_check CHECK (kind IN ('unowned', 'review_overdue', 'check_overdue',
     'pre_release', 'release_date_passed', 'expiring', 'compliance_concern', 'owner_absent',
-    'not_served', 'breach_decision_due', 'breach_open', 'extension_to_settle'));
+    'action_overdue', 'not_served', 'breach_decision_due', 'breach_open', 'extension_to_settle'));
 
 -- +goose StatementBegin
 -- As 00060, with an extension (s.22E): while a charge is pending the order
@@ -250,7 +250,7 @@ DROP FUNCTION flag_not_served(date);
 DELETE FROM flags WHERE kind IN ('not_served', 'breach_decision_due', 'breach_open', 'extension_to_settle');
 ALTER TABLE flags DROP CONSTRAINT flags_kind_check;
 ALTER TABLE flags ADD CONSTRAINT flags_kind_check CHECK (kind IN ('unowned', 'review_overdue', 'check_overdue',
-    'pre_release', 'release_date_passed', 'expiring', 'compliance_concern', 'owner_absent'));
+    'pre_release', 'release_date_passed', 'expiring', 'compliance_concern', 'owner_absent', 'action_overdue'));
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION live_orders_on(as_of date)
 RETURNS TABLE (order_id uuid, subject_id uuid, force text, case_type text, status text, starts_on date,

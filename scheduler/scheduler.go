@@ -168,10 +168,23 @@ func Specs(getenv func(string) string) map[string]string {
 // Sweeps builds the four sweep entries. Each tick runs as of its own date
 // in loc; a tick another replica has taken is skipped quietly.
 func Sweeps(r Runner, specs map[string]string, loc *time.Location, log *slog.Logger) []Entry {
+	return ObservedSweeps(r, specs, loc, log, nil)
+}
+
+// SweepObserver is told each scheduled run (metrics): how long it took, what
+// it changed, and its error (domain.ErrAlreadyRun when another replica ran it).
+type SweepObserver func(job string, took time.Duration, run domain.JobRun, err error)
+
+// ObservedSweeps is Sweeps telling observe, when set, of each run.
+func ObservedSweeps(r Runner, specs map[string]string, loc *time.Location, log *slog.Logger, observe SweepObserver) []Entry {
 	var out []Entry
 	for _, job := range domain.JobNames {
 		out = append(out, Entry{Name: job, Spec: specs[job], Run: func(ctx context.Context, tick time.Time) error {
+			start := time.Now()
 			run, err := r.RunJob(ctx, job, domain.DateOf(tick, loc), &tick)
+			if observe != nil {
+				observe(job, time.Since(start), run, err)
+			}
 			if errors.Is(err, domain.ErrAlreadyRun) {
 				return nil
 			}

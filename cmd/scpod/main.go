@@ -20,9 +20,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // SCPO_TIMEZONE must work on machines without a zone database
@@ -34,6 +36,7 @@ import (
 	"scpo/domain/demo"
 	"scpo/domain/postgres"
 	"scpo/domain/postgres/localpg"
+	"scpo/domain/smtpmail"
 	"scpo/scheduler"
 )
 
@@ -56,6 +59,8 @@ type config struct {
 	sessionIdle    time.Duration
 	sessionMax     time.Duration
 	behindTLSProxy bool
+	mail           scheduler.MailConfig
+	smtpURL        string
 }
 
 func loadConfig() (config, error) {
@@ -102,6 +107,9 @@ func loadConfig() (config, error) {
 		return c, fmt.Errorf("SCPO_TIMEZONE=%q is not a time zone name such as Europe/London", tz)
 	}
 	c.location = loc
+	if err := mailConfig(&c); err != nil {
+		return c, err
+	}
 	c.schedules = scheduler.Specs(os.Getenv)
 	for job, spec := range c.schedules {
 		if spec == "off" {
@@ -112,6 +120,42 @@ func loadConfig() (config, error) {
 		}
 	}
 	return c, nil
+}
+
+// mailConfig reads the mail settings: with no SCPO_SMTP_URL mail is off
+// (events are kept for the retention, then pruned).
+func mailConfig(c *config) error {
+	c.smtpURL = os.Getenv("SCPO_SMTP_URL")
+	public := strings.TrimRight(envOr("SCPO_PUBLIC_URL", "http://"+c.addr), "/")
+	if u, err := url.Parse(public); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("SCPO_PUBLIC_URL=%q is not the service's address such as https://scpo.force.police.uk", public)
+	}
+	c.mail = scheduler.MailConfig{Link: func(id string) string { return public + "/orders/" + id },
+		Retry:      domain.DefaultMailRetry,
+		DigestSpec: envOr("SCPO_SCHEDULE_DIGEST", scheduler.DefaultDigestSpec), DeliverySpec: envOr("SCPO_SCHEDULE_MAIL", scheduler.DefaultDeliverySpec)}
+	for env, spec := range map[string]string{"SCPO_SCHEDULE_DIGEST": c.mail.DigestSpec, "SCPO_SCHEDULE_MAIL": c.mail.DeliverySpec} {
+		if spec == "off" {
+			continue
+		}
+		if _, err := scheduler.Parse(spec); err != nil {
+			return fmt.Errorf("%s: %w", env, err)
+		}
+	}
+	keep := envOr("SCPO_NOTIFY_RETENTION", "720h")
+	var err error
+	if c.mail.Retention, err = time.ParseDuration(keep); err != nil || c.mail.Retention < 24*time.Hour {
+		return fmt.Errorf("SCPO_NOTIFY_RETENTION=%q is not a duration of a day or more, such as 720h", keep)
+	}
+	if c.smtpURL != "" {
+		m, err := smtpmail.New(c.smtpURL, os.Getenv("SCPO_MAIL_FROM"))
+		if err != nil {
+			return fmt.Errorf("SCPO_SMTP_URL / SCPO_MAIL_FROM: %w", err)
+		}
+		c.mail.Mailer = m
+	} else if os.Getenv("SCPO_MAIL_FROM") != "" {
+		return errors.New("SCPO_MAIL_FROM is set but SCPO_SMTP_URL is not: set both to send mail, or neither")
+	}
+	return nil
 }
 
 func envOr(key, def string) string {
@@ -394,7 +438,16 @@ func serve(ctx context.Context, log *slog.Logger) error {
 		}
 	}
 
-	sched, err := scheduler.New(scheduler.Sweeps(store, cfg.schedules, cfg.location, log), cfg.location, log)
+	if cfg.mail.Mailer == nil {
+		log.Warn("mail is off: SCPO_SMTP_URL is not set; notification events are kept, then pruned", "retention", cfg.mail.Retention.String())
+	} else {
+		log.Info("mail on", "digest", cfg.mail.DigestSpec, "delivery", cfg.mail.DeliverySpec)
+	}
+	metrics := api.NewMetrics(store)
+	cfg.mail.Observe = metrics.MailDone
+	entries := append(scheduler.ObservedSweeps(store, cfg.schedules, cfg.location, log, metrics.SweepDone),
+		scheduler.Mail(store, cfg.mail, cfg.location, log)...)
+	sched, err := scheduler.New(entries, cfg.location, log)
 	if err != nil {
 		return err
 	}
@@ -402,7 +455,8 @@ func serve(ctx context.Context, log *slog.Logger) error {
 
 	e := api.New(api.Config{Store: store, Clock: domain.SystemClock{}, Location: cfg.location, Logger: log,
 		Schedules: cfg.schedules, JWTVerifier: verifier, Health: health,
-		SessionIdle: cfg.sessionIdle, SessionAbsolute: cfg.sessionMax, TrustForwardedProto: cfg.behindTLSProxy})
+		SessionIdle: cfg.sessionIdle, SessionAbsolute: cfg.sessionMax, TrustForwardedProto: cfg.behindTLSProxy,
+		Metrics: metrics})
 	srv := &http.Server{Addr: cfg.addr, Handler: e, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)

@@ -131,9 +131,11 @@ func TestGenerateOrders(t *testing.T) {
 	t.Logf("open flags: %v", byKind)
 	for _, kind := range domain.FlagKinds {
 		// compliance_concern is raised when an outcome is recorded, not by a
-		// sweep; the generator records no absences (owner_absent).
+		// sweep; the generator records no absences (owner_absent) and holds
+		// no meetings (action_overdue).
 		if kind != domain.FlagExpiring && kind != domain.FlagComplianceConcern && kind != domain.FlagOwnerAbsent &&
 			kind != domain.FlagBreachDecisionDue && kind != domain.FlagBreachOpen && kind != domain.FlagExtensionToSettle && // raised by what is recorded
+			kind != domain.FlagActionOverdue &&
 			byKind[kind] == 0 {
 			t.Errorf("no %s flags raised", kind)
 		}

@@ -132,6 +132,13 @@ func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clo
 	if err := touchOrder(tx, c.OrderID, now); err != nil {
 		return domain.OwnerAssignment{}, err
 	}
+	// The officer hears of it, unless they gave it to themselves.
+	if by == nil || *by != c.OfficerID {
+		if err := notifyAt(tx, domain.Event{Kind: domain.EventOrderAllocated, OfficerID: c.OfficerID, OrderID: c.OrderID,
+			Subject: c.Role}, now); err != nil {
+			return domain.OwnerAssignment{}, err
+		}
+	}
 	var rows []assignmentRow
 	if err := tx.Raw(assignmentSelect+`WHERE a.id = ?`, id).Scan(&rows).Error; err != nil {
 		return domain.OwnerAssignment{}, err
@@ -190,11 +197,19 @@ func (s *Store) RemoveOwner(ctx context.Context, c domain.OwnerChange) error {
 // the reason; the orders' versions move and their flags are refreshed.
 func endOwnersWhoCannotAct(tx *gorm.DB, filter, id, reason string, now time.Time) ([]string, error) {
 	var orders []string
-	err := tx.Raw(`UPDATE owner_assignments a SET ended_at = greatest(@now, a.assigned_at), ended_by = @by, end_reason = @reason
+	// Each officer whose ownership ended hears of it (the outbox, in this
+	// statement), naming the role.
+	err := tx.Raw(`WITH ended AS (
+		UPDATE owner_assignments a SET ended_at = greatest(@now, a.assigned_at), ended_by = @by, end_reason = @reason
 		FROM orders o, subjects s, officers f
 		WHERE a.ended_at IS NULL AND o.id = a.order_id AND s.id = o.subject_id AND f.id = a.officer_id
 		  AND `+filter+` AND NOT owner_can_act(f.active, f.force, f.roles, a.role, s.force)
-		RETURNING a.order_id`, map[string]any{"now": now, "by": actorID(tx.Statement.Context), "reason": reason, "id": id}).
+		RETURNING a.order_id, a.officer_id, a.role),
+	told AS (
+		INSERT INTO notification_events (kind, officer_id, order_id, subject, created_at)
+		SELECT 'owner_removed', e.officer_id, e.order_id, e.role, @now FROM ended e
+		ON CONFLICT DO NOTHING)
+	SELECT order_id FROM ended`, map[string]any{"now": now, "by": actorID(tx.Statement.Context), "reason": reason, "id": id}).
 		Scan(&orders).Error
 	if err != nil || len(orders) == 0 {
 		return nil, err

@@ -100,7 +100,7 @@ raised AS (
     WHERE (c.kind IN @raise OR (c.kind, c.order_id) IN (SELECT * FROM unnest(CAST(@raise_kinds AS text[]), CAST(@raise_orders AS uuid[]))))
       AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.order_id = c.order_id AND f.kind = c.kind AND f.resolved_at IS NULL)
     ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
-    RETURNING 1)
+    RETURNING order_id, kind)` + flagEventsSQL + `
 SELECT (SELECT count(*) FROM resolved) + (SELECT count(*) FROM raised)`
 
 func refreshSQL(condFilter, flagFilter string) string {

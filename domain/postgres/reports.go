@@ -50,7 +50,13 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		                  SELECT a.order_id, 'cover:' || a.role FROM officer_absences ab
 		                  JOIN owner_assignments a ON a.officer_id = ab.officer_id AND a.ended_at IS NULL
 		                  WHERE ab.cover_officer_id = ? AND ab.cancelled_at IS NULL AND ab.starts_on <= ?
-		                    AND (ab.ends_on IS NULL OR ab.ends_on >= ?)) x
+		                    AND (ab.ends_on IS NULL OR ab.ends_on >= ?)
+		                  UNION ALL
+		                  -- Orders on which this officer has a meeting action overdue: role "action".
+		                  SELECT i.order_id, 'action' FROM meeting_decisions d
+		                  JOIN meeting_items i ON i.id = d.item_id
+		                  WHERE d.action_by = ? AND d.status = 'open' AND d.due_by < ? AND d.withdrawn_at IS NULL
+		                    AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)) x
 		              GROUP BY x.order_id),
 		k AS (SELECT o.id AS order_id, o.reference, mine.roles, sch.next_review_due, sch.next_check_due,
 		             coalesce(fl.kinds, '{}') AS open_flags,
@@ -63,7 +69,7 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		      LEFT JOIN LATERAL (SELECT array_agg(f.kind ORDER BY f.kind) AS kinds FROM flags f
 		                         WHERE f.order_id = o.id AND f.resolved_at IS NULL) fl ON true
 		      WHERE o.status IN ('pending', 'active') AND ` + scope + `)`
-	args := append([]any{officerID, officerID, asOf.Time, asOf.Time}, scopeArgs...)
+	args := append([]any{officerID, officerID, asOf.Time, asOf.Time, officerID, asOf.Time}, scopeArgs...)
 	out := domain.Caseload{Officer: domain.OfficerRef{ID: officer.ID, Name: officer.Name, Email: officer.Email},
 		AsOf: asOf, Items: []domain.CaseloadItem{}}
 	db := s.db.WithContext(ctx)

@@ -57,3 +57,20 @@ func TestSQLOwnerCanActAgreesWithCanOwn(t *testing.T) {
 		}
 	}
 }
+
+func TestSQLFlagKindsAgreeWithTheDomain(t *testing.T) {
+	s := newStore(t)
+	var def string
+	if err := s.DB().Raw(`SELECT pg_get_constraintdef(oid) FROM pg_constraint
+		WHERE conrelid = 'flags'::regclass AND conname = 'flags_kind_check'`).Scan(&def).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range domain.FlagKinds {
+		if !strings.Contains(def, "'"+kind+"'") {
+			t.Errorf("flags_kind_check does not allow %s: %s", kind, def)
+		}
+	}
+	if n := strings.Count(def, "'"); n != 2*len(domain.FlagKinds) {
+		t.Errorf("flags_kind_check allows %d kinds, the domain has %d: %s", n/2, len(domain.FlagKinds), def)
+	}
+}

@@ -63,7 +63,7 @@ WITH raised AS (
     FROM %s(@as_of) c
     WHERE c.order_id = ANY (CAST(@ids AS uuid[]))
     ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
-    RETURNING 1)
+    RETURNING order_id, kind)` + flagEventsSQL + `
 SELECT count(*) FROM raised`
 
 // manyChanged is the number of flags raised and resolved (or orders
@@ -108,6 +108,7 @@ var flagRules = map[string]string{
 	domain.FlagExpiring:          "flag_expiring",
 	domain.FlagOwnerAbsent:       "flag_owner_absent",
 	domain.FlagNotServed:         "flag_not_served",
+	domain.FlagActionOverdue:     "flag_action_overdue",
 }
 
 type runRow struct {

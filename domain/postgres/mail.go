@@ -1,0 +1,270 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"scpo/domain"
+)
+
+// Mail from the outbox. Composing turns waiting events into messages (an
+// officer's daily digest, or an immediate email for those who chose it);
+// delivering sends due messages. Both claim rows with FOR UPDATE SKIP
+// LOCKED, so any number of replicas can run them at once and each event
+// joins one message, each message is sent by one replica.
+
+// NotificationPref returns the officer's preference (digest unless chosen).
+func (s *Store) NotificationPref(ctx context.Context, officerID string) (string, error) {
+	var modes []string
+	if err := s.db.WithContext(ctx).Raw(`SELECT mode FROM notification_prefs WHERE officer_id = ?`, officerID).
+		Scan(&modes).Error; err != nil {
+		return "", err
+	}
+	if len(modes) == 0 {
+		return domain.NotifyDigest, nil
+	}
+	return modes[0], nil
+}
+
+// SetNotificationPref records the officer's own preference.
+func (s *Store) SetNotificationPref(ctx context.Context, officerID, mode string) error {
+	v := &domain.ValidationError{}
+	ok := false
+	for _, m := range domain.NotifyModes {
+		ok = ok || m == mode
+	}
+	if !ok {
+		v.Add("mode", "must be one of digest, immediate, off")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Exec(`INSERT INTO notification_prefs (officer_id, mode, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (officer_id) DO UPDATE SET mode = EXCLUDED.mode, updated_at = EXCLUDED.updated_at`,
+		officerID, mode, s.now()).Error
+}
+
+// MailComposed counts what a compose pass made.
+type MailComposed = domain.MailComposed
+
+type waitingEvent struct {
+	ID        int64
+	Kind      string
+	OfficerID string
+	Email     string
+	OrderID   *string
+	Reference *string
+	Subject   *string
+	DueOn     *time.Time
+}
+
+// ComposeImmediate makes one message per officer who chose immediate mail,
+// telling every event waiting for them.
+func (s *Store) ComposeImmediate(ctx context.Context, link func(string) string) (MailComposed, error) {
+	return s.compose(ctx, domain.NotifyImmediate, nil, link)
+}
+
+// ComposeDigests makes the day's digest for each officer who has the
+// digest (the default) and has events waiting: one message per officer
+// per day, however many replicas run it (a unique index). Events arriving
+// after an officer's digest for the day was made wait for the next day's.
+func (s *Store) ComposeDigests(ctx context.Context, day domain.Date, link func(string) string) (MailComposed, error) {
+	return s.compose(ctx, domain.NotifyDigest, &day, link)
+}
+
+func (s *Store) compose(ctx context.Context, mode string, day *domain.Date, link func(string) string) (MailComposed, error) {
+	var out MailComposed
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var events []waitingEvent
+		// Locked, skipping what another replica is composing.
+		if err := tx.Raw(`SELECT e.id, e.kind, e.officer_id, f.email, e.order_id, o.reference, e.subject, e.due_on
+			FROM notification_events e
+			JOIN officers f ON f.id = e.officer_id
+			LEFT JOIN orders o ON o.id = e.order_id
+			LEFT JOIN notification_prefs p ON p.officer_id = e.officer_id
+			WHERE e.message_id IS NULL AND coalesce(p.mode, 'digest') = ?
+			ORDER BY e.officer_id, e.id
+			FOR UPDATE OF e SKIP LOCKED`, mode).Scan(&events).Error; err != nil {
+			return err
+		}
+		kind := "immediate"
+		var digestDay *time.Time
+		if day != nil {
+			kind, digestDay = "digest", &day.Time
+		}
+		now := s.now()
+		for start := 0; start < len(events); {
+			end := start
+			for end < len(events) && events[end].OfficerID == events[start].OfficerID {
+				end++
+			}
+			batch := events[start:end]
+			start = end
+			views := make([]domain.EventView, len(batch))
+			ids := make([]int64, len(batch))
+			for i, e := range batch {
+				ids[i] = e.ID
+				views[i] = domain.EventView{Kind: e.Kind, OrderID: deref(e.OrderID), Reference: deref(e.Reference),
+					Subject: deref(e.Subject), On: datePtr(e.DueOn)}
+			}
+			subject, body := domain.ComposeMail(views, day, link)
+			var msg []int64
+			if err := tx.Raw(`INSERT INTO mail_messages (officer_id, kind, digest_day, to_addr, subject, body, next_attempt_at, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (officer_id, digest_day) WHERE kind = 'digest' DO NOTHING RETURNING id`,
+				batch[0].OfficerID, kind, digestDay, batch[0].Email, subject, body, now, now).Scan(&msg).Error; err != nil {
+				return err
+			}
+			if len(msg) == 0 {
+				continue // today's digest went already: these wait for tomorrow's
+			}
+			if err := tx.Exec(`UPDATE notification_events SET message_id = ? WHERE id IN ?`, msg[0], ids).Error; err != nil {
+				return err
+			}
+			out.Messages++
+			out.Events += len(batch)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MailDelivered counts what a delivery pass did.
+type MailDelivered = domain.MailDelivered
+
+// DeliverMail sends the messages due, a batch at a time, until none is due
+// or ctx ends. Each batch is claimed FOR UPDATE SKIP LOCKED and held while
+// it is sent, so two replicas never send the same message; a failure is
+// retried with backoff, and a permanent refusal or the last attempt leaves
+// the message dead.
+func (s *Store) DeliverMail(ctx context.Context, m domain.Mailer, policy domain.MailRetry, batch int) (MailDelivered, error) {
+	var out MailDelivered
+	if batch <= 0 {
+		batch = 20
+	}
+	for ctx.Err() == nil {
+		n := 0
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var due []struct {
+				ID       int64
+				ToAddr   string
+				Subject  string
+				Body     string
+				Attempts int
+			}
+			if err := tx.Raw(`SELECT id, to_addr, subject, body, attempts FROM mail_messages
+				WHERE status = 'pending' AND next_attempt_at <= ?
+				ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED`, s.now(), batch).Scan(&due).Error; err != nil {
+				return err
+			}
+			n = len(due)
+			for _, msg := range due {
+				sendErr := m.Send(ctx, msg.ToAddr, msg.Subject, msg.Body)
+				now := s.now()
+				if sendErr == nil {
+					out.Sent++
+					if err := tx.Exec(`UPDATE mail_messages SET status = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL
+						WHERE id = ?`, now, msg.ID).Error; err != nil {
+						return err
+					}
+					continue
+				}
+				if ctx.Err() != nil {
+					return ctx.Err() // shutting down: not an attempt
+				}
+				dead, wait := policy.After(msg.Attempts+1, sendErr)
+				status := "pending"
+				if dead {
+					status = "dead"
+					out.Dead++
+				} else {
+					out.Retried++
+				}
+				if err := tx.Exec(`UPDATE mail_messages SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_error = ?
+					WHERE id = ?`, status, now.Add(wait), mailError(sendErr), msg.ID).Error; err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+		if n < batch {
+			break
+		}
+	}
+	return out, nil
+}
+
+// mailError keeps a refusal's reply (the server's words, not ours); other
+// errors are named only by their kind, since they may carry addresses.
+func mailError(err error) string {
+	var refused *domain.MailRefused
+	if errors.As(err, &refused) {
+		msg := refused.Error()
+		if len(msg) > 300 {
+			msg = msg[:300]
+		}
+		return msg
+	}
+	return "delivery failed: " + truncate(err.Error(), 300)
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// PruneNotifications deletes events older than before, and messages older
+// than before that are no longer pending: the outbox stays bounded even
+// with mail off (no SCPO_SMTP_URL) or an officer's preference off.
+func (s *Store) PruneNotifications(ctx context.Context, before time.Time) (events, messages int64, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec(`DELETE FROM notification_events WHERE created_at < ?`, before)
+		if res.Error != nil {
+			return res.Error
+		}
+		events = res.RowsAffected
+		res = tx.Exec(`DELETE FROM mail_messages m WHERE m.created_at < ? AND m.status <> 'pending'
+			AND NOT EXISTS (SELECT 1 FROM notification_events e WHERE e.message_id = m.id)`, before)
+		messages = res.RowsAffected
+		return res.Error
+	})
+	return events, messages, err
+}
+
+// OutboxBacklog counts events waiting and messages by status, for metrics.
+type OutboxBacklog = domain.OutboxBacklog
+
+// Backlog reads the outbox's size.
+func (s *Store) Backlog(ctx context.Context) (OutboxBacklog, error) {
+	var b OutboxBacklog
+	err := s.db.WithContext(ctx).Raw(`SELECT
+		(SELECT count(*) FROM notification_events WHERE message_id IS NULL) AS events_waiting,
+		(SELECT count(*) FROM mail_messages WHERE status = 'pending') AS messages_pending,
+		(SELECT count(*) FROM mail_messages WHERE status = 'dead') AS messages_dead`).Scan(&b).Error
+	return b, err
+}
+
+// OpenFlagCounts counts the open flags by kind and force, for metrics.
+func (s *Store) OpenFlagCounts(ctx context.Context) ([]domain.FlagCount, error) {
+	var out []domain.FlagCount
+	err := s.db.WithContext(ctx).Raw(`SELECT kind, force, count(*) AS open FROM flags WHERE resolved_at IS NULL
+		GROUP BY kind, force ORDER BY kind, force`).Scan(&out).Error
+	return out, err
+}
+
+// PoolStats reports the connection pool's use, for metrics.
+func (s *Store) PoolStats() sql.DBStats {
+	db, err := s.db.DB()
+	if err != nil {
+		return sql.DBStats{}
+	}
+	return db.Stats()
+}
