@@ -484,7 +484,14 @@ type taskingData struct {
 type agendaSection struct {
 	Kind  string
 	Items []agendaItem
+	// Total is the section's whole count; More the link to its next page.
+	Total int
+	More  string
 }
+
+// agendaPage bounds each section on the agenda page (the heaviest page
+// stays small at national scale); a section's own pages show the rest.
+const agendaPage = 25
 
 type agendaItem struct {
 	domain.TaskingItem
@@ -523,7 +530,14 @@ func (w *Web) tasking(r *req) error {
 		return err
 	}
 	today := w.today()
-	rep, err := w.store.Tasking(r.ctx(), domain.TaskingQuery{Force: force, AsOf: today})
+	q := domain.TaskingQuery{Force: force, AsOf: today, Page: domain.Page{Limit: agendaPage}}
+	if sec := r.QueryParam("section"); sec != "" {
+		if !slices.Contains(domain.TaskingSections, sec) {
+			return domain.ErrNotFound
+		}
+		q.Section, q.Page = sec, domain.Page{Limit: 100, Cursor: r.QueryParam("cursor")}
+	}
+	rep, err := w.store.Tasking(r.ctx(), q)
 	if err != nil {
 		return err
 	}
@@ -550,6 +564,10 @@ func (w *Web) tasking(r *req) error {
 			sec.Items = append(sec.Items, ai)
 		}
 		sec.Items, _ = sortOnly(r, sec.Items, func(a agendaItem) *domain.Date { return a.Due })
+		sec.Total = rep.Summary[kind]
+		if next := rep.NextCursors[kind]; next != nil {
+			sec.More = "/tasking?" + url.Values{"force": {force}, "section": {kind}, "cursor": {*next}}.Encode()
+		}
 		if len(sec.Items) > 0 {
 			d.Empty = false
 		}
