@@ -244,7 +244,7 @@ func pickRoutes(ctx context.Context, pool *pgxpool.Pool, today domain.Date) ([]r
 	return []route{
 		{name: "GET /orders/{id}", path: "/orders/" + orderID, bare: orderSQL, args: []any{orderID}},
 		{name: "GET /orders?force=", path: "/orders?force=" + force,
-			bare: `SELECT o.* FROM orders o JOIN subjects s ON s.id = o.subject_id WHERE s.force = $1 ORDER BY o.id LIMIT 51`, args: []any{force}},
+			bare: `SELECT o.* FROM orders o WHERE o.subject_force = $1 ORDER BY o.id LIMIT 51`, args: []any{force}},
 		{name: "GET /orders?owner=", path: "/orders?owner=" + officer,
 			bare: `SELECT o.* FROM orders o WHERE o.id = ANY (ARRAY(SELECT order_id FROM owner_assignments WHERE officer_id = $1 AND ended_at IS NULL)) ORDER BY o.id LIMIT 51`, args: []any{officer}},
 		{name: "GET /orders?flag=unowned", path: "/orders?flag=unowned",
