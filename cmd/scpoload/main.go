@@ -22,6 +22,7 @@ import (
 	neturl "net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,10 +44,19 @@ func main() {
 	sizes := flag.String("sizes", "10000,100000", "order counts to measure, ascending")
 	n1 := flag.Int("n1", 30, "requests per route at 1 client")
 	n16 := flag.Int("n16", 320, "requests per route at 16 clients")
+	flag.StringVar(&opts.data, "data", "", "keep the cluster in this directory and reuse its orders on the next run (default: a temporary one)")
+	flag.StringVar(&opts.only, "routes", "", "measure only the routes whose name contains this text")
+	flag.StringVar(&opts.cpuprofile, "cpuprofile", "", "write a CPU profile of the service and load generator (the 16-client runs) to this file")
+	flag.DurationVar(&opts.explain, "explain-over", 0, "log the plan of every statement slower than this to the cluster's server.log (auto_explain)")
 	flag.Parse()
 	if err := run(*sizes, *n1, *n16); err != nil {
 		log.Fatal(err)
 	}
+}
+
+var opts struct {
+	data, only, cpuprofile string
+	explain                time.Duration
 }
 
 type route struct {
@@ -59,11 +69,17 @@ type route struct {
 
 func run(sizes string, n1, n16 int) error {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "scpoload-")
-	if err != nil {
+	dir := opts.data
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "scpoload-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
 	_ = os.Chmod(dir, 0o755)
 	cluster, err := localpg.Start(ctx, localpg.Options{DataDir: dir + "/data", Unsupervised: true})
 	if err != nil {
@@ -98,21 +114,59 @@ func run(sizes string, n1, n16 int) error {
 		return err
 	}
 	defer pool.Close()
+	if opts.explain > 0 {
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`LOAD 'auto_explain'`,
+			`ALTER SYSTEM SET session_preload_libraries = 'auto_explain'`,
+			fmt.Sprintf(`ALTER SYSTEM SET auto_explain.log_min_duration = '%dms'`, opts.explain.Milliseconds()),
+			`ALTER SYSTEM SET auto_explain.log_analyze = on`,
+			`ALTER SYSTEM SET auto_explain.log_buffers = on`,
+			`SELECT pg_reload_conf()`,
+		} {
+			if _, err := conn.Exec(ctx, q); err != nil {
+				conn.Release()
+				return fmt.Errorf("auto_explain: %w", err)
+			}
+		}
+		conn.Release()
+		defer pool.Exec(context.Background(), `ALTER SYSTEM RESET ALL`) //nolint:errcheck
+		log.Printf("plans of statements over %s go to %s/data/server.log", opts.explain, dir)
+	}
+	if opts.cpuprofile != "" {
+		f, err := os.Create(opts.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	svc := serve(api.New(api.Config{Store: store, Clock: domain.SystemClock{}, Location: time.UTC, FailedAuthBurst: 1 << 20}))
 	bare := serve(bareHandler(pool))
 	today := store.Today()
-	have := 0
+	var have int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM orders`).Scan(&have); err != nil {
+		return err
+	}
 	for _, s := range strings.Split(sizes, ",") {
 		size, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
 			return err
 		}
 		t0 := time.Now()
-		if _, err := store.GenerateOrders(ctx, size-have, today); err != nil {
-			return err
+		if size > have {
+			if _, err := store.GenerateOrders(ctx, size-have, today); err != nil {
+				return err
+			}
+			have = size
 		}
-		have = size
 		for _, job := range domain.JobNames {
 			if _, err := store.RunJob(ctx, job, today, nil); err != nil {
 				return err
@@ -129,6 +183,9 @@ func run(sizes string, n1, n16 int) error {
 		fmt.Println("| route | p50 1c | p99 1c | p50 16c | p99 16c | bytes | errors | bare p50 16c | ratio |")
 		fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 		for _, r := range routes {
+			if !strings.Contains(r.name, opts.only) {
+				continue
+			}
 			one := load(svc+"/api/v1"+r.path, r.csv, 1, n1)
 			many := load(svc+"/api/v1"+r.path, r.csv, 16, n16)
 			bareP50, ratio := "", ""
@@ -187,7 +244,7 @@ func pickRoutes(ctx context.Context, pool *pgxpool.Pool, today domain.Date) ([]r
 	return []route{
 		{name: "GET /orders/{id}", path: "/orders/" + orderID, bare: orderSQL, args: []any{orderID}},
 		{name: "GET /orders?force=", path: "/orders?force=" + force,
-			bare: `SELECT o.* FROM orders o JOIN subjects s ON s.id = o.subject_id WHERE s.force = $1 ORDER BY o.id LIMIT 51`, args: []any{force}},
+			bare: `SELECT o.* FROM orders o WHERE o.subject_force = $1 ORDER BY o.id LIMIT 51`, args: []any{force}},
 		{name: "GET /orders?owner=", path: "/orders?owner=" + officer,
 			bare: `SELECT o.* FROM orders o WHERE o.id = ANY (ARRAY(SELECT order_id FROM owner_assignments WHERE officer_id = $1 AND ended_at IS NULL)) ORDER BY o.id LIMIT 51`, args: []any{officer}},
 		{name: "GET /orders?flag=unowned", path: "/orders?flag=unowned",

@@ -211,9 +211,11 @@ func (s *Store) GetOrder(ctx context.Context, id string) (domain.Order, error) {
 // four queries whatever the page size.
 func (s *Store) ListOrders(ctx context.Context, f domain.OrderFilter, p domain.Page) ([]domain.Order, string, error) {
 	db := s.db.WithContext(ctx)
-	q := readScope(ctx, orderQuery(db), "s.force")
+	// By the order's copy of its subject's force (migration 00160), so a
+	// force's orders are read from the (subject_force, id) index in order.
+	q := readScope(ctx, orderQuery(db), "o.subject_force")
 	if f.Force != "" {
-		q = q.Where("s.force = ?", f.Force)
+		q = q.Where("o.subject_force = ?", f.Force)
 	}
 	if f.Status != "" {
 		q = q.Where("o.status = ?", f.Status)
@@ -434,8 +436,8 @@ func (s *Store) fillOpenFlags(db *gorm.DB, ids []string, byID map[string]*domain
 		OrderID string
 		Kind    string
 	}
-	if err := db.Raw(`SELECT order_id, kind FROM flags WHERE order_id IN ? AND resolved_at IS NULL ORDER BY kind`,
-		ids).Scan(&flags).Error; err != nil {
+	if err := db.Raw(`SELECT f.order_id, f.kind FROM unnest(?::uuid[]) AS ids(id)
+		JOIN flags f ON f.order_id = ids.id AND f.resolved_at IS NULL ORDER BY f.kind`, textArray(ids)).Scan(&flags).Error; err != nil {
 		return err
 	}
 	for _, f := range flags {
@@ -459,9 +461,12 @@ func currentOwners(db *gorm.DB, orderIDs []string) (map[string]domain.Owners, er
 		Name       string
 		Email      string
 	}
+	// The IDs as one array joined to the current-owner index: with a list
+	// of 500 values the planner chose to scan every assignment instead.
 	if err := db.Raw(`SELECT a.order_id, a.role, a.assigned_at, a.officer_id, f.name, f.email
-		FROM owner_assignments a JOIN officers f ON f.id = a.officer_id
-		WHERE a.order_id IN ? AND a.ended_at IS NULL`, orderIDs).Scan(&rows).Error; err != nil {
+		FROM unnest(?::uuid[]) AS ids(id)
+		JOIN owner_assignments a ON a.order_id = ids.id AND a.ended_at IS NULL
+		JOIN officers f ON f.id = a.officer_id`, textArray(orderIDs)).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	for _, a := range rows {
