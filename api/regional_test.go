@@ -135,7 +135,6 @@ func TestRegionalMeeting(t *testing.T) {
 	want(t, e.do(t, "POST", "/api/v1/actions/"+action+"/done", iom, js(obj{"note": "Owner allocated.", "on": today})), http.StatusOK)
 }
 
-
 func containsID(r resp, id string) bool {
 	for _, it := range items(r) {
 		if s(it, "id") == id {

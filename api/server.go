@@ -93,6 +93,7 @@ type Server struct {
 	jwt       *oidc.IDTokenVerifier
 	health    func() error
 	runWait   time.Duration
+	pages     *web.Web
 }
 
 // New builds the echo server with every route and middleware.
@@ -149,8 +150,9 @@ func New(cfg Config) *echo.Echo {
 
 	// The officers' web interface, under the same permission table, scope
 	// and audit trail (see pages.go).
-	web.New(web.Config{Store: cfg.Store, Host: pageHost{s}, Clock: cfg.Clock, Location: cfg.Location, Logger: cfg.Logger,
-		IdleTimeout: cfg.SessionIdle, AbsoluteTimeout: cfg.SessionAbsolute, TrustForwardedProto: cfg.TrustForwardedProto, OIDC: cfg.OIDCSignIn}).Mount(e)
+	s.pages = web.New(web.Config{Store: cfg.Store, Host: pageHost{s}, Clock: cfg.Clock, Location: cfg.Location, Logger: cfg.Logger,
+		IdleTimeout: cfg.SessionIdle, AbsoluteTimeout: cfg.SessionAbsolute, TrustForwardedProto: cfg.TrustForwardedProto, OIDC: cfg.OIDCSignIn})
+	s.pages.Mount(e)
 	return e
 }
 

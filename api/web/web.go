@@ -387,3 +387,27 @@ func localPath(p string) string {
 	}
 	return p
 }
+
+// ErrorPage answers a request the router could not serve, outside the
+// API (an unknown path, a method a page lacks), as a GOV.UK page rather
+// than the API's JSON problem: "Page not found" for a 404, "You cannot do
+// this" for a 403.
+func (w *Web) ErrorPage(c echo.Context, err error) error {
+	pageHeaders(c)
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusNotFound:
+			err = domain.ErrNotFound
+		case http.StatusForbidden:
+			err = domain.ErrForbidden
+		}
+	}
+	return w.fail(c, nil, err)
+}
+
+// IsPagePath reports whether path belongs to the pages rather than the
+// API or the probes.
+func IsPagePath(path string) bool {
+	return path != "/api/v1" && !strings.HasPrefix(path, "/api/") && path != "/healthz" && path != "/readyz"
+}
