@@ -25,6 +25,7 @@ var (
 	acCaseworkers  = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison"}
 	acOrderWriters = []string{"admin", "iom_officer", "lro", "orders_officer"}
 	acChair        = []string{"admin", "tasking_chair"}
+	acRegionalLead = []string{"regional"}
 	acActors       = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison", "tasking_chair"}
 	// acNotTheirs: an officer who works orders may close only an action
 	// given to them; the callers were given none.
@@ -66,6 +67,7 @@ type acForce struct {
 	meeting      string // a tasking meeting of the force with an agenda item
 	item         string // the agenda item for flagged
 	action       string // an open action on item, given to iom
+	regional     string // a regional meeting of the force's region
 }
 
 // acDecide has the admin record a fresh decision at f's meeting: an
@@ -151,6 +153,17 @@ func acBuild(t *testing.T) *acWorld {
 			t.Fatalf("meeting for %s has no agenda item for the unowned order: %v", f.code, m)
 		}
 		f.action = acDecide(t, w, f, "action")
+	}
+	// Each region's lead opens its regional meeting.
+	regional := map[string]string{}
+	for _, f := range w.forces {
+		if regional[f.region] == "" {
+			lead := e.token(t, acOfficer(t, e, f.code, "regional"))
+			r := e.do(t, "POST", "/api/v1/regional-meetings", lead, js(obj{"region": f.region, "held_on": today}))
+			want(t, r, http.StatusCreated)
+			regional[f.region] = s(r.Body, "id")
+		}
+		f.regional = regional[f.region]
 	}
 	for _, c := range acCallers {
 		w.tokens[c.name] = e.token(t, acOfficer(t, e, c.force, c.role))
@@ -559,6 +572,19 @@ func acCases() []acCase {
 			has: acItemsWith("id", func(f *acForce) string { return f.meeting })},
 		{method: "GET", route: "/api/v1/meetings/:id", roles: acReaders, scoped: true, ok: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq { return acReq{path: "/api/v1/meetings/" + f.meeting} }},
+		// A regional meeting is held by a regional lead of its region; a region
+		// out of view is refused on region, its meeting is not found.
+		{method: "POST", route: "/api/v1/regional-meetings", roles: acRegionalLead, scoped: true, ok: 201, hidden: 422,
+			hiddenField: "region", req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/regional-meetings", body: js(obj{"region": f.region, "held_on": today})}
+			}},
+		// The force meeting's item is not on the regional agenda: the
+		// permission and the scope hold first.
+		{method: "POST", route: "/api/v1/regional-meetings/:id/decisions", roles: acRegionalLead, scoped: true, ok: 422,
+			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
+				return acReq{path: "/api/v1/regional-meetings/" + f.regional + "/decisions",
+					body: js(obj{"item_id": f.item, "decision": "note", "notes": "Noted."})}
+			}},
 		{method: "POST", route: "/api/v1/meetings/:id/decisions", roles: acChair, scoped: true, ok: 201,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/meetings/" + f.meeting + "/decisions",

@@ -3,12 +3,12 @@ package api
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strings"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 
+	"scpo/api/web"
 	"scpo/domain"
 )
 
@@ -58,26 +58,6 @@ func isJWT(token string) bool {
 	return err == nil && len(header) > 0 && header[0] == '{'
 }
 
-// jwtClaims are the claims that map a token to an officer.
-type jwtClaims struct {
-	Email string `json:"email"`
-	// EmailVerified is a boolean in the standard; some providers send the
-	// string "true". Absent is accepted, anything but true is not.
-	EmailVerified json.RawMessage `json:"email_verified"`
-}
-
-func (c jwtClaims) emailVerified() bool {
-	if c.EmailVerified == nil {
-		return true
-	}
-	var b bool
-	if json.Unmarshal(c.EmailVerified, &b) == nil {
-		return b
-	}
-	var str string
-	return json.Unmarshal(c.EmailVerified, &str) == nil && strings.EqualFold(str, "true")
-}
-
 // jwtOfficer verifies a JWT (signature, issuer, audience, expiry) and finds
 // the active officer with its email. Neither the token nor the email is
 // logged: only why it was refused.
@@ -94,17 +74,15 @@ func (s *Server) jwtOfficer(ctx context.Context, token string) (domain.Officer, 
 		}
 		return refuse("not verified")
 	}
-	var claims jwtClaims
+	var claims web.IDClaims
 	if err := idToken.Claims(&claims); err != nil {
 		return refuse("claims unreadable")
 	}
-	if strings.TrimSpace(claims.Email) == "" {
-		return refuse("no email claim")
+	email, why := claims.VerifiedEmail()
+	if why != "" {
+		return refuse(why)
 	}
-	if !claims.emailVerified() {
-		return refuse("email not verified")
-	}
-	officer, err := s.store.OfficerByEmail(ctx, claims.Email)
+	officer, err := s.store.OfficerByEmail(ctx, email)
 	if errors.Is(err, domain.ErrNotFound) {
 		return refuse("no officer")
 	}

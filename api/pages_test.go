@@ -11,6 +11,7 @@ import (
 var publicPages = map[string]bool{
 	"GET /sign-in": true, "POST /sign-in": true, "GET /sign-in/link/:token": true,
 	"POST /sign-in/link/:token": true, "POST /sign-out": true,
+	"GET /sign-in/oidc": true, "GET /sign-in/oidc/callback": true,
 	"GET /static/*": true, "GET /assets/*": true, "GET /favicon.ico": true,
 }
 

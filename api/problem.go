@@ -10,6 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"scpo/api/web"
+
 	"scpo/domain"
 )
 
@@ -113,6 +115,14 @@ func httpProblem(code int) Problem {
 func (s *Server) errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			return
+		}
+		// A path no route has, outside the API, is a page's business: the
+		// GOV.UK error page, not JSON.
+		var he *echo.HTTPError
+		if s.pages != nil && errors.As(err, &he) && (he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed) &&
+			web.IsPagePath(c.Request().URL.Path) {
+			_ = s.pages.ErrorPage(c, err)
 			return
 		}
 		p := problemFor(err)

@@ -96,6 +96,8 @@ func routes(s *Server) []route {
 		{http.MethodPost, "/api/v1/meetings/:id/decisions/:decision_id/withdraw", s.withdrawDecision},
 		{http.MethodPut, "/api/v1/meetings/:id/attendance", s.setAttendance},
 		{http.MethodPost, "/api/v1/meetings/:id/sign-off", s.signOff},
+		{http.MethodPost, "/api/v1/regional-meetings", s.openRegionalMeeting},
+		{http.MethodPost, "/api/v1/regional-meetings/:id/decisions", s.decideRegional},
 		{http.MethodGet, "/api/v1/actions", s.listActions},
 		{http.MethodPost, "/api/v1/actions/:id/done", s.actionStatus(domain.ActionDone)},
 		{http.MethodPost, "/api/v1/actions/:id/cancel", s.actionStatus(domain.ActionCancelled)},
@@ -121,6 +123,8 @@ var (
 	caseworkers  = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison"}
 	orderWriters = []string{"admin", "iom_officer", "lro", "orders_officer"}
 	chair        = []string{"admin", "tasking_chair"}
+	// A regional lead holds the region's meeting; it changes no force's records.
+	regionalLead = []string{"regional"}
 	// actors are the roles a meeting may give an action to (domain.ActionRoles), and admin.
 	actors = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison", "tasking_chair"}
 	// A transfer is asked for (or withdrawn) by the sending force's chair or
@@ -223,6 +227,8 @@ var permissions = map[string][]string{
 	"POST /api/v1/meetings/:id/decisions/:decision_id/withdraw":    chair,
 	"PUT /api/v1/meetings/:id/attendance":                          chair,
 	"POST /api/v1/meetings/:id/sign-off":                           chair,
+	"POST /api/v1/regional-meetings":                               regionalLead,
+	"POST /api/v1/regional-meetings/:id/decisions":                 regionalLead,
 	"GET /api/v1/actions":                                          readers,
 	// An action is closed by the officer given it (the store checks) or
 	// the force's chair.

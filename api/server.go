@@ -38,6 +38,7 @@ type Store interface {
 	domain.SubjectExporter
 	domain.WebSessions
 	domain.Notifications
+	domain.OIDCSignIns
 	IdempotentAnswer(ctx context.Context, officerID, key string) (*domain.IdempotentAnswer, error)
 	SaveIdempotentAnswer(ctx context.Context, r *domain.IdempotentRequest, a domain.IdempotentAnswer) error
 	RegionForces(ctx context.Context, force string) ([]string, error)
@@ -62,6 +63,10 @@ type Config struct {
 	// audience, expiry, signature), mapped to the active officer with the
 	// token's email; nil turns JWT login off.
 	JWTVerifier *oidc.IDTokenVerifier
+	// OIDCSignIn, when set, signs officers in to the web interface through
+	// the identity provider (authorization code with PKCE) instead of with
+	// an access token.
+	OIDCSignIn *web.OIDC
 	// Health, when set, reports a process that cannot recover (its private
 	// database cluster dead beyond restarting): GET /healthz is then 503.
 	Health func() error
@@ -91,6 +96,7 @@ type Server struct {
 	jwt       *oidc.IDTokenVerifier
 	health    func() error
 	runWait   time.Duration
+	pages     *web.Web
 }
 
 // New builds the echo server with every route and middleware.
@@ -160,8 +166,9 @@ func New(cfg Config) *echo.Echo {
 
 	// The officers' web interface, under the same permission table, scope
 	// and audit trail (see pages.go).
-	web.New(web.Config{Store: cfg.Store, Host: pageHost{s}, Clock: cfg.Clock, Location: cfg.Location, Logger: cfg.Logger,
-		IdleTimeout: cfg.SessionIdle, AbsoluteTimeout: cfg.SessionAbsolute, TrustForwardedProto: cfg.TrustForwardedProto}).Mount(e)
+	s.pages = web.New(web.Config{Store: cfg.Store, Host: pageHost{s}, Clock: cfg.Clock, Location: cfg.Location, Logger: cfg.Logger,
+		IdleTimeout: cfg.SessionIdle, AbsoluteTimeout: cfg.SessionAbsolute, TrustForwardedProto: cfg.TrustForwardedProto, OIDC: cfg.OIDCSignIn})
+	s.pages.Mount(e)
 	return e
 }
 

@@ -330,6 +330,38 @@ func (s *Server) openMeeting(c echo.Context) error {
 	return respond(c, http.StatusCreated, m)
 }
 
+type regionalMeetingRequest struct {
+	Region *string `json:"region"`
+	HeldOn *string `json:"held_on"`
+}
+
+// openRegionalMeeting opens a regional lead's meeting over their region.
+func (s *Server) openRegionalMeeting(c echo.Context) error {
+	var req regionalMeetingRequest
+	v, err := bindFields(c, &req)
+	if err != nil {
+		return err
+	}
+	if str(req.Region) == "" {
+		v.Add("region", "is required")
+	}
+	held := dateField(v, "held_on", req.HeldOn)
+	if req.HeldOn == nil {
+		v.Add("held_on", "is required")
+	} else if held != nil {
+		domain.ValidateHeldOn(*held, s.today(), v)
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	m, err := s.store.OpenRegionalMeeting(ctxOf(c), *req.Region, *held)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/meetings/"+m.ID)
+	return respond(c, http.StatusCreated, m)
+}
+
 // getMeeting answers a meeting, or its minutes as CSV (Accept: text/csv
 // or ?format=csv) or a printable page (Accept: text/html or
 // ?format=html); each download is a disclosure, and is listed on the
@@ -417,9 +449,17 @@ func (s *Server) decide(c echo.Context) error {
 		d.Validate(v)
 		return v
 	}
-	out, err := s.store.Decide(ctxOf(c), c.Param("id"), d)
+	decide := s.store.Decide
+	if strings.HasPrefix(c.Path(), "/api/v1/regional-meetings/") {
+		decide = s.store.DecideRegional
+	}
+	out, err := decide(ctxOf(c), c.Param("id"), d)
 	if err != nil {
 		return err
 	}
 	return respond(c, http.StatusCreated, out)
 }
+
+// decideRegional records a regional meeting's decision: an action for an
+// officer of the force the escalation concerns, a note, or no action.
+func (s *Server) decideRegional(c echo.Context) error { return s.decide(c) }

@@ -87,7 +87,7 @@ func TestDecisionValidateFor(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			v := &domain.ValidationError{}
-			tc.d.ValidateFor(m, tc.actionBy, v)
+			tc.d.ValidateFor(m, m.Force, tc.actionBy, v)
 			if got := fieldList(v); got != tc.want {
 				t.Errorf("fields %q, want %q (%v)", got, tc.want, v.Errors)
 			}

@@ -31,6 +31,16 @@ func ValidateHeldOn(heldOn, today Date, v *ValidationError) {
 	}
 }
 
+// AgendaEscalated is the kind of a regional meeting's agenda item: a
+// force meeting's decision to escalate.
+const AgendaEscalated = "escalated"
+
+// RegionalDecisions are what a regional meeting may decide about an
+// escalation: an action for an officer of the force concerned, a note, or
+// nothing. Owners and checks are the force's own business: a regional lead
+// changes no force's records.
+var RegionalDecisions = []string{DecisionAction, DecisionNote, DecisionNoAction}
+
 // CanAct reports why officer cannot be named to act on a force's record,
 // or "" when they can.
 func (o Officer) CanAct(force string) string {
@@ -38,21 +48,28 @@ func (o Officer) CanAct(force string) string {
 	case !o.Active:
 		return "the officer is deactivated"
 	case o.Force == nil || *o.Force != force:
-		return "the officer does not belong to the meeting's force (" + force + ")"
+		return "the officer does not belong to the force concerned (" + force + ")"
 	case !slices.ContainsFunc(o.Roles, func(r string) bool { return slices.Contains(ActionRoles, r) }):
 		return "the officer holds none of the roles that act on a force's orders (" + strings.Join(ActionRoles, ", ") + ")"
 	}
 	return ""
 }
 
-// ValidateFor checks a decision against its meeting: the officer named to
-// act (actionBy, nil when no such officer exists) and the dates. held_on is
+// ValidateFor checks a decision against its meeting and the force its item
+// concerns (a force meeting's own; at a regional meeting, the escalated
+// order's): the decision a regional meeting may take, the officer named to
+// act (actionBy, nil when no such officer exists) of that force, and the
+// dates. held_on is
 // the meeting's date; nothing decided there can be due before it.
-func (d *Decision) ValidateFor(m Meeting, actionBy *Officer, v *ValidationError) {
+func (d *Decision) ValidateFor(m Meeting, itemForce string, actionBy *Officer, v *ValidationError) {
+	if m.Region != "" && d.Decision != "" && !slices.Contains(RegionalDecisions, d.Decision) {
+		v.Add("decision", "a regional meeting decides one of: %s (owners and checks are the force's own)",
+			strings.Join(RegionalDecisions, ", "))
+	}
 	if d.ActionBy != nil {
 		if actionBy == nil {
 			v.Add("action_by", "no such officer")
-		} else if why := actionBy.CanAct(m.Force); why != "" {
+		} else if why := actionBy.CanAct(itemForce); why != "" {
 			v.Add("action_by", "%s", why)
 		}
 	}

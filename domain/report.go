@@ -185,8 +185,11 @@ var Decisions = []string{DecisionAssignOwner, DecisionScheduleCheck, DecisionEsc
 
 // Meeting is a sensitive tasking meeting with its frozen agenda.
 type Meeting struct {
-	ID        string      `json:"id"`
-	Force     string      `json:"force"`
+	ID string `json:"id"`
+	// Force is a force meeting's force; Region a regional meeting's region
+	// (one or the other).
+	Force     string      `json:"force,omitempty"`
+	Region    string      `json:"region,omitempty"`
 	HeldOn    Date        `json:"held_on"`
 	CreatedBy *OfficerRef `json:"created_by"`
 	CreatedAt time.Time   `json:"created_at"`
@@ -223,6 +226,10 @@ type AgendaItem struct {
 	DaysOverdue   *int       `json:"days_overdue"`
 	DaysToRelease *int       `json:"days_to_release"`
 	Decisions     []Decision `json:"decisions"`
+	// At a regional meeting: the escalating decision and the force of the
+	// order it concerns.
+	EscalationID *string `json:"escalation_id,omitempty"`
+	Force        string  `json:"force,omitempty"`
 }
 
 // Decision is what a meeting decided about an agenda item.
@@ -305,6 +312,13 @@ func (d *Decision) Validate(v *ValidationError) {
 // Meetings records tasking meetings and their decisions.
 type Meetings interface {
 	OpenMeeting(ctx context.Context, force string, heldOn Date) (Meeting, error)
+	// OpenRegionalMeeting opens a regional lead's meeting over region: its
+	// agenda the escalations from the region's force meetings not yet
+	// brought to one, its carried actions the earlier regional meetings'.
+	OpenRegionalMeeting(ctx context.Context, region string, heldOn Date) (Meeting, error)
+	// DecideRegional is Decide at a regional meeting (ErrNotFound for a
+	// force meeting).
+	DecideRegional(ctx context.Context, meetingID string, d Decision) (Decision, error)
 	GetMeeting(ctx context.Context, id string) (Meeting, error)
 	ListMeetings(ctx context.Context, force string, p Page) ([]Meeting, string, error)
 	// Decide records a decision, carrying out an owner assignment or check

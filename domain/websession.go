@@ -32,3 +32,23 @@ type WebSessions interface {
 	// ErrUnauthenticated when it is unknown, used or expired.
 	RedeemSignInLink(ctx context.Context, tokenHash string) (Officer, error)
 }
+
+// OIDCSignIn is an OpenID Connect sign-in in progress, kept server-side by
+// the hash of its state until the identity provider sends the browser back.
+type OIDCSignIn struct {
+	StateHash    string
+	Nonce        string
+	CodeVerifier string
+	Next         string
+	ExpiresAt    time.Time
+}
+
+// OIDCSignIns keeps sign-ins in progress.
+type OIDCSignIns interface {
+	// StartOIDCSignIn stores a sign-in in progress (and forgets expired ones).
+	StartOIDCSignIn(ctx context.Context, s OIDCSignIn) error
+	// TakeOIDCSignIn uses a sign-in up: it is returned once, then gone;
+	// ErrUnauthenticated when there is none (unknown, used, or expired as of
+	// now).
+	TakeOIDCSignIn(ctx context.Context, stateHash string, now time.Time) (OIDCSignIn, error)
+}

@@ -153,16 +153,21 @@ func (w *Web) checkSignInCSRF(c echo.Context) error {
 
 type signInData struct {
 	Next, Why string
+	OIDC      bool   // sign in through the force's identity provider
 	Token     string // a link's token
 	Name      string // a link's officer, once known
 }
 
 func (w *Web) signInForm(c echo.Context) error {
 	return w.render(c, "sign-in", &page{Title: "Sign in", CSRF: w.signInCSRF(c),
-		Data: signInData{Next: localPath(c.QueryParam("next")), Why: c.QueryParam("why")}})
+		Data: signInData{Next: localPath(c.QueryParam("next")), Why: c.QueryParam("why"), OIDC: w.oidc != nil}})
 }
 
 func (w *Web) signIn(c echo.Context) error {
+	if w.oidc != nil {
+		// With an identity provider, officers sign in through it only.
+		return domain.ErrNotFound
+	}
 	if err := w.checkSignInCSRF(c); err != nil {
 		return err
 	}

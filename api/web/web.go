@@ -40,6 +40,7 @@ type Store interface {
 	domain.Meetings
 	domain.Audit
 	domain.WebSessions
+	domain.OIDCSignIns
 	domain.Transfers
 	domain.Absences
 	domain.WorkloadReports
@@ -96,6 +97,9 @@ type Config struct {
 	// TrustForwardedProto: a proxy in front terminates TLS and says so with
 	// X-Forwarded-Proto: https; cookies are then Secure.
 	TrustForwardedProto bool
+	// OIDC, when set, signs officers in through the force's identity
+	// provider instead of with an access token.
+	OIDC *OIDC
 }
 
 // Web serves the pages.
@@ -105,6 +109,7 @@ type Web struct {
 	host  Host
 	log   *slog.Logger
 	tmpl  map[string]*template.Template
+	oidc  *oidcLogin // nil: sign in with an access token
 
 	forcesMu sync.Mutex
 	forces   map[string]string // force code → name
@@ -223,7 +228,7 @@ func New(cfg Config) *Web {
 	if cfg.AbsoluteTimeout <= 0 {
 		cfg.AbsoluteTimeout = 12 * time.Hour
 	}
-	w := &Web{cfg: cfg, store: cfg.Store, host: cfg.Host, log: cfg.Logger}
+	w := &Web{cfg: cfg, store: cfg.Store, host: cfg.Host, log: cfg.Logger, oidc: newOIDCLogin(cfg.OIDC, cfg.Clock)}
 	w.tmpl = parseTemplates(w.forceName)
 	return w
 }
@@ -254,6 +259,8 @@ func (w *Web) Mount(e *echo.Echo) {
 	e.GET("/sign-in/link/:token", w.public(w.linkForm))
 	e.POST("/sign-in/link/:token", w.public(w.redeemLink))
 	e.POST("/sign-out", w.public(w.signOut))
+	e.GET("/sign-in/oidc", w.public(w.oidcStart))
+	e.GET("/sign-in/oidc/callback", w.public(w.oidcCallback))
 
 	for _, r := range Routes() {
 		e.Add(r.Method, r.Path, w.page(r))
@@ -379,4 +386,28 @@ func localPath(p string) string {
 		return "/"
 	}
 	return p
+}
+
+// ErrorPage answers a request the router could not serve, outside the
+// API (an unknown path, a method a page lacks), as a GOV.UK page rather
+// than the API's JSON problem: "Page not found" for a 404, "You cannot do
+// this" for a 403.
+func (w *Web) ErrorPage(c echo.Context, err error) error {
+	pageHeaders(c)
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusNotFound:
+			err = domain.ErrNotFound
+		case http.StatusForbidden:
+			err = domain.ErrForbidden
+		}
+	}
+	return w.fail(c, nil, err)
+}
+
+// IsPagePath reports whether path belongs to the pages rather than the
+// API or the probes.
+func IsPagePath(path string) bool {
+	return path != "/api/v1" && !strings.HasPrefix(path, "/api/") && path != "/healthz" && path != "/readyz"
 }

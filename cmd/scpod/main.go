@@ -32,6 +32,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"scpo/api"
+	"scpo/api/web"
 	"scpo/domain"
 	"scpo/domain/demo"
 	"scpo/domain/postgres"
@@ -52,6 +53,9 @@ type config struct {
 	schedules      map[string]string
 	oidcIssuer     string
 	oidcAudience   string
+	oidcClientID   string
+	oidcSecret     string
+	oidcRedirect   string
 	auditKey       string
 	auditKeyFile   string
 	checkpoints    string
@@ -76,6 +80,9 @@ func loadConfig() (config, error) {
 		dataDir:        envOr("SCPO_DATA_DIR", "./.scpo-data"),
 		oidcIssuer:     os.Getenv("SCPO_OIDC_ISSUER"),
 		oidcAudience:   os.Getenv("SCPO_OIDC_AUDIENCE"),
+		oidcClientID:   os.Getenv("SCPO_OIDC_CLIENT_ID"),
+		oidcSecret:     os.Getenv("SCPO_OIDC_CLIENT_SECRET"),
+		oidcRedirect:   os.Getenv("SCPO_OIDC_REDIRECT_URL"),
 		behindTLSProxy: os.Getenv("SCPO_BEHIND_TLS_PROXY") == "1",
 	}
 	for _, d := range []struct {
@@ -92,6 +99,17 @@ func loadConfig() (config, error) {
 	}
 	if c.oidcIssuer == "" && c.oidcAudience != "" {
 		return c, errors.New("SCPO_OIDC_AUDIENCE is set but SCPO_OIDC_ISSUER is not: set both to accept JWTs, or neither")
+	}
+	if c.oidcClientID == "" {
+		c.oidcClientID = c.oidcAudience
+	}
+	if c.oidcIssuer != "" {
+		u, err := url.Parse(c.oidcRedirect)
+		if c.oidcRedirect == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return c, errors.New("SCPO_OIDC_ISSUER is set but SCPO_OIDC_REDIRECT_URL is not an absolute URL: set it to this service's https://<host>/sign-in/oidc/callback, as registered with the identity provider")
+		}
+	} else if c.oidcClientID != "" || c.oidcSecret != "" || c.oidcRedirect != "" {
+		return c, errors.New("SCPO_OIDC_CLIENT_ID, SCPO_OIDC_CLIENT_SECRET or SCPO_OIDC_REDIRECT_URL is set but SCPO_OIDC_ISSUER is not: set the issuer to sign in with OpenID Connect, or unset them")
 	}
 	if c.migrateURL != "" && c.databaseURL == "" {
 		return c, errors.New("SCPO_MIGRATE_DATABASE_URL is set but DATABASE_URL is not: it names the owner of an external database the service reaches through DATABASE_URL")
@@ -366,22 +384,25 @@ func migrate(ctx context.Context, log *slog.Logger) error {
 	})
 }
 
-// jwtVerifier discovers the OIDC issuer; nil when JWT login is off.
-func jwtVerifier(ctx context.Context, cfg config, log *slog.Logger) (*oidc.IDTokenVerifier, error) {
+// oidcLogin discovers the OIDC issuer: the verifier of bearer JWTs and
+// the web interface's sign-in; both nil when OIDC is off.
+func oidcLogin(ctx context.Context, cfg config, log *slog.Logger) (*oidc.IDTokenVerifier, *web.OIDC, error) {
 	if cfg.oidcIssuer == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	// The client also fetches the issuer's keys later, so it has a timeout
 	// of its own rather than the discovery context's.
-	ctx = oidc.ClientContext(ctx, &http.Client{Timeout: 15 * time.Second})
+	client := &http.Client{Timeout: 15 * time.Second}
+	ctx = oidc.ClientContext(ctx, client)
 	discoverCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	provider, err := oidc.NewProvider(discoverCtx, cfg.oidcIssuer)
 	if err != nil {
-		return nil, fmt.Errorf("SCPO_OIDC_ISSUER=%q: OpenID Connect discovery failed (%w): check the issuer URL and that it is reachable", cfg.oidcIssuer, err)
+		return nil, nil, fmt.Errorf("SCPO_OIDC_ISSUER=%q: OpenID Connect discovery failed (%w): check the issuer URL and that it is reachable", cfg.oidcIssuer, err)
 	}
-	log.Info("JWT login on", "issuer", cfg.oidcIssuer)
-	return provider.Verifier(&oidc.Config{ClientID: cfg.oidcAudience}), nil
+	log.Info("OpenID Connect on: JWT login and web sign-in", "issuer", cfg.oidcIssuer, "redirect_url", cfg.oidcRedirect)
+	return provider.Verifier(&oidc.Config{ClientID: cfg.oidcAudience}),
+		&web.OIDC{Provider: provider, ClientID: cfg.oidcClientID, ClientSecret: cfg.oidcSecret, RedirectURL: cfg.oidcRedirect, Client: client}, nil
 }
 
 func serve(ctx context.Context, log *slog.Logger) error {
@@ -389,7 +410,7 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	verifier, err := jwtVerifier(ctx, cfg, log)
+	verifier, signIn, err := oidcLogin(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -454,7 +475,7 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	sched.Start()
 
 	e := api.New(api.Config{Store: store, Clock: domain.SystemClock{}, Location: cfg.location, Logger: log,
-		Schedules: cfg.schedules, JWTVerifier: verifier, Health: health,
+		Schedules: cfg.schedules, JWTVerifier: verifier, OIDCSignIn: signIn, Health: health,
 		SessionIdle: cfg.sessionIdle, SessionAbsolute: cfg.sessionMax, TrustForwardedProto: cfg.behindTLSProxy,
 		Metrics: metrics})
 	srv := &http.Server{Addr: cfg.addr, Handler: e, ReadHeaderTimeout: 10 * time.Second,

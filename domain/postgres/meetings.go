@@ -73,7 +73,7 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 		return domain.Meeting{}, domain.ErrNotFound
 	}
 	m := list[0]
-	if err := canSee(ctx, m.Force); err != nil {
+	if err := canSeeMeeting(ctx, db, m.Force, m.Region); err != nil {
 		return domain.Meeting{}, err
 	}
 	domain.Note(ctx, "meeting", m.ID)
@@ -90,8 +90,12 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 		RaisedAt    time.Time
 		Details     []byte
 		RankOn      time.Time
+		Escalation  *string
+		Force       string
 	}
-	if err := db.Raw(`SELECT i.*, `+subjectNameSQL+` AS subject_name, o.reference,
+	if err := db.Raw(`SELECT i.id, i.position, coalesce(i.flag_id::text, '') AS flag_id, i.kind, i.order_id, i.subject_id,
+		       i.case_type, i.raised_at, i.details, i.escalation_id AS escalation, s.force,
+		       `+subjectNameSQL+` AS subject_name, o.reference,
 		       agenda_rank(i.kind, i.details, i.raised_at) AS rank_on
 		FROM meeting_items i
 		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
@@ -115,7 +119,10 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 		domain.Note(ctx, "order", it.OrderID)
 		m.Agenda[i] = domain.AgendaItem{ID: it.ID, Position: it.Position, FlagID: it.FlagID, Kind: it.Kind,
 			OrderID: it.OrderID, SubjectID: it.SubjectID, SubjectName: it.SubjectName, Reference: it.Reference, CaseType: it.CaseType, RaisedAt: it.RaisedAt.UTC(),
-			Details: json.RawMessage(it.Details), Decisions: ds}
+			Details: json.RawMessage(it.Details), Decisions: ds, EscalationID: it.Escalation}
+		if m.Region != "" {
+			m.Agenda[i].Force = it.Force
+		}
 		m.Agenda[i].DaysOverdue, m.Agenda[i].DaysToRelease = agendaDays(it.Kind, domain.AsDate(it.RankOn), m.HeldOn)
 	}
 	m.Orders = domain.GroupAgenda(m.Agenda)
@@ -197,6 +204,7 @@ func (s *Store) meetingPeople(db *gorm.DB, m *domain.Meeting) error {
 type meetingRow struct {
 	ID        string
 	Force     string
+	Region    string
 	HeldOn    time.Time
 	CreatedBy *string
 	ByName    *string
@@ -213,7 +221,7 @@ type meetingRow struct {
 
 func (s *Store) meetings(db *gorm.DB, where string, args []any, limit int) ([]domain.Meeting, error) {
 	var rows []meetingRow
-	if err := db.Raw(`SELECT m.id, m.force, m.held_on, m.created_by, b.name AS by_name, b.email AS by_email, m.created_at,
+	if err := db.Raw(`SELECT m.id, coalesce(m.force, '') AS force, coalesce(m.region, '') AS region, m.held_on, m.created_by, b.name AS by_name, b.email AS by_email, m.created_at,
 		       m.chair_id, c.name AS c_name, c.email AS c_email, m.signed_at, m.signed_by, sb.name AS s_name, sb.email AS s_email
 		FROM meetings m LEFT JOIN officers b ON b.id = m.created_by LEFT JOIN officers c ON c.id = m.chair_id
 		LEFT JOIN officers sb ON sb.id = m.signed_by WHERE `+where+` ORDER BY m.id LIMIT ?`,
@@ -227,7 +235,7 @@ func (s *Store) meetings(db *gorm.DB, where string, args []any, limit int) ([]do
 			t := r.SignedAt.UTC()
 			signed = &t
 		}
-		out[i] = domain.Meeting{ID: r.ID, Force: r.Force, HeldOn: domain.AsDate(r.HeldOn),
+		out[i] = domain.Meeting{ID: r.ID, Force: r.Force, Region: r.Region, HeldOn: domain.AsDate(r.HeldOn),
 			CreatedBy: officerRef(r.CreatedBy, r.ByName, r.ByEmail), CreatedAt: r.CreatedAt.UTC(), Agenda: []domain.AgendaItem{},
 			Orders: []domain.AgendaOrder{}, CarriedActions: []domain.Action{}, Attendees: []domain.Attendee{},
 			Apologies: []domain.Attendee{}, SharedWith: []domain.Share{},
@@ -340,22 +348,27 @@ type lockedMeeting struct {
 func lockMeeting(ctx context.Context, tx *gorm.DB, id string) (lockedMeeting, error) {
 	var rows []struct {
 		Force    string
+		Region   string
 		HeldOn   time.Time
 		ChairID  *string
 		SignedAt *time.Time
 	}
-	if err := tx.Raw(`SELECT force, held_on, chair_id, signed_at FROM meetings WHERE id = ? FOR UPDATE`, id).
-		Scan(&rows).Error; err != nil {
+	if err := tx.Raw(`SELECT coalesce(force, '') AS force, coalesce(region, '') AS region, held_on, chair_id, signed_at
+		FROM meetings WHERE id = ? FOR UPDATE`, id).Scan(&rows).Error; err != nil {
 		return lockedMeeting{}, err
 	}
 	if len(rows) == 0 {
 		return lockedMeeting{}, domain.ErrNotFound
 	}
-	if err := canChange(ctx, rows[0].Force); err != nil {
+	if rows[0].Region != "" {
+		if err := canLeadRegion(ctx, tx, rows[0].Region); err != nil {
+			return lockedMeeting{}, err
+		}
+	} else if err := canChange(ctx, rows[0].Force); err != nil {
 		return lockedMeeting{}, err
 	}
 	domain.Note(ctx, "meeting", id)
-	m := domain.Meeting{ID: id, Force: rows[0].Force, HeldOn: domain.AsDate(rows[0].HeldOn), SignedAt: rows[0].SignedAt}
+	m := domain.Meeting{ID: id, Force: rows[0].Force, Region: rows[0].Region, HeldOn: domain.AsDate(rows[0].HeldOn), SignedAt: rows[0].SignedAt}
 	if rows[0].ChairID != nil {
 		m.Chair = &domain.OfficerRef{ID: *rows[0].ChairID}
 	}
@@ -367,6 +380,16 @@ func lockMeeting(ctx context.Context, tx *gorm.DB, id string) (lockedMeeting, er
 // cannot be scheduled, nothing is recorded. After the chair signed the
 // minutes a decision is an amendment, and needs a reason.
 func (s *Store) Decide(ctx context.Context, meetingID string, d domain.Decision) (domain.Decision, error) {
+	return s.decideAt(ctx, meetingID, d, false)
+}
+
+// DecideRegional is Decide at a regional meeting; a force meeting is not
+// one (ErrNotFound).
+func (s *Store) DecideRegional(ctx context.Context, meetingID string, d domain.Decision) (domain.Decision, error) {
+	return s.decideAt(ctx, meetingID, d, true)
+}
+
+func (s *Store) decideAt(ctx context.Context, meetingID string, d domain.Decision, regional bool) (domain.Decision, error) {
 	if !validID(meetingID) {
 		return domain.Decision{}, domain.ErrNotFound
 	}
@@ -375,6 +398,9 @@ func (s *Store) Decide(ctx context.Context, meetingID string, d domain.Decision)
 		m, err := lockMeeting(ctx, tx, meetingID)
 		if err != nil {
 			return err
+		}
+		if regional && m.Region == "" {
+			return domain.ErrNotFound
 		}
 		id, err = s.decide(ctx, tx, m, d, nil)
 		return err
@@ -412,10 +438,10 @@ func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d doma
 	}
 	id := newID()
 	by := actorID(ctx)
-	var item []struct{ OrderID string }
+	var item []struct{ OrderID, Force string }
 	if !v.Has("item_id") {
-		if err := tx.Raw(`SELECT order_id FROM meeting_items WHERE meeting_id = ? AND id = ?`,
-			m.ID, d.ItemID).Scan(&item).Error; err != nil {
+		if err := tx.Raw(`SELECT i.order_id, s.force FROM meeting_items i JOIN subjects s ON s.id = i.subject_id
+			WHERE i.meeting_id = ? AND i.id = ?`, m.ID, d.ItemID).Scan(&item).Error; err != nil {
 			return "", err
 		}
 		if len(item) == 0 {
@@ -431,7 +457,11 @@ func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d doma
 			return "", err
 		}
 	}
-	d.ValidateFor(m.Meeting, actionBy, v)
+	itemForce := m.Force
+	if len(item) > 0 && m.Region != "" {
+		itemForce = item[0].Force
+	}
+	d.ValidateFor(m.Meeting, itemForce, actionBy, v)
 	if err := v.Err(); err != nil {
 		return "", err
 	}

@@ -25,7 +25,7 @@ func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map
 		SubjectName string
 	}
 	args["limit"] = limit
-	if err := db.Raw(`SELECT `+decisionColumns+`, m.force, m.held_on, i.order_id, o.reference, s.id AS subject_id,
+	if err := db.Raw(`SELECT `+decisionColumns+`, coalesce(m.force, s.force) AS force, m.held_on, i.order_id, o.reference, s.id AS subject_id,
 		       `+subjectNameSQL+` AS subject_name
 		FROM meeting_decisions d `+decisionJoins+`
 		JOIN meetings m ON m.id = d.meeting_id JOIN meeting_items i ON i.id = d.item_id
@@ -50,7 +50,9 @@ func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map
 // to an officer, of a force, with a status, or (OverdueOn) open and due
 // before a day.
 func (s *Store) Actions(ctx context.Context, q domain.ActionQuery) ([]domain.Action, string, error) {
-	where, scopeArgs := scopeSQL(ctx, "m.force")
+	// An action at a regional meeting is the concerned force's: the
+	// escalated order's.
+	where, scopeArgs := scopeSQL(ctx, "coalesce(m.force, s.force)")
 	// scopeSQL's one positional argument becomes a named one.
 	args := map[string]any{"as_of": q.AsOf.Time}
 	if len(scopeArgs) == 1 {
@@ -58,7 +60,7 @@ func (s *Store) Actions(ctx context.Context, q domain.ActionQuery) ([]domain.Act
 		args["scope"] = scopeArgs[0]
 	}
 	if q.Force != "" {
-		where += " AND m.force = @force"
+		where += " AND coalesce(m.force, s.force) = @force"
 		args["force"] = q.Force
 	}
 	if q.AssigneeID != "" {
@@ -127,7 +129,8 @@ func (s *Store) SetActionStatus(ctx context.Context, id string, u domain.ActionU
 			return domain.ErrNotFound
 		}
 		var m []struct{ Force, OrderID string }
-		if err := tx.Raw(`SELECT m.force, i.order_id FROM meetings m JOIN meeting_items i ON i.meeting_id = m.id WHERE i.id = ?`,
+		if err := tx.Raw(`SELECT coalesce(m.force, s.force) AS force, i.order_id FROM meetings m JOIN meeting_items i ON i.meeting_id = m.id
+			JOIN subjects s ON s.id = i.subject_id WHERE i.id = ?`,
 			rows[0].ItemID).Scan(&m).Error; err != nil {
 			return err
 		}
@@ -385,11 +388,12 @@ func (s *Store) ShareMinutes(ctx context.Context, meetingID, format, purpose str
 		p = &purpose
 	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		var force []string
-		if err := tx.Raw(`SELECT force FROM meetings WHERE id = ?`, meetingID).Scan(&force).Error; err != nil {
+		var m []struct{ Force, Region string }
+		if err := tx.Raw(`SELECT coalesce(force, '') AS force, coalesce(region, '') AS region FROM meetings WHERE id = ?`,
+			meetingID).Scan(&m).Error; err != nil {
 			return err
 		}
-		if len(force) == 0 || canSee(ctx, force[0]) != nil {
+		if len(m) == 0 || canSeeMeeting(ctx, tx, m[0].Force, m[0].Region) != nil {
 			return domain.ErrNotFound
 		}
 		domain.Note(ctx, "meeting", meetingID)

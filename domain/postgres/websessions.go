@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"gorm.io/gorm"
+
 	"scpo/domain"
 )
 
@@ -70,3 +72,38 @@ func (s *Store) RedeemSignInLink(ctx context.Context, tokenHash string) (domain.
 	}
 	return rows[0].domain(), nil
 }
+
+// OpenID Connect sign-ins in progress (migration 00170).
+
+func (s *Store) StartOIDCSignIn(ctx context.Context, o domain.OIDCSignIn) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`DELETE FROM oidc_sign_ins WHERE expires_at < ?`, s.now()).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`INSERT INTO oidc_sign_ins (state_hash, nonce, code_verifier, next, expires_at) VALUES (?, ?, ?, ?, ?)`,
+			o.StateHash, o.Nonce, o.CodeVerifier, o.Next, o.ExpiresAt.UTC()).Error
+	})
+}
+
+func (s *Store) TakeOIDCSignIn(ctx context.Context, stateHash string, now time.Time) (domain.OIDCSignIn, error) {
+	var rows []struct {
+		StateHash    string
+		Nonce        string
+		CodeVerifier string
+		Next         string
+		ExpiresAt    time.Time
+	}
+	// Deleted as it is read: a second callback with the same state finds nothing.
+	if err := s.db.WithContext(ctx).Raw(`DELETE FROM oidc_sign_ins WHERE state_hash = ? RETURNING *`, stateHash).
+		Scan(&rows).Error; err != nil {
+		return domain.OIDCSignIn{}, err
+	}
+	if len(rows) == 0 || !rows[0].ExpiresAt.After(now) {
+		return domain.OIDCSignIn{}, domain.ErrUnauthenticated
+	}
+	r := rows[0]
+	return domain.OIDCSignIn{StateHash: r.StateHash, Nonce: r.Nonce, CodeVerifier: r.CodeVerifier, Next: r.Next,
+		ExpiresAt: r.ExpiresAt.UTC()}, nil
+}
+
+var _ domain.OIDCSignIns = (*Store)(nil)

@@ -1,0 +1,145 @@
+package api_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// A regional meeting end to end: force meetings in the south-west escalate
+// an unowned order each (and Kent, in another region, one too); the
+// south-west's regional lead opens the regional meeting, which has the
+// region's escalations and not Kent's, decides an action for an officer
+// of the force concerned, and that officer sees it among their actions
+// and closes it. The lead still changes no force's records.
+func TestRegionalMeeting(t *testing.T) {
+	e := newEnv(t)
+	type force struct{ code, order, meeting, escalation, chair, iom string }
+	forces := map[string]*force{}
+	for _, code := range []string{"gloucestershire", "dorset", "kent"} {
+		f := &force{code: code}
+		sub := s(e.subject(t, obj{"force": code}), "id")
+		f.order = s(e.order(t, sub, obj{"reference": "RG-" + code}), "id")
+		f.chair = e.token(t, acOfficer(t, e, code, "tasking_chair"))
+		f.iom = acOfficer(t, e, code, "iom_officer")
+		forces[code] = f
+	}
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	for _, f := range forces {
+		m := e.do(t, "POST", "/api/v1/meetings", f.chair, js(obj{"force": f.code, "held_on": today}))
+		want(t, m, http.StatusCreated)
+		f.meeting = s(m.Body, "id")
+		var item string
+		for _, it := range m.Body["agenda"].([]any) {
+			if s(it, "order_id") == f.order {
+				item = s(it, "id")
+			}
+		}
+		d := e.do(t, "POST", "/api/v1/meetings/"+f.meeting+"/decisions", f.chair,
+			js(obj{"item_id": item, "decision": "escalate", "notes": "No owner after two cycles; regional help needed."}))
+		want(t, d, http.StatusCreated)
+		f.escalation = s(d.Body, "id")
+	}
+	glos, dorset := forces["gloucestershire"], forces["dorset"]
+	lead := e.token(t, acOfficer(t, e, "gloucestershire", "regional"))
+
+	// Only the lead's own region, only by a regional lead.
+	wantFields(t, e.do(t, "POST", "/api/v1/regional-meetings", lead, js(obj{"region": "eastern", "held_on": today})),
+		http.StatusUnprocessableEntity, "region")
+	wantFields(t, e.do(t, "POST", "/api/v1/regional-meetings", lead, js(obj{"held_on": "3 March"})),
+		http.StatusUnprocessableEntity, "region", "held_on")
+	wantProblem(t, e.do(t, "POST", "/api/v1/regional-meetings", glos.chair, js(obj{"region": "south-west", "held_on": today})),
+		http.StatusForbidden)
+
+	r := e.do(t, "POST", "/api/v1/regional-meetings", lead, js(obj{"region": "south-west", "held_on": today}))
+	want(t, r, http.StatusCreated)
+	meeting := s(r.Body, "id")
+	if s(r.Body, "region") != "south-west" || r.Body["force"] != nil {
+		t.Errorf("regional meeting's region and force: %s", r)
+	}
+	agenda := map[string]string{} // escalation → item
+	for _, it := range r.Body["agenda"].([]any) {
+		if s(it, "kind") != "escalated" {
+			t.Errorf("agenda item of kind %q", s(it, "kind"))
+		}
+		agenda[s(it, "escalation_id")] = s(it, "id")
+		if esc := s(it, "escalation_id"); esc == glos.escalation && (s(it, "force") != "gloucestershire" || s(it, "order_id") != glos.order) {
+			t.Errorf("Gloucestershire's escalation as an item: %v", it)
+		}
+	}
+	if len(agenda) != 2 || agenda[glos.escalation] == "" || agenda[dorset.escalation] == "" {
+		t.Fatalf("agenda has escalations %v, want Gloucestershire's %s and Dorset's %s (not Kent's)", agenda, glos.escalation, dorset.escalation)
+	}
+	item := agenda[glos.escalation]
+
+	// The meeting is the lead's to read; a force's officers do not see the
+	// region side by side.
+	want(t, e.do(t, "GET", "/api/v1/meetings/"+meeting, lead, ""), http.StatusOK)
+	wantProblem(t, e.do(t, "GET", "/api/v1/meetings/"+meeting, glos.chair, ""), http.StatusNotFound)
+
+	// Decisions: actions for the force concerned only; owners and checks
+	// stay the force's own.
+	decide := func(body obj) resp {
+		return e.do(t, "POST", "/api/v1/regional-meetings/"+meeting+"/decisions", lead, js(body))
+	}
+	wantFields(t, decide(obj{"item_id": item, "decision": "action", "action_by": dorset.iom, "due_by": "2026-12-09"}),
+		http.StatusUnprocessableEntity, "action_by")
+	wantFields(t, decide(obj{"item_id": item, "decision": "assign_owner", "role": "iom", "officer_id": glos.iom}),
+		http.StatusUnprocessableEntity, "decision")
+	d := decide(obj{"item_id": item, "decision": "action", "action_by": glos.iom, "due_by": "2026-12-09",
+		"notes": "Allocate an IOM owner this week."})
+	want(t, d, http.StatusCreated)
+	action := s(d.Body, "id")
+	// Not at a force meeting through the regional route, nor by the lead
+	// through the force meeting's route.
+	wantProblem(t, e.do(t, "POST", "/api/v1/regional-meetings/"+glos.meeting+"/decisions", lead,
+		js(obj{"item_id": item, "decision": "note", "notes": "x"})), http.StatusNotFound)
+	wantProblem(t, e.do(t, "POST", "/api/v1/meetings/"+glos.meeting+"/decisions", lead,
+		js(obj{"item_id": item, "decision": "note", "notes": "x"})), http.StatusForbidden)
+	// The lead's read scope stays read-only.
+	wantProblem(t, e.do(t, "PUT", "/api/v1/orders/"+dorset.order+"/owners/iom", lead,
+		js(obj{"officer_id": dorset.iom, "reason": "Regional allocation."})), http.StatusForbidden)
+
+	// The officer sees the action, as their force's, and closes it.
+	iom := e.token(t, glos.iom)
+	a := e.do(t, "GET", "/api/v1/actions?assignee=me", iom, "")
+	want(t, a, http.StatusOK)
+	found := false
+	for _, it := range items(a) {
+		if s(it, "id") == action {
+			found = true
+			if s(it, "force") != "gloucestershire" || s(it, "meeting_id") != meeting || s(it, "order_id") != glos.order {
+				t.Errorf("action as listed: %v", it)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("the officer's actions lack the regional action %s: %s", action, a)
+	}
+	// Dorset's officers do not see Gloucestershire's action.
+	if d := e.do(t, "GET", "/api/v1/actions", e.token(t, dorset.iom), ""); containsID(d, action) {
+		t.Errorf("Dorset's officer sees Gloucestershire's regional action")
+	}
+
+	// The next regional meeting: the escalations are not taken twice; the
+	// open action is carried.
+	next := e.do(t, "POST", "/api/v1/regional-meetings", lead, js(obj{"region": "south-west", "held_on": today}))
+	want(t, next, http.StatusCreated)
+	if n := len(next.Body["agenda"].([]any)); n != 0 {
+		t.Errorf("next regional meeting has %d escalations again", n)
+	}
+	carried := next.Body["carried_actions"].([]any)
+	if len(carried) != 1 || s(carried[0], "id") != action {
+		t.Errorf("carried actions %v, want %s", carried, action)
+	}
+
+	want(t, e.do(t, "POST", "/api/v1/actions/"+action+"/done", iom, js(obj{"note": "Owner allocated.", "on": today})), http.StatusOK)
+}
+
+func containsID(r resp, id string) bool {
+	for _, it := range items(r) {
+		if s(it, "id") == id {
+			return true
+		}
+	}
+	return false
+}
