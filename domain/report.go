@@ -49,7 +49,7 @@ type CaseloadSummary struct {
 // them: the one list the tasking report, its CSV and a meeting's frozen
 // agenda (in SQL, as a parameter) all use. Every flag kind has a section.
 var TaskingSections = []string{FlagBreachOpen, FlagBreachDecisionDue, FlagComplianceConcern, FlagCheckOverdue, FlagReviewOverdue, FlagUnowned,
-	FlagOwnerAbsent, FlagPreRelease, FlagReleaseDatePassed, FlagNotServed, FlagExtensionToSettle, FlagExpiring}
+	FlagOwnerAbsent, FlagPreRelease, FlagReleaseDatePassed, FlagInterimUnserved, FlagNotServed, FlagExtensionToSettle, FlagEMEnding, FlagExpiring}
 
 // TaskingItem is one problem on a tasking meeting's agenda.
 type TaskingItem struct {

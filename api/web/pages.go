@@ -461,7 +461,7 @@ func (w *Web) subject(r *req) error {
 	if d.Orders, _, err = w.store.ListOrders(r.ctx(), domain.OrderFilter{SubjectID: s.ID}, domain.Page{Limit: 500}); err != nil {
 		return err
 	}
-	p := r.page(s.FirstNames+" "+s.LastName, "find", &d)
+	p := r.page(s.DisplayName(), "find", &d)
 	p.Flash = flashes[r.QueryParam("done")]
 	return w.render(r, "subject", p)
 }

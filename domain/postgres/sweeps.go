@@ -108,6 +108,8 @@ var flagRules = map[string]string{
 	domain.FlagExpiring:          "flag_expiring",
 	domain.FlagOwnerAbsent:       "flag_owner_absent",
 	domain.FlagNotServed:         "flag_not_served",
+	domain.FlagInterimUnserved:   "flag_interim_unserved",
+	domain.FlagEMEnding:          "flag_em_ending",
 }
 
 type runRow struct {
