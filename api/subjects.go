@@ -163,11 +163,11 @@ func (s *Server) patchSubject(c echo.Context) error {
 		if err := patchInto(subjectRequestOf(*sub), body, &req); err != nil {
 			return err
 		}
+		if k := str(req.Kind); k != kind {
+			return domain.Invalid("kind", "cannot change from %s: record the %s as a new subject", kind, k)
+		}
 		v := &domain.ValidationError{}
 		req.apply(sub, v)
-		if sub.Kind != kind {
-			v.Add("kind", "cannot change: record the %s as a new subject", sub.Kind)
-		}
 		if wasHeld && req.Custody != nil && str(req.Custody.Status) == domain.CustodyCommunity {
 			// A release: the day is released_on, or the release_date given
 			// with it (the day the subject actually left), else today.

@@ -559,7 +559,7 @@ func (s *Store) ListFlags(ctx context.Context, f domain.FlagFilter, p domain.Pag
 		q = q.Where("resolved_at IS NOT NULL")
 	}
 	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
+		q = q.Where("flags.kind = ?", f.Kind)
 	}
 	if f.CaseType != "" {
 		q = q.Where("case_type = ?", f.CaseType)
