@@ -15,7 +15,6 @@ func interim() domain.Order {
 		Commencement: domain.CommenceOnDate, StartsOn: dp(2026, 11, 1), Interim: true}
 }
 
-
 func TestInterimUnservedFromDay8(t *testing.T) {
 	o := interim()
 	if err := validates(&o); err != nil {
