@@ -125,7 +125,7 @@ func TestEMEndingWithinThePolicysWindow(t *testing.T) {
 		"terms_added": []obj{{"category": "electronic_monitoring", "text": "Wear a GPS tag.", "starts_on": "2026-11-20",
 			"ends_on": "2026-12-10", "monitoring": obj{"responsible_person": "EMS (HMPPS)", "duties": "Charge the tag daily."}}}})),
 		http.StatusCreated)
-	// 15 days left, within the default 28.
+	// 15 days left, within the default 42.
 	vwRun(t, e, "lifecycle-sweep", today)
 	if !slices.Contains(llOpenFlags(t, e, id), "em_ending") {
 		t.Fatalf("no em_ending 15 days before the end: %v", llOpenFlags(t, e, id))

@@ -793,7 +793,7 @@ const (
 
 // DefaultEMWarningDays is the em_ending window of a force without its own
 // policy (the column default in force_policies says the same).
-const DefaultEMWarningDays = 28
+const DefaultEMWarningDays = 42
 
 // EventReplaced: an interim order ended because the main application was
 // decided and the full order made (s.5E); the full order keeps the link.

@@ -33,7 +33,7 @@ ALTER TABLE order_events ADD CONSTRAINT order_events_kind_check CHECK (kind IN (
     'variation_refused', 'terms_amended', 'discharged', 'quashed', 'appeal_lodged', 'appeal_decided', 'charged',
     'charge_decided', 'breach_recorded', 'breach_outcome', 'no_breach', 'replaced'));
 
-ALTER TABLE force_policies ADD COLUMN em_warning_days integer NOT NULL DEFAULT 28
+ALTER TABLE force_policies ADD COLUMN em_warning_days integer NOT NULL DEFAULT 42
     CHECK (em_warning_days BETWEEN 1 AND 180);
 
 ALTER TABLE subjects ADD COLUMN kind text NOT NULL DEFAULT 'individual'
@@ -110,14 +110,14 @@ LANGUAGE sql STABLE AS $$
            jsonb_build_object('term_id', t.term_id, 'starts_on', t.starts_on, 'ends_on', t.ends_on,
                               'days_left', t.ends_on - as_of,
                               'responsible_person', t.monitoring ->> 'responsible_person',
-                              'warning_days', coalesce(p.em_warning_days, 28),
+                              'warning_days', coalesce(p.em_warning_days, 42),
                               'ending', count(*) OVER (PARTITION BY l.order_id))
     FROM live_orders_on(as_of) l
     LEFT JOIN force_policies p ON p.force = l.force
     JOIN term_versions t ON t.order_id = l.order_id AND t.monitoring IS NOT NULL
          AND t.effective_from <= as_of AND (t.effective_to IS NULL OR t.effective_to > as_of)
          AND t.starts_on <= as_of AND t.ends_on >= as_of
-         AND t.ends_on <= as_of + coalesce(p.em_warning_days, 28)
+         AND t.ends_on <= as_of + coalesce(p.em_warning_days, 42)
     WHERE l.starts_on <= as_of
     ORDER BY l.order_id, t.ends_on, t.term_id
 $$;
