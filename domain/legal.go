@@ -809,7 +809,8 @@ func (o Order) InterimServeBy() Date { return o.MadeOn.AddDays(InterimServiceDay
 // InterimUnservedOn reports whether an interim order stands unserved past
 // its 7 days on day d, given the day it was served (nil: not yet). Made on
 // 1 March: due by 8 March (day 7), flagged from 9 March (day 8). The SQL
-// rule flag_interim_unserved says the same; a test holds them together.
+// rule flag_interim_unserved says the same: the API test
+// TestInterimOrderUnservedOnDay8NotDay7 sweeps it on days 7 and 8.
 func (o Order) InterimUnservedOn(d Date, servedOn *Date) bool {
 	if !o.Interim || !o.InForceOn(d) {
 		return false
