@@ -83,19 +83,23 @@ var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
 	"when": func(t interface{ Format(string) string }) string { return t.Format("2006-01-02 15:04 UTC") },
 	"join": strings.Join,
 }).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Subject access: {{.Subject.FirstNames}} {{.Subject.LastName}}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Subject access: {{.Subject.DisplayName}}</title>
 <style>{{style}}</style></head><body>
-<h1>Everything the SCPO register holds about {{.Subject.FirstNames}} {{.Subject.LastName}}</h1>
+<h1>Everything the SCPO register holds about {{.Subject.DisplayName}}</h1>
 <p>Produced {{when .GeneratedAt}} for a subject access request. Subject ID {{.Subject.ID}}.</p>
 <h2>Identity</h2>
 <table>
-<tr><th>First names</th><td>{{.Subject.FirstNames}}</td></tr>
+{{if .Subject.IsIndividual}}<tr><th>First names</th><td>{{.Subject.FirstNames}}</td></tr>
 <tr><th>Last name</th><td>{{.Subject.LastName}}</td></tr>
 <tr><th>Aliases</th><td>{{if .Subject.Aliases}}{{join .Subject.Aliases ", "}}{{else}}—{{end}}</td></tr>
 <tr><th>Date of birth</th><td>{{.Subject.DateOfBirth}}</td></tr>
 <tr><th>PNC ID</th><td>{{.Subject.PNCID}}</td></tr>
 <tr><th>ViSOR ID</th><td>{{str .Subject.VisorID}}</td></tr>
-<tr><th>Prison number</th><td>{{str .Subject.PrisonNumber}}</td></tr>
+<tr><th>Prison number</th><td>{{str .Subject.PrisonNumber}}</td></tr>{{else}}<tr><th>Kind</th><td>{{.Subject.Kind}}</td></tr>
+<tr><th>Name</th><td>{{.Subject.Name}}</td></tr>
+<tr><th>Aliases</th><td>{{if .Subject.Aliases}}{{join .Subject.Aliases ", "}}{{else}}—{{end}}</td></tr>
+<tr><th>Registration number</th><td>{{str .Subject.RegistrationNumber}}</td></tr>
+<tr><th>Registered address</th><td>{{str .Subject.RegisteredAddress}}</td></tr>{{end}}
 <tr><th>Managing force</th><td>{{.Subject.Force}}</td></tr>
 <tr><th>Custody</th><td>{{.Subject.Custody.Status}}{{if .Subject.Custody.Establishment}}, {{str .Subject.Custody.Establishment}}{{end}}{{if .Subject.Custody.ReleaseDate}}, release {{date .Subject.Custody.ReleaseDate}} ({{str .Subject.Custody.ReleaseDateType}}){{end}}</td></tr>
 <tr><th>Recorded</th><td>{{when .Subject.CreatedAt}}; last changed {{when .Subject.UpdatedAt}}</td></tr>

@@ -36,6 +36,18 @@ type orderRequest struct {
 	// ServedAtHearing: the subject was represented at the hearing (s.10),
 	// recorded as the order's service on the day it was made.
 	ServedAtHearing *bool `json:"served_at_hearing"`
+	// Interim: an interim order (s.5E); InterimOrderID: on the full order,
+	// the interim order it replaces (which then ends).
+	Interim        *bool              `json:"interim"`
+	InterimOrderID *string            `json:"interim_order_id"`
+	Conviction     *convictionRequest `json:"conviction"`
+}
+
+// convictionRequest is what a Crown Court order was made for (s.19).
+type convictionRequest struct {
+	Offences    []string `json:"offences"`
+	ConvictedOn *string  `json:"convicted_on"`
+	Court       *string  `json:"court"`
 }
 
 // orderPatch adds ending an order to what a client may change.
@@ -57,6 +69,22 @@ func (r orderRequest) apply(o *domain.Order, v *domain.ValidationError) {
 	o.EndsOn = dateField(v, "ends_on", r.EndsOn)
 	o.DurationMonths, o.ReviewIntervalDays = r.DurationMonths, r.ReviewIntervalDays
 	o.ServedAtHearing = r.ServedAtHearing != nil && *r.ServedAtHearing
+	o.Interim = r.Interim != nil && *r.Interim
+	o.InterimOrderID = nil
+	if r.InterimOrderID != nil {
+		if id, ok := domain.CanonicalID(*r.InterimOrderID); ok {
+			o.InterimOrderID = &id
+		} else {
+			v.Add("interim_order_id", "must be a UUID in the form 01234567-89ab-cdef-0123-456789abcdef")
+		}
+	}
+	o.Conviction = nil
+	if c := r.Conviction; c != nil {
+		o.Conviction = &domain.Conviction{Offences: c.Offences, Court: str(c.Court)}
+		if d := dateField(v, "conviction.convicted_on", c.ConvictedOn); d != nil {
+			o.Conviction.ConvictedOn = *d
+		}
+	}
 	o.Terms = make([]domain.Term, len(r.Terms))
 	for i, t := range r.Terms {
 		o.Terms[i] = legalTermRequest{Category: t.Category, Text: t.Text, StartsOn: t.StartsOn, EndsOn: t.EndsOn,
@@ -77,7 +105,16 @@ func orderPatchOf(o domain.Order) orderPatch {
 	return orderPatch{orderRequest: orderRequest{SubjectID: &o.SubjectID, Type: &o.Type, Reference: &o.Reference,
 		Court: &o.Court, CourtType: &o.CourtType, MadeOn: &made, Commencement: &o.Commencement,
 		StartsOn: dateStr(o.StartsOn), EndsOn: dateStr(o.EndsOn), DurationMonths: o.DurationMonths, Terms: terms,
-		ReviewIntervalDays: o.ReviewIntervalDays}, Status: &o.Status}
+		ReviewIntervalDays: o.ReviewIntervalDays, Interim: &o.Interim, InterimOrderID: o.InterimOrderID,
+		Conviction: convictionRequestOf(o.Conviction)}, Status: &o.Status}
+}
+
+func convictionRequestOf(c *domain.Conviction) *convictionRequest {
+	if c == nil {
+		return nil
+	}
+	on := c.ConvictedOn.String()
+	return &convictionRequest{Offences: c.Offences, ConvictedOn: &on, Court: &c.Court}
 }
 
 func (s *Server) createOrder(c echo.Context) error {

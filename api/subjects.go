@@ -20,19 +20,37 @@ type custodyRequest struct {
 // subjectRequest is the writable part of a subject. Dates are strings here
 // so a bad one is reported against its field.
 type subjectRequest struct {
-	FirstNames   *string         `json:"first_names"`
-	LastName     *string         `json:"last_name"`
-	Aliases      []string        `json:"aliases"`
-	DateOfBirth  *string         `json:"date_of_birth"`
-	PNCID        *string         `json:"pnc_id"`
-	VisorID      *string         `json:"visor_id"`
-	PrisonNumber *string         `json:"prison_number"`
-	Force        *string         `json:"force"`
-	Custody      *custodyRequest `json:"custody"`
+	// Kind: individual (the default), or (ss.30-34) body_corporate,
+	// partnership or unincorporated_association, which have a name, a
+	// registration number where they have one and a registered address.
+	Kind               *string         `json:"kind"`
+	Name               *string         `json:"name"`
+	RegistrationNumber *string         `json:"registration_number"`
+	RegisteredAddress  *string         `json:"registered_address"`
+	FirstNames         *string         `json:"first_names"`
+	LastName           *string         `json:"last_name"`
+	Aliases            []string        `json:"aliases"`
+	DateOfBirth        *string         `json:"date_of_birth"`
+	PNCID              *string         `json:"pnc_id"`
+	VisorID            *string         `json:"visor_id"`
+	PrisonNumber       *string         `json:"prison_number"`
+	Force              *string         `json:"force"`
+	Custody            *custodyRequest `json:"custody"`
 }
 
 // apply copies the request onto sub, collecting field problems in v.
 func (r subjectRequest) apply(sub *domain.Subject, v *domain.ValidationError) {
+	sub.Kind, sub.Name = str(r.Kind), str(r.Name)
+	if sub.Kind == "" {
+		sub.Kind = domain.SubjectIndividual
+	}
+	if sub.IsIndividual() && r.Name != nil {
+		v.Add("name", "is for a body corporate, partnership or unincorporated association; an individual has first_names and last_name")
+	}
+	if !sub.IsIndividual() && r.LastName != nil {
+		v.Add("last_name", "must be empty for a %s: give its name", sub.Kind)
+	}
+	sub.RegistrationNumber, sub.RegisteredAddress = r.RegistrationNumber, r.RegisteredAddress
 	sub.FirstNames, sub.LastName, sub.PNCID, sub.Force = str(r.FirstNames), str(r.LastName), str(r.PNCID), str(r.Force)
 	sub.Aliases = r.Aliases
 	if sub.Aliases == nil {
@@ -54,12 +72,17 @@ func (r subjectRequest) apply(sub *domain.Subject, v *domain.ValidationError) {
 }
 
 func subjectRequestOf(s domain.Subject) subjectRequest {
-	dob := s.DateOfBirth.String()
-	return subjectRequest{FirstNames: &s.FirstNames, LastName: &s.LastName, Aliases: s.Aliases, DateOfBirth: &dob,
-		PNCID: &s.PNCID, VisorID: s.VisorID, PrisonNumber: s.PrisonNumber, Force: &s.Force,
+	out := subjectRequest{Kind: &s.Kind, Aliases: s.Aliases, VisorID: s.VisorID, PrisonNumber: s.PrisonNumber, Force: &s.Force,
 		Custody: &custodyRequest{Status: &s.Custody.Status, Establishment: s.Custody.Establishment,
 			ReleaseDate: dateStr(s.Custody.ReleaseDate), ReleaseDateType: s.Custody.ReleaseDateType,
 			ReleasedOn: dateStr(s.Custody.ReleasedOn)}}
+	if !s.IsIndividual() {
+		out.Name, out.RegistrationNumber, out.RegisteredAddress = &s.Name, s.RegistrationNumber, s.RegisteredAddress
+		return out
+	}
+	dob := s.DateOfBirth.String()
+	out.FirstNames, out.LastName, out.DateOfBirth, out.PNCID = &s.FirstNames, &s.LastName, &dob, &s.PNCID
+	return out
 }
 
 func (s *Server) createSubject(c echo.Context) error {
@@ -135,10 +158,13 @@ func (s *Server) patchSubject(c echo.Context) error {
 	// checks the request, and never queries on its own (the store checks
 	// the force within the transaction).
 	out, err := s.store.UpdateSubject(ctxOf(c), c.Param("id"), ifMatch(c), func(sub *domain.Subject) error {
-		wasHeld := sub.Custody.InCustody()
+		wasHeld, kind := sub.Custody.InCustody(), sub.Kind
 		var req subjectRequest
 		if err := patchInto(subjectRequestOf(*sub), body, &req); err != nil {
 			return err
+		}
+		if k := str(req.Kind); k != kind {
+			return domain.Invalid("kind", "cannot change from %s: record the %s as a new subject", kind, k)
 		}
 		v := &domain.ValidationError{}
 		req.apply(sub, v)

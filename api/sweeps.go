@@ -208,6 +208,7 @@ type policyRequest struct {
 	PrisonReviewDays     *int     `json:"prison_review_days"`
 	CheckGraceDays       *int     `json:"check_grace_days"`
 	ExpiryWarningDays    *int     `json:"expiry_warning_days"`
+	EMWarningDays        *int     `json:"em_warning_days"`
 	AbsenceThresholdDays *int     `json:"absence_threshold_days"`
 }
 
@@ -235,6 +236,7 @@ func (s *Server) putPolicy(c echo.Context) error {
 	set(&p.PrisonReviewDays, req.PrisonReviewDays)
 	set(&p.CheckGraceDays, req.CheckGraceDays)
 	set(&p.ExpiryWarningDays, req.ExpiryWarningDays)
+	set(&p.EMWarningDays, req.EMWarningDays)
 	set(&p.AbsenceThresholdDays, req.AbsenceThresholdDays)
 	out, err := s.store.PutPolicy(ctxOf(c), p, ifMatch(c))
 	if err != nil {

@@ -330,7 +330,7 @@ func TestPageForcePolicy(t *testing.T) {
 	csrf, version := csrfOf(t, form), versionOf(t, form)
 	vals := url.Values{"csrf_token": {csrf}, "version": {version}, "required_roles": {"iom"}, "pre_release_days": {"180"},
 		"community_review_days": {"91"}, "prison_review_days": {"182"}, "check_grace_days": {"0"},
-		"expiry_warning_days": {"180"}, "absence_threshold_days": {"0"}}
+		"expiry_warning_days": {"180"}, "em_warning_days": {"30"}, "absence_threshold_days": {"0"}}
 	p := b.post("/forces/gloucestershire/policy", vals)
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	wantText(t, p, `href="#absence_threshold_days"`, "must be from 1 to 365", `value="0"`)
@@ -340,7 +340,7 @@ func TestPageForcePolicy(t *testing.T) {
 	wantStatus(t, p, http.StatusSeeOther)
 	wantText(t, b.get(p.Header.Get("Location")), "Policy saved", `value="21"`)
 	got := e.do(t, "GET", "/api/v1/forces/gloucestershire/policy", e.admin, "")
-	if s(got.Body, "absence_threshold_days") != "21" || s(got.Body, "required_roles.0") != "iom" {
+	if s(got.Body, "absence_threshold_days") != "21" || s(got.Body, "em_warning_days") != "30" || s(got.Body, "required_roles.0") != "iom" {
 		t.Errorf("policy after saving: %s", got)
 	}
 	// The same (now stale) version again: refused with the current values.

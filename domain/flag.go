@@ -31,7 +31,7 @@ const (
 // FlagKinds lists every kind.
 var FlagKinds = []string{FlagUnowned, FlagReviewOverdue, FlagCheckOverdue, FlagPreRelease,
 	FlagReleaseDatePassed, FlagExpiring, FlagComplianceConcern, FlagOwnerAbsent, FlagNotServed, FlagBreachDecisionDue,
-	FlagBreachOpen, FlagExtensionToSettle, FlagActionOverdue}
+	FlagBreachOpen, FlagExtensionToSettle, FlagActionOverdue, FlagInterimUnserved, FlagEMEnding}
 
 // Flag is a problem with an order, raised by a sweep and kept until a
 // sweep finds it gone.
@@ -67,7 +67,7 @@ var JobFlags = map[string][]string{
 	JobOwnership: {FlagUnowned, FlagOwnerAbsent},
 	JobReview:    {FlagReviewOverdue, FlagCheckOverdue, FlagActionOverdue},
 	JobCustody:   {FlagPreRelease, FlagReleaseDatePassed},
-	JobLifecycle: {FlagExpiring, FlagNotServed},
+	JobLifecycle: {FlagExpiring, FlagNotServed, FlagInterimUnserved, FlagEMEnding},
 }
 
 // JobRun is one run of a job, scheduled or manual.
@@ -173,6 +173,9 @@ type Policy struct {
 	PrisonReviewDays    int      `json:"prison_review_days"`
 	CheckGraceDays      int      `json:"check_grace_days"`
 	ExpiryWarningDays   int      `json:"expiry_warning_days"`
+	// EMWarningDays: an electronic monitoring requirement ending within
+	// this many days raises em_ending (s.5B).
+	EMWarningDays int `json:"em_warning_days"`
 	// AbsenceThresholdDays: an owner away longer than this with no cover
 	// raises owner_absent on their orders.
 	AbsenceThresholdDays int       `json:"absence_threshold_days"`
@@ -184,7 +187,7 @@ type Policy struct {
 func DefaultPolicy(force string) Policy {
 	return Policy{Force: force, RequiredRoles: []string{}, PreReleaseDays: 180,
 		CommunityReviewDays: DefaultCommunityReviewDays, PrisonReviewDays: DefaultPrisonReviewDays,
-		CheckGraceDays: 0, ExpiryWarningDays: 180, AbsenceThresholdDays: DefaultAbsenceThresholdDays}
+		CheckGraceDays: 0, ExpiryWarningDays: 180, EMWarningDays: DefaultEMWarningDays, AbsenceThresholdDays: DefaultAbsenceThresholdDays}
 }
 
 // Validate checks a policy's settings.
@@ -203,6 +206,7 @@ func (p *Policy) Validate(v *ValidationError) {
 	between(v, "prison_review_days", p.PrisonReviewDays, 1, 366)
 	between(v, "check_grace_days", p.CheckGraceDays, 0, 90)
 	between(v, "expiry_warning_days", p.ExpiryWarningDays, 1, 1095)
+	between(v, "em_warning_days", p.EMWarningDays, 1, 180)
 	between(v, "absence_threshold_days", p.AbsenceThresholdDays, 1, 365)
 }
 

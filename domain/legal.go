@@ -778,3 +778,122 @@ const (
 	// dealt with and the end the court settles is not yet recorded.
 	FlagExtensionToSettle = "extension_to_settle"
 )
+
+// Flag kinds added with interim orders and electronic monitoring.
+const (
+	// FlagInterimUnserved: an interim order (s.5E) whose notice was not
+	// served within InterimServiceDays of its making; raised by the
+	// lifecycle sweep from day 8.
+	FlagInterimUnserved = "interim_unserved"
+	// FlagEMEnding: an electronic monitoring requirement (s.5B) in force
+	// ends within the force's em_warning_days; raised by the lifecycle
+	// sweep so the meeting can decide whether to seek its renewal.
+	FlagEMEnding = "em_ending"
+)
+
+// DefaultEMWarningDays is the em_ending window of a force without its own
+// policy (the column default in force_policies says the same).
+const DefaultEMWarningDays = 42
+
+// EventReplaced: an interim order ended because the main application was
+// decided and the full order made (s.5E); the full order keeps the link.
+const EventReplaced = "replaced"
+
+// InterimServiceDays: notice of an interim order must be served within 7
+// days of its making (s.5E), by made_on + 7.
+const InterimServiceDays = 7
+
+// InterimServeBy is the last day notice of an interim order may be served.
+func (o Order) InterimServeBy() Date { return o.MadeOn.AddDays(InterimServiceDays) }
+
+// InterimUnservedOn reports whether an interim order stands unserved past
+// its 7 days on day d, given the day it was served (nil: not yet). Made on
+// 1 March: due by 8 March (day 7), flagged from 9 March (day 8). The SQL
+// rule flag_interim_unserved says the same: the API test
+// TestInterimOrderUnservedOnDay8NotDay7 sweeps it on days 7 and 8.
+func (o Order) InterimUnservedOn(d Date, servedOn *Date) bool {
+	if !o.Interim || !o.InForceOn(d) {
+		return false
+	}
+	if servedOn != nil && servedOn.OnOrBefore(d) {
+		return false
+	}
+	return d.After(o.InterimServeBy().Time)
+}
+
+// Conviction is what a Crown Court order was made for (s.19): the
+// offences, the day of conviction and the court that convicted.
+type Conviction struct {
+	Offences    []string `json:"offences"`
+	ConvictedOn Date     `json:"convicted_on"`
+	Court       string   `json:"court"`
+}
+
+func (c *Conviction) validate(o Order, v *ValidationError) {
+	if o.CourtType == "high" {
+		v.Add("conviction", "must be empty for a High Court order: it is made on application (s.1), not on conviction")
+		return
+	}
+	if len(c.Offences) == 0 {
+		v.Add("conviction.offences", "name at least one offence")
+	} else if len(c.Offences) > 20 {
+		v.Add("conviction.offences", "must have at most 20 entries")
+	}
+	for i := range c.Offences {
+		c.Offences[i] = strings.TrimSpace(c.Offences[i])
+		if c.Offences[i] == "" || len(c.Offences[i]) > 500 {
+			v.Add(fmt.Sprintf("conviction.offences[%d]", i), "must be 1 to 500 characters")
+		}
+	}
+	c.Court = strings.TrimSpace(c.Court)
+	requireText(v, "conviction.court", c.Court, 200)
+	switch {
+	case c.ConvictedOn.IsZero():
+		if !v.Has("conviction.convicted_on") {
+			v.Add("conviction.convicted_on", "is required")
+		}
+	case !o.MadeOn.IsZero() && c.ConvictedOn.After(o.MadeOn.Time):
+		v.Add("conviction.convicted_on", "must not be after the order was made (%s): the Crown Court makes it on conviction or later at sentencing (s.19)", o.MadeOn)
+	}
+}
+
+// validateInterim checks what is particular to an interim order (s.5E):
+// made by the High Court while the main application is pending, in force
+// from a day (it binds once served), with no end of its own required.
+func (o *Order) validateInterim(v *ValidationError) {
+	if o.CourtType != "" && o.CourtType != "high" {
+		v.Add("court_type", "must be high for an interim order: it is made while an application to the High Court is pending (s.5E)")
+	}
+	if o.Commencement != "" && o.Commencement != CommenceOnDate {
+		v.Add("commencement", "must be on_date for an interim order")
+	}
+	if o.InterimOrderID != nil {
+		v.Add("interim_order_id", "must be empty for an interim order: it is the full order that replaces one")
+	}
+	if o.Conviction != nil {
+		v.Add("conviction", "must be empty for an interim order")
+	}
+}
+
+// ReplaceInterim ends interim, the order made while the application that
+// full decides was pending: it ends the day the full order is made.
+func (full Order) ReplaceInterim(interim *Order, v *ValidationError) {
+	switch {
+	case !interim.Interim:
+		v.Add("interim_order_id", "is not an interim order")
+	case interim.SubjectID != full.SubjectID:
+		v.Add("interim_order_id", "is an interim order for another subject")
+	case interim.Ended():
+		v.Add("interim_order_id", "has already ended (%s)", interim.Status)
+	case full.CourtType != "high":
+		v.Add("court_type", "must be high: an interim order is replaced by the order the High Court makes on the main application")
+	case full.MadeOn.Before(interim.MadeOn.Time):
+		v.Add("made_on", "must not be before the interim order was made (%s)", interim.MadeOn)
+	}
+	if v.Err() != nil {
+		return
+	}
+	on := full.MadeOn
+	reason := "the application was decided: replaced by the full order " + full.Reference
+	interim.Status, interim.EndedOn, interim.EndReason = StatusDischarged, &on, &reason
+}

@@ -88,6 +88,15 @@ type Order struct {
 	ExtensionPending bool  `json:"extension_pending"`
 	ExtendedTo       *Date `json:"extended_to"`
 	AppealPending    bool  `json:"appeal_pending"`
+	// Interim: an interim order (s.5E), made while the main application
+	// is pending; it has no end of its own and ends when the application
+	// is decided. InterimOrderID (on the full order): the interim order it
+	// replaced; ReplacedBy (on the interim order, read-only): that full order.
+	Interim        bool    `json:"interim"`
+	InterimOrderID *string `json:"interim_order_id"`
+	ReplacedBy     *string `json:"replaced_by"`
+	// Conviction: what a Crown Court order was made for (s.19).
+	Conviction *Conviction `json:"conviction"`
 	// ServedAtHearing (when recording it): the subject was represented at
 	// the hearing, so the order was served the day it was made (s.10).
 	ServedAtHearing bool      `json:"-"`
@@ -150,7 +159,7 @@ func (o *Order) validate(before *Order, subject Subject, today Date, v *Validati
 			v.Add("made_on", "is required")
 		case o.MadeOn.After(today.Time):
 			v.Add("made_on", "must not be in the future")
-		case subject.DateOfBirth.Time.AddDate(18, 0, 0).After(o.MadeOn.Time):
+		case subject.IsIndividual() && subject.DateOfBirth.Time.AddDate(18, 0, 0).After(o.MadeOn.Time):
 			// AddDate puts a 29 February birthday on 1 March in other
 			// years, as the Family Law Reform Act 1969 s.9 counts ages.
 			v.Add("made_on", "the subject was under 18 on this date; an order can only be made against an adult (s.6)")
@@ -193,13 +202,22 @@ func (o *Order) validate(before *Order, subject Subject, today Date, v *Validati
 	if o.DurationMonths != nil && (*o.DurationMonths < 1 || *o.DurationMonths > MaxOrderMonths) {
 		v.Add("duration_months", "must be between 1 and %d", MaxOrderMonths)
 	}
-	if o.EndsOn == nil && o.DurationMonths == nil && !v.Has("ends_on") {
+	if o.Interim {
+		o.validateInterim(v)
+	}
+	if o.Conviction != nil && !o.Interim {
+		o.Conviction.validate(*o, v)
+	}
+	if before != nil && (o.Interim != before.Interim || !sameID(o.InterimOrderID, before.InterimOrderID)) {
+		v.Add("interim", "cannot change once the order is recorded")
+	}
+	if o.EndsOn == nil && o.DurationMonths == nil && !o.Interim && !v.Has("ends_on") {
 		v.Add("ends_on", "give ends_on or duration_months")
 	}
 	if o.StartsOn == nil && o.EndsOn != nil && madeOK && !o.EndsOn.After(o.MadeOn.Time) {
 		v.Add("ends_on", "must be after made_on")
 	}
-	if o.StartsOn != nil && !v.Has("duration_months") && !v.Has("ends_on") {
+	if o.StartsOn != nil && !v.Has("duration_months") && !v.Has("ends_on") && (o.EndsOn != nil || o.DurationMonths != nil) {
 		o.deriveDates(v)
 	}
 
@@ -218,6 +236,8 @@ func (o *Order) validate(before *Order, subject Subject, today Date, v *Validati
 		o.Status = o.statusOn(today)
 	}
 }
+
+func sameID(a, b *string) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
 
 // statusOn is the status a live order's dates give it on a day: expired
 // once its end date has passed (a historic order is loaded expired and

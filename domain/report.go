@@ -50,7 +50,7 @@ type CaseloadSummary struct {
 // agenda (in SQL, as a parameter) all use. Every flag kind has a section.
 var TaskingSections = []string{FlagBreachOpen, FlagBreachDecisionDue, FlagComplianceConcern, FlagCheckOverdue,
 	FlagReviewOverdue, FlagActionOverdue, FlagUnowned, FlagOwnerAbsent, FlagPreRelease, FlagReleaseDatePassed,
-	FlagNotServed, FlagExtensionToSettle, FlagExpiring}
+	FlagInterimUnserved, FlagNotServed, FlagExtensionToSettle, FlagEMEnding, FlagExpiring}
 
 // TaskingItem is one problem on a tasking meeting's agenda.
 type TaskingItem struct {

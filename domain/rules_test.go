@@ -273,7 +273,7 @@ func TestSubjectValidateNormalises(t *testing.T) {
 	if err := v.Err(); err != nil {
 		t.Fatal(err)
 	}
-	want := domain.Subject{FirstNames: "Dean", LastName: "Carter", Aliases: []string{"Deano"},
+	want := domain.Subject{Kind: domain.SubjectIndividual, Name: "Dean Carter", FirstNames: "Dean", LastName: "Carter", Aliases: []string{"Deano"},
 		DateOfBirth: d(1986, 4, 2), PNCID: "2012/0345678U", PrisonNumber: ptr("A1234BC"), Force: "gloucestershire",
 		Custody: domain.Custody{Status: domain.CustodyCommunity}}
 	if diff := cmp.Diff(want, s); diff != "" {

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"encoding/json"
 	"regexp"
 	"slices"
 	"strings"
@@ -44,27 +45,94 @@ type Custody struct {
 // InCustody reports whether the subject is in prison.
 func (c Custody) InCustody() bool { return c.Status == CustodyCustody }
 
-// Subject is a person subject to one or more orders.
+// Subject kinds: an individual, or (ss.30-34) a body corporate, a
+// partnership or an unincorporated association.
+const (
+	SubjectIndividual                = "individual"
+	SubjectBodyCorporate             = "body_corporate"
+	SubjectPartnership               = "partnership"
+	SubjectUnincorporatedAssociation = "unincorporated_association"
+)
+
+// SubjectKinds lists every kind.
+var SubjectKinds = []string{SubjectIndividual, SubjectBodyCorporate, SubjectPartnership, SubjectUnincorporatedAssociation}
+
+// Subject is a person (or, ss.30-34, an organisation) subject to one or
+// more orders. An organisation has a name (Name, kept as LastName with no
+// first names), a registration number where it has one and a registered
+// address, and no date of birth, PNC ID, ViSOR ID, prison number or custody.
 type Subject struct {
-	ID           string    `json:"id"`
-	FirstNames   string    `json:"first_names"`
-	LastName     string    `json:"last_name"`
-	Aliases      []string  `json:"aliases"`
-	DateOfBirth  Date      `json:"date_of_birth"`
-	PNCID        string    `json:"pnc_id"`
-	VisorID      *string   `json:"visor_id"`
-	PrisonNumber *string   `json:"prison_number"`
-	Force        string    `json:"force"`
-	Custody      Custody   `json:"custody"`
-	Version      int       `json:"version"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID                 string    `json:"id"`
+	Kind               string    `json:"kind"`
+	Name               string    `json:"name"` // read-only for individuals: first names and last name
+	RegistrationNumber *string   `json:"registration_number"`
+	RegisteredAddress  *string   `json:"registered_address"`
+	FirstNames         string    `json:"first_names"`
+	LastName           string    `json:"last_name"`
+	Aliases            []string  `json:"aliases"`
+	DateOfBirth        Date      `json:"date_of_birth"`
+	PNCID              string    `json:"pnc_id"`
+	VisorID            *string   `json:"visor_id"`
+	PrisonNumber       *string   `json:"prison_number"`
+	Force              string    `json:"force"`
+	Custody            Custody   `json:"custody"`
+	Version            int       `json:"version"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 var visorPattern = regexp.MustCompile(`^[A-Za-z0-9/-]{1,30}$`)
 
+// IsIndividual reports whether the subject is a person (the age rule of
+// s.6, a date of birth and a PNC ID apply only to them).
+func (s Subject) IsIndividual() bool { return s.Kind == "" || s.Kind == SubjectIndividual }
+
+// DisplayName is the subject's name as shown: an individual's first names
+// and last name, an organisation's name.
+func (s Subject) DisplayName() string { return strings.TrimSpace(s.FirstNames + " " + s.LastName) }
+
+// MarshalJSON shows an organisation's missing date of birth and PNC ID as
+// null rather than as empty values.
+func (s Subject) MarshalJSON() ([]byte, error) {
+	type plain Subject
+	out := struct {
+		plain
+		DateOfBirth *Date   `json:"date_of_birth"`
+		PNCID       *string `json:"pnc_id"`
+	}{plain: plain(s)}
+	if !s.DateOfBirth.IsZero() {
+		out.DateOfBirth = &s.DateOfBirth
+	}
+	if s.PNCID != "" {
+		out.PNCID = &s.PNCID
+	}
+	if out.Kind == "" {
+		out.Kind = SubjectIndividual
+	}
+	if out.Name == "" {
+		out.Name = s.DisplayName()
+	}
+	return json.Marshal(out)
+}
+
 // Validate checks and normalises a subject's fields as of today.
 func (s *Subject) Validate(today Date, v *ValidationError) {
+	if s.Kind == "" {
+		s.Kind = SubjectIndividual
+	}
+	if !slices.Contains(SubjectKinds, s.Kind) {
+		v.Add("kind", "must be one of %s", strings.Join(SubjectKinds, ", "))
+	}
+	if !s.IsIndividual() {
+		s.validateOrganisation(today, v)
+		return
+	}
+	if s.RegistrationNumber != nil {
+		v.Add("registration_number", "is only for a body corporate, partnership or unincorporated association")
+	}
+	if s.RegisteredAddress != nil {
+		v.Add("registered_address", "is only for a body corporate, partnership or unincorporated association")
+	}
 	s.FirstNames = strings.TrimSpace(s.FirstNames)
 	s.LastName = strings.TrimSpace(s.LastName)
 	requireText(v, "first_names", s.FirstNames, 200)
@@ -111,6 +179,70 @@ func (s *Subject) Validate(today Date, v *ValidationError) {
 	}
 	if strings.TrimSpace(s.Force) == "" {
 		v.Add("force", "is required")
+	}
+	s.Custody.validate(today, v)
+	s.Name = s.DisplayName()
+}
+
+// validateOrganisation checks a subject that is not an individual
+// (ss.30-34): its name, registration number and registered address; it has
+// no date of birth, PNC ID, ViSOR ID, prison number or custody.
+func (s *Subject) validateOrganisation(today Date, v *ValidationError) {
+	s.Name = strings.TrimSpace(s.Name)
+	if s.Name == "" && s.FirstNames == "" {
+		s.Name = strings.TrimSpace(s.LastName)
+	}
+	requireText(v, "name", s.Name, 200)
+	if s.FirstNames != "" {
+		v.Add("first_names", "must be empty for a %s: give its name", strings.ReplaceAll(s.Kind, "_", " "))
+	}
+	s.FirstNames, s.LastName = "", s.Name
+	if !s.DateOfBirth.IsZero() || v.Has("date_of_birth") {
+		v.Add("date_of_birth", "must be empty: only an individual has a date of birth")
+	}
+	if s.PNCID != "" || v.Has("pnc_id") {
+		v.Add("pnc_id", "must be empty: only an individual has a PNC ID")
+	}
+	if s.VisorID != nil {
+		v.Add("visor_id", "must be empty: only an individual is on ViSOR")
+	}
+	if s.PrisonNumber != nil {
+		v.Add("prison_number", "must be empty: only an individual has a prison number")
+	}
+	if s.RegistrationNumber != nil {
+		r := strings.TrimSpace(*s.RegistrationNumber)
+		if r == "" || len(r) > 50 {
+			v.Add("registration_number", "must be 1 to 50 characters")
+		}
+		s.RegistrationNumber = &r
+	}
+	if s.RegisteredAddress == nil || strings.TrimSpace(*s.RegisteredAddress) == "" {
+		v.Add("registered_address", "is required for a %s", strings.ReplaceAll(s.Kind, "_", " "))
+	} else {
+		a := strings.TrimSpace(*s.RegisteredAddress)
+		if len(a) > 500 {
+			v.Add("registered_address", "must be at most 500 characters")
+		}
+		s.RegisteredAddress = &a
+	}
+	if len(s.Aliases) > 50 {
+		v.Add("aliases", "must have at most 50 entries")
+	}
+	for i, a := range s.Aliases {
+		s.Aliases[i] = strings.TrimSpace(a)
+		if s.Aliases[i] == "" || len(s.Aliases[i]) > 200 {
+			v.Add("aliases", "each alias must be 1 to 200 characters")
+			break
+		}
+	}
+	if strings.TrimSpace(s.Force) == "" {
+		v.Add("force", "is required")
+	}
+	if s.Custody.Status == "" {
+		s.Custody.Status = CustodyCommunity
+	}
+	if s.Custody.Status != CustodyCommunity {
+		v.Add("custody.status", "must be community: an organisation is not held in custody")
 	}
 	s.Custody.validate(today, v)
 }

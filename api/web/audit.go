@@ -69,7 +69,7 @@ func (n *names) record(ref domain.RecordRef) recordName {
 	case "subject":
 		rn.Name = "a subject out of your view"
 		if s, err := n.w.store.GetSubject(ctx, ref.ID); err == nil {
-			rn.Name, rn.Link = s.FirstNames+" "+s.LastName+" ("+s.PNCID+")", "/subjects/"+s.ID+"/access-log"
+			rn.Name, rn.Link = s.DisplayName()+identity(s), "/subjects/"+s.ID+"/access-log"
 		}
 	case "order":
 		rn.Name = "an order out of your view"
@@ -226,5 +226,17 @@ func (w *Web) accessLog(r *req) error {
 	if next != "" {
 		d.Next = "/subjects/" + s.ID + "/access-log?cursor=" + url.QueryEscape(next)
 	}
-	return w.render(r, "access-log", r.page("Access log: "+s.FirstNames+" "+s.LastName, "audit", d))
+	return w.render(r, "access-log", r.page("Access log: "+s.DisplayName(), "audit", d))
+}
+
+// identity is how a subject is told apart after its name: the PNC ID, or
+// an organisation's registration number.
+func identity(s domain.Subject) string {
+	switch {
+	case s.PNCID != "":
+		return " (" + s.PNCID + ")"
+	case s.RegistrationNumber != nil:
+		return " (" + *s.RegistrationNumber + ")"
+	}
+	return ""
 }

@@ -188,12 +188,13 @@ type policyData struct {
 }
 
 var policyNumbers = []string{"pre_release_days", "community_review_days", "prison_review_days", "check_grace_days",
-	"expiry_warning_days", "absence_threshold_days"}
+	"expiry_warning_days", "em_warning_days", "absence_threshold_days"}
 
 var policyLabels = map[string]string{"required_roles": "Owners every order needs",
 	"pre_release_days": "Days before release to prepare", "community_review_days": "Days between reviews in the community",
 	"prison_review_days": "Days between reviews in prison", "check_grace_days": "Days' grace for an overdue check",
-	"expiry_warning_days": "Days' warning of an order ending", "absence_threshold_days": "Days an owner may be away without cover"}
+	"expiry_warning_days": "Days' warning of an order ending",
+	"em_warning_days":     "Days' warning of electronic monitoring ending", "absence_threshold_days": "Days an owner may be away without cover"}
 
 func policyValues(p domain.Policy) map[string]string {
 	vals := map[string]string{"version": strconv.Itoa(p.Version)}
@@ -218,6 +219,8 @@ func policyField(p *domain.Policy, name string) *int {
 		return &p.CheckGraceDays
 	case "expiry_warning_days":
 		return &p.ExpiryWarningDays
+	case "em_warning_days":
+		return &p.EMWarningDays
 	}
 	return &p.AbsenceThresholdDays
 }

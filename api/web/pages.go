@@ -139,6 +139,10 @@ type orderData struct {
 	Checks2  listing
 	Flags    []domain.Flag
 	Timeline []event
+	// The legal history: every event (GET /orders/{id}/events) and the
+	// terms in force on the day asked for (?on-day=&on-month=&on-year=).
+	Events  []domain.OrderEvent
+	TermsOn domain.TermsInForce
 }
 
 type event struct {
@@ -150,6 +154,10 @@ var flashes = map[string]string{
 	"review": "Review recorded",
 	"check":  "Check outcome recorded",
 	"owner":  "Owner allocated",
+	// the legal history
+	"service":   "Service recorded",
+	"variation": "Variation recorded",
+	"breach":    "Breach recorded",
 	// on a subject
 	"release": "Release recorded",
 	"custody": "Custody details saved",
@@ -181,7 +189,26 @@ func (w *Web) order(r *req) error {
 	}
 	d.Timeline = timeline(o, d.History, d.Reviews, checks, d.Flags)
 	d.Checks, d.Checks2 = paginate(r, checks, func(c domain.Check) *domain.Date { return &c.DueOn })
+	if d.Events, err = w.store.OrderEvents(ctx, o.ID); err != nil {
+		return err
+	}
 	p := r.page("Order "+o.Reference, "find", &d)
+	vals := map[string]string{"on-day": r.QueryParam("on-day"), "on-month": r.QueryParam("on-month"), "on-year": r.QueryParam("on-year")}
+	on := w.today()
+	v := &domain.ValidationError{}
+	if day := dateValue(vals, "on", v); day != nil {
+		on = *day
+	}
+	for _, fe := range v.Errors {
+		p.Errors = append(p.Errors, fieldError{Field: fe.Field, Message: sentence("The day", fe.Message)})
+	}
+	if p.Values == nil {
+		p.Values = map[string]string{}
+	}
+	setDate(p.Values, "on", on)
+	if d.TermsOn, err = w.store.TermsOn(ctx, o.ID, on); err != nil {
+		return err
+	}
 	p.Flash = flashes[r.QueryParam("done")]
 	return w.render(r, "order", p)
 }
@@ -461,7 +488,7 @@ func (w *Web) subject(r *req) error {
 	if d.Orders, _, err = w.store.ListOrders(r.ctx(), domain.OrderFilter{SubjectID: s.ID}, domain.Page{Limit: 500}); err != nil {
 		return err
 	}
-	p := r.page(s.FirstNames+" "+s.LastName, "find", &d)
+	p := r.page(s.DisplayName(), "find", &d)
 	p.Flash = flashes[r.QueryParam("done")]
 	return w.render(r, "subject", p)
 }

@@ -218,6 +218,8 @@ var flagNames = map[string]string{
 	domain.FlagPreRelease:        "Release soon, not ready",
 	domain.FlagReleaseDatePassed: "Release date passed",
 	domain.FlagExpiring:          "Order ending soon",
+	domain.FlagInterimUnserved:   "Interim order not served in 7 days",
+	domain.FlagEMEnding:          "Electronic monitoring ending soon",
 }
 
 func flagName(kind string) string {

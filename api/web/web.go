@@ -45,6 +45,7 @@ type Store interface {
 	domain.Absences
 	domain.WorkloadReports
 	domain.Importer
+	domain.LegalLife
 }
 
 // Host is what the JSON API lends the pages.
@@ -154,6 +155,12 @@ func Routes() []Route {
 		{http.MethodGet, "/find", "GET /api/v1/subjects", (*Web).find},
 		{http.MethodGet, "/orders/:id", "GET /api/v1/orders/:id", (*Web).order},
 		{http.MethodGet, "/orders/:id/reviews/new", "POST /api/v1/orders/:id/reviews", (*Web).reviewForm},
+		{http.MethodGet, "/orders/:id/service/new", "POST /api/v1/orders/:id/service", legalForm("service")},
+		{http.MethodPost, "/orders/:id/service", "POST /api/v1/orders/:id/service", recordLegal("service")},
+		{http.MethodGet, "/orders/:id/variations/new", "POST /api/v1/orders/:id/variations", legalForm("variation")},
+		{http.MethodPost, "/orders/:id/variations", "POST /api/v1/orders/:id/variations", recordLegal("variation")},
+		{http.MethodGet, "/orders/:id/breaches/new", "POST /api/v1/orders/:id/breaches", legalForm("breach")},
+		{http.MethodPost, "/orders/:id/breaches", "POST /api/v1/orders/:id/breaches", recordLegal("breach")},
 		{http.MethodPost, "/orders/:id/reviews", "POST /api/v1/orders/:id/reviews", (*Web).recordReview},
 		{http.MethodGet, "/orders/:id/checks/:check_id/outcome", "PATCH /api/v1/orders/:id/checks/:check_id", (*Web).checkForm},
 		{http.MethodPost, "/orders/:id/checks/:check_id/outcome", "PATCH /api/v1/orders/:id/checks/:check_id", (*Web).recordCheck},

@@ -269,7 +269,8 @@ func Load(ctx context.Context, s Store, today domain.Date) (bool, error) {
 // legalLife adds the events of orders' legal lives: a varied order and an
 // open breach case in Gloucestershire, a charge extending an Avon and
 // Somerset order, and an electronic monitoring requirement ending within
-// six weeks in Devon and Cornwall.
+// six weeks in Devon and Cornwall (em_ending), and an organisation with an
+// interim order not yet served.
 func legalLife(ctx context.Context, s Store, chairs map[string]domain.Officer, first map[string][]domain.Order,
 	today domain.Date) error {
 	glos := domain.WithActor(ctx, chairs["gloucestershire"])
@@ -302,6 +303,28 @@ func legalLife(ctx context.Context, s Store, chairs map[string]domain.Officer, f
 			Monitoring: &domain.Monitoring{ResponsiblePerson: "HMPPS Electronic Monitoring Service",
 				Duties: "Wear the tag at all times, charge it daily and allow its inspection."}}}}); err != nil {
 		return fmt.Errorf("demo monitoring requirement: %w", err)
+	}
+	return organisation(glos, s, today)
+}
+
+// organisation adds a body corporate (ss.30-34) in Gloucestershire, a
+// haulage firm, with an interim order the High Court made nine days ago
+// while the main application is pending and nobody has yet served:
+// interim_unserved after the sweeps.
+func organisation(ctx context.Context, s Store, today domain.Date) error {
+	firm, err := s.CreateSubject(ctx, domain.Subject{Kind: domain.SubjectBodyCorporate, Name: "Severn Vale Freight Ltd",
+		RegistrationNumber: ptr("09876543"), RegisteredAddress: ptr("Unit 7, Quedgeley Trading Estate, Gloucester GL2 4PA"),
+		Aliases: []string{"SVF Haulage"}, Force: "gloucestershire"})
+	if err != nil {
+		return fmt.Errorf("demo organisation: %w", err)
+	}
+	made := today.AddDays(-9)
+	if _, err := s.CreateOrder(ctx, domain.Order{SubjectID: firm.ID, Type: "scpo", Reference: fmt.Sprintf("KB-%d-000417", made.Year()),
+		Court: "High Court (King's Bench Division)", CourtType: "high", MadeOn: made, Commencement: domain.CommenceOnDate,
+		StartsOn: &made, Interim: true, Terms: []domain.Term{
+			{Category: "financial", Text: "Not to make or receive any payment over £1,000 except through the company's declared business account."},
+			{Category: "information", Text: "To notify the police of every vehicle the company operates, within 3 days of acquiring it."}}}); err != nil {
+		return fmt.Errorf("demo interim order: %w", err)
 	}
 	return nil
 }
@@ -425,11 +448,19 @@ func orderFor(f forceSpec, n int, subjectID string, prison bool, today domain.Da
 	}
 	o.DurationMonths = &months
 	o.Reference = fmt.Sprintf("T%d%04d", o.MadeOn.Year(), 100+n*271%9900)
+	// Made on conviction (s.19), on the day of sentence or a few weeks after the verdict.
+	o.Conviction = &domain.Conviction{Offences: []string{offences[n%len(offences)]},
+		ConvictedOn: o.MadeOn.AddDays(-(n * 9 % 42)), Court: f.court}
 	for k := range 1 + n%3 {
 		o.Terms = append(o.Terms, terms[(n+5*k)%len(terms)])
 	}
 	return o
 }
+
+// offences are what the demo's Crown Court orders were made for.
+var offences = []string{"Conspiracy to supply a controlled drug of class A (Criminal Law Act 1977 s.1)",
+	"Money laundering (Proceeds of Crime Act 2002 s.328)", "Possession of a firearm with intent to endanger life",
+	"Conspiracy to commit fraud by false representation", "Facilitating a breach of immigration law (Immigration Act 1971 s.25)"}
 
 func emailOf(name, force string) string {
 	return strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@" + force + ".police.uk"

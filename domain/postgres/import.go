@@ -235,7 +235,7 @@ func (s *Store) planImport(ctx context.Context, tx *gorm.DB, force string, recs 
 	byPrison := map[string]subjectRow{}
 	var subjectIDs []string
 	for _, e := range existing {
-		p.subjects[e.PNCID] = e
+		p.subjects[deref(e.PNCID)] = e
 		if e.PrisonNumber != nil {
 			byPrison[*e.PrisonNumber] = e
 		}
@@ -289,14 +289,14 @@ func (s *Store) planImport(ctx context.Context, tx *gorm.DB, force string, recs 
 				id := matched.ID
 				item.Subject = domain.ImportAction{Action: "match", ID: &id}
 				domain.Note(ctx, "subject", id)
-				if !strings.EqualFold(matched.LastName, sub.LastName) || !matched.DateOfBirth.Equal(sub.DateOfBirth.Time) {
+				if !strings.EqualFold(matched.LastName, sub.LastName) || matched.DateOfBirth == nil || !matched.DateOfBirth.Equal(sub.DateOfBirth.Time) {
 					problem(&res.Warnings, rec.Row, "pnc_id", "matches subject %s, whom the register holds as %s %s born %s; the register's record is kept",
-						id, matched.FirstNames, matched.LastName, domain.AsDate(matched.DateOfBirth))
+						id, matched.FirstNames, matched.LastName, matched.domain().DateOfBirth)
 				}
 			}
 		}
 		if sub.PrisonNumber != nil {
-			if holder, ok := byPrison[*sub.PrisonNumber]; ok && holder.PNCID != sub.PNCID {
+			if holder, ok := byPrison[*sub.PrisonNumber]; ok && deref(holder.PNCID) != sub.PNCID {
 				problem(&res.Errors, rec.Row, "prison_number", "another subject in the register holds this prison number")
 			}
 		}

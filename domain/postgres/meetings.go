@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -576,7 +577,7 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		}
 		for _, c := range current {
 			item := domain.ReassignmentItem{OrderID: c.OrderID, Reference: c.Reference,
-				SubjectName: c.FirstNames + " " + c.LastName, Force: c.Force, Role: c.Role}
+				SubjectName: strings.TrimSpace(c.FirstNames + " " + c.LastName), Force: c.Force, Role: c.Role}
 			var why error
 			if canChange(ctx, c.Force) != nil {
 				why = domain.Invalid("orders", "you cannot change %s's records", c.Force)

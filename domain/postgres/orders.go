@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"gorm.io/gorm"
@@ -29,6 +30,9 @@ type orderRow struct {
 	ExtensionPending   bool
 	ExtendedTo         *time.Time
 	AppealPending      bool
+	Interim            bool
+	InterimOrderID     *string
+	Conviction         *string // jsonb
 	Version            int
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
@@ -41,6 +45,7 @@ func (orderRow) TableName() string { return "orders" }
 type orderView struct {
 	Row           orderRow `gorm:"embedded"`
 	SubjectName   string
+	ReplacedBy    *string
 	Force         string
 	CustodyStatus string
 	NextReviewDue *time.Time
@@ -49,7 +54,7 @@ type orderView struct {
 
 func (r orderView) domain() domain.Order {
 	o := r.Row.domain()
-	o.Force, o.SubjectName = r.Force, r.SubjectName
+	o.Force, o.SubjectName, o.ReplacedBy = r.Force, r.SubjectName, r.ReplacedBy
 	o.CaseType = domain.CaseCommunity
 	if r.CustodyStatus == domain.CustodyCustody {
 		o.CaseType = domain.CasePrison
@@ -64,8 +69,29 @@ func (r orderRow) domain() domain.Order {
 		StartsOn: datePtr(r.StartsOn), EndsOn: datePtr(r.EndsOn), DurationMonths: r.DurationMonths,
 		ReviewIntervalDays: r.ReviewIntervalDays, Status: r.Status, EndedOn: datePtr(r.EndedOn),
 		EndReason: r.EndReason, ExtensionPending: r.ExtensionPending, ExtendedTo: datePtr(r.ExtendedTo),
-		AppealPending: r.AppealPending, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		AppealPending: r.AppealPending, Interim: r.Interim, InterimOrderID: r.InterimOrderID,
+		Conviction: convictionOf(r.Conviction), Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Terms: []domain.Term{}, OpenFlags: []string{}}
+}
+
+func convictionOf(s *string) *domain.Conviction {
+	if s == nil {
+		return nil
+	}
+	var c domain.Conviction
+	if json.Unmarshal([]byte(*s), &c) != nil {
+		return nil
+	}
+	return &c
+}
+
+func convictionJSON(c *domain.Conviction) *string {
+	if c == nil {
+		return nil
+	}
+	b, _ := json.Marshal(c)
+	s := string(b)
+	return &s
 }
 
 func orderRowOf(o domain.Order) orderRow {
@@ -73,7 +99,8 @@ func orderRowOf(o domain.Order) orderRow {
 		CourtType: o.CourtType, MadeOn: o.MadeOn.Time, Commencement: o.Commencement, StartsOn: timePtr(o.StartsOn),
 		EndsOn: timePtr(o.EndsOn), DurationMonths: o.DurationMonths, ReviewIntervalDays: o.ReviewIntervalDays,
 		Status: o.Status, EndedOn: timePtr(o.EndedOn), EndReason: o.EndReason, ExtensionPending: o.ExtensionPending,
-		ExtendedTo: timePtr(o.ExtendedTo), AppealPending: o.AppealPending, Version: o.Version,
+		ExtendedTo: timePtr(o.ExtendedTo), AppealPending: o.AppealPending, Interim: o.Interim,
+		InterimOrderID: o.InterimOrderID, Conviction: convictionJSON(o.Conviction), Version: o.Version,
 		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
 }
 
@@ -117,6 +144,20 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 		if err := refuseDuplicateOrder(tx, o); err != nil {
 			return err
 		}
+		var interim *domain.Order
+		if o.InterimOrderID != nil {
+			iv, _, err := lockOrder(tx, *o.InterimOrderID)
+			if err == domain.ErrNotFound {
+				return domain.Invalid("interim_order_id", "no such order")
+			} else if err != nil {
+				return err
+			}
+			o.ReplaceInterim(&iv, v)
+			if err := v.Err(); err != nil {
+				return err
+			}
+			interim = &iv
+		}
 		now := s.now()
 		o.ID, o.Version, o.CreatedAt, o.UpdatedAt = newID(), 1, now, now
 		row := orderRowOf(o)
@@ -133,6 +174,19 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 		// The order's life starts with its "made" event and version 1 of each term.
 		if err := recordMade(tx, []string{o.ID}, now); err != nil {
 			return err
+		}
+		if interim != nil {
+			if err := s.bumpOrder(tx, *interim, map[string]any{"status": interim.Status,
+				"ended_on": timePtr(interim.EndedOn), "end_reason": interim.EndReason}); err != nil {
+				return err
+			}
+			if _, err := s.recordEvent(tx, interim.ID, domain.EventReplaced, o.MadeOn, &o.Court,
+				map[string]any{"full_order_id": o.ID, "reference": o.Reference, "reason": *interim.EndReason}); err != nil {
+				return err
+			}
+			if err := s.endFlags(tx, interim.ID); err != nil {
+				return err
+			}
 		}
 		if o.ServedAtHearing {
 			_, err := s.recordEvent(tx, o.ID, domain.EventServed, o.MadeOn, &o.Court,
@@ -186,7 +240,8 @@ func writeTerms(tx *gorm.DB, orderID string, terms []domain.Term) error {
 // orderQuery selects orders with their derived fields; callers add filters.
 func orderQuery(db *gorm.DB) *gorm.DB {
 	return db.Table("orders o").
-		Select(`o.*, ` + subjectNameSQL + ` AS subject_name, s.force, s.custody_status, sch.next_review_due, sch.next_check_due`).
+		Select(`o.*, ` + subjectNameSQL + ` AS subject_name, s.force, s.custody_status, sch.next_review_due, sch.next_check_due,
+			(SELECT f.id FROM orders f WHERE f.interim_order_id = o.id) AS replaced_by`).
 		Joins("JOIN subjects s ON s.id = o.subject_id").
 		Joins("JOIN order_schedule sch ON sch.order_id = o.id")
 }

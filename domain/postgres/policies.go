@@ -25,6 +25,7 @@ type policyRow struct {
 	PrisonReviewDays     int
 	CheckGraceDays       int
 	ExpiryWarningDays    int
+	EMWarningDays        int `gorm:"column:em_warning_days"`
 	AbsenceThresholdDays int
 	Version              int
 	UpdatedAt            time.Time
@@ -43,7 +44,7 @@ func getPolicy(db *gorm.DB, force string) (domain.Policy, error) {
 	r := rows[0]
 	return domain.Policy{Force: r.Force, RequiredRoles: []string(r.RequiredRoles), PreReleaseDays: r.PreReleaseDays,
 		CommunityReviewDays: r.CommunityReviewDays, PrisonReviewDays: r.PrisonReviewDays,
-		CheckGraceDays: r.CheckGraceDays, ExpiryWarningDays: r.ExpiryWarningDays,
+		CheckGraceDays: r.CheckGraceDays, ExpiryWarningDays: r.ExpiryWarningDays, EMWarningDays: r.EMWarningDays,
 		AbsenceThresholdDays: r.AbsenceThresholdDays, Version: r.Version,
 		UpdatedAt: r.UpdatedAt.UTC()}, nil
 }
@@ -76,14 +77,14 @@ func (s *Store) PutPolicy(ctx context.Context, p domain.Policy, ifVersion *int) 
 			p.RequiredRoles = []string{}
 		}
 		if err := tx.Exec(`INSERT INTO force_policies AS fp (force, required_roles, pre_release_days, community_review_days,
-				prison_review_days, check_grace_days, expiry_warning_days, absence_threshold_days, version, updated_at)
-			VALUES (@force, @roles, @pre, @community, @prison, @grace, @expiry, @absence, 1, @now)
+				prison_review_days, check_grace_days, expiry_warning_days, em_warning_days, absence_threshold_days, version, updated_at)
+			VALUES (@force, @roles, @pre, @community, @prison, @grace, @expiry, @em, @absence, 1, @now)
 			ON CONFLICT (force) DO UPDATE SET required_roles = @roles, pre_release_days = @pre,
 				community_review_days = @community, prison_review_days = @prison, check_grace_days = @grace,
-				expiry_warning_days = @expiry, absence_threshold_days = @absence, version = fp.version + 1, updated_at = @now`,
+				expiry_warning_days = @expiry, em_warning_days = @em, absence_threshold_days = @absence, version = fp.version + 1, updated_at = @now`,
 			map[string]any{"force": p.Force, "roles": textArray(p.RequiredRoles), "pre": p.PreReleaseDays,
 				"community": p.CommunityReviewDays, "prison": p.PrisonReviewDays, "grace": p.CheckGraceDays,
-				"expiry": p.ExpiryWarningDays, "absence": p.AbsenceThresholdDays, "now": s.now()}).Error; err != nil {
+				"expiry": p.ExpiryWarningDays, "em": p.EMWarningDays, "absence": p.AbsenceThresholdDays, "now": s.now()}).Error; err != nil {
 			return translate(err)
 		}
 		// Flags the new policy ends are resolved now, not at the next sweep.

@@ -20,7 +20,7 @@ type subjectRefRow struct {
 }
 
 func (r subjectRefRow) ref() domain.SubjectRef {
-	return domain.SubjectRef{ID: r.SubjectID, Name: r.FirstNames + " " + r.LastName, PNCID: r.PNCID,
+	return domain.SubjectRef{ID: r.SubjectID, Name: strings.TrimSpace(r.FirstNames + " " + r.LastName), PNCID: r.PNCID,
 		Custody: r.CustodyStatus, Released: datePtr(r.ReleaseDate)}
 }
 
@@ -504,4 +504,4 @@ func (s *Store) Region(ctx context.Context, region string, asOf domain.Date) (do
 
 // subjectNameSQL is how a subject's name reads beside an ID in lists, as
 // SubjectRef.Name does, over subjects aliased s.
-const subjectNameSQL = `s.first_names || ' ' || s.last_name`
+const subjectNameSQL = `ltrim(s.first_names || ' ' || s.last_name)`

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -65,12 +66,22 @@ func TestSQLFlagKindsAgreeWithTheDomain(t *testing.T) {
 		WHERE conrelid = 'flags'::regclass AND conname = 'flags_kind_check'`).Scan(&def).Error; err != nil {
 		t.Fatal(err)
 	}
+	// The constraint is kind IN ('a', …) or kind = ANY ('{a,…}'): its words
+	// but the SQL ones are the kinds it allows.
+	allowed := map[string]bool{}
+	for _, w := range regexp.MustCompile(`[a-z][a-z_]*`).FindAllString(def, -1) {
+		switch w {
+		case "check", "kind", "any", "text", "in", "array":
+		default:
+			allowed[w] = true
+		}
+	}
 	for _, kind := range domain.FlagKinds {
-		if !strings.Contains(def, "'"+kind+"'") {
+		if !allowed[kind] {
 			t.Errorf("flags_kind_check does not allow %s: %s", kind, def)
 		}
 	}
-	if n := strings.Count(def, "'"); n != 2*len(domain.FlagKinds) {
-		t.Errorf("flags_kind_check allows %d kinds, the domain has %d: %s", n/2, len(domain.FlagKinds), def)
+	if len(allowed) != len(domain.FlagKinds) {
+		t.Errorf("flags_kind_check allows %d kinds, the domain has %d: %s", len(allowed), len(domain.FlagKinds), def)
 	}
 }

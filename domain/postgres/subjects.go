@@ -12,33 +12,52 @@ import (
 )
 
 type subjectRow struct {
-	ID              string
-	FirstNames      string
-	LastName        string
-	Aliases         textArray
-	DateOfBirth     time.Time
-	PNCID           string `gorm:"column:pnc_id"`
-	VisorID         *string
-	PrisonNumber    *string
-	Force           string
-	CustodyStatus   string
-	Establishment   *string
-	ReleaseDate     *time.Time
-	ReleaseDateType *string
-	ReleasedOn      *time.Time
-	Version         int
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID                 string
+	Kind               string
+	RegistrationNumber *string
+	RegisteredAddress  *string
+	FirstNames         string
+	LastName           string
+	Aliases            textArray
+	DateOfBirth        *time.Time
+	PNCID              *string `gorm:"column:pnc_id"`
+	VisorID            *string
+	PrisonNumber       *string
+	Force              string
+	CustodyStatus      string
+	Establishment      *string
+	ReleaseDate        *time.Time
+	ReleaseDateType    *string
+	ReleasedOn         *time.Time
+	Version            int
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 func (subjectRow) TableName() string { return "subjects" }
 
 func (r subjectRow) domain() domain.Subject {
-	return domain.Subject{ID: r.ID, FirstNames: r.FirstNames, LastName: r.LastName, Aliases: []string(r.Aliases),
-		DateOfBirth: domain.AsDate(r.DateOfBirth), PNCID: r.PNCID, VisorID: r.VisorID, PrisonNumber: r.PrisonNumber,
+	sub := domain.Subject{ID: r.ID, Kind: r.Kind, RegistrationNumber: r.RegistrationNumber,
+		RegisteredAddress: r.RegisteredAddress, FirstNames: r.FirstNames, LastName: r.LastName, Aliases: []string(r.Aliases),
+		PNCID: deref(r.PNCID), VisorID: r.VisorID, PrisonNumber: r.PrisonNumber,
 		Force: r.Force, Custody: domain.Custody{Status: r.CustodyStatus, Establishment: r.Establishment,
 			ReleaseDate: datePtr(r.ReleaseDate), ReleaseDateType: r.ReleaseDateType, ReleasedOn: datePtr(r.ReleasedOn)},
 		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.DateOfBirth != nil {
+		sub.DateOfBirth = domain.AsDate(*r.DateOfBirth)
+	}
+	if sub.Kind == "" {
+		sub.Kind = domain.SubjectIndividual
+	}
+	sub.Name = sub.DisplayName()
+	return sub
+}
+
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 func subjectRowOf(s domain.Subject) subjectRow {
@@ -46,8 +65,17 @@ func subjectRowOf(s domain.Subject) subjectRow {
 	if aliases == nil {
 		aliases = []string{}
 	}
-	return subjectRow{ID: s.ID, FirstNames: s.FirstNames, LastName: s.LastName, Aliases: textArray(aliases),
-		DateOfBirth: s.DateOfBirth.Time, PNCID: s.PNCID, VisorID: s.VisorID, PrisonNumber: s.PrisonNumber,
+	var dob *time.Time
+	if !s.DateOfBirth.IsZero() {
+		dob = &s.DateOfBirth.Time
+	}
+	kind := s.Kind
+	if kind == "" {
+		kind = domain.SubjectIndividual
+	}
+	return subjectRow{ID: s.ID, Kind: kind, RegistrationNumber: s.RegistrationNumber, RegisteredAddress: s.RegisteredAddress,
+		FirstNames: s.FirstNames, LastName: s.LastName, Aliases: textArray(aliases),
+		DateOfBirth: dob, PNCID: nonEmpty(s.PNCID), VisorID: s.VisorID, PrisonNumber: s.PrisonNumber,
 		Force: s.Force, CustodyStatus: s.Custody.Status, Establishment: s.Custody.Establishment,
 		ReleaseDate: timePtr(s.Custody.ReleaseDate), ReleaseDateType: s.Custody.ReleaseDateType,
 		ReleasedOn: timePtr(s.Custody.ReleasedOn), Version: s.Version, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
@@ -110,8 +138,10 @@ func refuseDuplicateIdentity(ctx context.Context, tx *gorm.DB, sub domain.Subjec
 		}
 		return c
 	}
-	if err := check("pnc_id", "pnc_id", sub.PNCID, "PNC ID"); err != nil {
-		return err
+	if sub.PNCID != "" {
+		if err := check("pnc_id", "pnc_id", sub.PNCID, "PNC ID"); err != nil {
+			return err
+		}
 	}
 	if sub.PrisonNumber != nil {
 		return check("prison_number", "prison_number", *sub.PrisonNumber, "prison number")

@@ -109,6 +109,8 @@ var flagRules = map[string]string{
 	domain.FlagOwnerAbsent:       "flag_owner_absent",
 	domain.FlagNotServed:         "flag_not_served",
 	domain.FlagActionOverdue:     "flag_action_overdue",
+	domain.FlagInterimUnserved:   "flag_interim_unserved",
+	domain.FlagEMEnding:          "flag_em_ending",
 }
 
 type runRow struct {
@@ -558,7 +560,7 @@ func (s *Store) ListFlags(ctx context.Context, f domain.FlagFilter, p domain.Pag
 		q = q.Where("resolved_at IS NOT NULL")
 	}
 	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
+		q = q.Where("flags.kind = ?", f.Kind)
 	}
 	if f.CaseType != "" {
 		q = q.Where("case_type = ?", f.CaseType)

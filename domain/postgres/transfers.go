@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -32,7 +33,7 @@ type transferRow struct {
 }
 
 func (r transferRow) domain() domain.Transfer {
-	t := domain.Transfer{ID: r.ID, SubjectID: r.SubjectID, SubjectName: r.FirstNames + " " + r.LastName, PNCID: r.PNCID,
+	t := domain.Transfer{ID: r.ID, SubjectID: r.SubjectID, SubjectName: strings.TrimSpace(r.FirstNames + " " + r.LastName), PNCID: r.PNCID,
 		Orders: []domain.TransferOrder{}, FromForce: r.FromForce, ToForce: r.ToForce, Status: r.Status, Reason: r.Reason,
 		RequestedBy: officerRef(r.RequestedBy, r.RName, r.REmail), RequestedAt: r.RequestedAt.UTC(),
 		DecidedBy: officerRef(r.DecidedBy, r.DName, r.DEmail), DecisionReason: r.DecisionReason}

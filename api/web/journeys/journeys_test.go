@@ -407,6 +407,42 @@ func TestJourneys(t *testing.T) {
 		s.wantText(t, tab, ".govuk-notification-banner--success", "Absence changed")
 		s.wantText(t, tab, "#absences", cover)
 	})
+
+	t.Run("orders officer records a variation then a breach", func(t *testing.T) {
+		// A Gloucestershire order in force, not the interim one.
+		orders, _, err := s.store.ListOrders(ctx, domain.OrderFilter{Force: "gloucestershire", Status: domain.StatusActive}, domain.Page{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var order domain.Order
+		for _, o := range orders {
+			if !o.Interim && len(o.Terms) > 0 && o.Conviction != nil {
+				order = o
+				break
+			}
+		}
+		if order.ID == "" {
+			t.Fatal("no Gloucestershire Crown Court order in force")
+		}
+		tab := s.tab(t, domain.RoleOrdersOfficer, "gloucestershire")
+		s.run(t, tab, "order-legal", chromedp.Navigate(s.base+"/orders/"+order.ID), chromedp.WaitVisible(`#legal-history`))
+		s.wantText(t, tab, "#conviction", order.Conviction.Offences[0])
+		s.run(t, tab, "variation-form", chromedp.Click(`#variation-link`), chromedp.WaitVisible(`#applicant`))
+		s.run(t, tab, "variation-error", chromedp.Click(`#applicant`), chromedp.Click(`#outcome`),
+			chromedp.SetValue(`#text`, "Not to possess more than two mobile phones, one of them for work."),
+			chromedp.Click(`#record-variation`), chromedp.WaitVisible(`.govuk-error-summary`))
+		s.wantText(t, tab, ".govuk-error-summary", "The term must be chosen")
+		s.run(t, tab, "variation-recorded", chromedp.Click(`#term_id`), chromedp.Click(`#record-variation`),
+			chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Variation recorded")
+		s.wantText(t, tab, "#terms-on", "one of them for work")
+		s.wantText(t, tab, "#events", "Varied")
+		s.run(t, tab, "breach-form", chromedp.Click(`#breach-link`), chromedp.WaitVisible(`#description`))
+		s.run(t, tab, "breach-recorded", chromedp.Click(`#term_ids`), chromedp.SetValue(`#description`, "Three phones found at a home visit."),
+			chromedp.Click(`#action`), chromedp.Click(`#record-breach`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Breach recorded")
+		s.wantText(t, tab, "#events", "Breach recorded")
+	})
 }
 
 // firstOption is the value of a select's first real option.

@@ -1,0 +1,82 @@
+package api_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// The order page's legal history: the events, the terms in force on a day,
+// and the forms for service, a variation and a breach.
+
+func TestPageOrdersOfficerRecordsAVariationThenABreach(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subject(t, nil)
+	ord := e.order(t, s(sub, "id"), obj{"made_on": "2026-10-20", "conviction": obj{"offences": []string{"Money laundering"},
+		"convicted_on": "2026-10-01", "court": "Bristol Crown Court"}})
+	oid := s(ord, "id")
+	termID := s(ord, "terms.0.id")
+	other := e.order(t, s(e.subject(t, obj{"force": "avon-and-somerset"}), "id"), nil)
+	b, me := e.signedIn(t, "orders_officer")
+
+	page := b.get("/orders/" + oid)
+	wantStatus(t, page, http.StatusOK)
+	wantText(t, page, "Legal history", "Made on conviction for", "Money laundering", "Record a variation", "Record a breach",
+		"Terms binding the subject on 25 November 2026", "Not to possess more than one mobile phone.")
+	wantStatus(t, b.get("/orders/"+s(other, "id")+"/variations/new"), http.StatusNotFound)
+
+	// A variation with no term chosen: the summary links to the choice.
+	form := b.get("/orders/" + oid + "/variations/new")
+	wantStatus(t, form, http.StatusOK)
+	csrf := csrfOf(t, form)
+	vary := url.Values{"csrf_token": {csrf}, "applicant": {"subject"}, "court": {"Bristol Crown Court"},
+		"heard_on-day": {"20"}, "heard_on-month": {"11"}, "heard_on-year": {"2026"}, "outcome": {"granted_in_part"},
+		"text": {"Not to possess more than two mobile phones, one for work."}}
+	p := b.post("/orders/"+oid+"/variations", vary)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "There is a problem", `href="#term_id"`, "one for work")
+	vary.Set("term_id", termID)
+	p = b.post("/orders/"+oid+"/variations", vary)
+	wantStatus(t, p, http.StatusSeeOther)
+	after := b.get(p.Header.Get("Location"))
+	wantText(t, after, "Variation recorded", "Varied", "20 November 2026", "one for work")
+	// The terms on an earlier day are the wording then.
+	before := b.get("/orders/" + oid + "?on-day=10&on-month=11&on-year=2026")
+	wantText(t, before, "Terms binding the subject on 10 November 2026", "Not to possess more than one mobile phone.")
+	if on := before.Body[strings.Index(before.Body, `id="terms-on"`):strings.Index(before.Body, `id="events"`)]; strings.Contains(on, "one for work") ||
+		!strings.Contains(on, "Not to possess more than one mobile phone.") {
+		t.Errorf("the terms on 10 November show the varied wording")
+	}
+	wantText(t, b.get("/orders/"+oid+"?on-day=31&on-month=2&on-year=2026"), `href="#on"`)
+
+	// A breach on 22 November names the varied term.
+	form = b.get("/orders/" + oid + "/breaches/new")
+	wantStatus(t, form, http.StatusOK)
+	breach := url.Values{"csrf_token": {csrfOf(t, form)}, "occurred_on-day": {"22"}, "occurred_on-month": {"11"},
+		"occurred_on-year": {"2026"}, "description": {"Found with three phones at a home visit."}, "action": {"arrest"},
+		"outcome": {"pending"}}
+	p = b.post("/orders/"+oid+"/breaches", breach)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#term_ids"`, "Found with three phones")
+	breach["term_ids"] = []string{termID}
+	p = b.post("/orders/"+oid+"/breaches", breach)
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, b.get(p.Header.Get("Location")), "Breach recorded", "Breach recorded", "Breach open")
+	r := e.do(t, "GET", "/api/v1/orders/"+oid+"/breaches", e.admin, "")
+	if its := items(r); len(its) != 1 || s(its[0], "terms.0.version") != "2" {
+		t.Errorf("the breach does not name the varied version: %s", r)
+	}
+
+	// Service: recorded delivery needs the address.
+	form = b.get("/orders/" + oid + "/service/new")
+	p = b.post("/orders/"+oid+"/service", url.Values{"csrf_token": {csrfOf(t, form)}, "method": {"recorded_delivery"},
+		"served_on-day": {"21"}, "served_on-month": {"11"}, "served_on-year": {"2026"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#address"`)
+
+	entries := e.trail(t, me)
+	if !hasEntry(entries, "/orders/:id/variations", "collection", 0, oid) || !hasEntry(entries, "/orders/:id/breaches", "collection", 0, oid) {
+		t.Errorf("the trail lacks the variation or the breach: %v", entries)
+	}
+}
