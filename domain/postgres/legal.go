@@ -227,12 +227,9 @@ func (s *Store) Vary(ctx context.Context, orderID string, va domain.Variation) (
 	today := s.Today()
 	var ev domain.OrderEvent
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		o, _, err := lockOrder(tx, orderID)
+		o, _, err := liveOrder(tx, orderID)
 		if err != nil {
 			return err
-		}
-		if o.Ended() {
-			return errEnded(o)
 		}
 		last, err := lastTermChange(tx, orderID)
 		if err != nil {
@@ -271,12 +268,9 @@ func (s *Store) RecordService(ctx context.Context, orderID string, sv domain.Ser
 	today := s.Today()
 	var ev domain.OrderEvent
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		o, _, err := lockOrder(tx, orderID)
+		o, _, err := liveOrder(tx, orderID)
 		if err != nil {
 			return err
-		}
-		if o.Ended() {
-			return errEnded(o)
 		}
 		v := &domain.ValidationError{}
 		sv.Validate(o, today, v)
@@ -294,12 +288,9 @@ func (s *Store) Discharge(ctx context.Context, orderID string, e domain.Ending) 
 	today := s.Today()
 	var ev domain.OrderEvent
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		o, _, err := lockOrder(tx, orderID)
+		o, _, err := liveOrder(tx, orderID)
 		if err != nil {
 			return err
-		}
-		if o.Ended() {
-			return errEnded(o)
 		}
 		v := &domain.ValidationError{}
 		o.Discharge(&e, today, v)
@@ -324,12 +315,9 @@ func (s *Store) LodgeAppeal(ctx context.Context, orderID string, a domain.Appeal
 	today := s.Today()
 	var ev domain.OrderEvent
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		o, _, err := lockOrder(tx, orderID)
+		o, _, err := liveOrder(tx, orderID)
 		if err != nil {
 			return err
-		}
-		if o.Ended() {
-			return errEnded(o)
 		}
 		if err := o.LodgeAppeal(&a, today, &domain.ValidationError{}); err != nil {
 			return err

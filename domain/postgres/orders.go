@@ -387,6 +387,16 @@ func lockOrder(tx *gorm.DB, id string) (domain.Order, domain.Subject, error) {
 	return o, sub, nil
 }
 
+// liveOrder locks an order that is still live for a change: an ended order
+// (discharged, expired, quashed) is kept read-only and answers 409.
+func liveOrder(tx *gorm.DB, id string) (domain.Order, domain.Subject, error) {
+	o, sub, err := lockOrder(tx, id)
+	if err == nil && o.Ended() {
+		err = errEnded(o)
+	}
+	return o, sub, err
+}
+
 // errEnded is what any change to an ended order gets.
 func errEnded(o domain.Order) error {
 	return domain.Conflict("status", "the order is %s and can no longer be changed", o.Status)

@@ -168,12 +168,9 @@ func (s *Store) RemoveOwner(ctx context.Context, c domain.OwnerChange) error {
 		return err
 	}
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		o, _, err := lockOrder(tx, c.OrderID)
+		o, _, err := liveOrder(tx, c.OrderID)
 		if err != nil {
 			return err
-		}
-		if o.Ended() {
-			return errEnded(o)
 		}
 		if c.IfVersion != nil && *c.IfVersion != o.Version {
 			return domain.ErrStale

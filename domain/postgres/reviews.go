@@ -36,12 +36,9 @@ func (s *Store) RecordReview(ctx context.Context, orderID string, r domain.Revie
 	today := s.Today()
 	var id string
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		o, _, err := lockOrder(tx, orderID)
+		o, _, err := liveOrder(tx, orderID)
 		if err != nil {
 			return err
-		}
-		if o.Ended() {
-			return errEnded(o)
 		}
 		v := &domain.ValidationError{}
 		r.Validate(o, today, v)
@@ -194,12 +191,9 @@ func (s *Store) ScheduleCheck(ctx context.Context, orderID string, c domain.Chec
 // scheduleCheck works inside a caller's transaction, so a tasking meeting's
 // decision to schedule a check follows the same rules.
 func scheduleCheck(tx *gorm.DB, orderID string, c domain.Check, by *string, now time.Time) (string, error) {
-	o, _, err := lockOrder(tx, orderID)
+	o, _, err := liveOrder(tx, orderID)
 	if err != nil {
 		return "", err
-	}
-	if o.Ended() {
-		return "", errEnded(o)
 	}
 	v := &domain.ValidationError{}
 	c.ValidateSchedule(o, v)
