@@ -53,7 +53,7 @@ var acCallers = func() []acCaller {
 }()
 
 // acPublic are the routes served without a token.
-var acPublic = []string{"GET /healthz", "GET /readyz", "GET /api/v1/openapi.json"}
+var acPublic = []string{"GET /healthz", "GET /readyz", "GET /api/v1/openapi.json", "GET /calendar/:file"}
 
 // acForce is one force's fixtures.
 type acForce struct {
@@ -248,6 +248,12 @@ func acCases() []acCase {
 		{method: "PUT", route: "/api/v1/me/notifications", roles: acEveryone, ok: 200,
 			req: func(*testing.T, *acWorld, *acForce) acReq {
 				return acReq{path: "/api/v1/me/notifications", body: js(obj{"mode": "immediate"})}
+			}},
+		// An officer's own calendar feed: made, then revoked.
+		{method: "POST", route: "/api/v1/me/calendar", roles: acEveryone, req: acFixed("/api/v1/me/calendar"), ok: 201},
+		{method: "DELETE", route: "/api/v1/me/calendar", roles: acEveryone, ok: 204,
+			req: func(t *testing.T, w *acWorld, _ *acForce) acReq {
+				return acReq{path: "/api/v1/me/calendar"}
 			}},
 		{method: "GET", route: "/api/v1/forces", roles: acEveryone, req: acFixed("/api/v1/forces"), ok: 200},
 		{method: "GET", route: "/api/v1/forces/:code", roles: acEveryone, ok: 200,

@@ -16,6 +16,7 @@ var publicRoutes = []string{
 	"GET /readyz",
 	"GET /metrics",
 	"GET /api/v1/openapi.json",
+	"GET /calendar/{secret}.ics",
 }
 
 // operationMethods are the path item keys that name operations; the others

@@ -13,6 +13,8 @@ var publicPages = map[string]bool{
 	"POST /sign-in/link/:token": true, "POST /sign-out": true,
 	"GET /sign-in/oidc": true, "GET /sign-in/oidc/callback": true,
 	"GET /static/*": true, "GET /assets/*": true, "GET /favicon.ico": true,
+	// The calendar feed: its secret is the credential (calendar.go).
+	"GET /calendar/:file": true,
 }
 
 // Every page follows an entry of the one permission table, and the server

@@ -21,6 +21,8 @@ func routes(s *Server) []route {
 		{http.MethodGet, "/api/v1/me", s.me},
 		{http.MethodGet, "/api/v1/me/notifications", s.myNotifications},
 		{http.MethodPut, "/api/v1/me/notifications", s.setMyNotifications},
+		{http.MethodPost, "/api/v1/me/calendar", s.createMyCalendar},
+		{http.MethodDelete, "/api/v1/me/calendar", s.revokeMyCalendar},
 		{http.MethodGet, "/api/v1/forces", s.listForces},
 		{http.MethodGet, "/api/v1/forces/:code", s.getForce},
 
@@ -143,8 +145,11 @@ var permissions = map[string][]string{
 	"GET /api/v1/me":               everyone,
 	"GET /api/v1/me/notifications": everyone,
 	"PUT /api/v1/me/notifications": everyone,
-	"GET /api/v1/forces":           everyone,
-	"GET /api/v1/forces/:code":     everyone,
+	// An officer's own calendar feed: their reviews, checks and actions.
+	"POST /api/v1/me/calendar":   everyone,
+	"DELETE /api/v1/me/calendar": everyone,
+	"GET /api/v1/forces":         everyone,
+	"GET /api/v1/forces/:code":   everyone,
 
 	"POST /api/v1/officers":                        admin,
 	"GET /api/v1/officers":                         everyone,

@@ -39,6 +39,7 @@ type Store interface {
 	domain.WebSessions
 	domain.Notifications
 	domain.OIDCSignIns
+	domain.CalendarFeeds
 	IdempotentAnswer(ctx context.Context, officerID, key string) (*domain.IdempotentAnswer, error)
 	SaveIdempotentAnswer(ctx context.Context, r *domain.IdempotentRequest, a domain.IdempotentAnswer) error
 	RegionForces(ctx context.Context, force string) ([]string, error)
@@ -82,6 +83,9 @@ type Config struct {
 	ManualRunWait time.Duration
 	// Metrics, served at GET /metrics; made from the store when nil.
 	Metrics *Metrics
+	// PublicURL is the address officers reach the service at (links in
+	// calendar feeds); the request's own when empty.
+	PublicURL string
 }
 
 // Server holds the handlers' dependencies.
@@ -97,6 +101,7 @@ type Server struct {
 	health    func() error
 	runWait   time.Duration
 	pages     *web.Web
+	publicURL string
 }
 
 // New builds the echo server with every route and middleware.
@@ -112,7 +117,7 @@ func New(cfg Config) *echo.Echo {
 	}
 	s := &Server{store: cfg.Store, clock: cfg.Clock, loc: cfg.Location, log: cfg.Logger, schedules: cfg.Schedules,
 		failures: newFailureLimiter(cfg.FailedAuthBurst), jwt: cfg.JWTVerifier, health: cfg.Health,
-		runWait: cfg.ManualRunWait}
+		runWait: cfg.ManualRunWait, publicURL: strings.TrimRight(cfg.PublicURL, "/")}
 	if s.runWait == 0 {
 		s.runWait = 10 * time.Second
 	}
@@ -158,6 +163,8 @@ func New(cfg Config) *echo.Echo {
 		e.GET("/metrics", cfg.Metrics.handler())
 	}
 	e.GET("/api/v1/openapi.json", s.openapi)
+	// A calendar program sends no token: the feed's secret is the credential.
+	e.GET(calendarPath, s.calendarFeed)
 
 	v1 := e.Group("/api/v1", s.authenticate, s.authorise, canonicalParams, s.idempotency)
 	for _, r := range routes(s) {

@@ -43,6 +43,7 @@ import (
 
 // config is read from the environment; see the README's table.
 type config struct {
+	publicURL      string // SCPO_PUBLIC_URL: links in mail and calendar feeds
 	databaseURL    string
 	migrateURL     string
 	addr           string
@@ -148,6 +149,7 @@ func mailConfig(c *config) error {
 	if u, err := url.Parse(public); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("SCPO_PUBLIC_URL=%q is not the service's address such as https://scpo.force.police.uk", public)
 	}
+	c.publicURL = public
 	c.mail = scheduler.MailConfig{Link: func(id string) string { return public + "/orders/" + id },
 		Retry:      domain.DefaultMailRetry,
 		DigestSpec: envOr("SCPO_SCHEDULE_DIGEST", scheduler.DefaultDigestSpec), DeliverySpec: envOr("SCPO_SCHEDULE_MAIL", scheduler.DefaultDeliverySpec)}
@@ -477,7 +479,7 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	e := api.New(api.Config{Store: store, Clock: domain.SystemClock{}, Location: cfg.location, Logger: log,
 		Schedules: cfg.schedules, JWTVerifier: verifier, OIDCSignIn: signIn, Health: health,
 		SessionIdle: cfg.sessionIdle, SessionAbsolute: cfg.sessionMax, TrustForwardedProto: cfg.behindTLSProxy,
-		Metrics: metrics})
+		Metrics: metrics, PublicURL: cfg.publicURL})
 	srv := &http.Server{Addr: cfg.addr, Handler: e, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)

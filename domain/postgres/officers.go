@@ -225,8 +225,12 @@ func (s *Store) revokeTokensOnDeactivation(tx *gorm.DB, officerID string, wasAct
 	if !wasActive || active {
 		return nil
 	}
-	return tx.Exec(`UPDATE officer_tokens SET revoked_at = ? WHERE officer_id = ? AND revoked_at IS NULL`,
-		s.now(), officerID).Error
+	if err := tx.Exec(`UPDATE officer_tokens SET revoked_at = ? WHERE officer_id = ? AND revoked_at IS NULL`,
+		s.now(), officerID).Error; err != nil {
+		return err
+	}
+	// A deactivated officer's calendar feed ends with their tokens.
+	return tx.Exec(`DELETE FROM calendar_feeds WHERE officer_id = ?`, officerID).Error
 }
 
 // tokenPrefix marks the service's tokens so they are easy to spot in a leak.
