@@ -20,6 +20,8 @@ type homeData struct {
 	List                      listing
 	Overdue, Due7, Due28, All int
 	Flags                     []homeFlag
+	// Actions are the open actions meetings gave the officer, overdue first.
+	Actions []domain.Action
 }
 
 type homeFlag struct {
@@ -71,6 +73,26 @@ func (w *Web) home(r *req) error {
 	d.Items, d.List = paginate(r, cl.Items, func(it domain.CaseloadItem) *domain.Date {
 		return earliest(it.NextReviewDue, it.NextCheckDue)
 	})
+	if w.host.Permitted(r.me, "GET /api/v1/actions") {
+		acts, _, err := w.store.Actions(r.ctx(), domain.ActionQuery{AssigneeID: r.me.ID, Status: "open", AsOf: today,
+			Page: domain.Page{Limit: 100}})
+		if err != nil {
+			return err
+		}
+		slices.SortStableFunc(acts, func(a, b domain.Action) int {
+			switch {
+			case a.Overdue != b.Overdue:
+				if a.Overdue {
+					return -1
+				}
+				return 1
+			case a.DueBy != nil && b.DueBy != nil:
+				return a.DueBy.Compare(b.DueBy.Time)
+			}
+			return 0
+		})
+		d.Actions = acts
+	}
 	p.Data = d
 	return w.render(r, "home", p)
 }
