@@ -240,9 +240,9 @@ func (s *Store) Workload(ctx context.Context, force string, asOf domain.Date) (d
 	}
 	err := s.db.WithContext(ctx).Raw(`
 		WITH mine AS (
-		    SELECT a.officer_id, a.role, a.order_id FROM owner_assignments a
-		    JOIN orders o ON o.id = a.order_id JOIN subjects s ON s.id = o.subject_id
-		    WHERE a.ended_at IS NULL AND o.status IN ('pending', 'active') AND s.force = @force),
+		    SELECT a.officer_id, a.role, a.order_id FROM orders o
+		    JOIN owner_assignments a ON a.order_id = o.id AND a.ended_at IS NULL
+		    WHERE o.subject_force = @force AND o.status IN ('pending', 'active')),
 		away AS (
 		    SELECT DISTINCT ON (ab.officer_id) ab.officer_id, ab.ends_on, ab.cover_officer_id FROM officer_absences ab
 		    WHERE ab.cancelled_at IS NULL AND ab.starts_on <= @as_of AND (ab.ends_on IS NULL OR ab.ends_on >= @as_of)
