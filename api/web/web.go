@@ -194,6 +194,8 @@ func Routes() []Route {
 		{http.MethodPost, "/meetings/:id/decisions/:decision_id/withdraw", "POST /api/v1/meetings/:id/decisions/:decision_id/withdraw", (*Web).meetingWithdraw},
 		{http.MethodPost, "/meetings/:id/attendance", "PUT /api/v1/meetings/:id/attendance", (*Web).meetingAttendance},
 		{http.MethodPost, "/meetings/:id/sign-off", "POST /api/v1/meetings/:id/sign-off", (*Web).meetingSignOff},
+		{http.MethodPost, "/regional-meetings", "POST /api/v1/regional-meetings", (*Web).startRegionalMeeting},
+		{http.MethodPost, "/regional-meetings/:id/decisions", "POST /api/v1/regional-meetings/:id/decisions", (*Web).regionalDecide},
 		{http.MethodGet, "/meetings/:id/minutes", "GET /api/v1/meetings/:id", meetingMinutes("html")},
 		{http.MethodGet, "/meetings/:id/minutes.csv", "GET /api/v1/meetings/:id", meetingMinutes("csv")},
 		{http.MethodGet, "/subjects/:id/export", "GET /api/v1/subjects/:id/export", (*Web).exportSubject},
