@@ -79,7 +79,10 @@ func (h pageHost) TaskingCSV(c echo.Context, force string, asOf domain.Date) err
 	return h.s.taskingCSV(c, domain.TaskingQuery{Force: force, AsOf: asOf})
 }
 func (h pageHost) JobSchedules() map[string]string { return h.s.schedules }
-func (h pageHost) Unavailable(err error) bool      { return h.s.store.Unavailable(err) || unavailable(err) }
+func (h pageHost) CalendarURL(c echo.Context, secret string) string {
+	return h.s.calendarURL(c, secret)
+}
+func (h pageHost) Unavailable(err error) bool { return h.s.store.Unavailable(err) || unavailable(err) }
 func (h pageHost) Minutes(c echo.Context, m domain.Meeting, format string) error {
 	if err := h.s.shareMinutes(c, m, format); err != nil {
 		return err

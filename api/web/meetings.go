@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -15,6 +16,21 @@ type meetingListData struct {
 	Force    string
 	Meetings []domain.Meeting
 	CanStart bool
+	// Region is a regional lead's region, whose meeting they may start.
+	Region string
+}
+
+// leadRegion is the region a regional lead holds meetings for (their
+// force's), or "" when the officer may not start one.
+func (w *Web) leadRegion(r *req) (string, error) {
+	if r.me.Force == nil || !r.me.HasRole(domain.RoleRegional) || !w.host.Permitted(r.me, "POST /api/v1/regional-meetings") {
+		return "", nil
+	}
+	f, err := w.store.GetForce(r.ctx(), *r.me.Force)
+	if err != nil {
+		return "", err
+	}
+	return f.Region, nil
 }
 
 func (w *Web) meetingList(r *req) error {
@@ -23,6 +39,9 @@ func (w *Web) meetingList(r *req) error {
 		return err
 	}
 	d := &meetingListData{Force: force, CanStart: force != "" && w.host.Permitted(r.me, "POST /api/v1/meetings")}
+	if d.Region, err = w.leadRegion(r); err != nil {
+		return err
+	}
 	p := r.page("Tasking meetings", "meetings", d)
 	if force != "" {
 		if d.Meetings, _, err = w.store.ListMeetings(r.ctx(), force, domain.Page{Limit: 500}); err != nil {
@@ -31,6 +50,7 @@ func (w *Web) meetingList(r *req) error {
 	}
 	p.Values = map[string]string{}
 	setDate(p.Values, "held_on", w.today())
+	setDate(p.Values, "regional_held_on", w.today())
 	return w.render(r, "meetings", p)
 }
 
@@ -62,12 +82,15 @@ func (w *Web) startMeeting(r *req) error {
 }
 
 type meetingData struct {
-	M         domain.Meeting
-	Officers  []domain.Officer // who may be named to act or own
-	CanDecide bool
-	Signed    bool
-	IsChair   bool
-	Posted    string // the order whose form was posted, to show its errors
+	M domain.Meeting
+	// At a regional meeting: each order's escalation, and the officers of
+	// its force who may be named to act.
+	Escalations map[string]escalation
+	Officers    []domain.Officer // who may be named to act or own
+	CanDecide   bool
+	Signed      bool
+	IsChair     bool
+	Posted      string // the order whose form was posted, to show its errors
 }
 
 func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
@@ -77,7 +100,9 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 	}
 	d := &meetingData{M: m, CanDecide: w.host.Permitted(r.me, "POST /api/v1/meetings/:id/decisions"), Signed: m.SignedAt != nil,
 		IsChair: m.Chair != nil && m.Chair.ID == r.me.ID}
-	if d.CanDecide {
+	if m.Region != "" {
+		d.CanDecide = w.host.Permitted(r.me, "POST /api/v1/regional-meetings/:id/decisions")
+	} else if d.CanDecide {
 		if d.Officers, _, err = w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: m.Force}, domain.Page{Limit: 500}); err != nil {
 			return nil, nil, err
 		}
@@ -89,7 +114,14 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 		}
 		d.Officers = active
 	}
-	p := r.page("Tasking meeting: "+humanise(m.Force)+", "+longDate(m.HeldOn), "meetings", d)
+	title := "Tasking meeting: " + humanise(m.Force) + ", " + longDate(m.HeldOn)
+	if m.Region != "" {
+		if err := w.regionalMeetingData(r, d); err != nil {
+			return nil, nil, err
+		}
+		title = "Regional meeting: " + humanise(m.Region) + ", " + longDate(m.HeldOn)
+	}
+	p := r.page(title, "meetings", d)
 	p.Values = map[string]string{}
 	return p, d, nil
 }
@@ -255,4 +287,167 @@ func meetingMinutes(format string) func(*Web, *req) error {
 		}
 		return w.host.Minutes(r, m, format)
 	}
+}
+
+// --- Regional meetings -----------------------------------------------------
+
+// escalation is a regional agenda order's escalation as the page shows it:
+// the force meeting that escalated it and why, and who may be named to act.
+type escalation struct {
+	Force     string // the order's force (code)
+	ForceName string
+	HeldOn    *domain.Date // the force meeting's day
+	FlagKind  string
+	Notes     string
+	Officers  []domain.Officer
+}
+
+// regionalMeetingData reads each escalation's details from the frozen
+// agenda and, for a lead who may decide, the officers of each force
+// concerned who may act on its records.
+func (w *Web) regionalMeetingData(r *req, d *meetingData) error {
+	d.Escalations = map[string]escalation{}
+	officers := map[string][]domain.Officer{}
+	for _, it := range d.M.Agenda {
+		if _, seen := d.Escalations[it.OrderID]; seen {
+			continue
+		}
+		var det struct {
+			Force    string  `json:"force"`
+			HeldOn   string  `json:"held_on"`
+			FlagKind string  `json:"flag_kind"`
+			Notes    *string `json:"notes"`
+		}
+		_ = json.Unmarshal(it.Details, &det)
+		force := it.Force
+		if force == "" {
+			force = det.Force
+		}
+		e := escalation{Force: force, ForceName: w.forceName(force), FlagKind: det.FlagKind, Notes: derefStr(det.Notes)}
+		if len(det.HeldOn) >= 10 {
+			if day, err := domain.ParseDate(det.HeldOn[:10]); err == nil {
+				e.HeldOn = &day
+			}
+		}
+		if d.CanDecide && force != "" {
+			list, ok := officers[force]
+			if !ok {
+				all, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: force}, domain.Page{Limit: 500})
+				if err != nil {
+					return err
+				}
+				for _, o := range all {
+					if o.CanAct(force) == "" {
+						list = append(list, o)
+					}
+				}
+				officers[force] = list
+			}
+			e.Officers = list
+		}
+		d.Escalations[it.OrderID] = e
+	}
+	return nil
+}
+
+// startRegionalMeeting opens the lead's regional meeting. Its form's fields
+// are named apart from the force meeting's on the same page
+// (regional_held_on), so that each keeps its own values and errors.
+func (w *Web) startRegionalMeeting(r *req) error {
+	vals := formValues(r, "region", "regional_held_on-day", "regional_held_on-month", "regional_held_on-year")
+	v := &domain.ValidationError{}
+	if vals["region"] == "" {
+		v.Add("region", "is required")
+	}
+	held := dateValue(vals, "regional_held_on", v)
+	if held == nil && !v.Has("regional_held_on") {
+		v.Add("regional_held_on", "is required")
+	} else if held != nil {
+		domain.ValidateHeldOn(*held, w.today(), v)
+	}
+	var m domain.Meeting
+	err := v.Err()
+	if err == nil {
+		m, err = w.store.OpenRegionalMeeting(r.ctx(), vals["region"], *held)
+	}
+	if err == nil {
+		return r.Redirect(http.StatusSeeOther, "/meetings/"+m.ID+"?done=started")
+	}
+	force, ferr := w.taskingForce(r)
+	if ferr != nil {
+		return ferr
+	}
+	d := &meetingListData{Force: force, CanStart: force != "" && w.host.Permitted(r.me, "POST /api/v1/meetings"),
+		Region: vals["region"]}
+	if force != "" {
+		if d.Meetings, _, _ = w.store.ListMeetings(r.ctx(), force, domain.Page{Limit: 500}); d.Meetings == nil {
+			d.Meetings = []domain.Meeting{}
+		}
+	}
+	p := r.page("Tasking meetings", "meetings", d)
+	p.Values = vals
+	setDate(p.Values, "held_on", w.today())
+	var ve *domain.ValidationError
+	if errors.As(err, &ve) {
+		for i, fe := range ve.Errors {
+			if !strings.HasPrefix(fe.Field, "regional_") {
+				ve.Errors[i].Field = "regional_" + fe.Field
+			}
+		}
+	}
+	return w.formError(r, err, "meetings", p, map[string]string{"regional_held_on": "Date of the regional meeting",
+		"regional_region": "Region"})
+}
+
+var regionalDecisionLabels = map[string]string{"decision": "Decision", "action_by": "Officer to act", "due_by": "Due by",
+	"notes": "Notes", "item_id": "Agenda item", "reason": "Reason for the amendment"}
+
+// regionalDecide records a regional meeting's decision on an escalation:
+// an action for an officer of the order's force, a note, or no action.
+func (w *Web) regionalDecide(r *req) error {
+	p, d, err := w.meetingPage(r)
+	if err != nil {
+		return err
+	}
+	if d.M.Region == "" {
+		return domain.ErrNotFound
+	}
+	vals := formValues(r, "item_id", "order", "decision", "action_by", "notes", "reason",
+		"due_by-day", "due_by-month", "due_by-year")
+	p.Values, d.Posted = vals, vals["order"]
+	suffix := "-" + r.FormValue("n")
+	labels := map[string]string{}
+	for k, l := range regionalDecisionLabels {
+		labels[k+suffix] = l
+	}
+	fail := func(err error) error {
+		var v *domain.ValidationError
+		if errors.As(err, &v) {
+			for i := range v.Errors {
+				v.Errors[i].Field += suffix
+			}
+		}
+		return w.formError(r, err, "meeting", p, labels)
+	}
+	v := &domain.ValidationError{}
+	dec := domain.Decision{ItemID: vals["item_id"], Decision: vals["decision"], Notes: optional(vals["notes"]),
+		Reason: optional(vals["reason"]), DueBy: dateValue(vals, "due_by", v)}
+	if a := vals["action_by"]; a != "" && dec.Decision == domain.DecisionAction {
+		dec.ActionBy = &domain.OfficerRef{ID: a}
+	}
+	if err := v.Err(); err != nil {
+		dec.Validate(v)
+		return fail(v)
+	}
+	if _, err := w.store.DecideRegional(r.ctx(), d.M.ID, dec); err != nil {
+		return fail(err)
+	}
+	ref := ""
+	for _, o := range d.M.Orders {
+		if o.OrderID == vals["order"] {
+			ref = o.Reference
+		}
+	}
+	q := url.Values{"done": {"decision"}, "ref": {ref}}
+	return r.Redirect(http.StatusSeeOther, "/meetings/"+d.M.ID+"?"+q.Encode()+"#order-"+vals["order"])
 }

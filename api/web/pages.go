@@ -16,6 +16,9 @@ import (
 // --- My work ---------------------------------------------------------------
 
 type homeData struct {
+	// HasCalendarFeed: the officer has a calendar feed (its address is
+	// shown only once, when made).
+	HasCalendarFeed           bool
 	Items                     []domain.CaseloadItem
 	List                      listing
 	Overdue, Due7, Due28, All int
@@ -43,8 +46,16 @@ func earliest(a, b *domain.Date) *domain.Date {
 
 func (w *Web) home(r *req) error {
 	p := r.page("My work", "home", nil)
+	switch r.QueryParam("done") {
+	case "calendar-revoked":
+		p.Flash = "Calendar feed revoked: its address no longer works"
+	}
+	hasFeed, err := w.store.HasCalendarFeed(r.ctx(), r.me.ID)
+	if err != nil {
+		return err
+	}
 	if !w.host.Permitted(r.me, "GET /api/v1/caseload") {
-		p.Data = homeData{}
+		p.Data = homeData{HasCalendarFeed: hasFeed}
 		return w.render(r, "home", p)
 	}
 	// The first page (up to the list maximum) is what the page lists; the
@@ -53,7 +64,7 @@ func (w *Web) home(r *req) error {
 	if err != nil {
 		return err
 	}
-	d := homeData{All: len(cl.Items)}
+	d := homeData{All: len(cl.Items), HasCalendarFeed: hasFeed}
 	today := w.today()
 	for _, it := range cl.Items {
 		if due := earliest(it.NextReviewDue, it.NextCheckDue); due != nil {
@@ -95,6 +106,28 @@ func (w *Web) home(r *req) error {
 	}
 	p.Data = d
 	return w.render(r, "home", p)
+}
+
+// --- Calendar feed ---------------------------------------------------------
+
+// createCalendarFeed makes (or replaces) the officer's own calendar feed
+// and shows its address this once, on the answer to the post: it holds
+// the feed's secret, so it is never put in a URL to redirect to.
+func (w *Web) createCalendarFeed(r *req) error {
+	secret, err := w.store.CreateCalendarFeed(r.ctx(), r.me.ID)
+	if err != nil {
+		return err
+	}
+	p := r.page("Your calendar feed", "home", struct{ URL string }{w.host.CalendarURL(r, secret)})
+	return w.renderStatus(r, http.StatusCreated, "calendar-feed", p)
+}
+
+// revokeCalendarFeed ends the officer's own calendar feed.
+func (w *Web) revokeCalendarFeed(r *req) error {
+	if err := w.store.RevokeCalendarFeed(r.ctx(), r.me.ID); err != nil {
+		return err
+	}
+	return r.Redirect(http.StatusSeeOther, "/?done=calendar-revoked")
 }
 
 // --- Find ------------------------------------------------------------------

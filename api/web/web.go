@@ -46,6 +46,7 @@ type Store interface {
 	domain.WorkloadReports
 	domain.Importer
 	domain.LegalLife
+	domain.CalendarFeeds
 }
 
 // Host is what the JSON API lends the pages.
@@ -81,6 +82,9 @@ type Host interface {
 	// Minutes writes a meeting's minutes (format csv or html) as the API
 	// does, recording the download as a disclosure and a share.
 	Minutes(c echo.Context, m domain.Meeting, format string) error
+	// CalendarURL is a calendar feed's address for its secret, as the API
+	// answers it.
+	CalendarURL(c echo.Context, secret string) string
 	// Unavailable reports whether err means the database is unreachable.
 	Unavailable(err error) bool
 }
@@ -152,6 +156,8 @@ type Route struct {
 func Routes() []Route {
 	return []Route{
 		{http.MethodGet, "/", "GET /api/v1/me", (*Web).home},
+		{http.MethodPost, "/calendar-feed", "POST /api/v1/me/calendar", (*Web).createCalendarFeed},
+		{http.MethodPost, "/calendar-feed/revoke", "DELETE /api/v1/me/calendar", (*Web).revokeCalendarFeed},
 		{http.MethodGet, "/find", "GET /api/v1/subjects", (*Web).find},
 		{http.MethodGet, "/orders/:id", "GET /api/v1/orders/:id", (*Web).order},
 		{http.MethodGet, "/orders/:id/reviews/new", "POST /api/v1/orders/:id/reviews", (*Web).reviewForm},
@@ -194,6 +200,8 @@ func Routes() []Route {
 		{http.MethodPost, "/meetings/:id/decisions/:decision_id/withdraw", "POST /api/v1/meetings/:id/decisions/:decision_id/withdraw", (*Web).meetingWithdraw},
 		{http.MethodPost, "/meetings/:id/attendance", "PUT /api/v1/meetings/:id/attendance", (*Web).meetingAttendance},
 		{http.MethodPost, "/meetings/:id/sign-off", "POST /api/v1/meetings/:id/sign-off", (*Web).meetingSignOff},
+		{http.MethodPost, "/regional-meetings", "POST /api/v1/regional-meetings", (*Web).startRegionalMeeting},
+		{http.MethodPost, "/regional-meetings/:id/decisions", "POST /api/v1/regional-meetings/:id/decisions", (*Web).regionalDecide},
 		{http.MethodGet, "/meetings/:id/minutes", "GET /api/v1/meetings/:id", meetingMinutes("html")},
 		{http.MethodGet, "/meetings/:id/minutes.csv", "GET /api/v1/meetings/:id", meetingMinutes("csv")},
 		{http.MethodGet, "/subjects/:id/export", "GET /api/v1/subjects/:id/export", (*Web).exportSubject},

@@ -1,0 +1,102 @@
+package api_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// The regional lead holds the region's meeting in the pages: starts it
+// from /meetings (a date error first), sees the escalations from the
+// force meetings, records an action for an officer of the escalated
+// order's force (naming another force's officer first: the error
+// summary, values kept); a force's chair cannot see the meeting; the
+// decision is on the audit trail.
+func TestPageRegionalLeadHoldsTheRegionalMeeting(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sub := s(e.subject(t, obj{"force": "gloucestershire"}), "id")
+	order := s(e.order(t, sub, obj{"reference": "RP-GLOS"}), "id")
+	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	iom := acOfficer(t, e, "gloucestershire", "iom_officer")
+	dorsetIOM := acOfficer(t, e, "dorset", "iom_officer")
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	fm := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, fm, http.StatusCreated)
+	var item string
+	for _, it := range fm.Body["agenda"].([]any) {
+		if s(it, "order_id") == order {
+			item = s(it, "id")
+		}
+	}
+	want(t, e.do(t, "POST", "/api/v1/meetings/"+s(fm.Body, "id")+"/decisions", chair,
+		js(obj{"item_id": item, "decision": "escalate", "notes": "No owner after two cycles."})), http.StatusCreated)
+
+	leadID := acOfficer(t, e, "gloucestershire", "regional")
+	b := e.browser(t)
+	b.signIn(e.token(t, leadID))
+	list := b.get("/meetings")
+	wantStatus(t, list, http.StatusOK)
+	wantText(t, list, "Start a regional meeting", `name="region" value="south-west"`)
+	tok := csrfOf(t, list)
+	p := b.post("/regional-meetings", url.Values{"csrf_token": {tok}, "region": {"south-west"},
+		"regional_held_on-day": {"24"}, "regional_held_on-month": {"11"}, "regional_held_on-year": {"2025"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "There is a problem", `href="#regional_held_on"`, "Date of the regional meeting must not be more than 365 days ago",
+		`name="regional_held_on-year" type="text" inputmode="numeric" value="2025"`)
+	p = b.post("/regional-meetings", url.Values{"csrf_token": {tok}, "region": {"south-west"},
+		"regional_held_on-day": {"25"}, "regional_held_on-month": {"11"}, "regional_held_on-year": {"2026"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	mpath, _, _ := strings.Cut(p.Header.Get("Location"), "?")
+	meeting := strings.TrimPrefix(mpath, "/meetings/")
+
+	m := b.get(p.Header.Get("Location"))
+	wantStatus(t, m, http.StatusOK)
+	wantText(t, m, "South west regional meeting, 25 November 2026", "RP-GLOS", "Escalated",
+		"by Gloucestershire Constabulary's tasking meeting on 25 November 2026", "No owner after two cycles.",
+		`action="/regional-meetings/`+meeting+`/decisions"`)
+	if strings.Contains(m.Body, "Allocate an owner") || strings.Contains(m.Body, "Sign the minutes") {
+		t.Errorf("the regional meeting offers a force meeting's decisions or sign-off")
+	}
+	if !strings.Contains(m.Body, `value="`+iom+`"`) || strings.Contains(m.Body, `value="`+dorsetIOM+`"`) {
+		t.Errorf("the officers offered to act are not Gloucestershire's alone")
+	}
+	ritem := regexpItem(t, m.Body, "RP-GLOS")
+	tok = csrfOf(t, m)
+
+	// Another force's officer: the store refuses, the summary says why.
+	p = b.post("/regional-meetings/"+meeting+"/decisions", url.Values{"csrf_token": {tok}, "order": {order}, "n": {"0"},
+		"item_id": {ritem}, "decision": {"action"}, "action_by": {dorsetIOM}, "notes": {"Allocate an IOM owner."},
+		"due_by-day": {"9"}, "due_by-month": {"12"}, "due_by-year": {"2026"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "There is a problem", `href="#action_by-0"`, "Officer to act the officer does not belong to the force concerned",
+		"Allocate an IOM owner.")
+	p = b.post("/regional-meetings/"+meeting+"/decisions", url.Values{"csrf_token": {tok}, "order": {order}, "n": {"0"},
+		"item_id": {ritem}, "decision": {"action"}, "action_by": {iom}, "notes": {"Allocate an IOM owner."},
+		"due_by-day": {"9"}, "due_by-month": {"12"}, "due_by-year": {"2026"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	m = b.get(p.Header.Get("Location"))
+	wantText(t, m, "Decision recorded for RP-GLOS", "to act by 9 December 2026")
+	r := e.do(t, "GET", "/api/v1/meetings/"+meeting, e.admin, "")
+	want(t, r, http.StatusOK)
+	if ds := get(r.Body, "orders.0.decisions"); ds == nil || s(ds.([]any)[0], "action_by.id") != iom {
+		t.Errorf("the regional decision as stored: %v", ds)
+	}
+	trail := e.trail(t, leadID)
+	if !hasEntry(trail, "/regional-meetings/:id/decisions", "alteration", 0, meeting) &&
+		!hasEntry(trail, "/regional-meetings/:id/decisions", "collection", 0, meeting) {
+		t.Errorf("no audit entry for the regional decision")
+	}
+
+	// A force's chair does not see the region side by side; nor decide there.
+	cb := e.browser(t)
+	cb.signIn(chair)
+	wantStatus(t, cb.get(mpath), http.StatusNotFound)
+	cl := cb.get("/meetings")
+	if strings.Contains(cl.Body, "Start a regional meeting") {
+		t.Errorf("a force chair is offered a regional meeting")
+	}
+	wantStatus(t, cb.post("/regional-meetings/"+meeting+"/decisions", url.Values{"csrf_token": {csrfOf(t, cl)},
+		"item_id": {ritem}, "decision": {"note"}, "notes": {"x"}}), http.StatusForbidden)
+}
