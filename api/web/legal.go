@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"scpo/domain"
@@ -11,55 +12,166 @@ import (
 // --- Forms: the order's legal history (service, a variation, a breach) ----
 
 type legalData struct {
-	Form  string // service, variation or breach
+	Form  string // service, variation, breach, discharge, appeal, appeal-decision, charge, charge-outcome or breach-outcome
 	Order domain.Order
+	// The appeal, charge or breach case an outcome form is about.
+	Appeal    *domain.OrderEvent
+	Extension *domain.Extension
+	Breach    *domain.BreachCase
+	Stale     bool
 }
 
 var legalTitles = map[string]string{"service": "Record service of the order", "variation": "Record a variation",
-	"breach": "Record a breach"}
+	"breach": "Record a breach", "discharge": "Record a discharge", "appeal": "Record an appeal lodged",
+	"appeal-decision": "Record the appeal's decision", "charge": "Record a charge that extends the order",
+	"charge-outcome": "Record the charge's outcome", "breach-outcome": "Record the breach's outcome"}
 
 var legalFields = map[string][]string{
 	"service": {"method", "served_on-day", "served_on-month", "served_on-year", "address", "notes"},
 	"variation": {"applicant", "applicant_name", "court", "heard_on-day", "heard_on-month", "heard_on-year", "outcome",
 		"term_id", "category", "text", "notes"},
-	"breach": {"occurred_on-day", "occurred_on-month", "occurred_on-year", "description", "action", "outcome"},
+	"breach":          {"occurred_on-day", "occurred_on-month", "occurred_on-year", "description", "action", "outcome"},
+	"discharge":       {"court", "on-day", "on-month", "on-year", "reason", "applicant"},
+	"appeal":          {"court", "lodged_on-day", "lodged_on-month", "lodged_on-year", "appellant", "grounds"},
+	"appeal-decision": {"court", "decided_on-day", "decided_on-month", "decided_on-year", "outcome", "notes"},
+	"charge":          {"charge_kind", "charged_on-day", "charged_on-month", "charged_on-year", "offence", "court"},
+	"charge-outcome": {"outcome", "outcome_on-day", "outcome_on-month", "outcome_on-year",
+		"settled_ends_on-day", "settled_ends_on-month", "settled_ends_on-year", "version"},
+	"breach-outcome": {"action", "outcome", "outcome_on-day", "outcome_on-month", "outcome_on-year", "sentence", "version"},
 }
 
 var legalLabels = map[string]string{"method": "How it was served", "served_on": "Date served", "address": "Address",
 	"notes": "Notes", "applicant": "Applicant", "applicant_name": "Applicant's name", "court": "Court",
 	"heard_on": "Date of the hearing", "outcome": "Outcome", "term_id": "The term", "text": "The new wording", "category": "Kind of term",
-	"occurred_on": "Date of the breach", "description": "What happened", "action": "Action taken", "term_ids": "Terms breached"}
+	"occurred_on": "Date of the breach", "description": "What happened", "action": "Action taken", "term_ids": "Terms breached",
+	"on": "Date of the decision", "reason": "Reason", "lodged_on": "Date lodged", "appellant": "Appellant",
+	"grounds": "Grounds", "decided_on": "Date of the decision", "charge_kind": "Kind of charge", "charged_on": "Date charged",
+	"offence": "Offence", "outcome_on": "Date of the outcome", "settled_ends_on": "End settled by the court",
+	"sentence": "Sentence"}
+
+// loadLegal reads the order and, for an outcome form, the appeal, charge
+// or breach case it is about (not found unless it is this order's).
+func (w *Web) loadLegal(r *req, form string) (legalData, error) {
+	o, err := w.store.GetOrder(r.ctx(), r.Param("id"))
+	if err != nil {
+		return legalData{}, err
+	}
+	d := legalData{Form: form, Order: o}
+	switch form {
+	case "appeal-decision":
+		events, err := w.store.OrderEvents(r.ctx(), o.ID)
+		if err != nil {
+			return d, err
+		}
+		for i := range events {
+			if events[i].ID == r.Param("appeal_id") && events[i].Kind == domain.EventAppealLodged {
+				d.Appeal = &events[i]
+			}
+		}
+		if d.Appeal == nil {
+			return d, domain.ErrNotFound
+		}
+	case "charge-outcome":
+		list, err := w.store.ListExtensions(r.ctx(), o.ID)
+		if err != nil {
+			return d, err
+		}
+		for i := range list {
+			if list[i].ID == r.Param("extension_id") {
+				d.Extension = &list[i]
+			}
+		}
+		if d.Extension == nil {
+			return d, domain.ErrNotFound
+		}
+	case "breach-outcome":
+		list, err := w.store.ListBreaches(r.ctx(), o.ID)
+		if err != nil {
+			return d, err
+		}
+		for i := range list {
+			if list[i].ID == r.Param("breach_id") {
+				d.Breach = &list[i]
+			}
+		}
+		if d.Breach == nil {
+			return d, domain.ErrNotFound
+		}
+	}
+	return d, nil
+}
+
+// legalDefaults are an empty form's values: today's dates, the order's
+// court, and the current state of the charge or breach case.
+func legalDefaults(d legalData, today domain.Date) map[string]string {
+	vals := map[string]string{"outcome": "", "action": ""}
+	switch d.Form {
+	case "service":
+		setDate(vals, "served_on", today)
+	case "variation":
+		setDate(vals, "heard_on", today)
+		vals["court"] = d.Order.Court
+	case "breach":
+		setDate(vals, "occurred_on", today)
+		vals["outcome"] = "pending"
+	case "discharge":
+		setDate(vals, "on", today)
+		vals["court"] = d.Order.Court
+		if d.Order.Interim {
+			vals["reason"] = "The main application was refused"
+		}
+	case "appeal":
+		setDate(vals, "lodged_on", today)
+	case "appeal-decision":
+		setDate(vals, "decided_on", today)
+		vals["court"] = derefString(d.Appeal.Court)
+	case "charge":
+		setDate(vals, "charged_on", today)
+	case "charge-outcome":
+		x := d.Extension
+		vals["version"] = strconv.Itoa(x.Version)
+		if x.Outcome != nil {
+			vals["outcome"] = *x.Outcome
+			setDate(vals, "outcome_on", *x.OutcomeOn)
+		} else {
+			setDate(vals, "outcome_on", today)
+		}
+	case "breach-outcome":
+		b := d.Breach
+		vals["version"] = strconv.Itoa(b.Version)
+		vals["action"] = b.Action
+		setDate(vals, "outcome_on", today)
+	}
+	return vals
+}
+
+func derefString(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
 
 func legalForm(form string) func(*Web, *req) error {
 	return func(w *Web, r *req) error {
-		o, err := w.store.GetOrder(r.ctx(), r.Param("id"))
+		d, err := w.loadLegal(r, form)
 		if err != nil {
 			return err
 		}
-		p := r.page(legalTitles[form], "find", legalData{form, o})
-		p.Values = map[string]string{"outcome": "", "action": ""}
-		today := w.today()
-		switch form {
-		case "service":
-			setDate(p.Values, "served_on", today)
-		case "variation":
-			setDate(p.Values, "heard_on", today)
-			p.Values["court"] = o.Court
-		case "breach":
-			setDate(p.Values, "occurred_on", today)
-			p.Values["outcome"] = "pending"
-		}
+		p := r.page(legalTitles[form], "find", d)
+		p.Values = legalDefaults(d, w.today())
 		return w.render(r, "legal", p)
 	}
 }
 
 func recordLegal(form string) func(*Web, *req) error {
 	return func(w *Web, r *req) error {
-		o, err := w.store.GetOrder(r.ctx(), r.Param("id"))
+		d, err := w.loadLegal(r, form)
 		if err != nil {
 			return err
 		}
-		p := r.page(legalTitles[form], "find", legalData{form, o})
+		o := d.Order
+		p := r.page(legalTitles[form], "find", d)
 		p.Values = formValues(r, legalFields[form]...)
 		vals := p.Values
 		v := &domain.ValidationError{}
@@ -108,6 +220,76 @@ func recordLegal(form string) func(*Web, *req) error {
 			if v.Err() == nil {
 				_, err = w.store.RecordBreach(r.ctx(), o.ID, b)
 			}
+		case "discharge":
+			e := domain.Ending{Court: vals["court"], Reason: vals["reason"], Applicant: vals["applicant"]}
+			if day := dateValue(vals, "on", v); day != nil {
+				e.On = *day
+			}
+			if v.Err() != nil {
+				o.Discharge(&e, w.today(), v)
+			} else {
+				_, err = w.store.Discharge(r.ctx(), o.ID, e)
+			}
+		case "appeal":
+			a := domain.Appeal{Court: vals["court"], Appellant: vals["appellant"], Grounds: optional(vals["grounds"])}
+			if day := dateValue(vals, "lodged_on", v); day != nil {
+				a.LodgedOn = *day
+			}
+			if v.Err() != nil {
+				_ = o.LodgeAppeal(&a, w.today(), v)
+			} else {
+				_, err = w.store.LodgeAppeal(r.ctx(), o.ID, a)
+			}
+		case "appeal-decision":
+			ad := domain.AppealDecision{Court: vals["court"], Outcome: vals["outcome"], Notes: optional(vals["notes"])}
+			if day := dateValue(vals, "decided_on", v); day != nil {
+				ad.DecidedOn = *day
+			}
+			if v.Err() == nil {
+				_, err = w.store.DecideAppeal(r.ctx(), o.ID, d.Appeal.ID, ad)
+			}
+		case "charge":
+			x := domain.Extension{ChargeKind: vals["charge_kind"], Offence: vals["offence"], Court: vals["court"]}
+			if day := dateValue(vals, "charged_on", v); day != nil {
+				x.ChargedOn = *day
+			}
+			if v.Err() != nil {
+				o.Extend(&x, w.today(), v)
+			} else {
+				_, err = w.store.RecordCharge(r.ctx(), o.ID, x)
+			}
+		case "charge-outcome":
+			on := dateValue(vals, "outcome_on", v)
+			settled := dateValue(vals, "settled_ends_on", v)
+			outcome := optional(vals["outcome"])
+			if d.Extension.Outcome != nil {
+				// Decided already: only the settled end is asked for now.
+				outcome, on = nil, nil
+			}
+			if v.Err() == nil {
+				_, err = w.store.DecideCharge(r.ctx(), o.ID, d.Extension.ID, version(vals), outcome, on, settled)
+			}
+		case "breach-outcome":
+			on := dateValue(vals, "outcome_on", v)
+			if vals["outcome"] == "" {
+				v.Add("outcome", "is required")
+			}
+			if v.Err() == nil {
+				_, err = w.store.DecideBreach(r.ctx(), o.ID, d.Breach.ID, version(vals), optional(vals["action"]),
+					vals["outcome"], on, optional(vals["sentence"]))
+			}
+		}
+		if errors.Is(err, domain.ErrStale) {
+			// Someone changed the charge or breach case since this form
+			// was opened: show what it says now; nothing of ours is kept.
+			cur, lerr := w.loadLegal(r, form)
+			if lerr != nil {
+				return lerr
+			}
+			cur.Stale = true
+			p.Data, p.Values = cur, legalDefaults(cur, w.today())
+			p.Errors = []fieldError{{"outcome", "Someone else recorded a change after you opened the page. The current details are shown; check them before recording the outcome again"}}
+			return w.renderStatus(r, http.StatusConflict, "legal", p)
 		}
 		if v.Err() != nil {
 			err = v
@@ -134,4 +316,14 @@ func recordLegal(form string) func(*Web, *req) error {
 		}
 		return r.Redirect(http.StatusSeeOther, "/orders/"+o.ID+"?done="+form+"#legal-history")
 	}
+}
+
+// version is the hidden version field, sent as the If-Match the store
+// honours (-1, never current, when it is not a number).
+func version(vals map[string]string) *int {
+	n, err := strconv.Atoi(vals["version"])
+	if err != nil {
+		n = -1
+	}
+	return &n
 }

@@ -198,6 +198,11 @@ type orderData struct {
 	// terms in force on the day asked for (?on-day=&on-month=&on-year=).
 	Events  []domain.OrderEvent
 	TermsOn domain.TermsInForce
+	// What still waits for a decision: the pending appeal (its lodged
+	// event), the charges and the breach cases.
+	PendingAppeal *domain.OrderEvent
+	Extensions    []domain.Extension
+	Breaches      []domain.BreachCase
 }
 
 type event struct {
@@ -210,9 +215,15 @@ var flashes = map[string]string{
 	"check":  "Check outcome recorded",
 	"owner":  "Owner allocated",
 	// the legal history
-	"service":   "Service recorded",
-	"variation": "Variation recorded",
-	"breach":    "Breach recorded",
+	"service":         "Service recorded",
+	"variation":       "Variation recorded",
+	"breach":          "Breach recorded",
+	"discharge":       "Discharge recorded",
+	"appeal":          "Appeal recorded",
+	"appeal-decision": "Appeal decision recorded",
+	"charge":          "Charge recorded",
+	"charge-outcome":  "Charge outcome recorded",
+	"breach-outcome":  "Breach outcome recorded",
 	// on a subject
 	"release": "Release recorded",
 	"custody": "Custody details saved",
@@ -245,6 +256,19 @@ func (w *Web) order(r *req) error {
 	d.Timeline = timeline(o, d.History, d.Reviews, checks, d.Flags)
 	d.Checks, d.Checks2 = paginate(r, checks, func(c domain.Check) *domain.Date { return &c.DueOn })
 	if d.Events, err = w.store.OrderEvents(ctx, o.ID); err != nil {
+		return err
+	}
+	if o.AppealPending {
+		for i := range d.Events {
+			if d.Events[i].Kind == domain.EventAppealLodged {
+				d.PendingAppeal = &d.Events[i]
+			}
+		}
+	}
+	if d.Extensions, err = w.store.ListExtensions(ctx, o.ID); err != nil {
+		return err
+	}
+	if d.Breaches, err = w.store.ListBreaches(ctx, o.ID); err != nil {
 		return err
 	}
 	p := r.page("Order "+o.Reference, "find", &d)
