@@ -165,12 +165,22 @@ func run(sizes string, n1, n16 int) error {
 			if _, err := store.GenerateOrders(ctx, size-have, today); err != nil {
 				return err
 			}
+			log.Printf("generated %d orders in %s", size-have, time.Since(t0).Round(time.Second))
 			have = size
 		}
-		for _, job := range domain.JobNames {
-			if _, err := store.RunJob(ctx, job, today, nil); err != nil {
-				return err
+		// Each sweep is timed: the first pass over new orders is the
+		// catch-up, a second pass the daily run.
+		for pass := 1; pass <= 2; pass++ {
+			var total time.Duration
+			for _, job := range domain.JobNames {
+				t := time.Now()
+				if _, err := store.RunJob(ctx, job, today, nil); err != nil {
+					return err
+				}
+				total += time.Since(t)
+				log.Printf("pass %d: %s sweep %s", pass, job, time.Since(t).Round(time.Millisecond))
 			}
+			log.Printf("pass %d: all sweeps %s", pass, total.Round(time.Millisecond))
 		}
 		if _, err := pool.Exec(ctx, "ANALYZE"); err != nil {
 			log.Printf("analyze: %v", err)
