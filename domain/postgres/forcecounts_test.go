@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"gorm.io/gorm"
 
 	"scpo/domain"
 )
@@ -31,7 +32,8 @@ type forceCount struct {
 // force_counts, kept by statement triggers, equals a full recount after a
 // mix of changes: orders created, ended and expired; owners assigned,
 // removed and ended by deactivation; subjects moved; flags raised and
-// resolved by sweeps and by changes.
+// resolved by sweeps and by changes. At every stage each flag also agrees
+// with the order it is about (TestFlagsAgreeWithTheirOrders' check).
 func TestForceCountsMatchARecount(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
@@ -51,6 +53,7 @@ func TestForceCountsMatchARecount(t *testing.T) {
 		if d := cmp.Diff(recount, kept); d != "" {
 			t.Errorf("%s: force_counts drifted from a recount (-recount +kept):\n%s", stage, d)
 		}
+		flagsAgreeWithTheirOrders(t, s, stage)
 	}
 	if _, err := s.GenerateOrders(ctx, 800, today); err != nil {
 		t.Fatal(err)
@@ -124,4 +127,73 @@ func TestForceCountsMatchARecount(t *testing.T) {
 	check("a year on")
 	runAll(day.AddDays(3 * 366))
 	check("three years on")
+}
+
+// flagsAgreeWithTheirOrders checks what the keys dropped from flags by
+// migration 00190 no longer enforce: every flag is about an order that
+// exists, names that order's subject, and while open carries the force of
+// that subject (a moved subject's open flags move with it; a resolved flag
+// keeps the force it was resolved in).
+func flagsAgreeWithTheirOrders(t *testing.T, s interface{ DB() *gorm.DB }, stage string) {
+	t.Helper()
+	var bad []struct {
+		ID, Problem string
+	}
+	if err := s.DB().Raw(`
+		SELECT f.id, CASE WHEN o.id IS NULL THEN 'no such order'
+		                  WHEN f.subject_id <> o.subject_id THEN 'another subject'
+		                  WHEN s.id IS NULL THEN 'no such subject'
+		                  ELSE 'force ' || f.force || ', subject in ' || s.force END AS problem
+		FROM flags f
+		LEFT JOIN orders o ON o.id = f.order_id
+		LEFT JOIN subjects s ON s.id = f.subject_id
+		WHERE o.id IS NULL OR s.id IS NULL OR f.subject_id <> o.subject_id
+		   OR (f.resolved_at IS NULL AND (f.force <> s.force OR f.force <> o.subject_force))
+		LIMIT 5`).Scan(&bad).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range bad {
+		t.Errorf("%s: flag %s disagrees with its order: %s", stage, b.ID, b.Problem)
+	}
+}
+
+// Flags keep no foreign keys (migration 00190): the rule SQL writes them
+// from the orders they are about. Sweeps over generated orders and
+// subjects moved to another force leave every flag agreeing with its order
+// (TestForceCountsMatchARecount checks the same through ended orders,
+// removed owners, deactivated officers and years of sweeps).
+func TestFlagsAgreeWithTheirOrders(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.GenerateOrders(ctx, 300, today); err != nil {
+		t.Fatal(err)
+	}
+	for _, job := range domain.JobNames {
+		if _, err := s.RunJob(ctx, job, today, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var open int64
+	s.DB().Raw(`SELECT count(*) FROM flags WHERE resolved_at IS NULL`).Scan(&open)
+	if open == 0 {
+		t.Fatal("the sweeps raised no flags to check")
+	}
+	flagsAgreeWithTheirOrders(t, s, "after the sweeps")
+	var moved []string
+	if err := s.DB().Raw(`SELECT DISTINCT f.subject_id FROM flags f JOIN subjects s ON s.id = f.subject_id
+		WHERE f.resolved_at IS NULL AND s.force <> 'dorset' ORDER BY 1 LIMIT 5`).Scan(&moved).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range moved {
+		if _, err := s.UpdateSubject(ctx, id, nil, func(sub *domain.Subject) error { sub.Force = "dorset"; return nil }); err != nil {
+			t.Fatalf("move subject %s: %v", id, err)
+		}
+	}
+	var n int64
+	s.DB().Raw(`SELECT count(*) FROM flags WHERE resolved_at IS NULL AND force = 'dorset' AND subject_id IN ?`, moved).Scan(&n)
+	if n == 0 {
+		t.Error("no open flag of the moved subjects is in Dorset")
+	}
+	flagsAgreeWithTheirOrders(t, s, "after moving subjects")
 }

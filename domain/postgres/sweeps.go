@@ -22,17 +22,23 @@ import (
 //     FULL JOIN, which PostgreSQL can only run as a hash or merge join. So
 //     the plan cannot collapse into a nested loop over two large sets,
 //     whatever the statistics on flags say (a fresh database has none on
-//     the flags its first run raised). The flags whose condition is gone
-//     are resolved in the same statement; the orders newly flagged come back.
-//  2. raise: the rule is run again for those orders only (order_id = ANY,
+//     the flags its first run raised). The statement only reads, so it may
+//     use both cores (the rule functions are PARALLEL SAFE, migration
+//     00190); it answers the open flags whose condition is gone and the
+//     orders newly flagged.
+//  2. resolve: those flags, by id, in one UPDATE. A flag a change resolved
+//     meanwhile keeps its own resolution, and a flag a change raised
+//     meanwhile has another id.
+//  3. raise: the rule is run again for the new orders only (order_id = ANY,
 //     which the planner pushes into the inlined rule, as refresh.go does),
 //     so details are built for the flags raised and nothing else. With
 //     statistics, a few ids are probed through the orders' key and many
 //     (a first run, a catch-up) make a pass over the register with the ids
-//     in a hashed filter and hash joins. Not an anti-join against flags:
-//     flags grow under that statement, and a plan that rescans them per
-//     order (as it may when flags were analysed empty) turns quadratic
-//     (measured: 90 s for 60,000 flags).
+//     in a hashed filter and hash joins. Rows go in in order id order, so
+//     the indexes keyed on the order are written page after page. Not an
+//     anti-join against flags: flags grow under that statement, and a plan
+//     that rescans them per order (as it may when flags were analysed
+//     empty) turns quadratic (measured: 90 s for 60,000 flags).
 //
 // Statistics: a sweep first has scpo_analyze (migration 00140) analyse the
 // tables nobody has analysed or that changed a lot since, and after a run
@@ -40,21 +46,16 @@ import (
 // transaction, so neither this run nor the next plans a whole register
 // as a handful of rows.
 const sweepDiffSQL = `
-WITH cond AS MATERIALIZED (SELECT c.order_id FROM %s(@as_of) c),
-open AS MATERIALIZED (SELECT f.id, f.order_id FROM flags f WHERE f.kind = @kind AND f.resolved_at IS NULL),
-diff AS MATERIALIZED (
-    SELECT c.order_id AS raise, o.id AS resolve
-    FROM cond c FULL JOIN open o ON o.order_id = c.order_id
-    WHERE c.order_id IS NULL OR o.id IS NULL),
-resolved AS (
-    -- Keyed on the flag's id alone, so nothing here can mislead the planner;
-    -- a flag a change resolved meanwhile keeps its own resolution.
-    UPDATE flags f SET resolved_at = coalesce(f.resolved_at, @now),
-        resolved_by_run = CASE WHEN f.resolved_at IS NULL THEN @run ELSE f.resolved_by_run END
-    FROM diff d WHERE f.id = d.resolve
-    RETURNING f.resolved_by_run)
-SELECT (SELECT count(*) FROM resolved r WHERE r.resolved_by_run = @run) AS resolved,
-       (SELECT coalesce(array_agg(d.raise ORDER BY d.raise), '{}') FROM diff d WHERE d.raise IS NOT NULL)::text[] AS raise`
+SELECT coalesce(array_agg(o.id) FILTER (WHERE c.order_id IS NULL), '{}')::text[] AS resolve,
+       coalesce(array_agg(c.order_id ORDER BY c.order_id) FILTER (WHERE o.id IS NULL), '{}')::text[] AS raise
+FROM (SELECT r.order_id FROM %s(@as_of) r) c
+FULL JOIN (SELECT f.id, f.order_id FROM flags f WHERE f.kind = @kind AND f.resolved_at IS NULL) o
+    ON o.order_id = c.order_id
+WHERE c.order_id IS NULL OR o.id IS NULL`
+
+const sweepResolveSQL = `
+UPDATE flags SET resolved_at = @now, resolved_by_run = @run
+WHERE id = ANY (CAST(@ids AS uuid[])) AND resolved_at IS NULL`
 
 const sweepRaiseSQL = `
 WITH raised AS (
@@ -62,6 +63,7 @@ WITH raised AS (
     SELECT @kind, c.order_id, c.subject_id, c.force, c.case_type, @now, @run, c.details
     FROM %s(@as_of) c
     WHERE c.order_id = ANY (CAST(@ids AS uuid[]))
+    ORDER BY c.order_id
     ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
     RETURNING order_id, kind)` + flagEventsSQL + `
 SELECT count(*) FROM raised`
@@ -82,20 +84,28 @@ var sweepStatementTimeout = 2 * time.Minute
 func sweepKind(tx *gorm.DB, kind string, asOf domain.Date, now time.Time, runID string) (raised, resolved int, err error) {
 	args := map[string]any{"as_of": asOf.Time, "now": now, "run": runID, "kind": kind}
 	var diff struct {
-		Resolved int
-		Raise    textArray
+		Resolve textArray
+		Raise   textArray
 	}
 	if err := tx.Raw(fmt.Sprintf(sweepDiffSQL, flagRules[kind]), args).Scan(&diff).Error; err != nil {
 		return 0, 0, err
 	}
+	if len(diff.Resolve) > 0 {
+		args["ids"] = diff.Resolve
+		res := tx.Exec(sweepResolveSQL, args)
+		if res.Error != nil {
+			return 0, 0, res.Error
+		}
+		resolved = int(res.RowsAffected)
+	}
 	if len(diff.Raise) == 0 {
-		return 0, diff.Resolved, nil
+		return 0, resolved, nil
 	}
 	args["ids"] = diff.Raise
 	if err := tx.Raw(fmt.Sprintf(sweepRaiseSQL, flagRules[kind]), args).Scan(&raised).Error; err != nil {
 		return 0, 0, err
 	}
-	return raised, diff.Resolved, nil
+	return raised, resolved, nil
 }
 
 // flagRules names each kind's rule function; only these names reach SQL.
@@ -224,11 +234,15 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 
 // prepareSweep sets a sweep transaction up. Sweeps are a few large
 // statements: JIT compilation costs more than it saves here, and their
-// sorts fit in memory with a little more. Every statement is bounded (see
+// sorts and hashes of up to a million order ids (about 60 MB) fit in
+// memory with more than the default (at 32 MB they spilled to disk).
+// Statements are planned for their actual arguments: a generic plan of the
+// raise, cached on the connection after a few daily runs with a handful of
+// ids, would probe a catch-up's 600,000 ids one by one. Every statement is bounded (see
 // sweepStatementTimeout). The day's end is taken in the service's zone
 // (see migration 00060).
 func prepareSweep(tx *gorm.DB, zone string) error {
-	if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL work_mem = '32MB'`).Error; err != nil {
+	if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL work_mem = '128MB'; SET LOCAL plan_cache_mode = force_custom_plan`).Error; err != nil {
 		return err
 	}
 	return tx.Exec(`SELECT set_config('statement_timeout', ?, true), set_config('scpo.timezone', ?, true)`,
@@ -426,7 +440,7 @@ func (s *Store) PreviewJob(ctx context.Context, job string, asOf domain.Date) (d
 		if err := tx.Exec(`SET TRANSACTION READ ONLY`).Error; err != nil {
 			return err
 		}
-		if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL work_mem = '32MB'`).Error; err != nil {
+		if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL work_mem = '128MB'; SET LOCAL plan_cache_mode = force_custom_plan`).Error; err != nil {
 			return err
 		}
 		if err := tx.Exec(`SELECT set_config('scpo.timezone', ?, true)`, s.zoneName()).Error; err != nil {
