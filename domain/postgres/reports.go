@@ -193,11 +193,15 @@ func (s *Store) Tasking(ctx context.Context, q domain.TaskingQuery) (domain.Task
 		out.Sections[q.Section], out.NextCursors[q.Section] = items, cursorPtr(next)
 		return out, nil
 	}
-	// Every section's first page.
+	// Every section's first page: no limit asked gives the short default,
+	// an agenda being the worst of each section.
 	if q.Page.Cursor != "" {
 		return out, domain.Invalid("cursor", "needs section: a cursor pages one section")
 	}
-	limit := min(pageLimit(q.Page), domain.TaskingPageMax)
+	limit := domain.TaskingPageDefault
+	if q.Page.Limit > 0 {
+		limit = min(pageLimit(q.Page), domain.TaskingPageMax)
+	}
 	if q.FromRules {
 		// Each section's own rule function, evaluated as of q.AsOf.
 		for _, kind := range domain.TaskingSections {

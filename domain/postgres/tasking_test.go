@@ -28,7 +28,7 @@ func TestTaskingAllSectionsEqualsEachSection(t *testing.T) {
 			}
 			want := min(limit, domain.TaskingPageMax)
 			if limit == 0 {
-				want = 50
+				want = domain.TaskingPageDefault
 			}
 			if len(all.Sections) != len(domain.TaskingSections) || len(all.NextCursors) != len(domain.TaskingSections) {
 				t.Fatalf("%s limit %d: %d sections and %d cursors, want %d", force, limit,
@@ -65,7 +65,7 @@ func TestTaskingAllSectionsEqualsEachSection(t *testing.T) {
 			}
 		}
 	}
-	if cut == 0 || defaultCut < 0 {
+	if cut == 0 || defaultCut == 0 {
 		t.Fatalf("sections cut short: %d in all, %d at the default page; the cursors were not tested", cut, defaultCut)
 	}
 }
