@@ -72,10 +72,11 @@ func keyPage(q *query, n int) domain.Page {
 }
 
 // taskingReport answers the agenda: every section's count and a page of
-// each (at most domain.TaskingPageMax), or with ?section= a page of that
-// section, after ?cursor=. Without as_of it is today's agenda from the open
-// flags; with as_of the rules are evaluated as of that day. As CSV it is
-// the whole agenda in one file, streamed a page at a time.
+// each (domain.TaskingPageDefault unless ?limit= asks for up to
+// domain.TaskingPageMax), or with ?section= a page of that section, after
+// ?cursor=. Without as_of it is today's agenda from the open flags; with
+// as_of the rules are evaluated as of that day. As CSV it is the whole
+// agenda in one file, streamed a page at a time.
 func (s *Server) taskingReport(c echo.Context) error {
 	q := newQuery(c, "force", "as_of", "section", "limit", "cursor")
 	force := q.str("force")
@@ -84,6 +85,11 @@ func (s *Server) taskingReport(c echo.Context) error {
 	}
 	tq := domain.TaskingQuery{Force: force, AsOf: s.asOf(q), FromRules: q.str("as_of") != "",
 		Section: q.oneOf("section", domain.TaskingSections), Page: keyPage(q, 2)}
+	if q.str("limit") == "" {
+		// The store's default: a section's page, or the shorter one of
+		// every section.
+		tq.Page.Limit = 0
+	}
 	if tq.Page.Cursor != "" && tq.Section == "" {
 		q.errs.Add("cursor", "needs section: a cursor pages one section")
 	}

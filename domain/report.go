@@ -103,6 +103,11 @@ type TaskingQuery struct {
 // returned at once, so an agenda answer stays small.
 const TaskingPageMax = 100
 
+// TaskingPageDefault is the page of each section when every section is
+// returned at once and no limit is asked: an agenda shows the worst of
+// each section, and ?section=KIND&cursor= pages the rest.
+const TaskingPageDefault = 20
+
 // PreReleaseItem is a subject in custody with a live order.
 type PreReleaseItem struct {
 	Subject         SubjectRef `json:"subject"`

@@ -46,6 +46,7 @@ func main() {
 	n16 := flag.Int("n16", 320, "requests per route at 16 clients")
 	flag.StringVar(&opts.data, "data", "", "keep the cluster in this directory and reuse its orders on the next run (default: a temporary one)")
 	flag.StringVar(&opts.only, "routes", "", "measure only the routes whose name contains this text")
+	flag.StringVar(&opts.skip, "skip", "", "skip the routes whose name contains this text (e.g. CSV)")
 	flag.StringVar(&opts.cpuprofile, "cpuprofile", "", "write a CPU profile of the service and load generator (the 16-client runs) to this file")
 	flag.DurationVar(&opts.explain, "explain-over", 0, "log the plan of every statement slower than this to the cluster's server.log (auto_explain)")
 	flag.Parse()
@@ -55,8 +56,8 @@ func main() {
 }
 
 var opts struct {
-	data, only, cpuprofile string
-	explain                time.Duration
+	data, only, skip, cpuprofile string
+	explain                      time.Duration
 }
 
 type route struct {
@@ -193,7 +194,7 @@ func run(sizes string, n1, n16 int) error {
 		fmt.Println("| route | p50 1c | p99 1c | p50 16c | p99 16c | bytes | errors | bare p50 16c | ratio |")
 		fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 		for _, r := range routes {
-			if !strings.Contains(r.name, opts.only) {
+			if !strings.Contains(r.name, opts.only) || (opts.skip != "" && strings.Contains(r.name, opts.skip)) {
 				continue
 			}
 			one := load(svc+"/api/v1"+r.path, r.csv, 1, n1)

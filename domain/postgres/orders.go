@@ -238,12 +238,19 @@ func writeTerms(tx *gorm.DB, orderID string, terms []domain.Term) error {
 }
 
 // orderQuery selects orders with their derived fields; callers add filters.
+// The schedule (a view joining the order, its subject, the force's policy,
+// reviews and checks again) is read per order found, as a subquery the
+// planner keeps apart (OFFSET 0): joined in, its relations made one join
+// problem with the caller's filters, and planning it took four times as
+// long as running it (a page of ?flag=unowned at 100k orders: 4 ms to
+// plan, 1 ms to run; 0.6 ms to plan kept apart).
 func orderQuery(db *gorm.DB) *gorm.DB {
 	return db.Table("orders o").
 		Select(`o.*, ` + subjectNameSQL + ` AS subject_name, s.force, s.custody_status, sch.next_review_due, sch.next_check_due,
 			(SELECT f.id FROM orders f WHERE f.interim_order_id = o.id) AS replaced_by`).
 		Joins("JOIN subjects s ON s.id = o.subject_id").
-		Joins("JOIN order_schedule sch ON sch.order_id = o.id")
+		Joins(`JOIN LATERAL (SELECT sch.next_review_due, sch.next_check_due FROM order_schedule sch
+			WHERE sch.order_id = o.id OFFSET 0) sch ON true`)
 }
 
 // GetOrder returns one order with its derived fields.

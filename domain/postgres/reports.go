@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -184,25 +185,50 @@ func (s *Store) Tasking(ctx context.Context, q domain.TaskingQuery) (domain.Task
 			out.Summary[c.Kind] = c.N
 		}
 	}
-	sections := domain.TaskingSections
-	limit := pageLimit(q.Page)
 	if q.Section != "" {
-		sections = []string{q.Section}
-	} else {
-		limit = min(limit, domain.TaskingPageMax)
-	}
-	for _, kind := range sections {
-		items, next, err := s.TaskingPage(ctx, q, kind, q.Page.Cursor, limit)
+		items, next, err := s.TaskingPage(ctx, q, q.Section, q.Page.Cursor, pageLimit(q.Page))
 		if err != nil {
 			return out, err
 		}
-		out.Sections[kind] = items
-		out.NextCursors[kind] = nil
-		if next != "" {
-			out.NextCursors[kind] = &next
+		out.Sections[q.Section], out.NextCursors[q.Section] = items, cursorPtr(next)
+		return out, nil
+	}
+	// Every section's first page: no limit asked gives the short default,
+	// an agenda being the worst of each section.
+	if q.Page.Cursor != "" {
+		return out, domain.Invalid("cursor", "needs section: a cursor pages one section")
+	}
+	limit := domain.TaskingPageDefault
+	if q.Page.Limit > 0 {
+		limit = min(pageLimit(q.Page), domain.TaskingPageMax)
+	}
+	if q.FromRules {
+		// Each section's own rule function, evaluated as of q.AsOf.
+		for _, kind := range domain.TaskingSections {
+			items, next, err := s.TaskingPage(ctx, q, kind, "", limit)
+			if err != nil {
+				return out, err
+			}
+			out.Sections[kind], out.NextCursors[kind] = items, cursorPtr(next)
 		}
+		return out, nil
+	}
+	pages, err := s.taskingFirstPages(ctx, q, limit)
+	if err != nil {
+		return out, err
+	}
+	for _, kind := range domain.TaskingSections {
+		p := pages[kind]
+		out.Sections[kind], out.NextCursors[kind] = p.items, cursorPtr(p.next)
 	}
 	return out, nil
+}
+
+func cursorPtr(next string) *string {
+	if next == "" {
+		return nil
+	}
+	return &next
 }
 
 // taskingRulesSQL is every section's rule function as of @as_of, one row
@@ -246,19 +272,10 @@ func (s *Store) TaskingPage(ctx context.Context, q domain.TaskingQuery, kind, cu
 		              agenda_rank(f.kind, f.details, f.raised_at) AS rank_on
 		       FROM flags f WHERE f.force = @force AND f.kind = @kind AND f.resolved_at IS NULL`
 	}
-	var rows []struct {
-		Ref       subjectRefRow `gorm:"embedded"`
-		OrderID   string
-		Reference string
-		CaseType  string
-		Details   []byte
-		RaisedAt  *time.Time
-		RankOn    time.Time
-	}
+	var rows []taskingRow
 	db := s.db.WithContext(ctx)
 	err := db.Raw(`
-		SELECT c.order_id, o.reference, c.case_type, c.details, c.raised_at, c.rank_on, s.id AS subject_id,
-		       s.first_names, s.last_name, s.pnc_id, s.custody_status, s.release_date
+		SELECT c.order_id, `+taskingColumns+`
 		FROM (SELECT * FROM (`+src+`) c0 WHERE true`+after+` ORDER BY rank_on, order_id LIMIT @limit) c
 		JOIN orders o ON o.id = c.order_id
 		JOIN subjects s ON s.id = c.subject_id
@@ -266,20 +283,107 @@ func (s *Store) TaskingPage(ctx context.Context, q domain.TaskingQuery, kind, cu
 	if err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[limit-1]
-		next = domain.EncodeKeyCursor(domain.AsDate(last.RankOn).String(), last.OrderID)
+	rows, next := taskingCut(rows, limit)
+	owners, err := currentOwners(db, taskingOrderIDs(rows))
+	if err != nil {
+		return nil, "", err
 	}
+	return taskingItems(ctx, q, kind, rows, owners), next, nil
+}
+
+// taskingFirstPage is the first page of one section and its next cursor.
+type taskingFirstPage struct {
+	items []domain.TaskingItem
+	next  string
+}
+
+// taskingFirstPages reads the first page of every section of today's
+// agenda (the open flags) in one statement, each section's page walking
+// its own range of the flags_agenda index (force, kind, rank, order) and
+// stopping after limit+1 rows, and the current owners of all of them in
+// one more: the same items and cursors TaskingPage gives section by
+// section.
+func (s *Store) taskingFirstPages(ctx context.Context, q domain.TaskingQuery, limit int) (map[string]taskingFirstPage, error) {
+	var rows []taskingRow
+	db := s.db.WithContext(ctx)
+	err := db.Raw(`
+		SELECT k.kind, c.order_id, `+taskingColumns+`
+		FROM unnest(CAST(@kinds AS text[])) WITH ORDINALITY k(kind, pos)
+		CROSS JOIN LATERAL (
+		    SELECT f.order_id, f.subject_id, f.case_type, f.details, f.raised_at,
+		           agenda_rank(f.kind, f.details, f.raised_at) AS rank_on
+		    FROM flags f WHERE f.force = @force AND f.kind = k.kind AND f.resolved_at IS NULL
+		    ORDER BY agenda_rank(f.kind, f.details, f.raised_at), f.order_id LIMIT @limit) c
+		JOIN orders o ON o.id = c.order_id
+		JOIN subjects s ON s.id = c.subject_id
+		ORDER BY k.pos, c.rank_on, c.order_id`,
+		map[string]any{"kinds": textArray(domain.TaskingSections), "force": q.Force, "limit": limit + 1}).
+		Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	bySection := map[string][]taskingRow{}
+	for _, r := range rows {
+		bySection[r.Kind] = append(bySection[r.Kind], r)
+	}
+	nexts := map[string]string{}
+	var ids []string
+	for kind, rs := range bySection {
+		bySection[kind], nexts[kind] = taskingCut(rs, limit)
+		ids = append(ids, taskingOrderIDs(bySection[kind])...)
+	}
+	// An order can be in several sections; its owners are read once.
+	slices.Sort(ids)
+	owners, err := currentOwners(db, slices.Compact(ids))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]taskingFirstPage, len(domain.TaskingSections))
+	for _, kind := range domain.TaskingSections {
+		out[kind] = taskingFirstPage{items: taskingItems(ctx, q, kind, bySection[kind], owners), next: nexts[kind]}
+	}
+	return out, nil
+}
+
+// taskingRow is one agenda item as read, before owners and day counts.
+type taskingRow struct {
+	Ref       subjectRefRow `gorm:"embedded"`
+	Kind      string
+	OrderID   string
+	Reference string
+	CaseType  string
+	Details   []byte
+	RaisedAt  *time.Time
+	RankOn    time.Time
+}
+
+// taskingColumns are a taskingRow's columns after order_id, from a page c
+// joined to its order o and subject s.
+const taskingColumns = `o.reference, c.case_type, c.details, c.raised_at, c.rank_on, s.id AS subject_id,
+		       s.first_names, s.last_name, s.pnc_id, s.custody_status, s.release_date`
+
+// taskingCut keeps the first limit rows of limit+1 read, and gives the
+// cursor after the last kept if there were more.
+func taskingCut(rows []taskingRow, limit int) ([]taskingRow, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	last := rows[limit-1]
+	return rows, domain.EncodeKeyCursor(domain.AsDate(last.RankOn).String(), last.OrderID)
+}
+
+func taskingOrderIDs(rows []taskingRow) []string {
 	ids := make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.OrderID
 	}
-	owners, err := currentOwners(db, ids)
-	if err != nil {
-		return nil, "", err
-	}
+	return ids
+}
+
+// taskingItems makes rows of section kind into agenda items with their
+// owners, counting days as of q.AsOf.
+func taskingItems(ctx context.Context, q domain.TaskingQuery, kind string, rows []taskingRow, owners map[string]domain.Owners) []domain.TaskingItem {
 	items := make([]domain.TaskingItem, len(rows))
 	for i, r := range rows {
 		if !q.Quiet {
@@ -308,7 +412,7 @@ func (s *Store) TaskingPage(ctx context.Context, q domain.TaskingQuery, kind, cu
 		}
 		items[i] = item
 	}
-	return items, next, nil
+	return items
 }
 
 // PreRelease lists subjects in custody with a live order whose release date
