@@ -129,11 +129,12 @@ func TestForceCountsMatchARecount(t *testing.T) {
 	check("three years on")
 }
 
-// flagsAgreeWithTheirOrders checks what the keys dropped from flags by
-// migration 00190 no longer enforce: every flag is about an order that
-// exists, names that order's subject, and while open carries the force of
-// that subject (a moved subject's open flags move with it; a resolved flag
-// keeps the force it was resolved in).
+// flagsAgreeWithTheirOrders checks what the keys dropped by migration 00190
+// no longer enforce: every flag is about an order that exists, names that
+// order's subject, and while open carries the force of that subject (a
+// moved subject's open flags move with it; a resolved flag keeps the force
+// it was resolved in); every notification event is about an order that
+// exists.
 func flagsAgreeWithTheirOrders(t *testing.T, s interface{ DB() *gorm.DB }, stage string) {
 	t.Helper()
 	var bad []struct {
@@ -154,6 +155,14 @@ func flagsAgreeWithTheirOrders(t *testing.T, s interface{ DB() *gorm.DB }, stage
 	}
 	for _, b := range bad {
 		t.Errorf("%s: flag %s disagrees with its order: %s", stage, b.ID, b.Problem)
+	}
+	var orphans int64
+	if err := s.DB().Raw(`SELECT count(*) FROM notification_events e
+		WHERE e.order_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = e.order_id)`).Scan(&orphans).Error; err != nil {
+		t.Fatal(err)
+	}
+	if orphans > 0 {
+		t.Errorf("%s: %d notification events about no order", stage, orphans)
 	}
 }
 
