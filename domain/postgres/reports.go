@@ -39,46 +39,49 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 			return domain.Caseload{}, err
 		}
 	}
-	scope, scopeArgs := scopeSQL(ctx, "s.force")
-	// The ranking key of every order the officer owns (a caseload is at
-	// most a few thousand orders; each key is two index probes).
-	keys := `
-		WITH mine AS (SELECT x.order_id, array_agg(x.role ORDER BY x.role) AS roles FROM (
-		                  SELECT a.order_id, a.role FROM owner_assignments a
-		                  WHERE a.officer_id = ? AND a.ended_at IS NULL
-		                  UNION ALL
-		                  -- Orders of an absent colleague this officer covers: roles "cover:<role>".
-		                  SELECT a.order_id, 'cover:' || a.role FROM officer_absences ab
-		                  JOIN owner_assignments a ON a.officer_id = ab.officer_id AND a.ended_at IS NULL
-		                  WHERE ab.cover_officer_id = ? AND ab.cancelled_at IS NULL AND ab.starts_on <= ?
-		                    AND (ab.ends_on IS NULL OR ab.ends_on >= ?)
-		                  UNION ALL
-		                  -- Orders on which this officer has a meeting action overdue: role "action".
-		                  SELECT i.order_id, 'action' FROM meeting_decisions d
-		                  JOIN meeting_items i ON i.id = d.item_id
-		                  WHERE d.action_by = ? AND d.status = 'open' AND d.due_by < ? AND d.withdrawn_at IS NULL
-		                    AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)) x
-		              GROUP BY x.order_id),
-		k AS (SELECT o.id AS order_id, o.reference, mine.roles, sch.next_review_due, sch.next_check_due,
-		             coalesce(fl.kinds, '{}') AS open_flags,
-		             -cardinality(coalesce(fl.kinds, '{}')) AS k1,
-		             coalesce(LEAST(sch.next_review_due, sch.next_check_due), 'infinity'::date) AS k2
-		      FROM mine
-		      JOIN orders o ON o.id = mine.order_id
-		      JOIN subjects s ON s.id = o.subject_id
-		      JOIN order_schedule sch ON sch.order_id = o.id
-		      LEFT JOIN LATERAL (SELECT array_agg(f.kind ORDER BY f.kind) AS kinds FROM flags f
-		                         WHERE f.order_id = o.id AND f.resolved_at IS NULL) fl ON true
-		      WHERE o.status IN ('pending', 'active') AND ` + scope + `)`
-	args := append([]any{officerID, officerID, asOf.Time, asOf.Time, officerID, asOf.Time}, scopeArgs...)
+	// The orders on the officer's caseload, one row per role held: their
+	// current assignments, the current assignments of an absent colleague
+	// they cover (roles "cover:<role>"), and orders on which they have a
+	// meeting action overdue (role "action").
+	held := `
+		SELECT a.order_id, a.role FROM owner_assignments a
+		WHERE a.officer_id = ? AND a.ended_at IS NULL
+		UNION ALL
+		SELECT a.order_id, 'cover:' || a.role FROM officer_absences ab
+		JOIN owner_assignments a ON a.officer_id = ab.officer_id AND a.ended_at IS NULL
+		WHERE ab.cover_officer_id = ? AND ab.cancelled_at IS NULL AND ab.starts_on <= ?
+		  AND (ab.ends_on IS NULL OR ab.ends_on >= ?)
+		UNION ALL
+		SELECT i.order_id, 'action' FROM meeting_decisions d
+		JOIN meeting_items i ON i.id = d.item_id
+		WHERE d.action_by = ? AND d.status = 'open' AND d.due_by < ? AND d.withdrawn_at IS NULL
+		  AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)`
+	heldArgs := []any{officerID, officerID, asOf.Time, asOf.Time, officerID, asOf.Time}
 	out := domain.Caseload{Officer: domain.OfficerRef{ID: officer.ID, Name: officer.Name, Email: officer.Email},
 		AsOf: asOf, Items: []domain.CaseloadItem{}}
 	db := s.db.WithContext(ctx)
-	if err := db.Raw(keys+` SELECT count(*) AS orders, count(*) FILTER (WHERE k1 < 0) AS with_open_flags FROM k`,
-		args...).Scan(&out.Summary).Error; err != nil {
+	// The summary needs no schedule: the live orders held, in scope (the
+	// order's copy of its subject's force), and whether each has a flag
+	// open (flags_one_open).
+	countScope, countScopeArgs := scopeSQL(ctx, "o.subject_force")
+	if err := db.Raw(`
+		SELECT count(*) AS orders,
+		       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM flags f WHERE f.order_id = o.id AND f.resolved_at IS NULL))
+		           AS with_open_flags
+		FROM orders o
+		WHERE o.id IN (SELECT x.order_id FROM (`+held+`) x)
+		  AND o.status IN ('pending', 'active') AND `+countScope,
+		append(slices.Clone(heldArgs), countScopeArgs...)...).Scan(&out.Summary).Error; err != nil {
 		return out, err
 	}
+	// The page ranks every order held (a caseload is at most a few thousand
+	// orders). Each key reads the order and its subject once and probes
+	// reviews, checks and open flags through their indexes (index-only);
+	// the schedule is order_schedule's, written over the o, s and p
+	// already joined (on a live order its CASEs always take the first arm).
+	scope, scopeArgs := scopeSQL(ctx, "s.force")
 	after := ""
+	args := append(slices.Clone(heldArgs), scopeArgs...)
 	if p.Cursor != "" {
 		parts, ok := domain.DecodeKeyCursor(p.Cursor, 4)
 		if !ok {
@@ -101,14 +104,34 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		K1            int
 		K2            string
 	}
-	err = db.Raw(keys+`
-		SELECT k.order_id, k.reference, o.status, s.force, s.id AS subject_id, s.first_names, s.last_name,
-		       s.pnc_id, s.custody_status, s.release_date, k.roles, k.next_review_due, k.next_check_due,
-		       k.open_flags, k.k1, k.k2::text AS k2
-		FROM (SELECT * FROM k`+after+` ORDER BY k1, k2, reference, order_id LIMIT ?) k
-		JOIN orders o ON o.id = k.order_id
-		JOIN subjects s ON s.id = o.subject_id
-		ORDER BY k.k1, k.k2, k.reference, k.order_id`, append(args, limit+1)...).
+	err = db.Raw(`
+		WITH mine AS (SELECT x.order_id, array_agg(x.role ORDER BY x.role) AS roles FROM (`+held+`) x
+		              GROUP BY x.order_id),
+		k AS (SELECT o.id AS order_id, o.reference, o.status, s.force, s.id AS subject_id, s.first_names,
+		             s.last_name, s.pnc_id, s.custody_status, s.release_date, mine.roles,
+		             sch.next_review_due, sch.next_check_due, coalesce(fl.kinds, '{}') AS open_flags,
+		             -cardinality(coalesce(fl.kinds, '{}')) AS k1,
+		             coalesce(LEAST(sch.next_review_due, sch.next_check_due), 'infinity'::date) AS k2
+		      FROM mine
+		      JOIN orders o ON o.id = mine.order_id
+		      JOIN subjects s ON s.id = o.subject_id
+		      LEFT JOIN force_policies p ON p.force = s.force
+		      CROSS JOIN LATERAL (
+		          SELECT coalesce((SELECT max(r.reviewed_on) FROM reviews r WHERE r.order_id = o.id),
+		                          o.starts_on, o.made_on)
+		                 + coalesce(o.review_interval_days,
+		                            CASE WHEN s.custody_status = 'custody' THEN coalesce(p.prison_review_days, 180)
+		                                 ELSE coalesce(p.community_review_days, 90) END) AS next_review_due,
+		                 (SELECT min(c.due_on) FROM checks c
+		                  WHERE c.order_id = o.id AND c.outcome IS NULL) AS next_check_due
+		          OFFSET 0) sch
+		      LEFT JOIN LATERAL (SELECT array_agg(f.kind ORDER BY f.kind) AS kinds FROM flags f
+		                         WHERE f.order_id = o.id AND f.resolved_at IS NULL) fl ON true
+		      WHERE o.status IN ('pending', 'active') AND `+scope+`)
+		SELECT order_id, reference, status, force, subject_id, first_names, last_name, pnc_id, custody_status,
+		       release_date, roles, next_review_due, next_check_due, open_flags, k1, k2::text AS k2
+		FROM k`+after+`
+		ORDER BY k.k1, k.k2, k.reference, k.order_id LIMIT ?`, append(args, limit+1)...).
 		Scan(&rows).Error
 	if err != nil {
 		return out, err
