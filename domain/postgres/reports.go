@@ -460,7 +460,6 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		Force           string
 		Establishment   *string
 		ReleaseDateType *string
-		HasIOM          bool
 		HasReview       bool
 	}
 	db := s.db.WithContext(ctx)
@@ -481,19 +480,19 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		after = " AND (s.release_date, o.id) > (CAST(@after_date AS date), CAST(@after_id AS uuid))"
 		args["after_date"], args["after_id"] = parts[0], parts[1]
 	}
+	// One read of each order and subject on the page; whether an IOM owner
+	// is in place is read from the owners fetched below.
 	err := db.Raw(`
-		SELECT l.order_id, o.reference, l.force, s.id AS subject_id, s.first_names, s.last_name, s.pnc_id,
-		       s.custody_status, s.release_date, s.establishment, s.release_date_type,
-		       EXISTS (SELECT 1 FROM owner_assignments a WHERE a.order_id = l.order_id AND a.role = 'iom'
-		               AND a.ended_at IS NULL) AS has_iom,
-		       EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = l.order_id AND r.kind = 'pre_release'
-		               AND r.reviewed_on >= l.release_date - l.pre_release_days) AS has_review
-		FROM (SELECT o.id FROM orders o JOIN subjects s ON s.id = o.subject_id WHERE `+where+after+`
+		SELECT pg.order_id, pg.reference, pg.force, pg.subject_id, pg.first_names, pg.last_name, pg.pnc_id,
+		       pg.custody_status, pg.release_date, pg.establishment, pg.release_date_type,
+		       EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = pg.order_id AND r.kind = 'pre_release'
+		               AND r.reviewed_on >= pg.release_date - coalesce(p.pre_release_days, 180)) AS has_review
+		FROM (SELECT o.id AS order_id, o.reference, s.force, s.id AS subject_id, s.first_names, s.last_name,
+		             s.pnc_id, s.custody_status, s.release_date, s.establishment, s.release_date_type
+		      FROM orders o JOIN subjects s ON s.id = o.subject_id WHERE `+where+after+`
 		      ORDER BY s.release_date, o.id LIMIT @limit) pg
-		JOIN live_orders l ON l.order_id = pg.id
-		JOIN orders o ON o.id = l.order_id
-		JOIN subjects s ON s.id = l.subject_id
-		ORDER BY s.release_date, l.order_id`, args).Scan(&rows).Error
+		LEFT JOIN force_policies p ON p.force = pg.force
+		ORDER BY pg.release_date, pg.order_id`, args).Scan(&rows).Error
 	if err != nil {
 		return out, err
 	}
@@ -525,7 +524,7 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 			item.ReleaseDue = domain.ReleaseIsDue(*item.ReleaseDateType)
 			item.EligibilityPassed = !item.ReleaseDue && item.DaysToRelease != nil && *item.DaysToRelease < 0
 		}
-		if !r.HasIOM {
+		if item.Owners.IOM == nil {
 			item.Missing = append(item.Missing, "iom_owner")
 		}
 		if !r.HasReview {
