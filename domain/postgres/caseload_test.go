@@ -16,8 +16,9 @@ import (
 // TestCaseloadSummaryAndKeys holds the caseload of an officer who owns
 // orders and covers an absent colleague's to a recount: the summary to
 // the live orders held and those with a flag open, each item's schedule
-// to the order_schedule view, and the summary's statement to a plan that
-// reads no reviews or checks (the summary needs no schedule).
+// to the order_schedule view, the pages walked to the whole, and the
+// summary's statement to a plan that reads no reviews or checks (the
+// summary needs no schedule).
 func TestCaseloadSummaryAndKeys(t *testing.T) {
 	t.Parallel()
 	s, ctx := pagedRegister(t)
@@ -102,6 +103,36 @@ func TestCaseloadSummaryAndKeys(t *testing.T) {
 	if covered == 0 || owned == 0 || flagged == 0 || flagged == len(whole.Items) {
 		t.Fatalf("%d roles covered, %d owned, %d of %d orders flagged: the test needs some of each",
 			covered, owned, flagged, len(whole.Items))
+	}
+
+	// Walked a page at a time, across the groups of the first key, the
+	// caseload is the same orders in the same order.
+	var order []string
+	for _, it := range whole.Items {
+		order = append(order, it.OrderID)
+	}
+	for _, limit := range []int{1, 3, 10} {
+		got := walk(t, limit, func(cursor string) ([]string, string) {
+			r, err := s.Caseload(ctx, officer, today, domain.Page{Limit: limit, Cursor: cursor})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Summary != whole.Summary {
+				t.Errorf("summary %+v on a page of %d, %+v on one page", r.Summary, limit, whole.Summary)
+			}
+			var ids []string
+			for _, it := range r.Items {
+				ids = append(ids, it.OrderID)
+			}
+			next := ""
+			if r.NextCursor != nil {
+				next = *r.NextCursor
+			}
+			return ids, next
+		})
+		if d := cmp.Diff(order, got); d != "" {
+			t.Errorf("caseload in pages of %d (-one page +walked):\n%s", limit, d)
+		}
 	}
 
 	// Each item's schedule and flags are the view's and the open flags'.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,21 +75,27 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		append(slices.Clone(heldArgs), countScopeArgs...)...).Scan(&out.Summary).Error; err != nil {
 		return out, err
 	}
-	// The page ranks every order held (a caseload is at most a few thousand
-	// orders). Each key reads the order and its subject once and probes
-	// reviews, checks and open flags through their indexes (index-only);
-	// the schedule is order_schedule's, written over the o, s and p
-	// already joined (on a live order its CASEs always take the first arm).
-	scope, scopeArgs := scopeSQL(ctx, "s.force")
+	// The page: the key is (-open flags, earliest review or check due,
+	// reference, order). The first part needs only the open flags, so it
+	// is counted for every live order held (index-only on flags_one_open),
+	// and the rest is computed only for the orders that can be on the page:
+	// those whose first part is at least the cursor's and at most that of
+	// the limit+1st order after the cursor's group. The schedule is
+	// order_schedule's, written over the order and subject already read
+	// (on a live order its CASEs always take the first arm), with reviews
+	// and checks probed index-only.
 	after := ""
-	args := append(slices.Clone(heldArgs), scopeArgs...)
+	from := math.MinInt32
+	var cursorArgs []any
 	if p.Cursor != "" {
 		parts, ok := domain.DecodeKeyCursor(p.Cursor, 4)
-		if !ok {
+		k1, err := strconv.Atoi(parts[0])
+		if !ok || err != nil {
 			return out, domain.Invalid("cursor", "is not a cursor this service gave out")
 		}
-		after = ` WHERE (k1, k2, reference, order_id) > (?::int, ?::date, ?::text, ?::uuid)`
-		args = append(args, parts[0], parts[1], parts[2], parts[3])
+		from = k1
+		after = ` WHERE (k.k1, k.k2, k.reference, k.order_id) > (?::int, ?::date, ?::text, ?::uuid)`
+		cursorArgs = []any{parts[0], parts[1], parts[2], parts[3]}
 	}
 	limit := pageLimit(p)
 	var rows []struct {
@@ -104,32 +111,40 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		K1            int
 		K2            string
 	}
+	args := append(slices.Clone(heldArgs), countScopeArgs...)
+	args = append(args, from, from, limit)
+	args = append(args, cursorArgs...)
 	err = db.Raw(`
-		WITH mine AS (SELECT x.order_id, array_agg(x.role ORDER BY x.role) AS roles FROM (`+held+`) x
-		              GROUP BY x.order_id),
-		k AS (SELECT o.id AS order_id, o.reference, o.status, s.force, s.id AS subject_id, s.first_names,
-		             s.last_name, s.pnc_id, s.custody_status, s.release_date, mine.roles,
-		             sch.next_review_due, sch.next_check_due, coalesce(fl.kinds, '{}') AS open_flags,
-		             -cardinality(coalesce(fl.kinds, '{}')) AS k1,
-		             coalesce(LEAST(sch.next_review_due, sch.next_check_due), 'infinity'::date) AS k2
-		      FROM mine
+		WITH held AS MATERIALIZED (
+		      SELECT o.id AS order_id, o.reference, o.status, o.subject_id, o.starts_on, o.made_on,
+		             o.review_interval_days, mine.roles,
+		             -(SELECT count(*) FROM flags f WHERE f.order_id = o.id AND f.resolved_at IS NULL)::int AS k1
+		      FROM (SELECT x.order_id, array_agg(x.role ORDER BY x.role) AS roles FROM (`+held+`) x
+		            GROUP BY x.order_id) mine
 		      JOIN orders o ON o.id = mine.order_id
-		      JOIN subjects s ON s.id = o.subject_id
+		      WHERE o.status IN ('pending', 'active') AND `+countScope+`),
+		k AS (SELECT h.order_id, h.reference, h.status, s.force, s.id AS subject_id, s.first_names, s.last_name,
+		             s.pnc_id, s.custody_status, s.release_date, h.roles, sch.next_review_due, sch.next_check_due,
+		             ARRAY(SELECT f.kind FROM flags f WHERE f.order_id = h.order_id AND f.resolved_at IS NULL
+		                   ORDER BY f.kind) AS open_flags,
+		             h.k1, coalesce(LEAST(sch.next_review_due, sch.next_check_due), 'infinity'::date) AS k2
+		      FROM held h
+		      JOIN subjects s ON s.id = h.subject_id
 		      LEFT JOIN force_policies p ON p.force = s.force
 		      CROSS JOIN LATERAL (
-		          SELECT coalesce((SELECT max(r.reviewed_on) FROM reviews r WHERE r.order_id = o.id),
-		                          o.starts_on, o.made_on)
-		                 + coalesce(o.review_interval_days,
+		          SELECT coalesce((SELECT max(r.reviewed_on) FROM reviews r WHERE r.order_id = h.order_id),
+		                          h.starts_on, h.made_on)
+		                 + coalesce(h.review_interval_days,
 		                            CASE WHEN s.custody_status = 'custody' THEN coalesce(p.prison_review_days, 180)
 		                                 ELSE coalesce(p.community_review_days, 90) END) AS next_review_due,
 		                 (SELECT min(c.due_on) FROM checks c
-		                  WHERE c.order_id = o.id AND c.outcome IS NULL) AS next_check_due
+		                  WHERE c.order_id = h.order_id AND c.outcome IS NULL) AS next_check_due
 		          OFFSET 0) sch
-		      LEFT JOIN LATERAL (SELECT array_agg(f.kind ORDER BY f.kind) AS kinds FROM flags f
-		                         WHERE f.order_id = o.id AND f.resolved_at IS NULL) fl ON true
-		      WHERE o.status IN ('pending', 'active') AND `+scope+`)
-		SELECT order_id, reference, status, force, subject_id, first_names, last_name, pnc_id, custody_status,
-		       release_date, roles, next_review_due, next_check_due, open_flags, k1, k2::text AS k2
+		      WHERE h.k1 >= ? AND h.k1 <= coalesce(
+		          (SELECT b.k1 FROM held b WHERE b.k1 > ? ORDER BY b.k1 OFFSET ? LIMIT 1), 0))
+		SELECT k.order_id, k.reference, k.status, k.force, k.subject_id, k.first_names, k.last_name, k.pnc_id,
+		       k.custody_status, k.release_date, k.roles, k.next_review_due, k.next_check_due, k.open_flags,
+		       k.k1, k.k2::text AS k2
 		FROM k`+after+`
 		ORDER BY k.k1, k.k2, k.reference, k.order_id LIMIT ?`, append(args, limit+1)...).
 		Scan(&rows).Error
