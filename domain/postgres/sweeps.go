@@ -238,11 +238,16 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 // memory with more than the default (at 32 MB they spilled to disk).
 // Statements are planned for their actual arguments: a generic plan of the
 // raise, cached on the connection after a few daily runs with a handful of
-// ids, would probe a catch-up's 600,000 ids one by one. Every statement is bounded (see
+// ids, would probe a catch-up's 600,000 ids one by one. Passing a row from
+// a parallel worker is costed at a tenth of the default: a rule's scan of
+// the orders and their custody, gathered from two workers into the
+// leader's joins, then counts as the gain it is (at a million orders the
+// two largest rules take 1.3 and 1.7 s instead of 2.3 and 2.7). Every statement is bounded (see
 // sweepStatementTimeout). The day's end is taken in the service's zone
 // (see migration 00060).
 func prepareSweep(tx *gorm.DB, zone string) error {
-	if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL work_mem = '128MB'; SET LOCAL plan_cache_mode = force_custom_plan`).Error; err != nil {
+	if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL work_mem = '128MB'; SET LOCAL plan_cache_mode = force_custom_plan;
+		SET LOCAL parallel_tuple_cost = 0.01`).Error; err != nil {
 		return err
 	}
 	return tx.Exec(`SELECT set_config('statement_timeout', ?, true), set_config('scpo.timezone', ?, true)`,
@@ -440,7 +445,8 @@ func (s *Store) PreviewJob(ctx context.Context, job string, asOf domain.Date) (d
 		if err := tx.Exec(`SET TRANSACTION READ ONLY`).Error; err != nil {
 			return err
 		}
-		if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL work_mem = '128MB'; SET LOCAL plan_cache_mode = force_custom_plan`).Error; err != nil {
+		if err := tx.Exec(`SET LOCAL jit = off; SET LOCAL work_mem = '128MB'; SET LOCAL plan_cache_mode = force_custom_plan;
+		SET LOCAL parallel_tuple_cost = 0.01`).Error; err != nil {
 			return err
 		}
 		if err := tx.Exec(`SELECT set_config('scpo.timezone', ?, true)`, s.zoneName()).Error; err != nil {
