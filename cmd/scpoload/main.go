@@ -3,8 +3,8 @@
 // runs the day's sweeps, serves the API on loopback beside a bare pgx
 // handler running the same main SQL, and prints per read route p50 and p99
 // at 1 and 16 clients, bytes per answer, and the ratio to the bare handler;
-// then audited reads and writes per second against bare baselines, and the
-// process's RSS. It is run on purpose, never by go test:
+// then audited reads and writes (a review recorded) per second against bare
+// baselines, and the process's RSS. It is run on purpose, never by go test:
 //
 //	go run ./cmd/scpoload --sizes 10000,100000
 package main
@@ -223,6 +223,9 @@ func run(sizes string, n1, n16 int) error {
 			fmt.Printf("| %s | %.0f | %.0f | %.1fx |\n", c.name, a.rate(), b.rate(), b.rate()/a.rate())
 		}
 		fmt.Println()
+		if err := measureWrites(ctx, pool, svc, bare, n16); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -412,7 +415,128 @@ func bareHandler(pool *pgxpool.Pool) http.Handler {
 		}
 		_ = json.NewEncoder(w).Encode(map[string]string{"reference": ref})
 	})
+	// A write as the service makes it, without the service: the review's
+	// INSERT in its own transaction, and the same with an audit entry
+	// appended under the chain's lock before the commit.
+	mux.HandleFunc("/write", func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer tx.Rollback(ctx)
+		_, err = tx.Exec(ctx, `INSERT INTO reviews (id, order_id, reviewed_on, kind, outcome, notes, created_at)
+			VALUES (gen_random_uuid(), $1, current_date, 'routine', 'satisfactory', 'scpoload', now())`, r.URL.Query().Get("id"))
+		if err == nil && r.URL.Query().Get("audit") != "" {
+			if _, err = tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('scpoload:audit'))`); err == nil {
+				_, err = tx.Exec(ctx, `INSERT INTO load_audit SELECT coalesce(max(id), 0) + 1, now(), '[]', '\x00' FROM load_audit`)
+			}
+		}
+		if err == nil {
+			err = tx.Commit(ctx)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	})
 	return mux
+}
+
+// measureWrites prints writes per second at 1 and 16 clients: the service
+// recording a review (POST /orders/{id}/reviews: the order locked, the
+// review inserted, flags refreshed, the audit entry appended, one
+// transaction) against the bare INSERT, and the bare INSERT plus an audit
+// insert under a lock. Each request writes to another order, so the
+// orders' own locks do not serialise them.
+func measureWrites(ctx context.Context, pool *pgxpool.Pool, svc, bare string, n int) error {
+	rows, err := pool.Query(ctx, `SELECT id::text FROM orders WHERE status = 'active' ORDER BY id LIMIT $1`, 3*n+n/2)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	next := 0
+	take := func(k int) []string {
+		out := ids[next : next+k]
+		next += k
+		return out
+	}
+	body := []byte(`{"kind": "routine", "outcome": "satisfactory", "reviewed_on": "` + time.Now().UTC().Format(time.DateOnly) + `"}`)
+	fmt.Println("| writes/s (a review recorded) | 1 client | 16 clients | 16/1 |")
+	fmt.Println("| --- | --- | --- | --- |")
+	for _, c := range []struct {
+		name string
+		url  func(id string) string
+	}{
+		{"service POST /orders/{id}/reviews", func(id string) string { return svc + "/api/v1/orders/" + id + "/reviews" }},
+		{"bare INSERT", func(id string) string { return bare + "/write?id=" + id }},
+		{"bare INSERT + audit insert under the lock", func(id string) string { return bare + "/write?audit=1&id=" + id }},
+	} {
+		a := post(c.url, take(n/8), body, 1)
+		b := post(c.url, take(n), body, 16)
+		if a.errors+b.errors > 0 {
+			return fmt.Errorf("%s: %d writes failed", c.name, a.errors+b.errors)
+		}
+		fmt.Printf("| %s | %.0f | %.0f | %.1fx |\n", c.name, a.rate(), b.rate(), b.rate()/a.rate())
+	}
+	fmt.Println()
+	return nil
+}
+
+// post sends one POST per id from clients at once and times them.
+func post(url func(string) string, ids []string, body []byte, clients int) result {
+	var mu sync.Mutex
+	var out result
+	jobs := make(chan string, len(ids))
+	for _, id := range ids {
+		jobs <- id
+	}
+	close(jobs)
+	var wg sync.WaitGroup
+	t0 := time.Now()
+	for range clients {
+		wg.Go(func() {
+			for id := range jobs {
+				req, err := http.NewRequest(http.MethodPost, url(id), strings.NewReader(string(body)))
+				if err != nil {
+					log.Fatalf("request: %v", err)
+				}
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				start := time.Now()
+				resp, err := client.Do(req)
+				bad := err != nil
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					bad = resp.StatusCode != http.StatusCreated
+				}
+				d := time.Since(start)
+				mu.Lock()
+				out.lat = append(out.lat, d)
+				if bad {
+					out.errors++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	out.wall = time.Since(t0)
+	return out
 }
 
 func rssMB() int {
