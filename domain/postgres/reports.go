@@ -61,20 +61,11 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 	out := domain.Caseload{Officer: domain.OfficerRef{ID: officer.ID, Name: officer.Name, Email: officer.Email},
 		AsOf: asOf, Items: []domain.CaseloadItem{}}
 	db := s.db.WithContext(ctx)
-	// The summary needs no schedule: the live orders held, in scope (the
-	// order's copy of its subject's force), and whether each has a flag
-	// open (flags_one_open).
+	// The summary needs no schedule: it counts the live orders held, in
+	// scope (the order's copy of its subject's force), and those with a
+	// flag open, from the same set the page is ranked from (held, below),
+	// in the same statement.
 	countScope, countScopeArgs := scopeSQL(ctx, "o.subject_force")
-	if err := db.Raw(`
-		SELECT count(*) AS orders,
-		       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM flags f WHERE f.order_id = o.id AND f.resolved_at IS NULL))
-		           AS with_open_flags
-		FROM orders o
-		WHERE o.id IN (SELECT x.order_id FROM (`+held+`) x)
-		  AND o.status IN ('pending', 'active') AND `+countScope,
-		append(slices.Clone(heldArgs), countScopeArgs...)...).Scan(&out.Summary).Error; err != nil {
-		return out, err
-	}
 	// The page: the key is (-open flags, earliest review or check due,
 	// reference, order). The first part needs only the open flags, so it
 	// is counted for every live order held (index-only on flags_one_open),
@@ -99,17 +90,18 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 	}
 	limit := pageLimit(p)
 	var rows []struct {
-		Ref           subjectRefRow `gorm:"embedded"`
-		OrderID       string
-		Reference     string
-		Status        string
-		Force         string
-		Roles         textArray
-		NextReviewDue *time.Time
-		NextCheckDue  *time.Time
-		OpenFlags     textArray
-		K1            int
-		K2            string
+		SummaryOrders, SummaryFlagged int
+		Ref                           subjectRefRow `gorm:"embedded"`
+		OrderID                       *string
+		Reference                     string
+		Status                        string
+		Force                         string
+		Roles                         textArray
+		NextReviewDue                 *time.Time
+		NextCheckDue                  *time.Time
+		OpenFlags                     textArray
+		K1                            int
+		K2                            string
 	}
 	args := append(slices.Clone(heldArgs), countScopeArgs...)
 	args = append(args, from, from, limit)
@@ -142,19 +134,30 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		          OFFSET 0) sch
 		      WHERE h.k1 >= ? AND h.k1 <= coalesce(
 		          (SELECT b.k1 FROM held b WHERE b.k1 > ? ORDER BY b.k1 OFFSET ? LIMIT 1), 0))
-		SELECT k.order_id, k.reference, k.status, k.force, k.subject_id, k.first_names, k.last_name, k.pnc_id,
-		       k.custody_status, k.release_date, k.roles, k.next_review_due, k.next_check_due, k.open_flags,
-		       k.k1, k.k2::text AS k2
-		FROM k`+after+`
-		ORDER BY k.k1, k.k2, k.reference, k.order_id LIMIT ?`, append(args, limit+1)...).
+		SELECT sm.orders AS summary_orders, sm.flagged AS summary_flagged, pg.*
+		FROM (SELECT count(*) AS orders, count(*) FILTER (WHERE h.k1 < 0) AS flagged FROM held h) sm
+		LEFT JOIN (
+		    SELECT k.order_id, k.reference, k.status, k.force, k.subject_id, k.first_names, k.last_name, k.pnc_id,
+		           k.custody_status, k.release_date, k.roles, k.next_review_due, k.next_check_due, k.open_flags,
+		           k.k1, k.k2::text AS k2
+		    FROM k`+after+`
+		    ORDER BY k.k1, k.k2, k.reference, k.order_id LIMIT ?) pg ON true
+		ORDER BY pg.k1, pg.k2, pg.reference, pg.order_id`, append(args, limit+1)...).
 		Scan(&rows).Error
 	if err != nil {
 		return out, err
 	}
+	if len(rows) > 0 {
+		out.Summary = domain.CaseloadSummary{Orders: rows[0].SummaryOrders, WithOpenFlags: rows[0].SummaryFlagged}
+	}
+	// An empty page is the summary's row alone.
+	if len(rows) == 1 && rows[0].OrderID == nil {
+		rows = nil
+	}
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[limit-1]
-		next := domain.EncodeKeyCursor(strconv.Itoa(last.K1), last.K2, last.Reference, last.OrderID)
+		next := domain.EncodeKeyCursor(strconv.Itoa(last.K1), last.K2, last.Reference, *last.OrderID)
 		out.NextCursor = &next
 	}
 	for _, r := range rows {
@@ -162,9 +165,9 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		if r.Ref.CustodyStatus == domain.CustodyCustody {
 			caseType = domain.CasePrison
 		}
-		domain.Note(ctx, "order", r.OrderID)
+		domain.Note(ctx, "order", *r.OrderID)
 		domain.Note(ctx, "subject", r.Ref.SubjectID)
-		out.Items = append(out.Items, domain.CaseloadItem{OrderID: r.OrderID, Reference: r.Reference, Status: r.Status,
+		out.Items = append(out.Items, domain.CaseloadItem{OrderID: *r.OrderID, Reference: r.Reference, Status: r.Status,
 			Force: r.Force, CaseType: caseType, Subject: r.Ref.ref(), Roles: []string(r.Roles),
 			NextReviewDue: datePtr(r.NextReviewDue), NextCheckDue: datePtr(r.NextCheckDue), OpenFlags: []string(r.OpenFlags)})
 	}
