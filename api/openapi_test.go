@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"scpo/domain"
 )
 
 // publicRoutes are served outside the authenticated group (see New).
@@ -318,5 +320,47 @@ func TestPermissionsMatchRoutes(t *testing.T) {
 		if !routed[key] {
 			t.Errorf("permissions has an entry for %s, which is not a route", key)
 		}
+	}
+}
+
+// The agenda's sections, as the document names them, are
+// domain.TaskingSections in their order: the section parameter's values and
+// the report's sections.
+func TestOpenAPITaskingSectionsAreTheDomains(t *testing.T) {
+	var doc struct {
+		Paths      map[string]map[string]json.RawMessage `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Required []string `json:"required"`
+				} `json:"properties"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openapiDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var get struct {
+		Parameters []struct {
+			Name   string `json:"name"`
+			Schema struct {
+				Enum []string `json:"enum"`
+			} `json:"schema"`
+		} `json:"parameters"`
+	}
+	if err := json.Unmarshal(doc.Paths["/api/v1/reports/tasking"]["get"], &get); err != nil {
+		t.Fatal(err)
+	}
+	var param []string
+	for _, p := range get.Parameters {
+		if p.Name == "section" {
+			param = p.Schema.Enum
+		}
+	}
+	if !slices.Equal(param, domain.TaskingSections) {
+		t.Errorf("section parameter values %v, want %v", param, domain.TaskingSections)
+	}
+	if got := doc.Components.Schemas["TaskingReport"].Properties["sections"].Required; !slices.Equal(got, domain.TaskingSections) {
+		t.Errorf("TaskingReport sections %v, want %v", got, domain.TaskingSections)
 	}
 }
