@@ -311,26 +311,12 @@ func (p orderParts) fill(o *domain.Order) error {
 		}
 	}
 	if len(p.OwnersJSON) > 0 {
-		var owners []struct {
-			Role       string    `json:"role"`
-			AssignedAt time.Time `json:"assigned_at"`
-			OfficerID  string    `json:"officer_id"`
-			Name       string    `json:"name"`
-			Email      string    `json:"email"`
-		}
+		var owners []ownerRow
 		if err := json.Unmarshal(p.OwnersJSON, &owners); err != nil {
 			return err
 		}
 		for _, a := range owners {
-			sum := &domain.OwnerSummary{ID: a.OfficerID, Name: a.Name, Email: a.Email, Since: a.AssignedAt.UTC()}
-			switch a.Role {
-			case domain.OwnerIOM:
-				o.Owners.IOM = sum
-			case domain.OwnerLRO:
-				o.Owners.LRO = sum
-			case domain.OwnerOrdersOfficer:
-				o.Owners.OrdersOfficer = sum
-			}
+			a.setOn(&o.Owners)
 		}
 	}
 	if len(p.OpenFlags) > 0 {
@@ -566,6 +552,29 @@ func (s *Store) startOnReleaseOrders(tx *gorm.DB, sub domain.Subject, released, 
 	return nil
 }
 
+// ownerRow is a current owner as read from owner_assignments and officers,
+// by column or from orderPartsSQL's JSON.
+type ownerRow struct {
+	Role       string    `json:"role"`
+	AssignedAt time.Time `json:"assigned_at"`
+	OfficerID  string    `json:"officer_id"`
+	Name       string    `json:"name"`
+	Email      string    `json:"email"`
+}
+
+// setOn puts the owner in its role's place.
+func (a ownerRow) setOn(o *domain.Owners) {
+	sum := &domain.OwnerSummary{ID: a.OfficerID, Name: a.Name, Email: a.Email, Since: a.AssignedAt.UTC()}
+	switch a.Role {
+	case domain.OwnerIOM:
+		o.IOM = sum
+	case domain.OwnerLRO:
+		o.LRO = sum
+	case domain.OwnerOrdersOfficer:
+		o.OrdersOfficer = sum
+	}
+}
+
 // currentOwners loads the current owners of many orders in one query.
 func currentOwners(db *gorm.DB, orderIDs []string) (map[string]domain.Owners, error) {
 	out := make(map[string]domain.Owners, len(orderIDs))
@@ -573,12 +582,8 @@ func currentOwners(db *gorm.DB, orderIDs []string) (map[string]domain.Owners, er
 		return out, nil
 	}
 	var rows []struct {
-		OrderID    string
-		Role       string
-		AssignedAt time.Time
-		OfficerID  string
-		Name       string
-		Email      string
+		OrderID string
+		Owner   ownerRow `gorm:"embedded"`
 	}
 	// The IDs as one array joined to the current-owner index: with a list
 	// of 500 values the planner chose to scan every assignment instead.
@@ -589,16 +594,8 @@ func currentOwners(db *gorm.DB, orderIDs []string) (map[string]domain.Owners, er
 		return nil, err
 	}
 	for _, a := range rows {
-		sum := &domain.OwnerSummary{ID: a.OfficerID, Name: a.Name, Email: a.Email, Since: a.AssignedAt.UTC()}
 		o := out[a.OrderID]
-		switch a.Role {
-		case domain.OwnerIOM:
-			o.IOM = sum
-		case domain.OwnerLRO:
-			o.LRO = sum
-		case domain.OwnerOrdersOfficer:
-			o.OrdersOfficer = sum
-		}
+		a.Owner.setOn(&o)
 		out[a.OrderID] = o
 	}
 	return out, nil
