@@ -164,6 +164,21 @@ func flagsAgreeWithTheirOrders(t *testing.T, s interface{ DB() *gorm.DB }, stage
 	if orphans > 0 {
 		t.Errorf("%s: %d notification events about no order", stage, orphans)
 	}
+	// Nor any key to the officer told (migration 00230).
+	if err := s.DB().Raw(`SELECT count(*) FROM notification_events e
+		WHERE NOT EXISTS (SELECT 1 FROM officers f WHERE f.id = e.officer_id)`).Scan(&orphans).Error; err != nil {
+		t.Fatal(err)
+	}
+	if orphans > 0 {
+		t.Errorf("%s: %d notification events for no officer", stage, orphans)
+	}
+	var told int64
+	if err := s.DB().Raw(`SELECT count(*) FROM notification_events`).Scan(&told).Error; err != nil {
+		t.Fatal(err)
+	}
+	if told == 0 {
+		t.Errorf("%s: no notification events to check", stage)
+	}
 }
 
 // Flags keep no foreign keys (migration 00190): the rule SQL writes them
