@@ -43,40 +43,46 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 	// The orders on the officer's caseload, one row per role held: their
 	// current assignments, the current assignments of an absent colleague
 	// they cover (roles "cover:<role>"), and orders on which they have a
-	// meeting action overdue (role "action").
+	// meeting action overdue (role "action"). Each comes with its order's
+	// caseload keys (order_caseload_keys, migration 00220): the earliest
+	// review or check due, NULL when the order is not live, and the force.
+	// An assignment carries them in the officer index, so the first two
+	// sources are index-only; an action's order is looked up (there are few).
 	held := `
-		SELECT a.order_id, a.role FROM owner_assignments a
+		SELECT a.order_id, a.role, a.order_next_due AS next_due, a.order_subject_force AS subject_force
+		FROM owner_assignments a
 		WHERE a.officer_id = ? AND a.ended_at IS NULL
 		UNION ALL
-		SELECT a.order_id, 'cover:' || a.role FROM officer_absences ab
+		SELECT a.order_id, 'cover:' || a.role, a.order_next_due, a.order_subject_force FROM officer_absences ab
 		JOIN owner_assignments a ON a.officer_id = ab.officer_id AND a.ended_at IS NULL
 		WHERE ab.cover_officer_id = ? AND ab.cancelled_at IS NULL AND ab.starts_on <= ?
 		  AND (ab.ends_on IS NULL OR ab.ends_on >= ?)
 		UNION ALL
-		SELECT i.order_id, 'action' FROM meeting_decisions d
+		SELECT i.order_id, 'action', k.next_due, k.subject_force FROM meeting_decisions d
 		JOIN meeting_items i ON i.id = d.item_id
+		JOIN order_caseload_keys k ON k.order_id = i.order_id
 		WHERE d.action_by = ? AND d.status = 'open' AND d.due_by < ? AND d.withdrawn_at IS NULL
 		  AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)`
 	heldArgs := []any{officerID, officerID, asOf.Time, asOf.Time, officerID, asOf.Time}
 	out := domain.Caseload{Officer: domain.OfficerRef{ID: officer.ID, Name: officer.Name, Email: officer.Email},
 		AsOf: asOf, Items: []domain.CaseloadItem{}}
 	db := s.db.WithContext(ctx)
-	// The summary needs no schedule: it counts the live orders held, in
-	// scope (the order's copy of its subject's force), and those with a
+	// The summary counts the live orders held, in scope, and those with a
 	// flag open, from the same set the page is ranked from (held, below),
 	// in the same statement.
-	countScope, countScopeArgs := scopeSQL(ctx, "o.subject_force")
+	countScope, countScopeArgs := scopeSQL(ctx, "x.subject_force")
 	// The page: the key is (-open flags, earliest review or check due,
-	// reference, order). The first part needs only the open flags, so it
-	// is counted for every live order held (index-only on flags_one_open),
-	// and the rest is computed only for the orders that can be on the page:
-	// those whose first part is at least the cursor's and at most that of
-	// the limit+1st order after the cursor's group. The schedule is
-	// order_schedule's, written over the order and subject already read
-	// (on a live order its CASEs always take the first arm), with reviews
-	// and checks probed index-only.
+	// reference, order). Its first two parts are known for every order
+	// held: the open flags counted (index-only on flags_one_open, the one
+	// probe made per order held) and the copied due date. Only the orders
+	// that can be on the page read their order row for the reference:
+	// those whose first two parts are at least the cursor's and at most
+	// those of the limit+1st order after the cursor's (open flags, due)
+	// group. The page's own rows then read their subject and schedule, as
+	// order_schedule writes it (on a live order its CASEs always take the
+	// first arm), with reviews and checks probed index-only.
+	from, fromDue := math.MinInt32, "-infinity"
 	after := ""
-	from := math.MinInt32
 	var cursorArgs []any
 	if p.Cursor != "" {
 		parts, ok := domain.DecodeKeyCursor(p.Cursor, 4)
@@ -84,8 +90,8 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		if !ok || err != nil {
 			return out, domain.Invalid("cursor", "is not a cursor this service gave out")
 		}
-		from = k1
-		after = ` WHERE (k.k1, k.k2, k.reference, k.order_id) > (?::int, ?::date, ?::text, ?::uuid)`
+		from, fromDue = k1, parts[1]
+		after = ` AND (h.k1, h.k2, o.reference, h.order_id) > (?::int, ?::date, ?::text, ?::uuid)`
 		cursorArgs = []any{parts[0], parts[1], parts[2], parts[3]}
 	}
 	limit := pageLimit(p)
@@ -104,44 +110,44 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		K2                            string
 	}
 	args := append(slices.Clone(heldArgs), countScopeArgs...)
-	args = append(args, from, from, limit)
+	args = append(args, from, fromDue, limit, from, fromDue)
 	args = append(args, cursorArgs...)
 	err = db.Raw(`
 		WITH held AS MATERIALIZED (
-		      SELECT o.id AS order_id, o.reference, o.status, o.subject_id, o.starts_on, o.made_on,
-		             o.review_interval_days, mine.roles,
-		             -(SELECT count(*) FROM flags f WHERE f.order_id = o.id AND f.resolved_at IS NULL)::int AS k1
-		      FROM (SELECT x.order_id, array_agg(x.role ORDER BY x.role) AS roles FROM (`+held+`) x
-		            GROUP BY x.order_id) mine
-		      JOIN orders o ON o.id = mine.order_id
-		      WHERE o.status IN ('pending', 'active') AND `+countScope+`),
-		k AS (SELECT h.order_id, h.reference, h.status, s.force, s.id AS subject_id, s.first_names, s.last_name,
-		             s.pnc_id, s.custody_status, s.release_date, h.roles, sch.next_review_due, sch.next_check_due,
-		             ARRAY(SELECT f.kind FROM flags f WHERE f.order_id = h.order_id AND f.resolved_at IS NULL
-		                   ORDER BY f.kind) AS open_flags,
-		             h.k1, coalesce(LEAST(sch.next_review_due, sch.next_check_due), 'infinity'::date) AS k2
-		      FROM held h
-		      JOIN subjects s ON s.id = h.subject_id
-		      LEFT JOIN force_policies p ON p.force = s.force
-		      CROSS JOIN LATERAL (
-		          SELECT coalesce((SELECT max(r.reviewed_on) FROM reviews r WHERE r.order_id = h.order_id),
-		                          h.starts_on, h.made_on)
-		                 + coalesce(h.review_interval_days,
-		                            CASE WHEN s.custody_status = 'custody' THEN coalesce(p.prison_review_days, 180)
-		                                 ELSE coalesce(p.community_review_days, 90) END) AS next_review_due,
-		                 (SELECT min(c.due_on) FROM checks c
-		                  WHERE c.order_id = h.order_id AND c.outcome IS NULL) AS next_check_due
-		          OFFSET 0) sch
-		      WHERE h.k1 >= ? AND h.k1 <= coalesce(
-		          (SELECT b.k1 FROM held b WHERE b.k1 > ? ORDER BY b.k1 OFFSET ? LIMIT 1), 0))
+		      SELECT x.order_id, array_agg(x.role ORDER BY x.role) AS roles, min(x.next_due) AS k2,
+		             -(SELECT count(*) FROM flags f WHERE f.order_id = x.order_id AND f.resolved_at IS NULL)::int AS k1
+		      FROM (`+held+`) x
+		      WHERE x.next_due IS NOT NULL AND `+countScope+`
+		      GROUP BY x.order_id),
+		cut AS (SELECT b.k1, b.k2 FROM held b WHERE (b.k1, b.k2) > (?::int, ?::date)
+		        ORDER BY b.k1, b.k2 OFFSET ? LIMIT 1),
+		k AS (SELECT h.order_id, h.roles, h.k1, h.k2, o.reference, o.status, o.subject_id, o.starts_on, o.made_on,
+		             o.review_interval_days
+		      FROM held h JOIN orders o ON o.id = h.order_id
+		      WHERE (h.k1, h.k2) >= (?::int, ?::date)
+		        AND (h.k1, h.k2) <= (coalesce((SELECT cut.k1 FROM cut), 0),
+		                             coalesce((SELECT cut.k2 FROM cut), 'infinity'::date))`+after+`
+		      ORDER BY h.k1, h.k2, o.reference, h.order_id LIMIT ?)
 		SELECT sm.orders AS summary_orders, sm.flagged AS summary_flagged, pg.*
 		FROM (SELECT count(*) AS orders, count(*) FILTER (WHERE h.k1 < 0) AS flagged FROM held h) sm
 		LEFT JOIN (
-		    SELECT k.order_id, k.reference, k.status, k.force, k.subject_id, k.first_names, k.last_name, k.pnc_id,
-		           k.custody_status, k.release_date, k.roles, k.next_review_due, k.next_check_due, k.open_flags,
+		    SELECT k.order_id, k.reference, k.status, s.force, s.id AS subject_id, s.first_names, s.last_name,
+		           s.pnc_id, s.custody_status, s.release_date, k.roles, sch.next_review_due, sch.next_check_due,
+		           ARRAY(SELECT f.kind FROM flags f WHERE f.order_id = k.order_id AND f.resolved_at IS NULL
+		                 ORDER BY f.kind) AS open_flags,
 		           k.k1, k.k2::text AS k2
-		    FROM k`+after+`
-		    ORDER BY k.k1, k.k2, k.reference, k.order_id LIMIT ?) pg ON true
+		    FROM k
+		    JOIN subjects s ON s.id = k.subject_id
+		    LEFT JOIN force_policies p ON p.force = s.force
+		    CROSS JOIN LATERAL (
+		        SELECT coalesce((SELECT max(r.reviewed_on) FROM reviews r WHERE r.order_id = k.order_id),
+		                        k.starts_on, k.made_on)
+		               + coalesce(k.review_interval_days,
+		                          CASE WHEN s.custody_status = 'custody' THEN coalesce(p.prison_review_days, 180)
+		                               ELSE coalesce(p.community_review_days, 90) END) AS next_review_due,
+		               (SELECT min(c.due_on) FROM checks c
+		                WHERE c.order_id = k.order_id AND c.outcome IS NULL) AS next_check_due
+		        OFFSET 0) sch) pg ON true
 		ORDER BY pg.k1, pg.k2, pg.reference, pg.order_id`, append(args, limit+1)...).
 		Scan(&rows).Error
 	if err != nil {
