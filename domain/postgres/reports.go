@@ -73,7 +73,7 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 	countScope, countScopeArgs := scopeSQL(ctx, "x.subject_force")
 	// The page: the key is (-open flags, earliest review or check due,
 	// reference, order). Its first two parts are known for every order
-	// held: the open flags counted (index-only on flags_one_open, the one
+	// held: the open flags counted (index-only on flags_order, the one
 	// probe made per order held) and the copied due date. Only the orders
 	// that can be on the page read their order row for the reference:
 	// those whose first two parts are at least the cursor's and at most

@@ -289,7 +289,9 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 		if sub.Custody.InCustody() {
 			caseType = domain.CasePrison
 		}
-		if err := tx.Exec(`UPDATE flags SET force = ?, case_type = ? WHERE subject_id = ? AND resolved_at IS NULL`,
+		// By the subject's orders: flags have no index on the subject.
+		if err := tx.Exec(`UPDATE flags SET force = ?, case_type = ?
+			WHERE order_id IN (SELECT id FROM orders WHERE subject_id = ?) AND resolved_at IS NULL`,
 			sub.Force, caseType, sub.ID).Error; err != nil {
 			return err
 		}
