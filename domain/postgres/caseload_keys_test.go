@@ -295,16 +295,7 @@ func TestCaseloadKeysFollowTheirOrders(t *testing.T) {
 		t.Fatal(err)
 	}
 	caseloadKeysAgree(t, s, "after generating")
-	runAll := func(day domain.Date) {
-		t.Helper()
-		clockOf(s).advanceTo(day)
-		for _, job := range domain.JobNames {
-			if _, err := s.RunJob(ctx, job, day, nil); err != nil {
-				t.Fatalf("%s as of %s: %v", job, day, err)
-			}
-		}
-	}
-	runAll(today)
+	sweepAllAsOf(t, s, today)
 	caseloadKeysAgree(t, s, "after sweeping")
 
 	iom := mustOfficer(t, s, "keys.iom@glos.police.uk", ptr("gloucestershire"), domain.RoleIOMOfficer)
@@ -484,9 +475,9 @@ func TestCaseloadKeysFollowTheirOrders(t *testing.T) {
 		}
 	}
 	caseloadKeysAgree(t, s, "after deactivating owners")
-	runAll(today.AddDays(400))
+	sweepAllAsOf(t, s, today.AddDays(400))
 	caseloadKeysAgree(t, s, "a year on")
-	runAll(today.AddDays(3 * 366))
+	sweepAllAsOf(t, s, today.AddDays(3*366))
 	caseloadKeysAgree(t, s, "three years on")
 	var live int64
 	if err := s.DB().Raw(`SELECT count(*) FROM owner_assignments WHERE ended_at IS NULL AND order_next_due IS NOT NULL`).

@@ -58,16 +58,7 @@ func TestForceCountsMatchARecount(t *testing.T) {
 	if _, err := s.GenerateOrders(ctx, 800, today); err != nil {
 		t.Fatal(err)
 	}
-	runAll := func(day domain.Date) {
-		t.Helper()
-		clockOf(s).advanceTo(day)
-		for _, job := range domain.JobNames {
-			if _, err := s.RunJob(ctx, job, day, nil); err != nil {
-				t.Fatalf("%s as of %s: %v", job, day, err)
-			}
-		}
-	}
-	runAll(today)
+	sweepAllAsOf(t, s, today)
 	check("after generating and sweeping")
 
 	ids := func(q string) []string {
@@ -123,9 +114,9 @@ func TestForceCountsMatchARecount(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after more orders")
-	runAll(day.AddDays(400))
+	sweepAllAsOf(t, s, day.AddDays(400))
 	check("a year on")
-	runAll(day.AddDays(3 * 366))
+	sweepAllAsOf(t, s, day.AddDays(3*366))
 	check("three years on")
 }
 

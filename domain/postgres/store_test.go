@@ -105,3 +105,14 @@ func TestSubjectRoundTrip(t *testing.T) {
 		t.Errorf("duplicate PNC: got %v, want conflict on pnc_id", err)
 	}
 }
+
+// sweepAllAsOf moves s's clock to day and runs every job as of it.
+func sweepAllAsOf(t *testing.T, s *postgres.Store, day domain.Date) {
+	t.Helper()
+	clockOf(s).advanceTo(day)
+	for _, job := range domain.JobNames {
+		if _, err := s.RunJob(context.Background(), job, day, nil); err != nil {
+			t.Fatalf("%s as of %s: %v", job, day, err)
+		}
+	}
+}
