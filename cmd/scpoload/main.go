@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"flag"
@@ -38,7 +39,11 @@ import (
 	"scpo/domain/postgres/localpg"
 )
 
-const token = "scpoload-admin-token-0123456789"
+// token is this run's bootstrap admin token. A new one each run: a kept
+// cluster (--data) may have had its bootstrap token replaced since (scpod
+// run against it with another SCPO_BOOTSTRAP_TOKEN revokes the old one),
+// and a revoked bootstrap token stays revoked.
+var token = "scpoload-" + rand.Text()
 
 func main() {
 	sizes := flag.String("sizes", "10000,100000", "order counts to measure, ascending")
