@@ -16,7 +16,7 @@ import (
 )
 
 // A sweep is a fixed handful of statements over every order, however many
-// there are. Per flag kind with flags open (with none, see sweepRaiseAllSQL):
+// there are. Per flag kind with flags open (with none, see sweepRaiseAll):
 //
 //  1. diff: the orders for which the kind's rule holds (only their ids: the
 //     details are not built) are set against the kind's open flags by a
@@ -60,37 +60,35 @@ const sweepResolveSQL = `
 UPDATE flags SET resolved_at = @now, resolved_by_run = @run
 WHERE id = ANY (CAST(@ids AS uuid[])) AND resolved_at IS NULL`
 
+// sweepRaiseSQL raises the kind (%[1]s, its rule) on the orders the
+// filter (%[2]s) keeps: the ids a diff found, or every order the rule holds
+// for (sweepRaiseAll).
 const sweepRaiseSQL = `
 WITH raised AS (
     INSERT INTO flags (kind, order_id, subject_id, force, case_type, raised_at, raised_by_run, details)
     SELECT @kind, c.order_id, c.subject_id, c.force, c.case_type, @now, @run, c.details
-    FROM %s(@as_of) c
-    WHERE c.order_id = ANY (CAST(@ids AS uuid[]))
+    FROM %[1]s(@as_of) c
+    WHERE %[2]s
     ORDER BY c.order_id
     ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
     RETURNING order_id, kind)` + flagEventsSQL + `
 SELECT count(*) FROM raised`
 
-// sweepRaiseAllSQL raises the kind on every order its rule holds for, for
-// a kind with no open flag (a register's first sweep, or every flag of the
-// kind resolved): there is nothing to set the rule against, so the rule
-// runs once, with the plan the diff would get, instead of a diff and then
-// again for the ids it found (at a million orders, 600,000 ids filtered
-// through the orders' key and planned as a constant array). A flag a change
-// raised meanwhile is left as it is (ON CONFLICT).
-const sweepRaiseAllSQL = `
-WITH raised AS (
-    INSERT INTO flags (kind, order_id, subject_id, force, case_type, raised_at, raised_by_run, details)
-    SELECT @kind, c.order_id, c.subject_id, c.force, c.case_type, @now, @run, c.details
-    FROM %s(@as_of) c
-    ORDER BY c.order_id
-    ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
-    RETURNING order_id, kind)` + flagEventsSQL + `
-SELECT count(*) FROM raised`
+const (
+	sweepRaiseIDs = "c.order_id = ANY (CAST(@ids AS uuid[]))"
+	// sweepRaiseAll is for a kind with no open flag (a register's first
+	// sweep, or every flag of the kind resolved): there is nothing to set
+	// the rule against, so the rule runs once, with the plan the diff
+	// would get, instead of a diff and then again for the ids it found (at
+	// a million orders, 600,000 ids filtered through the orders' key and
+	// planned as a constant array). A flag a change raised meanwhile is
+	// left as it is (ON CONFLICT).
+	sweepRaiseAll = "true"
+)
 
 // manyChanged is the number of flags raised and resolved (or orders
-// changed) by a run above which flags (and orders) are analysed before
-// it commits.
+// changed) by a run above which what it changed is analysed after it
+// commits (analyseAfter).
 const manyChanged = 10000
 
 // sweepStatementTimeout bounds each statement of a run, so a plan gone
@@ -109,7 +107,7 @@ func sweepKind(tx *gorm.DB, kind string, asOf domain.Date, now time.Time, runID 
 		return 0, 0, err
 	}
 	if !open {
-		if err := tx.Raw(fmt.Sprintf(sweepRaiseAllSQL, flagRules[kind]), args).Scan(&raised).Error; err != nil {
+		if err := tx.Raw(fmt.Sprintf(sweepRaiseSQL, flagRules[kind], sweepRaiseAll), args).Scan(&raised).Error; err != nil {
 			return 0, 0, err
 		}
 		return raised, 0, nil
@@ -133,7 +131,7 @@ func sweepKind(tx *gorm.DB, kind string, asOf domain.Date, now time.Time, runID 
 		return 0, resolved, nil
 	}
 	args["ids"] = diff.Raise
-	if err := tx.Raw(fmt.Sprintf(sweepRaiseSQL, flagRules[kind]), args).Scan(&raised).Error; err != nil {
+	if err := tx.Raw(fmt.Sprintf(sweepRaiseSQL, flagRules[kind], sweepRaiseIDs), args).Scan(&raised).Error; err != nil {
 		return 0, 0, err
 	}
 	return raised, resolved, nil
@@ -401,8 +399,7 @@ func (s *Store) StartJob(ctx context.Context, job string, asOf domain.Date) (dom
 		})
 		if err == nil {
 			s.analyseAfter(run)
-		}
-		if err != nil {
+		} else {
 			msg := "the job failed; see the service log"
 			if runCtx.Err() != nil {
 				msg = "the job was cancelled before it finished (the service stopped); nothing was changed"
