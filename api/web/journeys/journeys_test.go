@@ -92,6 +92,9 @@ func newSuite(t *testing.T) *suite {
 	shots := os.Getenv("SCPO_SCREENSHOTS")
 	if shots == "" {
 		shots = t.TempDir()
+	} else if err := os.MkdirAll(shots, 0o755); err != nil {
+		// A directory named for screenshots is made, not required to exist.
+		t.Fatalf("SCPO_SCREENSHOTS: %v", err)
 	}
 	return &suite{t: t, store: store, base: srv.URL, browser: bctx, shots: shots}
 }
