@@ -66,6 +66,27 @@ func TestSweepGathersStatistics(t *testing.T) {
 		t.Errorf("orders after the first sweep: reltuples %v, want about 3000 (analysed)", got)
 	}
 	t.Logf("ownership sweep raised %d; flags reltuples %v before", r.Raised, before)
+	// The run analysed orders from a small sample (at most 11 histogram
+	// bounds for a column), and in full once it had committed (up to 101).
+	bounds := func() int {
+		t.Helper()
+		var n *int
+		if err := s.DB().Raw(`SELECT cardinality(histogram_bounds::text::text[]) FROM pg_stats
+			WHERE schemaname = 'public' AND tablename = 'orders' AND attname = 'id'`).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		if n == nil {
+			return 0
+		}
+		return *n
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for bounds() <= 11 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := bounds(); got <= 11 {
+		t.Errorf("orders.id 30 s after the first sweep: %d histogram bounds, want the full sample's (analysed again after the run)", got)
+	}
 
 	// A run that raises more than manyChanged flags analyses flags with its
 	// own rows in them.
@@ -79,7 +100,7 @@ func TestSweepGathersStatistics(t *testing.T) {
 	if r.Raised <= 10000 {
 		t.Fatalf("review sweep raised %d, want more than 10000 for this test", r.Raised)
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline = time.Now().Add(30 * time.Second)
 	for reltuples("flags") < float64(r.Raised)/2 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -165,6 +166,9 @@ type runRow struct {
 	Error        *string
 	StartedAt    time.Time
 	FinishedAt   *time.Time
+	// RoughlyAnalysed names the tables the run analysed from a small
+	// sample before it began (see sweep), to be analysed in full after.
+	RoughlyAnalysed textArray `gorm:"-"`
 }
 
 func (r runRow) domain() domain.JobRun {
@@ -294,7 +298,19 @@ func (s *Store) sweep(tx *gorm.DB, job string, kinds []string, run *runRow) erro
 		WHERE job = ? AND status = 'running' AND id <> ?`, s.now(), job, run.ID).Error; err != nil {
 		return err
 	}
-	if err := tx.Exec(`SELECT scpo_analyze()`).Error; err != nil {
+	// The run's statements need row counts and rough distributions, not
+	// fine ones: what is stale is analysed here from a tenth of the usual
+	// sample (at 100,000 fresh orders 0.14 s instead of 0.77), and again
+	// in full once the run has committed (analyseAfter).
+	if err := tx.Exec(`SET LOCAL default_statistics_target = 10`).Error; err != nil {
+		return err
+	}
+	var analysed struct{ Tables textArray } // a slice destination would be read as rows
+	if err := tx.Raw(`SELECT scpo_analyze() AS tables`).Scan(&analysed).Error; err != nil {
+		return err
+	}
+	run.RoughlyAnalysed = analysed.Tables
+	if err := tx.Exec(`SET LOCAL default_statistics_target TO DEFAULT`).Error; err != nil {
 		return err
 	}
 	asOf := domain.AsDate(run.AsOf)
@@ -431,18 +447,20 @@ func (s *Store) GetJobRun(ctx context.Context, job, id string) (domain.JobRun, e
 	return rows[0].domain(), nil
 }
 
-// changedTables names the tables a run changed enough to analyse after it
-// has committed: flags, and the outbox events written with the flags
-// raised; orders when the lifecycle moved many.
+// changedTables names the tables to analyse after a run has committed:
+// those it analysed roughly before it began, flags and the outbox events
+// written with the flags raised when it raised or resolved many, orders
+// when the lifecycle moved many.
 func changedTables(run runRow) textArray {
-	var out textArray
+	out := slices.Clone(run.RoughlyAnalysed)
 	if run.Raised+run.Resolved > manyChanged {
 		out = append(out, "flags", "notification_events")
 	}
 	if run.Changed > manyChanged {
 		out = append(out, "orders")
 	}
-	return out
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // analyseAfter has the tables a committed run changed a lot analysed, in
