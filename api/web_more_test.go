@@ -161,6 +161,12 @@ func TestPagePreReleaseBoard(t *testing.T) {
 		t.Errorf("the board is not in release date order")
 	}
 	wantText(t, b.get("/pre-release?within_days=800"), "Faraway")
+	// The force chooser offers the forces the officer can see, no other
+	// (another force's board answers not found).
+	wantText(t, p, `<option value="gloucestershire" selected>`)
+	if strings.Contains(p.Body, `<option value="avon-and-somerset"`) {
+		t.Errorf("the force chooser offers a force outside the officer's view")
+	}
 
 	p = b.get("/pre-release?within_days=soon")
 	wantStatus(t, p, http.StatusUnprocessableEntity)
@@ -326,6 +332,16 @@ func TestPageAdminManagesOfficersAndTokens(t *testing.T) {
 	wantStatus(t, iom.post("/officers/"+id, url.Values{"csrf_token": {csrf}}), http.StatusForbidden)
 	avonAdmin, _ := e.named(t, "Avon Admin", "avon-and-somerset", "admin")
 	wantStatus(t, avonAdmin.get("/officers/"+id), http.StatusNotFound)
+	// A force's admin is offered their own force only, and no national
+	// officer (either would be refused); the national admin every force.
+	avonForm := avonAdmin.get("/officers/new")
+	wantText(t, avonForm, `<option value="avon-and-somerset"`)
+	for _, other := range []string{`<option value="gloucestershire"`, `<option value="">None (national)`} {
+		if strings.Contains(avonForm.Body, other) {
+			t.Errorf("Avon and Somerset's admin is offered %s", other)
+		}
+	}
+	wantText(t, form, `<option value="">None (national)`, `<option value="gloucestershire"`, `<option value="avon-and-somerset"`)
 
 	trail := e.trail(t, admID)
 	if !hasEntry(trail, "/officers", "collection", 0, id) || !hasEntry(trail, "/officers/:id", "alteration", 0, id) {

@@ -18,6 +18,7 @@ type officersData struct {
 	Forces   []domain.Force
 	Roles    []string
 	CanAdd   bool
+	National bool // the officer may add an officer with no force
 }
 
 func (w *Web) officers(r *req) error {
@@ -41,6 +42,8 @@ func (w *Web) officerForm(r *req) error {
 	if d.Forces, err = w.store.ListForces(r.ctx()); err != nil {
 		return err
 	}
+	d.Forces = forcesWhere(d.Forces, domain.ScopeFrom(r.ctx()).CanWrite)
+	d.National = domain.ScopeFrom(r.ctx()).AllForces
 	return w.render(r, "officer-new", r.page("Add an officer", "officers", d))
 }
 
@@ -52,6 +55,8 @@ func (w *Web) createOfficer(r *req) error {
 	if d.Forces, err = w.store.ListForces(r.ctx()); err != nil {
 		return err
 	}
+	d.Forces = forcesWhere(d.Forces, domain.ScopeFrom(r.ctx()).CanWrite)
+	d.National = domain.ScopeFrom(r.ctx()).AllForces
 	p := r.page("Add an officer", "officers", d)
 	p.Values = formValues(r, "name", "email", "force")
 	form, _ := r.FormParams()

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -43,11 +44,19 @@ func (r *req) defaultForce() string {
 	return ""
 }
 
+// forcesWhere keeps the forces the signed-in officer's scope allows
+// (Scope.CanRead or CanWrite), so a chooser offers none that would then be
+// refused as not found.
+func forcesWhere(forces []domain.Force, allowed func(force string) bool) []domain.Force {
+	return slices.DeleteFunc(forces, func(f domain.Force) bool { return !allowed(f.Code) })
+}
+
 func (w *Web) preRelease(r *req) error {
 	forces, err := w.store.ListForces(r.ctx())
 	if err != nil {
 		return err
 	}
+	forces = forcesWhere(forces, domain.ScopeFrom(r.ctx()).CanRead)
 	d := &preReleaseData{Forces: forces, Force: r.defaultForce(), Within: strings.TrimSpace(r.QueryParam("within_days"))}
 	p := r.page("Pre-release board", "pre-release", d)
 	if d.Force != "" {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -248,6 +249,14 @@ func TestJourneys(t *testing.T) {
 		}
 		if !onBoard {
 			t.Errorf("order %s is not on the pre-release board", order.Reference)
+		}
+		// Its force chooser offers all the officer can see and their force.
+		var offered []string
+		if err := chromedp.Run(tab, chromedp.Evaluate(`Array.from(document.querySelectorAll('#force option'), o => o.value)`, &offered)); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(offered, []string{"", "avon-and-somerset"}) {
+			t.Errorf("the pre-release board's force chooser offers %q; want all visible and avon-and-somerset", offered)
 		}
 		s.run(t, tab, "subject", chromedp.Navigate(s.base+"/subjects/"+order.SubjectID), chromedp.WaitVisible(`#record-release`))
 		s.run(t, tab, "release-form", chromedp.Click(`#record-release`), chromedp.WaitVisible(`#released_on`))
