@@ -399,6 +399,7 @@ func (s *Store) RevokeToken(ctx context.Context, officerID, tokenID string) erro
 	if !validID(officerID) || !validID(tokenID) {
 		return domain.ErrNotFound
 	}
+	defer s.auth.forget()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec(`UPDATE officer_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND officer_id = ?`,
 			s.now(), tokenID, officerID)

@@ -30,6 +30,7 @@ type Store struct {
 	loc       *time.Location
 	auditKeys *AuditKeys
 	readAudit auditGroup // read entries written together (audit.go)
+	auth      authCache  // the officers tokens prove (authcache.go)
 
 	// Manual runs started by StartJob outlive their requests; Close
 	// cancels them (each is recorded as failed) and waits for them.
@@ -97,7 +98,20 @@ func Open(ctx context.Context, url string, clock domain.Clock, loc *time.Locatio
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
 	stop, cancel := context.WithCancel(context.Background())
-	return &Store{db: db, clock: clock, loc: loc, auditKeys: o.auditKeys, runsStop: stop, stopRuns: cancel}, nil
+	s := &Store{db: db, clock: clock, loc: loc, auditKeys: o.auditKeys, runsStop: stop, stopRuns: cancel}
+	// The token cache listens on a connection of its own, outside the pool,
+	// made as the pool's are.
+	s.auth.connect = func(ctx context.Context) (*pgx.Conn, error) {
+		cfg, err := pgx.ParseConfig(url)
+		if err != nil {
+			return nil, err
+		}
+		if o.role != "" {
+			cfg.RuntimeParams["role"] = o.role
+		}
+		return pgx.ConnectConfig(ctx, cfg)
+	}
+	return s, nil
 }
 
 // Close closes the connection pool.

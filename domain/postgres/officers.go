@@ -177,6 +177,7 @@ func pageOf[T any](items []T, limit int, id func(T) string) ([]T, string, error)
 
 // UpdateOfficer applies change under a row lock.
 func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, change func(*domain.Officer) error) (domain.Officer, error) {
+	defer s.auth.forget()
 	var out domain.Officer
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		o, err := getOfficer(tx, id, true)
@@ -278,19 +279,38 @@ func (s *Store) storeToken(db *gorm.DB, officerID, token string, expiresAt *time
 	return t, translate(err)
 }
 
-// Authenticate finds the active officer holding a live token.
+// Authenticate finds the active officer holding a live token, from the
+// token cache when it may be trusted (authcache.go).
 func (s *Store) Authenticate(ctx context.Context, token string) (domain.Officer, error) {
-	var rows []officerRow
-	err := s.db.WithContext(ctx).Raw(`SELECT o.* FROM officer_tokens t JOIN officers o ON o.id = t.officer_id
+	s.auth.start.Do(func() {
+		s.runs.Add(1)
+		go func() {
+			defer s.runs.Done()
+			s.auth.listen(s.runsStop)
+		}()
+	})
+	key := sha256.Sum256([]byte(token))
+	now := s.now()
+	if o, ok := s.auth.get(key, now); ok {
+		return o, nil
+	}
+	gen := s.auth.generation()
+	var rows []struct {
+		Officer   officerRow `gorm:"embedded"`
+		ExpiresAt *time.Time
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT o.*, t.expires_at FROM officer_tokens t JOIN officers o ON o.id = t.officer_id
 		WHERE t.token_hash = ? AND o.active AND t.revoked_at IS NULL
-		  AND (t.expires_at IS NULL OR t.expires_at > ?)`, hashToken(token), s.now()).Scan(&rows).Error
+		  AND (t.expires_at IS NULL OR t.expires_at > ?)`, key[:], now).Scan(&rows).Error
 	if err != nil {
 		return domain.Officer{}, err
 	}
 	if len(rows) == 0 {
 		return domain.Officer{}, domain.ErrUnauthenticated
 	}
-	return rows[0].domain(), nil
+	o := rows[0].Officer.domain()
+	s.auth.put(gen, key, authEntry{officer: o, expires: rows[0].ExpiresAt, lookedUp: now})
+	return o, nil
 }
 
 // ErrBootstrapTokenRevoked: SCPO_BOOTSTRAP_TOKEN names a token that was
@@ -304,6 +324,7 @@ const bootstrapEmail = "bootstrap-admin@scpo.invalid"
 // officer and token when missing. It is idempotent and safe for replicas
 // starting together (they take turns on an advisory lock).
 func (s *Store) EnsureBootstrapAdmin(ctx context.Context, token string) (domain.Officer, error) {
+	defer s.auth.forget()
 	if len(token) < 16 {
 		return domain.Officer{}, errors.New("SCPO_BOOTSTRAP_TOKEN must be at least 16 characters")
 	}
