@@ -137,11 +137,14 @@ SELECT subject_id, first_names, last_name, date_of_birth, pnc_id, prison_number,
        CASE WHEN custody THEN 'custody' ELSE 'community' END, establishment, release_date, release_date_type
 FROM gen_batch`
 
+// The orders are written with the copies of their review and service
+// (migration 00280) that the triggers on reviews and order_events would
+// otherwise set by updating every order again.
 const generateOrdersSQL = `
 INSERT INTO orders (id, subject_id, reference, court, court_type, made_on, commencement, starts_on, ends_on,
-                    duration_months, status)
+                    duration_months, status, last_reviewed_on, served_on)
 SELECT order_id, subject_id, reference, court, court_type, made_on, commencement, starts_on, ends_on,
-       duration_months, status
+       duration_months, status, reviewed_on, CASE WHEN serial % 10 <> 0 THEN made_on END
 FROM gen_batch`
 
 const generateOwnersSQL = `
@@ -170,7 +173,8 @@ SELECT order_id, check_kind, check_due,
 FROM gen_batch WHERE check_due IS NOT NULL`
 
 // Nine in ten orders were served at the hearing (s.10); the rest raise
-// not_served once in force.
+// not_served once in force. (generateOrdersSQL writes the same into
+// orders.served_on.)
 const generateServiceSQL = `
 INSERT INTO order_events (order_id, kind, on_date, details)
 SELECT order_id, 'served', made_on, '{"method": "represented_at_hearing"}'::jsonb

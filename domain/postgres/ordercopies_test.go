@@ -1,0 +1,144 @@
+package postgres_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"scpo/domain"
+)
+
+// Each order carries the date of its last review (migration 00280), kept by
+// triggers on reviews. After reviews recorded through the service, inserted,
+// moved and removed by hand, many at once, the copy on every order equals
+// the latest of its reviews (none: NULL), and an order whose last review was
+// removed falls back to the one before.
+func TestLastReviewCopyFollowsTheReviews(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.GenerateOrders(ctx, 400, today); err != nil {
+		t.Fatal(err)
+	}
+	disagree := func(stage string) {
+		t.Helper()
+		var n, reviewed int
+		if err := s.DB().Raw(`SELECT count(*) FILTER (WHERE o.last_reviewed_on IS DISTINCT FROM
+		                                (SELECT max(r.reviewed_on) FROM reviews r WHERE r.order_id = o.id)),
+		                             count(o.last_reviewed_on)
+		                      FROM orders o`).Row().Scan(&n, &reviewed); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%s: %d orders' last review date differs from their reviews", stage, n)
+		}
+		if reviewed == 0 {
+			t.Errorf("%s: no order has a review: the comparison proves nothing", stage)
+		}
+	}
+	disagree("generated")
+
+	var ids []string
+	if err := s.DB().Raw(`SELECT id FROM orders WHERE status = 'active' AND made_on < CAST(? AS date) - 60 ORDER BY id LIMIT 6`,
+		today.Time).Scan(&ids).Error; err != nil {
+		t.Fatal(err)
+	}
+	// Through the service: a review today, and one dated before the last.
+	if _, err := s.RecordReview(ctx, ids[0], domain.Review{ReviewedOn: today, Kind: "routine", Outcome: "satisfactory"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordReview(ctx, ids[0], domain.Review{ReviewedOn: today.AddDays(-30), Kind: "routine", Outcome: "concerns"}); err != nil {
+		t.Fatal(err)
+	}
+	disagree("recorded")
+	var last string
+	if err := s.DB().Raw(`SELECT last_reviewed_on::text FROM orders WHERE id = ?`, ids[0]).Scan(&last).Error; err != nil {
+		t.Fatal(err)
+	}
+	if last != today.String() {
+		t.Errorf("after reviews on %s and 30 days before: last review %s", today, last)
+	}
+
+	// By hand, many orders in one statement each: inserted, moved later
+	// and earlier, the latest removed (the one before counts again), all
+	// of an order's removed (NULL).
+	steps := []struct{ name, sql string }{
+		{"inserted", `INSERT INTO reviews (order_id, reviewed_on, kind, outcome)
+			SELECT id, CAST(@day AS date) - 3, 'routine', 'satisfactory' FROM orders WHERE status = 'active'`},
+		{"moved later", `UPDATE reviews SET reviewed_on = reviewed_on + 2 WHERE reviewed_on = CAST(@day AS date) - 3`},
+		{"moved earlier", `UPDATE reviews SET reviewed_on = reviewed_on - 400 WHERE reviewed_on = CAST(@day AS date) - 1`},
+		{"latest removed", `DELETE FROM reviews r WHERE r.reviewed_on = (SELECT max(x.reviewed_on) FROM reviews x
+			WHERE x.order_id = r.order_id) AND r.order_id IN (SELECT id FROM orders ORDER BY id LIMIT 150)`},
+		{"all of some removed", `DELETE FROM reviews WHERE order_id IN (SELECT id FROM orders ORDER BY id DESC LIMIT 50)`},
+		{"moved to another order", `UPDATE reviews SET order_id = @to WHERE order_id = @from`},
+	}
+	for _, st := range steps {
+		var args []any
+		if strings.Contains(st.sql, "@") {
+			args = append(args, map[string]any{"day": today.Time, "from": ids[1], "to": ids[2]})
+		}
+		if err := s.DB().Exec(st.sql, args...).Error; err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		disagree(st.name)
+	}
+}
+
+// Each order carries the day it was first served (migration 00280), kept by
+// triggers on order_events: after service recorded through the service and
+// events inserted, moved, re-kinded and removed by hand, the copy on every
+// order equals the earliest of its served events (none: NULL).
+func TestServedOnCopyFollowsTheEvents(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.GenerateOrders(ctx, 400, today); err != nil {
+		t.Fatal(err)
+	}
+	disagree := func(stage string) {
+		t.Helper()
+		var n, served, unserved int
+		if err := s.DB().Raw(`SELECT count(*) FILTER (WHERE o.served_on IS DISTINCT FROM
+		                                (SELECT min(e.on_date) FROM order_events e WHERE e.order_id = o.id AND e.kind = 'served')),
+		                             count(o.served_on), count(*) FILTER (WHERE o.served_on IS NULL)
+		                      FROM orders o`).Row().Scan(&n, &served, &unserved); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%s: %d orders' served date differs from their events", stage, n)
+		}
+		if served == 0 || unserved == 0 {
+			t.Errorf("%s: %d orders served, %d not: the comparison proves little", stage, served, unserved)
+		}
+	}
+	disagree("generated")
+
+	var unservedID string
+	if err := s.DB().Raw(`SELECT id FROM orders WHERE status = 'active' AND served_on IS NULL AND made_on < CAST(? AS date) - 10
+		ORDER BY id LIMIT 1`, today.Time).Scan(&unservedID).Error; err != nil || unservedID == "" {
+		t.Fatalf("no active unserved order to serve (%v)", err)
+	}
+	if _, err := s.RecordService(ctx, unservedID, domain.Service{Method: domain.ServedInPerson, ServedOn: today.AddDays(-2)}); err != nil {
+		t.Fatal(err)
+	}
+	disagree("recorded")
+
+	steps := []struct{ name, sql string }{
+		{"inserted", `INSERT INTO order_events (order_id, kind, on_date)
+			SELECT id, 'served', made_on + 5 FROM orders WHERE served_on IS NULL AND status = 'active'`},
+		{"another kind inserted", `INSERT INTO order_events (order_id, kind, on_date)
+			SELECT id, 'varied', made_on - 400 FROM orders ORDER BY id LIMIT 100`},
+		{"moved earlier", `UPDATE order_events SET on_date = on_date - 3 WHERE kind = 'served'
+			AND order_id IN (SELECT id FROM orders ORDER BY id LIMIT 120)`},
+		{"re-kinded", `UPDATE order_events SET kind = 'varied' WHERE kind = 'served'
+			AND order_id IN (SELECT id FROM orders ORDER BY id DESC LIMIT 60)`},
+		{"removed", `DELETE FROM order_events WHERE kind = 'served'
+			AND order_id IN (SELECT id FROM orders ORDER BY id LIMIT 40)`},
+	}
+	for _, st := range steps {
+		if err := s.DB().Exec(st.sql).Error; err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		disagree(st.name)
+	}
+}
