@@ -187,6 +187,9 @@ func envOr(key, def string) string {
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	// What the store logs on its own (a sweep's background analysis, the
+	// token cache's listener) goes to the same JSON log.
+	slog.SetDefault(log)
 	cmd := "serve"
 	if len(os.Args) > 1 {
 		cmd = os.Args[1]
