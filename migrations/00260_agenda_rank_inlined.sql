@@ -13,20 +13,25 @@
 -- It gives the same date for every value the old body read, so
 -- flags_agenda's entries stay right and the index is not rebuilt
 -- (agendarank_test holds the two to each other on every kind a sweep
--- raises).
+-- raises). iso_date is named with its schema: the index expression is
+-- evaluated by autovacuum's analysis and by a restore with an empty
+-- search_path, where an unqualified name is not found.
 
 -- +goose Up
 -- +goose StatementBegin
 -- An ISO date (YYYY-MM-DD) read with immutable parts, so that a function
--- calling it can be immutable and inlined; NULL for NULL.
+-- calling it can be immutable and inlined; NULL for NULL and for anything
+-- else jsonb could hold for a date (a BC date, a year past 9999,
+-- infinity), which the sweeps never write.
 CREATE FUNCTION iso_date(d text) RETURNS date LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT make_date(substr(d, 1, 4)::int, substr(d, 6, 2)::int, substr(d, 9, 2)::int)
+    SELECT CASE WHEN length(d) = 10
+                THEN make_date(substr(d, 1, 4)::int, substr(d, 6, 2)::int, substr(d, 9, 2)::int) END
 $$;
 -- +goose StatementEnd
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION agenda_rank(kind text, details jsonb, raised_at timestamptz)
 RETURNS date LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT coalesce(iso_date(details ->> CASE kind
+    SELECT coalesce(public.iso_date(details ->> CASE kind
                         WHEN 'check_overdue' THEN 'due_on'
                         WHEN 'review_overdue' THEN 'due_on'
                         WHEN 'pre_release' THEN 'release_date'

@@ -47,11 +47,17 @@ BEGIN
         FROM (SELECT order_id, max(reviewed_on) AS last FROM new_rows GROUP BY order_id) n
         WHERE o.id = n.order_id AND (o.last_reviewed_on IS NULL OR o.last_reviewed_on < n.last);
     ELSIF TG_OP = 'UPDATE' THEN
+        -- The orders are locked first, so the recount below (a statement of
+        -- its own, with a snapshot of its own) sees every review a
+        -- concurrent writer of those orders committed.
+        PERFORM 1 FROM orders WHERE id IN (SELECT order_id FROM old_rows UNION SELECT order_id FROM new_rows)
+            ORDER BY id FOR UPDATE;
         UPDATE orders o SET last_reviewed_on = m.last
         FROM (SELECT t.order_id, (SELECT max(r.reviewed_on) FROM reviews r WHERE r.order_id = t.order_id) AS last
               FROM (SELECT order_id FROM old_rows UNION SELECT order_id FROM new_rows) t) m
         WHERE o.id = m.order_id AND o.last_reviewed_on IS DISTINCT FROM m.last;
     ELSE
+        PERFORM 1 FROM orders WHERE id IN (SELECT order_id FROM old_rows) ORDER BY id FOR UPDATE;
         UPDATE orders o SET last_reviewed_on = m.last
         FROM (SELECT t.order_id, (SELECT max(r.reviewed_on) FROM reviews r WHERE r.order_id = t.order_id) AS last
               FROM (SELECT DISTINCT order_id FROM old_rows) t) m
@@ -75,6 +81,9 @@ BEGIN
         FROM (SELECT order_id, min(on_date) AS first FROM new_rows WHERE kind = 'served' GROUP BY order_id) n
         WHERE o.id = n.order_id AND (o.served_on IS NULL OR o.served_on > n.first);
     ELSIF TG_OP = 'UPDATE' THEN
+        PERFORM 1 FROM orders WHERE id IN (SELECT order_id FROM old_rows WHERE kind = 'served'
+                                           UNION SELECT order_id FROM new_rows WHERE kind = 'served')
+            ORDER BY id FOR UPDATE;
         UPDATE orders o SET served_on = m.first
         FROM (SELECT t.order_id, (SELECT min(e.on_date) FROM order_events e
                                   WHERE e.order_id = t.order_id AND e.kind = 'served') AS first
@@ -82,6 +91,7 @@ BEGIN
                     UNION SELECT order_id FROM new_rows WHERE kind = 'served') t) m
         WHERE o.id = m.order_id AND o.served_on IS DISTINCT FROM m.first;
     ELSE
+        PERFORM 1 FROM orders WHERE id IN (SELECT order_id FROM old_rows WHERE kind = 'served') ORDER BY id FOR UPDATE;
         UPDATE orders o SET served_on = m.first
         FROM (SELECT t.order_id, (SELECT min(e.on_date) FROM order_events e
                                   WHERE e.order_id = t.order_id AND e.kind = 'served') AS first

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"gorm.io/gorm"
 )
 
 // agenda_rank reads its dates with make_date so that PostgreSQL inlines it
@@ -68,6 +70,29 @@ func TestAgendaRankReadsDatesAsTheCastDid(t *testing.T) {
 		if !seen[kind] {
 			t.Errorf("the sweeps raised no %s flag over generated orders; want some to compare", kind)
 		}
+	}
+	// What the sweeps never write but jsonb could hold for a date ranks by
+	// the day raised instead of failing the insert.
+	var odd []string
+	if err := s.DB().Raw(`SELECT agenda_rank('check_overdue', jsonb_build_object('due_on', d), timestamptz '2026-03-01 12:00+00')::text
+		FROM (VALUES (date '0044-03-15 BC'), (date 'infinity'), (date '10000-01-01')) v(d)`).Scan(&odd).Error; err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(odd, ",") != "2026-03-01,2026-03-01,2026-03-01" {
+		t.Errorf("a BC date, infinity and year 10000 rank as %v; want the day raised", odd)
+	}
+	// The index's expression is evaluated where the search path is empty:
+	// autovacuum's analysis, a restore's CREATE INDEX.
+	if err := s.DB().Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`SET LOCAL search_path = ''`).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`ANALYZE public.flags`).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`REINDEX INDEX public.flags_agenda`).Error
+	}); err != nil {
+		t.Errorf("with an empty search path: %v", err)
 	}
 	var plan []string
 	if err := s.DB().Raw(`EXPLAIN (VERBOSE) SELECT agenda_rank(kind, details, raised_at) FROM flags`).

@@ -3,12 +3,14 @@ package postgres
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"log/slog"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"scpo/domain"
 )
@@ -23,15 +25,26 @@ import (
 // listening connection, and until it is back every token is looked up.
 // What a token proves is therefore never older than the last change to
 // officers this process has been told of, a few milliseconds after that
-// change commits.
+// change commits; a listening connection that dies silently is found out
+// within two pings (authPing), and no lookup is trusted past authCacheAge.
 const authChannel = "scpo_auth"
+
+// authListenerName is the listening connection's application_name, as
+// pg_stat_activity shows it.
+const authListenerName = "scpo token cache"
 
 // authCacheMax bounds the tokens kept; past it the cache starts again.
 const authCacheMax = 10000
 
 // authCacheAge bounds how long one lookup is trusted even with no change
 // heard of, should a notification ever be lost.
-const authCacheAge = time.Minute
+const authCacheAge = 10 * time.Second
+
+// authPing is how long the listening connection may stay quiet before it
+// is asked to answer (within as long again): a connection that died
+// without a word (a failover, a dropped route) would otherwise be taken
+// for a quiet one while changes went unheard.
+const authPing = 5 * time.Second
 
 type authEntry struct {
 	officer  domain.Officer
@@ -41,6 +54,7 @@ type authEntry struct {
 
 type authCache struct {
 	connect func(ctx context.Context) (*pgx.Conn, error) // a connection to listen on
+	ping    time.Duration                                // authPing, but for tests
 	start   sync.Once
 
 	mu      sync.Mutex
@@ -105,12 +119,16 @@ func (c *authCache) drop(live bool) {
 // entry on each notification, and reconnects (with backoff) when the
 // connection is lost, entries unused meanwhile.
 func (c *authCache) listen(ctx context.Context) {
-	wait := 100 * time.Millisecond
+	const firstWait = 100 * time.Millisecond
+	wait := firstWait
 	for ctx.Err() == nil {
-		err := c.listenOnce(ctx)
+		listened, err := c.listenOnce(ctx)
 		c.drop(false)
 		if ctx.Err() != nil {
 			return
+		}
+		if listened {
+			wait = firstWait
 		}
 		slog.Warn("token cache: not listening for changes to officers; every token is looked up until it is back",
 			"error", err, "retry_in", wait)
@@ -123,23 +141,39 @@ func (c *authCache) listen(ctx context.Context) {
 	}
 }
 
-func (c *authCache) listenOnce(ctx context.Context) error {
+// listenOnce listens on one connection until it fails; listened says
+// whether it got as far as listening.
+func (c *authCache) listenOnce(ctx context.Context) (listened bool, err error) {
 	conn, err := c.connect(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
 	if _, err := conn.Exec(ctx, "LISTEN "+authChannel); err != nil {
-		return err
+		return false, err
 	}
 	// Listening from here: a change committed before this point is read
 	// by any lookup made after it, so the cache starts empty.
 	c.drop(true)
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
+		wait, cancel := context.WithTimeout(ctx, c.ping)
+		_, err := conn.WaitForNotification(wait)
+		cancel()
+		switch {
+		case err == nil:
+			c.drop(true)
+		case ctx.Err() != nil:
+			return true, ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err):
+			ping, cancel := context.WithTimeout(ctx, c.ping)
+			err := conn.Ping(ping)
+			cancel()
+			if err != nil {
+				return true, err
+			}
+		default:
+			return true, err
 		}
-		c.drop(true)
 	}
 }
 

@@ -27,6 +27,8 @@ func TestTokenCacheForgetsEveryChangeToOfficers(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
+	// Pinged every 100 ms when quiet, so the test sees several pings.
+	a.SetTokenCachePing(100 * time.Millisecond)
 	elsewhere, err := postgres.Open(ctx, owner, domain.SystemClock{}, time.UTC)
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +78,11 @@ func TestTokenCacheForgetsEveryChangeToOfficers(t *testing.T) {
 	if refused(token) {
 		t.Fatal("the token is refused")
 	}
+	// Quiet for several pings: still listening, the connection kept.
+	time.Sleep(600 * time.Millisecond)
+	if !a.TokenCacheListening() {
+		t.Fatal("the cache stopped listening while nothing changed (a ping failed)")
+	}
 
 	// With the trigger off, a revocation is not heard of: the cached answer
 	// stands. Any statement on the table with it on (even one changing no
@@ -113,7 +120,7 @@ func TestTokenCacheForgetsEveryChangeToOfficers(t *testing.T) {
 	}
 	eventually("the cache listens again", a.TokenCacheListening)
 	exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-		WHERE datname = current_database() AND query = 'LISTEN scpo_auth'`)
+		WHERE datname = current_database() AND application_name = 'scpo token cache'`)
 	eventually("the cache stops answering when its connection is lost",
 		func() bool { return !a.TokenCacheListening() })
 	exec(`ALTER TABLE officer_tokens DISABLE TRIGGER officer_tokens_auth_changed`)

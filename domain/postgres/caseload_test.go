@@ -43,6 +43,7 @@ func TestCaseloadSummaryAndKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	s.WaitAnalyses() // statistics gathered after the register's sweeps are not the caseload's
 	// Record every statement the store sends, with its arguments.
 	type statement struct {
 		sql  string

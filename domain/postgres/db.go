@@ -37,6 +37,7 @@ type Store struct {
 	stopRuns context.CancelFunc
 	runsStop context.Context
 	runs     sync.WaitGroup
+	analyses sync.WaitGroup // analyseAfter's, also ended by Close
 }
 
 // Option configures Open.
@@ -101,6 +102,7 @@ func Open(ctx context.Context, url string, clock domain.Clock, loc *time.Locatio
 	s := &Store{db: db, clock: clock, loc: loc, auditKeys: o.auditKeys, runsStop: stop, stopRuns: cancel}
 	// The token cache listens on a connection of its own, outside the pool,
 	// made as the pool's are.
+	s.auth.ping = authPing
 	s.auth.connect = func(ctx context.Context) (*pgx.Conn, error) {
 		cfg, err := pgx.ParseConfig(url)
 		if err != nil {
@@ -109,6 +111,7 @@ func Open(ctx context.Context, url string, clock domain.Clock, loc *time.Locatio
 		if o.role != "" {
 			cfg.RuntimeParams["role"] = o.role
 		}
+		cfg.RuntimeParams["application_name"] = authListenerName
 		return pgx.ConnectConfig(ctx, cfg)
 	}
 	return s, nil
@@ -118,6 +121,7 @@ func Open(ctx context.Context, url string, clock domain.Clock, loc *time.Locatio
 func (s *Store) Close() error {
 	s.stopRuns()
 	s.runs.Wait()
+	s.analyses.Wait()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err

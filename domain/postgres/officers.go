@@ -283,6 +283,9 @@ func (s *Store) storeToken(db *gorm.DB, officerID, token string, expiresAt *time
 // token cache when it may be trusted (authcache.go).
 func (s *Store) Authenticate(ctx context.Context, token string) (domain.Officer, error) {
 	s.auth.start.Do(func() {
+		if s.runsStop.Err() != nil {
+			return // closing: a lookup each time
+		}
 		s.runs.Add(1)
 		go func() {
 			defer s.runs.Done()

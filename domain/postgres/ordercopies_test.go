@@ -4,6 +4,9 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
+
+	"gorm.io/gorm"
 
 	"scpo/domain"
 )
@@ -140,5 +143,52 @@ func TestServedOnCopyFollowsTheEvents(t *testing.T) {
 			t.Fatalf("%s: %v", st.name, err)
 		}
 		disagree(st.name)
+	}
+}
+
+// A review removed while another is added to the same order in a
+// transaction not yet committed: the removal's recount waits for the
+// addition and counts it, so the copy is the newer review's date, not the
+// date the removal would have computed from what it saw first.
+func TestLastReviewCopyWithConcurrentWriters(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.GenerateOrders(ctx, 50, today); err != nil {
+		t.Fatal(err)
+	}
+	var orderID string
+	// One with no owner: the caseload keys' trigger on reviews would
+	// otherwise wait on the other writer's assignment rows first.
+	if err := s.DB().Raw(`SELECT r.order_id FROM reviews r WHERE NOT EXISTS (SELECT 1 FROM owner_assignments a
+		WHERE a.order_id = r.order_id) GROUP BY r.order_id ORDER BY r.order_id LIMIT 1`).Scan(&orderID).Error; err != nil || orderID == "" {
+		t.Fatalf("no reviewed order (%v)", err)
+	}
+	adding := s.DB().WithContext(ctx).Begin()
+	defer adding.Rollback()
+	if err := adding.Exec(`INSERT INTO reviews (order_id, reviewed_on, kind, outcome) VALUES (?, CAST(? AS date) + 1, 'routine', 'satisfactory')`,
+		orderID, today.Time).Error; err != nil {
+		t.Fatal(err)
+	}
+	removed := make(chan error, 1)
+	go func() {
+		removed <- s.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return tx.Exec(`DELETE FROM reviews WHERE order_id = ? AND reviewed_on <= ?`, orderID, today.Time).Error
+		})
+	}()
+	time.Sleep(300 * time.Millisecond) // the removal is waiting on the order
+	if err := adding.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-removed; err != nil {
+		t.Fatal(err)
+	}
+	var copied, latest *time.Time
+	if err := s.DB().Raw(`SELECT o.last_reviewed_on AS copied, (SELECT max(reviewed_on) FROM reviews r WHERE r.order_id = o.id) AS latest
+		FROM orders o WHERE o.id = ?`, orderID).Row().Scan(&copied, &latest); err != nil {
+		t.Fatal(err)
+	}
+	if latest == nil || copied == nil || !copied.Equal(*latest) {
+		t.Errorf("last review copied %v, the order's reviews say %v", copied, latest)
 	}
 }

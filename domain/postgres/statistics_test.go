@@ -89,12 +89,25 @@ func TestSweepGathersStatistics(t *testing.T) {
 	}
 
 	// A run that raises more than manyChanged flags analyses flags with its
-	// own rows in them.
+	// own rows in them, waiting its turn when another analysis holds the
+	// lock (here, throughout the run and a second after it).
 	if _, err := s.GenerateOrders(ctx, 25000, benchToday); err != nil {
+		t.Fatal(err)
+	}
+	holder := s.DB().Begin()
+	if err := holder.Exec(`SELECT pg_advisory_xact_lock(hashtext('scpo:analyze'))`).Error; err != nil {
 		t.Fatal(err)
 	}
 	r, err = s.RunJob(ctx, domain.JobReview, benchToday, nil)
 	if err != nil {
+		holder.Rollback()
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if got := reltuples("flags"); got >= float64(r.Raised)/2 {
+		t.Errorf("flags analysed (reltuples %v) while another analysis held the lock", got)
+	}
+	if err := holder.Commit().Error; err != nil {
 		t.Fatal(err)
 	}
 	if r.Raised <= 10000 {

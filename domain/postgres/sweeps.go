@@ -42,13 +42,14 @@ import (
 //     that rescans them per order (as it may when flags were analysed
 //     empty) turns quadratic (measured: 90 s for 60,000 flags).
 //
-// Statistics: a sweep first has scpo_analyze (migration 00140) analyse the
-// tables nobody has analysed or that changed a lot since, so it does not
-// plan a whole register as a handful of rows. After a run that raised or
-// resolved many flags, the tables it changed are analysed once it has
-// committed, outside the run and its lock (analyseAfter): the next run and
-// every reader plan with the new rows counted, and the run is not held up
-// by it (0.9 s of a first review sweep's 4.4 at 100,000 orders).
+// Statistics: a sweep first has scpo_analyze (migration 00140) analyse,
+// from a small sample, the tables nobody has analysed or that changed a
+// lot since, so it does not plan a whole register as a handful of rows.
+// Once it has ended, those tables, and after a run that raised or resolved
+// many flags the tables it changed, are analysed in full outside the run
+// and its lock (analyseAfter): the next run and every reader plan with the
+// new rows counted, and the run is not held up by it (0.9 s of a first
+// review sweep's 4.4 at 100,000 orders).
 const sweepDiffSQL = `
 SELECT coalesce(array_agg(o.id) FILTER (WHERE c.order_id IS NULL), '{}')::text[] AS resolve,
        coalesce(array_agg(c.order_id ORDER BY c.order_id) FILTER (WHERE o.id IS NULL), '{}')::text[] AS raise
@@ -259,6 +260,7 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 	}
 	finished := s.now()
 	run.Status, run.Error, run.FinishedAt, run.Raised, run.Resolved, run.Changed = "failed", &msg, &finished, 0, 0, 0
+	s.analyseAfter(run)
 	_ = s.db.WithContext(context.WithoutCancel(ctx)).Exec(`INSERT INTO job_runs
 		(id, job, trigger, scheduled_for, as_of, status, error, started_by, started_at, finished_at)
 		VALUES (?, ?, ?, ?, ?, 'failed', ?, ?, ?, ?) ON CONFLICT (job, scheduled_for) DO NOTHING`,
@@ -422,6 +424,7 @@ func (s *Store) StartJob(ctx context.Context, job string, asOf domain.Date) (dom
 			}
 			finished := s.now()
 			run.Status, run.Error, run.FinishedAt, run.Raised, run.Resolved, run.Changed = "failed", &msg, &finished, 0, 0, 0
+			s.analyseAfter(run)
 			_ = db.WithContext(context.WithoutCancel(runCtx)).Exec(`UPDATE job_runs SET status = 'failed', error = ?,
 				finished_at = ? WHERE id = ?`, msg, finished, run.ID).Error
 		}
@@ -463,24 +466,52 @@ func changedTables(run runRow) textArray {
 	return slices.Compact(out)
 }
 
-// analyseAfter has the tables a committed run changed a lot analysed, in
-// the background on a connection of the pool. Another analysis under way
-// (scpo_analyze takes a lock and skips when it cannot) or the store closing
-// cuts it short; the next run's own scpo_analyze catches up, as does
-// autovacuum.
+// analyseAfter has analysed in full, in the background on a connection of
+// the pool, the tables a run analysed roughly before it began and, when it
+// committed, those it changed a lot. It is called for a failed run too:
+// its rough statistics were rolled back, but the analysis still counted as
+// done (PostgreSQL does not roll back its change counters), so neither the
+// next run nor autovacuum would look at those tables again soon. Another
+// analysis under way (scpo_analyze takes a lock and skips when it cannot)
+// is waited out, up to analyseAfterPatience; only the store closing cuts it
+// short.
 func (s *Store) analyseAfter(run runRow) {
 	tables := changedTables(run)
 	if len(tables) == 0 || s.runsStop.Err() != nil {
 		return
 	}
-	s.runs.Add(1)
+	s.analyses.Add(1)
 	go func() {
-		defer s.runs.Done()
-		if err := s.db.WithContext(s.runsStop).Exec(`SELECT scpo_analyze(?)`, tables).Error; err != nil && s.runsStop.Err() == nil {
-			slog.Warn("analysing after a sweep", "tables", []string(tables), "error", err)
+		defer s.analyses.Done()
+		wait := 250 * time.Millisecond
+		for give := time.Now().Add(analyseAfterPatience); ; {
+			var done struct{ Tables textArray }
+			err := s.db.WithContext(s.runsStop).Raw(`SELECT scpo_analyze(?) AS tables`, tables).Scan(&done).Error
+			switch {
+			case s.runsStop.Err() != nil:
+				return
+			case err != nil:
+				slog.Warn("analysing after a sweep", "tables", []string(tables), "error", err)
+				return
+			case len(done.Tables) > 0:
+				return
+			case time.Now().After(give):
+				slog.Warn("analysing after a sweep: another analysis held the lock throughout; left to the next run and autovacuum",
+					"tables", []string(tables))
+				return
+			}
+			select {
+			case <-s.runsStop.Done():
+				return
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, 10*time.Second)
 		}
 	}()
 }
+
+// analyseAfterPatience bounds how long analyseAfter waits its turn.
+const analyseAfterPatience = 10 * time.Minute
 
 const previewFlagSQL = `
 WITH cond AS MATERIALIZED (SELECT c.order_id FROM %s(@as_of) c),

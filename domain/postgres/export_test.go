@@ -1,0 +1,12 @@
+package postgres
+
+import "time"
+
+// SetTokenCachePing shortens how long the token cache's listening
+// connection may stay quiet before it is pinged. For tests; call it before
+// the store's first Authenticate.
+func (s *Store) SetTokenCachePing(d time.Duration) { s.auth.ping = d }
+
+// WaitAnalyses waits for the statistics gathered after sweeps
+// (analyseAfter), so that a test counting statements counts only its own.
+func (s *Store) WaitAnalyses() { s.analyses.Wait() }
