@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"scpo/domain"
+	"scpo/domain/postgres"
 )
 
 // Each order carries the date of its last review (migration 00280), kept by
@@ -25,19 +26,11 @@ func TestLastReviewCopyFollowsTheReviews(t *testing.T) {
 	}
 	disagree := func(stage string) {
 		t.Helper()
-		var n, reviewed int
-		if err := s.DB().Raw(`SELECT count(*) FILTER (WHERE o.last_reviewed_on IS DISTINCT FROM
-		                                (SELECT max(r.reviewed_on) FROM reviews r WHERE r.order_id = o.id)),
-		                             count(o.last_reviewed_on)
-		                      FROM orders o`).Row().Scan(&n, &reviewed); err != nil {
-			t.Fatal(err)
-		}
-		if n != 0 {
-			t.Errorf("%s: %d orders' last review date differs from their reviews", stage, n)
-		}
-		if reviewed == 0 {
-			t.Errorf("%s: no order has a review: the comparison proves nothing", stage)
-		}
+		holdCopy(t, s, stage, "last review date", `SELECT
+			count(*) FILTER (WHERE o.last_reviewed_on IS DISTINCT FROM
+			                 (SELECT max(r.reviewed_on) FROM reviews r WHERE r.order_id = o.id)),
+			count(o.last_reviewed_on), count(*) FILTER (WHERE o.last_reviewed_on IS NULL)
+			FROM orders o`)
 	}
 	disagree("generated")
 
@@ -65,7 +58,7 @@ func TestLastReviewCopyFollowsTheReviews(t *testing.T) {
 	// By hand, many orders in one statement each: inserted, moved later
 	// and earlier, the latest removed (the one before counts again), all
 	// of an order's removed (NULL).
-	steps := []struct{ name, sql string }{
+	steps := []copyStep{
 		{"inserted", `INSERT INTO reviews (order_id, reviewed_on, kind, outcome)
 			SELECT id, CAST(@day AS date) - 3, 'routine', 'satisfactory' FROM orders WHERE status = 'active'`},
 		{"moved later", `UPDATE reviews SET reviewed_on = reviewed_on + 2 WHERE reviewed_on = CAST(@day AS date) - 3`},
@@ -75,16 +68,7 @@ func TestLastReviewCopyFollowsTheReviews(t *testing.T) {
 		{"all of some removed", `DELETE FROM reviews WHERE order_id IN (SELECT id FROM orders ORDER BY id DESC LIMIT 50)`},
 		{"moved to another order", `UPDATE reviews SET order_id = @to WHERE order_id = @from`},
 	}
-	for _, st := range steps {
-		var args []any
-		if strings.Contains(st.sql, "@") {
-			args = append(args, map[string]any{"day": today.Time, "from": ids[1], "to": ids[2]})
-		}
-		if err := s.DB().Exec(st.sql, args...).Error; err != nil {
-			t.Fatalf("%s: %v", st.name, err)
-		}
-		disagree(st.name)
-	}
+	applySteps(t, s, steps, map[string]any{"day": today.Time, "from": ids[1], "to": ids[2]}, disagree)
 }
 
 // Each order carries the day it was first served (migration 00280), kept by
@@ -100,19 +84,11 @@ func TestServedOnCopyFollowsTheEvents(t *testing.T) {
 	}
 	disagree := func(stage string) {
 		t.Helper()
-		var n, served, unserved int
-		if err := s.DB().Raw(`SELECT count(*) FILTER (WHERE o.served_on IS DISTINCT FROM
-		                                (SELECT min(e.on_date) FROM order_events e WHERE e.order_id = o.id AND e.kind = 'served')),
-		                             count(o.served_on), count(*) FILTER (WHERE o.served_on IS NULL)
-		                      FROM orders o`).Row().Scan(&n, &served, &unserved); err != nil {
-			t.Fatal(err)
-		}
-		if n != 0 {
-			t.Errorf("%s: %d orders' served date differs from their events", stage, n)
-		}
-		if served == 0 || unserved == 0 {
-			t.Errorf("%s: %d orders served, %d not: the comparison proves little", stage, served, unserved)
-		}
+		holdCopy(t, s, stage, "first service date", `SELECT
+			count(*) FILTER (WHERE o.served_on IS DISTINCT FROM
+			                 (SELECT min(e.on_date) FROM order_events e WHERE e.order_id = o.id AND e.kind = 'served')),
+			count(o.served_on), count(*) FILTER (WHERE o.served_on IS NULL)
+			FROM orders o`)
 	}
 	disagree("generated")
 
@@ -126,7 +102,7 @@ func TestServedOnCopyFollowsTheEvents(t *testing.T) {
 	}
 	disagree("recorded")
 
-	steps := []struct{ name, sql string }{
+	steps := []copyStep{
 		{"inserted", `INSERT INTO order_events (order_id, kind, on_date)
 			SELECT id, 'served', made_on + 5 FROM orders WHERE served_on IS NULL AND status = 'active'`},
 		{"another kind inserted", `INSERT INTO order_events (order_id, kind, on_date)
@@ -138,12 +114,7 @@ func TestServedOnCopyFollowsTheEvents(t *testing.T) {
 		{"removed", `DELETE FROM order_events WHERE kind = 'served'
 			AND order_id IN (SELECT id FROM orders ORDER BY id LIMIT 40)`},
 	}
-	for _, st := range steps {
-		if err := s.DB().Exec(st.sql).Error; err != nil {
-			t.Fatalf("%s: %v", st.name, err)
-		}
-		disagree(st.name)
-	}
+	applySteps(t, s, steps, nil, disagree)
 }
 
 // A review removed while another is added to the same order in a
@@ -190,5 +161,40 @@ func TestLastReviewCopyWithConcurrentWriters(t *testing.T) {
 	}
 	if latest == nil || copied == nil || !copied.Equal(*latest) {
 		t.Errorf("last review copied %v, the order's reviews say %v", copied, latest)
+	}
+}
+
+// holdCopy fails the test when counts (orders whose copy differs, orders
+// with a value, orders without) finds a difference, or either of the
+// other two at zero (the comparison would prove little).
+func holdCopy(t *testing.T, s *postgres.Store, stage, what, counts string) {
+	t.Helper()
+	var differ, with, without int
+	if err := s.DB().Raw(counts).Row().Scan(&differ, &with, &without); err != nil {
+		t.Fatal(err)
+	}
+	if differ != 0 {
+		t.Errorf("%s: %d orders' %s differs from what it copies", stage, differ, what)
+	}
+	if with == 0 || without == 0 {
+		t.Errorf("%s: %d orders with a %s, %d without: the comparison proves little", stage, with, what, without)
+	}
+}
+
+// copyStep is a change made by hand to what a copy copies.
+type copyStep struct{ name, sql string }
+
+// applySteps runs each step (with args when it names any), then hold.
+func applySteps(t *testing.T, s *postgres.Store, steps []copyStep, args map[string]any, hold func(stage string)) {
+	t.Helper()
+	for _, st := range steps {
+		var a []any
+		if strings.Contains(st.sql, "@") {
+			a = append(a, args)
+		}
+		if err := s.DB().Exec(st.sql, a...).Error; err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		hold(st.name)
 	}
 }
