@@ -31,6 +31,7 @@ type Store struct {
 	auditKeys *AuditKeys
 	readAudit auditGroup // read entries written together (audit.go)
 	auth      authCache  // the officers tokens prove (authcache.go)
+	forces    forceList  // reference data, read once
 
 	// Manual runs started by StartJob outlive their requests; Close
 	// cancels them (each is recorded as failed) and waits for them.

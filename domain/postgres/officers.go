@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -42,9 +44,8 @@ func officerRowOf(o domain.Officer) officerRow {
 
 // ListForces returns the 43 forces by name.
 func (s *Store) ListForces(ctx context.Context) ([]domain.Force, error) {
-	var out []domain.Force
-	err := s.db.WithContext(ctx).Raw(`SELECT code, name, region FROM forces ORDER BY name`).Scan(&out).Error
-	return out, err
+	list, _, err := s.forces.get(ctx, s.db)
+	return slices.Clone(list), err
 }
 
 // GetForce returns one force.
@@ -53,14 +54,42 @@ func (s *Store) GetForce(ctx context.Context, code string) (domain.Force, error)
 	if code == "" || len(code) > 64 || !utf8.ValidString(code) || strings.ContainsRune(code, 0) {
 		return domain.Force{}, domain.ErrNotFound
 	}
-	var out []domain.Force
-	if err := s.db.WithContext(ctx).Raw(`SELECT code, name, region FROM forces WHERE code = ?`, code).Scan(&out).Error; err != nil {
+	_, byCode, err := s.forces.get(ctx, s.db)
+	if err != nil {
 		return domain.Force{}, err
 	}
-	if len(out) == 0 {
+	f, ok := byCode[code]
+	if !ok {
 		return domain.Force{}, domain.ErrNotFound
 	}
-	return out[0], nil
+	return f, nil
+}
+
+// forceList holds the forces, reference data that only migrations write:
+// read once per process instead of once per request (a statement on every
+// agenda and board, and on every request of a regional officer, whose
+// scope is their region's forces).
+type forceList struct {
+	mu     sync.Mutex
+	list   []domain.Force // by name
+	byCode map[string]domain.Force
+}
+
+func (l *forceList) get(ctx context.Context, db *gorm.DB) ([]domain.Force, map[string]domain.Force, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.byCode == nil {
+		var list []domain.Force
+		if err := db.WithContext(ctx).Raw(`SELECT code, name, region FROM forces ORDER BY name`).Scan(&list).Error; err != nil {
+			return nil, nil, err
+		}
+		byCode := make(map[string]domain.Force, len(list))
+		for _, f := range list {
+			byCode[f.Code] = f
+		}
+		l.list, l.byCode = list, byCode
+	}
+	return l.list, l.byCode, nil
 }
 
 // CreateOfficer validates and records a new officer.

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"testing"
 
@@ -75,5 +76,44 @@ func TestListsCostConstantQueries(t *testing.T) {
 		if small != large || small == 0 {
 			t.Errorf("%s: %d queries for 2 items, %d for 50; want the same", name, small, large)
 		}
+	}
+}
+
+// The forces are reference data, read once per store: looking one up,
+// listing them and working out a region send no statement after the first.
+func TestForcesAreReadOnce(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	first, err := s.ListForces(ctx)
+	if err != nil || len(first) != 43 {
+		t.Fatalf("%d forces (%v), want 43", len(first), err)
+	}
+	var queries atomic.Int64
+	count := func(*gorm.DB) { queries.Add(1) }
+	if err := s.DB().Callback().Row().After("gorm:row").Register("test:count_forces", count); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().Callback().Query().After("gorm:query").Register("test:count_forces_q", count); err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.GetForce(ctx, "dorset")
+	if err != nil || f.Region != "south-west" {
+		t.Fatalf("dorset: %+v, %v", f, err)
+	}
+	if _, err := s.GetForce(ctx, "atlantis"); err != domain.ErrNotFound {
+		t.Errorf("an unknown force: %v, want not found", err)
+	}
+	region, err := s.RegionForces(ctx, "dorset")
+	if err != nil || len(region) < 2 || !slices.IsSorted(region) || !slices.Contains(region, "gloucestershire") {
+		t.Errorf("dorset's region: %v (%v)", region, err)
+	}
+	again, _ := s.ListForces(ctx)
+	again[0].Name = "changed by a caller"
+	if third, _ := s.ListForces(ctx); third[0].Name == "changed by a caller" {
+		t.Errorf("a caller's change to the list it was given reached the store's copy")
+	}
+	if n := queries.Load(); n != 0 {
+		t.Errorf("%d statements after the forces were first read, want none", n)
 	}
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 
 	"gorm.io/gorm"
 
@@ -50,10 +51,22 @@ func canChange(ctx context.Context, force string) error {
 // RegionForces lists the forces in the region of force, for working out an
 // officer's scope.
 func (s *Store) RegionForces(ctx context.Context, force string) ([]string, error) {
+	list, byCode, err := s.forces.get(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	mine, ok := byCode[force]
+	if !ok {
+		return nil, nil
+	}
 	var out []string
-	err := s.db.WithContext(ctx).Raw(`SELECT f.code FROM forces f JOIN forces mine ON mine.region = f.region
-		WHERE mine.code = ? ORDER BY f.code`, force).Scan(&out).Error
-	return out, err
+	for _, f := range list {
+		if f.Region == mine.Region {
+			out = append(out, f.Code)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 // auditScope limits the audit trail to what a caller bound to forces may
