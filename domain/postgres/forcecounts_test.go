@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -108,6 +109,59 @@ func TestForceCountsMatchARecount(t *testing.T) {
 		}
 	}
 	check("after moving subjects")
+	// Assignments written in bulk by hand, each statement many rows: the
+	// triggers count moves per order from the statement's rows. Ended, then
+	// made current again; moved to orders nobody owns (gaining and losing
+	// orders in one statement); one order's owners ended while another
+	// role of it is made current; removed.
+	some := ids(`SELECT a.id FROM owner_assignments a JOIN orders o ON o.id = a.order_id
+		WHERE a.ended_at IS NULL AND o.status IN ('pending', 'active') ORDER BY a.officer_id, a.id LIMIT 40`)
+	hand := func(stage, q string, args ...any) {
+		t.Helper()
+		res := s.DB().Exec(q, args...)
+		if res.Error != nil {
+			t.Fatalf("%s: %v", stage, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			t.Fatalf("%s: changed nothing", stage)
+		}
+		check(stage)
+	}
+	hand("after ending assignments in one statement",
+		`UPDATE owner_assignments SET ended_at = now(), end_reason = 'By hand.' WHERE id = ANY (CAST(? AS uuid[]))`,
+		"{"+strings.Join(some, ",")+"}")
+	hand("after making them current again in one statement",
+		`UPDATE owner_assignments SET ended_at = NULL, end_reason = NULL WHERE id = ANY (CAST(? AS uuid[]))`,
+		"{"+strings.Join(some, ",")+"}")
+	hand("after moving assignments to unowned orders in one statement", `
+		UPDATE owner_assignments a SET order_id = m.unowned
+		FROM (SELECT x.id, u.unowned FROM
+		          (SELECT a.id, row_number() OVER (ORDER BY a.id) AS n FROM owner_assignments a
+		           WHERE a.id = ANY (CAST(? AS uuid[]))) x
+		      JOIN (SELECT o.id AS unowned, row_number() OVER (ORDER BY o.id) AS n FROM orders o
+		            WHERE o.status IN ('pending', 'active')
+		              AND NOT EXISTS (SELECT 1 FROM owner_assignments b WHERE b.order_id = o.id AND b.ended_at IS NULL)) u
+		        ON u.n = x.n) m
+		WHERE a.id = m.id`, "{"+strings.Join(some[:20], ",")+"}")
+	hand("after ending and starting owners of the same orders in one statement", `
+		UPDATE owner_assignments a SET ended_at = CASE WHEN a.ended_at IS NULL THEN now() END,
+		       end_reason = CASE WHEN a.ended_at IS NULL THEN 'Swapped.' END
+		WHERE a.id IN (SELECT DISTINCT ON (b.order_id) b.id FROM owner_assignments b
+		               WHERE b.order_id IN (SELECT order_id FROM owner_assignments WHERE ended_at IS NOT NULL
+		                                    GROUP BY order_id HAVING count(*) = 1)
+		                 AND NOT EXISTS (SELECT 1 FROM owner_assignments c WHERE c.order_id = b.order_id
+		                                 AND c.role = b.role AND c.id <> b.id AND c.ended_at IS NULL)
+		               ORDER BY b.order_id, b.id)`)
+	if _, err := s.PutPolicy(ctx, domain.Policy{Force: "dorset", RequiredRoles: []string{"iom"}, PreReleaseDays: 180,
+		CommunityReviewDays: 60, PrisonReviewDays: 120, CheckGraceDays: 0, ExpiryWarningDays: 180, EMWarningDays: 42,
+		AbsenceThresholdDays: 14}, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("after a review policy rewrote the caseload copies of a force")
+	hand("after removing assignments in one statement", `
+		DELETE FROM owner_assignments a WHERE a.id = ANY (CAST(? AS uuid[]))
+		  AND NOT EXISTS (SELECT 1 FROM meeting_decisions d WHERE d.assignment_id = a.id)`,
+		"{"+strings.Join(some[20:], ",")+"}")
 	// Orders created, owners assigned, then years on: expiry by the
 	// lifecycle sweep, flags raised and resolved.
 	if _, err := s.GenerateOrders(ctx, 200, day); err != nil {
