@@ -103,8 +103,15 @@ var sweepStatementTimeout = 2 * time.Minute
 // open flags whose condition no longer holds and raises those newly true.
 func sweepKind(tx *gorm.DB, kind string, asOf domain.Date, now time.Time, runID string) (raised, resolved int, err error) {
 	args := map[string]any{"as_of": asOf.Time, "now": now, "run": runID, "kind": kind}
+	// Whether any flag of the kind is open, read from the front of the
+	// kind's range of flags_one_open. Not EXISTS: PostgreSQL drops an
+	// EXISTS subquery's ORDER BY and, expecting a match within a few rows,
+	// read the flags in table order, where a kind raised in bulk sits
+	// behind all those raised before it: up to 0.2 s a kind at a million
+	// orders, three times in a day's sweeps.
 	var open bool
-	if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM flags WHERE kind = @kind AND resolved_at IS NULL)`, args).
+	if err := tx.Raw(`SELECT (SELECT order_id FROM flags WHERE kind = @kind AND resolved_at IS NULL
+		ORDER BY order_id LIMIT 1) IS NOT NULL`, args).
 		Scan(&open).Error; err != nil {
 		return 0, 0, err
 	}
