@@ -190,6 +190,36 @@ func DefaultPolicy(force string) Policy {
 		CheckGraceDays: 0, ExpiryWarningDays: 180, EMWarningDays: DefaultEMWarningDays, AbsenceThresholdDays: DefaultAbsenceThresholdDays}
 }
 
+// FlagKindsMovedFrom names the flag kinds whose rules read a setting that
+// differs between old and p, so a policy change settles only the flags
+// it can move (each rule function's SQL reads only these settings of the
+// policy): the required roles decide unowned, the pre-release window
+// pre_release, the review intervals review_overdue, the grace on checks
+// check_overdue, the expiry warning expiring, the EM warning em_ending,
+// and the absence threshold owner_absent.
+func (p Policy) FlagKindsMovedFrom(old Policy) []string {
+	var kinds []string
+	add := func(changed bool, kind string) {
+		if changed {
+			kinds = append(kinds, kind)
+		}
+	}
+	add(!slices.Equal(sortedCopy(p.RequiredRoles), sortedCopy(old.RequiredRoles)), FlagUnowned)
+	add(p.PreReleaseDays != old.PreReleaseDays, FlagPreRelease)
+	add(p.CommunityReviewDays != old.CommunityReviewDays || p.PrisonReviewDays != old.PrisonReviewDays, FlagReviewOverdue)
+	add(p.CheckGraceDays != old.CheckGraceDays, FlagCheckOverdue)
+	add(p.ExpiryWarningDays != old.ExpiryWarningDays, FlagExpiring)
+	add(p.EMWarningDays != old.EMWarningDays, FlagEMEnding)
+	add(p.AbsenceThresholdDays != old.AbsenceThresholdDays, FlagOwnerAbsent)
+	return kinds
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
+
 // Validate checks a policy's settings.
 func (p *Policy) Validate(v *ValidationError) {
 	seen := map[string]bool{}

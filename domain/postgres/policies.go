@@ -87,8 +87,9 @@ func (s *Store) PutPolicy(ctx context.Context, p domain.Policy, ifVersion *int) 
 				"expiry": p.ExpiryWarningDays, "em": p.EMWarningDays, "absence": p.AbsenceThresholdDays, "now": s.now()}).Error; err != nil {
 			return translate(err)
 		}
-		// Flags the new policy ends are resolved now, not at the next sweep.
-		touchForce(tx, p.Force)
+		// Flags the new policy ends are resolved now, not at the next sweep:
+		// those of the kinds whose rules read a setting it changed.
+		touchForce(tx, p.Force, p.FlagKindsMovedFrom(current)...)
 		out, err = getPolicy(tx, p.Force)
 		return err
 	})

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,16 +27,17 @@ import (
 type touchedKey struct{}
 
 // touched collects the orders a transaction changed, the forces whose
-// orders it changed wholesale, and the flags its change starts (kind and
-// order) that must not wait for a sweep.
+// orders it changed wholesale (with the flag kinds the change can move),
+// and the flags its change starts (kind and order) that must not wait for
+// a sweep.
 type touched struct {
 	orders map[string]bool
-	forces map[string]bool
+	forces map[string]map[string]bool
 	raise  map[[2]string]bool
 }
 
 func withTouched(ctx context.Context) (context.Context, *touched) {
-	t := &touched{orders: map[string]bool{}, forces: map[string]bool{}, raise: map[[2]string]bool{}}
+	t := &touched{orders: map[string]bool{}, forces: map[string]map[string]bool{}, raise: map[[2]string]bool{}}
 	return context.WithValue(ctx, touchedKey{}, t), t
 }
 
@@ -60,10 +63,18 @@ func touch(tx *gorm.DB, orderIDs ...string) {
 	}
 }
 
-// touchForce marks every order of a force as changed (a policy change).
-func touchForce(tx *gorm.DB, force string) {
-	if t, ok := tx.Statement.Context.Value(touchedKey{}).(*touched); ok {
-		t.forces[force] = true
+// touchForce marks every order of a force as changed for the given flag
+// kinds (a policy change, which moves only the kinds whose rules read
+// what it changed: each kind's rule over a force of 23,000 live orders is
+// 0.2 to 0.6 s at a million orders, all fifteen 8 s).
+func touchForce(tx *gorm.DB, force string, kinds ...string) {
+	if t, ok := tx.Statement.Context.Value(touchedKey{}).(*touched); ok && len(kinds) > 0 {
+		if t.forces[force] == nil {
+			t.forces[force] = map[string]bool{}
+		}
+		for _, k := range kinds {
+			t.forces[force][k] = true
+		}
 	}
 }
 
@@ -73,14 +84,7 @@ func touchForce(tx *gorm.DB, force string) {
 func sweptKinds() []string { return sortedKeys(flagRules) }
 func eventKinds() []string { return sortedKeys(eventFlagRules) }
 
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // refreshFlagSQL settles the flags, among those matching %[2]s (over flags
 // f), of the orders matching %[1]s (over a rule's rows c): it resolves every
@@ -103,8 +107,7 @@ raised AS (
     RETURNING order_id, kind)` + flagEventsSQL + `
 SELECT (SELECT count(*) FROM resolved) + (SELECT count(*) FROM raised)`
 
-func refreshSQL(condFilter, flagFilter string) string {
-	kinds := append(sweptKinds(), eventKinds()...)
+func refreshSQL(condFilter, flagFilter string, kinds []string) string {
 	parts := make([]string, len(kinds))
 	for i, k := range kinds {
 		parts[i] = "SELECT '" + k + "'::text AS kind, c.* FROM " + ruleFunction(k) + "(@as_of) c WHERE " + condFilter
@@ -113,10 +116,13 @@ func refreshSQL(condFilter, flagFilter string) string {
 		Replace(refreshFlagSQL)
 }
 
-var (
-	refreshOrdersSQL = refreshSQL("c.order_id = ANY (CAST(@ids AS uuid[]))", "f.order_id = ANY (CAST(@ids AS uuid[]))")
-	refreshForceSQL  = refreshSQL("c.force = @force", "f.force = @force")
-)
+var refreshOrdersSQL = refreshSQL("c.order_id = ANY (CAST(@ids AS uuid[]))", "f.order_id = ANY (CAST(@ids AS uuid[]))",
+	append(sweptKinds(), eventKinds()...))
+
+// refreshForceSQL settles the given kinds (sorted) on a force's orders.
+func refreshForceSQL(kinds []string) string {
+	return refreshSQL("c.force = @force", "f.force = @force", kinds)
+}
 
 // refreshFlags settles the flags of what t marks, as of today.
 func refreshFlags(tx *gorm.DB, t *touched, today domain.Date, now time.Time) error {
@@ -127,9 +133,19 @@ func refreshFlags(tx *gorm.DB, t *touched, today domain.Date, now time.Time) err
 		args["raise_orders"] = append(args["raise_orders"].(textArray), pair[1])
 	}
 	var n int
-	for force := range t.forces {
-		args["force"] = force
-		if err := tx.Raw(refreshForceSQL, args).Scan(&n).Error; err != nil {
+	for force, kindSet := range t.forces {
+		kinds := sortedKeys(kindSet)
+		// Only the event kinds among them are raised here; the nil kind
+		// keeps the IN list from being empty.
+		raise := []string{""}
+		for _, k := range kinds {
+			if _, ok := eventFlagRules[k]; ok {
+				raise = append(raise, k)
+			}
+		}
+		forceArgs := maps.Clone(args)
+		forceArgs["force"], forceArgs["kinds"], forceArgs["raise"] = force, kinds, raise
+		if err := tx.Raw(refreshForceSQL(kinds), forceArgs).Scan(&n).Error; err != nil {
 			return err
 		}
 	}
