@@ -547,6 +547,7 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		return out, err
 	}
 	by := actorID(ctx)
+	var subjects map[string]string // order → subject, of the orders planned
 	plan := func(tx *gorm.DB) error {
 		to, err := getOfficer(tx, r.ToOfficerID, false)
 		if err != nil || canSee(ctx, forceOf(to)) != nil {
@@ -559,11 +560,12 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 			OrderID    string
 			Role       string
 			Reference  string
+			SubjectID  string
 			FirstNames string
 			LastName   string
 			Force      string
 		}
-		q := `SELECT a.order_id, a.role, o.reference, s.first_names, s.last_name, s.force
+		q := `SELECT a.order_id, a.role, o.reference, s.id AS subject_id, s.first_names, s.last_name, s.force
 			FROM owner_assignments a JOIN orders o ON o.id = a.order_id JOIN subjects s ON s.id = o.subject_id
 			WHERE a.officer_id = ? AND a.ended_at IS NULL AND o.status IN ('pending', 'active')`
 		args := []any{r.FromOfficerID}
@@ -571,11 +573,12 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 			q += ` AND a.role IN ?`
 			args = append(args, r.Roles)
 		}
-		// Orders are locked in id order, so two reassignments cannot deadlock.
 		if err := tx.Raw(q+` ORDER BY a.order_id, a.role`, args...).Scan(&current).Error; err != nil {
 			return err
 		}
+		subjects = map[string]string{}
 		for _, c := range current {
+			subjects[c.OrderID] = c.SubjectID
 			item := domain.ReassignmentItem{OrderID: c.OrderID, Reference: c.Reference,
 				SubjectName: strings.TrimSpace(c.FirstNames + " " + c.LastName), Force: c.Force, Role: c.Role}
 			var why error
@@ -594,7 +597,7 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		}
 		var actions int64
 		if err := tx.Raw(`SELECT count(*) FROM meeting_decisions d JOIN meeting_items i ON i.id = d.item_id
-			WHERE d.action_by = ? AND i.order_id IN ?`, r.FromOfficerID, orderIDs(out.Moves)).
+			WHERE d.action_by = ? AND i.order_id = ANY (CAST(? AS uuid[]))`, r.FromOfficerID, orderIDs(out.Moves)).
 			Scan(&actions).Error; err != nil {
 			return err
 		}
@@ -612,6 +615,13 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		return out, err
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// The officer's orders are locked first, in id order (so two
+		// reassignments cannot deadlock), and the plan is read under the
+		// locks: what moves is what is locked.
+		if err := tx.Exec(`SELECT 1 FROM orders WHERE id IN (SELECT order_id FROM owner_assignments
+			WHERE officer_id = ? AND ended_at IS NULL) ORDER BY id FOR UPDATE`, r.FromOfficerID).Error; err != nil {
+			return err
+		}
 		if err := plan(tx); err != nil {
 			return err
 		}
@@ -620,17 +630,18 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		}
 		domain.Note(ctx, "officer", r.FromOfficerID, r.ToOfficerID)
 		for _, m := range out.Moves {
-			a, err := assignOwner(tx, domain.OwnerChange{OrderID: m.OrderID, Role: m.Role, OfficerID: r.ToOfficerID,
-				Reason: r.Reason, By: deref(by)}, by, s.clock)
-			if err != nil {
-				return err
-			}
-			out.Assignments = append(out.Assignments, a)
+			domain.Note(ctx, "order", m.OrderID)
+			domain.Note(ctx, "subject", subjects[m.OrderID])
+		}
+		var err error
+		out.Assignments, err = moveAssignments(tx, out.Moves, r.FromOfficerID, r.ToOfficerID, r.Reason, by, s.now())
+		if err != nil {
+			return err
 		}
 		// The meeting's actions on those orders follow them; who they were
 		// first given to is kept.
 		return tx.Exec(`UPDATE meeting_decisions d SET action_by = ?, reassigned_from = coalesce(d.reassigned_from, d.action_by)
-			FROM meeting_items i WHERE i.id = d.item_id AND d.action_by = ? AND i.order_id IN ?`,
+			FROM meeting_items i WHERE i.id = d.item_id AND d.action_by = ? AND i.order_id = ANY (CAST(? AS uuid[]))`,
 			r.ToOfficerID, r.FromOfficerID, orderIDs(out.Moves)).Error
 	})
 	if err != nil {
@@ -640,10 +651,9 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 	return out, nil
 }
 
-// orderIDs lists the items' orders for an IN list, which is never empty
-// (the nil UUID matches no order).
-func orderIDs(items []domain.ReassignmentItem) []string {
-	out := []string{"00000000-0000-0000-0000-000000000000"}
+// orderIDs lists the items' orders as one array parameter.
+func orderIDs(items []domain.ReassignmentItem) textArray {
+	out := make(textArray, 0, len(items))
 	for _, it := range items {
 		out = append(out, it.OrderID)
 	}

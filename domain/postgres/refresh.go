@@ -173,5 +173,8 @@ func refreshFlags(tx *gorm.DB, t *touched, today domain.Date, now time.Time) err
 }
 
 // refreshGenericMax is the most orders a change's refresh runs through the
-// generic plan for.
-const refreshGenericMax = 1000
+// generic plan for. The generic plan costs about 0.13 ms an order at a
+// million orders (3,805 orders: 0.48 s); a plan made for the ids reads
+// every rule across the register (9.8 s for the same 3,805), which only
+// pays beyond some 70,000 orders.
+const refreshGenericMax = 50000
