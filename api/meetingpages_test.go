@@ -1,10 +1,17 @@
 package api_test
 
 import (
+	"context"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+
+	"scpo/api"
+	"scpo/domain"
+	"scpo/domain/postgres"
 )
 
 // The chair holds a meeting in the pages: starts it, records who was
@@ -97,4 +104,67 @@ func regexpItem(t *testing.T, body, ref string) string {
 	}
 	rest = rest[j+len(`name="item_id" value="`):]
 	return rest[:strings.Index(rest, `"`)]
+}
+
+// A force's agenda longer than a page comes a hundred orders at a time,
+// worst first: the page says how many of how many it shows, links the
+// next page and back to the first, and a decision recorded on a later
+// page returns to that page.
+func TestPageMeetingAgendaComesInPages(t *testing.T) {
+	t.Parallel()
+	var store *postgres.Store
+	e := newEnvWith(t, func(c *api.Config) { c.FailedAuthBurst = 1_000_000; store = c.Store.(*postgres.Store) })
+	ctx := context.Background()
+	day, _ := domain.ParseDate(today)
+	if _, err := store.GenerateOrders(ctx, 9000, day); err != nil {
+		t.Fatal(err)
+	}
+	vwSweep(t, e, today)
+	b, _ := e.signedIn(t, "tasking_chair")
+	list := b.get("/meetings")
+	p := b.post("/meetings", url.Values{"csrf_token": {csrfOf(t, list)}, "force": {"gloucestershire"},
+		"held_on-day": {"25"}, "held_on-month": {"11"}, "held_on-year": {"2026"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	first := b.get(p.Header.Get("Location"))
+	wantStatus(t, first, http.StatusOK)
+	total := regexp.MustCompile(`Showing 100 of (\d+) orders, the worst first`).FindStringSubmatch(first.Body)
+	if total == nil {
+		t.Fatalf("the first page does not say it shows 100 of the agenda's orders:\n%s", first.Body)
+	}
+	next := regexp.MustCompile(`href="(/meetings/[^"?]+\?cursor=[^"]+)" rel="next"`).FindStringSubmatch(first.Body)
+	if next == nil || strings.Contains(first.Body, "First page") {
+		t.Fatalf("the first page links no next page, or links a first page")
+	}
+	second := b.get(html.UnescapeString(next[1]))
+	wantStatus(t, second, http.StatusOK)
+	wantText(t, second, "of "+total[1]+" orders", "First page")
+	refs := regexp.MustCompile(`<a class="govuk-link" href="/orders/([0-9a-f-]+)">`)
+	onFirst := map[string]bool{}
+	for _, m := range refs.FindAllStringSubmatch(first.Body, -1) {
+		onFirst[m[1]] = true
+	}
+	later := refs.FindAllStringSubmatch(second.Body, -1)
+	if len(onFirst) != 100 || len(later) == 0 {
+		t.Fatalf("%d orders on the first page, %d on the second", len(onFirst), len(later))
+	}
+	for _, m := range later {
+		if onFirst[m[1]] {
+			t.Fatalf("order %s is on both pages", m[1])
+		}
+	}
+	// A decision on the second page comes back to it.
+	order := later[0][1]
+	item := regexp.MustCompile(`name="order" value="` + order + `">\s*<input type="hidden" name="n" value="0">\s*` +
+		`<input type="hidden" name="cursor" value="([^"]+)">\s*<input type="hidden" name="item_id" value="([^"]+)">`).
+		FindStringSubmatch(second.Body)
+	if item == nil {
+		t.Fatalf("no decision form for %s carrying the page's cursor", order)
+	}
+	d := b.post(strings.SplitN(html.UnescapeString(next[1]), "?", 2)[0]+"/decisions", url.Values{
+		"csrf_token": {csrfOf(t, second)}, "order": {order}, "n": {"0"}, "cursor": {html.UnescapeString(item[1])},
+		"item_id": {item[2]}, "decision": {"note"}, "notes": {"Discussed."}})
+	wantStatus(t, d, http.StatusSeeOther)
+	if loc := d.Header.Get("Location"); !strings.Contains(loc, "cursor=") || !strings.HasSuffix(loc, "#order-"+order) {
+		t.Errorf("after a decision on the second page: %s", loc)
+	}
 }

@@ -375,17 +375,25 @@ func (s *Server) openRegionalMeeting(c echo.Context) error {
 func (s *Server) getMeeting(c echo.Context) error {
 	q := newQuery(c, "format")
 	format := q.oneOf("format", []string{"json", "csv", "html"})
+	p := keyPage(q, 4)
 	if err := q.err(); err != nil {
-		return err
-	}
-	m, err := s.store.GetMeeting(ctxOf(c), c.Param("id"))
-	if err != nil {
 		return err
 	}
 	if format == "" && wantsCSV(c) {
 		format = "csv"
 	} else if format == "" && wantsHTML(c) {
 		format = "html"
+	}
+	// The JSON answer is a page of the agenda; the minutes are all of it.
+	var m domain.Meeting
+	var err error
+	if format == "csv" || format == "html" {
+		m, err = s.store.MeetingMinutes(ctxOf(c), c.Param("id"))
+	} else {
+		m, err = s.store.GetMeeting(ctxOf(c), c.Param("id"), p)
+	}
+	if err != nil {
+		return err
 	}
 	switch format {
 	case "csv":

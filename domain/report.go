@@ -198,9 +198,14 @@ type Meeting struct {
 	HeldOn    Date        `json:"held_on"`
 	CreatedBy *OfficerRef `json:"created_by"`
 	CreatedAt time.Time   `json:"created_at"`
-	// Agenda is every frozen item (one per open flag), in section order.
+	// Summary counts the whole frozen agenda; Agenda and Orders are one
+	// page of it (see Meetings.GetMeeting), NextCursor the next page's.
+	Summary    MeetingSummary `json:"summary"`
+	NextCursor *string        `json:"next_cursor"`
+	// Agenda is the page's frozen items (one per open flag), in section
+	// order.
 	Agenda []AgendaItem `json:"agenda"`
-	// Orders is the same agenda one entry per order, carrying all its
+	// Orders is the page's agenda one entry per order, carrying all its
 	// reasons, worst first: most days overdue, then release soonest.
 	Orders []AgendaOrder `json:"orders"`
 	// CarriedActions are earlier meetings' actions still open when this
@@ -213,6 +218,22 @@ type Meeting struct {
 	SignedBy       *OfficerRef `json:"signed_by"`
 	SharedWith     []Share     `json:"shared_with"`
 }
+
+// MeetingSummary counts a meeting's whole agenda: its items by section
+// and the orders they are about.
+type MeetingSummary struct {
+	Items    int            `json:"items"`
+	Orders   int            `json:"orders"`
+	Sections map[string]int `json:"sections"`
+}
+
+// MeetingPageDefault and MeetingPageMax bound a page of a meeting's
+// agenda, in orders: a force's meeting at a national register froze
+// 39,000 items (a 36 MB answer).
+const (
+	MeetingPageDefault = 100
+	MeetingPageMax     = 500
+)
 
 // AgendaItem is an open flag as it stood when the meeting opened.
 type AgendaItem struct {
@@ -324,7 +345,14 @@ type Meetings interface {
 	// DecideRegional is Decide at a regional meeting (ErrNotFound for a
 	// force meeting).
 	DecideRegional(ctx context.Context, meetingID string, d Decision) (Decision, error)
-	GetMeeting(ctx context.Context, id string) (Meeting, error)
+	// GetMeeting answers a meeting with a page of its agenda: the orders
+	// worst first (as GroupAgenda ranks them) after p.Cursor, p.Limit of
+	// them (MeetingPageDefault when 0), with their items in Agenda, the
+	// counts of the whole agenda in Summary and the next page's cursor.
+	GetMeeting(ctx context.Context, id string, p Page) (Meeting, error)
+	// MeetingMinutes answers a meeting with its whole agenda, for the
+	// minutes (CSV and printable page).
+	MeetingMinutes(ctx context.Context, id string) (Meeting, error)
 	ListMeetings(ctx context.Context, force string, p Page) ([]Meeting, string, error)
 	// Decide records a decision, carrying out an owner assignment or check
 	// through the same rules as the direct endpoints, in one transaction.

@@ -91,15 +91,32 @@ type meetingData struct {
 	Signed      bool
 	IsChair     bool
 	Posted      string // the order whose form was posted, to show its errors
+	// The agenda comes a page of orders at a time: links to the first and
+	// the next page, and where this page starts in the whole agenda.
+	First, Next string
+	IsFirst     bool
+	Cursor      string
 }
 
 func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
-	m, err := w.store.GetMeeting(r.ctx(), r.Param("id"))
+	// A decision form posts the page it was on, so its errors show there.
+	cursor := r.QueryParam("cursor")
+	if cursor == "" {
+		cursor = r.FormValue("cursor")
+	}
+	if _, ok := domain.DecodeKeyCursor(cursor, 4); !ok {
+		cursor = ""
+	}
+	m, err := w.store.GetMeeting(r.ctx(), r.Param("id"), domain.Page{Cursor: cursor})
 	if err != nil {
 		return nil, nil, err
 	}
-	d := &meetingData{M: m, CanDecide: w.host.Permitted(r.me, "POST /api/v1/meetings/:id/decisions"), Signed: m.SignedAt != nil,
-		IsChair: m.Chair != nil && m.Chair.ID == r.me.ID}
+	d := &meetingData{M: m, Cursor: cursor, IsFirst: cursor == "", First: "/meetings/" + m.ID}
+	if m.NextCursor != nil {
+		d.Next = "/meetings/" + m.ID + "?" + url.Values{"cursor": {*m.NextCursor}}.Encode()
+	}
+	d.CanDecide, d.Signed, d.IsChair = w.host.Permitted(r.me, "POST /api/v1/meetings/:id/decisions"), m.SignedAt != nil,
+		m.Chair != nil && m.Chair.ID == r.me.ID
 	if m.Region != "" {
 		d.CanDecide = w.host.Permitted(r.me, "POST /api/v1/regional-meetings/:id/decisions")
 	} else if d.CanDecide {
@@ -196,6 +213,9 @@ func (w *Web) meetingDecide(r *req) error {
 		}
 	}
 	q := url.Values{"done": {"decision"}, "ref": {ref}}
+	if d.Cursor != "" {
+		q.Set("cursor", d.Cursor)
+	}
 	return r.Redirect(http.StatusSeeOther, "/meetings/"+d.M.ID+"?"+q.Encode()+"#order-"+vals["order"])
 }
 
@@ -281,7 +301,7 @@ func (w *Web) meetingSignOff(r *req) error {
 
 func meetingMinutes(format string) func(*Web, *req) error {
 	return func(w *Web, r *req) error {
-		m, err := w.store.GetMeeting(r.ctx(), r.Param("id"))
+		m, err := w.store.MeetingMinutes(r.ctx(), r.Param("id"))
 		if err != nil {
 			return err
 		}
@@ -449,5 +469,8 @@ func (w *Web) regionalDecide(r *req) error {
 		}
 	}
 	q := url.Values{"done": {"decision"}, "ref": {ref}}
+	if d.Cursor != "" {
+		q.Set("cursor", d.Cursor)
+	}
 	return r.Redirect(http.StatusSeeOther, "/meetings/"+d.M.ID+"?"+q.Encode()+"#order-"+vals["order"])
 }

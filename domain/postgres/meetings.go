@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"time"
 
@@ -55,13 +56,45 @@ func (s *Store) OpenMeeting(ctx context.Context, force string, heldOn domain.Dat
 	if err != nil {
 		return domain.Meeting{}, err
 	}
-	return s.GetMeeting(ctx, id)
+	return s.GetMeeting(ctx, id, domain.Page{})
 }
 
 // GetMeeting returns a meeting with its agenda (per item and per order),
 // the actions carried forward, who was there, the sign-off, the decisions
 // and who the minutes were shared with.
-func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, error) {
+func (s *Store) GetMeeting(ctx context.Context, id string, p domain.Page) (domain.Meeting, error) {
+	limit := domain.MeetingPageDefault
+	if p.Limit > 0 {
+		limit = min(p.Limit, domain.MeetingPageMax)
+	}
+	return s.meeting(ctx, id, p.Cursor, limit)
+}
+
+// MeetingMinutes returns a meeting with its whole agenda.
+func (s *Store) MeetingMinutes(ctx context.Context, id string) (domain.Meeting, error) {
+	return s.meeting(ctx, id, "", 0)
+}
+
+// meetingOrdersSQL ranks a meeting's orders as domain.GroupAgenda does,
+// each with the keys of that order: the most days overdue first (none
+// after any), then the soonest release, then the first item's position
+// (unique). Days count from each item's agenda rank to the meeting's day,
+// as agendaDays does.
+const meetingOrdersSQL = `
+SELECT g.order_id,
+       CASE WHEN g.overdue IS NULL THEN 1073741824 ELSE -g.overdue END AS k1,
+       coalesce(g.to_release, 1073741824) AS k2, g.first_position AS k3
+FROM (SELECT i.order_id,
+             max(CASE WHEN i.kind IN ('check_overdue', 'review_overdue', 'release_date_passed')
+                      THEN CAST(@held AS date) - agenda_rank(i.kind, i.details, i.raised_at) END) AS overdue,
+             min(CASE WHEN i.kind = 'pre_release'
+                      THEN agenda_rank(i.kind, i.details, i.raised_at) - CAST(@held AS date) END) AS to_release,
+             min(i.position) AS first_position
+      FROM meeting_items i WHERE i.meeting_id = @meeting GROUP BY i.order_id) g`
+
+// meeting reads a meeting and the page of its agenda after cursor, limit
+// orders of it (0: all).
+func (s *Store) meeting(ctx context.Context, id, cursor string, limit int) (domain.Meeting, error) {
 	if !validID(id) {
 		return domain.Meeting{}, domain.ErrNotFound
 	}
@@ -78,6 +111,66 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 		return domain.Meeting{}, err
 	}
 	domain.Note(ctx, "meeting", m.ID)
+	args := map[string]any{"meeting": id, "held": m.HeldOn.Time}
+	var sections []struct {
+		Kind          string
+		Items, Orders int
+	}
+	if err := db.Raw(`SELECT coalesce(i.kind, '') AS kind, count(*) AS items, count(DISTINCT i.order_id) AS orders
+		FROM meeting_items i WHERE i.meeting_id = @meeting GROUP BY GROUPING SETS ((i.kind), ())`, args).
+		Scan(&sections).Error; err != nil {
+		return domain.Meeting{}, err
+	}
+	m.Summary = domain.MeetingSummary{Sections: map[string]int{}}
+	for _, sc := range sections {
+		if sc.Kind == "" {
+			m.Summary.Items, m.Summary.Orders = sc.Items, sc.Orders
+		} else {
+			m.Summary.Sections[sc.Kind] = sc.Items
+		}
+	}
+	// The page's orders, then their items.
+	pageFilter := ""
+	if limit > 0 {
+		after := ""
+		if cursor != "" {
+			parts, ok := domain.DecodeKeyCursor(cursor, 4)
+			if !ok {
+				return domain.Meeting{}, domain.Invalid("cursor", "is not a cursor this service gave out")
+			}
+			keys := make([]int, 3)
+			for i, part := range parts[:3] {
+				n, err := strconv.Atoi(part)
+				if err != nil {
+					return domain.Meeting{}, domain.Invalid("cursor", "is not a cursor this service gave out")
+				}
+				keys[i] = n
+			}
+			args["k1"], args["k2"], args["k3"], args["k4"] = keys[0], keys[1], keys[2], parts[3]
+			after = ` WHERE (r.k1, r.k2, r.k3, r.order_id) > (@k1, @k2, @k3, CAST(@k4 AS uuid))`
+		}
+		var page []struct {
+			OrderID    string
+			K1, K2, K3 int
+		}
+		args["limit"] = limit + 1
+		if err := db.Raw(`SELECT r.* FROM (`+meetingOrdersSQL+`) r`+after+` ORDER BY r.k1, r.k2, r.k3, r.order_id LIMIT @limit`, args).
+			Scan(&page).Error; err != nil {
+			return domain.Meeting{}, err
+		}
+		if len(page) > limit {
+			page = page[:limit]
+			last := page[limit-1]
+			next := domain.EncodeKeyCursor(strconv.Itoa(last.K1), strconv.Itoa(last.K2), strconv.Itoa(last.K3), last.OrderID)
+			m.NextCursor = &next
+		}
+		ids := make(textArray, len(page))
+		for i, o := range page {
+			ids[i] = o.OrderID
+		}
+		args["orders"] = ids
+		pageFilter = ` AND i.order_id = ANY (CAST(@orders AS uuid[]))`
+	}
 	var items []struct {
 		ID          string
 		Position    int
@@ -100,7 +193,7 @@ func (s *Store) GetMeeting(ctx context.Context, id string) (domain.Meeting, erro
 		       agenda_rank(i.kind, i.details, i.raised_at) AS rank_on
 		FROM meeting_items i
 		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
-		WHERE i.meeting_id = ? ORDER BY i.position`, id).Scan(&items).Error; err != nil {
+		WHERE i.meeting_id = @meeting`+pageFilter+` ORDER BY i.position`, args).Scan(&items).Error; err != nil {
 		return domain.Meeting{}, err
 	}
 	decisions, err := s.decisions(db, "d.meeting_id = ?", id)

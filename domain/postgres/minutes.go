@@ -343,7 +343,7 @@ func (s *Store) SetAttendance(ctx context.Context, meetingID string, a domain.At
 	if err != nil {
 		return domain.Meeting{}, err
 	}
-	return s.GetMeeting(ctx, meetingID)
+	return s.GetMeeting(ctx, meetingID, domain.Page{})
 }
 
 // SignOff signs the minutes as the meeting's chair. From then on a change
@@ -373,7 +373,7 @@ func (s *Store) SignOff(ctx context.Context, meetingID string) (domain.Meeting, 
 	if err != nil {
 		return domain.Meeting{}, err
 	}
-	return s.GetMeeting(ctx, meetingID)
+	return s.GetMeeting(ctx, meetingID, domain.Page{})
 }
 
 // ShareMinutes records that the caller downloaded the minutes (format csv

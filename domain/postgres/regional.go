@@ -103,5 +103,5 @@ func (s *Store) OpenRegionalMeeting(ctx context.Context, region string, heldOn d
 	if err != nil {
 		return domain.Meeting{}, err
 	}
-	return s.GetMeeting(ctx, id)
+	return s.GetMeeting(ctx, id, domain.Page{})
 }

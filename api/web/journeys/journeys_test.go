@@ -455,6 +455,26 @@ func TestJourneys(t *testing.T) {
 		s.wantText(t, tab, ".govuk-notification-banner--success", "Breach recorded")
 		s.wantText(t, tab, "#events", "Breach recorded")
 	})
+
+	// Last, as it adds a national register's worth of orders to the force.
+	t.Run("chair pages through a long agenda", func(t *testing.T) {
+		if _, err := s.store.GenerateOrders(ctx, 9000, s.store.Today()); err != nil {
+			t.Fatal(err)
+		}
+		for _, job := range domain.JobNames {
+			if _, err := s.store.RunJob(ctx, job, s.store.Today(), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tab := s.tab(t, domain.RoleTaskingChair, "gloucestershire")
+		s.run(t, tab, "meetings", chromedp.Navigate(s.base+"/meetings"), chromedp.WaitVisible(`#held_on`))
+		s.run(t, tab, "long-agenda", chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`#agenda-page`))
+		s.wantText(t, tab, "#agenda-page", "Showing 100 of")
+		s.run(t, tab, "long-agenda-next", chromedp.Click(`a[rel=next]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`a[rel=prev]`, chromedp.ByQuery))
+		s.wantText(t, tab, "a[rel=prev]", "First page")
+		s.wantText(t, tab, "#agenda-page", "orders, the worst first")
+	})
 }
 
 // firstOption is the value of a select's first real option.

@@ -1,0 +1,93 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"scpo/domain"
+)
+
+// A meeting's agenda is answered a page of orders at a time, worst first,
+// and the pages together are the whole agenda in the minutes' order: each
+// order once, with all its items and nothing else, and the summary counts
+// the whole of it on every page. A force's meeting at a national register
+// froze 39,000 items, a 36 MB answer.
+func TestMeetingAgendaComesInPages(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.GenerateOrders(ctx, 2500, today); err != nil {
+		t.Fatal(err)
+	}
+	sweepAllAsOf(t, s, today)
+	var force string
+	if err := s.DB().Raw(`SELECT force FROM flags WHERE resolved_at IS NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`).
+		Scan(&force).Error; err != nil {
+		t.Fatal(err)
+	}
+	opened, err := s.OpenMeeting(ctx, force, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := s.MeetingMinutes(ctx, opened.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole.Orders) < 30 {
+		t.Fatalf("%s's agenda has %d orders; too few to page", force, len(whole.Orders))
+	}
+	sections := map[string]int{}
+	for _, it := range whole.Agenda {
+		sections[it.Kind]++
+	}
+	want := domain.MeetingSummary{Items: len(whole.Agenda), Orders: len(whole.Orders), Sections: sections}
+	if opened.Summary.Items != want.Items || opened.Summary.Orders != want.Orders || len(opened.Orders) != want.Orders {
+		t.Errorf("the opened meeting (one page, all of it) sums %+v with %d orders; want %+v", opened.Summary,
+			len(opened.Orders), want)
+	}
+
+	var paged []domain.AgendaOrder
+	cursor, pages := "", 0
+	for {
+		m, err := s.GetMeeting(ctx, opened.ID, domain.Page{Cursor: cursor, Limit: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		if m.Summary.Items != want.Items || m.Summary.Orders != want.Orders || len(m.Summary.Sections) != len(want.Sections) {
+			t.Fatalf("page %d sums %+v; want %+v", pages, m.Summary, want)
+		}
+		for k, n := range want.Sections {
+			if m.Summary.Sections[k] != n {
+				t.Fatalf("page %d: section %s has %d; want %d", pages, k, m.Summary.Sections[k], n)
+			}
+		}
+		if len(m.Orders) > 7 || (m.NextCursor != nil && len(m.Orders) != 7) {
+			t.Fatalf("page %d has %d orders (next %v)", pages, len(m.Orders), m.NextCursor)
+		}
+		items := 0
+		for _, o := range m.Orders {
+			items += len(o.Reasons)
+		}
+		if items != len(m.Agenda) {
+			t.Fatalf("page %d: %d items for its orders, %d in its agenda", pages, items, len(m.Agenda))
+		}
+		paged = append(paged, m.Orders...)
+		if m.NextCursor == nil {
+			break
+		}
+		cursor = *m.NextCursor
+	}
+	if len(paged) != len(whole.Orders) {
+		t.Fatalf("%d pages gave %d orders; the agenda has %d", pages, len(paged), len(whole.Orders))
+	}
+	for i := range paged {
+		a, b := paged[i], whole.Orders[i]
+		if a.OrderID != b.OrderID || len(a.Reasons) != len(b.Reasons) {
+			t.Fatalf("order %d: paged %s (%d reasons), minutes %s (%d reasons)", i, a.OrderID, len(a.Reasons),
+				b.OrderID, len(b.Reasons))
+		}
+	}
+	_, err = s.GetMeeting(ctx, opened.ID, domain.Page{Cursor: "not-a-cursor", Limit: 7})
+	wantInvalid(t, err, "cursor")
+}
