@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"encoding/csv"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -166,5 +168,82 @@ func TestPageMeetingAgendaComesInPages(t *testing.T) {
 	wantStatus(t, d, http.StatusSeeOther)
 	if loc := d.Header.Get("Location"); !strings.Contains(loc, "cursor=") || !strings.HasSuffix(loc, "#order-"+order) {
 		t.Errorf("after a decision on the second page: %s", loc)
+	}
+}
+
+// The minutes are one file however long the agenda: read and disclosed a
+// page of orders at a time (three here), each page's orders and subjects
+// named on an entry of the download's own before the page is sent, and
+// every order of the agenda in the file once.
+func TestMinutesComeAPageAtATime(t *testing.T) {
+	t.Parallel()
+	var store *postgres.Store
+	e := newEnvWith(t, func(c *api.Config) {
+		c.FailedAuthBurst, c.MinutesPage = 1_000_000, 3
+		store = c.Store.(*postgres.Store)
+	})
+	day, _ := domain.ParseDate(today)
+	if _, err := store.GenerateOrders(context.Background(), 1200, day); err != nil {
+		t.Fatal(err)
+	}
+	vwSweep(t, e, today)
+	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	all := e.do(t, "GET", "/api/v1/meetings/"+s(m.Body, "id")+"?limit=500", e.admin, "")
+	want(t, all, http.StatusOK)
+	orders := get(all.Body, "orders").([]any)
+	if len(orders) < 8 || s(all.Body, "next_cursor") != "<nil>" || s(all.Body, "summary.orders") != fmt.Sprint(len(orders)) {
+		t.Fatalf("the agenda: %d orders, summary %v, next %s", len(orders), get(all.Body, "summary"), s(all.Body, "next_cursor"))
+	}
+	auditor := e.token(t, acOfficer(t, e, "", "auditor"))
+	for _, format := range []string{"csv", "html"} {
+		r := e.do(t, "GET", "/api/v1/meetings/"+s(m.Body, "id")+"?format="+format, e.admin, "")
+		want(t, r, http.StatusOK)
+		body := string(r.Raw)
+		if format == "csv" {
+			rows, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]int{}
+			for _, row := range rows {
+				if row[0] == "agenda" {
+					seen[row[5]]++
+				}
+			}
+			if len(seen) != len(orders) {
+				t.Errorf("csv: %d orders in the file, %d on the agenda", len(seen), len(orders))
+			}
+			for _, o := range orders {
+				if seen[s(o, "reference")] != 1 {
+					t.Errorf("csv: %s is in the file %d times", s(o, "reference"), seen[s(o, "reference")])
+				}
+			}
+		} else {
+			for _, o := range orders {
+				if !strings.Contains(body, ">"+s(o, "reference")+"<") {
+					t.Errorf("html: %s is not in the minutes", s(o, "reference"))
+				}
+			}
+		}
+		trail := e.do(t, "GET", "/api/v1/audit?action=disclosure&limit=500", auditor, "")
+		entries, named := 0, map[string]bool{}
+		for _, it := range items(trail) {
+			if s(it, "route") == "/api/v1/meetings/:id" && s(it, "request_id") == r.Header.Get("X-Request-Id") {
+				entries++
+				for _, rec := range it.(map[string]any)["records"].([]any) {
+					named[s(rec, "type")+":"+s(rec, "id")] = true
+				}
+			}
+		}
+		if want := 1 + (len(orders)+2)/3; entries != want {
+			t.Errorf("%s: %d disclosures for the download, want %d (the request and a page of three orders each)",
+				format, entries, want)
+		}
+		for _, o := range orders {
+			if !named["order:"+s(o, "order_id")] || !named["subject:"+s(o, "subject_id")] {
+				t.Errorf("%s: order %s or its subject is named on no disclosure of the download", format, s(o, "reference"))
+			}
+		}
 	}
 }

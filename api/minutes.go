@@ -191,15 +191,15 @@ func (s *Server) actionStatus(status string) echo.HandlerFunc {
 }
 
 // shareMinutes records the download of the minutes as a disclosure (the
-// request's audit entry, written with the share in one transaction) and
-// on the minutes' list of who they were shared with.
+// request's audit entry, naming the meeting, written with the share in one
+// transaction) and on the minutes' list of who they were shared with. The
+// subjects disclosed are named page by page (disclosePage), each page's
+// entry written before its rows are sent: a whole agenda in one entry was
+// 39,000 subjects at a national register.
 func (s *Server) shareMinutes(c echo.Context, m domain.Meeting, format string) error {
 	ctx := ctxOf(c)
 	trail := domain.AuditFrom(ctx)
 	trail.SetAction(domain.ActionDisclosure)
-	for _, it := range m.Agenda {
-		trail.Note("subject", it.SubjectID)
-	}
 	purpose := ""
 	if e, ok := trail.Pending(); ok {
 		purpose = e.Purpose
@@ -207,12 +207,63 @@ func (s *Server) shareMinutes(c echo.Context, m domain.Meeting, format string) e
 	return s.store.ShareMinutes(ctx, m.ID, format, purpose)
 }
 
+// disclosePage writes an audit entry, like the request's, naming the
+// orders and subjects of a page of the minutes' agenda.
+func (s *Server) disclosePage(c echo.Context, base domain.AuditEntry, orders []domain.AgendaOrder) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	page := domain.NewAuditTrail(base)
+	for _, o := range orders {
+		page.Note("order", o.OrderID)
+		page.Note("subject", o.SubjectID)
+	}
+	return s.store.WriteAudit(domain.WithAudit(ctxOf(c), page))
+}
+
+// minutes answers a meeting's minutes as CSV or a printable page, and
+// records the download. The CSV is written a page of the agenda at a time.
+func (s *Server) minutes(c echo.Context, id, format string) error {
+	ctx := ctxOf(c)
+	m, err := s.store.GetMeeting(ctx, id, domain.Page{Limit: s.minutesPage})
+	if err != nil {
+		return err
+	}
+	if err := s.shareMinutes(c, m, format); err != nil {
+		return err
+	}
+	base, _ := domain.AuditFrom(ctx).Pending()
+	base.Records = nil
+	if format == "csv" {
+		return s.minutesCSV(c, m, base)
+	}
+	// The printable page is one document: the whole agenda is read, and
+	// named a page at a time before it is sent.
+	whole, err := s.store.MeetingMinutes(ctx, id)
+	if err != nil {
+		return err
+	}
+	whole.SharedWith = m.SharedWith
+	for from := 0; from < len(whole.Orders); from += s.minutesPage {
+		if err := s.disclosePage(c, base, whole.Orders[from:min(from+s.minutesPage, len(whole.Orders))]); err != nil {
+			return err
+		}
+	}
+	return minutesHTML(c, whole)
+}
+
 // minutesCSV writes a meeting's minutes naming people, subjects and court
 // references (no IDs): who chaired, attended and sent apologies; each
 // agenda order with its reasons and every decision on it (corrected and
 // withdrawn ones included, marked); the actions carried forward; who the
 // minutes were shared with before.
-func minutesCSV(c echo.Context, m domain.Meeting) error {
+func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditEntry) error {
+	ctx := ctxOf(c)
+	// The first page is named before anything is sent, so a refusal is
+	// still an answer of its own.
+	if err := s.disclosePage(c, base, m.Orders); err != nil {
+		return err
+	}
 	w := startCSV(c, "minutes-"+m.Force+"-"+m.HeldOn.String()+".csv")
 	_ = w.Write(minutesColumns)
 	row := func(record string, vals map[string]string) {
@@ -232,18 +283,33 @@ func minutesCSV(c echo.Context, m domain.Meeting) error {
 	for _, a := range m.Apologies {
 		row("apologies", map[string]string{"person": a.Name, "organisation": str(a.Organisation)})
 	}
-	for _, o := range m.Orders {
-		reasons := make([]string, len(o.Reasons))
-		for i, r := range o.Reasons {
-			reasons[i] = r.Kind
+	page := m
+	for {
+		for _, o := range page.Orders {
+			reasons := make([]string, len(o.Reasons))
+			for i, r := range o.Reasons {
+				reasons[i] = r.Kind
+			}
+			cells := map[string]string{"reference": o.Reference, "subject": o.SubjectName, "case_type": o.CaseType,
+				"reasons": strings.Join(reasons, "; "), "days_overdue": intCell(o.DaysOverdue), "days_to_release": intCell(o.DaysToRelease)}
+			if len(o.Decisions) == 0 {
+				row("agenda", cells)
+			}
+			for _, d := range o.Decisions {
+				row("decision", decisionCells(cells, d))
+			}
 		}
-		base := map[string]string{"reference": o.Reference, "subject": o.SubjectName, "case_type": o.CaseType,
-			"reasons": strings.Join(reasons, "; "), "days_overdue": intCell(o.DaysOverdue), "days_to_release": intCell(o.DaysToRelease)}
-		if len(o.Decisions) == 0 {
-			row("agenda", base)
+		w.Flush()
+		if page.NextCursor == nil {
+			break
 		}
-		for _, d := range o.Decisions {
-			row("decision", decisionCells(base, d))
+		var err error
+		if page, err = s.store.GetMeeting(ctx, m.ID, domain.Page{Cursor: *page.NextCursor, Limit: s.minutesPage}); err != nil {
+			// The header is sent: end the file short rather than pretend.
+			return err
+		}
+		if err := s.disclosePage(c, base, page.Orders); err != nil {
+			return err
 		}
 	}
 	for _, a := range m.CarriedActions {

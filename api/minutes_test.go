@@ -208,14 +208,27 @@ func TestMeetingHeldSignedAndShared(t *testing.T) {
 	aud := e.create(t, "/api/v1/officers", obj{"name": "Aud", "email": "aud.minutes@example.police.uk", "roles": []string{"auditor"}})
 	ar := e.do(t, "GET", "/api/v1/audit?action=disclosure&limit=500", e.token(t, s(aud, "id")), "")
 	want(t, ar, http.StatusOK)
-	n := 0
+	// Each download is a disclosure (its request's entry, and one entry per
+	// page of the agenda naming its orders and subjects, written before
+	// the page is sent).
+	downloads, named := map[string]bool{}, map[string]bool{}
 	for _, it := range items(ar) {
 		if s(it, "route") == "/api/v1/meetings/:id" {
-			n++
+			downloads[s(it, "request_id")] = true
+			for _, r := range it.(map[string]any)["records"].([]any) {
+				if s(r, "type") == "subject" {
+					named[s(r, "id")] = true
+				}
+			}
 		}
 	}
-	if n != 2 {
-		t.Errorf("%d disclosures of the minutes, want 2: %s", n, ar)
+	if len(downloads) != 2 {
+		t.Errorf("%d downloads of the minutes disclosed, want 2: %s", len(downloads), ar)
+	}
+	for _, it := range get(r.Body, "agenda").([]any) {
+		if !named[s(it, "subject_id")] {
+			t.Errorf("subject %s of the agenda is named on no disclosure of the minutes", s(it, "subject_id"))
+		}
 	}
 
 	// The open action, overdue by the next meeting, is carried to its agenda.

@@ -83,14 +83,8 @@ func (h pageHost) CalendarURL(c echo.Context, secret string) string {
 	return h.s.calendarURL(c, secret)
 }
 func (h pageHost) Unavailable(err error) bool { return h.s.store.Unavailable(err) || unavailable(err) }
-func (h pageHost) Minutes(c echo.Context, m domain.Meeting, format string) error {
-	if err := h.s.shareMinutes(c, m, format); err != nil {
-		return err
-	}
-	if format == "csv" {
-		return minutesCSV(c, m)
-	}
-	return minutesHTML(c, m)
+func (h pageHost) Minutes(c echo.Context, meetingID, format string) error {
+	return h.s.minutes(c, meetingID, format)
 }
 func (h pageHost) ExportSubject(c echo.Context) error  { return h.s.exportSubject(c) }
 func (h pageHost) ImportTemplate(c echo.Context) error { return h.s.importTemplate(c) }

@@ -86,6 +86,9 @@ type Config struct {
 	// PublicURL is the address officers reach the service at (links in
 	// calendar feeds); the request's own when empty.
 	PublicURL string
+	// MinutesPage is how many agenda orders the minutes are read and
+	// disclosed at a time; default domain.MeetingPageMax.
+	MinutesPage int
 }
 
 // Server holds the handlers' dependencies.
@@ -95,13 +98,14 @@ type Server struct {
 	loc   *time.Location
 	log   *slog.Logger
 
-	schedules map[string]string
-	failures  *failureLimiter
-	jwt       *oidc.IDTokenVerifier
-	health    func() error
-	runWait   time.Duration
-	pages     *web.Web
-	publicURL string
+	schedules   map[string]string
+	failures    *failureLimiter
+	jwt         *oidc.IDTokenVerifier
+	health      func() error
+	runWait     time.Duration
+	pages       *web.Web
+	publicURL   string
+	minutesPage int
 }
 
 // New builds the echo server with every route and middleware.
@@ -117,9 +121,12 @@ func New(cfg Config) *echo.Echo {
 	}
 	s := &Server{store: cfg.Store, clock: cfg.Clock, loc: cfg.Location, log: cfg.Logger, schedules: cfg.Schedules,
 		failures: newFailureLimiter(cfg.FailedAuthBurst), jwt: cfg.JWTVerifier, health: cfg.Health,
-		runWait: cfg.ManualRunWait, publicURL: strings.TrimRight(cfg.PublicURL, "/")}
+		runWait: cfg.ManualRunWait, publicURL: strings.TrimRight(cfg.PublicURL, "/"), minutesPage: cfg.MinutesPage}
 	if s.runWait == 0 {
 		s.runWait = 10 * time.Second
+	}
+	if s.minutesPage <= 0 {
+		s.minutesPage = domain.MeetingPageMax
 	}
 
 	e := echo.New()

@@ -385,27 +385,12 @@ func (s *Server) getMeeting(c echo.Context) error {
 		format = "html"
 	}
 	// The JSON answer is a page of the agenda; the minutes are all of it.
-	var m domain.Meeting
-	var err error
 	if format == "csv" || format == "html" {
-		m, err = s.store.MeetingMinutes(ctxOf(c), c.Param("id"))
-	} else {
-		m, err = s.store.GetMeeting(ctxOf(c), c.Param("id"), p)
+		return s.minutes(c, c.Param("id"), format)
 	}
+	m, err := s.store.GetMeeting(ctxOf(c), c.Param("id"), p)
 	if err != nil {
 		return err
-	}
-	switch format {
-	case "csv":
-		if err := s.shareMinutes(c, m, "csv"); err != nil {
-			return err
-		}
-		return minutesCSV(c, m)
-	case "html":
-		if err := s.shareMinutes(c, m, "html"); err != nil {
-			return err
-		}
-		return minutesHTML(c, m)
 	}
 	return respond(c, http.StatusOK, m)
 }

@@ -301,11 +301,7 @@ func (w *Web) meetingSignOff(r *req) error {
 
 func meetingMinutes(format string) func(*Web, *req) error {
 	return func(w *Web, r *req) error {
-		m, err := w.store.MeetingMinutes(r.ctx(), r.Param("id"))
-		if err != nil {
-			return err
-		}
-		return w.host.Minutes(r, m, format)
+		return w.host.Minutes(r, r.Param("id"), format)
 	}
 }
 

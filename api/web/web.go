@@ -81,7 +81,7 @@ type Host interface {
 	JobSchedules() map[string]string
 	// Minutes writes a meeting's minutes (format csv or html) as the API
 	// does, recording the download as a disclosure and a share.
-	Minutes(c echo.Context, m domain.Meeting, format string) error
+	Minutes(c echo.Context, meetingID, format string) error
 	// CalendarURL is a calendar feed's address for its secret, as the API
 	// answers it.
 	CalendarURL(c echo.Context, secret string) string
