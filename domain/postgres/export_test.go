@@ -10,3 +10,6 @@ func (s *Store) SetTokenCachePing(d time.Duration) { s.auth.ping = d }
 // WaitAnalyses waits for the statistics gathered after sweeps
 // (analyseAfter), so that a test counting statements counts only its own.
 func (s *Store) WaitAnalyses() { s.analyses.Wait() }
+
+// TextArray is the store's array parameter type.
+type TextArray = textArray

@@ -52,6 +52,38 @@ func (a textArray) Value() (driver.Value, error) {
 	return string(buf), nil
 }
 
+// textArray is also a pgx ArrayGetter, so pgx encodes it as a query
+// parameter itself, element by element, and never asks Value for it: from
+// Value's literal pgx parsed the array again before encoding it, 143 us and
+// 1,409 allocations for a page of 150 order IDs, a seventh of the agenda's
+// time in the service. (gorm reads a model field's type from what Value
+// gives, so Value keeps giving text.) A nil array is sent empty, as its
+// literal was.
+func (a textArray) Dimensions() []pgtype.ArrayDimension {
+	return []pgtype.ArrayDimension{{Length: int32(len(a)), LowerBound: 1}}
+}
+
+func (a textArray) Index(i int) any { return arrayElement(a[i]) }
+
+func (a textArray) IndexType() any { return arrayElement("") }
+
+// arrayElement is an element of a textArray parameter: text in a text[],
+// a UUID in a uuid[]. Text that is not a UUID is sent as a null, which
+// matches nothing, as a malformed ID must (see validID).
+type arrayElement string
+
+func (e arrayElement) TextValue() (pgtype.Text, error) {
+	return pgtype.Text{String: string(e), Valid: true}, nil
+}
+
+func (e arrayElement) UUIDValue() (pgtype.UUID, error) {
+	u, err := uuid.Parse(string(e))
+	if err != nil {
+		return pgtype.UUID{}, nil
+	}
+	return pgtype.UUID{Bytes: u, Valid: true}, nil
+}
+
 // plainArrayLiteral writes a as a PostgreSQL array literal when no element
 // needs quoting: each non-empty, of ASCII letters, digits, '-' and '_'
 // only, and not NULL (which the literal would read as a null).

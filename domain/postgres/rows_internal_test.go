@@ -44,3 +44,19 @@ func BenchmarkTextArrayValue(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTextArrayEncode is the work pgx does to send a page of 150 order
+// IDs as a uuid[] parameter.
+func BenchmarkTextArrayEncode(b *testing.B) {
+	ids := make(textArray, 150)
+	for i := range ids {
+		ids[i] = newID()
+	}
+	m := pgtype.NewMap()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := m.Encode(pgtype.UUIDArrayOID, pgtype.BinaryFormatCode, ids, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
