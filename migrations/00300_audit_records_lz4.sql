@@ -8,6 +8,11 @@
 -- chain, is unchanged.
 
 -- +goose Up
+-- The change takes the table's strongest lock, if only for a moment: it
+-- gives up rather than keep every request's audit entry waiting behind a
+-- long reader of the trail (the migration is then tried again at the next
+-- start).
+SET LOCAL lock_timeout = '10s';
 ALTER TABLE audit_log ALTER COLUMN records SET COMPRESSION lz4;
 
 -- +goose Down

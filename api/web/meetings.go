@@ -229,7 +229,11 @@ func (w *Web) meetingWithdraw(r *req) error {
 	if _, err := w.store.Withdraw(r.ctx(), d.M.ID, r.Param("decision_id"), vals["reason"]); err != nil {
 		return w.formError(r, err, "meeting", p, map[string]string{"reason": "Reason for withdrawing"})
 	}
-	return r.Redirect(http.StatusSeeOther, "/meetings/"+d.M.ID+"?done=withdrawn")
+	q := url.Values{"done": {"withdrawn"}}
+	if d.Cursor != "" {
+		q.Set("cursor", d.Cursor)
+	}
+	return r.Redirect(http.StatusSeeOther, "/meetings/"+d.M.ID+"?"+q.Encode())
 }
 
 // meetingAttendance records the chair, the officers present (ticked) and

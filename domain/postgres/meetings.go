@@ -669,6 +669,7 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		if err := tx.Raw(q+` ORDER BY a.order_id, a.role`, args...).Scan(&current).Error; err != nil {
 			return err
 		}
+		out.Moves, out.Blocked = []domain.ReassignmentItem{}, []domain.ReassignmentItem{}
 		subjects = map[string]string{}
 		for _, c := range current {
 			subjects[c.OrderID] = c.SubjectID
@@ -710,9 +711,19 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		// The officer's orders are locked first, in id order (so two
 		// reassignments cannot deadlock), and the plan is read under the
-		// locks: what moves is what is locked.
+		// locks. An order given to the officer after the locks were taken
+		// (the plan is a statement of its own, with a later snapshot) is
+		// locked then and the plan read again; a change that still slips
+		// in between answers ErrStale (see moveAssignments).
 		if err := tx.Exec(`SELECT 1 FROM orders WHERE id IN (SELECT order_id FROM owner_assignments
 			WHERE officer_id = ? AND ended_at IS NULL) ORDER BY id FOR UPDATE`, r.FromOfficerID).Error; err != nil {
+			return err
+		}
+		if err := plan(tx); err != nil {
+			return err
+		}
+		if err := tx.Exec(`SELECT 1 FROM orders WHERE id = ANY (CAST(? AS uuid[])) ORDER BY id FOR UPDATE`,
+			orderIDs(out.Moves)).Error; err != nil {
 			return err
 		}
 		if err := plan(tx); err != nil {

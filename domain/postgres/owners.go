@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -171,7 +170,8 @@ func moveAssignments(tx *gorm.DB, moves []domain.ReassignmentItem, from, to, rea
 		return nil, translate(ended.Error)
 	}
 	if int(ended.RowsAffected) != len(moves) {
-		return nil, fmt.Errorf("reassignment: %d of %d assignments were current", ended.RowsAffected, len(moves))
+		// Another change ended one of them since it was planned.
+		return nil, domain.ErrStale
 	}
 	if err := tx.Exec(`INSERT INTO owner_assignments (id, order_id, role, officer_id, assigned_at, reason, assigned_by)
 		SELECT m.id, m.order_id, m.role, @to, @now, @reason, @by
