@@ -353,6 +353,9 @@ type Meetings interface {
 	// MeetingMinutes answers a meeting with its whole agenda, for the
 	// minutes (CSV and printable page).
 	MeetingMinutes(ctx context.Context, id string) (Meeting, error)
+	// MeetingAgendaInPages hands the whole agenda to each, size orders at
+	// a time, worst first, ranking it once.
+	MeetingAgendaInPages(ctx context.Context, id string, size int, each func([]AgendaOrder) error) error
 	ListMeetings(ctx context.Context, force string, p Page) ([]Meeting, string, error)
 	// Decide records a decision, carrying out an owner assignment or check
 	// through the same rules as the direct endpoints, in one transaction.

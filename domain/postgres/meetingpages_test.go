@@ -88,6 +88,24 @@ func TestMeetingAgendaComesInPages(t *testing.T) {
 				b.OrderID, len(b.Reasons))
 		}
 	}
+	// The minutes' single pass gives the same pages.
+	var passed []domain.AgendaOrder
+	calls := 0
+	if err := s.MeetingAgendaInPages(ctx, opened.ID, 7, func(orders []domain.AgendaOrder) error {
+		calls++
+		passed = append(passed, orders...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if calls != pages || len(passed) != len(whole.Orders) {
+		t.Fatalf("one pass: %d pages, %d orders; want %d and %d", calls, len(passed), pages, len(whole.Orders))
+	}
+	for i := range passed {
+		if passed[i].OrderID != whole.Orders[i].OrderID || len(passed[i].Reasons) != len(whole.Orders[i].Reasons) {
+			t.Fatalf("one pass, order %d: %s, minutes %s", i, passed[i].OrderID, whole.Orders[i].OrderID)
+		}
+	}
 	_, err = s.GetMeeting(ctx, opened.ID, domain.Page{Cursor: "not-a-cursor", Limit: 7})
 	wantInvalid(t, err, "cursor")
 }

@@ -171,6 +171,42 @@ func (s *Store) meeting(ctx context.Context, id, cursor string, limit int) (doma
 		args["orders"] = ids
 		pageFilter = ` AND i.order_id = ANY (CAST(@orders AS uuid[]))`
 	}
+	decisions, err := s.meetingDecisions(db, id)
+	if err != nil {
+		return domain.Meeting{}, err
+	}
+	if m.Agenda, err = s.agendaItems(ctx, db, m, args, pageFilter, decisions); err != nil {
+		return domain.Meeting{}, err
+	}
+	m.Orders = domain.GroupAgenda(m.Agenda)
+	if m.CarriedActions, err = s.actions(ctx, db, `d.id IN (SELECT decision_id FROM meeting_carried WHERE meeting_id = @meeting)`,
+		map[string]any{"meeting": id, "as_of": m.HeldOn.Time}, `(SELECT position FROM meeting_carried c WHERE c.meeting_id = @meeting AND c.decision_id = d.id)`, 10_000); err != nil {
+		return domain.Meeting{}, err
+	}
+	if err := s.meetingPeople(db, &m); err != nil {
+		return domain.Meeting{}, err
+	}
+	return m, nil
+}
+
+// meetingDecisions reads a meeting's decisions by the item they are on.
+func (s *Store) meetingDecisions(db *gorm.DB, meetingID string) (map[string][]domain.Decision, error) {
+	decisions, err := s.decisions(db, "d.meeting_id = ?", meetingID)
+	if err != nil {
+		return nil, err
+	}
+	byItem := map[string][]domain.Decision{}
+	for _, d := range decisions {
+		byItem[d.ItemID] = append(byItem[d.ItemID], d)
+	}
+	return byItem, nil
+}
+
+// agendaItems reads the items of meeting m matching filter (over items i,
+// with args, which name @meeting), in position order, with their
+// decisions and their days overdue or to release on the meeting's day.
+func (s *Store) agendaItems(ctx context.Context, db *gorm.DB, m domain.Meeting, args map[string]any, filter string,
+	byItem map[string][]domain.Decision) ([]domain.AgendaItem, error) {
 	var items []struct {
 		ID          string
 		Position    int
@@ -193,41 +229,68 @@ func (s *Store) meeting(ctx context.Context, id, cursor string, limit int) (doma
 		       agenda_rank(i.kind, i.details, i.raised_at) AS rank_on
 		FROM meeting_items i
 		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
-		WHERE i.meeting_id = @meeting`+pageFilter+` ORDER BY i.position`, args).Scan(&items).Error; err != nil {
-		return domain.Meeting{}, err
+		WHERE i.meeting_id = @meeting`+filter+` ORDER BY i.position`, args).Scan(&items).Error; err != nil {
+		return nil, err
 	}
-	decisions, err := s.decisions(db, "d.meeting_id = ?", id)
-	if err != nil {
-		return domain.Meeting{}, err
-	}
-	byItem := map[string][]domain.Decision{}
-	for _, d := range decisions {
-		byItem[d.ItemID] = append(byItem[d.ItemID], d)
-	}
-	m.Agenda = make([]domain.AgendaItem, len(items))
+	out := make([]domain.AgendaItem, len(items))
 	for i, it := range items {
 		ds := byItem[it.ID]
 		if ds == nil {
 			ds = []domain.Decision{}
 		}
 		domain.Note(ctx, "order", it.OrderID)
-		m.Agenda[i] = domain.AgendaItem{ID: it.ID, Position: it.Position, FlagID: it.FlagID, Kind: it.Kind,
+		out[i] = domain.AgendaItem{ID: it.ID, Position: it.Position, FlagID: it.FlagID, Kind: it.Kind,
 			OrderID: it.OrderID, SubjectID: it.SubjectID, SubjectName: it.SubjectName, Reference: it.Reference, CaseType: it.CaseType, RaisedAt: it.RaisedAt.UTC(),
 			Details: json.RawMessage(it.Details), Decisions: ds, EscalationID: it.Escalation}
 		if m.Region != "" {
-			m.Agenda[i].Force = it.Force
+			out[i].Force = it.Force
 		}
-		m.Agenda[i].DaysOverdue, m.Agenda[i].DaysToRelease = agendaDays(it.Kind, domain.AsDate(it.RankOn), m.HeldOn)
+		out[i].DaysOverdue, out[i].DaysToRelease = agendaDays(it.Kind, domain.AsDate(it.RankOn), m.HeldOn)
 	}
-	m.Orders = domain.GroupAgenda(m.Agenda)
-	if m.CarriedActions, err = s.actions(ctx, db, `d.id IN (SELECT decision_id FROM meeting_carried WHERE meeting_id = @meeting)`,
-		map[string]any{"meeting": id, "as_of": m.HeldOn.Time}, `(SELECT position FROM meeting_carried c WHERE c.meeting_id = @meeting AND c.decision_id = d.id)`, 10_000); err != nil {
-		return domain.Meeting{}, err
+	return out, nil
+}
+
+// MeetingAgendaInPages hands each page of size orders of a meeting's
+// agenda, worst first, to each: the orders are ranked once and each
+// page's items read by their orders, so the whole agenda is one pass over
+// its items (paging it with cursors ranks it again for every page).
+func (s *Store) MeetingAgendaInPages(ctx context.Context, id string, size int, each func([]domain.AgendaOrder) error) error {
+	if !validID(id) {
+		return domain.ErrNotFound
 	}
-	if err := s.meetingPeople(db, &m); err != nil {
-		return domain.Meeting{}, err
+	db := s.db.WithContext(ctx)
+	list, err := s.meetings(db, "m.id = ?", []any{id}, 1)
+	if err != nil {
+		return err
 	}
-	return m, nil
+	if len(list) == 0 {
+		return domain.ErrNotFound
+	}
+	m := list[0]
+	if err := canSeeMeeting(ctx, db, m.Force, m.Region); err != nil {
+		return err
+	}
+	args := map[string]any{"meeting": id, "held": m.HeldOn.Time}
+	var ranked []string
+	if err := db.Raw(`SELECT r.order_id FROM (`+meetingOrdersSQL+`) r ORDER BY r.k1, r.k2, r.k3, r.order_id`, args).
+		Scan(&ranked).Error; err != nil {
+		return err
+	}
+	decisions, err := s.meetingDecisions(db, id)
+	if err != nil {
+		return err
+	}
+	for from := 0; from < len(ranked); from += size {
+		args["orders"] = textArray(ranked[from:min(from+size, len(ranked))])
+		items, err := s.agendaItems(ctx, db, m, args, ` AND i.order_id = ANY (CAST(@orders AS uuid[]))`, decisions)
+		if err != nil {
+			return err
+		}
+		if err := each(domain.GroupAgenda(items)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // agendaDays counts an item's days overdue or to release as of day, from
