@@ -88,6 +88,23 @@ func TestMeetingAgendaComesInPages(t *testing.T) {
 				b.OrderID, len(b.Reasons))
 		}
 	}
+	// Reading a page names its orders and their subjects on the request's
+	// audit entry (the subjects are shown by name).
+	trail := domain.NewAuditTrail(domain.AuditEntry{Action: domain.ActionConsultation})
+	page, err := s.GetMeeting(domain.WithAudit(ctx, trail), opened.ID, domain.Page{Limit: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, _ := trail.Pending()
+	named := map[domain.RecordRef]bool{}
+	for _, r := range entry.Records {
+		named[r] = true
+	}
+	for _, it := range page.Agenda {
+		if !named[domain.RecordRef{Type: "order", ID: it.OrderID}] || !named[domain.RecordRef{Type: "subject", ID: it.SubjectID}] {
+			t.Errorf("item %s: its order or subject is not named on the read's audit entry", it.ID)
+		}
+	}
 	// The minutes' single pass gives the same pages.
 	var passed []domain.AgendaOrder
 	calls := 0

@@ -239,6 +239,7 @@ func (s *Store) agendaItems(ctx context.Context, db *gorm.DB, m domain.Meeting, 
 			ds = []domain.Decision{}
 		}
 		domain.Note(ctx, "order", it.OrderID)
+		domain.Note(ctx, "subject", it.SubjectID)
 		out[i] = domain.AgendaItem{ID: it.ID, Position: it.Position, FlagID: it.FlagID, Kind: it.Kind,
 			OrderID: it.OrderID, SubjectID: it.SubjectID, SubjectName: it.SubjectName, Reference: it.Reference, CaseType: it.CaseType, RaisedAt: it.RaisedAt.UTC(),
 			Details: json.RawMessage(it.Details), Decisions: ds, EscalationID: it.Escalation}

@@ -39,6 +39,7 @@ func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map
 	for i, r := range rows {
 		d := r.D.decision()
 		domain.Note(ctx, "order", r.OrderID)
+		domain.Note(ctx, "subject", r.SubjectID)
 		out[i] = domain.Action{Decision: d, MeetingID: r.MeetingID, Force: r.Force, HeldOn: domain.AsDate(r.HeldOn),
 			OrderID: r.OrderID, Reference: r.Reference, SubjectID: r.SubjectID, SubjectName: r.SubjectName,
 			Overdue: d.Status != nil && *d.Status == domain.ActionOpen && d.Current() && d.DueBy != nil && d.DueBy.Before(asOf)}
