@@ -139,7 +139,7 @@ func TestPageMeetingAgendaComesInPages(t *testing.T) {
 	}
 	second := b.get(html.UnescapeString(next[1]))
 	wantStatus(t, second, http.StatusOK)
-	wantText(t, second, "of "+total[1]+" orders", "First page")
+	wantText(t, second, "Showing orders 101 to ", "of "+total[1]+" orders", "First page", `101. <a class="govuk-link"`)
 	refs := regexp.MustCompile(`<a class="govuk-link" href="/orders/([0-9a-f-]+)">`)
 	onFirst := map[string]bool{}
 	for _, m := range refs.FindAllStringSubmatch(first.Body, -1) {

@@ -376,6 +376,9 @@ func (s *Server) getMeeting(c echo.Context) error {
 	q := newQuery(c, "format")
 	format := q.oneOf("format", []string{"json", "csv", "html"})
 	p := keyPage(q, 4)
+	if q.str("limit") == "" {
+		p.Limit = 0 // the store's page: domain.MeetingPageDefault orders
+	}
 	if err := q.err(); err != nil {
 		return err
 	}

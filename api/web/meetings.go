@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"scpo/domain"
@@ -96,6 +97,9 @@ type meetingData struct {
 	First, Next string
 	IsFirst     bool
 	Cursor      string
+	// Shown is how many orders came before this page (carried in the
+	// page's address, for numbering only).
+	Shown int
 }
 
 func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
@@ -112,8 +116,12 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 		return nil, nil, err
 	}
 	d := &meetingData{M: m, Cursor: cursor, IsFirst: cursor == "", First: "/meetings/" + m.ID}
+	if n, err := strconv.Atoi(r.QueryParam("shown")); err == nil && n > 0 && cursor != "" && n < m.Summary.Orders {
+		d.Shown = n
+	}
 	if m.NextCursor != nil {
-		d.Next = "/meetings/" + m.ID + "?" + url.Values{"cursor": {*m.NextCursor}}.Encode()
+		d.Next = "/meetings/" + m.ID + "?" + url.Values{"cursor": {*m.NextCursor},
+			"shown": {strconv.Itoa(d.Shown + len(m.Orders))}}.Encode()
 	}
 	d.CanDecide, d.Signed, d.IsChair = w.host.Permitted(r.me, "POST /api/v1/meetings/:id/decisions"), m.SignedAt != nil,
 		m.Chair != nil && m.Chair.ID == r.me.ID

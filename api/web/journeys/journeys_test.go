@@ -473,7 +473,7 @@ func TestJourneys(t *testing.T) {
 		s.run(t, tab, "long-agenda-next", chromedp.Click(`a[rel=next]`, chromedp.ByQuery),
 			chromedp.WaitVisible(`a[rel=prev]`, chromedp.ByQuery))
 		s.wantText(t, tab, "a[rel=prev]", "First page")
-		s.wantText(t, tab, "#agenda-page", "orders, the worst first")
+		s.wantText(t, tab, "#agenda-page", "Showing orders 101 to")
 	})
 }
 
