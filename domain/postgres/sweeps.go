@@ -330,7 +330,12 @@ func (s *Store) sweep(tx *gorm.DB, job string, kinds []string, run *runRow) erro
 		}
 		run.Changed, run.Resolved = changed, resolved
 	}
-	for _, kind := range kinds {
+	// Kinds are settled in name order: each statement's trigger adds to
+	// force_counts rows in (force, 'flag:'||kind) order (force_counts_add)
+	// and holds them to the commit, so a change that settles two kinds on
+	// one force in one statement takes them in the same order as the run
+	// and waits for it, instead of each holding the row the other wants.
+	for _, kind := range slices.Sorted(slices.Values(kinds)) {
 		raised, resolved, err := sweepKind(tx, kind, asOf, run.StartedAt, run.ID)
 		if err != nil {
 			return err
