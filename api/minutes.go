@@ -319,11 +319,11 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 	}
 	start()
 	for _, a := range m.CarriedActions {
-		base := map[string]string{"reference": a.Reference, "subject": a.SubjectName, "carried_from": a.HeldOn.String()}
+		cells := map[string]string{"reference": a.Reference, "subject": a.SubjectName, "carried_from": a.HeldOn.String()}
 		if a.Overdue {
-			base["reasons"] = "action overdue"
+			cells["reasons"] = "action overdue"
 		}
-		row("carried_action", decisionCells(base, a.Decision))
+		row("carried_action", decisionCells(cells, a.Decision))
 	}
 	if m.SignedAt != nil {
 		row("signed", map[string]string{"person": refName(m.SignedBy), "decided_at": m.SignedAt.Format(time.RFC3339)})
