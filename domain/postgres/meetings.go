@@ -95,19 +95,9 @@ FROM (SELECT i.order_id,
 // meeting reads a meeting and the page of its agenda after cursor, limit
 // orders of it (0: all).
 func (s *Store) meeting(ctx context.Context, id, cursor string, limit int) (domain.Meeting, error) {
-	if !validID(id) {
-		return domain.Meeting{}, domain.ErrNotFound
-	}
 	db := s.db.WithContext(ctx)
-	list, err := s.meetings(db, "m.id = ?", []any{id}, 1)
+	m, err := s.visibleMeeting(ctx, db, id)
 	if err != nil {
-		return domain.Meeting{}, err
-	}
-	if len(list) == 0 {
-		return domain.Meeting{}, domain.ErrNotFound
-	}
-	m := list[0]
-	if err := canSeeMeeting(ctx, db, m.Force, m.Region); err != nil {
 		return domain.Meeting{}, err
 	}
 	domain.Note(ctx, "meeting", m.ID)
@@ -189,6 +179,25 @@ func (s *Store) meeting(ctx context.Context, id, cursor string, limit int) (doma
 	return m, nil
 }
 
+// visibleMeeting reads meeting id (without its agenda), ErrNotFound when
+// it does not exist or is out of the caller's view.
+func (s *Store) visibleMeeting(ctx context.Context, db *gorm.DB, id string) (domain.Meeting, error) {
+	if !validID(id) {
+		return domain.Meeting{}, domain.ErrNotFound
+	}
+	list, err := s.meetings(db, "m.id = ?", []any{id}, 1)
+	if err != nil {
+		return domain.Meeting{}, err
+	}
+	if len(list) == 0 {
+		return domain.Meeting{}, domain.ErrNotFound
+	}
+	if err := canSeeMeeting(ctx, db, list[0].Force, list[0].Region); err != nil {
+		return domain.Meeting{}, err
+	}
+	return list[0], nil
+}
+
 // meetingDecisions reads a meeting's decisions by the item they are on.
 func (s *Store) meetingDecisions(db *gorm.DB, meetingID string) (map[string][]domain.Decision, error) {
 	decisions, err := s.decisions(db, "d.meeting_id = ?", meetingID)
@@ -256,19 +265,9 @@ func (s *Store) agendaItems(ctx context.Context, db *gorm.DB, m domain.Meeting, 
 // page's items read by their orders, so the whole agenda is one pass over
 // its items (paging it with cursors ranks it again for every page).
 func (s *Store) MeetingAgendaInPages(ctx context.Context, id string, size int, each func([]domain.AgendaOrder) error) error {
-	if !validID(id) {
-		return domain.ErrNotFound
-	}
 	db := s.db.WithContext(ctx)
-	list, err := s.meetings(db, "m.id = ?", []any{id}, 1)
+	m, err := s.visibleMeeting(ctx, db, id)
 	if err != nil {
-		return err
-	}
-	if len(list) == 0 {
-		return domain.ErrNotFound
-	}
-	m := list[0]
-	if err := canSeeMeeting(ctx, db, m.Force, m.Region); err != nil {
 		return err
 	}
 	args := map[string]any{"meeting": id, "held": m.HeldOn.Time}
