@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/csv"
@@ -208,18 +209,28 @@ func (s *Server) shareMinutes(c echo.Context, m domain.Meeting, format string) e
 	return s.store.ShareMinutes(ctx, m.ID, format, purpose)
 }
 
-// disclosePage writes an audit entry, like the request's, naming the
-// orders and subjects of a page of the minutes' agenda.
-func (s *Server) disclosePage(c echo.Context, base domain.AuditEntry, orders []domain.AgendaOrder) error {
-	if len(orders) == 0 {
+// disclosePage writes an audit entry like the request's (base) naming the
+// n orders and subjects of one page of a streamed download, at(i) giving
+// the i-th: each page is named before it is sent (the tasking CSV, the
+// minutes).
+func (s *Server) disclosePage(ctx context.Context, base domain.AuditEntry, n int, at func(int) (order, subject string)) error {
+	if n == 0 {
 		return nil
 	}
 	page := domain.NewAuditTrail(base)
-	for _, o := range orders {
-		page.Note("order", o.OrderID)
-		page.Note("subject", o.SubjectID)
+	for i := range n {
+		order, subject := at(i)
+		page.Note("order", order)
+		page.Note("subject", subject)
 	}
-	return s.store.WriteAudit(domain.WithAudit(ctxOf(c), page))
+	return s.store.WriteAudit(domain.WithAudit(ctx, page))
+}
+
+// discloseOrders is disclosePage for a page of a meeting's agenda.
+func (s *Server) discloseOrders(c echo.Context, base domain.AuditEntry, orders []domain.AgendaOrder) error {
+	return s.disclosePage(ctxOf(c), base, len(orders), func(i int) (string, string) {
+		return orders[i].OrderID, orders[i].SubjectID
+	})
 }
 
 // minutes answers a meeting's minutes as CSV or a printable page, and
@@ -248,7 +259,7 @@ func (s *Server) minutes(c echo.Context, id, format string) error {
 	}
 	whole.SharedWith = m.SharedWith
 	for from := 0; from < len(whole.Orders); from += s.minutesPage {
-		if err := s.disclosePage(c, base, whole.Orders[from:min(from+s.minutesPage, len(whole.Orders))]); err != nil {
+		if err := s.discloseOrders(c, base, whole.Orders[from:min(from+s.minutesPage, len(whole.Orders))]); err != nil {
 			return err
 		}
 	}
@@ -292,7 +303,7 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 		}
 	}
 	err := s.store.MeetingAgendaInPages(ctx, m.ID, s.minutesPage, func(orders []domain.AgendaOrder) error {
-		if err := s.disclosePage(c, base, orders); err != nil {
+		if err := s.discloseOrders(c, base, orders); err != nil {
 			return err
 		}
 		start()

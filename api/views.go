@@ -208,15 +208,10 @@ func (s *Server) taskingCSV(c echo.Context, tq domain.TaskingQuery) error {
 				// The header is sent: end the file short rather than pretend.
 				return err
 			}
-			if len(items) > 0 {
-				page := domain.NewAuditTrail(base)
-				for _, it := range items {
-					page.Note("order", it.OrderID)
-					page.Note("subject", it.Subject.ID)
-				}
-				if err := s.store.WriteAudit(domain.WithAudit(ctx, page)); err != nil {
-					return err
-				}
+			if err := s.disclosePage(ctx, base, len(items), func(i int) (string, string) {
+				return items[i].OrderID, items[i].Subject.ID
+			}); err != nil {
+				return err
 			}
 			for _, it := range items {
 				since := ""
