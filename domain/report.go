@@ -202,6 +202,8 @@ type Meeting struct {
 	// page of it (see Meetings.GetMeeting), NextCursor the next page's.
 	Summary    MeetingSummary `json:"summary"`
 	NextCursor *string        `json:"next_cursor"`
+	// OrdersBefore counts the agenda's orders before this page.
+	OrdersBefore int `json:"-"`
 	// Agenda is the page's frozen items (one per open flag), in section
 	// order.
 	Agenda []AgendaItem `json:"agenda"`

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"scpo/domain"
@@ -97,8 +96,7 @@ type meetingData struct {
 	First, Next string
 	IsFirst     bool
 	Cursor      string
-	// Shown is how many orders came before this page (carried in the
-	// page's address, for numbering only).
+	// Shown is how many orders came before this page.
 	Shown int
 }
 
@@ -108,20 +106,20 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 	if cursor == "" {
 		cursor = r.FormValue("cursor")
 	}
-	if _, ok := domain.DecodeKeyCursor(cursor, 4); !ok {
-		cursor = ""
-	}
 	m, err := w.store.GetMeeting(r.ctx(), r.Param("id"), domain.Page{Cursor: cursor})
+	var invalid *domain.ValidationError
+	if errors.As(err, &invalid) && cursor != "" {
+		// An address edited by hand, or kept from an older release: the
+		// agenda from its start.
+		cursor = ""
+		m, err = w.store.GetMeeting(r.ctx(), r.Param("id"), domain.Page{})
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	d := &meetingData{M: m, Cursor: cursor, IsFirst: cursor == "", First: "/meetings/" + m.ID}
-	if n, err := strconv.Atoi(r.QueryParam("shown")); err == nil && n > 0 && cursor != "" && n < m.Summary.Orders {
-		d.Shown = n
-	}
+	d := &meetingData{M: m, Cursor: cursor, IsFirst: cursor == "", First: "/meetings/" + m.ID, Shown: m.OrdersBefore}
 	if m.NextCursor != nil {
-		d.Next = "/meetings/" + m.ID + "?" + url.Values{"cursor": {*m.NextCursor},
-			"shown": {strconv.Itoa(d.Shown + len(m.Orders))}}.Encode()
+		d.Next = "/meetings/" + m.ID + "?" + url.Values{"cursor": {*m.NextCursor}}.Encode()
 	}
 	d.CanDecide, d.Signed, d.IsChair = w.host.Permitted(r.me, "POST /api/v1/meetings/:id/decisions"), m.SignedAt != nil,
 		m.Chair != nil && m.Chair.ID == r.me.ID

@@ -10,6 +10,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -199,7 +200,7 @@ func run(sizes string, n1, n16 int) error {
 			log.Printf("analyze: %v", err)
 		}
 		fmt.Printf("\n## %d orders (generated and swept in %s)\n\n", size, time.Since(t0).Round(time.Second))
-		routes, err := pickRoutes(ctx, pool, today)
+		routes, err := pickRoutes(ctx, pool, svc, today)
 		if err != nil {
 			return err
 		}
@@ -273,7 +274,7 @@ func bareQuery(r route) string {
 func escape(s string) string { return neturl.QueryEscape(s) }
 
 // pickRoutes chooses real IDs and names from the data for each route.
-func pickRoutes(ctx context.Context, pool *pgxpool.Pool, today domain.Date) ([]route, error) {
+func pickRoutes(ctx context.Context, pool *pgxpool.Pool, svc string, today domain.Date) ([]route, error) {
 	var orderID, subjectID, pnc, force, officer, lastName string
 	err := pool.QueryRow(ctx, `SELECT o.id::text, s.id::text, s.pnc_id, s.force, s.last_name FROM orders o
 		JOIN subjects s ON s.id = o.subject_id ORDER BY o.id DESC LIMIT 1`).Scan(&orderID, &subjectID, &pnc, &force, &lastName)
@@ -284,6 +285,14 @@ func pickRoutes(ctx context.Context, pool *pgxpool.Pool, today domain.Date) ([]r
 		GROUP BY officer_id ORDER BY count(*) DESC LIMIT 1`).Scan(&officer); err != nil {
 		return nil, err
 	}
+	// A meeting of the force, opened now: its agenda is the force's open
+	// flags (tens of thousands at a million orders).
+	t0 := time.Now()
+	meeting, err := openMeeting(svc, force, today)
+	if err != nil {
+		return nil, err
+	}
+	log.Printf("opened a meeting of %s in %s", force, time.Since(t0).Round(time.Millisecond))
 	orderSQL := `SELECT o.*, s.first_names, s.last_name, s.force FROM orders o JOIN subjects s ON s.id = o.subject_id WHERE o.id = $1`
 	return []route{
 		{name: "GET /orders/{id}", path: "/orders/" + orderID, bare: orderSQL, args: []any{orderID}},
@@ -308,6 +317,10 @@ func pickRoutes(ctx context.Context, pool *pgxpool.Pool, today domain.Date) ([]r
 		{name: "GET /reports/region", path: "/reports/region?region=south-west",
 			bare: `SELECT * FROM force_counts c JOIN forces f ON f.code = c.force WHERE f.region = 'south-west'`},
 		{name: "GET /caseload", path: "/caseload?officer_id=" + officer},
+		{name: "GET /meetings/{id} (a page of its agenda)", path: "/meetings/" + meeting,
+			bare: `SELECT i.*, o.reference, s.first_names FROM meeting_orders mo JOIN meeting_items i ON i.id = ANY (mo.item_ids)
+				JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
+				WHERE mo.meeting_id = $1 AND mo.order_rank <= 101 ORDER BY i.position`, args: []any{meeting}},
 		{name: "GET /flags?status=open", path: "/flags?status=open&force=" + force},
 	}, nil
 }
@@ -593,6 +606,28 @@ func post(url func(string) string, ids []string, body []byte, clients int) resul
 	wg.Wait()
 	out.wall = time.Since(t0)
 	return out
+}
+
+// openMeeting opens a meeting of force on day through the API, and gives
+// its ID.
+func openMeeting(svc, force string, day domain.Date) (string, error) {
+	body, _ := json.Marshal(map[string]string{"force": force, "held_on": day.String()})
+	req, err := http.NewRequest(http.MethodPost, svc+"/api/v1/meetings", bytes.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var m struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&m); err != nil || resp.StatusCode != http.StatusCreated {
+		return "", fmt.Errorf("opening a meeting of %s: status %d (%v)", force, resp.StatusCode, err)
+	}
+	return m.ID, nil
 }
 
 func rssMB() int {

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +45,9 @@ func (s *Store) OpenMeeting(ctx context.Context, force string, heldOn domain.Dat
 			map[string]any{"meeting": id, "force": force, "sections": textArray(domain.TaskingSections)}).Error; err != nil {
 			return err
 		}
+		if err := freezeAgendaOrder(tx, id); err != nil {
+			return err
+		}
 		// Earlier meetings' actions still open are carried forward, overdue
 		// ones first, then by due date.
 		return tx.Exec(`INSERT INTO meeting_carried (meeting_id, decision_id, position, overdue)
@@ -75,25 +80,17 @@ func (s *Store) MeetingMinutes(ctx context.Context, id string) (domain.Meeting, 
 	return s.meeting(ctx, id, "", 0)
 }
 
-// meetingOrdersSQL ranks a meeting's orders as domain.GroupAgenda does,
-// each with the keys of that order: the most days overdue first (none
-// after any), then the soonest release, then the first item's position
-// (unique). Days count from each item's agenda rank to the meeting's day,
-// as agendaDays does.
-const meetingOrdersSQL = `
-SELECT g.order_id,
-       CASE WHEN g.overdue IS NULL THEN 1073741824 ELSE -g.overdue END AS k1,
-       coalesce(g.to_release, 1073741824) AS k2, g.first_position AS k3
-FROM (SELECT i.order_id,
-             max(CASE WHEN i.kind IN ('check_overdue', 'review_overdue', 'release_date_passed')
-                      THEN CAST(@held AS date) - agenda_rank(i.kind, i.details, i.raised_at) END) AS overdue,
-             min(CASE WHEN i.kind = 'pre_release'
-                      THEN agenda_rank(i.kind, i.details, i.raised_at) - CAST(@held AS date) END) AS to_release,
-             min(i.position) AS first_position
-      FROM meeting_items i WHERE i.meeting_id = @meeting GROUP BY i.order_id) g`
+// freezeAgendaOrder writes, in the transaction that froze meeting id's
+// items, the place of each of its orders in the agenda (meeting_orders)
+// and the agenda's counts, as migration 00310's meeting_agenda_frozen
+// defines them, so no page of the agenda ranks or counts it again.
+func freezeAgendaOrder(tx *gorm.DB, id string) error {
+	return tx.Exec(`SELECT meeting_agenda_frozen(?)`, id).Error
+}
 
 // meeting reads a meeting and the page of its agenda after cursor, limit
-// orders of it (0: all).
+// orders of it (0: all). The page is a range of the orders' places in the
+// agenda, written when it was frozen (freezeAgendaOrder).
 func (s *Store) meeting(ctx context.Context, id, cursor string, limit int) (domain.Meeting, error) {
 	db := s.db.WithContext(ctx)
 	m, err := s.visibleMeeting(ctx, db, id)
@@ -101,71 +98,32 @@ func (s *Store) meeting(ctx context.Context, id, cursor string, limit int) (doma
 		return domain.Meeting{}, err
 	}
 	domain.Note(ctx, "meeting", m.ID)
-	args := map[string]any{"meeting": id, "held": m.HeldOn.Time}
-	var sections []struct {
-		Kind          string
-		Items, Orders int
-	}
-	if err := db.Raw(`SELECT coalesce(i.kind, '') AS kind, count(*) AS items, count(DISTINCT i.order_id) AS orders
-		FROM meeting_items i WHERE i.meeting_id = @meeting GROUP BY GROUPING SETS ((i.kind), ())`, args).
-		Scan(&sections).Error; err != nil {
-		return domain.Meeting{}, err
-	}
-	m.Summary = domain.MeetingSummary{Sections: map[string]int{}}
-	for _, sc := range sections {
-		if sc.Kind == "" {
-			m.Summary.Items, m.Summary.Orders = sc.Items, sc.Orders
-		} else {
-			m.Summary.Sections[sc.Kind] = sc.Items
-		}
-	}
-	// The page's orders, then their items.
-	pageFilter := ""
+	var items textArray // the page's items; nil: every item
 	if limit > 0 {
-		after := ""
+		after := 0
 		if cursor != "" {
-			parts, ok := domain.DecodeKeyCursor(cursor, 4)
-			if !ok {
+			parts, ok := domain.DecodeKeyCursor(cursor, 2)
+			if ok {
+				after, _ = strconv.Atoi(parts[0])
+			}
+			if after < 1 {
 				return domain.Meeting{}, domain.Invalid("cursor", "is not a cursor this service gave out")
 			}
-			keys := make([]int, 3)
-			for i, part := range parts[:3] {
-				n, err := strconv.Atoi(part)
-				if err != nil {
-					return domain.Meeting{}, domain.Invalid("cursor", "is not a cursor this service gave out")
-				}
-				keys[i] = n
-			}
-			args["k1"], args["k2"], args["k3"], args["k4"] = keys[0], keys[1], keys[2], parts[3]
-			after = ` WHERE (r.k1, r.k2, r.k3, r.order_id) > (@k1, @k2, @k3, CAST(@k4 AS uuid))`
 		}
-		var page []struct {
-			OrderID    string
-			K1, K2, K3 int
-		}
-		args["limit"] = limit + 1
-		if err := db.Raw(`SELECT r.* FROM (`+meetingOrdersSQL+`) r`+after+` ORDER BY r.k1, r.k2, r.k3, r.order_id LIMIT @limit`, args).
-			Scan(&page).Error; err != nil {
+		m.OrdersBefore = after
+		page, err := agendaPage(db, id, after, limit+1)
+		if err != nil {
 			return domain.Meeting{}, err
 		}
 		if len(page) > limit {
 			page = page[:limit]
 			last := page[limit-1]
-			next := domain.EncodeKeyCursor(strconv.Itoa(last.K1), strconv.Itoa(last.K2), strconv.Itoa(last.K3), last.OrderID)
+			next := domain.EncodeKeyCursor(strconv.Itoa(last.OrderRank), last.OrderID)
 			m.NextCursor = &next
 		}
-		ids := make(textArray, len(page))
-		for i, o := range page {
-			ids[i] = o.OrderID
-		}
-		args["orders"] = ids
-		pageFilter = ` AND i.order_id = ANY (CAST(@orders AS uuid[]))`
+		items = itemsOf(page)
 	}
-	decisions, err := s.meetingDecisions(db, id)
-	if err != nil {
-		return domain.Meeting{}, err
-	}
-	if m.Agenda, err = s.agendaItems(ctx, db, m, args, pageFilter, decisions); err != nil {
+	if m.Agenda, err = s.agendaItems(ctx, db, m, items); err != nil {
 		return domain.Meeting{}, err
 	}
 	m.Orders = domain.GroupAgenda(m.Agenda)
@@ -177,6 +135,31 @@ func (s *Store) meeting(ctx context.Context, id, cursor string, limit int) (doma
 		return domain.Meeting{}, err
 	}
 	return m, nil
+}
+
+// agendaPlace is an order's place in a meeting's agenda, and its items.
+type agendaPlace struct {
+	OrderID   string
+	OrderRank int
+	ItemIDs   textArray
+}
+
+// agendaPage reads the places of up to n orders of meeting id's agenda
+// after place after.
+func agendaPage(db *gorm.DB, id string, after, n int) ([]agendaPlace, error) {
+	var page []agendaPlace
+	err := db.Raw(`SELECT order_id, order_rank, item_ids FROM meeting_orders WHERE meeting_id = ? AND order_rank > ?
+		ORDER BY order_rank LIMIT ?`, id, after, n).Scan(&page).Error
+	return page, err
+}
+
+// itemsOf gives the items of the orders placed.
+func itemsOf(page []agendaPlace) textArray {
+	items := textArray{}
+	for _, p := range page {
+		items = append(items, p.ItemIDs...)
+	}
+	return items
 }
 
 // visibleMeeting reads meeting id (without its agenda), ErrNotFound when
@@ -198,24 +181,16 @@ func (s *Store) visibleMeeting(ctx context.Context, db *gorm.DB, id string) (dom
 	return list[0], nil
 }
 
-// meetingDecisions reads a meeting's decisions by the item they are on.
-func (s *Store) meetingDecisions(db *gorm.DB, meetingID string) (map[string][]domain.Decision, error) {
-	decisions, err := s.decisions(db, "d.meeting_id = ?", meetingID)
-	if err != nil {
-		return nil, err
+// agendaItems reads the items of meeting m (only those named, unless
+// ids is nil), in position order, with their decisions and their days
+// overdue or to release on the meeting's day.
+func (s *Store) agendaItems(ctx context.Context, db *gorm.DB, m domain.Meeting, ids textArray) ([]domain.AgendaItem, error) {
+	args := map[string]any{"meeting": m.ID}
+	where := `i.meeting_id = @meeting`
+	if ids != nil {
+		args["items"] = ids
+		where = `i.id = ANY (CAST(@items AS uuid[]))`
 	}
-	byItem := map[string][]domain.Decision{}
-	for _, d := range decisions {
-		byItem[d.ItemID] = append(byItem[d.ItemID], d)
-	}
-	return byItem, nil
-}
-
-// agendaItems reads the items of meeting m matching filter (over items i,
-// with args, which name @meeting), in position order, with their
-// decisions and their days overdue or to release on the meeting's day.
-func (s *Store) agendaItems(ctx context.Context, db *gorm.DB, m domain.Meeting, args map[string]any, filter string,
-	byItem map[string][]domain.Decision) ([]domain.AgendaItem, error) {
 	var items []struct {
 		ID          string
 		Position    int
@@ -238,8 +213,21 @@ func (s *Store) agendaItems(ctx context.Context, db *gorm.DB, m domain.Meeting, 
 		       agenda_rank(i.kind, i.details, i.raised_at) AS rank_on
 		FROM meeting_items i
 		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
-		WHERE i.meeting_id = @meeting`+filter+` ORDER BY i.position`, args).Scan(&items).Error; err != nil {
+		WHERE `+where+` ORDER BY i.position`, args).Scan(&items).Error; err != nil {
 		return nil, err
+	}
+	// Their decisions (meeting_decisions_meeting_item).
+	where = "d.meeting_id = @meeting"
+	if ids != nil {
+		where += " AND d.item_id = ANY (CAST(@items AS uuid[]))"
+	}
+	decisions, err := s.decisions(db, where, args)
+	if err != nil {
+		return nil, err
+	}
+	byItem := map[string][]domain.Decision{}
+	for _, d := range decisions {
+		byItem[d.ItemID] = append(byItem[d.ItemID], d)
 	}
 	out := make([]domain.AgendaItem, len(items))
 	for i, it := range items {
@@ -261,28 +249,22 @@ func (s *Store) agendaItems(ctx context.Context, db *gorm.DB, m domain.Meeting, 
 }
 
 // MeetingAgendaInPages hands each page of size orders of a meeting's
-// agenda, worst first, to each: the orders are ranked once and each
-// page's items read by their orders, so the whole agenda is one pass over
-// its items (paging it with cursors ranks it again for every page).
+// agenda, worst first, to each: each page is the next range of the
+// orders' places in the agenda (freezeAgendaOrder), its items and their
+// decisions read by its orders, so the whole agenda is one pass over its
+// items and no more than a page is held.
 func (s *Store) MeetingAgendaInPages(ctx context.Context, id string, size int, each func([]domain.AgendaOrder) error) error {
 	db := s.db.WithContext(ctx)
 	m, err := s.visibleMeeting(ctx, db, id)
 	if err != nil {
 		return err
 	}
-	args := map[string]any{"meeting": id, "held": m.HeldOn.Time}
-	var ranked []string
-	if err := db.Raw(`SELECT r.order_id FROM (`+meetingOrdersSQL+`) r ORDER BY r.k1, r.k2, r.k3, r.order_id`, args).
-		Scan(&ranked).Error; err != nil {
-		return err
-	}
-	decisions, err := s.meetingDecisions(db, id)
-	if err != nil {
-		return err
-	}
-	for from := 0; from < len(ranked); from += size {
-		args["orders"] = textArray(ranked[from:min(from+size, len(ranked))])
-		items, err := s.agendaItems(ctx, db, m, args, ` AND i.order_id = ANY (CAST(@orders AS uuid[]))`, decisions)
+	for after := 0; after < m.Summary.Orders; after += size {
+		page, err := agendaPage(db, id, after, size)
+		if err != nil {
+			return err
+		}
+		items, err := s.agendaItems(ctx, db, m, itemsOf(page))
 		if err != nil {
 			return err
 		}
@@ -374,12 +356,16 @@ type meetingRow struct {
 	SignedBy  *string
 	SName     *string
 	SEmail    *string
+	// The frozen agenda's counts (freezeAgendaOrder).
+	AgendaItems, AgendaOrders int
+	AgendaSections            []byte
 }
 
 func (s *Store) meetings(db *gorm.DB, where string, args []any, limit int) ([]domain.Meeting, error) {
 	var rows []meetingRow
 	if err := db.Raw(`SELECT m.id, coalesce(m.force, '') AS force, coalesce(m.region, '') AS region, m.held_on, m.created_by, b.name AS by_name, b.email AS by_email, m.created_at,
-		       m.chair_id, c.name AS c_name, c.email AS c_email, m.signed_at, m.signed_by, sb.name AS s_name, sb.email AS s_email
+		       m.chair_id, c.name AS c_name, c.email AS c_email, m.signed_at, m.signed_by, sb.name AS s_name, sb.email AS s_email,
+		       m.agenda_items, m.agenda_orders, m.agenda_sections
 		FROM meetings m LEFT JOIN officers b ON b.id = m.created_by LEFT JOIN officers c ON c.id = m.chair_id
 		LEFT JOIN officers sb ON sb.id = m.signed_by WHERE `+where+` ORDER BY m.id LIMIT ?`,
 		append(args, limit)...).Scan(&rows).Error; err != nil {
@@ -396,7 +382,11 @@ func (s *Store) meetings(db *gorm.DB, where string, args []any, limit int) ([]do
 			CreatedBy: officerRef(r.CreatedBy, r.ByName, r.ByEmail), CreatedAt: r.CreatedAt.UTC(), Agenda: []domain.AgendaItem{},
 			Orders: []domain.AgendaOrder{}, CarriedActions: []domain.Action{}, Attendees: []domain.Attendee{},
 			Apologies: []domain.Attendee{}, SharedWith: []domain.Share{},
-			Chair: officerRef(r.ChairID, r.CName, r.CEmail), SignedAt: signed, SignedBy: officerRef(r.SignedBy, r.SName, r.SEmail)}
+			Chair: officerRef(r.ChairID, r.CName, r.CEmail), SignedAt: signed, SignedBy: officerRef(r.SignedBy, r.SName, r.SEmail),
+			Summary: domain.MeetingSummary{Items: r.AgendaItems, Orders: r.AgendaOrders, Sections: map[string]int{}}}
+		if err := json.Unmarshal(r.AgendaSections, &out[i].Summary.Sections); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -456,15 +446,64 @@ type decisionRow struct {
 	OwEmail         *string
 }
 
-// decisionColumns reads a decision (d) with the names of the officers it
-// names and the decision that corrected it.
-const decisionColumns = `d.*, a.name AS a_name, a.email AS a_email, b.name AS d_name, b.email AS d_email,
-	sb.name AS sb_name, sb.email AS sb_email, wb.name AS wb_name, wb.email AS wb_email, ow.name AS ow_name, ow.email AS ow_email,
-	(SELECT c.id FROM meeting_decisions c WHERE c.corrects = d.id) AS corrected_by`
+// decisionColumns reads a decision (d) and the decision that corrected
+// it. The officers it names are looked up after (withOfficerNames): joined
+// in, five look-ups of officers made the statement take 4-5 ms to plan,
+// on every page of a meeting.
+const decisionColumns = `d.*, (SELECT c.id FROM meeting_decisions c WHERE c.corrects = d.id) AS corrected_by`
 
-const decisionJoins = `LEFT JOIN officers a ON a.id = d.action_by LEFT JOIN officers b ON b.id = d.decided_by
-	LEFT JOIN officers sb ON sb.id = d.status_by LEFT JOIN officers wb ON wb.id = d.withdrawn_by
-	LEFT JOIN officers ow ON ow.id = d.owner_id`
+// withOfficerNames fills in the names and emails of the officers the
+// decisions name, in one look-up.
+func withOfficerNames(db *gorm.DB, rows []*decisionRow) error {
+	ids := map[string]bool{}
+	for _, r := range rows {
+		for _, id := range []*string{r.ActionBy, r.DecidedBy, r.StatusBy, r.WithdrawnBy, r.OwnerID} {
+			if id != nil {
+				ids[*id] = true
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var officers []struct{ ID, Name, Email string }
+	if err := db.Raw(`SELECT id, name, email FROM officers WHERE id = ANY (CAST(? AS uuid[]))`,
+		textArray(slices.Collect(maps.Keys(ids)))).Scan(&officers).Error; err != nil {
+		return err
+	}
+	type nameEmail struct{ name, email *string }
+	byID := make(map[string]nameEmail, len(officers))
+	for _, o := range officers {
+		byID[o.ID] = nameEmail{&o.Name, &o.Email}
+	}
+	for _, r := range rows {
+		for _, f := range []struct {
+			id          *string
+			name, email **string
+		}{{r.ActionBy, &r.AName, &r.AEmail}, {r.DecidedBy, &r.DName, &r.DEmail}, {r.StatusBy, &r.SbName, &r.SbEmail},
+			{r.WithdrawnBy, &r.WbName, &r.WbEmail}, {r.OwnerID, &r.OwName, &r.OwEmail}} {
+			if f.id != nil {
+				if o, ok := byID[*f.id]; ok {
+					*f.name, *f.email = o.name, o.email
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// decisionRows reads decisions with the names of the officers they name.
+func decisionRows(db *gorm.DB, sql string, args ...any) ([]decisionRow, error) {
+	var rows []decisionRow
+	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	ptrs := make([]*decisionRow, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i]
+	}
+	return rows, withOfficerNames(db, ptrs)
+}
 
 func (r decisionRow) decision() domain.Decision {
 	d := domain.Decision{ID: r.ID, ItemID: r.ItemID, Decision: r.Decision,
@@ -482,9 +521,9 @@ func (r decisionRow) decision() domain.Decision {
 }
 
 func (s *Store) decisions(db *gorm.DB, where string, arg any) ([]domain.Decision, error) {
-	var rows []decisionRow
-	if err := db.Raw(`SELECT `+decisionColumns+` FROM meeting_decisions d `+decisionJoins+`
-		WHERE `+where+` ORDER BY d.decided_at, d.id`, arg).Scan(&rows).Error; err != nil {
+	rows, err := decisionRows(db, `SELECT `+decisionColumns+` FROM meeting_decisions d
+		WHERE `+where+` ORDER BY d.decided_at, d.id`, arg)
+	if err != nil {
 		return nil, err
 	}
 	out := make([]domain.Decision, len(rows))

@@ -27,11 +27,18 @@ func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map
 	args["limit"] = limit
 	if err := db.Raw(`SELECT `+decisionColumns+`, coalesce(m.force, s.force) AS force, m.held_on, i.order_id, o.reference, s.id AS subject_id,
 		       `+subjectNameSQL+` AS subject_name
-		FROM meeting_decisions d `+decisionJoins+`
+		FROM meeting_decisions d
 		JOIN meetings m ON m.id = d.meeting_id JOIN meeting_items i ON i.id = d.item_id
 		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = o.subject_id
 		WHERE d.status IS NOT NULL AND `+where+` ORDER BY `+orderBy+`, d.due_by, d.id LIMIT @limit`, args).
 		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	ptrs := make([]*decisionRow, len(rows))
+	for i := range rows {
+		ptrs[i] = &rows[i].D
+	}
+	if err := withOfficerNames(db, ptrs); err != nil {
 		return nil, err
 	}
 	asOf, _ := args["as_of"].(time.Time)
@@ -121,9 +128,8 @@ func (s *Store) SetActionStatus(ctx context.Context, id string, u domain.ActionU
 	}
 	me, _ := domain.ActorFrom(ctx)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var rows []decisionRow
-		if err := tx.Raw(`SELECT `+decisionColumns+` FROM meeting_decisions d `+decisionJoins+` WHERE d.id = ? FOR UPDATE OF d`, id).
-			Scan(&rows).Error; err != nil {
+		rows, err := decisionRows(tx, `SELECT `+decisionColumns+` FROM meeting_decisions d WHERE d.id = ? FOR UPDATE OF d`, id)
+		if err != nil {
 			return err
 		}
 		if len(rows) == 0 {
@@ -248,9 +254,9 @@ func (s *Store) Withdraw(ctx context.Context, meetingID, id, reason string) (dom
 }
 
 func (s *Store) lockDecision(tx *gorm.DB, meetingID, id string) (domain.Decision, error) {
-	var rows []decisionRow
-	if err := tx.Raw(`SELECT `+decisionColumns+` FROM meeting_decisions d `+decisionJoins+`
-		WHERE d.id = ? AND d.meeting_id = ? FOR UPDATE OF d`, id, meetingID).Scan(&rows).Error; err != nil {
+	rows, err := decisionRows(tx, `SELECT `+decisionColumns+` FROM meeting_decisions d
+		WHERE d.id = ? AND d.meeting_id = ? FOR UPDATE OF d`, id, meetingID)
+	if err != nil {
 		return domain.Decision{}, err
 	}
 	if len(rows) == 0 {

@@ -92,6 +92,9 @@ func (s *Store) OpenRegionalMeeting(ctx context.Context, region string, heldOn d
 				"escalate": domain.DecisionEscalate}).Error; err != nil {
 			return translate(err)
 		}
+		if err := freezeAgendaOrder(tx, id); err != nil {
+			return err
+		}
 		return tx.Exec(`INSERT INTO meeting_carried (meeting_id, decision_id, position, overdue)
 			SELECT @meeting, d.id, row_number() OVER (ORDER BY d.due_by < @held DESC, d.due_by, d.decided_at, d.id),
 			       coalesce(d.due_by < @held, false)
