@@ -195,6 +195,26 @@ func TestMinutesComeAPageAtATime(t *testing.T) {
 	if len(orders) < 8 || s(all.Body, "next_cursor") != "<nil>" || s(all.Body, "summary.orders") != fmt.Sprint(len(orders)) {
 		t.Fatalf("the agenda: %d orders, summary %v, next %s", len(orders), get(all.Body, "summary"), s(all.Body, "next_cursor"))
 	}
+	// Through the API too, a page of three orders at a time, following
+	// next_cursor, gives the agenda's orders once each, in its order.
+	var paged []any
+	cursor := ""
+	for range len(orders) {
+		p := e.do(t, "GET", "/api/v1/meetings/"+s(m.Body, "id")+"?limit=3&cursor="+url.QueryEscape(cursor), e.admin, "")
+		want(t, p, http.StatusOK)
+		paged = append(paged, get(p.Body, "orders").([]any)...)
+		if cursor = s(p.Body, "next_cursor"); cursor == "<nil>" {
+			break
+		}
+	}
+	if len(paged) != len(orders) {
+		t.Fatalf("pages of three gave %d orders; the agenda has %d", len(paged), len(orders))
+	}
+	for i := range paged {
+		if a, b := paged[i].(map[string]any)["order_id"], orders[i].(map[string]any)["order_id"]; a != b {
+			t.Fatalf("order %d: %v paged, %v in the whole agenda", i, a, b)
+		}
+	}
 	auditor := e.token(t, acOfficer(t, e, "", "auditor"))
 	for _, format := range []string{"csv", "html"} {
 		r := e.do(t, "GET", "/api/v1/meetings/"+s(m.Body, "id")+"?format="+format, e.admin, "")

@@ -370,7 +370,7 @@ func (s *Server) openRegionalMeeting(c echo.Context) error {
 func (s *Server) getMeeting(c echo.Context) error {
 	q := newQuery(c, "format")
 	format := q.oneOf("format", []string{"json", "csv", "html"})
-	p := keyPage(q, 4)
+	p := keyPage(q, 2)
 	if q.str("limit") == "" {
 		p.Limit = 0 // the store's page: domain.MeetingPageDefault orders
 	}

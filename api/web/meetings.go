@@ -106,13 +106,14 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 	if cursor == "" {
 		cursor = r.FormValue("cursor")
 	}
-	m, err := w.store.GetMeeting(r.ctx(), r.Param("id"), domain.Page{Cursor: cursor})
+	// A hundred orders a page: a meeting works down its agenda on screen.
+	m, err := w.store.GetMeeting(r.ctx(), r.Param("id"), domain.Page{Cursor: cursor, Limit: 100})
 	var invalid *domain.ValidationError
 	if errors.As(err, &invalid) && cursor != "" {
 		// An address edited by hand, or kept from an older release: the
 		// agenda from its start.
 		cursor = ""
-		m, err = w.store.GetMeeting(r.ctx(), r.Param("id"), domain.Page{})
+		m, err = w.store.GetMeeting(r.ctx(), r.Param("id"), domain.Page{Limit: 100})
 	}
 	if err != nil {
 		return nil, nil, err
