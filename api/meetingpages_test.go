@@ -215,6 +215,13 @@ func TestMinutesComeAPageAtATime(t *testing.T) {
 			t.Fatalf("order %d: %v paged, %v in the whole agenda", i, a, b)
 		}
 	}
+	// A made-up cursor is refused by name, however large its number.
+	forged := domain.EncodeKeyCursor("3000000000", orders[0].(map[string]any)["order_id"].(string))
+	bad := e.do(t, "GET", "/api/v1/meetings/"+s(m.Body, "id")+"?cursor="+forged, e.admin, "")
+	want(t, bad, http.StatusUnprocessableEntity)
+	if !strings.Contains(string(bad.Raw), `"cursor"`) {
+		t.Errorf("a made-up cursor: %s", bad.Raw)
+	}
 	auditor := e.token(t, acOfficer(t, e, "", "auditor"))
 	for _, format := range []string{"csv", "html"} {
 		r := e.do(t, "GET", "/api/v1/meetings/"+s(m.Body, "id")+"?format="+format, e.admin, "")

@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"testing"
 
 	"scpo/domain"
@@ -41,9 +43,27 @@ func TestMeetingAgendaComesInPages(t *testing.T) {
 		sections[it.Kind]++
 	}
 	want := domain.MeetingSummary{Items: len(whole.Agenda), Orders: len(whole.Orders), Sections: sections}
-	if opened.Summary.Items != want.Items || opened.Summary.Orders != want.Orders || len(opened.Orders) != want.Orders {
-		t.Errorf("the opened meeting (one page, all of it) sums %+v with %d orders; want %+v", opened.Summary,
+	if opened.Summary.Items != want.Items || opened.Summary.Orders != want.Orders ||
+		len(opened.Orders) != min(want.Orders, domain.MeetingPageDefault) {
+		t.Errorf("the opened meeting (its first page) sums %+v with %d orders; want %+v", opened.Summary,
 			len(opened.Orders), want)
+	}
+	// A cursor names the last order shown and its place in this agenda:
+	// any other is refused, not read as a place to start from.
+	for name, c := range map[string]string{
+		"past the end":          domain.EncodeKeyCursor(strconv.Itoa(want.Orders+5), whole.Orders[0].OrderID),
+		"beyond an int4":        domain.EncodeKeyCursor("3000000000", whole.Orders[0].OrderID),
+		"another order's place": domain.EncodeKeyCursor("2", whole.Orders[0].OrderID),
+		"zero":                  domain.EncodeKeyCursor("0", whole.Orders[0].OrderID),
+	} {
+		var invalid *domain.ValidationError
+		if _, err := s.GetMeeting(ctx, opened.ID, domain.Page{Cursor: c, Limit: 7}); !errors.As(err, &invalid) {
+			t.Errorf("a cursor %s: %v; want it refused", name, err)
+		}
+	}
+	if _, err := s.GetMeeting(ctx, opened.ID, domain.Page{Cursor: domain.EncodeKeyCursor("1", whole.Orders[0].OrderID),
+		Limit: 7}); err != nil {
+		t.Errorf("the first order's own cursor: %v", err)
 	}
 
 	var paged []domain.AgendaOrder

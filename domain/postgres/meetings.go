@@ -102,13 +102,24 @@ func (s *Store) meeting(ctx context.Context, id, cursor string, limit int) (doma
 	if limit > 0 {
 		after := 0
 		if cursor != "" {
+			// The cursor is the last order shown and its place, which must
+			// be that order's place in this meeting's agenda.
 			parts, ok := domain.DecodeKeyCursor(cursor, 2)
+			var place int64
 			if ok {
-				after, _ = strconv.Atoi(parts[0])
+				place, _ = strconv.ParseInt(parts[0], 10, 32)
 			}
-			if after < 1 {
+			var placed bool
+			if place >= 1 {
+				if err := db.Raw(`SELECT EXISTS (SELECT 1 FROM meeting_orders WHERE meeting_id = ? AND order_rank = ? AND order_id = ?)`,
+					id, place, parts[1]).Scan(&placed).Error; err != nil {
+					return domain.Meeting{}, err
+				}
+			}
+			if !placed {
 				return domain.Meeting{}, domain.Invalid("cursor", "is not a cursor this service gave out")
 			}
+			after = int(place)
 		}
 		m.OrdersBefore = after
 		page, err := agendaPage(db, id, after, limit+1)
