@@ -318,7 +318,11 @@ func pickRoutes(ctx context.Context, pool *pgxpool.Pool, svc string, today domai
 			bare: `SELECT * FROM force_counts c JOIN forces f ON f.code = c.force WHERE f.region = 'south-west'`},
 		{name: "GET /caseload", path: "/caseload?officer_id=" + officer},
 		{name: "GET /reports/workload", path: "/reports/workload?force=" + force},
-		{name: "GET /meetings/{id} (a page of its agenda)", path: "/meetings/" + meeting + "?limit=100",
+		{name: "GET /meetings/{id} (its first 50 orders, the default)", path: "/meetings/" + meeting,
+			bare: `SELECT i.*, o.reference, s.first_names FROM meeting_orders mo JOIN meeting_items i ON i.id = ANY (mo.item_ids)
+				JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
+				WHERE mo.meeting_id = $1 AND mo.order_rank <= 51 ORDER BY i.position`, args: []any{meeting}},
+		{name: "GET /meetings/{id} (100 orders, the web page's)", path: "/meetings/" + meeting + "?limit=100",
 			bare: `SELECT i.*, o.reference, s.first_names FROM meeting_orders mo JOIN meeting_items i ON i.id = ANY (mo.item_ids)
 				JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
 				WHERE mo.meeting_id = $1 AND mo.order_rank <= 101 ORDER BY i.position`, args: []any{meeting}},
