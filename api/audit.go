@@ -79,19 +79,24 @@ func paramRecords(route string) map[string]string {
 // refusal is written on its own, since no change happened to carry it.
 // A 429 is not written: it is what keeps a flood of guesses from the
 // trail.
-func (s *Server) auditRefusal(c echo.Context, status int) error {
+func (s *Server) auditRefusal(c echo.Context, status int, err error) error {
 	if status < 400 || status >= 500 || status == http.StatusTooManyRequests || s.store == nil {
 		return nil
 	}
 	if !strings.HasPrefix(c.Request().URL.Path, "/api/v1/") || c.Path() == "/api/v1/openapi.json" {
 		return nil
 	}
-	return s.writeRefusal(c, status)
+	return s.writeRefusal(c, status, err)
 }
 
 // writeRefusal writes the refused request's entry (see auditRefusal).
-func (s *Server) writeRefusal(c echo.Context, status int) error {
+func (s *Server) writeRefusal(c echo.Context, status int, err error) error {
 	ctx := c.Request().Context()
+	if domain.IsKeyInUse(err) {
+		// Its entry is written without the key, which another request
+		// holds (a keyed request's entry otherwise claims it).
+		ctx = domain.WithIdempotency(ctx, nil)
+	}
 	trail := domain.AuditFrom(ctx)
 	if trail == nil {
 		trail = newTrail(c, nil)

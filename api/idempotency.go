@@ -66,11 +66,14 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetRequest(c.Request().WithContext(domain.WithIdempotency(ctx, req)))
 		rec := &recorder{ResponseWriter: c.Response().Writer}
 		c.Response().Writer = rec
-		if err := next(c); err != nil {
+		err = next(c)
+		if err != nil {
 			c.Error(err)
 		}
 		status := c.Response().Status
-		if status >= 500 {
+		// A repeat refused because the first holds the key has no answer
+		// of its own to keep.
+		if status >= 500 || domain.IsKeyInUse(err) {
 			return nil
 		}
 		hd := c.Response().Header()

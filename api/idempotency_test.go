@@ -1,7 +1,10 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
+	"sync"
 	"testing"
 )
 
@@ -38,4 +41,67 @@ func TestIdempotencyKey(t *testing.T) {
 		t.Errorf("%d reviews, want 3", n)
 	}
 	wantFields(t, e.do(t, "POST", path, e.admin, body, "Idempotency-Key", "naïve"), http.StatusUnprocessableEntity, "Idempotency-Key")
+}
+
+// Repeats sent at once, before the first has answered: the change is made
+// once, each repeat is told 409 (retry shortly) or replayed the first
+// answer, none is a 500, and the key keeps the first answer for later
+// repeats. A repeat's refusal once tried to claim the key for its own
+// audit entry, failed on the first request's claim and answered 500; and
+// a repeat's 409 could be stored as the key's answer in place of the
+// first's.
+func TestIdempotencyKeyRepeatsAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	auditor := e.token(t, acOfficer(t, e, "", "auditor"))
+	for round := range 3 {
+		order := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+		path := "/api/v1/orders/" + order + "/reviews"
+		body := js(obj{"reviewed_on": today, "kind": "routine", "outcome": "satisfactory"})
+		key := fmt.Sprintf("at-once-%d", round)
+		const n = 8
+		answers := make([]resp, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() { answers[i] = e.do(t, "POST", path, e.admin, body, "Idempotency-Key", key) })
+		}
+		wg.Wait()
+		created := ""
+		var refused []string
+		for _, a := range answers {
+			switch a.Status {
+			case http.StatusCreated:
+				if created != "" && s(a.Body, "id") != created {
+					t.Fatalf("round %d: two reviews created, %s and %s", round, created, s(a.Body, "id"))
+				}
+				created = s(a.Body, "id")
+			case http.StatusConflict:
+				if a.Header.Get("Idempotent-Replayed") != "" {
+					t.Errorf("round %d: a 409 replayed as the key's answer: %s", round, a)
+				}
+				refused = append(refused, a.Header.Get("X-Request-Id"))
+			default:
+				t.Errorf("round %d: a repeat sent at once answered %s", round, a)
+			}
+		}
+		if created == "" {
+			t.Fatalf("round %d: no request created the review", round)
+		}
+		later := e.do(t, "POST", path, e.admin, body, "Idempotency-Key", key)
+		want(t, later, http.StatusCreated)
+		if s(later.Body, "id") != created || later.Header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("round %d: a later repeat answered %s; want the first answer (%s) replayed", round, later, created)
+		}
+		if r := e.do(t, "GET", path, e.admin, ""); len(items(r)) != 1 {
+			t.Errorf("round %d: %d reviews after repeats sent at once, want 1", round, len(items(r)))
+		}
+		t.Logf("round %d: %d of %d repeats refused while the first ran", round, len(refused), n)
+		// Each refused repeat is on the trail, as every refusal is.
+		entries := auEntries(t, e, auditor, url.Values{"order": {order}})
+		for _, id := range refused {
+			if got := s(auFind(t, entries, id), "status"); got != "409" {
+				t.Errorf("round %d: the refused repeat %s is on the trail with status %s", round, id, got)
+			}
+		}
+	}
 }

@@ -71,7 +71,7 @@ func (h pageHost) Refused(c echo.Context, status int) error {
 	if status == http.StatusTooManyRequests {
 		return nil
 	}
-	return h.s.writeRefusal(c, status)
+	return h.s.writeRefusal(c, status, nil)
 }
 func (h pageHost) SignInBlocked(c echo.Context) bool { return h.s.failures.blocked(c.RealIP()) }
 func (h pageHost) SignInFailed(c echo.Context)       { h.s.failures.failed(c.RealIP()) }

@@ -129,7 +129,7 @@ func (s *Server) errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if p.Status >= 500 && s.store != nil && s.store.Unavailable(err) {
 			p = httpProblem(http.StatusServiceUnavailable)
 		}
-		if aerr := s.auditRefusal(c, p.Status); aerr != nil {
+		if aerr := s.auditRefusal(c, p.Status, err); aerr != nil {
 			log.Error("refusal not recorded", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
 				"route", c.Path(), "status", p.Status, "error", aerr)
 			err, p = aerr, problemFor(aerr)

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -56,4 +57,18 @@ func WithIdempotency(ctx context.Context, r *IdempotentRequest) context.Context 
 func IdempotencyFrom(ctx context.Context) *IdempotentRequest {
 	r, _ := ctx.Value(idempotencyKey{}).(*IdempotentRequest)
 	return r
+}
+
+// KeyInUse refuses a request whose key another request holds: a repeat
+// sent while the first is still running. The refusal is not the key's
+// answer, and the repeat claims nothing.
+func KeyInUse() error {
+	return Conflict("Idempotency-Key", "a request with this key is being processed; retry shortly")
+}
+
+// IsKeyInUse reports whether err refuses a request because another holds
+// its key.
+func IsKeyInUse(err error) bool {
+	var c *ConflictError
+	return errors.As(err, &c) && c.Field == "Idempotency-Key"
 }

@@ -27,7 +27,7 @@ func (s *Store) claimIdempotency(ctx context.Context, tx *gorm.DB) error {
 		return res.Error
 	}
 	if res.RowsAffected == 0 {
-		return domain.Conflict("Idempotency-Key", "a request with this key is being processed; retry shortly")
+		return domain.KeyInUse()
 	}
 	return nil
 }
@@ -73,10 +73,17 @@ func (s *Store) SaveIdempotentAnswer(ctx context.Context, r *domain.IdempotentRe
 	if err := db.Exec(`DELETE FROM idempotency_keys WHERE created_at < ?`, now.Add(-domain.IdempotencyWindow)).Error; err != nil {
 		return err
 	}
+	// A request that claimed the key answers its own claim; one that did
+	// not never takes over another's (a repeat sent at once would have
+	// stored its refusal as the key's answer in place of the first's).
+	onConflict := `DO NOTHING`
+	if r.Claimed() {
+		onConflict = `DO UPDATE SET status = EXCLUDED.status, content_type = EXCLUDED.content_type,
+			location = EXCLUDED.location, body = EXCLUDED.body
+		WHERE idempotency_keys.request_hash = EXCLUDED.request_hash AND idempotency_keys.status IS NULL`
+	}
 	return db.Exec(`INSERT INTO idempotency_keys (officer_id, key, request_hash, status, content_type, location, body, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (officer_id, key) DO UPDATE SET status = EXCLUDED.status, content_type = EXCLUDED.content_type,
-			location = EXCLUDED.location, body = EXCLUDED.body
-		WHERE idempotency_keys.request_hash = EXCLUDED.request_hash AND idempotency_keys.status IS NULL`,
+		ON CONFLICT (officer_id, key) `+onConflict,
 		r.OfficerID, r.Key, r.RequestHash, a.Status, a.ContentType, a.Location, a.Body, now).Error
 }
