@@ -20,6 +20,11 @@ func TestScopeAuditorsJobsAndReassignment(t *testing.T) {
 	dorset := s(e.subject(t, obj{"force": "dorset"}), "id")
 	// One entry naming both subjects: the national admin's search.
 	want(t, e.do(t, "GET", "/api/v1/subjects?q=Carter&limit=500", e.admin, ""), http.StatusOK)
+	// A Gloucestershire officer filters by another force's subject (an
+	// empty list) and by their own: the ID typed is on the entry's query.
+	glosIOMToken := e.token(t, e.officer(t, "iom_officer"))
+	want(t, e.do(t, "GET", "/api/v1/orders?subject_id="+strings.ToUpper(dorset), glosIOMToken, ""), http.StatusOK)
+	want(t, e.do(t, "GET", "/api/v1/orders?subject_id="+glos, glosIOMToken, ""), http.StatusOK)
 
 	wantProblem(t, e.do(t, "GET", "/api/v1/audit?subject="+dorset, glosAuditor, ""), http.StatusNotFound)
 	want(t, e.do(t, "GET", "/api/v1/audit?subject="+dorset, national, ""), http.StatusOK)
@@ -35,6 +40,17 @@ func TestScopeAuditorsJobsAndReassignment(t *testing.T) {
 				t.Errorf("%s: a Gloucestershire auditor sees Dorset's subject %s: %v", p, dorset, entry)
 			}
 		}
+		if raw := strings.ToLower(string(r.Raw)); strings.Contains(raw, dorset) {
+			t.Errorf("%s: a Gloucestershire auditor finds Dorset's subject ID in the trail: %s", p, r)
+		}
+	}
+	// Their own force's ID in a query is kept.
+	ownQuery := false
+	for _, entry := range auEntries(t, e, glosAuditor, url.Values{}) {
+		ownQuery = ownQuery || s(entry, "query") == "subject_id="+glos
+	}
+	if !ownQuery {
+		t.Errorf("the auditor does not see their own force's officer's filter by subject_id=%s", glos)
 	}
 	r := e.do(t, "GET", "/api/v1/audit?"+url.Values{"subject": {glos}, "limit": {"500"}}.Encode(), national, "")
 	if !strings.Contains(string(r.Raw), dorset) {

@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"regexp"
 	"slices"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -84,7 +86,9 @@ func auditScope(ctx context.Context, q *gorm.DB) *gorm.DB {
 }
 
 // redactAudit removes from entries the records a caller bound to forces
-// may not see, so an entry of their force names no other force's records.
+// may not see, so an entry of their force names no other force's records;
+// and hides in its query string (a search's terms, an ID filter) any ID
+// that is not of a record they may see, typed there or not.
 func redactAudit(ctx context.Context, db *gorm.DB, entries []domain.AuditEntry) ([]domain.AuditEntry, error) {
 	sc := domain.ScopeFrom(ctx)
 	if sc.AllForces || len(entries) == 0 {
@@ -94,6 +98,18 @@ func redactAudit(ctx context.Context, db *gorm.DB, entries []domain.AuditEntry) 
 	for _, e := range entries {
 		for _, r := range e.Records {
 			kinds, ids = append(kinds, r.Type), append(ids, r.ID)
+		}
+	}
+	// An ID in a query may be of any record a filter takes.
+	inQueries := map[string]bool{}
+	for _, e := range entries {
+		for _, id := range queryIDs.FindAllString(e.Query, -1) {
+			inQueries[strings.ToLower(id)] = true
+		}
+	}
+	for id := range inQueries {
+		for _, kind := range []string{"subject", "order", "officer", "meeting"} {
+			kinds, ids = append(kinds, kind), append(ids, id)
 		}
 	}
 	var rows []struct {
@@ -107,9 +123,11 @@ func redactAudit(ctx context.Context, db *gorm.DB, entries []domain.AuditEntry) 
 		}
 	}
 	visible := map[domain.RecordRef]bool{}
+	seen := map[string]bool{}
 	for _, r := range rows {
 		if r.Force != nil && sc.CanRead(*r.Force) {
 			visible[domain.RecordRef{Type: r.Kind, ID: r.ID}] = true
+			seen[r.ID] = true
 		}
 	}
 	for i, e := range entries {
@@ -120,6 +138,15 @@ func redactAudit(ctx context.Context, db *gorm.DB, entries []domain.AuditEntry) 
 			}
 		}
 		entries[i].Records = kept
+		entries[i].Query = queryIDs.ReplaceAllStringFunc(e.Query, func(id string) string {
+			if seen[strings.ToLower(id)] {
+				return id
+			}
+			return "(hidden)"
+		})
 	}
 	return entries, nil
 }
+
+// queryIDs finds UUIDs in a query string, in any case.
+var queryIDs = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
