@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -78,8 +79,10 @@ func decodeStrict(body []byte, dst any) error {
 	if t := bytes.TrimSpace(body); t[0] != '{' {
 		return malformed("the body must be a JSON object")
 	}
-	if bytes.Contains(body, []byte(`\u0000`)) {
-		return malformed("the body contains a NUL character (\\u0000), which text fields cannot hold")
+	// Text PostgreSQL cannot store (a NUL), or that decoding would alter
+	// (invalid UTF-8, which becomes U+FFFD), is refused by field.
+	if bad := (&domain.ValidationError{}); unstorableText(body, "", bad) {
+		return bad
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -274,4 +277,44 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// unstorableText adds to v each string value in raw (at path) holding a
+// NUL or bytes that are not UTF-8, and reports whether it found any.
+func unstorableText(raw json.RawMessage, path string, v *domain.ValidationError) bool {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return false
+	}
+	found := false
+	switch raw[0] {
+	case '{':
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return false
+		}
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			found = unstorableText(obj[k], join(path, k), v) || found
+		}
+	case '[':
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return false
+		}
+		for i, item := range items {
+			found = unstorableText(item, path+"["+strconv.Itoa(i)+"]", v) || found
+		}
+	case '"':
+		var text string
+		if !utf8.Valid(raw) || (json.Unmarshal(raw, &text) == nil && strings.ContainsRune(text, 0)) {
+			v.Add(pathOr(path), "must be valid UTF-8 text without NUL characters")
+			found = true
+		}
+	}
+	return found
 }

@@ -34,7 +34,18 @@ func TestPatchOrderStartIntoThePast(t *testing.T) {
 func TestUnstorableText(t *testing.T) {
 	e := newEnv(t)
 	body := strings.Replace(js(subjectBody()), `"Dean"`, `"De\u0000an"`, 1)
-	wantProblem(t, e.do(t, "POST", "/api/v1/subjects", e.admin, body), http.StatusBadRequest)
+	wantFields(t, e.do(t, "POST", "/api/v1/subjects", e.admin, body), http.StatusUnprocessableEntity, "first_names")
+	// Bytes that are not UTF-8 would be stored as U+FFFD: refused by field,
+	// however deep, and nothing is changed.
+	sub := e.subject(t, nil)
+	bad := "{\"aliases\": [\"ok\", \"a\xff\xfeb\"], \"last_name\": \"Ok\\u0000\"}"
+	wantFields(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(sub, "id"), e.admin, bad), http.StatusUnprocessableEntity,
+		"aliases[1]", "last_name")
+	if got := e.do(t, "GET", "/api/v1/subjects/"+s(sub, "id"), e.admin, ""); s(got.Body, "version") != s(sub, "version") {
+		t.Errorf("a refused change changed the subject: %s", got)
+	}
+	// An escaped backslash before u0000 is text, not a NUL.
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(sub, "id"), e.admin, `{"aliases": ["back\\u0000slash"]}`), http.StatusOK)
 	wantFields(t, e.do(t, "GET", "/api/v1/subjects?q=%ff", e.admin, ""), http.StatusUnprocessableEntity, "q")
 	wantFields(t, e.do(t, "GET", "/api/v1/orders?force=%00", e.admin, ""), http.StatusUnprocessableEntity, "force")
 }
