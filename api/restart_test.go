@@ -205,7 +205,11 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 					return
 				default:
 				}
-				switch (w + i) % 4 {
+				switch (w + i) % 5 {
+				case 4:
+					// A manual run the restart may cut short: 503 too, not
+					// a failed job answered 500 (409 while another runs).
+					send("POST", "/api/v1/jobs/review-sweep/runs", "{}")
 				case 0:
 					send("GET", "/api/v1/orders/"+order, "")
 				case 1:
@@ -251,6 +255,7 @@ func TestDatabaseRestartUnderLoad(t *testing.T) {
 	for _, a := range answers {
 		switch {
 		case a.status >= 200 && a.status < 300:
+		case a.status == http.StatusConflict && strings.HasPrefix(a.path, "/api/v1/jobs/"):
 		case a.status == http.StatusServiceUnavailable:
 			if a.retryAfter == "" {
 				t.Errorf("%s %s: 503 without Retry-After", a.method, a.path)

@@ -102,9 +102,18 @@ func (s *Server) runJob(c echo.Context) error {
 				// The failure is recorded in the run history; the caller sees
 				// the run, not the cause.
 				s.log.Error("manual job run failed", "job", name, "run_id", out.Run.ID, "error", out.Err)
-				return respondProblem(c, Problem{Type: problemBase + "job-failed", Title: "The job failed",
+				p := Problem{Type: problemBase + "job-failed", Title: "The job failed",
 					Status: http.StatusInternalServerError,
-					Detail: "The run failed and is recorded as " + out.Run.ID + " in GET " + runURL(name, out.Run.ID) + "."})
+					Detail: "The run failed and is recorded as " + out.Run.ID + " in GET " + runURL(name, out.Run.ID) + "."}
+				if s.store.Unavailable(out.Err) {
+					// The database went away mid-run (a restart): nothing was
+					// changed, and the run can be asked for again shortly.
+					p.Type, p.Title, p.Status = problemBase+"unavailable", "Service Unavailable", http.StatusServiceUnavailable
+					p.Detail = "The service lost its database during the run, which is recorded as failed (" +
+						runURL(name, out.Run.ID) + ") and changed nothing; run it again shortly."
+					c.Response().Header().Set("Retry-After", "5")
+				}
+				return respondProblem(c, p)
 			}
 			return respond(c, http.StatusOK, out.Run)
 		case <-t.C:
