@@ -142,3 +142,67 @@ func TestConcurrentSubjectPatch(t *testing.T) {
 			s(r.Body, "version"), s(r.Body, "last_name"), winner)
 	}
 }
+
+// Reassignments that share orders run at once, in a ring (A to B, B to
+// C, C to A, for the iom and the lro roles of the same orders), with
+// allocations and reviews on those orders. PostgreSQL breaks the deadlocks
+// this makes by aborting one transaction, which the service runs again:
+// every request succeeds or is refused for what it asked (never a 5xx),
+// and each order ends with one current owner per role.
+func TestConcurrentReassignmentsShareOrders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ring := map[string][]string{"iom": {e.officer(t, "iom_officer"), e.officer(t, "iom_officer"), e.officer(t, "iom_officer")},
+		"lro": {e.officer(t, "lro"), e.officer(t, "lro"), e.officer(t, "lro")}}
+	var orders []string
+	for i := range 45 {
+		o := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+		for role, officers := range ring {
+			want(t, e.do(t, "PUT", "/api/v1/orders/"+o+"/owners/"+role, e.admin,
+				js(obj{"officer_id": officers[i%3], "reason": "Allocation."})), http.StatusOK)
+		}
+		orders = append(orders, o)
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, officers := range ring {
+		for k := range 3 {
+			wg.Go(func() {
+				<-start
+				for range 8 {
+					r := e.do(t, "POST", "/api/v1/officers/"+officers[k]+"/reassign", e.admin,
+						js(obj{"to_officer_id": officers[(k+1)%3], "reason": "Handover."}))
+					if r.Status != http.StatusOK && r.Status != http.StatusUnprocessableEntity {
+						t.Errorf("reassign %s: %s", officers[k], r)
+					}
+				}
+			})
+		}
+	}
+	for w := range 2 {
+		wg.Go(func() {
+			<-start
+			for i := range 30 {
+				o := orders[(i*7+w)%len(orders)]
+				want(t, e.do(t, "PUT", "/api/v1/orders/"+o+"/owners/iom", e.admin,
+					js(obj{"officer_id": ring["iom"][i%3], "reason": "Allocation."})), http.StatusOK)
+				want(t, e.do(t, "POST", "/api/v1/orders/"+o+"/reviews", e.admin,
+					js(obj{"reviewed_on": today, "kind": "routine", "outcome": "satisfactory"})), http.StatusCreated)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	for _, o := range orders {
+		r := e.do(t, "GET", "/api/v1/orders/"+o+"/owners/history", e.admin, "")
+		current := map[string]int{}
+		for _, it := range items(r) {
+			if get(it, "until") == nil {
+				current[s(it, "role")]++
+			}
+		}
+		if current["iom"] != 1 || current["lro"] != 1 {
+			t.Errorf("order %s ends with current owners %v, want one iom and one lro", o, current)
+		}
+	}
+}

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
@@ -218,8 +220,48 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.txOn(ctx, s.db, fn)
 }
 
-// txOn is tx on db: the pool, or one connection held (see StartJob).
+// txAttempts bounds how often a transaction PostgreSQL chose as a
+// deadlock's victim (or failed to serialise) is run again.
+const txAttempts = 4
+
+// txOn is tx on db: the pool, or one connection held (see StartJob). A
+// transaction that PostgreSQL aborts to break a deadlock, or cannot
+// serialise, is rolled back whole and run again, up to txAttempts times
+// with a short random pause: two changes to the same orders taken in
+// different orders (a reassignment and an owner's allocation, two
+// reassignments sharing orders) then both succeed, where one used to be
+// answered 503. fn must only change the database (and note records on
+// the audit trail, which keeps each once): everything else it sets is set
+// again on the next attempt.
 func (s *Store) txOn(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.txOnce(ctx, db, fn)
+		if attempt == txAttempts || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		pause := time.Duration(attempt) * (2*time.Millisecond + time.Duration(rand.Int64N(int64(8*time.Millisecond))))
+		select {
+		case <-time.After(pause):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+// errTryAgain is a change that found, under its locks, that what it had
+// planned from an earlier read had moved meanwhile: txOn runs it again.
+var errTryAgain = errors.New("what the change planned has changed; try again")
+
+// retryable reports whether err is PostgreSQL breaking a deadlock or a
+// serialisation failure, or errTryAgain: the transaction did nothing and
+// may run again.
+func retryable(err error) bool {
+	var pg *pgconn.PgError
+	return errors.Is(err, errTryAgain) || errors.As(err, &pg) && (pg.Code == "40P01" || pg.Code == "40001")
+}
+
+// txOnce runs fn in one transaction (see txOn).
+func (s *Store) txOnce(ctx context.Context, db *gorm.DB, fn func(tx *gorm.DB) error) error {
 	ctx, changed := withTouched(ctx)
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := fn(tx); err != nil {

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"slices"
 	"strconv"
@@ -822,25 +823,44 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		return out, err
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		// The officer's orders are locked first, in id order (so two
-		// reassignments cannot deadlock), and the plan is read under the
-		// locks. An order given to the officer after the locks were taken
-		// (the plan is a statement of its own, with a later snapshot) is
-		// locked then and the plan read again; a change that still slips
-		// in between answers ErrStale (see moveAssignments).
-		if err := tx.Exec(`SELECT 1 FROM orders WHERE id IN (SELECT order_id FROM owner_assignments
-			WHERE officer_id = ? AND ended_at IS NULL) ORDER BY id FOR UPDATE`, r.FromOfficerID).Error; err != nil {
+		// The officer's orders are locked first, in id order, and the plan
+		// is read under the locks. An order given to the officer after the
+		// locks were taken (the plan is a statement of its own, with a
+		// later snapshot) is locked then and the plan read again, until
+		// every order planned is locked. Locks taken in two steps can
+		// deadlock with another reassignment; PostgreSQL then aborts one,
+		// which runs again (see txOn), as does one that finds an
+		// assignment it planned to move already moved (moveAssignments).
+		var first []string
+		if err := tx.Raw(`SELECT id FROM orders WHERE id IN (SELECT order_id FROM owner_assignments
+			WHERE officer_id = ? AND ended_at IS NULL) ORDER BY id FOR UPDATE`, r.FromOfficerID).Scan(&first).Error; err != nil {
 			return err
 		}
-		if err := plan(tx); err != nil {
-			return err
+		locked := map[string]bool{}
+		for _, id := range first {
+			locked[id] = true
 		}
-		if err := tx.Exec(`SELECT 1 FROM orders WHERE id = ANY (CAST(? AS uuid[])) ORDER BY id FOR UPDATE`,
-			orderIDs(out.Moves)).Error; err != nil {
-			return err
-		}
-		if err := plan(tx); err != nil {
-			return err
+		for round := 0; ; round++ {
+			if err := plan(tx); err != nil {
+				return err
+			}
+			var more textArray
+			for _, m := range out.Moves {
+				if !locked[m.OrderID] {
+					more = append(more, m.OrderID)
+					locked[m.OrderID] = true
+				}
+			}
+			if len(more) == 0 {
+				break
+			}
+			if round == 4 {
+				return errTryAgain
+			}
+			if err := tx.Exec(`SELECT 1 FROM orders WHERE id = ANY (CAST(? AS uuid[])) ORDER BY id FOR UPDATE`,
+				more).Error; err != nil {
+				return err
+			}
 		}
 		if err := out.Refusal(); err != nil {
 			return err
@@ -861,6 +881,10 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 			FROM meeting_items i WHERE i.id = d.item_id AND d.action_by = ? AND i.order_id = ANY (CAST(? AS uuid[]))`,
 			r.ToOfficerID, r.FromOfficerID, orderIDs(out.Moves)).Error
 	})
+	if errors.Is(err, errTryAgain) {
+		return out, domain.Conflict("from_officer_id",
+			"the officer's orders kept changing while they were being moved; try again")
+	}
 	if err != nil {
 		return out, err
 	}

@@ -170,8 +170,9 @@ func moveAssignments(tx *gorm.DB, moves []domain.ReassignmentItem, from, to, rea
 		return nil, translate(ended.Error)
 	}
 	if int(ended.RowsAffected) != len(moves) {
-		// Another change ended one of them since it was planned.
-		return nil, domain.ErrStale
+		// Another change ended one of them since it was planned: plan
+		// again (see txOn).
+		return nil, errTryAgain
 	}
 	if err := tx.Exec(`INSERT INTO owner_assignments (id, order_id, role, officer_id, assigned_at, reason, assigned_by)
 		SELECT m.id, m.order_id, m.role, @to, @now, @reason, @by
