@@ -1,10 +1,15 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
 	"testing"
+
+	"scpo/api"
+	"scpo/domain"
+	"scpo/domain/postgres"
 )
 
 // Twenty officers asked for the same order's iom role at once: every
@@ -203,6 +208,60 @@ func TestConcurrentReassignmentsShareOrders(t *testing.T) {
 		}
 		if current["iom"] != 1 || current["lro"] != 1 {
 			t.Errorf("order %s ends with current owners %v, want one iom and one lro", o, current)
+		}
+	}
+}
+
+// Reviews recorded while a review sweep raises flags: a sweep reads the
+// register as its statements begin, so a review committed while it ran was
+// not in what it read, and it raised review_overdue on orders reviewed a
+// moment before (the review's own change had found no flag to resolve).
+// Those flags stood until the next day's sweep. Every order reviewed today
+// must have no review_overdue open once both are done.
+func TestReviewsDuringASweepLeaveNoStaleFlag(t *testing.T) {
+	t.Parallel()
+	var store *postgres.Store
+	e := newEnvWith(t, func(c *api.Config) { c.FailedAuthBurst = 1_000_000; store = c.Store.(*postgres.Store) })
+	day, _ := domain.ParseDate(today)
+	if _, err := store.GenerateOrders(context.Background(), 1500, day); err != nil {
+		t.Fatal(err)
+	}
+	var orders []string
+	if err := store.DB().Raw(`SELECT id FROM orders WHERE status IN ('pending', 'active') ORDER BY id LIMIT 800`).
+		Scan(&orders).Error; err != nil {
+		t.Fatal(err)
+	}
+	for round := range 2 {
+		// Clear the kind, so the sweep raises it for every overdue order.
+		vwRun(t, e, "review-sweep", "2020-01-01")
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		wg.Go(func() {
+			<-start
+			if r := e.do(t, "POST", "/api/v1/jobs/review-sweep/runs", e.admin, js(obj{"as_of": today})); r.Status != http.StatusOK {
+				t.Errorf("the sweep: %s", r)
+			}
+		})
+		mine := orders[round*400 : round*400+400]
+		for w := range 8 {
+			wg.Go(func() {
+				<-start
+				for i := w; i < len(mine); i += 8 {
+					want(t, e.do(t, "POST", "/api/v1/orders/"+mine[i]+"/reviews", e.admin,
+						js(obj{"reviewed_on": today, "kind": "routine", "outcome": "satisfactory"})), http.StatusCreated)
+				}
+			})
+		}
+		close(start)
+		wg.Wait()
+		var stale int
+		if err := store.DB().Raw(`SELECT count(*) FROM flags f JOIN reviews r ON r.order_id = f.order_id
+			WHERE f.kind = 'review_overdue' AND f.resolved_at IS NULL AND r.reviewed_on = ?`, day.Time).
+			Scan(&stale).Error; err != nil {
+			t.Fatal(err)
+		}
+		if stale > 0 {
+			t.Errorf("round %d: %d orders reviewed today still flagged review_overdue", round, stale)
 		}
 	}
 }

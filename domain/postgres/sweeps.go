@@ -214,7 +214,7 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 	startedBy := actorID(ctx)
 	run := runRow{ID: newID(), Job: job, Trigger: trigger, ScheduledFor: scheduledFor, AsOf: asOf.Time,
 		Status: "succeeded", StartedAt: s.now()}
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.tx(sweeping(ctx), func(tx *gorm.DB) error {
 		var got bool
 		if scheduledFor != nil {
 			// A scheduled tick waits its turn behind a manual run.
@@ -302,6 +302,11 @@ func prepareSweep(tx *gorm.DB, zone string) error {
 // lock, it knows no other run of the job is alive: a row still running is
 // one a stopped process left behind, and is recorded as failed.
 func (s *Store) sweep(tx *gorm.DB, job string, kinds []string, run *runRow) error {
+	// Holding the job's lock, the run waits for the changes under way and
+	// keeps new ones waiting until it commits (see flagsLock).
+	if err := sweepLock(tx); err != nil {
+		return err
+	}
 	if err := tx.Exec(`UPDATE job_runs SET status = 'failed', finished_at = ?,
 		error = 'the run was interrupted (its service stopped) before it finished; nothing was changed'
 		WHERE job = ? AND status = 'running' AND id <> ?`, s.now(), job, run.ID).Error; err != nil {
@@ -420,7 +425,7 @@ func (s *Store) StartJob(ctx context.Context, job string, asOf domain.Date) (dom
 	s.runs.Add(1)
 	go func() {
 		defer s.runs.Done()
-		err := s.txOn(runCtx, db, func(tx *gorm.DB) error {
+		err := s.txOn(sweeping(runCtx), db, func(tx *gorm.DB) error {
 			if err := prepareSweep(tx, s.zoneName()); err != nil {
 				return err
 			}
