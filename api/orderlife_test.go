@@ -415,3 +415,20 @@ func TestEligibilityDatesAreNotMissedReleases(t *testing.T) {
 		})
 	}
 }
+
+// An active order's end moved to before today: the order reads expired
+// and keeps no open flag. It was a crash (the change took the expiry for a
+// discharge and read its date, which an expiry has not).
+func TestOrderEndMovedIntoThePast(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	o := e.order(t, s(e.subject(t, nil), "id"), obj{"made_on": "2026-09-01", "starts_on": "2026-09-20", "commencement": "on_date"})
+	r := e.do(t, "PATCH", "/api/v1/orders/"+s(o, "id"), e.admin, js(obj{"ends_on": "2026-11-20"}), "If-Match", `"`+s(o, "version")+`"`)
+	want(t, r, http.StatusOK)
+	if s(r.Body, "status") != "expired" || s(r.Body, "ends_on") != "2026-11-20" {
+		t.Errorf("after moving the end into the past: %s", r)
+	}
+	if open := items(e.do(t, "GET", "/api/v1/flags?status=open&order_id="+s(o, "id"), e.admin, "")); len(open) != 0 {
+		t.Errorf("an expired order keeps %d open flags", len(open))
+	}
+}

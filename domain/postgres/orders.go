@@ -489,10 +489,13 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, ifVersion *int, chan
 		if o.Ended() {
 			// The PATCH form of a discharge or quashing, recorded as the event
 			// (without a court: POST /orders/{id}/discharge and the appeal
-			// routes name it).
-			if _, err := s.recordEvent(tx, o.ID, o.Status, *o.EndedOn, nil, map[string]any{
-				"reason": o.EndReason, "via": "PATCH /api/v1/orders/{id}"}); err != nil {
-				return err
+			// routes name it). An order whose end date was moved into the
+			// past has expired, which has no such date or reason.
+			if o.EndedOn != nil {
+				if _, err := s.recordEvent(tx, o.ID, o.Status, *o.EndedOn, nil, map[string]any{
+					"reason": o.EndReason, "via": "PATCH /api/v1/orders/{id}"}); err != nil {
+					return err
+				}
 			}
 			// An ended order keeps no open flags.
 			if err := tx.Exec(`UPDATE flags SET resolved_at = ? WHERE order_id = ? AND resolved_at IS NULL`,
