@@ -432,3 +432,20 @@ func TestOrderEndMovedIntoThePast(t *testing.T) {
 		t.Errorf("an expired order keeps %d open flags", len(open))
 	}
 }
+
+// An order cannot be said to have been made after its own records: a
+// review or check dated before the new date is refused by field, as
+// recording one before the order was made is.
+func TestOrderMadeOnNotMovedPastItsRecords(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	o := e.order(t, s(e.subject(t, nil), "id"), obj{"made_on": "2026-09-01", "starts_on": "2026-09-01", "commencement": "on_date"})
+	want(t, e.do(t, "POST", "/api/v1/orders/"+s(o, "id")+"/reviews", e.admin,
+		js(obj{"reviewed_on": "2026-09-10", "kind": "routine", "outcome": "satisfactory"})), http.StatusCreated)
+	o = e.do(t, "GET", "/api/v1/orders/"+s(o, "id"), e.admin, "").Body
+	wantFields(t, e.do(t, "PATCH", "/api/v1/orders/"+s(o, "id"), e.admin, js(obj{"made_on": "2026-09-20", "starts_on": "2026-09-20"}),
+		"If-Match", `"`+s(o, "version")+`"`), http.StatusUnprocessableEntity, "made_on")
+	// Earlier is a correction like any other.
+	want(t, e.do(t, "PATCH", "/api/v1/orders/"+s(o, "id"), e.admin, js(obj{"made_on": "2026-08-25", "starts_on": "2026-08-25"}),
+		"If-Match", `"`+s(o, "version")+`"`), http.StatusOK)
+}

@@ -477,6 +477,23 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, ifVersion *int, chan
 		if err := change(&o, sub); err != nil {
 			return err
 		}
+		if o.MadeOn.Time.After(before.MadeOn.Time) {
+			// Made later than the order's own records (a review, a check,
+			// an event other than its making), which could not be recorded
+			// against it now.
+			var first *time.Time
+			if err := tx.Raw(`SELECT min(d) FROM (
+				SELECT min(reviewed_on) AS d FROM reviews WHERE order_id = @id
+				UNION ALL SELECT min(least(due_on, coalesce(completed_on, due_on))) FROM checks WHERE order_id = @id
+				UNION ALL SELECT min(on_date) FROM order_events WHERE order_id = @id AND kind <> 'made') x`,
+				map[string]any{"id": o.ID}).Scan(&first).Error; err != nil {
+				return err
+			}
+			if first != nil && first.Before(o.MadeOn.Time) {
+				return domain.Invalid("made_on", "must not be after the order's own records: one is dated %s",
+					domain.AsDate(*first))
+			}
+		}
 		if err := refuseDuplicateOrder(tx, o); err != nil {
 			return err
 		}
