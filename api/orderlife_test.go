@@ -449,3 +449,18 @@ func TestOrderMadeOnNotMovedPastItsRecords(t *testing.T) {
 	want(t, e.do(t, "PATCH", "/api/v1/orders/"+s(o, "id"), e.admin, js(obj{"made_on": "2026-08-25", "starts_on": "2026-08-25"}),
 		"If-Match", `"`+s(o, "version")+`"`), http.StatusOK)
 }
+
+// A corrected date of birth may not make a subject a child when an order
+// against them was made (s.6): refused by field, as making the order then
+// would be; a correction that keeps them an adult stands.
+func TestSubjectBirthDateKeepsOrdersAgainstAnAdult(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sub := e.subject(t, nil)
+	e.order(t, s(sub, "id"), obj{"made_on": "2026-07-01", "starts_on": "2026-07-01", "commencement": "on_date"})
+	sub = e.do(t, "GET", "/api/v1/subjects/"+s(sub, "id"), e.admin, "").Body
+	wantFields(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(sub, "id"), e.admin, js(obj{"date_of_birth": "2010-01-01"}),
+		"If-Match", `"`+s(sub, "version")+`"`), http.StatusUnprocessableEntity, "date_of_birth")
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(sub, "id"), e.admin, js(obj{"date_of_birth": "1990-01-01"}),
+		"If-Match", `"`+s(sub, "version")+`"`), http.StatusOK)
+}

@@ -250,6 +250,19 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 		}
 		v := &domain.ValidationError{}
 		sub.Validate(today, v)
+		if sub.IsIndividual() && !sameDate(&before.DateOfBirth, &sub.DateOfBirth) && !v.Has("date_of_birth") {
+			// An order is made only against an adult (s.6): a corrected
+			// date of birth may not make the subject a child when one of
+			// their orders was made.
+			var made *time.Time
+			if err := tx.Raw(`SELECT min(made_on) FROM orders WHERE subject_id = ?`, sub.ID).Scan(&made).Error; err != nil {
+				return err
+			}
+			if made != nil && sub.DateOfBirth.Time.AddDate(18, 0, 0).After(*made) {
+				v.Add("date_of_birth", "would make the subject under 18 when an order against them was made (%s); an order can only be made against an adult (s.6)",
+					domain.AsDate(*made))
+			}
+		}
 		if sub.Force != before.Force && !v.Has("force") {
 			// Looked up in this transaction: nothing here waits on the pool.
 			var known int64
