@@ -124,6 +124,17 @@ func CheckRunDate(asOf, today Date) error {
 	return nil
 }
 
+// CheckRunAfter refuses a run as of a day before the job's latest
+// successful run (last): a run settles the flags as of its day, so an
+// earlier day would take the register back, and everyone would read the
+// older day's flags until the next run. Looking back is a preview.
+func CheckRunAfter(asOf Date, last *Date) error {
+	if last != nil && asOf.Before(last.Time) {
+		return Invalid("as_of", "must not be before the job's last run, as of %s: a run would take the flags back to an earlier day; to see the register as of then, ask for a preview (GET /api/v1/jobs/{name}/preview?as_of=)", *last)
+	}
+	return nil
+}
+
 // ErrAlreadyRun: another replica has run (or is running) this tick.
 var ErrAlreadyRun = Conflict("job", "this scheduled run has already been taken by another replica")
 

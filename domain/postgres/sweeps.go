@@ -230,6 +230,9 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 			return errJobBusy
 		}
 		domain.Note(ctx, "job_run", run.ID)
+		if err := checkRunAfter(tx, job, asOf); err != nil {
+			return err
+		}
 		if err := prepareSweep(tx, s.zoneName()); err != nil {
 			return err
 		}
@@ -255,14 +258,17 @@ func (s *Store) RunJob(ctx context.Context, job string, asOf domain.Date, schedu
 		return run.domain(), nil
 	}
 	var conflict *domain.ConflictError
-	if errors.As(err, &conflict) || errors.Is(err, domain.ErrAlreadyRun) {
+	var invalid *domain.ValidationError
+	if errors.As(err, &conflict) || errors.Is(err, domain.ErrAlreadyRun) || (errors.As(err, &invalid) && scheduledFor == nil) {
 		return domain.JobRun{}, err
 	}
 	// The sweep rolled back; record the failure in a transaction of its own
 	// so the run history shows it, a manual run cut short by its request
-	// included.
+	// included, and a tick that came after a later run (see CheckRunAfter).
 	msg := "the job failed; see the service log"
-	if ctx.Err() != nil {
+	if invalid != nil {
+		msg = "not run: " + invalid.Errors[0].Message
+	} else if ctx.Err() != nil {
 		msg = "the job was cancelled before it finished (the request or the service ended); nothing was changed"
 	}
 	finished := s.now()
@@ -413,6 +419,9 @@ func (s *Store) StartJob(ctx context.Context, job string, asOf domain.Date) (dom
 	run := runRow{ID: newID(), Job: job, Trigger: "manual", AsOf: asOf.Time, Status: "running", StartedAt: s.now()}
 	err = s.txOn(ctx, db, func(tx *gorm.DB) error {
 		domain.Note(ctx, "job_run", run.ID)
+		if err := checkRunAfter(tx, job, asOf); err != nil {
+			return err
+		}
 		return tx.Exec(`INSERT INTO job_runs (id, job, trigger, as_of, status, started_by, started_at)
 			VALUES (?, ?, 'manual', ?, 'running', ?, ?)`, run.ID, job, asOf.Time, actorID(ctx), run.StartedAt).Error
 	})
@@ -450,6 +459,21 @@ func (s *Store) StartJob(ctx context.Context, job string, asOf domain.Date) (dom
 		done <- domain.JobOutcome{Run: run.domain(), Err: err}
 	}()
 	return started, done, nil
+}
+
+// checkRunAfter refuses, in a transaction holding the job's lock, a run as
+// of a day before the job's latest successful run.
+func checkRunAfter(tx *gorm.DB, job string, asOf domain.Date) error {
+	var last []time.Time
+	if err := tx.Raw(`SELECT max(as_of) FROM job_runs WHERE job = ? AND status = 'succeeded' HAVING max(as_of) IS NOT NULL`,
+		job).Scan(&last).Error; err != nil {
+		return err
+	}
+	if len(last) == 0 {
+		return nil
+	}
+	d := domain.AsDate(last[0])
+	return domain.CheckRunAfter(asOf, &d)
 }
 
 // GetJobRun reads one run of job.
