@@ -210,15 +210,12 @@ func (s *Store) TermsOn(ctx context.Context, orderID string, on domain.Date) (do
 
 // lastTermChange is the latest day a version of the order's terms took effect.
 func lastTermChange(tx *gorm.DB, orderID string) (domain.Date, error) {
-	var last *time.Time
-	if err := tx.Raw(`SELECT max(greatest(effective_from, coalesce(effective_to, effective_from))) FROM term_versions
-		WHERE order_id = ?`, orderID).Scan(&last).Error; err != nil {
+	last, err := scanDay(tx, `SELECT max(greatest(effective_from, coalesce(effective_to, effective_from))) FROM term_versions
+		WHERE order_id = ?`, orderID)
+	if err != nil || last == nil {
 		return domain.Date{}, err
 	}
-	if last == nil {
-		return domain.Date{}, nil
-	}
-	return domain.AsDate(*last), nil
+	return *last, nil
 }
 
 // Vary records an application to vary the order and the court's decision;

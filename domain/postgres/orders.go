@@ -481,17 +481,16 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, ifVersion *int, chan
 			// Made later than the order's own records (a review, a check,
 			// an event other than its making), which could not be recorded
 			// against it now.
-			var first *time.Time
-			if err := tx.Raw(`SELECT min(d) FROM (
+			first, err := scanDay(tx, `SELECT min(d) FROM (
 				SELECT min(reviewed_on) AS d FROM reviews WHERE order_id = @id
 				UNION ALL SELECT min(least(due_on, coalesce(completed_on, due_on))) FROM checks WHERE order_id = @id
 				UNION ALL SELECT min(on_date) FROM order_events WHERE order_id = @id AND kind <> 'made') x`,
-				map[string]any{"id": o.ID}).Scan(&first).Error; err != nil {
+				map[string]any{"id": o.ID})
+			if err != nil {
 				return err
 			}
 			if first != nil && first.Before(o.MadeOn.Time) {
-				return domain.Invalid("made_on", "must not be after the order's own records: one is dated %s",
-					domain.AsDate(*first))
+				return domain.Invalid("made_on", "must not be after the order's own records: one is dated %s", *first)
 			}
 		}
 		if err := refuseDuplicateOrder(tx, o); err != nil {
@@ -553,7 +552,9 @@ func (s *Store) startOnReleaseOrders(tx *gorm.DB, sub domain.Subject, released, 
 	for _, r := range rows {
 		o := r.domain()
 		touch(tx, o.ID)
-		o.StartOnRelease(released, today)
+		if err := o.StartOnRelease(released, today); err != nil {
+			return err
+		}
 		o.Version++
 		o.UpdatedAt = s.now()
 		if err := tx.Model(&orderRow{}).Where("id = ?", o.ID).Updates(map[string]any{

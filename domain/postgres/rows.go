@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"strings"
 	"sync"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
+	"gorm.io/gorm"
 
 	"scpo/domain"
 )
@@ -134,6 +136,20 @@ func pageLimit(p domain.Page) int {
 		return 500
 	}
 	return p.Limit
+}
+
+// scanDay reads the one date (or NULL) q selects. Not through gorm's Scan,
+// which answers an error for a NULL read into a *time.Time.
+func scanDay(tx *gorm.DB, q string, args ...any) (*domain.Date, error) {
+	var t sql.NullTime
+	if err := tx.Raw(q, args...).Row().Scan(&t); err != nil {
+		return nil, err
+	}
+	if !t.Valid {
+		return nil, nil
+	}
+	d := domain.AsDate(t.Time)
+	return &d, nil
 }
 
 func datePtr(t *time.Time) *domain.Date {

@@ -254,13 +254,13 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 			// An order is made only against an adult (s.6): a corrected
 			// date of birth may not make the subject a child when one of
 			// their orders was made.
-			var made *time.Time
-			if err := tx.Raw(`SELECT min(made_on) FROM orders WHERE subject_id = ?`, sub.ID).Scan(&made).Error; err != nil {
+			made, err := scanDay(tx, `SELECT min(made_on) FROM orders WHERE subject_id = ?`, sub.ID)
+			if err != nil {
 				return err
 			}
-			if made != nil && sub.DateOfBirth.Time.AddDate(18, 0, 0).After(*made) {
+			if made != nil && sub.DateOfBirth.Time.AddDate(18, 0, 0).After(made.Time) {
 				v.Add("date_of_birth", "would make the subject under 18 when an order against them was made (%s); an order can only be made against an adult (s.6)",
-					domain.AsDate(*made))
+					*made)
 			}
 		}
 		if sub.Force != before.Force && !v.Has("force") {
@@ -296,16 +296,19 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 		if err := tx.Select("*").Omit("created_at").Save(&row).Error; err != nil {
 			return translate(err)
 		}
-		// Open flags follow the subject: a move of force or custody changes
-		// who sees them and which case type they count under.
+		// Flags follow the subject: a move of custody changes which case
+		// type the open ones count under, and a move of force who sees them
+		// all, the resolved too (the old force no longer sees the orders).
 		caseType := domain.CaseCommunity
 		if sub.Custody.InCustody() {
 			caseType = domain.CasePrison
 		}
 		// By the subject's orders: flags have no index on the subject.
-		if err := tx.Exec(`UPDATE flags SET force = ?, case_type = ?
-			WHERE order_id IN (SELECT id FROM orders WHERE subject_id = ?) AND resolved_at IS NULL`,
-			sub.Force, caseType, sub.ID).Error; err != nil {
+		if err := tx.Exec(`UPDATE flags SET force = ?,
+				case_type = CASE WHEN resolved_at IS NULL THEN ? ELSE case_type END
+			WHERE order_id IN (SELECT id FROM orders WHERE subject_id = ?)
+			  AND (force <> ? OR (resolved_at IS NULL AND case_type <> ?))`,
+			sub.Force, caseType, sub.ID, sub.Force, caseType).Error; err != nil {
 			return err
 		}
 		if sub.Force != before.Force {

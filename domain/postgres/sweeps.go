@@ -464,16 +464,11 @@ func (s *Store) StartJob(ctx context.Context, job string, asOf domain.Date) (dom
 // checkRunAfter refuses, in a transaction holding the job's lock, a run as
 // of a day before the job's latest successful run.
 func checkRunAfter(tx *gorm.DB, job string, asOf domain.Date) error {
-	var last []time.Time
-	if err := tx.Raw(`SELECT max(as_of) FROM job_runs WHERE job = ? AND status = 'succeeded' HAVING max(as_of) IS NOT NULL`,
-		job).Scan(&last).Error; err != nil {
+	last, err := scanDay(tx, `SELECT max(as_of) FROM job_runs WHERE job = ? AND status = 'succeeded'`, job)
+	if err != nil {
 		return err
 	}
-	if len(last) == 0 {
-		return nil
-	}
-	d := domain.AsDate(last[0])
-	return domain.CheckRunAfter(asOf, &d)
+	return domain.CheckRunAfter(asOf, last)
 }
 
 // GetJobRun reads one run of job.
