@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"scpo/domain"
 	"scpo/domain/postgres"
@@ -126,6 +127,28 @@ func (w *flWatch) unchanged(asOf domain.Date, prev domain.Flag) domain.JobRun {
 		w.t.Errorf("as of %s: %s flags went from %d to %d, want none raised twice", asOf, w.kind, before, after)
 	}
 	return r
+}
+
+// restated runs the job as of asOf and wants prev still the one open flag,
+// as raised, with the details a change since has restated (want); it
+// returns the flag as it now is.
+func (w *flWatch) restated(asOf domain.Date, prev domain.Flag, want map[string]any) domain.Flag {
+	w.t.Helper()
+	before := len(w.all())
+	run(w.t, w.s, w.job, asOf)
+	open := w.open()
+	if len(open) != 1 {
+		w.t.Fatalf("as of %s: %d open %s flags, want the one raised before", asOf, len(open), w.kind)
+	}
+	f := open[0]
+	if diff := cmp.Diff(prev, f, cmpopts.IgnoreFields(domain.Flag{}, "Details")); diff != "" {
+		w.t.Errorf("as of %s: the flag was not kept as raised (-before +after):\n%s", asOf, diff)
+	}
+	flDetails(w.t, f, want)
+	if after := len(w.all()); after != before {
+		w.t.Errorf("as of %s: %s flags went from %d to %d, want none raised twice", asOf, w.kind, before, after)
+	}
+	return f
 }
 
 // resolved runs the job as of asOf and wants prev resolved by this run and
@@ -534,7 +557,9 @@ func TestFlagCheckOverdue(t *testing.T) {
 				t.Fatal(err)
 			}
 			if c.ID == first.ID {
-				w.unchanged(domain.NewDate(2026, 9, 12), f) // the second is still overdue
+				// The second is still overdue, and the flag now names it.
+				f = w.restated(domain.NewDate(2026, 9, 12), f, map[string]any{"check_id": second.ID,
+					"due_on": "2026-09-03", "overdue_checks": 1})
 			}
 		}
 		w.settled(domain.NewDate(2026, 9, 12), f)
@@ -643,7 +668,8 @@ func TestFlagPreRelease(t *testing.T) {
 			"days_to_release": 180, "has_iom_owner": false, "has_pre_release_review": false})
 		w.unchanged(release.AddDays(-170), f)
 		flAssign(t, s, o.ID, "iom", flOfficer(t, s, "iom").ID)
-		w.unchanged(release.AddDays(-160), f) // an owner but still no pre-release review
+		// An owner but still no pre-release review: the flag says so.
+		f = w.restated(release.AddDays(-160), f, map[string]any{"has_iom_owner": true, "has_pre_release_review": false})
 		flReview(t, s, o.ID, domain.NewDate(2026, 11, 20), "pre_release")
 		w.settled(today, f)
 		w.none(today.AddDays(1))

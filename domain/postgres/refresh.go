@@ -90,13 +90,24 @@ func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys
 // f), of the orders matching %[1]s (over a rule's rows c): it resolves every
 // open flag whose rule no longer holds, and raises the event kinds' flags
 // whose rule now holds. Raising the swept kinds stays with the sweeps, which
-// run on the clock and record the run that raised each flag.
+// run on the clock and record the run that raised each flag. An open flag
+// whose rule still holds takes the rule's details when they say something
+// new (an owner allocated but another role still missing, a release date
+// moved): the agenda and the flag lists read them. The day counts are left
+// as raised; readers count days from the dates.
 const refreshFlagSQL = `
 WITH cond AS MATERIALIZED (%[3]s),
 resolved AS (
     UPDATE flags f SET resolved_at = @now
     WHERE %[2]s AND f.resolved_at IS NULL AND f.kind IN @kinds
       AND NOT EXISTS (SELECT 1 FROM cond c WHERE c.order_id = f.order_id AND c.kind = f.kind)
+    RETURNING 1),
+restated AS (
+    UPDATE flags f SET details = c.details
+    FROM cond c
+    WHERE %[2]s AND f.resolved_at IS NULL AND f.kind IN @kinds
+      AND c.order_id = f.order_id AND c.kind = f.kind
+      AND (f.details - ` + dayCounts + `) IS DISTINCT FROM (c.details - ` + dayCounts + `)
     RETURNING 1),
 raised AS (
     INSERT INTO flags (kind, order_id, subject_id, force, case_type, raised_at, details)
@@ -105,7 +116,11 @@ raised AS (
       AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.order_id = c.order_id AND f.kind = c.kind AND f.resolved_at IS NULL)
     ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
     RETURNING order_id, kind)` + flagEventsSQL + `
-SELECT (SELECT count(*) FROM resolved) + (SELECT count(*) FROM raised)`
+SELECT (SELECT count(*) FROM resolved) + (SELECT count(*) FROM raised) + (SELECT count(*) FROM restated)`
+
+// dayCounts are the details that count days to the rule's as-of day, which
+// change every day without the flag saying anything new.
+const dayCounts = `ARRAY['days_overdue', 'days_since', 'days_to_release', 'days_in_force', 'days_to_end']::text[]`
 
 func refreshSQL(condFilter, flagFilter string, kinds []string) string {
 	parts := make([]string, len(kinds))
