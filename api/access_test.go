@@ -486,7 +486,7 @@ func acCases() []acCase {
 				r := w.e.do(t, "POST", "/api/v1/orders/"+o+"/extensions", w.e.admin, js(acCharge))
 				want(t, r, http.StatusCreated)
 				return acReq{path: "/api/v1/orders/" + o + "/extensions/" + s(r.Body, "id"),
-					body: js(obj{"outcome": "acquitted", "outcome_on": today, "settled_ends_on": today})}
+					body: js(obj{"outcome": "acquitted", "outcome_on": today})}
 			}},
 		{method: "POST", route: "/api/v1/orders/:id/breaches", roles: acCaseworkers, scoped: true, ok: 201,
 			req: func(t *testing.T, w *acWorld, f *acForce) acReq {

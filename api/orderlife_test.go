@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -448,6 +449,10 @@ func TestOrderMadeOnNotMovedPastItsRecords(t *testing.T) {
 	// Earlier is a correction like any other.
 	want(t, e.do(t, "PATCH", "/api/v1/orders/"+s(o, "id"), e.admin, js(obj{"made_on": "2026-08-25", "starts_on": "2026-08-25"}),
 		"If-Match", `"`+s(o, "version")+`"`), http.StatusOK)
+	// An order with no record of its own yet is made later like any other
+	// (this answered 500: no record, no earliest date).
+	bare := e.order(t, s(e.subject(t, nil), "id"), obj{"served_at_hearing": false})
+	want(t, e.do(t, "PATCH", "/api/v1/orders/"+s(bare, "id"), e.admin, `{"made_on": "2026-10-25"}`), http.StatusOK)
 }
 
 // A corrected date of birth may not make a subject a child when an order
@@ -463,4 +468,129 @@ func TestSubjectBirthDateKeepsOrdersAgainstAnAdult(t *testing.T) {
 		"If-Match", `"`+s(sub, "version")+`"`), http.StatusUnprocessableEntity, "date_of_birth")
 	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(sub, "id"), e.admin, js(obj{"date_of_birth": "1990-01-01"}),
 		"If-Match", `"`+s(sub, "version")+`"`), http.StatusOK)
+	// A subject with no order yet has their date of birth corrected too
+	// (this answered 500: no order, no earliest date).
+	none := e.subject(t, nil)
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(none, "id"), e.admin, `{"date_of_birth": "1985-01-02"}`), http.StatusOK)
+}
+
+// An open flag's details say what is true now, not what was true when it
+// was raised: an allocation that leaves the flag open (another role still
+// missing, the pre-release review still to do) restates them at once.
+func TestOpenFlagsSayWhatIsTrueNow(t *testing.T) {
+	e := newEnv(t)
+	want(t, e.do(t, "PUT", "/api/v1/forces/gloucestershire/policy", e.admin,
+		js(obj{"required_roles": []string{"iom", "lro"}})), http.StatusOK)
+	iom := e.officer(t, "iom_officer")
+	sub, ord := olPrisoner(t, e)
+	vwRun(t, e, "ownership-sweep", today)
+	vwRun(t, e, "custody-sweep", today)
+	flag := func(kind string) resp {
+		t.Helper()
+		r := e.do(t, "GET", "/api/v1/flags?status=open&kind="+kind+"&order_id="+s(ord, "id"), e.admin, "")
+		if len(items(r)) != 1 {
+			t.Fatalf("open %s flags: %s", kind, r)
+		}
+		return r
+	}
+	if got := vwStrings(get(flag("unowned").Body, "items.0.details.missing_roles")); !slices.Equal(got, []string{"iom", "lro"}) {
+		t.Fatalf("raised with missing_roles %v", got)
+	}
+	if s(flag("pre_release").Body, "items.0.details.has_iom_owner") != "false" {
+		t.Fatalf("pre_release raised: %s", flag("pre_release"))
+	}
+
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+s(ord, "id")+"/owners/iom", e.admin,
+		js(obj{"officer_id": iom, "reason": "Allocated."})), http.StatusOK)
+	if got := vwStrings(get(flag("unowned").Body, "items.0.details.missing_roles")); !slices.Equal(got, []string{"lro"}) {
+		t.Errorf("after the iom allocation missing_roles %v", got)
+	}
+	if r := flag("pre_release"); s(r.Body, "items.0.details.has_iom_owner") != "true" ||
+		s(r.Body, "items.0.details.has_pre_release_review") != "false" {
+		t.Errorf("pre_release after the iom allocation: %s", r)
+	}
+	tr := e.do(t, "GET", "/api/v1/reports/tasking?force=gloucestershire", e.admin, "")
+	for _, it := range get(tr.Body, "sections.unowned").([]any) {
+		if s(it, "order_id") == s(ord, "id") {
+			if got := vwStrings(get(it, "details.missing_roles")); !slices.Equal(got, []string{"lro"}) {
+				t.Errorf("the agenda's missing_roles %v", got)
+			}
+		}
+	}
+
+	// Moved to a force that requires an iom alone: the subject's move ends
+	// the iom's ownership, and the unowned flag, still open, names the
+	// roles the new force requires.
+	want(t, e.do(t, "PUT", "/api/v1/forces/dorset/policy", e.admin,
+		js(obj{"required_roles": []string{"iom"}})), http.StatusOK)
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(sub, "id"), e.admin, `{"force": "dorset"}`), http.StatusOK)
+	r := flag("unowned")
+	if s(r.Body, "items.0.force") != "dorset" {
+		t.Errorf("after the move: %s", r)
+	}
+	if got := vwStrings(get(r.Body, "items.0.details.missing_roles")); !slices.Equal(got, []string{"iom"}) {
+		t.Errorf("after the move to dorset missing_roles %v, want dorset's [iom]", got)
+	}
+	if s(flag("pre_release").Body, "items.0.details.has_iom_owner") != "false" {
+		t.Errorf("pre_release after the move: %s", flag("pre_release"))
+	}
+}
+
+// A release recorded before the order was made to start on it is refused,
+// naming the order, and the subject stays in custody.
+func TestReleaseBeforeTheOrderWasMadeIsRefused(t *testing.T) {
+	e := newEnv(t)
+	sub, ord := olPrisoner(t, e) // made 2024-06-10
+	r := olRelease(t, e, s(sub, "id"), obj{"status": "community", "released_on": "2024-06-09"})
+	wantFields(t, r, http.StatusUnprocessableEntity, "custody.released_on")
+	if !strings.Contains(string(r.Raw), s(ord, "reference")) {
+		t.Errorf("the refusal does not name the order: %s", r)
+	}
+	if got := e.do(t, "GET", "/api/v1/subjects/"+s(sub, "id"), e.admin, ""); s(got.Body, "custody.status") != "custody" {
+		t.Errorf("a refused release changed the subject: %s", got)
+	}
+	if o := e.do(t, "GET", "/api/v1/orders/"+s(ord, "id"), e.admin, ""); s(o.Body, "status") != "pending" || s(o.Body, "starts_on") != "<nil>" {
+		t.Errorf("a refused release started the order: %s", o)
+	}
+	want(t, olRelease(t, e, s(sub, "id"), obj{"status": "community", "released_on": "2024-06-10"}), http.StatusOK)
+}
+
+// A subject moved to another force takes their orders' flags with them,
+// the resolved ones too: the old force no longer reads the orders, so it
+// reads none of their flags, and the new force reads their whole history.
+func TestFlagsMoveWithTheSubject(t *testing.T) {
+	e := newEnv(t)
+	glos := e.token(t, e.officer(t, "iom_officer"))
+	dorsetOfficer := e.create(t, "/api/v1/officers", obj{"name": "Dorset Officer", "email": "officer.moves@dorset.police.uk",
+		"force": "dorset", "roles": []string{"iom_officer"}})
+	dorset := e.token(t, s(dorsetOfficer, "id"))
+	iom := e.officer(t, "iom_officer")
+	sub := e.subject(t, nil)
+	ord := e.order(t, s(sub, "id"), nil)
+	vwRun(t, e, "ownership-sweep", today) // raises unowned
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+s(ord, "id")+"/owners/iom", e.admin,
+		js(obj{"officer_id": iom, "reason": "Allocated."})), http.StatusOK) // resolves it
+	path := "/api/v1/flags?order_id=" + s(ord, "id")
+	if r := e.do(t, "GET", path, glos, ""); len(items(r)) != 1 || s(r.Body, "items.0.resolved_at") == "<nil>" {
+		t.Fatalf("gloucestershire's view before the move: %s", r)
+	}
+
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(sub, "id"), e.admin, `{"force": "dorset"}`), http.StatusOK)
+	if r := e.do(t, "GET", path, glos, ""); len(items(r)) != 0 {
+		t.Errorf("gloucestershire still reads the moved order's flags: %s", r)
+	}
+	if r := e.do(t, "GET", "/api/v1/flags?status=resolved", glos, ""); len(items(r)) != 0 {
+		t.Errorf("gloucestershire's resolved flags after the move: %s", r)
+	}
+	r := e.do(t, "GET", path, dorset, "")
+	var kinds []string
+	for _, it := range items(r) {
+		kinds = append(kinds, s(it, "kind")+"/"+strconv.FormatBool(s(it, "resolved_at") == "<nil>"))
+	}
+	slices.Sort(kinds)
+	// The resolved unowned, and the one the move raised (its iom was
+	// gloucestershire's and stopped owning it).
+	if !slices.Equal(kinds, []string{"unowned/false", "unowned/true"}) {
+		t.Errorf("dorset reads the moved order's flags as %v: %s", kinds, r)
+	}
 }

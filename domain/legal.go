@@ -596,6 +596,11 @@ func (o *Order) DecideCharge(x *Extension, others []Extension, outcome *string, 
 	if settled != nil && outcomeOn != nil && settled.Before(outcomeOn.Time) {
 		v.Add("settled_ends_on", "must not be before the outcome (%s)", outcomeOn)
 	}
+	if settled != nil && o.EndsOn != nil && settled.Before(o.EndsOn.Time) && !v.Has("settled_ends_on") {
+		// A charge keeps an order in force past its end; it never brings
+		// the end forward. A shorter order is a variation.
+		v.Add("settled_ends_on", "must not be before the order's end (%s): a charge can only extend an order; to shorten it, record a variation", o.EndsOn)
+	}
 	if v.Err() != nil {
 		return
 	}

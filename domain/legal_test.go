@@ -189,6 +189,20 @@ func TestExtensionWhileCharged(t *testing.T) {
 	if o.InForceOn(pastFive.AddDays(1)) {
 		t.Errorf("the order outlived the outcome of its charge")
 	}
+	// The end the court settles may be later than the outcome, never before
+	// the order's own end: a charge does not shorten an order.
+	early := o.EndsOn.AddDays(-1)
+	v = &domain.ValidationError{}
+	o.DecideCharge(&x, nil, nil, nil, &early, pastFive, v)
+	if diff := cmp.Diff([]string{"settled_ends_on"}, fields(v)); diff != "" {
+		t.Errorf("a settled end before the order's end: fields (-want +got):\n%s", diff)
+	}
+	later := pastFive.AddDays(10)
+	v = &domain.ValidationError{}
+	o.DecideCharge(&x, nil, nil, nil, &later, pastFive.AddDays(10), v)
+	if v.Err() != nil || o.ExtendedTo == nil || !o.ExtendedTo.Equal(later.Time) {
+		t.Errorf("a settled end after the outcome: %v, extended to %v", v.Errors, o.ExtendedTo)
+	}
 	// A charge after the order ended cannot extend it.
 	late := inForce()
 	v = &domain.ValidationError{}

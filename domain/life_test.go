@@ -74,20 +74,23 @@ func TestReleaseDay(t *testing.T) {
 		before   domain.Custody
 		given    *domain.Date
 		began    *domain.Date
+		madeBy   *domain.Date
 		want     string
 		errField string
 	}{
-		{"the day given", crd(d(2027, 3, 1)), dp(2026, 11, 20), nil, "2026-11-20", ""},
-		{"today when nothing says otherwise", crd(d(2027, 3, 1)), nil, nil, "2026-11-25", ""},
-		{"a passed CRD when no day is given", crd(d(2026, 11, 1)), nil, nil, "2026-11-01", ""},
-		{"not a passed HDCED: an eligibility date", hdced(d(2026, 11, 1)), nil, nil, "2026-11-25", ""},
-		{"not in the future", crd(d(2027, 3, 1)), dp(2026, 11, 26), nil, "", "custody.released_on"},
-		{"not before the spell began", crd(d(2027, 3, 1)), dp(2026, 1, 1), dp(2026, 2, 1), "", "custody.released_on"},
+		{"the day given", crd(d(2027, 3, 1)), dp(2026, 11, 20), nil, nil, "2026-11-20", ""},
+		{"today when nothing says otherwise", crd(d(2027, 3, 1)), nil, nil, nil, "2026-11-25", ""},
+		{"a passed CRD when no day is given", crd(d(2026, 11, 1)), nil, nil, nil, "2026-11-01", ""},
+		{"not a CRD before an order made to start on this release: stale", crd(d(2026, 5, 1)), nil, nil, dp(2026, 6, 10), "2026-11-25", ""},
+		{"a CRD on the day the order was made", crd(d(2026, 6, 10)), nil, nil, dp(2026, 6, 10), "2026-06-10", ""},
+		{"not a passed HDCED: an eligibility date", hdced(d(2026, 11, 1)), nil, nil, nil, "2026-11-25", ""},
+		{"not in the future", crd(d(2027, 3, 1)), dp(2026, 11, 26), nil, nil, "", "custody.released_on"},
+		{"not before the spell began", crd(d(2027, 3, 1)), dp(2026, 1, 1), dp(2026, 2, 1), nil, "", "custody.released_on"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := adult()
 			s.Custody = domain.Custody{Status: domain.CustodyCommunity, ReleasedOn: tc.given}
-			got, err := s.Release(tc.before, tc.began, today)
+			got, err := s.Release(tc.before, tc.began, tc.madeBy, today)
 			if tc.errField != "" {
 				v, ok := err.(*domain.ValidationError)
 				if !ok || !v.Has(tc.errField) {

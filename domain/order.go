@@ -279,26 +279,29 @@ func (o *Order) deriveDates(v *ValidationError) {
 // StartOnRelease brings an on-release order into force on the day its
 // subject was released.
 //
-// Recording a release must never be refused because of an order's dates,
-// so dates that cannot hold are settled here: a start before the order was
-// made is the day it was made; a fixed end date more than five years on is
-// cut to the statutory maximum; an order whose fixed end date has passed
-// by the time of release expires without coming into force.
-func (o *Order) StartOnRelease(released, today Date) {
+// A release before the order was made is refused: an order made to start
+// on release was made while its subject was in custody, so such a day is a
+// slip of the keyboard (or the order's made date is wrong, and is corrected
+// first). Other dates that cannot hold are settled here, so the release is
+// still recorded: a fixed end date more than five years on is cut to the
+// statutory maximum; an order whose fixed end date has passed by the time
+// of release expires without coming into force.
+func (o *Order) StartOnRelease(released, today Date) error {
 	if o.Commencement != CommenceOnRelease || o.StartsOn != nil || o.Ended() {
-		return
+		return nil
+	}
+	if released.Before(o.MadeOn.Time) {
+		return Invalid("custody.released_on", "must not be before %s, when order %s was made to start on this subject's release (they were in custody then)",
+			o.MadeOn, o.Reference)
 	}
 	start := released
-	if start.Before(o.MadeOn.Time) {
-		start = o.MadeOn
-	}
 	if o.DurationMonths != nil {
 		end := start.AddMonths(*o.DurationMonths)
 		o.EndsOn = &end
 	} else if o.EndsOn != nil {
 		if !o.EndsOn.After(start.Time) {
 			o.Status = StatusExpired
-			return
+			return nil
 		}
 		if max := start.AddMonths(MaxOrderMonths); o.EndsOn.After(max.Time) {
 			o.EndsOn = &max
@@ -307,6 +310,7 @@ func (o *Order) StartOnRelease(released, today Date) {
 	}
 	o.StartsOn = &start
 	o.Status = o.statusOn(today)
+	return nil
 }
 
 // monthsSpanned counts the months from start to end, a part month counting

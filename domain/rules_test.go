@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -675,11 +676,32 @@ func TestOrderStartOnRelease(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := tc.order()
-			o.StartOnRelease(tc.released, today)
+			if err := o.StartOnRelease(tc.released, today); err != nil {
+				t.Fatal(err)
+			}
 			if diff := cmp.Diff(tc.want, resultOf(o)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// A release before the order was made contradicts it: made to start on
+// release, the order was made while its subject was in custody.
+func TestOrderStartOnReleaseBeforeItWasMade(t *testing.T) {
+	o := domain.Order{MadeOn: d(2024, 6, 10), Reference: "T20240001", Commencement: domain.CommenceOnRelease,
+		DurationMonths: ptr(24), Status: domain.StatusPending}
+	err := o.StartOnRelease(d(2024, 6, 9), today)
+	var v *domain.ValidationError
+	if !errors.As(err, &v) || v.Errors[0].Field != "custody.released_on" ||
+		!strings.Contains(v.Errors[0].Message, "2024-06-10") || !strings.Contains(v.Errors[0].Message, "T20240001") {
+		t.Fatalf("release the day before it was made: %v", err)
+	}
+	if o.StartsOn != nil || o.Status != domain.StatusPending {
+		t.Errorf("a refused release changed the order: %+v", o)
+	}
+	if err := o.StartOnRelease(d(2024, 6, 10), today); err != nil || datePtrString(o.StartsOn) != "2024-06-10" {
+		t.Errorf("released the day it was made: %v, starts %s", err, datePtrString(o.StartsOn))
 	}
 }
 

@@ -284,15 +284,17 @@ func (c *Custody) validate(today Date, v *ValidationError) {
 // Release decides the day a subject in custody (before) was released, now
 // that their record says community: the day given; else the recorded
 // release date when it has passed and release was due on it (a record
-// updated late); else today. It must not be in the future nor before the
-// custody period began (when known).
-func (s *Subject) Release(before Custody, periodBegan *Date, today Date) (Date, error) {
+// updated late), unless an order made to start on this release was made
+// after it (madeBy, the latest such order's made date: the record is
+// stale); else today. It must not be in the future nor before the custody
+// period began (when known).
+func (s *Subject) Release(before Custody, periodBegan, madeBy *Date, today Date) (Date, error) {
 	on := today
 	switch {
 	case s.Custody.ReleasedOn != nil:
 		on = *s.Custody.ReleasedOn
 	case before.ReleaseDate != nil && before.ReleaseDate.OnOrBefore(today) && before.ReleaseDateType != nil &&
-		ReleaseIsDue(*before.ReleaseDateType):
+		ReleaseIsDue(*before.ReleaseDateType) && (madeBy == nil || !before.ReleaseDate.Before(madeBy.Time)):
 		on = *before.ReleaseDate
 	}
 	switch {

@@ -64,7 +64,14 @@ func recordCustodyChange(tx *gorm.DB, before domain.Subject, sub *domain.Subject
 		if open != nil {
 			began = datePtr(open.BeganOn)
 		}
-		on, err := sub.Release(before.Custody, began, today)
+		// The latest made of the orders waiting for this release: a recorded
+		// release date before it is stale.
+		madeBy, err := scanDay(tx, `SELECT max(made_on) FROM orders WHERE subject_id = ? AND commencement = 'on_release'
+			AND starts_on IS NULL AND status = 'pending'`, sub.ID)
+		if err != nil {
+			return nil, err
+		}
+		on, err := sub.Release(before.Custody, began, madeBy, today)
 		if err != nil {
 			return nil, err
 		}
