@@ -255,9 +255,11 @@ func (s *Store) moveSubject(tx *gorm.DB, t domain.Transfer, now time.Time) error
 		t.ToForce, now, sub.ID).Error; err != nil {
 		return translate(err)
 	}
-	// By the subject's orders: flags have no index on the subject.
+	// The orders' flags, resolved ones too, go with them: who may read a
+	// flag is decided by its force, and the old force no longer sees the
+	// orders. By the subject's orders: flags have no index on the subject.
 	if err := tx.Exec(`UPDATE flags SET force = ? WHERE order_id IN (SELECT id FROM orders WHERE subject_id = ?)
-		AND resolved_at IS NULL`, t.ToForce, sub.ID).Error; err != nil {
+		AND force <> ?`, t.ToForce, sub.ID, t.ToForce).Error; err != nil {
 		return err
 	}
 	if _, err := endOwnersWhoCannotAct(tx, "o.subject_id = @id", sub.ID, "transferred to "+t.ToForce, now); err != nil {
