@@ -403,6 +403,20 @@ func TestEligibilityDatesAreNotMissedReleases(t *testing.T) {
 			if got := len(items(f)) == 1; got != tc.flagged {
 				t.Errorf("%s passed: release_date_passed open %v, want %v", tc.dateType, got, tc.flagged)
 			}
+			// Past an eligibility date the subject may be released any day:
+			// with nobody ready, pre_release stays open (it was closed the
+			// day the date passed).
+			f = e.do(t, "GET", "/api/v1/flags?status=open&kind=pre_release&order_id="+s(o, "id"), e.admin, "")
+			if got := len(items(f)) == 1; got != !tc.flagged {
+				t.Errorf("%s passed with nobody ready: pre_release open %v, want %v", tc.dateType, got, !tc.flagged)
+			}
+			if !tc.flagged {
+				if s(f.Body, "items.0.details.days_to_release") != "-24" {
+					t.Errorf("pre_release past %s: %s", tc.dateType, f)
+				}
+				chair, _ := e.signedIn(t, "tasking_chair")
+				wantText(t, chair.get("/tasking"), "eligible for release 24 days ago")
+			}
 			pr := e.do(t, "GET", "/api/v1/reports/pre-release?force=gloucestershire", e.admin, "")
 			for _, it := range get(pr.Body, "items").([]any) {
 				if s(it, "order_id") != s(o, "id") {

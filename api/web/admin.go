@@ -312,6 +312,11 @@ func (w *Web) jobAction(r *req, run bool) error {
 	}
 	if _, err := w.store.RunJob(r.ctx(), name, asOf, nil); err != nil {
 		var c *domain.ConflictError
+		var invalid *domain.ValidationError
+		if errors.As(err, &invalid) {
+			// A day before the job's last run (see domain.CheckRunAfter).
+			return w.formError(r, invalid, "jobs", p, jobLabels)
+		}
 		if errors.As(err, &c) {
 			p.Errors = []fieldError{{"", "The " + humanise(name) + " is already running. Try again when it has finished"}}
 			return w.renderStatus(r, http.StatusConflict, "jobs", p)
