@@ -83,6 +83,8 @@ func (h pageHost) CalendarURL(c echo.Context, secret string) string {
 	return h.s.calendarURL(c, secret)
 }
 func (h pageHost) Unavailable(err error) bool { return h.s.store.Unavailable(err) || unavailable(err) }
+
+func (h pageHost) Status(err error) int { return problemFor(err).Status }
 func (h pageHost) Minutes(c echo.Context, meetingID, format string) error {
 	return h.s.minutes(c, meetingID, format)
 }

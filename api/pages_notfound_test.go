@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -49,4 +50,31 @@ func TestForbiddenPageIsThePage(t *testing.T) {
 		t.Errorf("Content-Type %q, want the HTML page", ct)
 	}
 	wantText(t, p, "You cannot do this", "govuk-template")
+}
+
+// Text PostgreSQL cannot store (a NUL, invalid UTF-8) in a page's query or
+// form is refused with a page saying so, before it reaches SQL, and a
+// refusal from the API's own handlers keeps its status: neither is a 500.
+func TestPagesRefuseUnstorableInput(t *testing.T) {
+	e := newEnv(t)
+	sid := s(e.subject(t, nil), "id")
+	b, _ := e.signedIn(t, "admin")
+	for _, path := range []string{"/find?q=%00", "/find?q=%C3%28", "/audit?order=%ff"} {
+		p := b.get(path)
+		if p.Status != http.StatusBadRequest && p.Status != http.StatusForbidden {
+			t.Errorf("GET %s: %d, want 400: %s", path, p.Status, p.Body)
+		}
+	}
+	p := b.get("/find?q=%00")
+	wantStatus(t, p, http.StatusBadRequest)
+	wantText(t, p, "The text could not be stored")
+	form := b.get("/subjects/" + sid + "/transfer")
+	wantStatus(t, form, http.StatusOK)
+	p = b.post("/subjects/"+sid+"/transfer", url.Values{"csrf_token": {csrfOf(t, form)}, "to_force": {"dorset\x00"}, "reason": {"x"}})
+	wantStatus(t, p, http.StatusBadRequest)
+	if r := e.do(t, "GET", "/api/v1/transfers?subject_id="+sid, e.admin, ""); r.Status != http.StatusOK || len(items(r)) != 0 {
+		t.Errorf("a refused transfer was recorded: %s", r)
+	}
+	// The API's handler refuses an unknown parameter: a 400 page.
+	wantStatus(t, b.get("/imports/template.csv?v=1"), http.StatusBadRequest)
 }

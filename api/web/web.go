@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 	"sync"
 	"time"
 
@@ -87,6 +88,10 @@ type Host interface {
 	CalendarURL(c echo.Context, secret string) string
 	// Unavailable reports whether err means the database is unreachable.
 	Unavailable(err error) bool
+	// Status is the HTTP status the API answers err with: a refusal from
+	// the API's own handlers (ImportTemplate, Minutes, ...) is a page with
+	// that status, not a failure.
+	Status(err error) int
 }
 
 // Config wires the pages.
@@ -352,6 +357,9 @@ func (w *Web) page(rt Route) echo.HandlerFunc {
 				return w.fail(c, r, err)
 			}
 		}
+		if err := storableInput(c.Request()); err != nil {
+			return w.fail(c, r, err)
+		}
 		if err := rt.handler(w, r); err != nil {
 			return w.fail(c, r, err)
 		}
@@ -387,9 +395,15 @@ func (w *Web) fail(c echo.Context, r *req, err error) error {
 			"The form had expired or came from another site. Go back, reload the page and try again."
 	case errors.As(err, &he) && he.Code < 500:
 		status, title, body = he.Code, http.StatusText(he.Code), "The request could not be served."
+	case errors.Is(err, errUnstorable):
+		status, title, body = http.StatusBadRequest, "The text could not be stored",
+			"Something you sent has a character the register cannot store (a NUL, or a broken character). Remove it and try again."
 	case w.host.Unavailable(err):
 		status, body = http.StatusServiceUnavailable, "The register cannot reach its database. Try again in a minute."
 		c.Response().Header().Set("Retry-After", "30")
+	case w.host.Status(err) < 500:
+		st := w.host.Status(err)
+		status, title, body = st, http.StatusText(st), "The request could not be served."
 	default:
 		w.log.ErrorContext(c.Request().Context(), "page failed", "route", c.Path(), "error", err)
 	}
@@ -403,6 +417,29 @@ func (w *Web) fail(c echo.Context, r *req, err error) error {
 		p.Me, p.CSRF = &r.me, r.sess.CSRFToken
 	}
 	return w.renderStatus(c, status, "error", p)
+}
+
+// errUnstorable: a query or form value PostgreSQL cannot store as text.
+var errUnstorable = errors.New("a value has a NUL or is not UTF-8")
+
+// storableInput refuses a request whose query or form values hold a NUL or
+// are not valid UTF-8, before any reaches SQL (the API refuses the same in
+// its JSON bodies and parameters).
+func storableInput(r *http.Request) error {
+	bad := func(vs map[string][]string) bool {
+		for _, l := range vs {
+			for _, v := range l {
+				if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if bad(r.URL.Query()) || bad(r.PostForm) || (r.MultipartForm != nil && bad(r.MultipartForm.Value)) {
+		return errUnstorable
+	}
+	return nil
 }
 
 func (w *Web) today() domain.Date { return domain.DateOf(w.cfg.Clock.Now(), w.cfg.Location) }
