@@ -289,3 +289,27 @@ func TestImportTemplate(t *testing.T) {
 		t.Errorf("template columns: %s", r)
 	}
 }
+
+// An imported order has the history an order made through the API has:
+// its "made" event and version 1 of its terms, in force from the day it
+// was made, so a breach of a term can be recorded against it.
+func TestImportedOrderHasItsTermsHistory(t *testing.T) {
+	e := newEnv(t)
+	row := importRow(map[string]string{"made_on": "2024-02-29", "starts_on": "2024-02-29", "duration_months": "60"})
+	r := e.importCSV(t, e.admin, "?force=gloucestershire&commit=true", sheetCSV(row))
+	want(t, r, http.StatusOK)
+	o := items(e.do(t, "GET", "/api/v1/orders?reference="+row["reference"], e.admin, ""))[0]
+	id := s(o, "id")
+	terms := e.do(t, "GET", "/api/v1/orders/"+id+"/terms?on=2024-03-01", e.admin, "")
+	want(t, terms, http.StatusOK)
+	if len(items(terms)) != 2 || s(terms.Body, "order_in_force") != "true" {
+		t.Fatalf("terms in force the day after it was made: %s", terms)
+	}
+	ev := e.do(t, "GET", "/api/v1/orders/"+id+"/events", e.admin, "")
+	if s(ev.Body, "items.0.kind") != "made" || s(ev.Body, "items.0.on") != "2024-02-29" {
+		t.Errorf("timeline: %s", ev)
+	}
+	term := s(items(terms)[0], "id")
+	want(t, e.do(t, "POST", "/api/v1/orders/"+id+"/breaches", e.admin, js(obj{"occurred_on": "2026-11-20",
+		"term_ids": []string{term}, "description": "Two phones found.", "action": "arrest", "outcome": "pending"})), http.StatusCreated)
+}

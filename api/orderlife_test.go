@@ -608,3 +608,38 @@ func TestFlagsMoveWithTheSubject(t *testing.T) {
 		t.Errorf("dorset reads the moved order's flags as %v: %s", kinds, r)
 	}
 }
+
+// A corrected made date carries the order's making with it: the "made"
+// event, a service at the hearing, and the first versions of the terms,
+// in force from the day it was made. (Moved earlier, the terms in force
+// between the two dates read as none, and the timeline kept the old day.)
+func TestOrderMadeOnCorrectionCarriesItsMaking(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	o := e.order(t, s(e.subject(t, nil), "id"), nil) // made 2026-10-20, served at the hearing
+	path := "/api/v1/orders/" + s(o, "id")
+	check := func(made, inForceOn string) {
+		t.Helper()
+		terms := e.do(t, "GET", path+"/terms?on="+inForceOn, e.admin, "")
+		if len(items(terms)) != 1 {
+			t.Errorf("made %s: terms in force on %s: %s", made, inForceOn, terms)
+		}
+		ev := e.do(t, "GET", path+"/events", e.admin, "")
+		on := map[string]string{}
+		for _, it := range items(ev) {
+			on[s(it, "kind")] = s(it, "on")
+			if s(it, "kind") == "served" && s(it, "details.served_on") != made {
+				t.Errorf("made %s: the service says served on %s", made, s(it, "details.served_on"))
+			}
+		}
+		if on["made"] != made || on["served"] != made {
+			t.Errorf("made %s: the timeline has made %s, served %s: %s", made, on["made"], on["served"], ev)
+		}
+	}
+	want(t, e.do(t, "PATCH", path, e.admin, `{"made_on": "2026-08-01", "starts_on": "2026-08-01"}`), http.StatusOK)
+	check("2026-08-01", "2026-09-01")
+	// Later again: the service at the hearing moves with it, and is no
+	// record the new date would come after.
+	want(t, e.do(t, "PATCH", path, e.admin, `{"made_on": "2026-08-15", "starts_on": "2026-08-15"}`), http.StatusOK)
+	check("2026-08-15", "2026-08-16")
+}

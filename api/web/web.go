@@ -15,9 +15,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 

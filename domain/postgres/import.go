@@ -450,6 +450,14 @@ func (s *Store) writeImport(ctx context.Context, tx *gorm.DB, r domain.ImportReq
 				return err
 			}
 		}
+		// As an order made through the API: its "made" event and version 1
+		// of each term, so the terms in force on any day since it was made
+		// are answerable (a breach names them).
+		if len(touchedIDs) > 0 {
+			if err := recordMade(tx, touchedIDs, now); err != nil {
+				return err
+			}
+		}
 		// The flag rules run for every new order before the commit
 		// (refresh.go); the sweeps raise what time makes true.
 		touch(tx, touchedIDs...)

@@ -479,13 +479,14 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, ifVersion *int, chan
 		}
 		if o.MadeOn.Time.After(before.MadeOn.Time) {
 			// Made later than the order's own records (a review, a check,
-			// an event other than its making), which could not be recorded
-			// against it now.
+			// an event other than its making and its service at the
+			// hearing, which follow it: see madeOnMoved), which could not be
+			// recorded against it now.
 			first, err := scanDay(tx, `SELECT min(d) FROM (
 				SELECT min(reviewed_on) AS d FROM reviews WHERE order_id = @id
 				UNION ALL SELECT min(least(due_on, coalesce(completed_on, due_on))) FROM checks WHERE order_id = @id
-				UNION ALL SELECT min(on_date) FROM order_events WHERE order_id = @id AND kind <> 'made') x`,
-				map[string]any{"id": o.ID})
+				UNION ALL SELECT min(on_date) FROM order_events e WHERE order_id = @id AND NOT `+ofTheMaking+`) x`,
+				map[string]any{"id": o.ID, "from": before.MadeOn.Time})
 			if err != nil {
 				return err
 			}
@@ -501,6 +502,11 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, ifVersion *int, chan
 		row := orderRowOf(o)
 		if err := tx.Select("*").Omit("created_at").Save(&row).Error; err != nil {
 			return translate(err)
+		}
+		if !o.MadeOn.Equal(before.MadeOn.Time) {
+			if err := madeOnMoved(tx, o.ID, before.MadeOn, o.MadeOn); err != nil {
+				return err
+			}
 		}
 		if o.Ended() {
 			// The PATCH form of a discharge or quashing, recorded as the event
@@ -538,6 +544,30 @@ func (s *Store) UpdateOrder(ctx context.Context, id string, ifVersion *int, chan
 		return domain.Order{}, err
 	}
 	return s.GetOrder(ctx, id)
+}
+
+// ofTheMaking, over order_events e with @from the day the order was made,
+// picks the records of its making: the "made" event and a service at the
+// hearing, which are of that day whatever it is.
+const ofTheMaking = `(e.kind = 'made' OR (e.kind = 'served' AND e.on_date = @from
+	AND e.details->>'method' = '` + domain.ServedAtHearing + `'))`
+
+// madeOnMoved carries a corrected made date to the records of the order's
+// making and to the first versions of its terms, in force from the day it
+// was made: otherwise the terms in force on a day after the new date
+// and before the old one would read as none, and the timeline would keep
+// the old date.
+func madeOnMoved(tx *gorm.DB, orderID string, from, to domain.Date) error {
+	args := map[string]any{"id": orderID, "from": from.Time, "to": to.Time}
+	if err := tx.Exec(`UPDATE term_versions v SET effective_from = @to
+		FROM order_events e WHERE v.order_id = @id AND e.id = v.made_by_event AND e.kind = 'made'
+		  AND v.effective_from = @from`, args).Error; err != nil {
+		return translate(err)
+	}
+	return tx.Exec(`UPDATE order_events e SET on_date = @to,
+			details = CASE WHEN e.details->>'served_on' IS NOT NULL THEN jsonb_set(e.details, '{served_on}', to_jsonb(CAST(@to AS date)))
+			               ELSE e.details END
+		WHERE e.order_id = @id AND `+ofTheMaking, args).Error
 }
 
 // startOnReleaseOrders brings a released subject's on-release orders into
