@@ -643,3 +643,42 @@ func TestOrderMadeOnCorrectionCarriesItsMaking(t *testing.T) {
 	want(t, e.do(t, "PATCH", path, e.admin, `{"made_on": "2026-08-15", "starts_on": "2026-08-15"}`), http.StatusOK)
 	check("2026-08-15", "2026-08-16")
 }
+
+// The region report as of another day is the register as it stood then,
+// in every column: the orders live that day, owned that day, and the flags
+// the rules found open that day (it was today's orders and flags, with
+// only the review column as of the day asked).
+func TestRegionReportAsOfADayIsThatDay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ord := e.order(t, s(e.subject(t, nil), "id"), nil) // made 2026-10-20, in force 2026-11-01
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+s(ord, "id")+"/owners/iom", e.admin,
+		js(obj{"officer_id": e.officer(t, "iom_officer"), "reason": "Allocated."})), http.StatusOK)
+	vwSweep(t, e, today)
+	glos := func(asOf string) map[string]any {
+		t.Helper()
+		r := e.do(t, "GET", "/api/v1/reports/region?region=south-west&as_of="+asOf, e.admin, "")
+		want(t, r, http.StatusOK)
+		for _, f := range get(r.Body, "forces").([]any) {
+			if s(f, "force") == "gloucestershire" {
+				return f.(map[string]any)
+			}
+		}
+		t.Fatalf("no gloucestershire in %s", r)
+		return nil
+	}
+	now := glos(today)
+	if s(now, "live_orders.total") != "1" || s(now, "owned") != "1" || s(now, "open_flags.unowned") != "0" {
+		t.Fatalf("today: %v", now)
+	}
+	before := glos("2020-01-01")
+	if s(before, "live_orders.total") != "0" || s(before, "owned") != "0" || s(before, "reviews_on_time") != "0" ||
+		s(before, "open_flags.unowned") != "0" {
+		t.Errorf("as of 2020-01-01, before the order was made: %v", before)
+	}
+	// Yesterday the order was live and nobody owned it yet.
+	y := glos("2026-11-24")
+	if s(y, "live_orders.total") != "1" || s(y, "owned") != "0" || s(y, "open_flags.unowned") != "1" {
+		t.Errorf("as of 2026-11-24, before its owner came: %v", y)
+	}
+}

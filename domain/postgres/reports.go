@@ -621,19 +621,30 @@ func (s *Store) Region(ctx context.Context, region string, asOf domain.Date) (do
 			FROM forces f LEFT JOIN force_counts c ON c.force = f.code
 			WHERE f.region = ? GROUP BY f.code, f.name ORDER BY f.name`, region).Scan(&rows).Error
 	} else {
-		// Another day is computed from the orders as they stand.
+		// Another day is worked out from the same rules the sweeps use, as
+		// of that day, as the tasking agenda's as_of is: the orders live
+		// then, their case type and owners then, and the review rule.
 		err = db.Raw(`
+			WITH l AS MATERIALIZED (
+			    SELECT l.order_id, l.force, l.case_type,
+			           EXISTS (SELECT 1 FROM owner_assignments a JOIN officers o ON o.id = a.officer_id
+			                   WHERE a.order_id = l.order_id
+			                     AND owner_counts(a.assigned_at, a.ended_at, l.day_end, o.active, o.force, o.roles,
+			                                      a.role, l.force)) AS owned
+			    FROM live_orders_on(@as_of) l
+			    WHERE l.force IN (SELECT code FROM forces WHERE region = @region)),
+			late AS (SELECT r.force, count(*) AS n FROM flag_review_overdue(@as_of) r
+			         WHERE r.force IN (SELECT code FROM forces WHERE region = @region) GROUP BY r.force)
 			SELECT f.code, f.name,
 			       count(l.order_id) FILTER (WHERE l.case_type = 'community') AS community,
 			       count(l.order_id) FILTER (WHERE l.case_type = 'prison') AS prison,
-			       count(l.order_id) FILTER (WHERE EXISTS (SELECT 1 FROM owner_assignments a
-			                                 WHERE a.order_id = l.order_id AND a.ended_at IS NULL)) AS owned,
-			       count(l.order_id) FILTER (WHERE sch.next_review_due >= ?) AS reviews_on_time
+			       count(l.order_id) FILTER (WHERE l.owned) AS owned,
+			       count(l.order_id) - coalesce(max(late.n), 0) AS reviews_on_time
 			FROM forces f
-			LEFT JOIN live_orders l ON l.force = f.code
-			LEFT JOIN order_schedule sch ON sch.order_id = l.order_id
-			WHERE f.region = ?
-			GROUP BY f.code, f.name ORDER BY f.name`, asOf.Time, region).Scan(&rows).Error
+			LEFT JOIN l ON l.force = f.code
+			LEFT JOIN late ON late.force = f.code
+			WHERE f.region = @region
+			GROUP BY f.code, f.name ORDER BY f.name`, map[string]any{"as_of": asOf.Time, "region": region}).Scan(&rows).Error
 	}
 	if err != nil {
 		return domain.RegionReport{}, err
@@ -643,8 +654,21 @@ func (s *Store) Region(ctx context.Context, region string, asOf domain.Date) (do
 		Kind  string
 		N     int
 	}
-	if err := db.Raw(`SELECT c.force, substr(c.metric, 6) AS kind, c.n FROM force_counts c JOIN forces f ON f.code = c.force
-		WHERE c.metric LIKE 'flag:%' AND f.region = ?`, region).Scan(&flagCounts).Error; err != nil {
+	if asOf == s.Today() {
+		err = db.Raw(`SELECT c.force, substr(c.metric, 6) AS kind, c.n FROM force_counts c JOIN forces f ON f.code = c.force
+			WHERE c.metric LIKE 'flag:%' AND f.region = ?`, region).Scan(&flagCounts).Error
+	} else {
+		// The flags that were open that day are the rules' rows as of it.
+		kinds := append(sweptKinds(), eventKinds()...)
+		parts := make([]string, len(kinds))
+		for i, k := range kinds {
+			parts[i] = "SELECT c.force, '" + k + "'::text AS kind, count(*) AS n FROM " + ruleFunction(k) +
+				"(@as_of) c WHERE c.force IN (SELECT code FROM forces WHERE region = @region) GROUP BY c.force"
+		}
+		err = db.Raw(strings.Join(parts, " UNION ALL "), map[string]any{"as_of": asOf.Time, "region": region}).
+			Scan(&flagCounts).Error
+	}
+	if err != nil {
 		return domain.RegionReport{}, err
 	}
 	visible := rows[:0]
