@@ -682,3 +682,37 @@ func TestRegionReportAsOfADayIsThatDay(t *testing.T) {
 		t.Errorf("as of 2026-11-24, before its owner came: %v", y)
 	}
 }
+
+// A meeting recorded for an earlier day leaves out what was not yet
+// overdue on that day: no item is "-10 days overdue".
+func TestMeetingForAnEarlierDayLeavesOutWhatWasNotYetDue(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	early := e.order(t, s(e.subject(t, nil), "id"), nil)
+	late := e.order(t, s(e.subject(t, nil), "id"), nil)
+	for o, due := range map[string]string{s(early, "id"): "2026-11-10", s(late, "id"): "2026-11-22"} {
+		want(t, e.do(t, "POST", "/api/v1/orders/"+o+"/checks", e.admin, js(obj{"kind": "home_visit", "due_on": due})),
+			http.StatusCreated)
+	}
+	vwRun(t, e, "review-sweep", today)
+	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": "2026-11-15"}))
+	want(t, m, http.StatusCreated)
+	var checks []string
+	for _, it := range get(m.Body, "agenda").([]any) {
+		if d, ok := get(it, "days_overdue").(float64); ok && d < 0 {
+			t.Errorf("an item %v days overdue: %v", d, it)
+		}
+		if s(it, "kind") == "check_overdue" {
+			checks = append(checks, s(it, "order_id")+"/"+s(it, "days_overdue"))
+		}
+	}
+	if !slices.Equal(checks, []string{s(early, "id") + "/5"}) {
+		t.Errorf("check_overdue items of the meeting held 2026-11-15: %v, want only the check due 2026-11-10 (5 days)", checks)
+	}
+	// Today's meeting has both.
+	m = e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	if n := int(get(m.Body, "summary.sections.check_overdue").(float64)); n != 2 {
+		t.Errorf("today's meeting has %d overdue checks, want 2: %s", n, m)
+	}
+}

@@ -38,12 +38,18 @@ func (s *Store) OpenMeeting(ctx context.Context, force string, heldOn domain.Dat
 			return translate(err)
 		}
 		// The sections and their order are domain.TaskingSections, passed
-		// in, so the frozen agenda and the tasking report cannot drift.
+		// in, so the frozen agenda and the tasking report cannot drift. A
+		// meeting recorded for an earlier day leaves out what was not yet
+		// overdue on that day (a check or review due, a release date, on or
+		// after it): it was not on that meeting's agenda, and its days
+		// overdue as of the meeting would be negative.
 		if err := tx.Exec(`INSERT INTO meeting_items (meeting_id, position, flag_id, kind, order_id, subject_id, case_type, raised_at, details)
 			SELECT @meeting, row_number() OVER (ORDER BY array_position(CAST(@sections AS text[]), f.kind), f.raised_at, f.id),
 			       f.id, f.kind, f.order_id, f.subject_id, f.case_type, f.raised_at, f.details
-			FROM flags f WHERE f.force = @force AND f.resolved_at IS NULL AND f.kind = ANY (CAST(@sections AS text[]))`,
-			map[string]any{"meeting": id, "force": force, "sections": textArray(domain.TaskingSections)}).Error; err != nil {
+			FROM flags f WHERE f.force = @force AND f.resolved_at IS NULL AND f.kind = ANY (CAST(@sections AS text[]))
+			  AND NOT (f.kind = ANY (CAST(@overdue AS text[])) AND agenda_rank(f.kind, f.details, f.raised_at) >= @held)`,
+			map[string]any{"meeting": id, "force": force, "sections": textArray(domain.TaskingSections),
+				"overdue": textArray(agendaOverdueKinds), "held": heldOn.Time}).Error; err != nil {
 			return err
 		}
 		if err := freezeAgendaOrder(tx, id); err != nil {
@@ -287,14 +293,18 @@ func (s *Store) MeetingAgendaInPages(ctx context.Context, id string, size int, e
 	return nil
 }
 
+// agendaOverdueKinds are the agenda's kinds whose rank is the day they
+// fell due: an item counts its days overdue from it.
+var agendaOverdueKinds = []string{domain.FlagCheckOverdue, domain.FlagReviewOverdue, domain.FlagReleaseDatePassed}
+
 // agendaDays counts an item's days overdue or to release as of day, from
 // its agenda rank (the date its problem started or will happen).
 func agendaDays(kind string, rank, day domain.Date) (overdue, toRelease *int) {
-	switch kind {
-	case domain.FlagCheckOverdue, domain.FlagReviewOverdue, domain.FlagReleaseDatePassed:
+	switch {
+	case slices.Contains(agendaOverdueKinds, kind):
 		d := rank.DaysUntil(day)
 		return &d, nil
-	case domain.FlagPreRelease:
+	case kind == domain.FlagPreRelease:
 		d := day.DaysUntil(rank)
 		return nil, &d
 	}
