@@ -26,6 +26,11 @@ var (
 	acOrderWriters = []string{"admin", "iom_officer", "lro", "orders_officer"}
 	acChair        = []string{"admin", "tasking_chair"}
 	acRegionalLead = []string{"regional"}
+	// acMinuteTakers keep a meeting's minutes: a force meeting's chair, a
+	// regional meeting's lead; a lead is refused a force meeting's
+	// (acNotTheLeads) where they can see it.
+	acMinuteTakers = []string{"admin", "tasking_chair", "regional"}
+	acNotTheLeads  = map[string]int{"regional": 403}
 	acActors       = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison", "tasking_chair"}
 	// acNotTheirs: an officer who works orders may close only an action
 	// given to them; the callers were given none.
@@ -597,24 +602,24 @@ func acCases() []acCase {
 					body: js(obj{"item_id": f.item, "decision": "no_action", "notes": "Owner to be found next week."})}
 			}},
 
-		{method: "POST", route: "/api/v1/meetings/:id/decisions/:decision_id/corrections", roles: acChair, scoped: true, ok: 201,
+		{method: "POST", route: "/api/v1/meetings/:id/decisions/:decision_id/corrections", roles: acMinuteTakers, scoped: true, ok: 201, okFor: acNotTheLeads,
 			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/meetings/" + f.meeting + "/decisions/" + acDecide(t, w, f, "note") + "/corrections",
 					body: js(obj{"decision": "note", "notes": "Noted again.", "reason": "Wording."})}
 			}},
-		{method: "POST", route: "/api/v1/meetings/:id/decisions/:decision_id/withdraw", roles: acChair, scoped: true, ok: 200,
+		{method: "POST", route: "/api/v1/meetings/:id/decisions/:decision_id/withdraw", roles: acMinuteTakers, scoped: true, ok: 200, okFor: acNotTheLeads,
 			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/meetings/" + f.meeting + "/decisions/" + acDecide(t, w, f, "note") + "/withdraw",
 					body: js(obj{"reason": "Not needed."})}
 			}},
-		{method: "PUT", route: "/api/v1/meetings/:id/attendance", roles: acChair, scoped: true, ok: 200,
+		{method: "PUT", route: "/api/v1/meetings/:id/attendance", roles: acMinuteTakers, scoped: true, ok: 200, okFor: acNotTheLeads,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/meetings/" + f.meeting + "/attendance",
 					body: js(obj{"chair_id": f.iom, "attendees": []obj{{"name": "Pat", "organisation": "Probation"}}})}
 			}},
 		// Only the meeting's recorded chair signs (the callers are not): the
 		// permission and the scope hold first.
-		{method: "POST", route: "/api/v1/meetings/:id/sign-off", roles: acChair, scoped: true, ok: 422,
+		{method: "POST", route: "/api/v1/meetings/:id/sign-off", roles: acMinuteTakers, scoped: true, ok: 422, okFor: acNotTheLeads,
 			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
 				m := w.e.create(t, "/api/v1/meetings", obj{"force": f.code, "held_on": today})
 				want(t, w.e.do(t, "PUT", "/api/v1/meetings/"+s(m, "id")+"/attendance", w.e.admin,

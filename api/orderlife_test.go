@@ -245,6 +245,9 @@ func TestBulkReassignmentPreviewsAndNamesWhatCannotMove(t *testing.T) {
 	// Moving everything is refused naming the order that cannot move.
 	wantFields(t, e.do(t, "POST", path, chairTok, js(obj{"to_officer_id": b, "reason": "A leaving."})),
 		http.StatusUnprocessableEntity, "orders."+orders[1]+".lro")
+	// An empty list of roles is no role, not every role: refused.
+	wantFields(t, e.do(t, "POST", path, chairTok, js(obj{"to_officer_id": b, "roles": []string{}, "reason": "A leaving."})),
+		http.StatusUnprocessableEntity, "roles")
 	// Moving what B can take moves the order and A's action on it.
 	r := e.do(t, "POST", path, chairTok, js(obj{"to_officer_id": b, "roles": []string{"iom"}, "reason": "A leaving."}))
 	want(t, r, http.StatusOK)

@@ -133,6 +133,35 @@ func TestRegionalMeeting(t *testing.T) {
 	}
 
 	want(t, e.do(t, "POST", "/api/v1/actions/"+action+"/done", iom, js(obj{"note": "Owner allocated.", "on": today})), http.StatusOK)
+
+	// The lead keeps the regional meeting's minutes: who chaired and
+	// attended, a decision withdrawn, the sign-off; and finds the meeting
+	// in the list of meetings. (The routes were the force chair's alone, so
+	// a regional meeting's minutes could never be signed.)
+	leadID := s(e.do(t, "GET", "/api/v1/me", lead, "").Body, "id")
+	minutes := "/api/v1/meetings/" + s(next.Body, "id")
+	wantFields(t, e.do(t, "PUT", minutes+"/attendance", lead, js(obj{"chair_id": acOfficer(t, e, "kent", "tasking_chair"),
+		"attendees": []obj{}, "apologies": []obj{}})), http.StatusUnprocessableEntity, "chair_id")
+	want(t, e.do(t, "PUT", minutes+"/attendance", lead, js(obj{"chair_id": leadID, "attendees": []obj{}, "apologies": []obj{}})),
+		http.StatusOK)
+	want(t, e.do(t, "POST", "/api/v1/meetings/"+meeting+"/decisions/"+action+"/withdraw", lead,
+		js(obj{"reason": "Recorded against the wrong order."})), http.StatusOK)
+	want(t, e.do(t, "POST", minutes+"/sign-off", lead, "{}"), http.StatusOK)
+	list := e.do(t, "GET", "/api/v1/meetings?region=south-west", lead, "")
+	want(t, list, http.StatusOK)
+	if !containsID(list, meeting) || !containsID(list, s(next.Body, "id")) {
+		t.Errorf("the lead's list of the region's meetings: %s", list)
+	}
+	if all := e.do(t, "GET", "/api/v1/meetings", lead, ""); !containsID(all, meeting) || !containsID(all, glos.meeting) {
+		t.Errorf("the lead's list of meetings lacks the regional or a force meeting: %s", all)
+	}
+	if r := e.do(t, "GET", "/api/v1/meetings?region=south-west", glos.chair, ""); len(items(r)) != 0 {
+		t.Errorf("a force chair lists the region's meetings: %s", r)
+	}
+	// The lead keeps no force meeting's minutes, their own force's either.
+	wantProblem(t, e.do(t, "PUT", "/api/v1/meetings/"+glos.meeting+"/attendance", lead,
+		js(obj{"chair_id": leadID, "attendees": []obj{}, "apologies": []obj{}})), http.StatusForbidden)
+	wantProblem(t, e.do(t, "POST", "/api/v1/meetings/"+glos.meeting+"/sign-off", lead, "{}"), http.StatusForbidden)
 }
 
 func containsID(r resp, id string) bool {

@@ -56,9 +56,11 @@ func TestPageRegionalLeadHoldsTheRegionalMeeting(t *testing.T) {
 	wantText(t, m, "South west regional meeting, 25 November 2026", "RP-GLOS", "Escalated",
 		"by Gloucestershire Constabulary's tasking meeting on 25 November 2026", "No owner after two cycles.",
 		`action="/regional-meetings/`+meeting+`/decisions"`)
-	if strings.Contains(m.Body, "Allocate an owner") || strings.Contains(m.Body, "Sign the minutes") {
-		t.Errorf("the regional meeting offers a force meeting's decisions or sign-off")
+	if strings.Contains(m.Body, "Allocate an owner") {
+		t.Errorf("the regional meeting offers a force meeting's decisions")
 	}
+	// The lead keeps its minutes: who was there, then the sign-off.
+	wantText(t, m, "Record who was there", "Sign the minutes", `<option value="`+leadID+`"`)
 	if !strings.Contains(m.Body, `value="`+iom+`"`) || strings.Contains(m.Body, `value="`+dorsetIOM+`"`) {
 		t.Errorf("the officers offered to act are not Gloucestershire's alone")
 	}
@@ -78,6 +80,14 @@ func TestPageRegionalLeadHoldsTheRegionalMeeting(t *testing.T) {
 	wantStatus(t, p, http.StatusSeeOther)
 	m = b.get(p.Header.Get("Location"))
 	wantText(t, m, "Decision recorded for RP-GLOS", "to act by 9 December 2026")
+	p = b.post("/meetings/"+meeting+"/attendance", url.Values{"csrf_token": {tok}, "chair_id": {leadID},
+		"others": {"Sam Shaw, Regional Organised Crime Unit"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	p = b.post("/meetings/"+meeting+"/sign-off", url.Values{"csrf_token": {tok}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, b.get(mpath), "Signed", "Sam Shaw (Regional Organised Crime Unit)")
+	// And finds it again among the meetings.
+	wantText(t, b.get("/meetings"), `id="regional-meetings"`, `href="/meetings/`+meeting+`"`)
 	r := e.do(t, "GET", "/api/v1/meetings/"+meeting, e.admin, "")
 	want(t, r, http.StatusOK)
 	if ds := get(r.Body, "orders.0.decisions"); ds == nil || s(ds.([]any)[0], "action_by.id") != iom {

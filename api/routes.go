@@ -127,6 +127,10 @@ var (
 	chair        = []string{"admin", "tasking_chair"}
 	// A regional lead holds the region's meeting; it changes no force's records.
 	regionalLead = []string{"regional"}
+	// A meeting's minutes are kept by its chair: a force meeting's
+	// tasking chair, a regional meeting's lead (the store tells the two
+	// apart: a lead keeps no force meeting's minutes).
+	minuteTakers = []string{"admin", "tasking_chair", "regional"}
 	// actors are the roles a meeting may give an action to (domain.ActionRoles), and admin.
 	actors = []string{"admin", "iom_officer", "lro", "orders_officer", "prison_liaison", "tasking_chair"}
 	// A transfer is asked for (or withdrawn) by the sending force's chair or
@@ -228,10 +232,10 @@ var permissions = map[string][]string{
 	"GET /api/v1/meetings/:id":            readers,
 	"POST /api/v1/meetings/:id/decisions": chair,
 
-	"POST /api/v1/meetings/:id/decisions/:decision_id/corrections": chair,
-	"POST /api/v1/meetings/:id/decisions/:decision_id/withdraw":    chair,
-	"PUT /api/v1/meetings/:id/attendance":                          chair,
-	"POST /api/v1/meetings/:id/sign-off":                           chair,
+	"POST /api/v1/meetings/:id/decisions/:decision_id/corrections": minuteTakers,
+	"POST /api/v1/meetings/:id/decisions/:decision_id/withdraw":    minuteTakers,
+	"PUT /api/v1/meetings/:id/attendance":                          minuteTakers,
+	"POST /api/v1/meetings/:id/sign-off":                           minuteTakers,
 	"POST /api/v1/regional-meetings":                               regionalLead,
 	"POST /api/v1/regional-meetings/:id/decisions":                 regionalLead,
 	"GET /api/v1/actions":                                          readers,

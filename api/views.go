@@ -394,12 +394,12 @@ func (s *Server) getMeeting(c echo.Context) error {
 }
 
 func (s *Server) listMeetings(c echo.Context) error {
-	q := newQuery(c, "force")
+	q := newQuery(c, "force", "region")
 	p := q.page()
 	if err := q.err(); err != nil {
 		return err
 	}
-	list, next, err := s.store.ListMeetings(ctxOf(c), q.str("force"), p)
+	list, next, err := s.store.ListMeetings(ctxOf(c), domain.MeetingFilter{Force: q.str("force"), Region: q.str("region")}, p)
 	if err != nil {
 		return err
 	}

@@ -155,6 +155,13 @@ type ForceSummary struct {
 }
 
 // RegionReport sets a region's forces side by side.
+// MeetingFilter narrows a meeting list: a force's meetings, a region's
+// regional meetings, or (both empty) every meeting the caller may see.
+type MeetingFilter struct {
+	Force  string
+	Region string
+}
+
 type RegionReport struct {
 	Region string         `json:"region"`
 	AsOf   Date           `json:"as_of"`
@@ -359,7 +366,7 @@ type Meetings interface {
 	// MeetingAgendaInPages hands the whole agenda to each, size orders at
 	// a time, worst first, ranking it once.
 	MeetingAgendaInPages(ctx context.Context, id string, size int, each func([]AgendaOrder) error) error
-	ListMeetings(ctx context.Context, force string, p Page) ([]Meeting, string, error)
+	ListMeetings(ctx context.Context, f MeetingFilter, p Page) ([]Meeting, string, error)
 	// Decide records a decision, carrying out an owner assignment or check
 	// through the same rules as the direct endpoints, in one transaction.
 	Decide(ctx context.Context, meetingID string, d Decision) (Decision, error)
@@ -395,6 +402,11 @@ func (r *Reassignment) Validate(v *ValidationError) {
 		v.Add("to_officer_id", "is required")
 	} else if r.ToOfficerID == r.FromOfficerID {
 		v.Add("to_officer_id", "must be a different officer")
+	}
+	if r.Roles != nil && len(r.Roles) == 0 {
+		// An empty list would read as "every role": a client that meant
+		// "none" would move everything.
+		v.Add("roles", "must name at least one role (iom, lro, orders_officer); leave it out to move every role")
 	}
 	for _, role := range r.Roles {
 		if _, ok := OfficerRoleFor(role); !ok {

@@ -16,8 +16,10 @@ type meetingListData struct {
 	Force    string
 	Meetings []domain.Meeting
 	CanStart bool
-	// Region is a regional lead's region, whose meeting they may start.
-	Region string
+	// Region is a regional lead's region, whose meeting they may start,
+	// and RegionalMeetings its meetings.
+	Region           string
+	RegionalMeetings []domain.Meeting
 }
 
 // leadRegion is the region a regional lead holds meetings for (their
@@ -42,9 +44,15 @@ func (w *Web) meetingList(r *req) error {
 	if d.Region, err = w.leadRegion(r); err != nil {
 		return err
 	}
+	if d.Region != "" {
+		if d.RegionalMeetings, _, err = w.store.ListMeetings(r.ctx(), domain.MeetingFilter{Region: d.Region},
+			domain.Page{Limit: 500}); err != nil {
+			return err
+		}
+	}
 	p := r.page("Tasking meetings", "meetings", d)
 	if force != "" {
-		if d.Meetings, _, err = w.store.ListMeetings(r.ctx(), force, domain.Page{Limit: 500}); err != nil {
+		if d.Meetings, _, err = w.store.ListMeetings(r.ctx(), domain.MeetingFilter{Force: force}, domain.Page{Limit: 500}); err != nil {
 			return err
 		}
 	}
@@ -71,7 +79,7 @@ func (w *Web) startMeeting(r *req) error {
 	}
 	if err != nil {
 		d := &meetingListData{Force: force, CanStart: true}
-		if d.Meetings, _, _ = w.store.ListMeetings(r.ctx(), force, domain.Page{Limit: 500}); d.Meetings == nil {
+		if d.Meetings, _, _ = w.store.ListMeetings(r.ctx(), domain.MeetingFilter{Force: force}, domain.Page{Limit: 500}); d.Meetings == nil {
 			d.Meetings = []domain.Meeting{}
 		}
 		p := r.page("Tasking meetings", "meetings", d)
@@ -138,7 +146,7 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 		}
 		d.Officers = active
 	}
-	title := "Tasking meeting: " + humanise(m.Force) + ", " + longDate(m.HeldOn)
+	title := "Tasking meeting: " + w.forceName(m.Force) + ", " + longDate(m.HeldOn)
 	if m.Region != "" {
 		if err := w.regionalMeetingData(r, d); err != nil {
 			return nil, nil, err
@@ -334,6 +342,32 @@ type escalation struct {
 // concerned who may act on its records.
 func (w *Web) regionalMeetingData(r *req, d *meetingData) error {
 	d.Escalations = map[string]escalation{}
+	if d.CanDecide {
+		// Who may chair or attend: the region's leads and its forces'
+		// tasking chairs.
+		forces, err := w.store.ListForces(r.ctx())
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, f := range forces {
+			if f.Region != d.M.Region {
+				continue
+			}
+			for _, role := range []string{domain.RoleRegional, domain.RoleTaskingChair} {
+				list, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: f.Code, Role: role}, domain.Page{Limit: 500})
+				if err != nil {
+					return err
+				}
+				for _, o := range list {
+					if o.Active && !seen[o.ID] {
+						seen[o.ID] = true
+						d.Officers = append(d.Officers, o)
+					}
+				}
+			}
+		}
+	}
 	officers := map[string][]domain.Officer{}
 	for _, it := range d.M.Agenda {
 		if _, seen := d.Escalations[it.OrderID]; seen {
@@ -407,7 +441,7 @@ func (w *Web) startRegionalMeeting(r *req) error {
 	d := &meetingListData{Force: force, CanStart: force != "" && w.host.Permitted(r.me, "POST /api/v1/meetings"),
 		Region: vals["region"]}
 	if force != "" {
-		if d.Meetings, _, _ = w.store.ListMeetings(r.ctx(), force, domain.Page{Limit: 500}); d.Meetings == nil {
+		if d.Meetings, _, _ = w.store.ListMeetings(r.ctx(), domain.MeetingFilter{Force: force}, domain.Page{Limit: 500}); d.Meetings == nil {
 			d.Meetings = []domain.Meeting{}
 		}
 	}

@@ -413,11 +413,22 @@ func (s *Store) meetings(db *gorm.DB, where string, args []any, limit int) ([]do
 	return out, nil
 }
 
-// ListMeetings lists meetings (without agendas), oldest first.
-func (s *Store) ListMeetings(ctx context.Context, force string, p domain.Page) ([]domain.Meeting, string, error) {
-	where, args := scopeSQL(ctx, "m.force")
-	if force != "" {
-		where, args = where+" AND m.force = ?", append(args, force)
+// ListMeetings lists meetings (without agendas), oldest first: a force
+// meeting to those who read its force, a regional meeting to those who
+// read every force of its region (as canSeeMeeting).
+func (s *Store) ListMeetings(ctx context.Context, f domain.MeetingFilter, p domain.Page) ([]domain.Meeting, string, error) {
+	where, args := "true", []any{}
+	if sc := domain.ScopeFrom(ctx); !sc.AllForces {
+		read := append([]string{""}, sc.ReadForces...)
+		where = `(m.force IN ? OR (m.region IS NOT NULL
+			AND NOT EXISTS (SELECT 1 FROM forces rf WHERE rf.region = m.region AND rf.code NOT IN ?)))`
+		args = []any{read, read}
+	}
+	if f.Force != "" {
+		where, args = where+" AND m.force = ?", append(args, f.Force)
+	}
+	if f.Region != "" {
+		where, args = where+" AND m.region = ?", append(args, f.Region)
 	}
 	if p.Cursor != "" {
 		where, args = where+" AND m.id > ?", append(args, p.Cursor)
@@ -593,6 +604,20 @@ func lockMeeting(ctx context.Context, tx *gorm.DB, id string) (lockedMeeting, er
 	return lockedMeeting{Meeting: m, signed: rows[0].SignedAt != nil}, nil
 }
 
+// keepsMinutes refuses a change to a force meeting's minutes by anyone but
+// its force's tasking chair or an administrator: the routes that keep
+// minutes are open to regional leads too, for the region's meetings, but
+// a lead keeps no force meeting's, their own force's either.
+func keepsMinutes(ctx context.Context, m lockedMeeting) error {
+	if m.Region != "" {
+		return nil
+	}
+	if me, ok := domain.ActorFrom(ctx); ok && !me.HasRole(domain.RoleAdmin) && !me.HasRole(domain.RoleTaskingChair) {
+		return domain.ErrForbidden
+	}
+	return nil
+}
+
 // Decide records a meeting's decision on an agenda item and carries it
 // out, all in one transaction: if the owner cannot be assigned or the check
 // cannot be scheduled, nothing is recorded. After the chair signed the
@@ -619,6 +644,9 @@ func (s *Store) decideAt(ctx context.Context, meetingID string, d domain.Decisio
 		}
 		if regional && m.Region == "" {
 			return domain.ErrNotFound
+		}
+		if err := keepsMinutes(ctx, m); err != nil {
+			return err
 		}
 		id, err = s.decide(ctx, tx, m, d, nil)
 		return err

@@ -181,6 +181,9 @@ func (s *Store) Correct(ctx context.Context, meetingID, id string, d domain.Deci
 	var newID string
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		m, err := lockMeeting(ctx, tx, meetingID)
+		if err == nil {
+			err = keepsMinutes(ctx, m)
+		}
 		if err != nil {
 			return err
 		}
@@ -219,7 +222,11 @@ func (s *Store) Withdraw(ctx context.Context, meetingID, id, reason string) (dom
 		return domain.Decision{}, domain.ErrNotFound
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		if _, err := lockMeeting(ctx, tx, meetingID); err != nil {
+		m, err := lockMeeting(ctx, tx, meetingID)
+		if err == nil {
+			err = keepsMinutes(ctx, m)
+		}
+		if err != nil {
 			return err
 		}
 		orig, err := s.lockDecision(tx, meetingID, id)
@@ -277,6 +284,9 @@ func (s *Store) SetAttendance(ctx context.Context, meetingID string, a domain.At
 	a.Validate(v)
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		m, err := lockMeeting(ctx, tx, meetingID)
+		if err == nil {
+			err = keepsMinutes(ctx, m)
+		}
 		if err != nil {
 			return err
 		}
@@ -292,6 +302,16 @@ func (s *Store) SetAttendance(ctx context.Context, meetingID string, a domain.At
 				return err
 			case !o.Active:
 				v.Add("chair_id", "the officer is deactivated")
+			case m.Region != "":
+				var inRegion int64
+				if o.Force != nil {
+					if err := tx.Table("forces").Where("code = ? AND region = ?", *o.Force, m.Region).Count(&inRegion).Error; err != nil {
+						return err
+					}
+				}
+				if inRegion == 0 {
+					v.Add("chair_id", "the chair must be an officer of a force of the region (%s)", m.Region)
+				}
 			case o.Force == nil || *o.Force != m.Force:
 				v.Add("chair_id", "the chair must be an officer of %s", m.Force)
 			}
@@ -361,6 +381,9 @@ func (s *Store) SignOff(ctx context.Context, meetingID string) (domain.Meeting, 
 	}
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		m, err := lockMeeting(ctx, tx, meetingID)
+		if err == nil {
+			err = keepsMinutes(ctx, m)
+		}
 		if err != nil {
 			return err
 		}
