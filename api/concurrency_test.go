@@ -268,3 +268,59 @@ func TestReviewsDuringASweepLeaveNoStaleFlag(t *testing.T) {
 		}
 	}
 }
+
+// An owner given an order while a colleague deactivates them: whichever
+// commits first, the officer ends owning nothing (the assignment waits for
+// the deactivation and is refused, or the deactivation waits for it and
+// ends it). Before, the assignment read the officer as active and both
+// committed, leaving a deactivated owner.
+func TestAssignmentRacingADeactivation(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, func(c *api.Config) { c.FailedAuthBurst = 1_000_000 })
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	for round := range 12 {
+		officer := e.officer(t, "iom_officer")
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			r := e.do(t, "PUT", "/api/v1/orders/"+ord+"/owners/iom", e.admin, js(obj{"officer_id": officer, "reason": "Allocated."}))
+			if r.Status != http.StatusOK && r.Status != http.StatusUnprocessableEntity {
+				t.Errorf("round %d: the assignment: %s", round, r)
+			}
+		})
+		wg.Go(func() {
+			want(t, e.do(t, "PATCH", "/api/v1/officers/"+officer, e.admin, `{"active": false}`), http.StatusOK)
+		})
+		wg.Wait()
+		if got := s(e.do(t, "GET", "/api/v1/orders/"+ord, e.admin, "").Body, "owners.iom.id"); got == officer {
+			t.Errorf("round %d: the deactivated officer still owns the order", round)
+		}
+	}
+}
+
+// A force's policy changed while an order of the force is allocated: the
+// two re-settle the order's flags from each other's data, and neither saw
+// the other's write. Now a policy change has the register to itself, so
+// the unowned flag ends resolved, as the rule says.
+func TestPolicyChangeRacingAnAllocation(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, func(c *api.Config) { c.FailedAuthBurst = 1_000_000 })
+	lro := e.officer(t, "lro")
+	policy := "/api/v1/forces/gloucestershire/policy"
+	for round := range 12 {
+		want(t, e.do(t, "PUT", policy, e.admin, js(obj{"required_roles": []string{"iom", "lro"}})), http.StatusOK)
+		ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+		want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, "{}"), http.StatusOK)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			want(t, e.do(t, "PUT", policy, e.admin, js(obj{"required_roles": []string{"lro"}})), http.StatusOK)
+		})
+		wg.Go(func() {
+			want(t, e.do(t, "PUT", "/api/v1/orders/"+ord+"/owners/lro", e.admin, js(obj{"officer_id": lro, "reason": "Allocated."})),
+				http.StatusOK)
+		})
+		wg.Wait()
+		if f := e.do(t, "GET", "/api/v1/flags?status=open&kind=unowned&order_id="+ord, e.admin, ""); len(items(f)) != 0 {
+			t.Errorf("round %d: the order has its LRO, the policy asks for an LRO alone, and unowned is open: %s", round, f)
+		}
+	}
+}

@@ -696,7 +696,7 @@ func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d doma
 	}
 	var actionBy *domain.Officer
 	if d.ActionBy != nil {
-		o, err := getOfficer(tx, d.ActionBy.ID, false)
+		o, err := shareOfficer(tx, d.ActionBy.ID)
 		if err == nil {
 			actionBy = &o
 		} else if err != domain.ErrNotFound {
@@ -794,7 +794,12 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 	by := actorID(ctx)
 	var subjects map[string]string // order → subject, of the orders planned
 	plan := func(tx *gorm.DB) error {
-		to, err := getOfficer(tx, r.ToOfficerID, false)
+		read := shareOfficer
+		if r.Preview {
+			// A preview's transaction is read-only, and changes nothing.
+			read = func(tx *gorm.DB, id string) (domain.Officer, error) { return getOfficer(tx, id, false) }
+		}
+		to, err := read(tx, r.ToOfficerID)
 		if err != nil || canSee(ctx, forceOf(to)) != nil {
 			return domain.Invalid("to_officer_id", "no such officer")
 		}

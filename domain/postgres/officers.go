@@ -171,6 +171,24 @@ func getOfficer(db *gorm.DB, id string, forUpdate bool) (domain.Officer, error) 
 	return rows[0].domain(), nil
 }
 
+// shareOfficer reads an officer a change relies on (one given an order or
+// an action), locking the row against a concurrent deactivation or move of
+// force until the change commits: that change's update waits, then ends
+// what this one gave; or this one waits, then reads the officer as changed.
+func shareOfficer(tx *gorm.DB, id string) (domain.Officer, error) {
+	if !validID(id) {
+		return domain.Officer{}, domain.ErrNotFound
+	}
+	var rows []officerRow
+	if err := tx.Where("id = ?", id).Clauses(clause.Locking{Strength: "SHARE"}).Limit(1).Find(&rows).Error; err != nil {
+		return domain.Officer{}, err
+	}
+	if len(rows) == 0 {
+		return domain.Officer{}, domain.ErrNotFound
+	}
+	return rows[0].domain(), nil
+}
+
 // ListOfficers returns a page of officers in creation order.
 func (s *Store) ListOfficers(ctx context.Context, f domain.OfficerFilter, p domain.Page) ([]domain.Officer, string, error) {
 	q := readScope(ctx, s.db.WithContext(ctx).Model(&officerRow{}), "force")

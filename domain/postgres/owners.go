@@ -102,7 +102,7 @@ func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clo
 	if o.Ended() {
 		return domain.OwnerAssignment{}, errEnded(o)
 	}
-	officer, err := getOfficer(tx, c.OfficerID, false)
+	officer, err := shareOfficer(tx, c.OfficerID)
 	if err == domain.ErrNotFound {
 		return domain.OwnerAssignment{}, domain.Invalid("officer_id", "no such officer")
 	} else if err != nil {

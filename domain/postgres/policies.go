@@ -60,7 +60,17 @@ func (s *Store) PutPolicy(ctx context.Context, p domain.Policy, ifVersion *int) 
 		return domain.Policy{}, err
 	}
 	var out domain.Policy
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	// A policy change re-settles its force's flags from the owners as they
+	// stand, while a change to one order re-settles that order's from the
+	// policy as it stands: run side by side, each missed the other's write
+	// (an unowned flag left open, missing_roles naming the old policy). So
+	// a policy change has the register to itself, as a sweep does (see
+	// flagsLock): it waits for the changes under way and holds new ones
+	// back until it commits. Policy changes are rare.
+	err := s.tx(sweeping(ctx), func(tx *gorm.DB) error {
+		if err := sweepLock(tx); err != nil {
+			return err
+		}
 		// Policy writes for a force take turns, including the first.
 		if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext(?))`, "scpo:policy:"+p.Force).Error; err != nil {
 			return err
