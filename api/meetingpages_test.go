@@ -69,6 +69,17 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 	if got := vwOrderOwner(t, e, f.o3, "iom"); got != f.x {
 		t.Errorf("G-003 owner %s, want %s", got, f.x)
 	}
+	if loc := p.Header.Get("Location"); !strings.HasSuffix(loc, "#order-"+f.o3) {
+		t.Errorf("after the decision, back to %q, want G-003's place", loc)
+	}
+	// The form's order is echoed back only when it is one of the page's:
+	// a made-up one (70,000 bytes) made a Location header no client reads.
+	p = b.post(mpath+"/decisions", url.Values{"csrf_token": {tok}, "order": {strings.Repeat("x", 70000)}, "n": {"3"},
+		"item_id": {item}, "decision": {"note"}, "notes": {"Noted."}})
+	wantStatus(t, p, http.StatusSeeOther)
+	if loc := p.Header.Get("Location"); len(loc) > 200 || strings.Contains(loc, "xxx") {
+		t.Errorf("the decision's redirect echoes the form's order: %.200q", loc)
+	}
 	p = b.post(mpath+"/sign-off", url.Values{"csrf_token": {tok}})
 	wantStatus(t, p, http.StatusSeeOther)
 	m = b.get(mpath + "?done=signed")

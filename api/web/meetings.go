@@ -221,17 +221,7 @@ func (w *Web) meetingDecide(r *req) error {
 	if _, err := w.store.Decide(r.ctx(), d.M.ID, dec); err != nil {
 		return fail(err)
 	}
-	ref := ""
-	for _, o := range d.M.Orders {
-		if o.OrderID == vals["order"] {
-			ref = o.Reference
-		}
-	}
-	q := url.Values{"done": {"decision"}, "ref": {ref}}
-	if d.Cursor != "" {
-		q.Set("cursor", d.Cursor)
-	}
-	return r.Redirect(http.StatusSeeOther, "/meetings/"+d.M.ID+"?"+q.Encode()+"#order-"+vals["order"])
+	return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"]))
 }
 
 func (w *Web) meetingWithdraw(r *req) error {
@@ -340,6 +330,23 @@ type escalation struct {
 // regionalMeetingData reads each escalation's details from the frozen
 // agenda and, for a lead who may decide, the officers of each force
 // concerned who may act on its records.
+// decidedURL is where a recorded decision goes back to: the meeting's
+// page, at the order decided on when it is one of the page's (the form's
+// order is echoed only then, never as sent).
+func decidedURL(d *meetingData, order string) string {
+	ref, anchor := "", ""
+	for _, o := range d.M.Orders {
+		if o.OrderID == order {
+			ref, anchor = o.Reference, "#order-"+o.OrderID
+		}
+	}
+	q := url.Values{"done": {"decision"}, "ref": {ref}}
+	if d.Cursor != "" {
+		q.Set("cursor", d.Cursor)
+	}
+	return "/meetings/" + d.M.ID + "?" + q.Encode() + anchor
+}
+
 func (w *Web) regionalMeetingData(r *req, d *meetingData) error {
 	d.Escalations = map[string]escalation{}
 	if d.CanDecide {
@@ -503,15 +510,5 @@ func (w *Web) regionalDecide(r *req) error {
 	if _, err := w.store.DecideRegional(r.ctx(), d.M.ID, dec); err != nil {
 		return fail(err)
 	}
-	ref := ""
-	for _, o := range d.M.Orders {
-		if o.OrderID == vals["order"] {
-			ref = o.Reference
-		}
-	}
-	q := url.Values{"done": {"decision"}, "ref": {ref}}
-	if d.Cursor != "" {
-		q.Set("cursor", d.Cursor)
-	}
-	return r.Redirect(http.StatusSeeOther, "/meetings/"+d.M.ID+"?"+q.Encode()+"#order-"+vals["order"])
+	return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"]))
 }
