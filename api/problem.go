@@ -139,7 +139,13 @@ func (s *Server) errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 				p = httpProblem(http.StatusInternalServerError)
 			}
 		}
-		if p.Status >= 500 {
+		switch {
+		case p.Status == http.StatusServiceUnavailable:
+			// The database away (a restart): every request says so until it
+			// is back, and the supervisor logs the outage itself.
+			log.Warn("request failed: the database is unavailable", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+				"method", c.Request().Method, "route", c.Path(), "error", err)
+		case p.Status >= 500:
 			log.Error("request failed", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
 				"method", c.Request().Method, "route", c.Path(), "error", err)
 		}

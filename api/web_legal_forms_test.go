@@ -145,7 +145,8 @@ func TestPageChargeExtendsTheOrderThenItsOutcome(t *testing.T) {
 		t.Fatalf("extensions: %v", xs)
 	}
 	outcome := "/orders/" + oid + "/extensions/" + s(xs[0], "id") + "/outcome"
-	wantText(t, b.get(p.Header.Get("Location")), "Charge recorded", `href="`+outcome+`"`)
+	wantText(t, b.get(p.Header.Get("Location")), "Charge recorded", `href="`+outcome+`"`,
+		"1 November 2029, and on until the charge that extends it (s.22E) is dealt with")
 
 	form = b.get(outcome)
 	wantStatus(t, form, http.StatusOK)
@@ -228,4 +229,18 @@ func TestPageBreachOutcome(t *testing.T) {
 	if !hasEntry(e.trail(t, me), "/orders/:id/breaches/:breach_id/outcome", "alteration", 0, oid) {
 		t.Errorf("no audit entry for the breach outcome")
 	}
+}
+
+// The order page says the end an order now runs to after a charge settled
+// past its own end (it said the original end).
+func TestPageOrderShowsTheEndAChargeExtendedItTo(t *testing.T) {
+	e := newEnv(t)
+	oid := s(e.order(t, s(e.subject(t, nil), "id"), obj{"made_on": "2021-12-01", "starts_on": "2021-12-01", "duration_months": 60}), "id")
+	x := e.do(t, "POST", "/api/v1/orders/"+oid+"/extensions", e.admin, js(obj{"charge_kind": "breach", "charged_on": "2026-11-20",
+		"offence": "Breach of SCPO (s.25)", "court": "Bristol Magistrates' Court"}))
+	want(t, x, http.StatusCreated)
+	want(t, e.do(t, "PATCH", "/api/v1/orders/"+oid+"/extensions/"+s(x.Body, "id"), e.admin,
+		js(obj{"outcome": "convicted", "outcome_on": "2026-11-24", "settled_ends_on": "2027-06-01"})), http.StatusOK)
+	b, _ := e.signedIn(t, "iom_officer")
+	wantText(t, b.get("/orders/"+oid), "1 December 2021 to 1 June 2027, extended from 1 December 2026 by a charge (s.22E)")
 }

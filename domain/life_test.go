@@ -83,6 +83,7 @@ func TestReleaseDay(t *testing.T) {
 		{"a passed CRD when no day is given", crd(d(2026, 11, 1)), nil, nil, nil, "2026-11-01", ""},
 		{"not a CRD before an order made to start on this release: stale", crd(d(2026, 5, 1)), nil, nil, dp(2026, 6, 10), "2026-11-25", ""},
 		{"a CRD on the day the order was made", crd(d(2026, 6, 10)), nil, nil, dp(2026, 6, 10), "2026-06-10", ""},
+		{"not a CRD before the spell began (a recall kept the old date): stale", crd(d(2026, 11, 1)), nil, dp(2026, 11, 10), nil, "2026-11-25", ""},
 		{"not a passed HDCED: an eligibility date", hdced(d(2026, 11, 1)), nil, nil, nil, "2026-11-25", ""},
 		{"not in the future", crd(d(2027, 3, 1)), dp(2026, 11, 26), nil, nil, "", "custody.released_on"},
 		{"not before the spell began", crd(d(2027, 3, 1)), dp(2026, 1, 1), dp(2026, 2, 1), nil, "", "custody.released_on"},

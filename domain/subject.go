@@ -285,8 +285,9 @@ func (c *Custody) validate(today Date, v *ValidationError) {
 // that their record says community: the day given; else the recorded
 // release date when it has passed and release was due on it (a record
 // updated late), unless an order made to start on this release was made
-// after it (madeBy, the latest such order's made date: the record is
-// stale); else today. It must not be in the future nor before the custody
+// after it (madeBy, the latest such order's made date) or the custody
+// period began after it (a recall recorded with the old date): the record
+// is stale; else today. It must not be in the future nor before the custody
 // period began (when known).
 func (s *Subject) Release(before Custody, periodBegan, madeBy *Date, today Date) (Date, error) {
 	on := today
@@ -294,7 +295,8 @@ func (s *Subject) Release(before Custody, periodBegan, madeBy *Date, today Date)
 	case s.Custody.ReleasedOn != nil:
 		on = *s.Custody.ReleasedOn
 	case before.ReleaseDate != nil && before.ReleaseDate.OnOrBefore(today) && before.ReleaseDateType != nil &&
-		ReleaseIsDue(*before.ReleaseDateType) && (madeBy == nil || !before.ReleaseDate.Before(madeBy.Time)):
+		ReleaseIsDue(*before.ReleaseDateType) && (madeBy == nil || !before.ReleaseDate.Before(madeBy.Time)) &&
+		(periodBegan == nil || !before.ReleaseDate.Before(periodBegan.Time)):
 		on = *before.ReleaseDate
 	}
 	switch {
