@@ -82,6 +82,7 @@ var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
 	},
 	"when": func(t interface{ Format(string) string }) string { return t.Format("2006-01-02 15:04 UTC") },
 	"join": strings.Join,
+	"raw":  func(b []byte) string { return string(b) },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Subject access: {{.Subject.DisplayName}}</title>
 <style>{{style}}</style></head><body>
@@ -118,6 +119,22 @@ var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
 </table>
 <h4>Terms</h4>
 <table><tr><th>Category</th><th>Term</th></tr>{{range .Order.Terms}}<tr><td>{{.Category}}</td><td>{{.Text}}</td></tr>{{end}}</table>
+<h4>Every version of the terms</h4>
+{{if .TermVersions}}<table><tr><th>Category</th><th>Term</th><th>Version</th><th>In force from</th><th>Until</th></tr>
+{{range .TermVersions}}<tr><td>{{.Category}}</td><td>{{.Text}}</td><td>{{.Version}}</td><td>{{.EffectiveFrom}}</td><td>{{date .EffectiveTo}}</td></tr>
+{{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
+<h4>The order's history</h4>
+{{if .Events}}<table><tr><th>On</th><th>Event</th><th>Court</th><th>Recorded</th><th>By</th><th>Details</th></tr>
+{{range .Events}}<tr><td>{{.On}}</td><td>{{.Kind}}</td><td>{{str .Court}}</td><td>{{when .RecordedAt}}</td><td>{{ref .RecordedBy}}</td><td>{{raw .Details}}</td></tr>
+{{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
+<h4>Charges extending the order</h4>
+{{if .Extensions}}<table><tr><th>Charged</th><th>Kind</th><th>Offence</th><th>Court</th><th>Outcome</th><th>Settled end</th></tr>
+{{range .Extensions}}<tr><td>{{.ChargedOn}}</td><td>{{.ChargeKind}}</td><td>{{.Offence}}</td><td>{{.Court}}</td><td>{{str .Outcome}} {{date .OutcomeOn}}</td><td>{{date .SettledEndsOn}}</td></tr>
+{{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
+<h4>Breaches</h4>
+{{if .Breaches}}<table><tr><th>Occurred</th><th>What happened</th><th>Terms</th><th>Action</th><th>Outcome</th></tr>
+{{range .Breaches}}<tr><td>{{.OccurredOn}}</td><td>{{.Description}}</td><td>{{range $i, $t := .Terms}}{{if $i}}; {{end}}{{$t.Text}} (version {{$t.Version}}){{end}}</td><td>{{.Action}}</td><td>{{.Outcome}} {{date .OutcomeOn}}{{with .Sentence}}: {{.}}{{end}}</td></tr>
+{{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 <h4>Owners, past and present</h4>
 {{if .OwnerHistory}}<table><tr><th>Role</th><th>Officer</th><th>From</th><th>Until</th><th>Reason</th></tr>
 {{range .OwnerHistory}}<tr><td>{{.Role}}</td><td>{{.Officer.Name}}</td><td>{{when .From}}</td><td>{{if .Until}}{{when .Until}}{{else}}current{{end}}</td><td>{{.Reason}}{{if .EndReason}}; ended: {{str .EndReason}}{{end}}</td></tr>

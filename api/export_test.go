@@ -63,3 +63,50 @@ func TestSubjectExport(t *testing.T) {
 	kentAdmin := e.token(t, acOfficer(t, e, "kent", "admin"))
 	wantProblem(t, e.do(t, "GET", "/api/v1/subjects/"+id+"/export", kentAdmin, ""), http.StatusNotFound)
 }
+
+// A subject access export carries the legal history too: every version of
+// the terms, the order's timeline (a variation refused, naming a third
+// party's application), the charges that extended it and its breaches.
+// It carried only owners, reviews, checks, flags and decisions.
+func TestSubjectExportCarriesTheLegalHistory(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sub := e.subject(t, nil)
+	o := e.order(t, s(sub, "id"), obj{"made_on": "2025-01-10", "starts_on": "2025-01-10"})
+	path := "/api/v1/orders/" + s(o, "id")
+	term := s(o, "terms.0.id")
+	want(t, e.do(t, "POST", path+"/variations", e.admin, js(obj{"applicant": "third_party", "applicant_name": "Mrs X",
+		"court": "Bristol Crown Court", "heard_on": "2026-01-10", "outcome": "refused"})), http.StatusCreated)
+	want(t, e.do(t, "POST", path+"/variations", e.admin, js(obj{"applicant": "applicant_authority", "court": "Bristol Crown Court",
+		"heard_on": "2026-03-01", "outcome": "granted",
+		"terms_changed": []obj{{"id": term, "category": "communications", "text": "Two phones, both notified."}}})), http.StatusCreated)
+	want(t, e.do(t, "POST", path+"/breaches", e.admin, js(obj{"occurred_on": "2026-11-01", "term_ids": []string{term},
+		"description": "Went to Spain with a third phone.", "action": "arrest", "outcome": "pending"})), http.StatusCreated)
+	want(t, e.do(t, "POST", path+"/extensions", e.admin, js(obj{"charge_kind": "breach", "charged_on": "2026-11-02",
+		"offence": "Breach of SCPO (s.25)", "court": "Bristol Magistrates' Court"})), http.StatusCreated)
+
+	r := e.do(t, "GET", "/api/v1/subjects/"+s(sub, "id")+"/export", e.admin, "")
+	want(t, r, http.StatusOK)
+	x := get(r.Body, "orders.0").(map[string]any)
+	if n := len(get(x, "term_versions").([]any)); n != 2 {
+		t.Errorf("%d term versions, want the original and the varied one: %v", n, get(x, "term_versions"))
+	}
+	kinds := map[string]bool{}
+	for _, ev := range get(x, "events").([]any) {
+		kinds[s(ev, "kind")] = true
+	}
+	for _, k := range []string{"made", "variation_refused", "varied", "breach_recorded", "charged"} {
+		if !kinds[k] {
+			t.Errorf("the exported timeline lacks %s: %v", k, kinds)
+		}
+	}
+	if s(x, "breaches.0.description") != "Went to Spain with a third phone." || s(x, "extensions.0.offence") != "Breach of SCPO (s.25)" {
+		t.Errorf("breaches %v, extensions %v", get(x, "breaches"), get(x, "extensions"))
+	}
+	page := string(e.do(t, "GET", "/api/v1/subjects/"+s(sub, "id")+"/export?format=html", e.admin, "").Raw)
+	for _, want := range []string{"Went to Spain with a third phone.", "Mrs X", "Two phones, both notified.", "Breach of SCPO (s.25)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the printable export lacks %q", want)
+		}
+	}
+}

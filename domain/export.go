@@ -24,6 +24,14 @@ type ExportedOrder struct {
 	Checks       []Check            `json:"checks"`
 	Flags        []Flag             `json:"flags"`
 	Decisions    []ExportedDecision `json:"meeting_decisions"`
+	// The legal history: every version of the terms, the order's timeline
+	// (its making, service, variations and refusals, appeals, charges,
+	// breaches, its end, with what each recorded), the charges that
+	// extended it and the breaches of it.
+	TermVersions []TermVersion `json:"term_versions"`
+	Events       []OrderEvent  `json:"events"`
+	Extensions   []Extension   `json:"extensions"`
+	Breaches     []BreachCase  `json:"breaches"`
 }
 
 // ExportedDecision is a tasking meeting's decision on one of the order's

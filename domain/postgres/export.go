@@ -54,6 +54,20 @@ func (s *Store) ExportSubject(ctx context.Context, subjectID string) (domain.Sub
 		if e.Checks, err = s.ListChecks(ctx, o.ID); err != nil {
 			return out, err
 		}
+		if e.TermVersions, err = s.TermVersions(ctx, o.ID); err != nil {
+			return out, err
+		}
+		if e.Events, err = s.OrderEvents(ctx, o.ID); err != nil {
+			return out, err
+		}
+		if e.Extensions, err = s.ListExtensions(ctx, o.ID); err != nil {
+			return out, err
+		}
+		if e.Breaches, err = s.ListBreaches(ctx, o.ID); err != nil {
+			return out, err
+		}
+		e.TermVersions, e.Events = orEmpty(e.TermVersions), orEmpty(e.Events)
+		e.Extensions, e.Breaches = orEmpty(e.Extensions), orEmpty(e.Breaches)
 		e.Flags = []domain.Flag{}
 		fp := domain.Page{Limit: 500}
 		for {
@@ -72,6 +86,14 @@ func (s *Store) ExportSubject(ctx context.Context, subjectID string) (domain.Sub
 		out.Orders = append(out.Orders, e)
 	}
 	return out, nil
+}
+
+// orEmpty is l, or an empty list for none, so the export says [] not null.
+func orEmpty[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
 }
 
 // subjectDecisions are the tasking meetings' decisions on the subject's
