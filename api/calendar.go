@@ -60,20 +60,26 @@ func (s *Server) calendarURL(c echo.Context, secret string) string {
 // whose feed it is, naming the orders it carried.
 func (s *Server) calendarFeed(c echo.Context) error {
 	ip := c.RealIP()
-	if s.failures.blocked(ip) {
-		return errTooManyFailures
+	// A valid feed is served from a blocked address too: calendar services
+	// fetch many officers' feeds from one address, and one stale
+	// subscription's 404s would otherwise block them all. Only a failure
+	// is refused as too many, and not counted again.
+	refuse := func() error {
+		if s.failures.blocked(ip) {
+			return errTooManyFailures
+		}
+		s.failures.failed(ip)
+		return echo.ErrNotFound
 	}
 	secret, ok := strings.CutSuffix(c.Param("file"), ".ics")
 	if !ok || secret == "" || len(secret) > 200 {
-		s.failures.failed(ip)
-		return echo.ErrNotFound
+		return refuse()
 	}
 	trail := newTrail(c, nil)
 	ctx := domain.WithAudit(c.Request().Context(), trail)
 	feed, err := s.store.CalendarFeedFor(ctx, secret)
 	if errors.Is(err, domain.ErrNotFound) {
-		s.failures.failed(ip)
-		return echo.ErrNotFound
+		return refuse()
 	}
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"scpo/api"
 )
 
 // calFeed creates the officer's calendar feed and returns its path.
@@ -164,4 +166,36 @@ func TestCalendarFeed(t *testing.T) {
 			t.Errorf("after reactivation the old feed answers %d, want 404", got)
 		}
 	})
+}
+
+// The failed-authentication limit refuses failures, never a valid
+// credential: once an address is blocked (officers behind one station's
+// address, a calendar service fetching many officers' feeds), a valid web
+// sign-in and a valid feed still get through, as a valid bearer token
+// does. They were refused with the failures.
+func TestBlockedAddressStillTakesValidSignInsAndFeeds(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, func(c *api.Config) { c.FailedAuthBurst = 3 })
+	officer := e.officer(t, "iom_officer")
+	tok := e.token(t, officer)
+	feed := e.do(t, "POST", "/api/v1/me/calendar", tok, "")
+	want(t, feed, http.StatusCreated)
+	u, err := url.Parse(s(feed.Body, "url"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser(t)
+	for range 4 {
+		b.get("/calendar/scpocal_stale.ics")
+	}
+	if p := b.get("/calendar/scpocal_stale.ics"); p.Status != http.StatusTooManyRequests {
+		t.Fatalf("a stale feed from the blocked address: %d, want 429", p.Status)
+	}
+	if p := b.get(u.Path); p.Status != http.StatusOK || !strings.Contains(p.Body, "BEGIN:VCALENDAR") {
+		t.Errorf("a valid feed from the blocked address: %d %s", p.Status, p.Body)
+	}
+	form := b.get("/sign-in")
+	bad := b.post("/sign-in", url.Values{"csrf_token": {csrfOf(t, form)}, "token": {"scpo_guess"}, "next": {"/"}})
+	wantText(t, bad, "Too many failed attempts from this address")
+	b.signIn(tok)
 }

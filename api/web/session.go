@@ -180,11 +180,18 @@ func (w *Web) signIn(c echo.Context) error {
 	if token == "" {
 		return again("Enter your access token")
 	}
-	if w.host.SignInBlocked(c) {
-		return again("Too many failed attempts from this address. Wait a minute and try again")
+	// As the API's: a blocked address still gets in with a valid token
+	// (officers behind one station's address share its count); only a
+	// failure is refused as "too many", and not counted again.
+	var officer domain.Officer
+	err := domain.ErrUnauthenticated
+	if len(token) <= 512 {
+		officer, err = w.store.Authenticate(c.Request().Context(), token)
 	}
-	officer, err := w.store.Authenticate(c.Request().Context(), token)
-	if errors.Is(err, domain.ErrUnauthenticated) || len(token) > 512 {
+	if errors.Is(err, domain.ErrUnauthenticated) {
+		if w.host.SignInBlocked(c) {
+			return again("Too many failed attempts from this address. Wait a minute and try again")
+		}
 		w.host.SignInFailed(c)
 		return again("The access token is not valid. Check it, or ask an administrator for a new one")
 	}
@@ -206,11 +213,11 @@ func (w *Web) redeemLink(c echo.Context) error {
 	if err := w.checkSignInCSRF(c); err != nil {
 		return err
 	}
-	if w.host.SignInBlocked(c) {
-		return echo.NewHTTPError(http.StatusTooManyRequests)
-	}
 	officer, err := w.store.RedeemSignInLink(c.Request().Context(), hashOf(c.Param("token")))
 	if errors.Is(err, domain.ErrUnauthenticated) {
+		if w.host.SignInBlocked(c) {
+			return echo.NewHTTPError(http.StatusTooManyRequests)
+		}
 		w.host.SignInFailed(c)
 		return w.renderStatus(c, http.StatusGone, "error", &page{Title: "This sign-in link cannot be used",
 			Message: "Each link works once and for a limited time. Restart the service for new demo links, or sign in with an access token."})
