@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -202,4 +203,61 @@ func TestAbsentOwnerWithoutCoverIsFlagged(t *testing.T) {
 	if s(rr.Body, "moved") != "1" {
 		t.Errorf("reassigning the leaver: %s", rr)
 	}
+}
+
+// A cover counts only while they can act: one away themselves from the
+// start is refused, and one deactivated (or away) later leaves the absent
+// owner's orders flagged again at the next sweep. Any cover named kept
+// owner_absent closed, the demo's cover on open-ended sick leave included.
+func TestAbsentOwnersCoverMustBeAbleToAct(t *testing.T) {
+	e := newEnv(t)
+	_, chairTok := mvOfficer(t, e, "gloucestershire", "tasking_chair")
+	away, _ := mvOfficer(t, e, "gloucestershire", "iom_officer")
+	sick, _ := mvOfficer(t, e, "gloucestershire", "iom_officer")
+	cover, _ := mvOfficer(t, e, "gloucestershire", "iom_officer")
+	ord := e.order(t, s(e.subject(t, nil), "id"), nil)
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+s(ord, "id")+"/owners/iom", e.admin,
+		js(obj{"officer_id": away, "reason": "Allocated."})), http.StatusOK)
+	open := func() []any {
+		t.Helper()
+		return items(e.do(t, "GET", "/api/v1/flags?status=open&kind=owner_absent&order_id="+s(ord, "id"), e.admin, ""))
+	}
+	want(t, e.do(t, "POST", "/api/v1/officers/"+sick+"/absences", chairTok,
+		js(obj{"kind": "long_term", "starts_on": "2026-10-01"})), http.StatusCreated)
+	absences := "/api/v1/officers/" + away + "/absences"
+	r := e.do(t, "POST", absences, chairTok, js(obj{"kind": "long_term", "starts_on": "2026-11-01", "cover_officer_id": sick}))
+	wantFields(t, r, http.StatusUnprocessableEntity, "cover_officer_id")
+	if !strings.Contains(string(r.Raw), "is away themselves") {
+		t.Errorf("the refusal does not say why: %s", r)
+	}
+	want(t, e.do(t, "POST", absences, chairTok, js(obj{"kind": "long_term", "starts_on": "2026-11-01", "cover_officer_id": cover})),
+		http.StatusCreated)
+	vwRun(t, e, "ownership-sweep", today)
+	if f := open(); len(f) != 0 {
+		t.Fatalf("covered by an officer at work, owner_absent is open: %v", f)
+	}
+	want(t, e.do(t, "PATCH", "/api/v1/officers/"+cover, e.admin, `{"active": false}`), http.StatusOK)
+	vwRun(t, e, "ownership-sweep", today)
+	if f := open(); len(f) != 1 || s(f[0], "details.cover_officer_id") != cover {
+		t.Errorf("with the cover deactivated, owner_absent: %v, want one naming the cover", f)
+	}
+}
+
+// A transfer still waiting when an administrator moves the subject
+// directly is overtaken: withdrawn, saying why, so the new force can ask
+// for one of its own. It stayed "requested", and nobody could answer it.
+func TestDirectMoveOvertakesAWaitingTransfer(t *testing.T) {
+	e := newEnv(t)
+	_, dorsetTok := mvOfficer(t, e, "dorset", "tasking_chair")
+	_, devonTok := mvOfficer(t, e, "devon-and-cornwall", "tasking_chair")
+	sub := e.subject(t, obj{"force": "dorset"})
+	tr := e.do(t, "POST", "/api/v1/subjects/"+s(sub, "id")+"/transfers", dorsetTok, js(obj{"to_force": "wiltshire", "reason": "Moving."}))
+	want(t, tr, http.StatusCreated)
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(sub, "id"), e.admin, `{"force": "devon-and-cornwall"}`), http.StatusOK)
+	got := e.do(t, "GET", "/api/v1/transfers/"+s(tr.Body, "id"), e.admin, "")
+	if s(got.Body, "status") != "withdrawn" || !strings.Contains(s(got.Body, "decision_reason"), "overtaken") {
+		t.Errorf("the waiting transfer after the direct move: %s", got)
+	}
+	want(t, e.do(t, "POST", "/api/v1/subjects/"+s(sub, "id")+"/transfers", devonTok, js(obj{"to_force": "dorset", "reason": "Back."})),
+		http.StatusCreated)
 }

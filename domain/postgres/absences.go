@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -74,11 +75,30 @@ func checkCover(tx *gorm.DB, absent domain.Officer, a *domain.Absence) error {
 	if a.Cover == nil {
 		return nil
 	}
-	cover, err := getOfficer(tx, a.Cover.ID, false)
+	cover, err := shareOfficer(tx, a.Cover.ID)
 	if err != nil {
 		return domain.Invalid("cover_officer_id", "no such officer")
 	}
-	return domain.CanCover(absent, cover)
+	if err := domain.CanCover(absent, cover); err != nil {
+		return err
+	}
+	// Nobody covers from a day they are away themselves (a later absence
+	// of theirs is the sweeps' business: owner_absent counts a cover only
+	// on the days they can act).
+	var away []struct {
+		Kind     string
+		StartsOn time.Time
+	}
+	if err := tx.Raw(`SELECT kind, starts_on FROM officer_absences WHERE officer_id = ? AND cancelled_at IS NULL
+		AND starts_on <= ? AND (ends_on IS NULL OR ends_on >= ?) AND id <> coalesce(CAST(NULLIF(?, '') AS uuid), '00000000-0000-0000-0000-000000000000')
+		LIMIT 1`, cover.ID, a.StartsOn.Time, a.StartsOn.Time, a.ID).Scan(&away).Error; err != nil {
+		return err
+	}
+	if len(away) > 0 {
+		return domain.Invalid("cover_officer_id", "is away themselves on %s (%s from %s): choose someone who is at work",
+			a.StartsOn, strings.ReplaceAll(away[0].Kind, "_", " "), domain.AsDate(away[0].StartsOn))
+	}
+	return nil
 }
 
 // touchOwnedOrders marks the orders an officer owns as changed, so the

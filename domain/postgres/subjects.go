@@ -312,6 +312,14 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 			return err
 		}
 		if sub.Force != before.Force {
+			// A transfer still waiting is overtaken: the subject has moved
+			// (neither force could settle it, and a new one could not be
+			// asked for while it waits).
+			if err := tx.Exec(`UPDATE transfers SET status = 'withdrawn', decided_by = ?, decided_at = ?,
+				decision_reason = ? WHERE subject_id = ? AND status = 'requested'`, actorID(ctx), now,
+				"overtaken: the subject's record was moved to "+sub.Force+" directly", sub.ID).Error; err != nil {
+				return err
+			}
 			if _, err := endOwnersWhoCannotAct(tx, "o.subject_id = @id", sub.ID,
 				"subject moved to "+sub.Force+": owners come from the subject's force", now); err != nil {
 				return err
