@@ -69,6 +69,7 @@ type acForce struct {
 	flagged      string // live order on subject that nobody owns: an open unowned flag
 	custodyOrder string // on-release order of a subject in custody, due out within 180 days
 	iom          string // an iom officer of the force
+	chair        string // a tasking chair of the force (not a caller)
 	meeting      string // a tasking meeting of the force with an agenda item
 	item         string // the agenda item for flagged
 	action       string // an open action on item, given to iom
@@ -138,6 +139,7 @@ func acBuild(t *testing.T) *acWorld {
 		f.custodyOrder = s(e.order(t, custody, obj{"reference": "MC-" + f.code, "commencement": "on_release",
 			"starts_on": nil}), "id")
 		f.iom = acOfficer(t, e, f.code, "iom_officer")
+		f.chair = acOfficer(t, e, f.code, "tasking_chair")
 		want(t, e.do(t, "PUT", "/api/v1/orders/"+f.order+"/owners/iom", e.admin,
 			js(obj{"officer_id": f.iom, "reason": "Allocation."})), http.StatusOK)
 		w.forces = append(w.forces, f)
@@ -615,7 +617,7 @@ func acCases() []acCase {
 		{method: "PUT", route: "/api/v1/meetings/:id/attendance", roles: acMinuteTakers, scoped: true, ok: 200, okFor: acNotTheLeads,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
 				return acReq{path: "/api/v1/meetings/" + f.meeting + "/attendance",
-					body: js(obj{"chair_id": f.iom, "attendees": []obj{{"name": "Pat", "organisation": "Probation"}}})}
+					body: js(obj{"chair_id": f.chair, "attendees": []obj{{"name": "Pat", "organisation": "Probation"}}})}
 			}},
 		// Only the meeting's recorded chair signs (the callers are not): the
 		// permission and the scope hold first.
@@ -623,7 +625,7 @@ func acCases() []acCase {
 			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
 				m := w.e.create(t, "/api/v1/meetings", obj{"force": f.code, "held_on": today})
 				want(t, w.e.do(t, "PUT", "/api/v1/meetings/"+s(m, "id")+"/attendance", w.e.admin,
-					js(obj{"chair_id": f.iom})), http.StatusOK)
+					js(obj{"chair_id": f.chair})), http.StatusOK)
 				return acReq{path: "/api/v1/meetings/" + s(m, "id") + "/sign-off"}
 			}},
 		{method: "GET", route: "/api/v1/actions", roles: acReaders, scoped: true, ok: 200, hidden: 200,

@@ -240,3 +240,19 @@ func TestMeetingHeldSignedAndShared(t *testing.T) {
 		t.Errorf("carried actions %v", carried)
 	}
 }
+
+// The recorded chair signs the minutes, so they must be able to: a force
+// meeting's chair holds tasking_chair, a regional meeting's is a regional
+// lead. An IOM officer recorded as chair left the minutes unsignable.
+func TestMeetingChairMustBeAbleToSign(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	m := e.create(t, "/api/v1/meetings", obj{"force": "gloucestershire", "held_on": today})
+	path := "/api/v1/meetings/" + s(m, "id") + "/attendance"
+	r := e.do(t, "PUT", path, e.admin, js(obj{"chair_id": e.officer(t, "iom_officer")}))
+	wantFields(t, r, http.StatusUnprocessableEntity, "chair_id")
+	if !strings.Contains(string(r.Raw), "tasking_chair") {
+		t.Errorf("the refusal does not say why: %s", r)
+	}
+	want(t, e.do(t, "PUT", path, e.admin, js(obj{"chair_id": e.officer(t, "tasking_chair")})), http.StatusOK)
+}

@@ -155,6 +155,18 @@ type ForceSummary struct {
 }
 
 // RegionReport sets a region's forces side by side.
+// CanChair reports whether an officer may chair (and so sign the minutes
+// of) a force's tasking meeting, or a regional meeting.
+func CanChair(o Officer, regional bool) bool {
+	if o.HasRole(RoleAdmin) {
+		return true
+	}
+	if regional {
+		return o.HasRole(RoleRegional)
+	}
+	return o.HasRole(RoleTaskingChair)
+}
+
 // MeetingFilter narrows a meeting list: a force's meetings, a region's
 // regional meetings, or (both empty) every meeting the caller may see.
 type MeetingFilter struct {

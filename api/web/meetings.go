@@ -95,6 +95,7 @@ type meetingData struct {
 	// its force who may be named to act.
 	Escalations map[string]escalation
 	Officers    []domain.Officer // who may be named to act or own
+	Chairs      []domain.Officer // who may chair (and sign)
 	CanDecide   bool
 	Signed      bool
 	IsChair     bool
@@ -152,6 +153,11 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 			return nil, nil, err
 		}
 		title = "Regional meeting: " + humanise(m.Region) + ", " + longDate(m.HeldOn)
+	}
+	for _, o := range d.Officers {
+		if o.Active && domain.CanChair(o, m.Region != "") {
+			d.Chairs = append(d.Chairs, o)
+		}
 	}
 	p := r.page(title, "meetings", d)
 	p.Values = map[string]string{}

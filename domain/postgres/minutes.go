@@ -315,6 +315,15 @@ func (s *Store) SetAttendance(ctx context.Context, meetingID string, a domain.At
 			case o.Force == nil || *o.Force != m.Force:
 				v.Add("chair_id", "the chair must be an officer of %s", m.Force)
 			}
+			// The chair signs the minutes: one who could not (keepsMinutes)
+			// would leave them unsignable.
+			if !v.Has("chair_id") && !domain.CanChair(o, m.Region != "") {
+				role := domain.RoleTaskingChair
+				if m.Region != "" {
+					role = domain.RoleRegional
+				}
+				v.Add("chair_id", "the chair signs the minutes, so must hold the %s role", role)
+			}
 		}
 		type person struct {
 			attendance string
