@@ -199,3 +199,33 @@ func TestBlockedAddressStillTakesValidSignInsAndFeeds(t *testing.T) {
 	wantText(t, bad, "Too many failed attempts from this address")
 	b.signIn(tok)
 }
+
+// A feed fetched is a disclosure about the subjects of the orders it
+// carries: it is in each subject's access log (it named the orders only,
+// so an auditor asking who saw a subject's records never saw it).
+func TestCalendarFeedIsInTheSubjectsAccessLog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	officer := e.officer(t, "iom_officer")
+	tok := e.token(t, officer)
+	sub := s(e.subject(t, nil), "id")
+	ord := s(e.order(t, sub, nil), "id")
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+ord+"/owners/iom", e.admin, js(obj{"officer_id": officer, "reason": "Allocated."})),
+		http.StatusOK)
+	path := calFeed(t, e, tok)
+	if p := e.browser(t).get(path); p.Status != http.StatusOK {
+		t.Fatalf("the feed: %d", p.Status)
+	}
+	auditor := e.token(t, acOfficer(t, e, "", "auditor"))
+	log := e.do(t, "GET", "/api/v1/subjects/"+sub+"/access-log?limit=500", auditor, "")
+	want(t, log, http.StatusOK)
+	found := false
+	for _, it := range items(log) {
+		if strings.HasPrefix(s(it, "route"), "/calendar/") {
+			found = s(it, "action") == "disclosure" && s(it, "officer_id") == officer
+		}
+	}
+	if !found {
+		t.Errorf("the subject's access log lacks the feed's disclosure: %s", log)
+	}
+}

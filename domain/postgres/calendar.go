@@ -62,8 +62,10 @@ func (s *Store) HasCalendarFeed(ctx context.Context, officerID string) (bool, er
 
 // CalendarFeedFor reads the due dates of the officer whose feed the
 // secret opens: the next review of every live order they own, its open
-// checks, and their open meeting actions with a due date. The orders are
-// noted on the request's trail; the subjects are not read at all.
+// checks, and their open meeting actions with a due date. The orders, and
+// the subjects they are about, are noted on the request's trail, so the
+// disclosure is in each subject's access log; the subjects' own records
+// are not read at all.
 func (s *Store) CalendarFeedFor(ctx context.Context, secret string) (domain.CalendarFeed, error) {
 	db := s.db.WithContext(ctx)
 	var officers []string
@@ -76,22 +78,22 @@ func (s *Store) CalendarFeedFor(ctx context.Context, secret string) (domain.Cale
 	}
 	out := domain.CalendarFeed{OfficerID: officers[0], Entries: []domain.CalendarEntry{}}
 	var rows []struct {
-		Kind, ID, OrderID, Reference, CheckKind string
+		Kind, ID, OrderID, SubjectID, Reference, CheckKind string
 		Due                                     time.Time
 	}
 	err := db.Raw(`
 		WITH mine AS (SELECT DISTINCT a.order_id FROM owner_assignments a
 		              JOIN orders o ON o.id = a.order_id
 		              WHERE a.officer_id = ? AND a.ended_at IS NULL AND o.status IN ('pending', 'active'))
-		SELECT 'review' AS kind, o.id AS id, o.id AS order_id, o.reference, '' AS check_kind, sch.next_review_due AS due
+		SELECT 'review' AS kind, o.id AS id, o.id AS order_id, o.subject_id, o.reference, '' AS check_kind, sch.next_review_due AS due
 		FROM mine JOIN orders o ON o.id = mine.order_id JOIN order_schedule sch ON sch.order_id = o.id
 		WHERE sch.next_review_due IS NOT NULL
 		UNION ALL
-		SELECT 'check', c.id, o.id, o.reference, c.kind, c.due_on
+		SELECT 'check', c.id, o.id, o.subject_id, o.reference, c.kind, c.due_on
 		FROM mine JOIN orders o ON o.id = mine.order_id JOIN checks c ON c.order_id = o.id
 		WHERE c.outcome IS NULL
 		UNION ALL
-		SELECT 'action', d.id, o.id, o.reference, '', d.due_by
+		SELECT 'action', d.id, o.id, o.subject_id, o.reference, '', d.due_by
 		FROM meeting_decisions d JOIN meeting_items i ON i.id = d.item_id JOIN orders o ON o.id = i.order_id
 		WHERE d.action_by = ? AND d.status = 'open' AND d.due_by IS NOT NULL AND d.withdrawn_at IS NULL
 		  AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)
@@ -103,6 +105,7 @@ func (s *Store) CalendarFeedFor(ctx context.Context, secret string) (domain.Cale
 		out.Entries = append(out.Entries, domain.CalendarEntry{Kind: r.Kind, ID: r.ID, OrderID: r.OrderID,
 			Reference: r.Reference, Due: domain.AsDate(r.Due), CheckKind: r.CheckKind})
 		domain.Note(ctx, "order", r.OrderID)
+		domain.Note(ctx, "subject", r.SubjectID)
 	}
 	return out, nil
 }
