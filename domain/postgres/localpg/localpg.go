@@ -97,7 +97,8 @@ type Cluster struct {
 
 // proc is one run of the postmaster.
 type proc struct {
-	cmd     *exec.Cmd
+	cmd     *exec.Cmd     // nil for a postmaster the cluster adopted (see adopt)
+	pid     int           // the postmaster's process ID
 	done    chan struct{} // closed when the postmaster has exited
 	waitErr error         // valid after done is closed
 }
@@ -573,7 +574,7 @@ func (c *Cluster) start(ctx context.Context, as *runAs, fast bool) error {
 		logFile.Close()
 		return fmt.Errorf("localpg: starting %s: %w", cmd.Path, err)
 	}
-	p := &proc{cmd: cmd, done: make(chan struct{})}
+	p := &proc{cmd: cmd, pid: cmd.Process.Pid, done: make(chan struct{})}
 	c.mu.Lock()
 	c.proc = p
 	c.mu.Unlock()
@@ -600,7 +601,12 @@ func (c *Cluster) start(ctx context.Context, as *runAs, fast bool) error {
 		}
 		lastErr = c.ping(ctx)
 		if lastErr == nil {
-			return nil
+			// Answered by our postmaster, not another on the same port and
+			// data directory (one started by hand, say, which ours then
+			// finds holding the lock file and exits).
+			if pid, _ := postmasterPID(c.dataDir); pid == p.pid {
+				return nil
+			}
 		}
 		if ctx.Err() != nil || time.Now().After(deadline) {
 			p.kill()
@@ -631,8 +637,48 @@ func (c *Cluster) ping(ctx context.Context) error {
 // kill is the last resort: SIGKILL the whole process group (postmaster and
 // backends) and reap.
 func (p *proc) kill() {
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	if p.cmd == nil {
+		_ = syscall.Kill(p.pid, syscall.SIGKILL)
+	} else {
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	}
 	<-p.done
+}
+
+// postmasterPID reads the process ID of the postmaster that holds dataDir
+// (the first line of postmaster.pid), or 0.
+func postmasterPID(dataDir string) (int, error) {
+	b, err := os.ReadFile(filepath.Join(dataDir, "postmaster.pid"))
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return strconv.Atoi(strings.TrimSpace(line))
+}
+
+// adopt takes on a postmaster that someone else started on the cluster's
+// data directory (a "pg_ctl restart" by hand) and that answers on its port:
+// restarting our own would only find it holding the lock file, for ever.
+// It is watched, not waited for, as it is not the service's child; when it
+// exits the supervisor starts the service's own again.
+func (c *Cluster) adopt(ctx context.Context) bool {
+	pid, err := postmasterPID(c.dataDir)
+	if err != nil || pid <= 0 || syscall.Kill(pid, 0) != nil || c.ping(ctx) != nil {
+		return false
+	}
+	p := &proc{pid: pid, done: make(chan struct{})}
+	go func() {
+		// Until it exits, whoever stops it (stop shuts it down as its own).
+		for syscall.Kill(pid, 0) == nil {
+			time.Sleep(200 * time.Millisecond)
+		}
+		p.waitErr = fmt.Errorf("the adopted postmaster (pid %d) exited", pid)
+		close(p.done)
+	}()
+	c.mu.Lock()
+	c.proc = p
+	c.mu.Unlock()
+	return true
 }
 
 // URL returns a connection URL for database dbname as the superuser.
@@ -757,12 +803,12 @@ func (c *Cluster) stop() error {
 		return nil
 	default:
 	}
-	pid := p.cmd.Process.Pid
+	pid := p.pid
 	_ = syscall.Kill(pid, syscall.SIGINT) // SIGINT = fast shutdown
 	select {
 	case <-p.done:
 		c.log.Info("local PostgreSQL stopped", "data_dir", c.dataDir)
-		if p.waitErr != nil {
+		if p.waitErr != nil && p.cmd != nil { // an adopted one's exit says nothing more
 			return fmt.Errorf("localpg: PostgreSQL server exited with %v during shutdown; see %s", p.waitErr, filepath.Join(c.dataDir, serverLog))
 		}
 		return nil
@@ -808,6 +854,12 @@ func (c *Cluster) supervise(ctx context.Context) {
 				c.log.Info("local PostgreSQL restarted", "data_dir", c.dataDir, "port", c.port)
 				break
 			}
+			if ctx.Err() == nil && c.adopt(ctx) {
+				c.setUp()
+				c.log.Warn("a PostgreSQL the service did not start is running on its data directory; using it, and watching it",
+					"data_dir", c.dataDir, "port", c.port, "pid", c.PID())
+				break
+			}
 			if ctx.Err() != nil {
 				return
 			}
@@ -844,10 +896,10 @@ func (c *Cluster) Restarts() int {
 // PID is the current postmaster's process ID (0 for an attached cluster).
 func (c *Cluster) PID() int {
 	p := c.current()
-	if p == nil || p.cmd == nil {
+	if p == nil {
 		return 0
 	}
-	return p.cmd.Process.Pid
+	return p.pid
 }
 
 // Health reports a cluster that cannot recover: down, with every restart

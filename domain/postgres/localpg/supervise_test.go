@@ -3,6 +3,7 @@ package localpg
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -96,5 +97,54 @@ func (p *proc) exited() bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// A "pg_ctl restart" by hand replaces the service's postmaster with one it
+// did not start. Its own restart then found that one holding the lock
+// file, took the answer on the port for its own, and looped every half
+// second for ever; on shutdown the other was left running. Now the
+// supervisor adopts it once, and stopping the cluster stops it.
+func TestSupervisorAdoptsAServerRestartedByHand(t *testing.T) {
+	requireBinaries(t)
+	ctx := context.Background()
+	dataDir := filepath.Join(pgTempDir(t), "data")
+	c, err := Start(ctx, Options{DataDir: dataDir, Logger: testLogger(t), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			c.Stop()
+		}
+	})
+	url := c.URL("postgres")
+	exec1(t, url, "CREATE TABLE notes (body text)")
+	first := c.PID()
+	cmd := exec.Command(filepath.Join(c.binDir, "pg_ctl"), "restart", "-D", dataDir, "-m", "fast", "-w", "-l",
+		filepath.Join(dataDir, "by-hand.log"))
+	cmd.SysProcAttr = c.as.sysProcAttr()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pg_ctl restart: %v\n%s", err, out)
+	}
+	waitFor(t, "the supervisor to take the new postmaster on", func() bool {
+		return c.Restarts() >= 1 && c.PID() != first && c.ping(ctx) == nil
+	})
+	adopted := c.PID()
+	if pid, _ := postmasterPID(dataDir); pid != adopted {
+		t.Errorf("the cluster watches pid %d, the data directory's postmaster is %d", adopted, pid)
+	}
+	time.Sleep(3 * time.Second)
+	if n := c.Restarts(); n != 1 {
+		t.Errorf("%d restarts after the hand restart, want 1 (no loop)", n)
+	}
+	exec1(t, url, "INSERT INTO notes VALUES ('after')")
+	stopped = true
+	if err := c.Stop(); err != nil {
+		t.Errorf("stopping the adopted server: %v", err)
+	}
+	if syscall.Kill(adopted, 0) == nil {
+		t.Errorf("the adopted postmaster (pid %d) is still running after Stop", adopted)
 	}
 }
