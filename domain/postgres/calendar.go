@@ -79,7 +79,7 @@ func (s *Store) CalendarFeedFor(ctx context.Context, secret string) (domain.Cale
 	out := domain.CalendarFeed{OfficerID: officers[0], Entries: []domain.CalendarEntry{}}
 	var rows []struct {
 		Kind, ID, OrderID, SubjectID, Reference, CheckKind string
-		Due                                     time.Time
+		Due                                                time.Time
 	}
 	err := db.Raw(`
 		WITH mine AS (SELECT DISTINCT a.order_id FROM owner_assignments a
