@@ -719,3 +719,38 @@ func TestMeetingForAnEarlierDayLeavesOutWhatWasNotYetDue(t *testing.T) {
 		t.Errorf("today's meeting has %d overdue checks, want 2: %s", n, m)
 	}
 }
+
+// The pre-release report as of another day is the custody of that day:
+// the spell that contained it, its prison and release date, and nothing
+// for a day the subject was out. It read today's custody for every day.
+func TestPreReleaseReportAsOfADayIsThatDaysCustody(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sub := e.subject(t, obj{"custody": inCustody("2027-01-15")})
+	ord := e.order(t, s(sub, "id"), obj{"commencement": "on_release", "starts_on": nil, "made_on": "2025-01-10"})
+	want(t, olRelease(t, e, s(sub, "id"), obj{"status": "community", "released_on": "2026-11-20"}), http.StatusOK)
+	want(t, olRelease(t, e, s(sub, "id"), obj{"status": "custody", "establishment": "HMP Eastwood Park",
+		"release_date": "2027-03-01", "release_date_type": "CRD"}), http.StatusOK)
+	report := func(asOf string) []any {
+		t.Helper()
+		r := e.do(t, "GET", "/api/v1/reports/pre-release?force=gloucestershire&within_days=365&as_of="+asOf, e.admin, "")
+		want(t, r, http.StatusOK)
+		var mine []any
+		for _, it := range get(r.Body, "items").([]any) {
+			if s(it, "order_id") == s(ord, "id") {
+				mine = append(mine, it)
+			}
+		}
+		return mine
+	}
+	if got := report(today); len(got) != 1 || s(got[0], "establishment") != "HMP Eastwood Park" || s(got[0], "release_date") != "2027-03-01" {
+		t.Errorf("today: %v", got)
+	}
+	if got := report("2026-11-21"); len(got) != 0 {
+		t.Errorf("as of 2026-11-21, when the subject was out: %v", got)
+	}
+	if got := report("2026-11-10"); len(got) != 1 || s(got[0], "establishment") != "HMP Bristol" ||
+		s(got[0], "release_date") != "2027-01-15" || s(got[0], "days_to_release") != "66" {
+		t.Errorf("as of 2026-11-10, in the first spell: %v", got)
+	}
+}

@@ -477,16 +477,7 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		}
 		out.Force = &force
 	}
-	var rows []struct {
-		Ref             subjectRefRow `gorm:"embedded"`
-		OrderID         string
-		Reference       string
-		Force           string
-		Establishment   *string
-		ReleaseDateType *string
-		RankOn          time.Time
-		HasReview       bool
-	}
+	var rows []preReleaseRow
 	db := s.db.WithContext(ctx)
 	args := map[string]any{"until": asOf.AddDays(withinDays).Time, "force": force,
 		"forces": append([]string{""}, domain.ScopeFrom(ctx).ReadForces...)}
@@ -509,6 +500,9 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		where += ` AND o.subject_force = @force`
 	} else if !domain.ScopeFrom(ctx).AllForces {
 		where += ` AND o.subject_force IN @forces`
+	}
+	if asOf != s.Today() {
+		return s.preReleaseAsOf(ctx, out, force, withinDays, asOf, p)
 	}
 	if err := db.Raw(`SELECT count(*) FROM orders o WHERE `+where, args).
 		Scan(&out.Summary.Orders).Error; err != nil {
@@ -560,6 +554,27 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 	if err != nil {
 		return out, err
 	}
+	return preReleaseItems(ctx, out, asOf, rows, owners), nil
+}
+
+// preReleaseRow is one order of the pre-release report as read.
+type preReleaseRow struct {
+	Ref             subjectRefRow `gorm:"embedded"`
+	OrderID         string
+	Reference       string
+	Force           string
+	Establishment   *string
+	ReleaseDateType *string
+	RankOn          time.Time
+	HasReview       bool
+	// As of another day: the count of all, and that day's end.
+	Total  int
+	DayEnd time.Time
+}
+
+// preReleaseItems makes the report's items of its rows, with owners.
+func preReleaseItems(ctx context.Context, out domain.PreReleaseReport, asOf domain.Date, rows []preReleaseRow,
+	owners map[string]domain.Owners) domain.PreReleaseReport {
 	for _, r := range rows {
 		domain.Note(ctx, "order", r.OrderID)
 		domain.Note(ctx, "subject", r.Ref.SubjectID)
@@ -583,7 +598,87 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		item.Ready = len(item.Missing) == 0
 		out.Items = append(out.Items, item)
 	}
-	return out, nil
+	return out
+}
+
+// preReleaseAsOf is the pre-release report as it stood on another day,
+// from the rules' view of that day (live_orders_on): the custody spell
+// that contained it and its release date, the owners then, and the
+// pre-release reviews recorded by then. Like the tasking agenda's as_of it
+// reads every live order (of the force, or in scope).
+func (s *Store) preReleaseAsOf(ctx context.Context, out domain.PreReleaseReport, force string, withinDays int,
+	asOf domain.Date, p domain.Page) (domain.PreReleaseReport, error) {
+	db := s.db.WithContext(ctx)
+	args := map[string]any{"as_of": asOf.Time, "until": asOf.AddDays(withinDays).Time, "force": force,
+		"forces": append([]string{""}, domain.ScopeFrom(ctx).ReadForces...)}
+	where := `l.custody_status = 'custody' AND l.release_date <= @until`
+	if force != "" {
+		where += ` AND l.force = @force`
+	} else if !domain.ScopeFrom(ctx).AllForces {
+		where += ` AND l.force IN @forces`
+	}
+	after := ""
+	if p.Cursor != "" {
+		parts, ok := domain.DecodeKeyCursor(p.Cursor, 2)
+		if !ok {
+			return out, domain.Invalid("cursor", "is not a cursor this service gave out")
+		}
+		after = " AND (l.release_date, l.order_id) > (CAST(@after_date AS date), CAST(@after_id AS uuid))"
+		args["after_date"], args["after_id"] = parts[0], parts[1]
+	}
+	var rows []preReleaseRow
+	err := db.Raw(`
+		WITH l AS MATERIALIZED (SELECT l.* FROM live_orders_on(@as_of) l WHERE `+where+`)
+		SELECT (SELECT count(*) FROM l) AS total, k.order_id, o.reference, k.force, s.id AS subject_id, s.first_names,
+		       s.last_name, s.pnc_id, 'custody' AS custody_status, k.release_date, k.establishment, k.release_date_type,
+		       k.release_date AS rank_on, k.day_end,
+		       EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = k.order_id AND r.kind = 'pre_release'
+		               AND r.reviewed_on >= k.release_date - k.pre_release_days AND r.reviewed_on <= @as_of) AS has_review
+		FROM (SELECT * FROM l WHERE true`+after+` ORDER BY l.release_date, l.order_id LIMIT `+strconv.Itoa(pageLimit(p)+1)+`) k
+		JOIN orders o ON o.id = k.order_id
+		JOIN subjects s ON s.id = k.subject_id
+		ORDER BY k.release_date, k.order_id`, args).Scan(&rows).Error
+	if err != nil {
+		return out, err
+	}
+	if len(rows) == 0 {
+		// The count alone, when the page is empty.
+		if err := db.Raw(`SELECT count(*) FROM live_orders_on(@as_of) l WHERE `+where, args).Scan(&out.Summary.Orders).Error; err != nil {
+			return out, err
+		}
+		return out, nil
+	}
+	out.Summary.Orders = rows[0].Total
+	if limit := pageLimit(p); len(rows) > limit {
+		rows = rows[:limit]
+		last := rows[limit-1]
+		next := domain.EncodeKeyCursor(domain.AsDate(last.RankOn).String(), last.OrderID)
+		out.NextCursor = &next
+	}
+	ids, forces := make(textArray, len(rows)), make(textArray, len(rows))
+	for i, r := range rows {
+		ids[i], forces[i] = r.OrderID, r.Force
+	}
+	// The owners at the end of that day, as the rules count them.
+	var owned []struct {
+		OrderID string
+		Owner   ownerRow `gorm:"embedded"`
+	}
+	if err := db.Raw(`SELECT a.order_id, a.role, a.assigned_at, a.officer_id, f.name, f.email
+		FROM unnest(CAST(@ids AS uuid[]), CAST(@forces AS text[])) AS ids(id, force)
+		JOIN owner_assignments a ON a.order_id = ids.id
+		JOIN officers f ON f.id = a.officer_id
+		WHERE owner_counts(a.assigned_at, a.ended_at, @day_end, f.active, f.force, f.roles, a.role, ids.force)`,
+		map[string]any{"ids": ids, "forces": forces, "day_end": rows[0].DayEnd}).Scan(&owned).Error; err != nil {
+		return out, err
+	}
+	owners := map[string]domain.Owners{}
+	for _, a := range owned {
+		o := owners[a.OrderID]
+		a.Owner.setOn(&o)
+		owners[a.OrderID] = o
+	}
+	return preReleaseItems(ctx, out, asOf, rows, owners), nil
 }
 
 // Region sets a region's forces side by side: live orders by case type,
