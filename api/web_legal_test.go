@@ -80,3 +80,31 @@ func TestPageOrdersOfficerRecordsAVariationThenABreach(t *testing.T) {
 		t.Errorf("the trail lacks the variation or the breach: %v", entries)
 	}
 }
+
+// A term renewed by a variation gets its new end on the form: varied with
+// its old dates (ended before the hearing) it could never bind, and the
+// form, which had no date, made such versions silently.
+func TestPageVariationRenewsATermsEnd(t *testing.T) {
+	e := newEnv(t)
+	ord := e.order(t, s(e.subject(t, nil), "id"), obj{"terms": []obj{{"category": "travel", "text": "To stay in Gloucestershire.",
+		"starts_on": "2026-11-01", "ends_on": "2026-11-10"}}})
+	oid, termID := s(ord, "id"), s(ord, "terms.0.id")
+	b, _ := e.signedIn(t, "orders_officer")
+	form := b.get("/orders/" + oid + "/variations/new")
+	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, "The term is in force until (optional)")
+	vary := url.Values{"csrf_token": {csrfOf(t, form)}, "applicant": {"applicant_authority"}, "court": {"Bristol Crown Court"},
+		"heard_on-day": {"20"}, "heard_on-month": {"11"}, "heard_on-year": {"2026"}, "outcome": {"granted"},
+		"term_id": {termID}, "text": {"To stay in Gloucestershire, renewed."}}
+	p := b.post("/orders/"+oid+"/variations", vary)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#term_ends_on"`, "would never bind")
+	vary.Set("term_ends_on-day", "20")
+	vary.Set("term_ends_on-month", "5")
+	vary.Set("term_ends_on-year", "2027")
+	wantStatus(t, b.post("/orders/"+oid+"/variations", vary), http.StatusSeeOther)
+	r := e.do(t, "GET", "/api/v1/orders/"+oid+"/terms?on=2026-12-01", e.admin, "")
+	if its := items(r); len(its) != 1 || s(its[0], "text") != "To stay in Gloucestershire, renewed." || s(its[0], "ends_on") != "2027-05-20" {
+		t.Errorf("the renewed term on 1 December: %s", r)
+	}
+}

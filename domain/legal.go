@@ -236,6 +236,15 @@ type Variation struct {
 // Plan checks a variation against the order (its current terms in
 // o.Terms) and the day of its last change of terms, and works out what it
 // does to the terms. A refused application changes nothing but is kept.
+// bindsAfter refuses a term the variation makes that could never bind: its
+// own end before the day the variation takes effect (a monitoring term
+// renewed with its old dates, say).
+func (va *Variation) bindsAfter(t *Term, field string, v *ValidationError) {
+	if t.EndsOn != nil && !va.HeardOn.IsZero() && t.EndsOn.Before(va.HeardOn.Time) && !v.Has(field+".ends_on") {
+		v.Add(field+".ends_on", "is before the variation takes effect (%s): the term as varied would never bind; give its new end", va.HeardOn)
+	}
+}
+
 func (va *Variation) Plan(o Order, lastChange Date, today Date, v *ValidationError) TermPlan {
 	if !slices.Contains(VariationApplicants, va.Applicant) {
 		v.Add("applicant", "must be one of %s", strings.Join(VariationApplicants, ", "))
@@ -315,6 +324,7 @@ func (va *Variation) Plan(o Order, lastChange Date, today Date, v *ValidationErr
 		}
 		touched[t.ID] = "changed"
 		validateTerm(o, t, field, v)
+		va.bindsAfter(t, field, v)
 		replaced[t.ID] = *t
 		p.Ended = append(p.Ended, t.ID)
 		p.New = append(p.New, *t)
@@ -347,6 +357,7 @@ func (va *Variation) Plan(o Order, lastChange Date, today Date, v *ValidationErr
 		t := &va.Added[i]
 		t.ID = ""
 		validateTerm(o, t, fmt.Sprintf("terms_added[%d]", i), v)
+		va.bindsAfter(t, fmt.Sprintf("terms_added[%d]", i), v)
 		p.New = append(p.New, *t)
 		p.Current = append(p.Current, *t)
 	}
