@@ -230,12 +230,18 @@ func TestAbsentOwnersCoverMustBeAbleToAct(t *testing.T) {
 	if !strings.Contains(string(r.Raw), "is away themselves") {
 		t.Errorf("the refusal does not say why: %s", r)
 	}
-	want(t, e.do(t, "POST", absences, chairTok, js(obj{"kind": "long_term", "starts_on": "2026-11-01", "cover_officer_id": cover})),
-		http.StatusCreated)
+	r = e.do(t, "POST", absences, chairTok, js(obj{"kind": "long_term", "starts_on": "2026-11-01", "cover_officer_id": cover}))
+	want(t, r, http.StatusCreated)
 	vwRun(t, e, "ownership-sweep", today)
 	if f := open(); len(f) != 0 {
 		t.Fatalf("covered by an officer at work, owner_absent is open: %v", f)
 	}
+	// The cover named goes away later: the absence's other changes are not
+	// refused for it (the sweep counts the cover only on days they can act).
+	leave := e.do(t, "POST", "/api/v1/officers/"+cover+"/absences", chairTok, js(obj{"kind": "annual_leave", "starts_on": today, "ends_on": "2026-11-27"}))
+	want(t, leave, http.StatusCreated)
+	want(t, e.do(t, "PATCH", absences+"/"+s(r.Body, "id"), chairTok, `{"notes": "Expected back in the spring."}`), http.StatusOK)
+	want(t, e.do(t, "PATCH", "/api/v1/officers/"+cover+"/absences/"+s(leave.Body, "id"), chairTok, `{"cancelled": true}`), http.StatusOK)
 	want(t, e.do(t, "PATCH", "/api/v1/officers/"+cover, e.admin, `{"active": false}`), http.StatusOK)
 	vwRun(t, e, "ownership-sweep", today)
 	if f := open(); len(f) != 1 || s(f[0], "details.cover_officer_id") != cover {

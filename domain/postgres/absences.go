@@ -70,10 +70,15 @@ func absentOfficer(ctx context.Context, tx *gorm.DB, id string, lock bool) (doma
 	return o, nil
 }
 
-// checkCover looks the cover officer up in tx and checks they can cover.
-func checkCover(tx *gorm.DB, absent domain.Officer, a *domain.Absence) error {
+// checkCover looks the cover officer up in tx and checks they can cover,
+// from the later of the absence's first day and today (from, when the
+// cover is named on an absence already under way).
+func checkCover(tx *gorm.DB, absent domain.Officer, a *domain.Absence, from domain.Date) error {
 	if a.Cover == nil {
 		return nil
+	}
+	if a.StartsOn.After(from.Time) {
+		from = a.StartsOn
 	}
 	cover, err := shareOfficer(tx, a.Cover.ID)
 	if err != nil {
@@ -91,12 +96,12 @@ func checkCover(tx *gorm.DB, absent domain.Officer, a *domain.Absence) error {
 	}
 	if err := tx.Raw(`SELECT kind, starts_on FROM officer_absences WHERE officer_id = ? AND cancelled_at IS NULL
 		AND starts_on <= ? AND (ends_on IS NULL OR ends_on >= ?) AND id <> coalesce(CAST(NULLIF(?, '') AS uuid), '00000000-0000-0000-0000-000000000000')
-		LIMIT 1`, cover.ID, a.StartsOn.Time, a.StartsOn.Time, a.ID).Scan(&away).Error; err != nil {
+		LIMIT 1`, cover.ID, from.Time, from.Time, a.ID).Scan(&away).Error; err != nil {
 		return err
 	}
 	if len(away) > 0 {
 		return domain.Invalid("cover_officer_id", "is away themselves on %s (%s from %s): choose someone who is at work",
-			a.StartsOn, strings.ReplaceAll(away[0].Kind, "_", " "), domain.AsDate(away[0].StartsOn))
+			from, strings.ReplaceAll(away[0].Kind, "_", " "), domain.AsDate(away[0].StartsOn))
 	}
 	return nil
 }
@@ -128,7 +133,7 @@ func (s *Store) RecordAbsence(ctx context.Context, a domain.Absence) (domain.Abs
 		if err := v.Err(); err != nil {
 			return err
 		}
-		if err := checkCover(tx, officer, &a); err != nil {
+		if err := checkCover(tx, officer, &a, today); err != nil {
 			return err
 		}
 		id = newID()
@@ -196,6 +201,7 @@ func (s *Store) UpdateAbsence(ctx context.Context, officerID, id string, ifVersi
 		if a.CancelledAt != nil {
 			return domain.Conflict("cancelled", "the absence was cancelled and can no longer be changed")
 		}
+		before := a.Cover
 		if err := change(&a); err != nil {
 			return err
 		}
@@ -204,8 +210,13 @@ func (s *Store) UpdateAbsence(ctx context.Context, officerID, id string, ifVersi
 		if err := v.Err(); err != nil {
 			return err
 		}
-		if err := checkCover(tx, officer, &a); err != nil {
-			return err
+		// A cover named before is not judged again by a change to the
+		// dates or notes (the sweeps count them only on the days they can
+		// act); a new one is, from today.
+		if a.Cover != nil && (before == nil || before.ID != a.Cover.ID) {
+			if err := checkCover(tx, officer, &a, today); err != nil {
+				return err
+			}
 		}
 		var cover *string
 		if a.Cover != nil {

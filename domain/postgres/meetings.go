@@ -420,7 +420,7 @@ func (s *Store) ListMeetings(ctx context.Context, f domain.MeetingFilter, p doma
 	where, args := "true", []any{}
 	if sc := domain.ScopeFrom(ctx); !sc.AllForces {
 		read := append([]string{""}, sc.ReadForces...)
-		where = `(m.force IN ? OR (m.region IS NOT NULL
+		where = `(m.force IN ? OR (m.region IS NOT NULL AND EXISTS (SELECT 1 FROM forces rf WHERE rf.region = m.region)
 			AND NOT EXISTS (SELECT 1 FROM forces rf WHERE rf.region = m.region AND rf.code NOT IN ?)))`
 		args = []any{read, read}
 	}

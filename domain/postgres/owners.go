@@ -90,6 +90,13 @@ func (s *Store) AssignOwner(ctx context.Context, c domain.OwnerChange) (domain.O
 // assignOwner does the work of AssignOwner inside a caller's transaction,
 // so bulk reassignment and meeting decisions follow the same rules.
 func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clock) (domain.OwnerAssignment, error) {
+	// The officer first, then the order: a deactivation locks the officer
+	// and then the orders they own, so the other order would deadlock
+	// when they already own this one (in another role, say).
+	officer, officerErr := shareOfficer(tx, c.OfficerID)
+	if officerErr != nil && officerErr != domain.ErrNotFound {
+		return domain.OwnerAssignment{}, officerErr
+	}
 	o, sub, err := lockOrder(tx, c.OrderID)
 	if err != nil {
 		return domain.OwnerAssignment{}, err
@@ -102,11 +109,8 @@ func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clo
 	if o.Ended() {
 		return domain.OwnerAssignment{}, errEnded(o)
 	}
-	officer, err := shareOfficer(tx, c.OfficerID)
-	if err == domain.ErrNotFound {
+	if officerErr == domain.ErrNotFound {
 		return domain.OwnerAssignment{}, domain.Invalid("officer_id", "no such officer")
-	} else if err != nil {
-		return domain.OwnerAssignment{}, err
 	}
 	if err := domain.CanOwn(officer, c.Role, sub.Force); err != nil {
 		return domain.OwnerAssignment{}, err

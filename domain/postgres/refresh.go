@@ -120,7 +120,8 @@ SELECT (SELECT count(*) FROM resolved) + (SELECT count(*) FROM raised) + (SELECT
 
 // dayCounts are the details that count days to the rule's as-of day, which
 // change every day without the flag saying anything new.
-const dayCounts = `ARRAY['days_overdue', 'days_since', 'days_to_release', 'days_in_force', 'days_to_end']::text[]`
+const dayCounts = `ARRAY['days_overdue', 'days_since', 'days_to_release', 'days_in_force', 'days_to_end', 'days_left',
+	'days_since_made']::text[]`
 
 func refreshSQL(condFilter, flagFilter string, kinds []string) string {
 	parts := make([]string, len(kinds))
