@@ -324,3 +324,36 @@ func TestPolicyChangeRacingAnAllocation(t *testing.T) {
 		}
 	}
 }
+
+// A meeting action that follows its order to a new officer in a bulk
+// reassignment is told to them, as an action given at a meeting is.
+func TestReassignedActionIsToldToItsNewHolder(t *testing.T) {
+	t.Parallel()
+	var store *postgres.Store
+	e := newEnvWith(t, func(c *api.Config) { store = c.Store.(*postgres.Store) })
+	a, b := e.officer(t, "iom_officer"), e.officer(t, "iom_officer")
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, "{}"), http.StatusOK)
+	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	want(t, e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions", e.admin, js(obj{"item_id": s(m.Body, "agenda.0.id"),
+		"decision": "assign_owner", "role": "iom", "officer_id": a, "action_by": a, "due_by": "2026-12-01", "notes": "Visit."})),
+		http.StatusCreated)
+	told := func(officer string) int {
+		t.Helper()
+		var n int
+		if err := store.DB().Raw(`SELECT count(*) FROM notification_events WHERE officer_id = ? AND kind = 'action_assigned'
+			AND order_id = ?`, officer, ord).Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if told(a) != 1 {
+		t.Fatalf("A was not told of the action given at the meeting")
+	}
+	r := e.do(t, "POST", "/api/v1/officers/"+a+"/reassign", e.admin, js(obj{"to_officer_id": b, "reason": "A leaving."}))
+	want(t, r, http.StatusOK)
+	if s(r.Body, "actions_moved") != "1" || told(b) != 1 {
+		t.Errorf("the action moved to B (%s), and B was told %d times, want once", s(r.Body, "actions_moved"), told(b))
+	}
+}

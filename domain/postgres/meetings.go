@@ -919,10 +919,28 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 			return err
 		}
 		// The meeting's actions on those orders follow them; who they were
-		// first given to is kept.
-		return tx.Exec(`UPDATE meeting_decisions d SET action_by = ?, reassigned_from = coalesce(d.reassigned_from, d.action_by)
-			FROM meeting_items i WHERE i.id = d.item_id AND d.action_by = ? AND i.order_id = ANY (CAST(? AS uuid[]))`,
-			r.ToOfficerID, r.FromOfficerID, orderIDs(out.Moves)).Error
+		// first given to is kept, and the new holder is told of each still
+		// open, as when an action is given.
+		var actions []struct {
+			ID, OrderID, Status string
+			DueBy               *time.Time
+		}
+		if err := tx.Raw(`UPDATE meeting_decisions d SET action_by = ?, reassigned_from = coalesce(d.reassigned_from, d.action_by)
+			FROM meeting_items i WHERE i.id = d.item_id AND d.action_by = ? AND i.order_id = ANY (CAST(? AS uuid[]))
+			RETURNING d.id, i.order_id, d.status, d.due_by`,
+			r.ToOfficerID, r.FromOfficerID, orderIDs(out.Moves)).Scan(&actions).Error; err != nil {
+			return err
+		}
+		for _, a := range actions {
+			if a.Status != domain.ActionOpen {
+				continue
+			}
+			if err := s.notify(tx, domain.Event{Kind: domain.EventActionAssigned, OfficerID: r.ToOfficerID,
+				OrderID: a.OrderID, Subject: a.ID, On: datePtr(a.DueBy)}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if errors.Is(err, errTryAgain) {
 		return out, domain.Conflict("from_officer_id",
