@@ -18,11 +18,12 @@ const (
 	EventActionOverdue  = "action_overdue"  // the officer's action is past its due date
 	EventPreRelease     = "pre_release"     // a subject the officer owns is inside the pre-release window
 	EventOwnerRemoved   = "owner_removed"   // the officer's ownership ended because they were deactivated or moved
+	EventCoverNamed     = "cover_named"     // the officer is named to cover an absent colleague's orders
 )
 
 // EventKinds lists every kind, in the order a digest groups them.
 var EventKinds = []string{EventActionOverdue, EventFlagRaised, EventPreRelease, EventOrderAllocated,
-	EventActionAssigned, EventOwnerRemoved}
+	EventActionAssigned, EventCoverNamed, EventOwnerRemoved}
 
 // Event is one thing an officer is told about. It carries references and
 // ids, never names, dates of birth or PNC IDs.
@@ -79,6 +80,8 @@ func eventLine(e EventView) string {
 		return "Subject of order " + ref + " is inside the pre-release window"
 	case EventOwnerRemoved:
 		return "You no longer own order " + ref + " (" + e.Subject + ")"
+	case EventCoverNamed:
+		return "You cover a colleague's orders " + e.Subject + "; they are on your caseload, marked covering"
 	}
 	return e.Kind + " on order " + ref
 }
@@ -122,6 +125,7 @@ var eventHeadings = map[string]string{
 	EventOrderAllocated: "Orders allocated to you",
 	EventActionAssigned: "Actions given to you",
 	EventOwnerRemoved:   "Ownerships ended",
+	EventCoverNamed:     "Cover for absent colleagues",
 }
 
 // Mailer sends one message by mail.

@@ -118,6 +118,21 @@ func touchOwnedOrders(tx *gorm.DB, officerID string) error {
 	return nil
 }
 
+// tellCover tells the officer named to cover an absence, in its
+// transaction (the outbox): for how long, not who (mail carries no names).
+func (s *Store) tellCover(tx *gorm.DB, a domain.Absence, absenceID string) error {
+	if a.Cover == nil {
+		return nil
+	}
+	when := "from " + a.StartsOn.String()
+	if a.EndsOn != nil {
+		when += " to " + a.EndsOn.String()
+	} else {
+		when += ", with no end set"
+	}
+	return s.notify(tx, domain.Event{Kind: domain.EventCoverNamed, OfficerID: a.Cover.ID, Subject: when})
+}
+
 // RecordAbsence records a period an officer is away, with the officer
 // covering their orders if there is one.
 func (s *Store) RecordAbsence(ctx context.Context, a domain.Absence) (domain.Absence, error) {
@@ -146,6 +161,9 @@ func (s *Store) RecordAbsence(ctx context.Context, a domain.Absence) (domain.Abs
 		if err := translate(tx.Exec(`INSERT INTO officer_absences (id, officer_id, kind, starts_on, ends_on, cover_officer_id,
 			notes, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, a.OfficerID, a.Kind,
 			a.StartsOn.Time, timePtr(a.EndsOn), cover, a.Notes, actorID(ctx), now, now).Error); err != nil {
+			return err
+		}
+		if err := s.tellCover(tx, a, id); err != nil {
 			return err
 		}
 		return touchOwnedOrders(tx, a.OfficerID)
@@ -216,6 +234,11 @@ func (s *Store) UpdateAbsence(ctx context.Context, officerID, id string, ifVersi
 		if a.Cover != nil && (before == nil || before.ID != a.Cover.ID) {
 			if err := checkCover(tx, officer, &a, today); err != nil {
 				return err
+			}
+			if a.CancelledAt == nil {
+				if err := s.tellCover(tx, a, a.ID); err != nil {
+					return err
+				}
 			}
 		}
 		var cover *string

@@ -1,0 +1,51 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"scpo/api"
+	"scpo/domain"
+	"scpo/domain/postgres"
+)
+
+// An officer named to cover an absent colleague is told so (for how long,
+// not whom), when the absence is recorded and when a new cover is named;
+// nobody was told.
+func TestCoverNamedIsTold(t *testing.T) {
+	t.Parallel()
+	var store *postgres.Store
+	e := newEnvWith(t, func(c *api.Config) { store = c.Store.(*postgres.Store) })
+	away, first, second := e.officer(t, "iom_officer"), e.officer(t, "iom_officer"), e.officer(t, "iom_officer")
+	told := func(officer string) []string {
+		t.Helper()
+		var subjects []string
+		if err := store.DB().Raw(`SELECT subject FROM notification_events WHERE officer_id = ? AND kind = 'cover_named' ORDER BY id`,
+			officer).Scan(&subjects).Error; err != nil {
+			t.Fatal(err)
+		}
+		return subjects
+	}
+	r := e.do(t, "POST", "/api/v1/officers/"+away+"/absences", e.admin, js(obj{"kind": "annual_leave", "starts_on": "2026-12-01",
+		"ends_on": "2026-12-20", "cover_officer_id": first}))
+	want(t, r, http.StatusCreated)
+	if got := told(first); len(got) != 1 || got[0] != "from 2026-12-01 to 2026-12-20" {
+		t.Errorf("the first cover was told %q", got)
+	}
+	want(t, e.do(t, "PATCH", "/api/v1/officers/"+away+"/absences/"+s(r.Body, "id"), e.admin, `{"notes": "Back on the 21st."}`),
+		http.StatusOK)
+	if got := told(first); len(got) != 1 {
+		t.Errorf("an edit that kept the cover told them again: %q", got)
+	}
+	want(t, e.do(t, "PATCH", "/api/v1/officers/"+away+"/absences/"+s(r.Body, "id"), e.admin, js(obj{"cover_officer_id": second})),
+		http.StatusOK)
+	if got := told(second); len(got) != 1 {
+		t.Errorf("the new cover was told %q", got)
+	}
+	_, body := domain.ComposeMail([]domain.EventView{{Kind: domain.EventCoverNamed, Subject: told(second)[0]}}, nil,
+		func(string) string { return "" })
+	if !strings.Contains(body, "Cover for absent colleagues") || !strings.Contains(body, "You cover a colleague's orders from 2026-12-01") {
+		t.Errorf("the message: %s", body)
+	}
+}
