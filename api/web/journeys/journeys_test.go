@@ -362,6 +362,24 @@ func TestJourneys(t *testing.T) {
 		}
 	})
 
+	t.Run("regional lead holds a regional meeting and signs its minutes", func(t *testing.T) {
+		tab := s.tab(t, domain.RoleRegional, "")
+		leads, _, err := s.store.ListOfficers(context.Background(), domain.OfficerFilter{Role: domain.RoleRegional}, domain.Page{Limit: 500})
+		if err != nil || len(leads) == 0 {
+			t.Fatalf("no regional lead: %v", err)
+		}
+		s.run(t, tab, "regional-meetings", chromedp.Navigate(s.base+"/meetings"), chromedp.WaitVisible(`#regional-meeting`))
+		s.run(t, tab, "regional-meeting", chromedp.Submit(`#regional-meeting`), chromedp.WaitVisible(`#sign-off`))
+		s.wantText(t, tab, "h1", "regional meeting")
+		s.run(t, tab, "regional-attendance", chromedp.Click(`main details summary`, chromedp.ByQuery),
+			chromedp.SetValue(`#chair_id`, leads[0].ID, chromedp.ByQuery),
+			chromedp.Submit(`form[action$="/attendance"]`, chromedp.ByQuery), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.run(t, tab, "regional-signed", chromedp.Submit(`#sign-off`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Minutes signed")
+		s.run(t, tab, "regional-meetings-listed", chromedp.Navigate(s.base+"/meetings"), chromedp.WaitVisible(`#regional-meetings`))
+		s.wantText(t, tab, "#regional-meetings", "Signed")
+	})
+
 	t.Run("chair accepts a transfer from another force", func(t *testing.T) {
 		incoming, _, err := s.store.ListTransfers(ctx, domain.TransferFilter{Force: "gloucestershire", Direction: "incoming",
 			Status: domain.TransferRequested}, domain.Page{Limit: 10})
