@@ -508,14 +508,9 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		Scan(&out.Summary.Orders).Error; err != nil {
 		return out, err
 	}
-	after := ""
-	if p.Cursor != "" {
-		parts, ok := domain.DecodeKeyCursor(p.Cursor, 2)
-		if !ok {
-			return out, domain.Invalid("cursor", "is not a cursor this service gave out")
-		}
-		after = " AND (o.subject_release_date, o.id) > (CAST(@after_date AS date), CAST(@after_id AS uuid))"
-		args["after_date"], args["after_id"] = parts[0], parts[1]
+	after, err := releaseKeyAfter(p, "o.subject_release_date", "o.id", args)
+	if err != nil {
+		return out, err
 	}
 	// The page's keys are read from the index alone (with no force, a
 	// scope's forces are picked out by the force the index includes,
@@ -525,7 +520,7 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 	// owners fetched below. The limit is written into the statement: as a
 	// parameter the generic plan is costed for a tenth of the orders and
 	// never chosen, and every request paid about 1 ms to plan the page.
-	err := db.Raw(`
+	err = db.Raw(`
 		SELECT o.id AS order_id, o.reference, s.force, s.id AS subject_id, s.first_names, s.last_name, s.pnc_id,
 		       s.custody_status, s.release_date, s.establishment, s.release_date_type, k.rank_on,
 		       EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = o.id AND r.kind = 'pre_release'
@@ -555,6 +550,21 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		return out, err
 	}
 	return preReleaseItems(ctx, out, asOf, rows, owners), nil
+}
+
+// releaseKeyAfter is the condition that starts a pre-release page after its
+// cursor (release date, order), over the columns named, with its
+// arguments put in args; "" for the first page.
+func releaseKeyAfter(p domain.Page, dateCol, idCol string, args map[string]any) (string, error) {
+	if p.Cursor == "" {
+		return "", nil
+	}
+	parts, ok := domain.DecodeKeyCursor(p.Cursor, 2)
+	if !ok {
+		return "", domain.Invalid("cursor", "is not a cursor this service gave out")
+	}
+	args["after_date"], args["after_id"] = parts[0], parts[1]
+	return " AND (" + dateCol + ", " + idCol + ") > (CAST(@after_date AS date), CAST(@after_id AS uuid))", nil
 }
 
 // preReleaseRow is one order of the pre-release report as read.
@@ -617,17 +627,12 @@ func (s *Store) preReleaseAsOf(ctx context.Context, out domain.PreReleaseReport,
 	} else if !domain.ScopeFrom(ctx).AllForces {
 		where += ` AND l.force IN @forces`
 	}
-	after := ""
-	if p.Cursor != "" {
-		parts, ok := domain.DecodeKeyCursor(p.Cursor, 2)
-		if !ok {
-			return out, domain.Invalid("cursor", "is not a cursor this service gave out")
-		}
-		after = " AND (l.release_date, l.order_id) > (CAST(@after_date AS date), CAST(@after_id AS uuid))"
-		args["after_date"], args["after_id"] = parts[0], parts[1]
+	after, err := releaseKeyAfter(p, "l.release_date", "l.order_id", args)
+	if err != nil {
+		return out, err
 	}
 	var rows []preReleaseRow
-	err := db.Raw(`
+	err = db.Raw(`
 		WITH l AS MATERIALIZED (SELECT l.* FROM live_orders_on(@as_of) l WHERE `+where+`)
 		SELECT (SELECT count(*) FROM l) AS total, k.order_id, o.reference, k.force, s.id AS subject_id, s.first_names,
 		       s.last_name, s.pnc_id, 'custody' AS custody_status, k.release_date, k.establishment, k.release_date_type,
