@@ -53,7 +53,7 @@ func TestPageRegionalLeadHoldsTheRegionalMeeting(t *testing.T) {
 
 	m := b.get(p.Header.Get("Location"))
 	wantStatus(t, m, http.StatusOK)
-	wantText(t, m, "South west regional meeting, 25 November 2026", "RP-GLOS", "Escalated",
+	wantText(t, m, "South West regional meeting, 25 November 2026", "RP-GLOS", "Escalated",
 		"by Gloucestershire Constabulary's tasking meeting on 25 November 2026", "No owner after two cycles.",
 		`action="/regional-meetings/`+meeting+`/decisions"`)
 	if strings.Contains(m.Body, "Allocate an owner") {

@@ -205,7 +205,9 @@ func TestPageRegion(t *testing.T) {
 	p := b.get("/region?region=south-west")
 	wantStatus(t, p, http.StatusOK)
 	wantText(t, p, `href="/tasking?force=gloucestershire"`, `href="/tasking?force=avon-and-somerset"`, "Wiltshire",
-		"3 community, 0 prison", "app-bar--w100", "No owner")
+		"3 community, 0 prison", "app-bar--w100", "No owner",
+		// Regions by their names, not their codes humanised ("South west").
+		`<option value="south-west" selected>South West</option>`, "<title>Region: South West")
 	glos := p.Body[strings.Index(p.Body, `id="force-gloucestershire"`):]
 	if !strings.HasPrefix(glos[strings.Index(glos, `class="app-count"`):], `class="app-count">3<`) {
 		t.Errorf("Gloucestershire's live orders are not 3: %.600s", glos)

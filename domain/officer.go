@@ -26,9 +26,10 @@ var OfficerRoles = []string{RoleAdmin, RoleIOMOfficer, RoleLRO, RoleOrdersOffice
 
 // Force is one of the 43 territorial police forces of England and Wales.
 type Force struct {
-	Code   string `json:"code"`
-	Name   string `json:"name"`
-	Region string `json:"region"`
+	Code       string `json:"code"`
+	Name       string `json:"name"`
+	Region     string `json:"region"`
+	RegionName string `json:"region_name"`
 }
 
 // Officer is a person who uses the service and may own orders.

@@ -152,7 +152,7 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 		if err := w.regionalMeetingData(r, d); err != nil {
 			return nil, nil, err
 		}
-		title = "Regional meeting: " + humanise(m.Region) + ", " + longDate(m.HeldOn)
+		title = "Regional meeting: " + w.regionName(m.Region) + ", " + longDate(m.HeldOn)
 	}
 	for _, o := range d.Officers {
 		if o.Active && domain.CanChair(o, m.Region != "") {

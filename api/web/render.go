@@ -51,24 +51,25 @@ func (p *page) Can(roles ...string) bool {
 	return p.Me != nil && slices.ContainsFunc(roles, p.Me.HasRole)
 }
 
-func parseTemplates(forceName func(string) string) map[string]*template.Template {
+func parseTemplates(forceName, regionName func(string) string) map[string]*template.Template {
 	funcs := template.FuncMap{
-		"forceName": forceName,
-		"date":      longDate,
-		"dateT":     func(t time.Time) string { return t.UTC().Format("2 January 2006 15:04") },
-		"due":       dueTag,
-		"flagName":  flagName,
-		"roleName":  roleName,
-		"label":     humanise,
-		"deref":     func(s *string) string { return derefStr(s) },
-		"join":      strings.Join,
-		"sortLink":  sortLink,
-		"ariaSort":  ariaSort,
-		"add":       func(a, b int) int { return a + b },
-		"pct":       func(n, of int) int { return pct(n, of) },
-		"lower":     strings.ToLower,
-		"neg":       func(n int) int { return -n },
-		"derefT":    func(t *time.Time) time.Time { return *t },
+		"forceName":  forceName,
+		"regionName": regionName,
+		"date":       longDate,
+		"dateT":      func(t time.Time) string { return t.UTC().Format("2 January 2006 15:04") },
+		"due":        dueTag,
+		"flagName":   flagName,
+		"roleName":   roleName,
+		"label":      humanise,
+		"deref":      func(s *string) string { return derefStr(s) },
+		"join":       strings.Join,
+		"sortLink":   sortLink,
+		"ariaSort":   ariaSort,
+		"add":        func(a, b int) int { return a + b },
+		"pct":        func(n, of int) int { return pct(n, of) },
+		"lower":      strings.ToLower,
+		"neg":        func(n int) int { return -n },
+		"derefT":     func(t *time.Time) time.Time { return *t },
 		"deref0": func(n *int) int {
 			if n == nil {
 				return 0

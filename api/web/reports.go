@@ -156,7 +156,7 @@ func (w *Web) region(r *req) error {
 	if d.Report, err = w.store.Region(r.ctx(), d.Region, w.today()); err != nil {
 		return err
 	}
-	p.Title = "Region: " + humanise(d.Region)
+	p.Title = "Region: " + w.regionName(d.Region)
 	most, mostFlags := 0, 0
 	open := map[string]bool{}
 	for _, f := range d.Report.Forces {

@@ -123,28 +123,36 @@ type Web struct {
 
 	forcesMu sync.Mutex
 	forces   map[string]string // force code → name
+	regions  map[string]string // region code → name
 }
 
 // forceName is a force's name ("Avon and Somerset Constabulary"), from
 // the forces table (read once, and again when a code is not in it).
-func (w *Web) forceName(code string) string {
+func (w *Web) forceName(code string) string { return w.nameOf(code, func() map[string]string { return w.forces }) }
+
+// regionName is a region's name ("South West"), as forceName.
+func (w *Web) regionName(code string) string {
+	return w.nameOf(code, func() map[string]string { return w.regions })
+}
+
+func (w *Web) nameOf(code string, names func() map[string]string) string {
 	if code == "" {
 		return ""
 	}
 	w.forcesMu.Lock()
 	defer w.forcesMu.Unlock()
-	if n, ok := w.forces[code]; ok {
+	if n, ok := names()[code]; ok {
 		return n
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if forces, err := w.store.ListForces(ctx); err == nil {
-		w.forces = make(map[string]string, len(forces))
+		w.forces, w.regions = make(map[string]string, len(forces)), map[string]string{}
 		for _, f := range forces {
-			w.forces[f.Code] = f.Name
+			w.forces[f.Code], w.regions[f.Region] = f.Name, f.RegionName
 		}
 	}
-	if n, ok := w.forces[code]; ok {
+	if n, ok := names()[code]; ok {
 		return n
 	}
 	return code
@@ -261,7 +269,7 @@ func New(cfg Config) *Web {
 		cfg.AbsoluteTimeout = 12 * time.Hour
 	}
 	w := &Web{cfg: cfg, store: cfg.Store, host: cfg.Host, log: cfg.Logger, oidc: newOIDCLogin(cfg.OIDC, cfg.Clock)}
-	w.tmpl = parseTemplates(w.forceName)
+	w.tmpl = parseTemplates(w.forceName, w.regionName)
 	return w
 }
 

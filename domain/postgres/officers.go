@@ -80,7 +80,8 @@ func (l *forceList) get(ctx context.Context, db *gorm.DB) ([]domain.Force, map[s
 	defer l.mu.Unlock()
 	if l.byCode == nil {
 		var list []domain.Force
-		if err := db.WithContext(ctx).Raw(`SELECT code, name, region FROM forces ORDER BY name`).Scan(&list).Error; err != nil {
+		if err := db.WithContext(ctx).Raw(`SELECT f.code, f.name, f.region, r.name AS region_name
+			FROM forces f JOIN regions r ON r.code = f.region ORDER BY f.name`).Scan(&list).Error; err != nil {
 			return nil, nil, err
 		}
 		byCode := make(map[string]domain.Force, len(list))
