@@ -128,7 +128,9 @@ type Web struct {
 
 // forceName is a force's name ("Avon and Somerset Constabulary"), from
 // the forces table (read once, and again when a code is not in it).
-func (w *Web) forceName(code string) string { return w.nameOf(code, func() map[string]string { return w.forces }) }
+func (w *Web) forceName(code string) string {
+	return w.nameOf(code, func() map[string]string { return w.forces })
+}
 
 // regionName is a region's name ("South West"), as forceName.
 func (w *Web) regionName(code string) string {
