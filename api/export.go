@@ -152,8 +152,8 @@ var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
 {{range .Flags}}<tr><td>{{.Kind}}</td><td>{{when .RaisedAt}}</td><td>{{if .ResolvedAt}}{{when .ResolvedAt}}{{else}}open{{end}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 <h4>Tasking meeting decisions</h4>
-{{if .Decisions}}<table><tr><th>Meeting</th><th>Item</th><th>Decision</th><th>Action by</th><th>Notes</th></tr>
-{{range .Decisions}}<tr><td>{{.HeldOn}}</td><td>{{.ItemKind}}</td><td>{{.Decision.Decision}}</td><td>{{ref .Decision.ActionBy}}</td><td>{{str .Decision.Notes}}</td></tr>
+{{if .Decisions}}<table><tr><th>Meeting</th><th>Item</th><th>Decision</th><th>Action by</th><th>Notes</th><th>Stands?</th></tr>
+{{range .Decisions}}<tr><td>{{.HeldOn}}</td><td>{{.ItemKind}}</td><td>{{.Decision.Decision}}</td><td>{{ref .Decision.ActionBy}}</td><td>{{str .Decision.Notes}}</td><td>{{with .Decision.Withdrawn}}withdrawn: {{.Reason}}{{else}}{{if .Decision.CorrectedBy}}corrected by a later decision{{else}}stands{{with .Decision.Status}} (action {{.}}){{end}}{{end}}{{end}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 </div>
 {{else}}<p class="none">No orders.</p>{{end}}

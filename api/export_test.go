@@ -110,3 +110,24 @@ func TestSubjectExportCarriesTheLegalHistory(t *testing.T) {
 		}
 	}
 }
+
+// The printable export says whether each meeting decision stands: a
+// withdrawn one printed as if it stood.
+func TestSubjectExportSaysWhichDecisionsStand(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sub := e.subject(t, nil)
+	e.order(t, s(sub, "id"), nil)
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, "{}"), http.StatusOK)
+	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	d := e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions", e.admin,
+		js(obj{"item_id": s(m.Body, "agenda.0.id"), "decision": "escalate", "notes": "Regional help."}))
+	want(t, d, http.StatusCreated)
+	want(t, e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions/"+s(d.Body, "id")+"/withdraw", e.admin,
+		js(obj{"reason": "Recorded against the wrong order."})), http.StatusOK)
+	page := string(e.do(t, "GET", "/api/v1/subjects/"+s(sub, "id")+"/export?format=html", e.admin, "").Raw)
+	if !strings.Contains(page, "withdrawn: Recorded against the wrong order.") {
+		t.Errorf("the printable export does not say the decision was withdrawn")
+	}
+}

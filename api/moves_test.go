@@ -241,6 +241,10 @@ func TestAbsentOwnersCoverMustBeAbleToAct(t *testing.T) {
 	leave := e.do(t, "POST", "/api/v1/officers/"+cover+"/absences", chairTok, js(obj{"kind": "annual_leave", "starts_on": today, "ends_on": "2026-11-27"}))
 	want(t, leave, http.StatusCreated)
 	want(t, e.do(t, "PATCH", absences+"/"+s(r.Body, "id"), chairTok, `{"notes": "Expected back in the spring."}`), http.StatusOK)
+	// Moving the absence's first day into the cover's leave is refused, as
+	// recording it so would be.
+	wantFields(t, e.do(t, "PATCH", absences+"/"+s(r.Body, "id"), chairTok, `{"starts_on": "2026-11-26"}`),
+		http.StatusUnprocessableEntity, "cover_officer_id")
 	want(t, e.do(t, "PATCH", "/api/v1/officers/"+cover+"/absences/"+s(leave.Body, "id"), chairTok, `{"cancelled": true}`), http.StatusOK)
 	want(t, e.do(t, "PATCH", "/api/v1/officers/"+cover, e.admin, `{"active": false}`), http.StatusOK)
 	vwRun(t, e, "ownership-sweep", today)

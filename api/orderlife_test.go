@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"encoding/base64"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -752,5 +754,29 @@ func TestPreReleaseReportAsOfADayIsThatDaysCustody(t *testing.T) {
 	if got := report("2026-11-10"); len(got) != 1 || s(got[0], "establishment") != "HMP Bristol" ||
 		s(got[0], "release_date") != "2027-01-15" || s(got[0], "days_to_release") != "66" {
 		t.Errorf("as of 2026-11-10, in the first spell: %v", got)
+	}
+}
+
+// A page cursor edited by hand (a day that does not exist, year 0, a part
+// missing) is refused as a cursor, never a database error: the caseload
+// and the pre-release report answered 500 (and a cursor that did not decode
+// panicked the caseload).
+func TestEditedCursorsAreRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	officer := e.officer(t, "iom_officer")
+	enc := func(parts ...string) string {
+		return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, "\x1f")))
+	}
+	id := "01a22f4b-8c97-7226-86d0-b0740799cd6d"
+	for _, c := range []string{enc("2027-02-30", id), enc("0000-01-01", id), enc("", id), "%%%"} {
+		for _, path := range []string{"/api/v1/reports/pre-release?force=gloucestershire&cursor=",
+			"/api/v1/reports/pre-release?force=gloucestershire&as_of=2026-11-20&cursor="} {
+			wantFields(t, e.do(t, "GET", path+url.QueryEscape(c), e.admin, ""), http.StatusUnprocessableEntity, "cursor")
+		}
+	}
+	for _, c := range []string{enc("-1", "2027-02-30", "T1", id), enc("-1", "0000-01-01", "T1", id), enc("x", "2027-01-01", "T1", id), "%%%"} {
+		wantFields(t, e.do(t, "GET", "/api/v1/caseload?officer_id="+officer+"&cursor="+url.QueryEscape(c), e.admin, ""),
+			http.StatusUnprocessableEntity, "cursor")
 	}
 }

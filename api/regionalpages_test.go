@@ -79,7 +79,7 @@ func TestPageRegionalLeadHoldsTheRegionalMeeting(t *testing.T) {
 		"due_by-day": {"9"}, "due_by-month": {"12"}, "due_by-year": {"2026"}})
 	wantStatus(t, p, http.StatusSeeOther)
 	m = b.get(p.Header.Get("Location"))
-	wantText(t, m, "Decision recorded for RP-GLOS", "to act by 9 December 2026")
+	wantText(t, m, "Decision recorded for RP-GLOS", "to act by 9 December 2026", "/withdraw")
 	p = b.post("/meetings/"+meeting+"/attendance", url.Values{"csrf_token": {tok}, "chair_id": {leadID},
 		"others": {"Sam Shaw, Regional Organised Crime Unit"}})
 	wantStatus(t, p, http.StatusSeeOther)

@@ -15,7 +15,8 @@ const DateLayout = "2006-01-02"
 // ParseDate reads YYYY-MM-DD and refuses impossible dates such as 2024-02-30.
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(DateLayout, s)
-	if err != nil {
+	if err != nil || t.Year() < 1 {
+		// Year 0 parses here but names no day PostgreSQL knows.
 		return Date{}, fmt.Errorf("must be a date in the form YYYY-MM-DD")
 	}
 	return Date{t}, nil
@@ -58,7 +59,9 @@ func (d Date) AddMonths(n int) Date {
 
 // DaysUntil counts days from d to o (negative when o is earlier).
 func (d Date) DaysUntil(o Date) int {
-	return int(o.Time.Sub(d.Time).Hours() / 24)
+	// By Unix seconds: time.Sub saturates at about 292 years, so a report
+	// as of 9999 answered the same count for every date.
+	return int((o.Time.Unix() - d.Time.Unix()) / 86400)
 }
 
 // After and Before are inherited from time.Time; these read better in rules.

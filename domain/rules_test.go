@@ -1020,3 +1020,20 @@ func TestValidationError(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+// Days between dates far apart are counted, not capped (time.Sub
+// saturates at about 292 years); year 0 is no date.
+func TestDaysUntilFarApartAndYearZero(t *testing.T) {
+	if got := d(2027, 1, 10).DaysUntil(d(9999, 12, 31)); got != 2912068 {
+		t.Errorf("2027-01-10 to 9999-12-31: %d days", got)
+	}
+	if got := d(9999, 12, 31).DaysUntil(d(2028, 5, 4)); got != -2911588 {
+		t.Errorf("9999-12-31 to 2028-05-04: %d days", got)
+	}
+	if got := d(2026, 11, 25).DaysUntil(d(2026, 11, 20)); got != -5 {
+		t.Errorf("5 days back: %d", got)
+	}
+	if _, err := domain.ParseDate("0000-01-01"); err == nil {
+		t.Errorf("year 0 parsed")
+	}
+}

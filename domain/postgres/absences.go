@@ -219,7 +219,7 @@ func (s *Store) UpdateAbsence(ctx context.Context, officerID, id string, ifVersi
 		if a.CancelledAt != nil {
 			return domain.Conflict("cancelled", "the absence was cancelled and can no longer be changed")
 		}
-		before := a.Cover
+		before, startedOn := a.Cover, a.StartsOn
 		if err := change(&a); err != nil {
 			return err
 		}
@@ -228,13 +228,17 @@ func (s *Store) UpdateAbsence(ctx context.Context, officerID, id string, ifVersi
 		if err := v.Err(); err != nil {
 			return err
 		}
-		// A cover named before is not judged again by a change to the
-		// dates or notes (the sweeps count them only on the days they can
-		// act); a new one is, from today.
-		if a.Cover != nil && (before == nil || before.ID != a.Cover.ID) {
+		// A new cover is judged, from today or the first day, and so is the
+		// one named when the first day moves (as when it is recorded); an
+		// edit of the end or the notes does not judge them again (the
+		// sweeps count a cover only on the days they can act).
+		named := a.Cover != nil && (before == nil || before.ID != a.Cover.ID)
+		if a.Cover != nil && a.CancelledAt == nil && (named || !startedOn.Equal(a.StartsOn.Time)) {
 			if err := checkCover(tx, officer, &a, today); err != nil {
 				return err
 			}
+		}
+		if named {
 			if a.CancelledAt == nil {
 				if err := s.tellCover(tx, a, a.ID); err != nil {
 					return err

@@ -85,12 +85,17 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 	after := ""
 	var cursorArgs []any
 	if p.Cursor != "" {
+		// Each part checked before it reaches SQL: a cursor edited by hand
+		// (a day that does not exist) was a database error, a 500.
 		parts, ok := domain.DecodeKeyCursor(p.Cursor, 4)
-		k1, err := strconv.Atoi(parts[0])
-		if !ok || err != nil {
+		if !ok {
 			return out, domain.Invalid("cursor", "is not a cursor this service gave out")
 		}
-		from, fromDue = k1, parts[1]
+		k1, err := strconv.ParseInt(parts[0], 10, 32)
+		if _, derr := domain.ParseDate(parts[1]); err != nil || derr != nil {
+			return out, domain.Invalid("cursor", "is not a cursor this service gave out")
+		}
+		from, fromDue = int(k1), parts[1]
 		after = ` AND (h.k1, h.k2, o.reference, h.order_id) > (?::int, ?::date, ?::text, ?::uuid)`
 		cursorArgs = []any{parts[0], parts[1], parts[2], parts[3]}
 	}
@@ -561,6 +566,9 @@ func releaseKeyAfter(p domain.Page, dateCol, idCol string, args map[string]any) 
 	}
 	parts, ok := domain.DecodeKeyCursor(p.Cursor, 2)
 	if !ok {
+		return "", domain.Invalid("cursor", "is not a cursor this service gave out")
+	}
+	if _, err := domain.ParseDate(parts[0]); err != nil {
 		return "", domain.Invalid("cursor", "is not a cursor this service gave out")
 	}
 	args["after_date"], args["after_id"] = parts[0], parts[1]

@@ -371,10 +371,20 @@ func TestJourneys(t *testing.T) {
 		s.run(t, tab, "regional-meetings", chromedp.Navigate(s.base+"/meetings"), chromedp.WaitVisible(`#regional-meeting`))
 		s.run(t, tab, "regional-meeting", chromedp.Submit(`#regional-meeting`), chromedp.WaitVisible(`#sign-off`))
 		s.wantText(t, tab, "h1", "regional meeting")
-		s.run(t, tab, "regional-attendance", chromedp.Click(`main details summary`, chromedp.ByQuery),
+		// Each step starts from the meeting's own address, with no banner,
+		// so the next success banner is the step's.
+		var at string
+		if err := chromedp.Run(tab, chromedp.Location(&at)); err != nil {
+			t.Fatal(err)
+		}
+		meeting, _, _ := strings.Cut(at, "?")
+		s.run(t, tab, "regional-attendance", chromedp.Navigate(meeting), chromedp.WaitVisible(`#sign-off`),
+			chromedp.Click(`main details summary`, chromedp.ByQuery),
 			chromedp.SetValue(`#chair_id`, leads[0].ID, chromedp.ByQuery),
 			chromedp.Submit(`form[action$="/attendance"]`, chromedp.ByQuery), chromedp.WaitVisible(`.govuk-notification-banner--success`))
-		s.run(t, tab, "regional-signed", chromedp.Submit(`#sign-off`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Attendance recorded")
+		s.run(t, tab, "regional-signed", chromedp.Navigate(meeting), chromedp.WaitVisible(`#sign-off`),
+			chromedp.Submit(`#sign-off`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
 		s.wantText(t, tab, ".govuk-notification-banner--success", "Minutes signed")
 		s.run(t, tab, "regional-meetings-listed", chromedp.Navigate(s.base+"/meetings"), chromedp.WaitVisible(`#regional-meetings`))
 		s.wantText(t, tab, "#regional-meetings", "Signed")
