@@ -613,6 +613,13 @@ type ownerRow struct {
 	Email      string    `json:"email"`
 }
 
+// setOnOrder puts the owner in its role's place among orderID's owners.
+func (a ownerRow) setOnOrder(owners map[string]domain.Owners, orderID string) {
+	o := owners[orderID]
+	a.setOn(&o)
+	owners[orderID] = o
+}
+
 // setOn puts the owner in its role's place.
 func (a ownerRow) setOn(o *domain.Owners) {
 	sum := &domain.OwnerSummary{ID: a.OfficerID, Name: a.Name, Email: a.Email, Since: a.AssignedAt.UTC()}
@@ -645,9 +652,7 @@ func currentOwners(db *gorm.DB, orderIDs []string) (map[string]domain.Owners, er
 		return nil, err
 	}
 	for _, a := range rows {
-		o := out[a.OrderID]
-		a.Owner.setOn(&o)
-		out[a.OrderID] = o
+		a.Owner.setOnOrder(out, a.OrderID)
 	}
 	return out, nil
 }

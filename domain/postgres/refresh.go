@@ -124,12 +124,19 @@ const dayCounts = `ARRAY['days_overdue', 'days_since', 'days_to_release', 'days_
 	'days_since_made']::text[]`
 
 func refreshSQL(condFilter, flagFilter string, kinds []string) string {
+	return strings.NewReplacer("%[1]s", condFilter, "%[2]s", flagFilter, "%[3]s", rulesSQL(kinds, condFilter)).
+		Replace(refreshFlagSQL)
+}
+
+// rulesSQL is the rows of the kinds' rules as of @as_of that match cond
+// (over a rule's rows c), each with its kind: (kind, order_id, subject_id,
+// force, case_type, details).
+func rulesSQL(kinds []string, cond string) string {
 	parts := make([]string, len(kinds))
 	for i, k := range kinds {
-		parts[i] = "SELECT '" + k + "'::text AS kind, c.* FROM " + ruleFunction(k) + "(@as_of) c WHERE " + condFilter
+		parts[i] = "SELECT '" + k + "'::text AS kind, c.* FROM " + ruleFunction(k) + "(@as_of) c WHERE " + cond
 	}
-	return strings.NewReplacer("%[1]s", condFilter, "%[2]s", flagFilter, "%[3]s", strings.Join(parts, " UNION ALL ")).
-		Replace(refreshFlagSQL)
+	return strings.Join(parts, " UNION ALL ")
 }
 
 var refreshOrdersSQL = refreshSQL("c.order_id = ANY (CAST(@ids AS uuid[]))", "f.order_id = ANY (CAST(@ids AS uuid[]))",

@@ -687,9 +687,7 @@ func (s *Store) preReleaseAsOf(ctx context.Context, out domain.PreReleaseReport,
 	}
 	owners := map[string]domain.Owners{}
 	for _, a := range owned {
-		o := owners[a.OrderID]
-		a.Owner.setOn(&o)
-		owners[a.OrderID] = o
+		a.Owner.setOnOrder(owners, a.OrderID)
 	}
 	return preReleaseItems(ctx, out, asOf, rows, owners), nil
 }
@@ -767,14 +765,9 @@ func (s *Store) Region(ctx context.Context, region string, asOf domain.Date) (do
 			WHERE c.metric LIKE 'flag:%' AND f.region = ?`, region).Scan(&flagCounts).Error
 	} else {
 		// The flags that were open that day are the rules' rows as of it.
-		kinds := append(sweptKinds(), eventKinds()...)
-		parts := make([]string, len(kinds))
-		for i, k := range kinds {
-			parts[i] = "SELECT c.force, '" + k + "'::text AS kind, count(*) AS n FROM " + ruleFunction(k) +
-				"(@as_of) c WHERE c.force IN (SELECT code FROM forces WHERE region = @region) GROUP BY c.force"
-		}
-		err = db.Raw(strings.Join(parts, " UNION ALL "), map[string]any{"as_of": asOf.Time, "region": region}).
-			Scan(&flagCounts).Error
+		err = db.Raw(`SELECT r.force, r.kind, count(*) AS n FROM (`+
+			rulesSQL(append(sweptKinds(), eventKinds()...), "c.force IN (SELECT code FROM forces WHERE region = @region)")+
+			`) r GROUP BY r.force, r.kind`, map[string]any{"as_of": asOf.Time, "region": region}).Scan(&flagCounts).Error
 	}
 	if err != nil {
 		return domain.RegionReport{}, err
