@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -162,5 +163,33 @@ func TestConvictionOfACrownCourtOrder(t *testing.T) {
 	want(t, r, http.StatusOK)
 	if s(r.Body, "conviction.court") != "Bristol Crown Court" {
 		t.Errorf("conviction after a patch: %s", r)
+	}
+}
+
+// The officers who managed an interim order go on managing the full order
+// that replaces it: it is not left unowned the day it is made.
+func TestFullOrderKeepsTheInterimOrdersOwners(t *testing.T) {
+	e := newEnv(t)
+	sub := s(e.subject(t, nil), "id")
+	interim := s(e.create(t, "/api/v1/orders", interimBody(sub, "2026-11-17")), "id")
+	iom, lro := e.officer(t, "iom_officer"), e.officer(t, "lro")
+	for role, officer := range map[string]string{"iom": iom, "lro": lro} {
+		want(t, e.do(t, "PUT", "/api/v1/orders/"+interim+"/owners/"+role, e.admin,
+			js(obj{"officer_id": officer, "reason": "Allocated at tasking."})), http.StatusOK)
+	}
+	full := e.create(t, "/api/v1/orders", with(orderBody(sub), obj{"court": "High Court (King's Bench Division)",
+		"court_type": "high", "made_on": today, "starts_on": today, "interim_order_id": interim}))
+	if s(full, "owners.iom.id") != iom || s(full, "owners.lro.id") != lro || get(full, "owners.orders_officer") != nil {
+		t.Errorf("the full order's owners: %v", get(full, "owners"))
+	}
+	r := e.do(t, "GET", "/api/v1/orders/"+s(full, "id")+"/owners/history", e.admin, "")
+	want(t, r, http.StatusOK)
+	if its := items(r); len(its) != 2 || !strings.Contains(s(its[0], "reason"), "carried over from interim order") {
+		t.Errorf("the full order's owner history: %s", r)
+	}
+	// The interim order keeps its owners as they were when it ended.
+	r = e.do(t, "GET", "/api/v1/orders/"+interim, e.admin, "")
+	if s(r.Body, "owners.iom.id") != iom {
+		t.Errorf("the interim order's owners: %s", r)
 	}
 }

@@ -108,3 +108,38 @@ func TestPageVariationRenewsATermsEnd(t *testing.T) {
 		t.Errorf("the renewed term on 1 December: %s", r)
 	}
 }
+
+// An electronic monitoring requirement renewed at a hearing runs up to 12
+// months from the renewal (s.5B): the form takes the term's new start as
+// well as its new end. Without the start, the renewal is measured from the
+// first imposition and refused, naming the field to fill.
+func TestPageVariationRenewsMonitoringFromTheHearing(t *testing.T) {
+	e := newEnv(t)
+	ord := e.order(t, s(e.subject(t, nil), "id"), obj{"terms": []obj{{"category": "electronic_monitoring",
+		"text": "To wear an electronic tag.", "starts_on": "2026-11-01", "ends_on": "2026-12-10",
+		"monitoring": obj{"responsible_person": "EMS (HMPPS)", "duties": "Charge the tag daily."}}}})
+	oid, termID := s(ord, "id"), s(ord, "terms.0.id")
+	b, _ := e.signedIn(t, "orders_officer")
+	form := b.get("/orders/" + oid + "/variations/new")
+	wantText(t, form, "The term is in force from (optional)")
+	vary := url.Values{"csrf_token": {csrfOf(t, form)}, "applicant": {"applicant_authority"}, "court": {"Bristol Crown Court"},
+		"heard_on-day": {"20"}, "heard_on-month": {"11"}, "heard_on-year": {"2026"}, "outcome": {"granted"},
+		"term_id": {termID}, "text": {"To wear an electronic tag, renewed."},
+		"term_ends_on-day": {"20"}, "term_ends_on-month": {"11"}, "term_ends_on-year": {"2027"}}
+	p := b.post("/orders/"+oid+"/variations", vary)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#term_ends_on"`, "at most 12 months")
+	vary.Set("term_starts_on-day", "31")
+	vary.Set("term_starts_on-month", "11")
+	vary.Set("term_starts_on-year", "2026")
+	p = b.post("/orders/"+oid+"/variations", vary)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#term_starts_on"`)
+	vary.Set("term_starts_on-day", "20")
+	wantStatus(t, b.post("/orders/"+oid+"/variations", vary), http.StatusSeeOther)
+	r := e.do(t, "GET", "/api/v1/orders/"+oid+"/terms?on=2026-11-21", e.admin, "")
+	if its := items(r); len(its) != 1 || s(its[0], "starts_on") != "2026-11-20" || s(its[0], "ends_on") != "2027-11-20" ||
+		s(its[0], "monitoring.responsible_person") != "EMS (HMPPS)" {
+		t.Errorf("the renewed requirement on 21 November: %s", r)
+	}
+}

@@ -29,7 +29,7 @@ var legalTitles = map[string]string{"service": "Record service of the order", "v
 var legalFields = map[string][]string{
 	"service": {"method", "served_on-day", "served_on-month", "served_on-year", "address", "notes"},
 	"variation": {"applicant", "applicant_name", "court", "heard_on-day", "heard_on-month", "heard_on-year", "outcome",
-		"term_id", "category", "text", "term_ends_on-day", "term_ends_on-month", "term_ends_on-year", "notes"},
+		"term_id", "category", "text", "term_starts_on-day", "term_starts_on-month", "term_starts_on-year", "term_ends_on-day", "term_ends_on-month", "term_ends_on-year", "notes"},
 	"breach":          {"occurred_on-day", "occurred_on-month", "occurred_on-year", "description", "action", "outcome"},
 	"discharge":       {"court", "on-day", "on-month", "on-year", "reason", "applicant"},
 	"appeal":          {"court", "lodged_on-day", "lodged_on-month", "lodged_on-year", "appellant", "grounds"},
@@ -47,7 +47,7 @@ var legalLabels = map[string]string{"method": "How it was served", "served_on": 
 	"on": "Date of the decision", "reason": "Reason", "lodged_on": "Date lodged", "appellant": "Appellant",
 	"grounds": "Grounds", "decided_on": "Date of the decision", "charge_kind": "Kind of charge", "charged_on": "Date charged",
 	"offence": "Offence", "outcome_on": "Date of the outcome", "settled_ends_on": "End settled by the court",
-	"sentence": "Sentence", "term_ends_on": "The term is in force until"}
+	"sentence": "Sentence", "term_starts_on": "The term is in force from", "term_ends_on": "The term is in force until"}
 
 // loadLegal reads the order and, for an outcome form, the appeal, charge
 // or breach case it is about (not found unless it is this order's).
@@ -191,19 +191,24 @@ func recordLegal(form string) func(*Web, *req) error {
 				va.HeardOn = *d
 			}
 			if va.Outcome != domain.VariationRefused {
-				// The term's own end, when the court set one (an
-				// electronic monitoring requirement renewed, say); blank
-				// keeps the end it had.
+				// The term's own dates, when the court set them: a
+				// renewed electronic monitoring requirement runs up to
+				// 12 months from its renewal (s.5B), so it needs a new
+				// start as well as a new end. Blank keeps what it had.
+				from := dateValue(vals, "term_starts_on", v)
 				until := dateValue(vals, "term_ends_on", v)
 				switch id := vals["term_id"]; id {
 				case "":
 					v.Add("term_id", "must be chosen: the one the court changed, or a new term")
 				case "new":
-					va.Added = []domain.Term{{Category: vals["category"], Text: vals["text"], EndsOn: until}}
+					va.Added = []domain.Term{{Category: vals["category"], Text: vals["text"], StartsOn: from, EndsOn: until}}
 				default:
 					for _, t := range o.Terms {
 						if t.ID == id {
 							t.Text = vals["text"]
+							if from != nil {
+								t.StartsOn = from
+							}
 							if until != nil {
 								t.EndsOn = until
 							}
@@ -308,7 +313,7 @@ func recordLegal(form string) func(*Web, *req) error {
 				for _, prefix := range []string{"terms_changed[0].", "terms_added[0]."} {
 					if f, ok := strings.CutPrefix(fe.Field, prefix); ok {
 						ve.Errors[i].Field = map[string]string{"id": "term_id", "text": "text", "category": "category",
-							"ends_on": "term_ends_on"}[f]
+							"starts_on": "term_starts_on", "ends_on": "term_ends_on"}[f]
 						if ve.Errors[i].Field == "" {
 							ve.Errors[i].Field = "text"
 						}

@@ -118,6 +118,13 @@ type termRow struct {
 
 func (termRow) TableName() string { return "order_terms" }
 
+// carriedOwner is an owner of an interim order, carried to the full order
+// that replaces it.
+type carriedOwner struct {
+	Role      string
+	OfficerID string
+}
+
 // CreateOrder validates an order against its subject and records it with
 // its terms.
 func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, error) {
@@ -146,7 +153,22 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 			return err
 		}
 		var interim *domain.Order
+		var carried []carriedOwner
 		if o.InterimOrderID != nil {
+			// The interim order's owners, their officers locked before
+			// the order (the order assignOwner takes them in).
+			if validID(*o.InterimOrderID) {
+				if err := tx.Raw(`SELECT role, officer_id FROM owner_assignments
+					WHERE order_id = ? AND ended_at IS NULL ORDER BY officer_id, role`, *o.InterimOrderID).
+					Scan(&carried).Error; err != nil {
+					return err
+				}
+				for _, c := range carried {
+					if _, err := shareOfficer(tx, c.OfficerID); err != nil && err != domain.ErrNotFound {
+						return err
+					}
+				}
+			}
 			iv, _, err := lockOrder(tx, *o.InterimOrderID)
 			if err == domain.ErrNotFound {
 				return domain.Invalid("interim_order_id", "no such order")
@@ -187,6 +209,20 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 			}
 			if err := s.endFlags(tx, interim.ID); err != nil {
 				return err
+			}
+			// The officers who managed the interim order go on managing
+			// the full one: the same subject, the same team. A role whose
+			// officer can no longer hold it is left for allocation.
+			for _, c := range carried {
+				officer, err := shareOfficer(tx, c.OfficerID)
+				if err != nil || domain.CanOwn(officer, c.Role, sub.Force) != nil {
+					continue
+				}
+				if _, err := assignOwner(tx, domain.OwnerChange{OrderID: o.ID, Role: c.Role, OfficerID: c.OfficerID,
+					Reason: "carried over from interim order " + interim.Reference + ", which this order replaces"},
+					actorID(ctx), s.clock); err != nil {
+					return err
+				}
 			}
 		}
 		if o.ServedAtHearing {
