@@ -270,3 +270,26 @@ func TestOIDCSignInOffWithoutIssuer(t *testing.T) {
 	wantStatus(t, b.get("/sign-in/oidc"), http.StatusNotFound)
 	wantText(t, b.get("/sign-in"), `name="token"`)
 }
+
+// A blocked address still signs in through its provider (officers behind
+// one station's address share its count); only failures are refused.
+func TestOIDCSignInFromABlockedAddress(t *testing.T) {
+	idp := newTestIdP(t)
+	e := newEnvWith(t, func(c *api.Config) { c.FailedAuthBurst, c.OIDCSignIn = 3, idp.config(t) })
+	_, email := e.jwtOfficer(t, domain.RoleIOMOfficer)
+	idp.as("nobody@gloucestershire.police.uk", true)
+	b := e.browser(t)
+	status := 0
+	for range 6 {
+		status = b.get(b.toProvider("/")).Status
+	}
+	if status != http.StatusTooManyRequests {
+		t.Fatalf("after six refused sign-ins: %d, want 429", status)
+	}
+	idp.as(email, true)
+	p := b.get(b.toProvider("/"))
+	wantStatus(t, p, http.StatusSeeOther)
+	wantStatus(t, b.get("/"), http.StatusOK)
+	idp.as("nobody@gloucestershire.police.uk", true)
+	wantStatus(t, e.browser(t).get(b.toProvider("/")), http.StatusTooManyRequests)
+}

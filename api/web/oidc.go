@@ -118,14 +118,18 @@ func (w *Web) oidcCallback(c echo.Context) error {
 	ctx := c.Request().Context()
 	c.SetCookie(&http.Cookie{Name: oidcCookie, Value: "", Path: oidcCookiePath, HttpOnly: true, Secure: w.secure(c),
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	// As a token sign-in: a blocked address still gets in with a
+	// sign-in the provider completed (officers behind one station's
+	// address share its count); only a failure is refused as "too many",
+	// and not counted again.
 	refuse := func(status int, reason, title, message string) error {
-		w.host.SignInFailed(c)
 		w.log.InfoContext(ctx, "OpenID Connect sign-in refused", "reason", reason)
+		if w.host.SignInBlocked(c) {
+			return w.renderStatus(c, http.StatusTooManyRequests, "sign-in-refused", &page{Title: "You cannot sign in at the moment",
+				Message: "There have been too many failed attempts from this address. Wait a minute and try again."})
+		}
+		w.host.SignInFailed(c)
 		return w.renderStatus(c, status, "sign-in-refused", &page{Title: title, Message: message})
-	}
-	if w.host.SignInBlocked(c) {
-		return w.renderStatus(c, http.StatusTooManyRequests, "sign-in-refused", &page{Title: "You cannot sign in at the moment",
-			Message: "There have been too many failed attempts from this address. Wait a minute and try again."})
 	}
 	const startAgain = "The sign-in could not be completed. It may have taken too long, or been started in another window. Start again."
 	if c.QueryParam("error") != "" {
