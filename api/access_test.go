@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"scpo/api"
 )
@@ -112,6 +113,14 @@ func acTransfer(t *testing.T, e *env, from, to string) string {
 var acSerial atomic.Int64
 
 func acNext() int64 { return acSerial.Add(1) }
+
+var acAbsenceDays atomic.Int64
+
+// acAbsenceDay is a day no other absence of the matrix takes: an officer's
+// absences do not overlap.
+func acAbsenceDay() string {
+	return time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(acAbsenceDays.Add(1))).Format(time.DateOnly)
+}
 
 // acOfficer creates an officer of force (none when "") and returns its id.
 func acOfficer(t *testing.T, e *env, force string, roles ...string) string {
@@ -315,8 +324,9 @@ func acCases() []acCase {
 		// Absences and cover, and the workload a chair allocates by.
 		{method: "POST", route: "/api/v1/officers/:id/absences", roles: acChair, scoped: true, ok: 201,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
+				day := acAbsenceDay()
 				return acReq{path: "/api/v1/officers/" + f.iom + "/absences",
-					body: js(obj{"kind": "annual_leave", "starts_on": today, "ends_on": "2026-11-28"})}
+					body: js(obj{"kind": "annual_leave", "starts_on": day, "ends_on": day})}
 			}},
 		{method: "GET", route: "/api/v1/officers/:id/absences", roles: acReaders, scoped: true, ok: 200,
 			req: func(_ *testing.T, _ *acWorld, f *acForce) acReq {
@@ -324,8 +334,9 @@ func acCases() []acCase {
 			}},
 		{method: "PATCH", route: "/api/v1/officers/:id/absences/:absence_id", roles: acChair, scoped: true, ok: 200,
 			req: func(t *testing.T, w *acWorld, f *acForce) acReq {
+				day := acAbsenceDay()
 				r := w.e.do(t, "POST", "/api/v1/officers/"+f.iom+"/absences", w.e.admin,
-					js(obj{"kind": "long_term", "starts_on": today}))
+					js(obj{"kind": "long_term", "starts_on": day, "ends_on": day}))
 				want(t, r, http.StatusCreated)
 				return acReq{path: "/api/v1/officers/" + f.iom + "/absences/" + s(r.Body, "id"),
 					body: js(obj{"notes": "Back in the new year."})}

@@ -49,3 +49,31 @@ func TestCoverNamedIsTold(t *testing.T) {
 		t.Errorf("the message: %s", body)
 	}
 }
+
+// An officer's absences do not overlap: with two on the same days, which
+// cover holds is anyone's guess. The overlap is refused naming the other
+// absence, whether recorded or moved; a cancelled absence is no obstacle,
+// and days either side are free.
+func TestAbsencesDoNotOverlap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	away := e.officer(t, "iom_officer")
+	path := "/api/v1/officers/" + away + "/absences"
+	leave := e.do(t, "POST", path, e.admin, js(obj{"kind": "annual_leave", "starts_on": "2026-12-01", "ends_on": "2026-12-10"}))
+	want(t, leave, http.StatusCreated)
+	r := e.do(t, "POST", path, e.admin, js(obj{"kind": "long_term", "starts_on": "2026-12-10"}))
+	wantFields(t, r, http.StatusUnprocessableEntity, "starts_on")
+	if !strings.Contains(r.String(), "annual leave from 2026-12-01 to 2026-12-10") {
+		t.Errorf("the refusal does not name the other absence: %s", r)
+	}
+	wantFields(t, e.do(t, "POST", path, e.admin, js(obj{"kind": "long_term", "starts_on": "2026-11-20", "ends_on": "2026-12-25"})),
+		http.StatusUnprocessableEntity, "starts_on")
+	later := e.do(t, "POST", path, e.admin, js(obj{"kind": "long_term", "starts_on": "2026-12-11"}))
+	want(t, later, http.StatusCreated)
+	// Moving the first absence's end into the second is refused too.
+	wantFields(t, e.do(t, "PATCH", path+"/"+s(leave.Body, "id"), e.admin, js(obj{"ends_on": "2026-12-12"})),
+		http.StatusUnprocessableEntity, "starts_on")
+	// Cancelled, the second leaves its days free.
+	want(t, e.do(t, "PATCH", path+"/"+s(later.Body, "id"), e.admin, js(obj{"cancelled": true})), http.StatusOK)
+	want(t, e.do(t, "PATCH", path+"/"+s(leave.Body, "id"), e.admin, js(obj{"ends_on": "2026-12-12"})), http.StatusOK)
+}

@@ -106,6 +106,35 @@ func checkCover(tx *gorm.DB, absent domain.Officer, a *domain.Absence, from doma
 	return nil
 }
 
+// refuseOverlap refuses an absence that overlaps another of the officer's
+// (not cancelled): with two, which cover holds on the shared days is
+// anyone's guess, and the officer's record says two things. The officer's
+// row lock (absentOfficer) makes concurrent absences of one officer take
+// turns, so two overlapping ones cannot both pass.
+func refuseOverlap(tx *gorm.DB, a domain.Absence) error {
+	var other []struct {
+		Kind     string
+		StartsOn time.Time
+		EndsOn   *time.Time
+	}
+	if err := tx.Raw(`SELECT kind, starts_on, ends_on FROM officer_absences WHERE officer_id = ? AND cancelled_at IS NULL
+		AND id <> coalesce(CAST(NULLIF(?, '') AS uuid), '00000000-0000-0000-0000-000000000000')
+		AND starts_on <= coalesce(CAST(? AS date), 'infinity') AND (ends_on IS NULL OR ends_on >= ?)
+		ORDER BY starts_on LIMIT 1`, a.OfficerID, a.ID, timePtr(a.EndsOn), a.StartsOn.Time).Scan(&other).Error; err != nil {
+		return err
+	}
+	if len(other) == 0 {
+		return nil
+	}
+	o := other[0]
+	until := "with no end set"
+	if o.EndsOn != nil {
+		until = "to " + domain.AsDate(*o.EndsOn).String()
+	}
+	return domain.Invalid("starts_on", "overlaps the officer's %s from %s %s: change that absence instead",
+		strings.ReplaceAll(o.Kind, "_", " "), domain.AsDate(o.StartsOn), until)
+}
+
 // touchOwnedOrders marks the orders an officer owns as changed, so the
 // flags an absence (or its cover) ends are resolved with it.
 func touchOwnedOrders(tx *gorm.DB, officerID string) error {
@@ -146,6 +175,9 @@ func (s *Store) RecordAbsence(ctx context.Context, a domain.Absence) (domain.Abs
 		v := &domain.ValidationError{}
 		a.Validate(today, v)
 		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := refuseOverlap(tx, a); err != nil {
 			return err
 		}
 		if err := checkCover(tx, officer, &a, today); err != nil {
@@ -199,7 +231,7 @@ func (s *Store) UpdateAbsence(ctx context.Context, officerID, id string, ifVersi
 	}
 	today := s.Today()
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		officer, err := absentOfficer(ctx, tx, officerID, false)
+		officer, err := absentOfficer(ctx, tx, officerID, true)
 		if err != nil {
 			return err
 		}
@@ -227,6 +259,11 @@ func (s *Store) UpdateAbsence(ctx context.Context, officerID, id string, ifVersi
 		a.Validate(today, v)
 		if err := v.Err(); err != nil {
 			return err
+		}
+		if a.CancelledAt == nil {
+			if err := refuseOverlap(tx, a); err != nil {
+				return err
+			}
 		}
 		// A new cover is judged, from today or the first day, and so is the
 		// one named when the first day moves (as when it is recorded); an
