@@ -780,3 +780,80 @@ func TestEditedCursorsAreRefused(t *testing.T) {
 			http.StatusUnprocessableEntity, "cursor")
 	}
 }
+
+// A pre-release review prepares the release of the spell it was made in:
+// recalled, the subject needs a new one before the next release, however
+// close the old review falls to the new date.
+func TestPreReleaseReviewCountsForItsOwnSpell(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sub := e.subject(t, obj{"custody": inCustody("2026-12-20")})
+	ord := e.order(t, s(sub, "id"), obj{"commencement": "on_release", "starts_on": nil, "made_on": "2025-01-10"})
+	oid := s(ord, "id")
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+oid+"/owners/iom", e.admin,
+		js(obj{"officer_id": e.officer(t, "iom_officer"), "reason": "Allocated before release."})), http.StatusOK)
+	want(t, e.do(t, "POST", "/api/v1/orders/"+oid+"/reviews", e.admin,
+		js(obj{"reviewed_on": "2026-11-10", "kind": "pre_release", "outcome": "satisfactory", "notes": "Release plan agreed."})),
+		http.StatusCreated)
+	want(t, olRelease(t, e, s(sub, "id"), obj{"status": "community", "released_on": "2026-11-20"}), http.StatusOK)
+	// Recalled today, to be released again in January.
+	want(t, olRelease(t, e, s(sub, "id"), inCustody("2027-01-15")), http.StatusOK)
+	vwRun(t, e, "custody-sweep", today)
+	if f := llOpenFlags(t, e, oid); !slices.Contains(f, "pre_release") {
+		t.Errorf("recalled with only the last spell's review, the order's flags: %v", f)
+	}
+	r := e.do(t, "GET", "/api/v1/reports/pre-release?force=gloucestershire&within_days=180", e.admin, "")
+	want(t, r, http.StatusOK)
+	for _, it := range get(r.Body, "items").([]any) {
+		if s(it, "order_id") == oid && !slices.Contains(vwStrings(get(it, "missing")), "pre_release_review") {
+			t.Errorf("the pre-release report counts the last spell's review: %v", it)
+		}
+	}
+	// A review in this spell makes the subject ready, at once.
+	want(t, e.do(t, "POST", "/api/v1/orders/"+oid+"/reviews", e.admin,
+		js(obj{"reviewed_on": today, "kind": "pre_release", "outcome": "satisfactory", "notes": "New plan after recall."})),
+		http.StatusCreated)
+	if f := llOpenFlags(t, e, oid); slices.Contains(f, "pre_release") {
+		t.Errorf("with this spell's review, the order's flags: %v", f)
+	}
+}
+
+// An order is live to its end: as of a day after it, it is on no agenda
+// and in no region's count, whether or not the lifecycle sweep has
+// expired it yet.
+func TestOrderPastItsEndIsNotLiveAsOfALaterDay(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ord := e.order(t, s(e.subject(t, nil), "id"), obj{"duration_months": 24, "ends_on": nil})
+	oid, ends := s(ord, "id"), s(ord, "ends_on")
+	if ends != "2028-10-31" && ends != "2028-11-01" {
+		t.Fatalf("the order ends %s", ends)
+	}
+	section := func(asOf string) []string {
+		t.Helper()
+		r := e.do(t, "GET", "/api/v1/reports/tasking?force=gloucestershire&section=review_overdue&limit=500&as_of="+asOf, e.admin, "")
+		want(t, r, http.StatusOK)
+		var ids []string
+		l, _ := get(r.Body, "sections.review_overdue").([]any)
+		for _, it := range l {
+			ids = append(ids, s(it, "order_id"))
+		}
+		return ids
+	}
+	if ids := section("2028-10-01"); !slices.Contains(ids, oid) {
+		t.Errorf("as of 2028-10-01, before its end, the order is not review overdue: %v", ids)
+	}
+	if ids := section("2029-06-01"); slices.Contains(ids, oid) {
+		t.Errorf("as of 2029-06-01, after its end, the order is review overdue: %v", ids)
+	}
+	r := e.do(t, "GET", "/api/v1/reports/region?region=south-west&as_of=2029-06-01", e.admin, "")
+	want(t, r, http.StatusOK)
+	if !strings.Contains(r.String(), `"force":"gloucestershire"`) {
+		t.Fatalf("region report: %s", r)
+	}
+	for _, f := range get(r.Body, "forces").([]any) {
+		if s(f, "force") == "gloucestershire" && s(f, "live_orders.total") != "0" {
+			t.Errorf("as of 2029-06-01 Gloucestershire has live orders: %v", f)
+		}
+	}
+}

@@ -484,7 +484,7 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 	}
 	var rows []preReleaseRow
 	db := s.db.WithContext(ctx)
-	args := map[string]any{"until": asOf.AddDays(withinDays).Time, "force": force,
+	args := map[string]any{"until": asOf.AddDays(withinDays).Time, "force": force, "as_of": asOf.Time,
 		"forces": append([]string{""}, domain.ScopeFrom(ctx).ReadForces...)}
 	// The orders are found by their own copies of the subject's force and
 	// of its release date while in custody (migration 00210; the copy is
@@ -529,7 +529,8 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 		SELECT o.id AS order_id, o.reference, s.force, s.id AS subject_id, s.first_names, s.last_name, s.pnc_id,
 		       s.custody_status, s.release_date, s.establishment, s.release_date_type, k.rank_on,
 		       EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = o.id AND r.kind = 'pre_release'
-		               AND r.reviewed_on >= s.release_date - coalesce(p.pre_release_days, 180)) AS has_review
+		               AND r.reviewed_on >= greatest(s.release_date - coalesce(p.pre_release_days, 180),
+		                                             custody_spell_began(s.id, CAST(@as_of AS date)))) AS has_review
 		FROM (SELECT o.id AS order_id, o.subject_release_date AS rank_on
 		      FROM orders o WHERE `+where+after+`
 		      ORDER BY o.subject_release_date, o.id LIMIT `+strconv.Itoa(pageLimit(p)+1)+`) k
@@ -646,7 +647,8 @@ func (s *Store) preReleaseAsOf(ctx context.Context, out domain.PreReleaseReport,
 		       s.last_name, s.pnc_id, 'custody' AS custody_status, k.release_date, k.establishment, k.release_date_type,
 		       k.release_date AS rank_on, k.day_end,
 		       EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = k.order_id AND r.kind = 'pre_release'
-		               AND r.reviewed_on >= k.release_date - k.pre_release_days AND r.reviewed_on <= @as_of) AS has_review
+		               AND r.reviewed_on >= greatest(k.release_date - k.pre_release_days, custody_spell_began(k.subject_id, @as_of))
+		               AND r.reviewed_on <= @as_of) AS has_review
 		FROM (SELECT * FROM l WHERE true`+after+` ORDER BY l.release_date, l.order_id LIMIT `+strconv.Itoa(pageLimit(p)+1)+`) k
 		JOIN orders o ON o.id = k.order_id
 		JOIN subjects s ON s.id = k.subject_id
