@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -142,4 +143,60 @@ func TestPageVariationRenewsMonitoringFromTheHearing(t *testing.T) {
 		s(its[0], "monitoring.responsible_person") != "EMS (HMPPS)" {
 		t.Errorf("the renewed requirement on 21 November: %s", r)
 	}
+}
+
+// A non-compliant check asks for a breach decision, and the pages make
+// it: the check's row offers to record the breach found at it (the form
+// names the check, so the flag closes) or to record why it was no breach.
+// The breach form had no way to name the check, so a breach recorded on
+// the page left "breach decision due" open for good.
+func TestPageBreachDecisionFromTheCheck(t *testing.T) {
+	e := newEnv(t)
+	ord := e.order(t, s(e.subject(t, nil), "id"), nil)
+	oid, termID := s(ord, "id"), s(ord, "terms.0.id")
+	path := "/api/v1/orders/" + oid
+	check := func() string {
+		r := e.do(t, "POST", path+"/checks", e.admin, js(obj{"kind": "device", "due_on": "2026-11-20"}))
+		want(t, r, http.StatusCreated)
+		want(t, e.do(t, "PATCH", path+"/checks/"+s(r.Body, "id"), e.admin,
+			js(obj{"completed_on": "2026-11-21", "outcome": "non_compliant", "notes": "Second phone found."})), http.StatusOK)
+		return s(r.Body, "id")
+	}
+	first := check()
+	b, _ := e.signedIn(t, "iom_officer")
+	page := b.get("/orders/" + oid)
+	wantText(t, page, "Breach decision due", "/orders/"+oid+"/breaches/new?found_by_check="+first,
+		"/orders/"+oid+"/checks/"+first+"/no-breach")
+
+	form := b.get("/orders/" + oid + "/breaches/new?found_by_check=" + first)
+	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, "Found at the", "21 November 2026", `name="found_by_check" value="`+first+`"`)
+	breach := url.Values{"csrf_token": {csrfOf(t, form)}, "found_by_check": {first}, "occurred_on-day": {"21"},
+		"occurred_on-month": {"11"}, "occurred_on-year": {"2026"}, "description": {"A second phone at a home visit."},
+		"action": {"warning"}, "outcome": {"pending"}}
+	p := b.post("/orders/"+oid+"/breaches", breach)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `name="found_by_check" value="`+first+`"`) // kept when the form comes back
+	breach["term_ids"] = []string{termID}
+	wantStatus(t, b.post("/orders/"+oid+"/breaches", breach), http.StatusSeeOther)
+	if f := llOpenFlags(t, e, oid); slices.Contains(f, "breach_decision_due") {
+		t.Errorf("a breach recorded from the check left breach_decision_due open: %v", f)
+	}
+	wantText(t, b.get("/orders/"+oid), "Breach recorded")
+
+	second := check()
+	nb := b.get("/orders/" + oid + "/checks/" + second + "/no-breach")
+	wantStatus(t, nb, http.StatusOK)
+	p = b.post("/orders/"+oid+"/checks/"+second+"/no-breach", url.Values{"csrf_token": {csrfOf(t, nb)}, "reason": {" "}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#reason"`)
+	wantStatus(t, b.post("/orders/"+oid+"/checks/"+second+"/no-breach",
+		url.Values{"csrf_token": {csrfOf(t, nb)}, "reason": {"The phone was his partner's."}}), http.StatusSeeOther)
+	if f := llOpenFlags(t, e, oid); slices.Contains(f, "breach_decision_due") {
+		t.Errorf("no breach recorded on the page left breach_decision_due open: %v", f)
+	}
+	wantText(t, b.get("/orders/"+oid), "No breach: The phone was his partner&#39;s.")
+	// A check that is not this order's, or was compliant, has no such form.
+	wantStatus(t, b.get("/orders/"+oid+"/checks/"+s(ord, "id")+"/no-breach"), http.StatusNotFound)
+	wantStatus(t, b.get("/orders/"+oid+"/breaches/new?found_by_check=nonsense"), http.StatusNotFound)
 }

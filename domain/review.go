@@ -67,6 +67,10 @@ type Check struct {
 	CancelledBy  *OfficerRef       `json:"cancelled_by"`
 	CancelReason *string           `json:"cancel_reason"`
 	Corrections  []CheckCorrection `json:"corrections"`
+	// A non-compliant check asks for a breach decision (s.25): a breach
+	// case that names it (BreachID), or the reason it was not a breach.
+	NoBreachReason *string `json:"no_breach_reason"`
+	BreachID       *string `json:"breach_id"`
 	// Correction is a correction being made, for the store to record.
 	Correction *CheckCorrection `json:"-"`
 	Version    int              `json:"version"`
@@ -119,4 +123,10 @@ func notes(v *ValidationError, n *string) {
 	if n != nil && len(*n) > maxNotesLength {
 		v.Add("notes", "must be at most %d characters", maxNotesLength)
 	}
+}
+
+// AwaitsBreachDecision reports whether the check found non-compliance that
+// nobody has yet called a breach or not one (breach_decision_due).
+func (c Check) AwaitsBreachDecision() bool {
+	return c.Outcome != nil && *c.Outcome == "non_compliant" && c.NoBreachReason == nil && c.BreachID == nil
 }

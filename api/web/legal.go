@@ -18,19 +18,24 @@ type legalData struct {
 	Appeal    *domain.OrderEvent
 	Extension *domain.Extension
 	Breach    *domain.BreachCase
-	Stale     bool
+	// The non-compliant check a breach was found at, or that was no breach.
+	Check *domain.Check
+	Stale bool
 }
 
 var legalTitles = map[string]string{"service": "Record service of the order", "variation": "Record a variation",
 	"breach": "Record a breach", "discharge": "Record a discharge", "appeal": "Record an appeal lodged",
 	"appeal-decision": "Record the appeal's decision", "charge": "Record a charge that extends the order",
-	"charge-outcome": "Record the charge's outcome", "breach-outcome": "Record the breach's outcome"}
+	"charge-outcome": "Record the charge's outcome", "breach-outcome": "Record the breach's outcome",
+	"no-breach": "Record that the check found no breach"}
 
 var legalFields = map[string][]string{
 	"service": {"method", "served_on-day", "served_on-month", "served_on-year", "address", "notes"},
 	"variation": {"applicant", "applicant_name", "court", "heard_on-day", "heard_on-month", "heard_on-year", "outcome",
 		"term_id", "category", "text", "term_starts_on-day", "term_starts_on-month", "term_starts_on-year", "term_ends_on-day", "term_ends_on-month", "term_ends_on-year", "notes"},
-	"breach":          {"occurred_on-day", "occurred_on-month", "occurred_on-year", "description", "action", "outcome"},
+	"breach": {"occurred_on-day", "occurred_on-month", "occurred_on-year", "description", "action", "outcome",
+		"found_by_check"},
+	"no-breach":       {"reason"},
 	"discharge":       {"court", "on-day", "on-month", "on-year", "reason", "applicant"},
 	"appeal":          {"court", "lodged_on-day", "lodged_on-month", "lodged_on-year", "appellant", "grounds"},
 	"appeal-decision": {"court", "decided_on-day", "decided_on-month", "decided_on-year", "outcome", "notes"},
@@ -47,7 +52,7 @@ var legalLabels = map[string]string{"method": "How it was served", "served_on": 
 	"on": "Date of the decision", "reason": "Reason", "lodged_on": "Date lodged", "appellant": "Appellant",
 	"grounds": "Grounds", "decided_on": "Date of the decision", "charge_kind": "Kind of charge", "charged_on": "Date charged",
 	"offence": "Offence", "outcome_on": "Date of the outcome", "settled_ends_on": "End settled by the court",
-	"sentence": "Sentence", "term_starts_on": "The term is in force from", "term_ends_on": "The term is in force until"}
+	"sentence": "Sentence", "found_by_check": "The check that found it", "term_starts_on": "The term is in force from", "term_ends_on": "The term is in force until"}
 
 // loadLegal reads the order and, for an outcome form, the appeal, charge
 // or breach case it is about (not found unless it is this order's).
@@ -57,6 +62,29 @@ func (w *Web) loadLegal(r *req, form string) (legalData, error) {
 		return legalData{}, err
 	}
 	d := legalData{Form: form, Order: o}
+	// The check a breach was found at (from the check's row, kept by the
+	// form) or the one found to be no breach: this order's, non-compliant.
+	checkID := r.Param("check_id")
+	if form == "breach" {
+		checkID = r.QueryParam("found_by_check")
+		if r.Request().Method == http.MethodPost {
+			checkID = r.FormValue("found_by_check")
+		}
+	}
+	if checkID != "" {
+		checks, err := w.store.ListChecks(r.ctx(), o.ID)
+		if err != nil {
+			return d, err
+		}
+		for i := range checks {
+			if checks[i].ID == checkID && checks[i].Outcome != nil && *checks[i].Outcome == "non_compliant" {
+				d.Check = &checks[i]
+			}
+		}
+		if d.Check == nil {
+			return d, domain.ErrNotFound
+		}
+	}
 	switch form {
 	case "appeal-decision":
 		events, err := w.store.OrderEvents(r.ctx(), o.ID)
@@ -114,6 +142,10 @@ func legalDefaults(d legalData, today domain.Date) map[string]string {
 	case "breach":
 		setDate(vals, "occurred_on", today)
 		vals["outcome"] = "pending"
+		if d.Check != nil {
+			vals["found_by_check"] = d.Check.ID
+			setDate(vals, "occurred_on", *d.Check.CompletedOn)
+		}
 	case "discharge":
 		setDate(vals, "on", today)
 		vals["court"] = d.Order.Court
@@ -225,13 +257,15 @@ func recordLegal(form string) func(*Web, *req) error {
 			}
 		case "breach":
 			b := domain.BreachCase{Description: vals["description"], Action: vals["action"], Outcome: vals["outcome"],
-				TermIDs: r.Request().Form["term_ids"]}
+				TermIDs: r.Request().Form["term_ids"], FoundByCheck: optional(vals["found_by_check"])}
 			if d := dateValue(vals, "occurred_on", v); d != nil {
 				b.OccurredOn = *d
 			}
 			if v.Err() == nil {
 				_, err = w.store.RecordBreach(r.ctx(), o.ID, b)
 			}
+		case "no-breach":
+			_, err = w.store.DecideNoBreach(r.ctx(), o.ID, d.Check.ID, vals["reason"])
 		case "discharge":
 			e := domain.Ending{Court: vals["court"], Reason: vals["reason"], Applicant: vals["applicant"]}
 			if day := dateValue(vals, "on", v); day != nil {

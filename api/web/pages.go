@@ -224,6 +224,7 @@ var flashes = map[string]string{
 	"charge":          "Charge recorded",
 	"charge-outcome":  "Charge outcome recorded",
 	"breach-outcome":  "Breach outcome recorded",
+	"no-breach":       "Recorded that the check found no breach",
 	// on a subject
 	"release": "Release recorded",
 	"custody": "Custody details saved",

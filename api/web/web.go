@@ -195,6 +195,8 @@ func Routes() []Route {
 		{http.MethodGet, "/orders/:id/breaches/:breach_id/outcome", "PATCH /api/v1/orders/:id/breaches/:breach_id", legalForm("breach-outcome")},
 		{http.MethodPost, "/orders/:id/breaches/:breach_id/outcome", "PATCH /api/v1/orders/:id/breaches/:breach_id", recordLegal("breach-outcome")},
 		{http.MethodPost, "/orders/:id/reviews", "POST /api/v1/orders/:id/reviews", (*Web).recordReview},
+		{http.MethodGet, "/orders/:id/checks/:check_id/no-breach", "POST /api/v1/orders/:id/checks/:check_id/no-breach", legalForm("no-breach")},
+		{http.MethodPost, "/orders/:id/checks/:check_id/no-breach", "POST /api/v1/orders/:id/checks/:check_id/no-breach", recordLegal("no-breach")},
 		{http.MethodGet, "/orders/:id/checks/:check_id/outcome", "PATCH /api/v1/orders/:id/checks/:check_id", (*Web).checkForm},
 		{http.MethodPost, "/orders/:id/checks/:check_id/outcome", "PATCH /api/v1/orders/:id/checks/:check_id", (*Web).recordCheck},
 		{http.MethodGet, "/orders/:id/owners/:role", "PUT /api/v1/orders/:id/owners/:role", (*Web).ownerForm},

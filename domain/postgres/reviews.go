@@ -85,27 +85,29 @@ func (s *Store) ListReviews(ctx context.Context, orderID string) ([]domain.Revie
 }
 
 type checkRow struct {
-	ID           string
-	OrderID      string
-	Kind         string
-	DueOn        time.Time
-	CompletedOn  *time.Time
-	Outcome      *string
-	Notes        *string
-	ScheduledBy  *string
-	SName        *string `gorm:"->"`
-	SEmail       *string `gorm:"->"`
-	CompletedBy  *string
-	CName        *string `gorm:"->"`
-	CEmail       *string `gorm:"->"`
-	CancelledAt  *time.Time
-	CancelledBy  *string
-	XName        *string `gorm:"->"`
-	XEmail       *string `gorm:"->"`
-	CancelReason *string
-	Version      int
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	ID             string
+	OrderID        string
+	Kind           string
+	DueOn          time.Time
+	CompletedOn    *time.Time
+	Outcome        *string
+	Notes          *string
+	ScheduledBy    *string
+	SName          *string `gorm:"->"`
+	SEmail         *string `gorm:"->"`
+	CompletedBy    *string
+	CName          *string `gorm:"->"`
+	CEmail         *string `gorm:"->"`
+	CancelledAt    *time.Time
+	CancelledBy    *string
+	XName          *string `gorm:"->"`
+	XEmail         *string `gorm:"->"`
+	CancelReason   *string
+	NoBreachReason *string
+	BreachID       *string `gorm:"->"`
+	Version        int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 func (r checkRow) domain() domain.Check {
@@ -114,6 +116,7 @@ func (r checkRow) domain() domain.Check {
 		ScheduledBy: officerRef(r.ScheduledBy, r.SName, r.SEmail),
 		CompletedBy: officerRef(r.CompletedBy, r.CName, r.CEmail),
 		CancelledBy: officerRef(r.CancelledBy, r.XName, r.XEmail), CancelReason: r.CancelReason,
+		NoBreachReason: r.NoBreachReason, BreachID: r.BreachID,
 		Corrections: []domain.CheckCorrection{},
 		Version:     r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 	if r.CancelledAt != nil {
@@ -127,7 +130,8 @@ func (r checkRow) domain() domain.Check {
 func (s *Store) checks(db *gorm.DB, where string, args ...any) ([]domain.Check, error) {
 	var rows []checkRow
 	if err := db.Raw(`SELECT c.*, sb.name AS s_name, sb.email AS s_email, cb.name AS c_name, cb.email AS c_email,
-		       xb.name AS x_name, xb.email AS x_email
+		       xb.name AS x_name, xb.email AS x_email,
+		       (SELECT b.id FROM breach_cases b WHERE b.found_by_check = c.id ORDER BY b.id LIMIT 1) AS breach_id
 		FROM checks c LEFT JOIN officers sb ON sb.id = c.scheduled_by LEFT JOIN officers cb ON cb.id = c.completed_by
 		LEFT JOIN officers xb ON xb.id = c.cancelled_by
 		WHERE `+where+` ORDER BY c.due_on, c.id`, args...).Scan(&rows).Error; err != nil {
