@@ -115,7 +115,7 @@ var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
 <table>
 <tr><th>Status</th><td>{{.Order.Status}}{{if .Order.EndedOn}} on {{date .Order.EndedOn}}: {{str .Order.EndReason}}{{end}}</td></tr>
 <tr><th>Made</th><td>{{.Order.MadeOn}} ({{.Order.CourtType}} court)</td></tr>
-<tr><th>In force</th><td>{{.Order.Commencement}}: {{date .Order.StartsOn}} to {{date .Order.EndsOn}}</td></tr>
+<tr><th>In force</th><td>{{.Order.Commencement}}: {{date .Order.StartsOn}} to {{if and .Order.EndedOn (or (eq .Order.Status "discharged") (eq .Order.Status "quashed"))}}{{date .Order.EndedOn}} ({{.Order.Status}}; it was to run to {{date .Order.EffectiveEnd}}){{else if .Order.ExtensionPending}}{{date .Order.EndsOn}}, and on until the charge that extends it (s.22E) is dealt with{{else if .Order.ExtendedTo}}{{date .Order.ExtendedTo}} (extended from {{date .Order.EndsOn}} by a charge, s.22E){{else}}{{date .Order.EndsOn}}{{end}}</td></tr>
 </table>
 <h4>Terms</h4>
 <table><tr><th>Category</th><th>Term</th></tr>{{range .Order.Terms}}<tr><td>{{.Category}}</td><td>{{.Text}}</td></tr>{{end}}</table>

@@ -49,7 +49,13 @@ func TestPageOrdersOfficerRecordsAVariationThenABreach(t *testing.T) {
 		!strings.Contains(on, "Not to possess more than one mobile phone.") {
 		t.Errorf("the terms on 10 November show the varied wording")
 	}
-	wantText(t, b.get("/orders/"+oid+"?on-day=31&on-month=2&on-year=2026"), `href="#on"`)
+	// A day that does not exist is kept under its error, with no terms:
+	// it showed today's under "Terms binding the subject on" today.
+	bad := b.get("/orders/" + oid + "?on-day=31&on-month=2&on-year=2026")
+	wantText(t, bad, `href="#on"`, `name="on-day" type="text" inputmode="numeric" value="31"`)
+	if strings.Contains(bad.Body, "Terms binding the subject on") {
+		t.Errorf("a day that does not exist shows another day's terms")
+	}
 
 	// A breach on 22 November names the varied term.
 	form = b.get("/orders/" + oid + "/breaches/new")
@@ -199,4 +205,29 @@ func TestPageBreachDecisionFromTheCheck(t *testing.T) {
 	// A check that is not this order's, or was compliant, has no such form.
 	wantStatus(t, b.get("/orders/"+oid+"/checks/"+s(ord, "id")+"/no-breach"), http.StatusNotFound)
 	wantStatus(t, b.get("/orders/"+oid+"/breaches/new?found_by_check=nonsense"), http.StatusNotFound)
+}
+
+// A discharged order's page and export say when and why it ended: they
+// said it was in force to its old end, and showed neither.
+func TestPageEndedOrderSaysWhenItEnded(t *testing.T) {
+	e := newEnv(t)
+	ord := e.order(t, s(e.subject(t, nil), "id"), nil)
+	oid := s(ord, "id")
+	want(t, e.do(t, "POST", "/api/v1/orders/"+oid+"/discharge", e.admin, js(obj{"court": "Bristol Crown Court",
+		"on": "2026-11-24", "reason": "Discharged on the subject's application (s.18)."})), http.StatusCreated)
+	b, _ := e.signedIn(t, "iom_officer")
+	p := b.get("/orders/" + oid)
+	wantStatus(t, p, http.StatusOK)
+	inForce := p.Body[strings.Index(p.Body, `id="order-in-force"`):]
+	inForce = inForce[:strings.Index(inForce, "</dd>")]
+	if !strings.Contains(inForce, "1 November 2026 to 24 November 2026 (Discharged; it was to run to 1 November 2029)") ||
+		!strings.Contains(inForce, "it was to run to") {
+		t.Errorf("in force: %s", inForce)
+	}
+	wantText(t, p, `id="order-ended">24 November 2026: Discharged on the subject&#39;s application (s.18).`)
+	x := e.do(t, "GET", "/api/v1/subjects/"+s(ord, "subject_id")+"/export?format=html", e.admin, "")
+	want(t, x, http.StatusOK)
+	if !strings.Contains(x.String(), "2026-11-01 to 2026-11-24 (discharged; it was to run to") {
+		t.Errorf("the export's in force line: %s", x)
+	}
 }

@@ -9,3 +9,11 @@ func TestBarWidth(t *testing.T) {
 		}
 	}
 }
+
+func TestPercentRounds(t *testing.T) {
+	for _, c := range []struct{ n, of, want int }{{2, 7, 29}, {1, 3, 33}, {2, 3, 67}, {1, 8, 13}, {0, 5, 0}, {5, 5, 100}, {3, 0, 0}} {
+		if got := pct(c.n, c.of); got != c.want {
+			t.Errorf("%d of %d: %d%%, want %d%%", c.n, c.of, got, c.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -197,7 +198,7 @@ type orderData struct {
 	// The legal history: every event (GET /orders/{id}/events) and the
 	// terms in force on the day asked for (?on-day=&on-month=&on-year=).
 	Events  []domain.OrderEvent
-	TermsOn domain.TermsInForce
+	TermsOn *domain.TermsInForce
 	// What still waits for a decision: the pending appeal (its lodged
 	// event), the charges and the breach cases.
 	PendingAppeal *domain.OrderEvent
@@ -285,9 +286,17 @@ func (w *Web) order(r *req) error {
 	if p.Values == nil {
 		p.Values = map[string]string{}
 	}
-	setDate(p.Values, "on", on)
-	if d.TermsOn, err = w.store.TermsOn(ctx, o.ID, on); err != nil {
-		return err
+	if v.Err() != nil {
+		// The day as typed, under its error, and no terms: another day's
+		// under that heading would be read as the day asked for.
+		maps.Copy(p.Values, vals)
+	} else {
+		setDate(p.Values, "on", on)
+		terms, err := w.store.TermsOn(ctx, o.ID, on)
+		if err != nil {
+			return err
+		}
+		d.TermsOn = &terms
 	}
 	p.Flash = flashes[r.QueryParam("done")]
 	return w.render(r, "order", p)

@@ -51,12 +51,15 @@ func (p *page) Can(roles ...string) bool {
 	return p.Me != nil && slices.ContainsFunc(roles, p.Me.HasRole)
 }
 
-func parseTemplates(forceName, regionName func(string) string) map[string]*template.Template {
+// parseTemplates reads the pages' templates. Times are shown in loc, the
+// service's zone (SCPO_TIMEZONE), with its abbreviation: minutes signed
+// at 10:17 in summer said 09:17.
+func parseTemplates(forceName, regionName func(string) string, loc *time.Location) map[string]*template.Template {
 	funcs := template.FuncMap{
 		"forceName":  forceName,
 		"regionName": regionName,
 		"date":       longDate,
-		"dateT":      func(t time.Time) string { return t.UTC().Format("2 January 2006 15:04") },
+		"dateT":      func(t time.Time) string { return t.In(loc).Format("2 January 2006 15:04 MST") },
 		"due":        dueTag,
 		"flagName":   flagName,
 		"roleName":   roleName,
@@ -271,11 +274,13 @@ func derefStr(s *string) string {
 	return *s
 }
 
+// pct is n as a whole percentage of of, rounded to the nearest (2 of 7 is
+// 29%, not 28%).
 func pct(n, of int) int {
 	if of <= 0 {
 		return 0
 	}
-	return n * 100 / of
+	return (n*200 + of) / (2 * of)
 }
 
 // listing is a table's page and sort order.

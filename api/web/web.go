@@ -273,7 +273,7 @@ func New(cfg Config) *Web {
 		cfg.AbsoluteTimeout = 12 * time.Hour
 	}
 	w := &Web{cfg: cfg, store: cfg.Store, host: cfg.Host, log: cfg.Logger, oidc: newOIDCLogin(cfg.OIDC, cfg.Clock)}
-	w.tmpl = parseTemplates(w.forceName, w.regionName)
+	w.tmpl = parseTemplates(w.forceName, w.regionName, w.cfg.Location)
 	return w
 }
 

@@ -415,10 +415,17 @@ func subjectFor(f forceSpec, n int, prison bool, release int, today domain.Date)
 	}
 	if prison {
 		sub.PrisonNumber = ptr(fmt.Sprintf("%c%04d%c%c", 'A'+n%4, 1000+n*373%9000, 'A'+n%26, 'A'+n*7%26))
+		kind := releaseTypes[n%len(releaseTypes)]
+		if release < 0 {
+			// A date passed while still recorded in custody: one on which
+			// release was due (release_date_passed), not an eligibility
+			// date, past which the subject may simply not yet be out.
+			kind = "CRD"
+		}
 		sub.Custody = domain.Custody{Status: domain.CustodyCustody,
 			Establishment:   ptr(f.prisons[n%len(f.prisons)]),
 			ReleaseDate:     ptr(today.AddDays(release)),
-			ReleaseDateType: ptr(releaseTypes[n%len(releaseTypes)])}
+			ReleaseDateType: ptr(kind)}
 	}
 	return sub
 }

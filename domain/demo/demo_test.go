@@ -118,6 +118,18 @@ func TestLoad(t *testing.T) {
 	if total != 56 {
 		t.Errorf("region has %d orders, want 56", total)
 	}
+	// The sweeps show the Wiltshire subject still recorded in custody after
+	// the day they were due out: a date of release, not of eligibility.
+	if _, err := s.RunJob(ctx, domain.JobCustody, today, nil); err != nil {
+		t.Fatal(err)
+	}
+	passed, _, err := s.ListFlags(ctx, domain.FlagFilter{Kind: domain.FlagReleaseDatePassed, Status: "open"}, domain.Page{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(passed) != 1 || passed[0].Force != "wiltshire" {
+		t.Errorf("release_date_passed after the custody sweep: %+v, want one in Wiltshire", passed)
+	}
 	// And one organisation (ss.30-34) with an interim order (s.5E) made
 	// nine days ago by the High Court, not yet served.
 	glos, _, err := s.ListOrders(ctx, domain.OrderFilter{Force: "gloucestershire"}, domain.Page{Limit: 500})
