@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -312,4 +313,25 @@ func TestImportedOrderHasItsTermsHistory(t *testing.T) {
 	term := s(items(terms)[0], "id")
 	want(t, e.do(t, "POST", "/api/v1/orders/"+id+"/breaches", e.admin, js(obj{"occurred_on": "2026-11-20",
 		"term_ids": []string{term}, "description": "Two phones found.", "action": "arrest", "outcome": "pending"})), http.StatusCreated)
+}
+
+// An imported order's flags are raised at once, the swept kinds too:
+// today's agenda reads the open flags, and showed nothing of an import
+// until the next sweeps.
+func TestImportedOrdersAreOnTodaysAgendaAtOnce(t *testing.T) {
+	e := newEnv(t)
+	row := importRow(map[string]string{"last_review_on": "2025-06-10"}) // no owner; review overdue since 2025-09-08
+	want(t, e.importCSV(t, e.admin, "?force=gloucestershire&commit=true", sheetCSV(row)), http.StatusOK)
+	id := s(items(e.do(t, "GET", "/api/v1/orders?reference="+row["reference"], e.admin, ""))[0], "id")
+	flags := llOpenFlags(t, e, id)
+	for _, kind := range []string{"unowned", "review_overdue"} {
+		if !slices.Contains(flags, kind) {
+			t.Errorf("the imported order's open flags: %v, want %s", flags, kind)
+		}
+	}
+	r := e.do(t, "GET", "/api/v1/reports/tasking?force=gloucestershire&section=unowned&limit=500", e.admin, "")
+	want(t, r, http.StatusOK)
+	if !strings.Contains(r.String(), id) {
+		t.Errorf("today's agenda lacks the imported order: %s", r)
+	}
 }

@@ -4,8 +4,10 @@
 -- end: until the lifecycle sweep expired it (02:15, or never when that job
 -- failed), and on any later as_of (an agenda or region report for next
 -- year), an order past its end stood live, flagged review overdue. It is
--- now live only to its end (or its extended end, or while a charge that
--- may extend it is pending), as an expired order already was.
+-- now live only to its end, as an expired order already was. An order a
+-- charge extended (s.22E) keeps its status's word: past the charge's
+-- outcome the court may yet settle a later end (extension_to_settle), and
+-- the lifecycle sweep decides when it expires.
 --
 -- A pre-release review counted for a release if it fell in the window
 -- before the release date, whatever spell it was recorded in: a review
@@ -46,8 +48,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     CROSS JOIN (SELECT scpo_day_end(as_of) AS day_end OFFSET 0) d
     WHERE o.made_on <= as_of
       AND (o.status IN ('pending', 'active')
-               AND (o.extension_pending OR coalesce(o.extended_to, o.ends_on) IS NULL
-                    OR coalesce(o.extended_to, o.ends_on) >= as_of)
+               AND (o.extension_pending OR o.extended_to IS NOT NULL OR o.ends_on IS NULL OR o.ends_on >= as_of)
            OR o.status IN ('discharged', 'quashed') AND o.ended_on > as_of
            OR o.status = 'expired' AND coalesce(o.extended_to, o.ends_on) >= as_of)
 $$;

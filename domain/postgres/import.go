@@ -459,8 +459,12 @@ func (s *Store) writeImport(ctx context.Context, tx *gorm.DB, r domain.ImportReq
 			}
 		}
 		// The flag rules run for every new order before the commit
-		// (refresh.go); the sweeps raise what time makes true.
-		touch(tx, touchedIDs...)
+		// (refresh.go) and raise what they find, the swept kinds too:
+		// today's agenda and the region's counts read the open flags, so
+		// an imported register is right at once, not at the next sweeps.
+		for _, kind := range sweptKinds() {
+			raiseNow(tx, kind, touchedIDs...)
+		}
 		progress("writing", end, len(recs))
 	}
 	return nil
