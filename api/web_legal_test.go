@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"net/url"
+	"scpo/domain"
 	"slices"
 	"strings"
 	"testing"
@@ -229,5 +230,37 @@ func TestPageEndedOrderSaysWhenItEnded(t *testing.T) {
 	want(t, x, http.StatusOK)
 	if !strings.Contains(x.String(), "2026-11-01 to 2026-11-24 (discharged; it was to run to") {
 		t.Errorf("the export's in force line: %s", x)
+	}
+}
+
+// The variation page offers every kind of term the contract has, records
+// when the application was made, and can record a term the court removed.
+func TestPageVariationRemovesATermAndOffersEveryKind(t *testing.T) {
+	e := newEnv(t)
+	ord := e.order(t, s(e.subject(t, nil), "id"), obj{"terms": []obj{
+		{"category": "communications", "text": "Not to possess more than one mobile phone."},
+		{"category": "travel", "text": "To stay in Gloucestershire."}}})
+	oid, travel := s(ord, "id"), s(ord, "terms.1.id")
+	b, _ := e.signedIn(t, "orders_officer")
+	form := b.get("/orders/" + oid + "/variations/new")
+	for _, c := range domain.TermCategories {
+		wantText(t, form, `<option value="`+c+`"`)
+	}
+	vary := url.Values{"csrf_token": {csrfOf(t, form)}, "applicant": {"subject"}, "court": {"Bristol Crown Court"},
+		"applied_on-day": {"2"}, "applied_on-month": {"11"}, "applied_on-year": {"2026"},
+		"heard_on-day": {"20"}, "heard_on-month": {"11"}, "heard_on-year": {"2026"}, "outcome": {"granted"},
+		"term_id": {"new"}, "remove": {"yes"}}
+	p := b.post("/orders/"+oid+"/variations", vary)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#remove"`)
+	vary.Set("term_id", travel)
+	wantStatus(t, b.post("/orders/"+oid+"/variations", vary), http.StatusSeeOther)
+	r := e.do(t, "GET", "/api/v1/orders/"+oid, e.admin, "")
+	if its := get(r.Body, "terms").([]any); len(its) != 1 || s(its[0], "category") != "communications" {
+		t.Errorf("the order's terms after the travel term was removed: %v", get(r.Body, "terms"))
+	}
+	ev := e.do(t, "GET", "/api/v1/orders/"+oid+"/events", e.admin, "")
+	if !strings.Contains(ev.String(), `"applied_on":"2026-11-02"`) {
+		t.Errorf("the variation's application date: %s", ev)
 	}
 }

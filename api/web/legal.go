@@ -31,8 +31,8 @@ var legalTitles = map[string]string{"service": "Record service of the order", "v
 
 var legalFields = map[string][]string{
 	"service": {"method", "served_on-day", "served_on-month", "served_on-year", "address", "notes"},
-	"variation": {"applicant", "applicant_name", "court", "heard_on-day", "heard_on-month", "heard_on-year", "outcome",
-		"term_id", "category", "text", "term_starts_on-day", "term_starts_on-month", "term_starts_on-year", "term_ends_on-day", "term_ends_on-month", "term_ends_on-year", "notes"},
+	"variation": {"applicant", "applicant_name", "court", "applied_on-day", "applied_on-month", "applied_on-year",
+		"heard_on-day", "heard_on-month", "heard_on-year", "outcome", "term_id", "remove", "category", "text", "term_starts_on-day", "term_starts_on-month", "term_starts_on-year", "term_ends_on-day", "term_ends_on-month", "term_ends_on-year", "notes"},
 	"breach": {"occurred_on-day", "occurred_on-month", "occurred_on-year", "description", "action", "outcome",
 		"found_by_check"},
 	"no-breach":       {"reason"},
@@ -52,7 +52,8 @@ var legalLabels = map[string]string{"method": "How it was served", "served_on": 
 	"on": "Date of the decision", "reason": "Reason", "lodged_on": "Date lodged", "appellant": "Appellant",
 	"grounds": "Grounds", "decided_on": "Date of the decision", "charge_kind": "Kind of charge", "charged_on": "Date charged",
 	"offence": "Offence", "outcome_on": "Date of the outcome", "settled_ends_on": "End settled by the court",
-	"sentence": "Sentence", "found_by_check": "The check that found it", "term_starts_on": "The term is in force from", "term_ends_on": "The term is in force until"}
+	"sentence": "Sentence", "found_by_check": "The check that found it", "applied_on": "Date of the application",
+	"remove": "Removed", "term_starts_on": "The term is in force from", "term_ends_on": "The term is in force until"}
 
 // loadLegal reads the order and, for an outcome form, the appeal, charge
 // or breach case it is about (not found unless it is this order's).
@@ -222,6 +223,7 @@ func recordLegal(form string) func(*Web, *req) error {
 			if d := dateValue(vals, "heard_on", v); d != nil {
 				va.HeardOn = *d
 			}
+			va.AppliedOn = dateValue(vals, "applied_on", v)
 			if va.Outcome != domain.VariationRefused {
 				// The term's own dates, when the court set them: a
 				// renewed electronic monitoring requirement runs up to
@@ -233,8 +235,17 @@ func recordLegal(form string) func(*Web, *req) error {
 				case "":
 					v.Add("term_id", "must be chosen: the one the court changed, or a new term")
 				case "new":
+					if vals["remove"] != "" {
+						v.Add("remove", "applies to a term of the order: choose the term the court removed")
+					}
 					va.Added = []domain.Term{{Category: vals["category"], Text: vals["text"], StartsOn: from, EndsOn: until}}
 				default:
+					if vals["remove"] != "" {
+						// The court struck the term out: its wording and
+						// dates on the form are not used.
+						va.Removed = []string{id}
+						break
+					}
 					for _, t := range o.Terms {
 						if t.ID == id {
 							t.Text = vals["text"]
@@ -352,6 +363,9 @@ func recordLegal(form string) func(*Web, *req) error {
 							ve.Errors[i].Field = "text"
 						}
 					}
+				}
+				if strings.HasPrefix(fe.Field, "terms_removed") {
+					ve.Errors[i].Field = "term_id"
 				}
 				if fe.Field == "terms_added" || strings.HasPrefix(fe.Field, "term_ids") {
 					ve.Errors[i].Field = map[bool]string{true: "term_id", false: "term_ids"}[fe.Field == "terms_added"]
