@@ -226,6 +226,11 @@ func TestPageEndedOrderSaysWhenItEnded(t *testing.T) {
 		t.Errorf("in force: %s", inForce)
 	}
 	wantText(t, p, `id="order-ended">24 November 2026: Discharged on the subject&#39;s application (s.18).`)
+	// The timeline reads the order's legal life with the rest.
+	tl := p.Body[strings.Index(p.Body, `id="timeline"`):]
+	if !strings.Contains(tl, "Discharged (Bristol Crown Court)") {
+		t.Errorf("the timeline lacks the discharge: %s", tl[:min(len(tl), 2000)])
+	}
 	x := e.do(t, "GET", "/api/v1/subjects/"+s(ord, "subject_id")+"/export?format=html", e.admin, "")
 	want(t, x, http.StatusOK)
 	if !strings.Contains(x.String(), "2026-11-01 to 2026-11-24 (discharged; it was to run to") {

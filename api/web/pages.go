@@ -255,11 +255,11 @@ func (w *Web) order(r *req) error {
 	if d.Flags, _, err = w.store.ListFlags(ctx, domain.FlagFilter{OrderID: o.ID}, domain.Page{Limit: 500}); err != nil {
 		return err
 	}
-	d.Timeline = timeline(o, d.History, d.Reviews, checks, d.Flags)
 	d.Checks, d.Checks2 = paginate(r, checks, func(c domain.Check) *domain.Date { return &c.DueOn })
 	if d.Events, err = w.store.OrderEvents(ctx, o.ID); err != nil {
 		return err
 	}
+	d.Timeline = timeline(o, d.History, d.Reviews, checks, d.Flags, d.Events)
 	if o.AppealPending {
 		for i := range d.Events {
 			if d.Events[i].Kind == domain.EventAppealLodged {
@@ -303,10 +303,23 @@ func (w *Web) order(r *req) error {
 }
 
 // timeline is the order's life, newest first, in one list.
-func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Review, checks []domain.Check, flags []domain.Flag) []event {
+func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Review, checks []domain.Check, flags []domain.Flag,
+	legal []domain.OrderEvent) []event {
 	ev := []event{{o.MadeOn.Time, "Order made at " + o.Court}}
 	if o.StartsOn != nil {
 		ev = append(ev, event{o.StartsOn.Time, "Came into force"})
+	}
+	// The legal history (service, variations, breaches, charges, appeals,
+	// the end) in the same list, so the order's life reads in one place.
+	for _, e := range legal {
+		if e.Kind == domain.EventMade {
+			continue
+		}
+		text := humanise(e.Kind)
+		if e.Court != nil && *e.Court != "" {
+			text += " (" + *e.Court + ")"
+		}
+		ev = append(ev, event{e.On.Time, text})
 	}
 	for _, h := range hist {
 		ev = append(ev, event{h.From, roleName(h.Role) + ": " + h.Officer.Name + " allocated (" + h.Reason + ")"})
