@@ -39,8 +39,12 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 	wantStatus(t, p, http.StatusSeeOther)
 	loc := p.Header.Get("Location")
 	mpath, _, _ := strings.Cut(loc, "?")
+	// An officer on leave is shown as away where owners and actions are named.
+	want(t, e.do(t, "POST", "/api/v1/officers/"+f.a+"/absences", e.admin,
+		js(obj{"kind": "annual_leave", "starts_on": today, "ends_on": "2026-12-04"})), http.StatusCreated)
 	m := b.get(loc)
 	wantStatus(t, m, http.StatusOK)
+	wantText(t, m, " (away until 4 December 2026)</option>")
 	wantText(t, m, "Meeting started", "G-002", "Bella Brown", "Review overdue", "87 days overdue", "release in 96 days",
 		`href="/workload?force=gloucestershire"`)
 	if strings.Index(m.Body, "G-002") > strings.Index(m.Body, "G-003") {

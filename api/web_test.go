@@ -235,8 +235,13 @@ func TestPageChairAllocatesAnOwnerFromTheAgenda(t *testing.T) {
 	agenda := chair.get("/tasking")
 	wantStatus(t, agenda, http.StatusOK)
 	wantText(t, agenda, "No owner (1)", s(ord, "reference"), "Allocate an owner")
+	// An officer on leave is shown as away, with what each holds.
+	away := e.officer(t, "iom_officer")
+	want(t, e.do(t, "POST", "/api/v1/officers/"+away+"/absences", e.admin,
+		js(obj{"kind": "long_term", "starts_on": today, "ends_on": "2026-12-31"})), http.StatusCreated)
 	form := chair.get("/orders/" + s(ord, "id") + "/owners/iom?from=tasking")
 	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, `value="`+away+`">Officer`, ": holds 0; away until 31 December 2026</option>", `value="`+iom+`">Officer`)
 	p := chair.post("/orders/"+s(ord, "id")+"/owners/iom", url.Values{"csrf_token": {csrfOf(t, form)},
 		"version": {regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(form.Body)[1]},
 		"from":    {"tasking"}, "officer_id": {iom}, "reason": {"allocated at tasking meeting"}})

@@ -95,11 +95,14 @@ type meetingData struct {
 	// its force who may be named to act.
 	Escalations map[string]escalation
 	Officers    []domain.Officer // who may be named to act or own
-	Chairs      []domain.Officer // who may chair (and sign)
-	CanDecide   bool
-	Signed      bool
-	IsChair     bool
-	Posted      string // the order whose form was posted, to show its errors
+	// Away is each of them away today, with the day they are back (nil:
+	// no return date): named to own or act, they should not be by chance.
+	Away      map[string]*domain.Date
+	Chairs    []domain.Officer // who may chair (and sign)
+	CanDecide bool
+	Signed    bool
+	IsChair   bool
+	Posted    string // the order whose form was posted, to show its errors
 	// The agenda comes a page of orders at a time: links to the first and
 	// the next page, and where this page starts in the whole agenda.
 	First, Next string
@@ -146,6 +149,16 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 			}
 		}
 		d.Officers = active
+		load, err := w.store.Workload(r.ctx(), m.Force, w.today())
+		if err != nil {
+			return nil, nil, err
+		}
+		d.Away = map[string]*domain.Date{}
+		for _, l := range load.Officers {
+			if l.AbsentNow {
+				d.Away[l.Officer.ID] = l.AbsentTill
+			}
+		}
 	}
 	title := "Tasking meeting: " + w.forceName(m.Force) + ", " + longDate(m.HeldOn)
 	if m.Region != "" {

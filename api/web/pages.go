@@ -486,8 +486,12 @@ type ownerData struct {
 	Order    domain.Order
 	Role     string
 	Officers []domain.Officer
-	Current  *domain.OwnerSummary
-	From     string
+	// Load is each officer's line of the force's workload: what they hold
+	// and whether they are away, so a chair allocates fairly and not to
+	// someone on leave.
+	Load    map[string]domain.WorkloadLine
+	Current *domain.OwnerSummary
+	From    string
 }
 
 func (w *Web) ownerPage(r *req) (*page, *ownerData, error) {
@@ -505,7 +509,15 @@ func (w *Web) ownerPage(r *req) (*page, *ownerData, error) {
 		return nil, nil, err
 	}
 	officers = slices.DeleteFunc(officers, func(x domain.Officer) bool { return !x.Active })
-	d := &ownerData{Order: o, Role: role, Officers: officers, From: r.QueryParam("from")}
+	load, err := w.store.Workload(r.ctx(), o.Force, w.today())
+	if err != nil {
+		return nil, nil, err
+	}
+	d := &ownerData{Order: o, Role: role, Officers: officers, From: r.QueryParam("from"),
+		Load: map[string]domain.WorkloadLine{}}
+	for _, l := range load.Officers {
+		d.Load[l.Officer.ID] = l
+	}
 	switch role {
 	case domain.OwnerIOM:
 		d.Current = o.Owners.IOM

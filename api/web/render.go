@@ -81,8 +81,12 @@ func parseTemplates(forceName, regionName func(string) string, loc *time.Locatio
 		},
 		"missingName":    missingName,
 		"termCategories": func() []string { return domain.TermCategories },
-		"ptr":            func(d domain.Date) *domain.Date { return &d },
-		"list3":          func(a, b, c string) []string { return []string{a, b, c} },
+		"hasKey": func(m map[string]*domain.Date, k string) bool {
+			_, ok := m[k]
+			return ok
+		},
+		"ptr":   func(d domain.Date) *domain.Date { return &d },
+		"list3": func(a, b, c string) []string { return []string{a, b, c} },
 		"releaseTypes": func() [][2]string {
 			out := make([][2]string, 0, len(domain.ReleaseDateTypes))
 			for _, t := range domain.ReleaseDateTypes {
