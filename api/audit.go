@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -208,6 +209,14 @@ func cleanPurpose(p string) string {
 // are dropped first; when the table is still full of clients with spent
 // budgets, new clients share one overflow budget rather than push out an
 // entry (a spray of addresses slows only itself).
+//
+// A blocked client is not simply refused: officers behind one station's
+// address share its budget, and one colleague's typos would lock them all
+// out. But nor is every credential it sends checked, or a blocked client
+// could guess at full speed and read the answer (429 or 200). While
+// blocked, a client gets in only with a credential that already
+// authenticated from it in the last 12 hours (proven); anything else is
+// refused unchecked.
 type failureLimiter struct {
 	mu       sync.Mutex
 	burst    int
@@ -215,8 +224,16 @@ type failureLimiter struct {
 	max      int
 	clients  map[string]*rate.Limiter
 	overflow *rate.Limiter
+	proven   map[[32]byte]time.Time // sha256(client, credential) -> until
 	now      func() time.Time
 }
+
+// provenFor is how long a credential that authenticated from a client
+// gets in from it while it is blocked; provenMax bounds the table.
+const (
+	provenFor = 12 * time.Hour
+	provenMax = 50000
+)
 
 const failureTableSize = 10000
 
@@ -225,7 +242,7 @@ func newFailureLimiter(burst int) *failureLimiter {
 		burst = 10
 	}
 	f := &failureLimiter{burst: burst, every: 6 * time.Second, max: failureTableSize,
-		clients: map[string]*rate.Limiter{}, now: time.Now}
+		clients: map[string]*rate.Limiter{}, proven: map[[32]byte]time.Time{}, now: time.Now}
 	f.overflow = rate.NewLimiter(rate.Every(f.every), burst)
 	return f
 }
@@ -289,6 +306,41 @@ func (f *failureLimiter) blocked(ip string) bool {
 
 // failed spends one failure.
 func (f *failureLimiter) failed(ip string) { f.limiter(ip, true).AllowN(f.now(), 1) }
+
+func provenKey(ip, credential string) [32]byte {
+	return sha256.Sum256([]byte(clientKey(ip) + "\x00" + credential))
+}
+
+// checks reports whether a credential from the client is to be checked at
+// all: always, unless the client is blocked and the credential has not
+// authenticated from it lately.
+func (f *failureLimiter) checks(ip, credential string) bool {
+	if !f.blocked(ip) {
+		return true
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	until, ok := f.proven[provenKey(ip, credential)]
+	return ok && f.now().Before(until)
+}
+
+// proved remembers that the credential authenticated from the client.
+func (f *failureLimiter) proved(ip, credential string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := f.now()
+	if len(f.proven) >= provenMax {
+		for k, until := range f.proven {
+			if !now.Before(until) {
+				delete(f.proven, k)
+			}
+		}
+		if len(f.proven) >= provenMax {
+			return // full of live entries: this one is not remembered
+		}
+	}
+	f.proven[provenKey(ip, credential)] = now.Add(provenFor)
+}
 
 func (s *Server) listTokens(c echo.Context) error {
 	out, err := s.store.ListTokens(ctxOf(c), c.Param("id"))

@@ -533,10 +533,14 @@ func TestAuditTokens(t *testing.T) {
 func TestAuditFailedAuthenticationIsRateLimited(t *testing.T) {
 	t.Parallel()
 	a := newAuditEnv(t, 3)
-	good := a.token(t, a.officer(t, "iom_officer"))
+	good, unproven := a.token(t, a.officer(t, "iom_officer")), a.token(t, a.officer(t, "iom_officer"))
 	const attacker, bystander = "203.0.113.7:40000", "198.51.100.2:40000"
 	status := func(token, addr string, headers ...string) int {
 		return auServe(a.handler, "GET", "/api/v1/me", token, addr, headers...).Code
+	}
+	// The officer behind the shared address has used their token from it.
+	if got := status(good, attacker); got != http.StatusOK {
+		t.Fatalf("good token before the block: %d", got)
 	}
 	// No Authorization header at all is 401 but spends nothing.
 	for range 5 {
@@ -557,7 +561,12 @@ func TestAuditFailedAuthenticationIsRateLimited(t *testing.T) {
 		t.Errorf("429 Content-Type %q, want a problem", ct)
 	}
 	if got := status(good, attacker); got != http.StatusOK {
-		t.Errorf("good token from the blocked address: %d, want 200 (only failures are limited)", got)
+		t.Errorf("a token proven from the blocked address: %d, want 200", got)
+	}
+	// Any other, valid or not, is refused unchecked: a blocked address
+	// cannot go on guessing and read the answer.
+	if got := status(unproven, attacker); got != http.StatusTooManyRequests {
+		t.Errorf("a valid token never used from the blocked address: %d, want 429", got)
 	}
 	if got := status("scpo_guess", attacker); got != http.StatusTooManyRequests {
 		t.Errorf("bad token after a good one from the blocked address: %d, want 429", got)
@@ -565,7 +574,7 @@ func TestAuditFailedAuthenticationIsRateLimited(t *testing.T) {
 	if got := status("scpo_guess", attacker, "X-Forwarded-For", "192.0.2.55", "X-Real-Ip", "192.0.2.56"); got != http.StatusTooManyRequests {
 		t.Errorf("bad token from the blocked address claiming another: %d, want 429", got)
 	}
-	if got := status(good, bystander); got != http.StatusOK {
+	if got := status(unproven, bystander); got != http.StatusOK {
 		t.Errorf("good token from another address: %d, want 200", got)
 	}
 	if got := status("scpo_guess", bystander); got != http.StatusUnauthorized {

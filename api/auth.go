@@ -21,11 +21,11 @@ const actorKey = "actor"
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ip := c.RealIP()
-		// A blocked address may still present a valid credential; only
-		// failures are refused, with 429 rather than 401, and not counted.
-		blocked := s.failures.blocked(ip)
+		// A blocked address still gets in with a token that authenticated
+		// from it lately (failureLimiter); any other is refused with 429,
+		// unchecked and not counted again.
 		fail := func() error {
-			if blocked {
+			if s.failures.blocked(ip) {
 				return errTooManyFailures
 			}
 			s.failures.failed(ip)
@@ -40,6 +40,9 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return domain.ErrUnauthenticated
 		}
+		if !s.failures.checks(ip, token) {
+			return errTooManyFailures
+		}
 		officer, err := s.officerFor(c.Request().Context(), token)
 		if errors.Is(err, domain.ErrUnauthenticated) {
 			return fail()
@@ -47,6 +50,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		s.failures.proved(ip, token)
 		scope, err := s.scopeOf(c.Request().Context(), officer)
 		if err != nil {
 			return err

@@ -60,10 +60,11 @@ func (s *Server) calendarURL(c echo.Context, secret string) string {
 // whose feed it is, naming the orders it carried.
 func (s *Server) calendarFeed(c echo.Context) error {
 	ip := c.RealIP()
-	// A valid feed is served from a blocked address too: calendar services
-	// fetch many officers' feeds from one address, and one stale
-	// subscription's 404s would otherwise block them all. Only a failure
-	// is refused as too many, and not counted again.
+	// A feed fetched from this address lately is served while it is
+	// blocked too: calendar services fetch many officers' feeds from one
+	// address, and one stale subscription's 404s would otherwise block
+	// them all. Any other is refused as too many, unchecked and not
+	// counted again (failureLimiter).
 	refuse := func() error {
 		if s.failures.blocked(ip) {
 			return errTooManyFailures
@@ -75,6 +76,9 @@ func (s *Server) calendarFeed(c echo.Context) error {
 	if !ok || secret == "" || len(secret) > 200 {
 		return refuse()
 	}
+	if !s.failures.checks(ip, secret) {
+		return errTooManyFailures
+	}
 	trail := newTrail(c, nil)
 	ctx := domain.WithAudit(c.Request().Context(), trail)
 	feed, err := s.store.CalendarFeedFor(ctx, secret)
@@ -84,6 +88,7 @@ func (s *Server) calendarFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	s.failures.proved(ip, secret)
 	e, _ := trail.Pending()
 	e.OfficerID, e.Action = &feed.OfficerID, domain.ActionDisclosure
 	e.Purpose = "the officer's own calendar of due dates"

@@ -168,11 +168,11 @@ func TestCalendarFeed(t *testing.T) {
 	})
 }
 
-// The failed-authentication limit refuses failures, never a valid
-// credential: once an address is blocked (officers behind one station's
-// address, a calendar service fetching many officers' feeds), a valid web
-// sign-in and a valid feed still get through, as a valid bearer token
-// does. They were refused with the failures.
+// Once an address is blocked (officers behind one station's address, a
+// calendar service fetching many officers' feeds), a credential that
+// authenticated from it lately still gets through: a web sign-in, a feed,
+// as a bearer token does. They were refused with the failures. One never
+// used from it is refused unchecked, or the address could go on guessing.
 func TestBlockedAddressStillTakesValidSignInsAndFeeds(t *testing.T) {
 	t.Parallel()
 	e := newEnvWith(t, func(c *api.Config) { c.FailedAuthBurst = 3 })
@@ -184,7 +184,16 @@ func TestBlockedAddressStillTakesValidSignInsAndFeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	other := e.do(t, "POST", "/api/v1/me/calendar", e.token(t, e.officer(t, "iom_officer")), "")
+	want(t, other, http.StatusCreated)
+	ou, err := url.Parse(s(other.Body, "url"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	b := e.browser(t)
+	if p := b.get(u.Path); p.Status != http.StatusOK {
+		t.Fatalf("the feed before the block: %d", p.Status)
+	}
 	for range 4 {
 		b.get("/calendar/scpocal_stale.ics")
 	}
@@ -192,7 +201,10 @@ func TestBlockedAddressStillTakesValidSignInsAndFeeds(t *testing.T) {
 		t.Fatalf("a stale feed from the blocked address: %d, want 429", p.Status)
 	}
 	if p := b.get(u.Path); p.Status != http.StatusOK || !strings.Contains(p.Body, "BEGIN:VCALENDAR") {
-		t.Errorf("a valid feed from the blocked address: %d %s", p.Status, p.Body)
+		t.Errorf("a feed fetched before from the blocked address: %d %s", p.Status, p.Body)
+	}
+	if p := b.get(ou.Path); p.Status != http.StatusTooManyRequests {
+		t.Errorf("a feed never fetched from the blocked address: %d, want 429", p.Status)
 	}
 	form := b.get("/sign-in")
 	bad := b.post("/sign-in", url.Values{"csrf_token": {csrfOf(t, form)}, "token": {"scpo_guess"}, "next": {"/"}})

@@ -56,3 +56,46 @@ func TestFailureLimiterCountsIPv6By64(t *testing.T) {
 		t.Error("IPv4 and its IPv4-mapped IPv6 form are counted apart")
 	}
 }
+
+// While blocked, a client gets in only with a credential that authenticated
+// from it in the last 12 hours, and only from it (an IPv6 client by its
+// /64); the table of such credentials stays bounded.
+func TestFailureLimiterChecksOnlyProvenCredentialsWhenBlocked(t *testing.T) {
+	f := newFailureLimiter(2)
+	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	f.now = func() time.Time { return at }
+	const station, elsewhere = "2001:db8:1:2::10", "2001:db8:9:9::10"
+	f.proved(station, "officer-token")
+	f.failed(station)
+	f.failed(station)
+	switch {
+	case !f.blocked(station):
+		t.Fatal("not blocked")
+	case !f.checks("2001:db8:1:2::99", "officer-token"):
+		t.Error("a proven token from the same /64 is not checked")
+	case f.checks(station, "a-guess"):
+		t.Error("a guess from the blocked client is checked")
+	case !f.checks(elsewhere, "a-guess"):
+		t.Error("another client, not blocked, has its credential refused")
+	}
+	f.proved(elsewhere, "other-token")
+	for range 2 {
+		f.failed(elsewhere)
+	}
+	if f.checks(elsewhere, "officer-token") {
+		t.Error("a token proven from one client gets in from another blocked one")
+	}
+	at = at.Add(13 * time.Hour)
+	for range 2 {
+		f.failed(station)
+	}
+	if f.checks(station, "officer-token") {
+		t.Error("a token proven 13 hours ago still gets in while blocked")
+	}
+	for i := range provenMax + 100 {
+		f.proved(fmt.Sprintf("10.0.%d.%d", i>>8&255, i&255), "t")
+	}
+	if len(f.proven) > provenMax {
+		t.Errorf("the proven table holds %d entries, more than %d", len(f.proven), provenMax)
+	}
+}

@@ -75,6 +75,12 @@ func (h pageHost) Refused(c echo.Context, status int) error {
 }
 func (h pageHost) SignInBlocked(c echo.Context) bool { return h.s.failures.blocked(c.RealIP()) }
 func (h pageHost) SignInFailed(c echo.Context)       { h.s.failures.failed(c.RealIP()) }
+func (h pageHost) SignInChecks(c echo.Context, credential string) bool {
+	return h.s.failures.checks(c.RealIP(), credential)
+}
+func (h pageHost) SignInProved(c echo.Context, credential string) {
+	h.s.failures.proved(c.RealIP(), credential)
+}
 func (h pageHost) TaskingCSV(c echo.Context, force string, asOf domain.Date) error {
 	return h.s.taskingCSV(c, domain.TaskingQuery{Force: force, AsOf: asOf})
 }

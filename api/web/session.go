@@ -180,9 +180,12 @@ func (w *Web) signIn(c echo.Context) error {
 	if token == "" {
 		return again("Enter your access token")
 	}
-	// As the API's: a blocked address still gets in with a valid token
-	// (officers behind one station's address share its count); only a
-	// failure is refused as "too many", and not counted again.
+	// As the API's: a blocked address still gets in with a token that
+	// authenticated from it lately (officers behind one station's address
+	// share its count); any other is refused as "too many", unchecked.
+	if !w.host.SignInChecks(c, token) {
+		return again("Too many failed attempts from this address. Wait a minute and try again")
+	}
 	var officer domain.Officer
 	err := domain.ErrUnauthenticated
 	if len(token) <= 512 {
@@ -198,6 +201,7 @@ func (w *Web) signIn(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	w.host.SignInProved(c, token)
 	return w.startSession(c, officer, next)
 }
 

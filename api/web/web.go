@@ -70,6 +70,11 @@ type Host interface {
 	// authentications per client address.
 	SignInBlocked(c echo.Context) bool
 	SignInFailed(c echo.Context)
+	// SignInChecks reports whether a credential from a blocked address is
+	// to be checked at all (one that authenticated from it lately);
+	// SignInProved remembers one that did.
+	SignInChecks(c echo.Context, credential string) bool
+	SignInProved(c echo.Context, credential string)
 	// TaskingCSV writes the agenda as the API's CSV.
 	// It records the disclosure itself, per page of rows.
 	TaskingCSV(c echo.Context, force string, asOf domain.Date) error
