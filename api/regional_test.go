@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -171,4 +173,106 @@ func containsID(r resp, id string) bool {
 		}
 	}
 	return false
+}
+
+// A subject moved to another force after a meeting set its agenda is no
+// longer that meeting's to decide: a force meeting's decisions on it are
+// refused, an escalation of it waits out of another region's meeting,
+// and the open actions given to the old force's officers end with the
+// move (the new force could not close them). An officer of a force the
+// caller cannot see is "no such officer" wherever one is named.
+func TestDecisionsFollowAMovedSubject(t *testing.T) {
+	e := newEnv(t)
+	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	glosIOM := acOfficer(t, e, "gloucestershire", "iom_officer")
+	sub := s(e.subject(t, nil), "id")
+	ord := s(e.order(t, sub, nil), "id")
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	m := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	mid := s(m.Body, "id")
+	var item string
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == ord {
+			item = s(it, "id")
+		}
+	}
+	decide := func(body obj) resp { return e.do(t, "POST", "/api/v1/meetings/"+mid+"/decisions", chair, js(body)) }
+	act := decide(obj{"item_id": item, "decision": "action", "action_by": glosIOM, "due_by": "2026-11-26", "notes": "Visit."})
+	want(t, act, http.StatusCreated)
+	want(t, decide(obj{"item_id": item, "decision": "escalate", "notes": "Regional help needed."}), http.StatusCreated)
+
+	// Kent's officer named by a Gloucestershire chair: no such officer, as
+	// for an officer who does not exist.
+	kentIOM := acOfficer(t, e, "kent", "iom_officer")
+	for _, who := range []string{kentIOM, "0190f5e4-0000-7000-8000-000000000000"} {
+		r := decide(obj{"item_id": item, "decision": "action", "action_by": who, "due_by": "2026-12-01", "notes": "x"})
+		wantFields(t, r, http.StatusUnprocessableEntity, "action_by")
+		if !strings.Contains(r.String(), "no such officer") {
+			t.Errorf("naming %s: %s", who, r)
+		}
+		r = e.do(t, "PUT", "/api/v1/orders/"+ord+"/owners/iom", chair, js(obj{"officer_id": who, "reason": "x"}))
+		wantFields(t, r, http.StatusUnprocessableEntity, "officer_id")
+		if !strings.Contains(r.String(), "no such officer") {
+			t.Errorf("allocating %s: %s", who, r)
+		}
+	}
+
+	// The subject moves to Kent, in another region.
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sub, e.admin, js(obj{"force": "kent"})), http.StatusOK)
+	for _, d := range []obj{
+		{"item_id": item, "decision": "note", "notes": "Still on our list."},
+		{"item_id": item, "decision": "action", "action_by": glosIOM, "due_by": "2026-12-01", "notes": "Visit again."},
+	} {
+		r := decide(d)
+		wantFields(t, r, http.StatusUnprocessableEntity, "item_id")
+		if !strings.Contains(r.String(), "moved to another force") {
+			t.Errorf("a decision on the moved subject's order: %s", r)
+		}
+	}
+	a := e.do(t, "GET", "/api/v1/actions?assignee="+glosIOM+"&status=cancelled", e.admin, "")
+	if its := items(a); len(its) != 1 || s(its[0], "id") != s(act.Body, "id") || !strings.Contains(a.String(), "moved to kent") {
+		t.Errorf("the Gloucestershire officer's action after the move: %s", a)
+	}
+	// Not on the south-west's regional agenda.
+	lead := e.token(t, acOfficer(t, e, "gloucestershire", "regional"))
+	r := e.do(t, "POST", "/api/v1/regional-meetings", lead, js(obj{"region": "south-west", "held_on": today}))
+	want(t, r, http.StatusCreated)
+	if strings.Contains(r.String(), ord) {
+		t.Errorf("the regional agenda carries the order moved out of the region: %s", r)
+	}
+}
+
+// Two regional meetings opened at once share out the escalations waiting:
+// each goes to one, and the loser is told to open again (409), never a
+// 500 from the unique index.
+func TestRegionalMeetingsOpenedAtOnce(t *testing.T) {
+	e := newEnv(t)
+	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	lead := e.token(t, acOfficer(t, e, "gloucestershire", "regional"))
+	for round := range 4 {
+		ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+		want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+		m := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "gloucestershire", "held_on": today}))
+		want(t, m, http.StatusCreated)
+		for _, it := range m.Body["agenda"].([]any) {
+			if s(it, "order_id") == ord {
+				want(t, e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions", chair,
+					js(obj{"item_id": s(it, "id"), "decision": "escalate", "notes": "Help."})), http.StatusCreated)
+			}
+		}
+		codes := make([]int, 2)
+		var wg sync.WaitGroup
+		for i := range codes {
+			wg.Go(func() {
+				codes[i] = e.do(t, "POST", "/api/v1/regional-meetings", lead, js(obj{"region": "south-west", "held_on": today})).Status
+			})
+		}
+		wg.Wait()
+		for _, c := range codes {
+			if c != http.StatusCreated && c != http.StatusConflict {
+				t.Errorf("round %d: regional meetings opened at once answered %v", round, codes)
+			}
+		}
+	}
 }

@@ -32,12 +32,22 @@ type Absence struct {
 
 // Validate checks an absence's own fields; today bounds how far back one
 // may be recorded (a year).
-func (a *Absence) Validate(today Date, v *ValidationError) {
+func (a *Absence) Validate(today Date, v *ValidationError) { a.validate(today, true, v) }
+
+// ValidateChange checks an absence after a change. A first day kept as it
+// was is not judged against today's window again: an absence under way
+// for more than a year can still be given an end, or cancelled.
+func (a *Absence) ValidateChange(today, startedOn Date, v *ValidationError) {
+	a.validate(today, !a.StartsOn.Equal(startedOn.Time), v)
+}
+
+func (a *Absence) validate(today Date, window bool, v *ValidationError) {
 	oneOf(v, "kind", a.Kind, AbsenceKinds)
 	if !v.Has("starts_on") {
 		switch {
 		case a.StartsOn.IsZero():
 			v.Add("starts_on", "is required")
+		case !window:
 		case a.StartsOn.Before(today.AddDays(-366).Time):
 			v.Add("starts_on", "must be within the last year")
 		case a.StartsOn.After(today.AddDays(731).Time):

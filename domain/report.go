@@ -156,15 +156,14 @@ type ForceSummary struct {
 
 // RegionReport sets a region's forces side by side.
 // CanChair reports whether an officer may chair (and so sign the minutes
-// of) a force's tasking meeting, or a regional meeting.
+// of) a force's tasking meeting, or a regional meeting. A regional
+// meeting's chair is a regional lead: an administrator of one force of
+// the region cannot reach the meeting, so could never sign it.
 func CanChair(o Officer, regional bool) bool {
-	if o.HasRole(RoleAdmin) {
-		return true
-	}
 	if regional {
 		return o.HasRole(RoleRegional)
 	}
-	return o.HasRole(RoleTaskingChair)
+	return o.HasRole(RoleAdmin) || o.HasRole(RoleTaskingChair)
 }
 
 // MeetingFilter narrows a meeting list: a force's meetings, a region's

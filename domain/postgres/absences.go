@@ -80,9 +80,11 @@ func checkCover(tx *gorm.DB, absent domain.Officer, a *domain.Absence, from doma
 	if a.StartsOn.After(from.Time) {
 		from = a.StartsOn
 	}
-	cover, err := shareOfficer(tx, a.Cover.ID)
-	if err != nil {
+	cover, err := shareVisibleOfficer(tx, a.Cover.ID)
+	if err == domain.ErrNotFound {
 		return domain.Invalid("cover_officer_id", "no such officer")
+	} else if err != nil {
+		return err // a deadlock (run again) or the database gone (503)
 	}
 	if err := domain.CanCover(absent, cover); err != nil {
 		return err
@@ -256,7 +258,7 @@ func (s *Store) UpdateAbsence(ctx context.Context, officerID, id string, ifVersi
 			return err
 		}
 		v := &domain.ValidationError{}
-		a.Validate(today, v)
+		a.ValidateChange(today, startedOn, v)
 		if err := v.Err(); err != nil {
 			return err
 		}

@@ -37,6 +37,10 @@ var constraintErrors = map[string]func() error{
 	"subjects_prison_number_key": func() error {
 		return domain.Conflict("prison_number", "another subject already holds this prison number")
 	},
+	"meeting_items_escalation": func() error {
+		return domain.Conflict("region", "another regional meeting was opened at the same moment and took the escalations "+
+			"waiting; open this one again")
+	},
 	"officers_force_fkey":       func() error { return domain.Invalid("force", "is not a known force code") },
 	"subjects_force_fkey":       func() error { return domain.Invalid("force", "is not a known force code") },
 	"orders_subject_id_fkey":    func() error { return domain.Invalid("subject_id", "no such subject") },

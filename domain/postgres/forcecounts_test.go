@@ -2,7 +2,9 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -265,4 +267,58 @@ func TestFlagsAgreeWithTheirOrders(t *testing.T) {
 		t.Error("no open flag of the moved subjects is in Dorset")
 	}
 	flagsAgreeWithTheirOrders(t, s, "after moving subjects")
+}
+
+// A deactivation that ends an officer's ownerships while other owners are
+// allocated to the same orders keeps the force's owned count right. It
+// drifted by three or four orders a round: the deactivation judged each
+// order's owners from a snapshot without the allocation under way, and
+// the allocation from one with the ownership still there.
+func TestForceCountsHoldWhenADeactivationRacesAllocations(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	glos := "gloucestershire"
+	iom := mustOfficer(t, s, "race-iom@gloucestershire.police.uk", &glos, domain.RoleIOMOfficer)
+	serial := 9_100_000
+	for round := range 8 {
+		lro := mustOfficer(t, s, fmt.Sprintf("race-lro%d@gloucestershire.police.uk", round), &glos, domain.RoleLRO)
+		var orders []string
+		for range 4 {
+			serial++
+			o := mustOrder(t, s, onDate(newSubject(t, s, serial, glos, community()).ID, domain.NewDate(2026, 7, 1), 24))
+			if _, err := s.AssignOwner(ctx, domain.OwnerChange{OrderID: o.ID, Role: domain.OwnerLRO, OfficerID: lro.ID,
+				Reason: "Allocated."}); err != nil {
+				t.Fatal(err)
+			}
+			orders = append(orders, o.ID)
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			if _, err := s.UpdateOfficer(ctx, lro.ID, nil, func(o *domain.Officer) error { o.Active = false; return nil }); err != nil {
+				t.Error(err)
+			}
+		})
+		for _, id := range orders {
+			wg.Go(func() {
+				if _, err := s.AssignOwner(ctx, domain.OwnerChange{OrderID: id, Role: domain.OwnerIOM, OfficerID: iom.ID,
+					Reason: "Allocated at the same moment."}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	var kept, recount []forceCount
+	if err := s.DB().Raw(`SELECT force, metric, n FROM force_counts WHERE force = ? AND metric = 'owned'`, glos).
+		Scan(&kept).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().Raw(`SELECT * FROM (`+forceCountsRecountSQL+`) c WHERE force = ? AND metric = 'owned'`, glos).
+		Scan(&recount).Error; err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(recount, kept); d != "" || len(kept) != 1 || kept[0].N != 32 {
+		t.Errorf("Gloucestershire's owned orders (-recount +kept):\n%s%v", d, kept)
+	}
 }

@@ -684,19 +684,28 @@ func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d doma
 	}
 	id := newID()
 	by := actorID(ctx)
-	var item []struct{ OrderID, Force string }
+	var item []struct{ OrderID, Force, Region string }
 	if !v.Has("item_id") {
-		if err := tx.Raw(`SELECT i.order_id, s.force FROM meeting_items i JOIN subjects s ON s.id = i.subject_id
+		if err := tx.Raw(`SELECT i.order_id, s.force, f.region FROM meeting_items i JOIN subjects s ON s.id = i.subject_id
+			JOIN forces f ON f.code = s.force
 			WHERE i.meeting_id = ? AND i.id = ?`, m.ID, d.ItemID).Scan(&item).Error; err != nil {
 			return "", err
 		}
-		if len(item) == 0 {
+		switch {
+		case len(item) == 0:
 			v.Add("item_id", "is not an item of this meeting's agenda")
+		case m.Region == "" && item[0].Force != m.Force,
+			m.Region != "" && (item[0].Region != m.Region || canSee(ctx, item[0].Force) != nil):
+			// The agenda was set before the subject moved: the order is
+			// now another force's (or region's), and so are its decisions.
+			v.Add("item_id", "the order's subject has moved to another force since the agenda was set: "+
+				"decisions on it are now for the force it moved to")
+			item = nil
 		}
 	}
 	var actionBy *domain.Officer
 	if d.ActionBy != nil {
-		o, err := shareOfficer(tx, d.ActionBy.ID)
+		o, err := shareVisibleOfficer(tx, d.ActionBy.ID)
 		if err == nil {
 			actionBy = &o
 		} else if err != domain.ErrNotFound {

@@ -190,6 +190,21 @@ func shareOfficer(tx *gorm.DB, id string) (domain.Officer, error) {
 	return rows[0].domain(), nil
 }
 
+// shareVisibleOfficer is shareOfficer for an officer a request names (an
+// owner, an officer to act, a cover): one the caller may not see is no
+// such officer, as GET /officers/{id} answers, so that no refusal tells
+// that another force's officer exists ("not of the subject's force").
+func shareVisibleOfficer(tx *gorm.DB, id string) (domain.Officer, error) {
+	o, err := shareOfficer(tx, id)
+	if err != nil {
+		return o, err
+	}
+	if canSee(tx.Statement.Context, forceOf(o)) != nil {
+		return domain.Officer{}, domain.ErrNotFound
+	}
+	return o, nil
+}
+
 // ListOfficers returns a page of officers in creation order.
 func (s *Store) ListOfficers(ctx context.Context, f domain.OfficerFilter, p domain.Page) ([]domain.Officer, string, error) {
 	q := readScope(ctx, s.db.WithContext(ctx).Model(&officerRow{}), "force")

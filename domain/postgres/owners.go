@@ -93,7 +93,7 @@ func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clo
 	// The officer first, then the order: a deactivation locks the officer
 	// and then the orders they own, so the other order would deadlock
 	// when they already own this one (in another role, say).
-	officer, officerErr := shareOfficer(tx, c.OfficerID)
+	officer, officerErr := shareVisibleOfficer(tx, c.OfficerID)
 	if officerErr != nil && officerErr != domain.ErrNotFound {
 		return domain.OwnerAssignment{}, officerErr
 	}
@@ -256,6 +256,17 @@ func (s *Store) RemoveOwner(ctx context.Context, c domain.OwnerChange) error {
 // SQL, the same rule as canOwn). Each ending is kept in the history with
 // the reason; the orders' versions move and their flags are refreshed.
 func endOwnersWhoCannotAct(tx *gorm.DB, filter, id, reason string, now time.Time) ([]string, error) {
+	// The orders first, in id order, as an allocation takes its order's
+	// row: the owned count the trigger keeps per force is judged with no
+	// allocation to the same order under way. Without it, a deactivation
+	// racing allocations on the officer's orders miscounted them (the
+	// region report showed a force owning -25 orders).
+	if err := tx.Exec(`SELECT o.id FROM owner_assignments a JOIN orders o ON o.id = a.order_id
+		JOIN subjects s ON s.id = o.subject_id JOIN officers f ON f.id = a.officer_id
+		WHERE a.ended_at IS NULL AND `+filter+` AND NOT owner_can_act(f.active, f.force, f.roles, a.role, s.force)
+		ORDER BY o.id FOR UPDATE OF o`, map[string]any{"id": id}).Error; err != nil {
+		return nil, err
+	}
 	var orders []string
 	// Each officer whose ownership ended hears of it (the outbox, in this
 	// statement), naming the role.

@@ -78,6 +78,8 @@ func (s *Store) OpenRegionalMeeting(ctx context.Context, region string, heldOn d
 		}
 		// Each escalation goes to one regional meeting: of two opened at
 		// once, the unique index refuses the second (409; open it again).
+		// One whose subject has since moved out of the region waits: it is
+		// no longer the region's to decide.
 		if err := tx.Exec(`INSERT INTO meeting_items (meeting_id, position, escalation_id, kind, order_id, subject_id, case_type, raised_at, details)
 			SELECT @meeting, row_number() OVER (ORDER BY fm.held_on, d.decided_at, d.id), d.id, @kind, i.order_id, i.subject_id,
 			       i.case_type, d.decided_at,
@@ -85,7 +87,8 @@ func (s *Store) OpenRegionalMeeting(ctx context.Context, region string, heldOn d
 			                          'notes', d.notes)
 			FROM meeting_decisions d JOIN meeting_items i ON i.id = d.item_id JOIN meetings fm ON fm.id = d.meeting_id
 			JOIN forces f ON f.code = fm.force
-			WHERE f.region = @region AND d.decision = @escalate AND d.withdrawn_at IS NULL AND fm.held_on <= @held
+			JOIN subjects s ON s.id = i.subject_id JOIN forces sf ON sf.code = s.force
+			WHERE f.region = @region AND sf.region = @region AND d.decision = @escalate AND d.withdrawn_at IS NULL AND fm.held_on <= @held
 			  AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)
 			  AND NOT EXISTS (SELECT 1 FROM meeting_items r WHERE r.escalation_id = d.id)`,
 			map[string]any{"meeting": id, "region": region, "held": heldOn.Time, "kind": domain.AgendaEscalated,

@@ -324,6 +324,9 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 				"subject moved to "+sub.Force+": owners come from the subject's force", now); err != nil {
 				return err
 			}
+			if err := endActionsOnMove(tx, sub.ID, sub.Force, today, now); err != nil {
+				return err
+			}
 		}
 		if released != nil {
 			if err := s.startOnReleaseOrders(tx, sub, *released, today); err != nil {

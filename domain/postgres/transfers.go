@@ -265,6 +265,9 @@ func (s *Store) moveSubject(tx *gorm.DB, t domain.Transfer, now time.Time) error
 	if _, err := endOwnersWhoCannotAct(tx, "o.subject_id = @id", sub.ID, "transferred to "+t.ToForce, now); err != nil {
 		return err
 	}
+	if err := endActionsOnMove(tx, sub.ID, t.ToForce, s.Today(), now); err != nil {
+		return err
+	}
 	var orders []string
 	if err := tx.Table("orders").Where("subject_id = ?", sub.ID).Pluck("id", &orders).Error; err != nil {
 		return err
@@ -275,3 +278,18 @@ func (s *Store) moveSubject(tx *gorm.DB, t domain.Transfer, now time.Time) error
 }
 
 var _ domain.Transfers = (*Store)(nil)
+
+// endActionsOnMove cancels the open meeting actions on a moved subject's
+// orders given to officers not of the force it moved to: they can no
+// longer see the order, and the force it moved to could not close them
+// (its agenda kept them overdue for good). The new force decides what is
+// done now; the action says why it ended.
+func endActionsOnMove(tx *gorm.DB, subjectID, toForce string, today domain.Date, now time.Time) error {
+	return tx.Exec(`UPDATE meeting_decisions d SET status = 'cancelled', status_on = @today, status_at = @now, status_by = @by,
+			status_note = 'overtaken: the subject moved to ' || @force || ', whose officers decide what is done now'
+		FROM meeting_items i, officers f
+		WHERE i.id = d.item_id AND i.subject_id = @subject AND f.id = d.action_by
+		  AND d.status = 'open' AND d.withdrawn_at IS NULL AND f.force IS DISTINCT FROM @force`,
+		map[string]any{"today": today.Time, "now": now, "by": actorID(tx.Statement.Context), "force": toForce,
+			"subject": subjectID}).Error
+}
