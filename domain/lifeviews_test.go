@@ -94,3 +94,77 @@ func TestDecisionValidateFor(t *testing.T) {
 		})
 	}
 }
+
+// An absence is recorded within a year of its first day, but one under way
+// for longer can still be ended or cancelled: the window judges a first
+// day given, not one kept.
+func TestAbsenceUnderWayForOverAYearCanStillChange(t *testing.T) {
+	today := domain.NewDate(2026, 11, 25)
+	a := domain.Absence{OfficerID: "a", Kind: "long_term", StartsOn: domain.NewDate(2025, 6, 1)}
+	v := &domain.ValidationError{}
+	a.Validate(today, v)
+	if !v.Has("starts_on") {
+		t.Error("a new absence from 18 months ago was accepted")
+	}
+	end := domain.NewDate(2026, 11, 30)
+	a.EndsOn = &end
+	v = &domain.ValidationError{}
+	a.ValidateChange(today, domain.NewDate(2025, 6, 1), v)
+	if v.Err() != nil {
+		t.Errorf("ending an absence under way since June 2025: %v", v.Err())
+	}
+	v = &domain.ValidationError{}
+	a.ValidateChange(today, domain.NewDate(2025, 7, 1), v)
+	if !v.Has("starts_on") {
+		t.Error("moving an absence's first day to 18 months ago was accepted")
+	}
+}
+
+// A regional meeting's chair is a regional lead: an administrator of one
+// of its forces cannot reach the meeting, so could never sign it.
+func TestWhoMayChair(t *testing.T) {
+	glos := "gloucestershire"
+	for _, c := range []struct {
+		roles    []string
+		regional bool
+		want     bool
+	}{
+		{[]string{domain.RoleTaskingChair}, false, true},
+		{[]string{domain.RoleAdmin}, false, true},
+		{[]string{domain.RoleIOMOfficer}, false, false},
+		{[]string{domain.RoleRegional}, true, true},
+		{[]string{domain.RoleAdmin}, true, false},
+		{[]string{domain.RoleTaskingChair}, true, false},
+	} {
+		if got := domain.CanChair(domain.Officer{Force: &glos, Roles: c.roles, Active: true}, c.regional); got != c.want {
+			t.Errorf("%v chairing (regional %v): %v, want %v", c.roles, c.regional, got, c.want)
+		}
+	}
+}
+
+// A release date is a day in a life: not before the subject was born, not
+// in the year 9999.
+func TestReleaseDateIsPlausible(t *testing.T) {
+	today := domain.NewDate(2026, 11, 25)
+	for _, c := range []struct {
+		release domain.Date
+		ok      bool
+	}{
+		{domain.NewDate(2027, 3, 1), true},
+		{domain.NewDate(2025, 1, 1), true},
+		{domain.NewDate(1960, 1, 1), false},
+		{domain.NewDate(1975, 1, 1), false}, // before the date of birth
+		{domain.NewDate(9999, 12, 31), false},
+	} {
+		s := domain.Subject{FirstNames: "Dean", LastName: "Carter", DateOfBirth: domain.NewDate(1986, 4, 2),
+			PNCID: "2012/0345678U", Force: "gloucestershire", Custody: domain.Custody{Status: domain.CustodyCustody,
+				Establishment: ptrTo("HMP Bristol"), ReleaseDate: &c.release, ReleaseDateType: ptrTo("CRD")}}
+		v := &domain.ValidationError{}
+		s.Validate(today, v)
+		if got := !v.Has("custody.release_date"); got != c.ok {
+			t.Errorf("release %s: accepted %v, want %v (%v)", c.release, got, c.ok, v.Err())
+		}
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -181,6 +181,10 @@ func (s *Subject) Validate(today Date, v *ValidationError) {
 		v.Add("force", "is required")
 	}
 	s.Custody.validate(today, v)
+	if r := s.Custody.ReleaseDate; r != nil && !s.DateOfBirth.IsZero() && r.Before(s.DateOfBirth.Time) &&
+		!v.Has("custody.release_date") {
+		v.Add("custody.release_date", "must not be before the subject's date of birth (%s)", s.DateOfBirth)
+	}
 	s.Name = s.DisplayName()
 }
 
@@ -267,6 +271,9 @@ func (c *Custody) validate(today Date, v *ValidationError) {
 		}
 		if c.ReleaseDateType != nil && !slices.Contains(ReleaseDateTypes, *c.ReleaseDateType) {
 			v.Add("custody.release_date_type", "must be one of %s", strings.Join(ReleaseDateTypes, ", "))
+		}
+		if c.ReleaseDate != nil && (c.ReleaseDate.Before(today.AddMonths(-12*30).Time) || c.ReleaseDate.After(today.AddMonths(12*60).Time)) {
+			v.Add("custody.release_date", "must be within 30 years before and 60 years after today")
 		}
 		if c.ReleaseDate != nil && c.ReleaseDateType == nil {
 			v.Add("custody.release_date_type", "is required with a release date")
