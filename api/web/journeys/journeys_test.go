@@ -484,6 +484,41 @@ func TestJourneys(t *testing.T) {
 		s.wantText(t, tab, "#events", "Breach recorded")
 	})
 
+	t.Run("IOM officer records a breach found at a check", func(t *testing.T) {
+		// A Gloucestershire order in force with terms; a device check due today.
+		orders, _, err := s.store.ListOrders(ctx, domain.OrderFilter{Force: "gloucestershire", Status: domain.StatusActive}, domain.Page{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var order domain.Order
+		for _, o := range orders {
+			if !o.Interim && len(o.Terms) > 0 {
+				order = o // the last such: the variation journey takes the first with a conviction
+			}
+		}
+		if order.ID == "" {
+			t.Fatal("no Gloucestershire order in force with terms")
+		}
+		if _, err := s.store.ScheduleCheck(ctx, order.ID, domain.Check{Kind: "device", DueOn: domain.DateOf(time.Now(), time.UTC)}); err != nil {
+			t.Fatal(err)
+		}
+		tab := s.tab(t, domain.RoleIOMOfficer, "gloucestershire")
+		s.run(t, tab, "order", chromedp.Navigate(s.base+"/orders/"+order.ID), chromedp.WaitVisible(`#checks`))
+		s.run(t, tab, "check-form", chromedp.Click(`#checks a[href$="/outcome"]`), chromedp.WaitVisible(`#outcome`))
+		s.run(t, tab, "not-compliant", chromedp.Click(`#outcome-1`), chromedp.SetValue(`#notes`, "A second phone, not notified."),
+			chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, "#checks", "Breach decision due")
+		s.run(t, tab, "breach-form", chromedp.Click(`#checks a[href*="found_by_check"]`), chromedp.WaitVisible(`#found-by-check`))
+		s.wantText(t, tab, "#found-by-check", "Found at the Device check")
+		s.run(t, tab, "breach-recorded", chromedp.Click(`#term_ids`), chromedp.SetValue(`#description`, "A second phone at a home visit."),
+			chromedp.Click(`#action-1`), chromedp.Click(`#record-breach`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Breach recorded")
+		s.wantText(t, tab, "#checks", "Breach recorded")
+		if o, err := s.store.GetOrder(ctx, order.ID); err != nil || slices.Contains(o.OpenFlags, domain.FlagBreachDecisionDue) {
+			t.Errorf("breach_decision_due after the breach found at the check: %v (%v)", o.OpenFlags, err)
+		}
+	})
+
 	// Last, as it adds a national register's worth of orders to the force.
 	t.Run("chair pages through a long agenda", func(t *testing.T) {
 		if _, err := s.store.GenerateOrders(ctx, 9000, s.store.Today()); err != nil {
