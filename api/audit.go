@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -214,9 +215,11 @@ func cleanPurpose(p string) string {
 // address share its budget, and one colleague's typos would lock them all
 // out. But nor is every credential it sends checked, or a blocked client
 // could guess at full speed and read the answer (429 or 200). While
-// blocked, a client gets in only with a credential that already
-// authenticated from it in the last 12 hours (proven); anything else is
-// refused unchecked.
+// blocked, a credential that cannot be guessed (a service token or feed
+// secret of 32 random bytes, a signed JWT: unguessable) is still checked;
+// any other (the operator's bootstrap token, typed by hand) only if it
+// authenticated from this client in the last 12 hours (proven), and
+// otherwise refused unchecked.
 type failureLimiter struct {
 	mu       sync.Mutex
 	burst    int
@@ -225,7 +228,10 @@ type failureLimiter struct {
 	clients  map[string]*rate.Limiter
 	overflow *rate.Limiter
 	proven   map[[32]byte]time.Time // sha256(client, credential) -> until
-	now      func() time.Time
+	// jwt: JWT login is on, so a JWT-shaped credential is checked as a
+	// JWT only (its signature), never as one of the service's tokens.
+	jwt bool
+	now func() time.Time
 }
 
 // provenFor is how long a credential that authenticated from a client
@@ -237,12 +243,12 @@ const (
 
 const failureTableSize = 10000
 
-func newFailureLimiter(burst int) *failureLimiter {
+func newFailureLimiter(burst int, jwt bool) *failureLimiter {
 	if burst <= 0 {
 		burst = 10
 	}
 	f := &failureLimiter{burst: burst, every: 6 * time.Second, max: failureTableSize,
-		clients: map[string]*rate.Limiter{}, proven: map[[32]byte]time.Time{}, now: time.Now}
+		clients: map[string]*rate.Limiter{}, proven: map[[32]byte]time.Time{}, jwt: jwt, now: time.Now}
 	f.overflow = rate.NewLimiter(rate.Every(f.every), burst)
 	return f
 }
@@ -307,15 +313,30 @@ func (f *failureLimiter) blocked(ip string) bool {
 // failed spends one failure.
 func (f *failureLimiter) failed(ip string) { f.limiter(ip, true).AllowN(f.now(), 1) }
 
+// unguessable reports whether a credential has the shape of one made of
+// 32 random bytes (a service token, a calendar feed's secret): trying
+// such shapes at any speed finds nothing. (So does a JWT, when JWT login
+// is on: checks.)
+func unguessable(credential string) bool {
+	for _, prefix := range []string{"scpo_", "scpocal_"} {
+		if rest, ok := strings.CutPrefix(credential, prefix); ok && len(rest) == 43 {
+			if _, err := base64.RawURLEncoding.DecodeString(rest); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func provenKey(ip, credential string) [32]byte {
 	return sha256.Sum256([]byte(clientKey(ip) + "\x00" + credential))
 }
 
 // checks reports whether a credential from the client is to be checked at
-// all: always, unless the client is blocked and the credential has not
-// authenticated from it lately.
+// all: always, unless the client is blocked and the credential could be
+// guessed and has not authenticated from it lately.
 func (f *failureLimiter) checks(ip, credential string) bool {
-	if !f.blocked(ip) {
+	if !f.blocked(ip) || unguessable(credential) || f.jwt && isJWT(credential) {
 		return true
 	}
 	f.mu.Lock()

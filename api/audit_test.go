@@ -533,14 +533,14 @@ func TestAuditTokens(t *testing.T) {
 func TestAuditFailedAuthenticationIsRateLimited(t *testing.T) {
 	t.Parallel()
 	a := newAuditEnv(t, 3)
-	good, unproven := a.token(t, a.officer(t, "iom_officer")), a.token(t, a.officer(t, "iom_officer"))
+	good, other := a.token(t, a.officer(t, "iom_officer")), a.token(t, a.officer(t, "iom_officer"))
 	const attacker, bystander = "203.0.113.7:40000", "198.51.100.2:40000"
 	status := func(token, addr string, headers ...string) int {
 		return auServe(a.handler, "GET", "/api/v1/me", token, addr, headers...).Code
 	}
-	// The officer behind the shared address has used their token from it.
-	if got := status(good, attacker); got != http.StatusOK {
-		t.Fatalf("good token before the block: %d", got)
+	// The operator has used the bootstrap token from the shared address.
+	if got := status(adminToken, attacker); got != http.StatusOK {
+		t.Fatalf("the bootstrap token before the block: %d", got)
 	}
 	// No Authorization header at all is 401 but spends nothing.
 	for range 5 {
@@ -560,13 +560,25 @@ func TestAuditFailedAuthenticationIsRateLimited(t *testing.T) {
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 		t.Errorf("429 Content-Type %q, want a problem", ct)
 	}
+	// A service token (32 random bytes) is still checked: officers behind
+	// the address keep working, and guessing one is hopeless.
 	if got := status(good, attacker); got != http.StatusOK {
-		t.Errorf("a token proven from the blocked address: %d, want 200", got)
+		t.Errorf("a service token from the blocked address: %d, want 200", got)
 	}
-	// Any other, valid or not, is refused unchecked: a blocked address
-	// cannot go on guessing and read the answer.
-	if got := status(unproven, attacker); got != http.StatusTooManyRequests {
-		t.Errorf("a valid token never used from the blocked address: %d, want 429", got)
+	// A credential typed by hand (the bootstrap token) only if it worked
+	// from here lately: a blocked address cannot go on guessing it and
+	// read the answer.
+	if got := status(adminToken, attacker); got != http.StatusOK {
+		t.Errorf("the bootstrap token, proven from the blocked address: %d, want 200", got)
+	}
+	if got := status(adminToken, "203.0.113.8:40000"); got != http.StatusOK {
+		t.Fatalf("the bootstrap token from a second address: %d", got)
+	}
+	for range 3 {
+		status("guess", "203.0.113.9:40000")
+	}
+	if got := status(adminToken, "203.0.113.9:40000"); got != http.StatusTooManyRequests {
+		t.Errorf("the bootstrap token never used from a blocked address: %d, want 429 (unchecked)", got)
 	}
 	if got := status("scpo_guess", attacker); got != http.StatusTooManyRequests {
 		t.Errorf("bad token after a good one from the blocked address: %d, want 429", got)
@@ -574,7 +586,7 @@ func TestAuditFailedAuthenticationIsRateLimited(t *testing.T) {
 	if got := status("scpo_guess", attacker, "X-Forwarded-For", "192.0.2.55", "X-Real-Ip", "192.0.2.56"); got != http.StatusTooManyRequests {
 		t.Errorf("bad token from the blocked address claiming another: %d, want 429", got)
 	}
-	if got := status(unproven, bystander); got != http.StatusOK {
+	if got := status(other, bystander); got != http.StatusOK {
 		t.Errorf("good token from another address: %d, want 200", got)
 	}
 	if got := status("scpo_guess", bystander); got != http.StatusUnauthorized {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -10,7 +11,7 @@ import (
 // wiping them, so a spray of addresses frees no blocked address; IPv6 is
 // counted by /64.
 func TestFailureLimiterKeepsBlockedAddresses(t *testing.T) {
-	f := newFailureLimiter(3)
+	f := newFailureLimiter(3, false)
 	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	f.now = func() time.Time { return at }
 	const attacker = "203.0.113.7"
@@ -41,7 +42,7 @@ func TestFailureLimiterKeepsBlockedAddresses(t *testing.T) {
 }
 
 func TestFailureLimiterCountsIPv6By64(t *testing.T) {
-	f := newFailureLimiter(2)
+	f := newFailureLimiter(2, false)
 	f.failed("2001:db8:1:2::1")
 	f.failed("2001:db8:1:2:ffff::9")
 	if !f.blocked("2001:db8:1:2::77") {
@@ -61,7 +62,7 @@ func TestFailureLimiterCountsIPv6By64(t *testing.T) {
 // from it in the last 12 hours, and only from it (an IPv6 client by its
 // /64); the table of such credentials stays bounded.
 func TestFailureLimiterChecksOnlyProvenCredentialsWhenBlocked(t *testing.T) {
-	f := newFailureLimiter(2)
+	f := newFailureLimiter(2, false)
 	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	f.now = func() time.Time { return at }
 	const station, elsewhere = "2001:db8:1:2::10", "2001:db8:9:9::10"
@@ -77,6 +78,17 @@ func TestFailureLimiterChecksOnlyProvenCredentialsWhenBlocked(t *testing.T) {
 		t.Error("a guess from the blocked client is checked")
 	case !f.checks(elsewhere, "a-guess"):
 		t.Error("another client, not blocked, has its credential refused")
+	case !f.checks(station, "scpo_"+strings.Repeat("A", 43)), !f.checks(station, "scpocal_"+strings.Repeat("b", 43)):
+		t.Error("a credential of 32 random bytes from the blocked client is not checked")
+	case f.checks(station, "scpo_"+strings.Repeat("A", 42)), f.checks(station, "scpo_"+strings.Repeat("!", 43)):
+		t.Error("a guess shaped nearly like a service token is checked")
+	case f.checks(station, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"):
+		t.Error("a JWT is checked while JWT login is off (it would be tried as the bootstrap token)")
+	}
+	withJWT := newFailureLimiter(1, true)
+	withJWT.failed(station)
+	if !withJWT.checks(station, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln") {
+		t.Error("with JWT login on, a JWT from a blocked client is not checked (its signature cannot be guessed)")
 	}
 	f.proved(elsewhere, "other-token")
 	for range 2 {
@@ -97,5 +109,11 @@ func TestFailureLimiterChecksOnlyProvenCredentialsWhenBlocked(t *testing.T) {
 	}
 	if len(f.proven) > provenMax {
 		t.Errorf("the proven table holds %d entries, more than %d", len(f.proven), provenMax)
+	}
+	// A day on, the table full of expired entries makes room.
+	at = at.Add(24 * time.Hour)
+	f.proved(station, "officer-token")
+	if len(f.proven) != 1 {
+		t.Errorf("after every entry expired the table holds %d entries, want 1", len(f.proven))
 	}
 }

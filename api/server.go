@@ -120,7 +120,7 @@ func New(cfg Config) *echo.Echo {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{store: cfg.Store, clock: cfg.Clock, loc: cfg.Location, log: cfg.Logger, schedules: cfg.Schedules,
-		failures: newFailureLimiter(cfg.FailedAuthBurst), jwt: cfg.JWTVerifier, health: cfg.Health,
+		failures: newFailureLimiter(cfg.FailedAuthBurst, cfg.JWTVerifier != nil), jwt: cfg.JWTVerifier, health: cfg.Health,
 		runWait: cfg.ManualRunWait, publicURL: strings.TrimRight(cfg.PublicURL, "/"), minutesPage: cfg.MinutesPage}
 	if s.runWait == 0 {
 		s.runWait = 10 * time.Second
