@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -181,19 +182,32 @@ func TestOrderChargedOnDay1820OutlivesItsFiveYears(t *testing.T) {
 	if got := e.do(t, "GET", path+"/terms?on="+today, e.admin, ""); len(items(got)) != 1 {
 		t.Errorf("terms in force past five years while charged: %s", got)
 	}
-	// The outcome is recorded: the order ran to it, then expires.
-	want(t, e.do(t, "PATCH", path+"/extensions/"+s(x.Body, "id"), e.admin, js(obj{"outcome": "convicted", "outcome_on": "2026-11-20"})),
+	// The outcome is recorded today: the order runs to it, and the court
+	// is yet to settle its end.
+	want(t, e.do(t, "PATCH", path+"/extensions/"+s(x.Body, "id"), e.admin, js(obj{"outcome": "convicted", "outcome_on": today})),
 		http.StatusOK)
 	if !slices.Contains(llOpenFlags(t, e, id), "extension_to_settle") {
 		t.Errorf("no extension_to_settle after the outcome: %v", llOpenFlags(t, e, id))
 	}
 	vwRun(t, e, "lifecycle-sweep", today)
 	r = e.do(t, "GET", path, e.admin, "")
-	if s(r.Body, "status") != "expired" || s(r.Body, "extended_to") != "2026-11-20" || len(vwStrings(get(r.Body, "open_flags"))) != 0 {
-		t.Errorf("after the outcome: %s", r)
+	if s(r.Body, "status") != "active" || s(r.Body, "extended_to") != today {
+		t.Errorf("on the day of the outcome: %s", r)
+	}
+	// The court settles its end: that day. The flag goes; as of any later
+	// day the order is not live (it was, for ever, while extended_to was
+	// taken to keep it so).
+	want(t, e.do(t, "PATCH", path+"/extensions/"+s(x.Body, "id"), e.admin, js(obj{"settled_ends_on": today})), http.StatusOK)
+	if f := llOpenFlags(t, e, id); !slices.Equal(f, []string{"expiring"}) {
+		t.Errorf("flags once the end is settled (today): %v, want expiring alone", f)
+	}
+	later := e.do(t, "GET", "/api/v1/reports/tasking?force=gloucestershire&as_of=2027-06-01", e.admin, "")
+	want(t, later, http.StatusOK)
+	if strings.Contains(later.String(), id) {
+		t.Errorf("the order is on the agenda as of 2027-06-01, after its settled end: %s", later)
 	}
 	kinds := llKinds(t, e, id)
-	if !slices.Equal(kinds, []string{"made", "served", "charged", "charge_decided", "expired"}) {
+	if !slices.Equal(kinds, []string{"made", "served", "charged", "charge_decided", "charge_decided"}) {
 		t.Errorf("timeline: %v", kinds)
 	}
 	// An extension is the only way past five years.

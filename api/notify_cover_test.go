@@ -77,3 +77,25 @@ func TestAbsencesDoNotOverlap(t *testing.T) {
 	want(t, e.do(t, "PATCH", path+"/"+s(later.Body, "id"), e.admin, js(obj{"cancelled": true})), http.StatusOK)
 	want(t, e.do(t, "PATCH", path+"/"+s(leave.Body, "id"), e.admin, js(obj{"ends_on": "2026-12-12"})), http.StatusOK)
 }
+
+// Absences that overlapped before the rule can still be given a cover or
+// notes (only a change of dates is judged against the others).
+func TestOverlappingAbsencesFromBeforeTheRuleStayEditable(t *testing.T) {
+	t.Parallel()
+	var store *postgres.Store
+	e := newEnvWith(t, func(c *api.Config) { store = c.Store.(*postgres.Store) })
+	away, cover := e.officer(t, "iom_officer"), e.officer(t, "iom_officer")
+	path := "/api/v1/officers/" + away + "/absences"
+	first := e.do(t, "POST", path, e.admin, js(obj{"kind": "annual_leave", "starts_on": "2026-12-01", "ends_on": "2026-12-10"}))
+	want(t, first, http.StatusCreated)
+	second := e.do(t, "POST", path, e.admin, js(obj{"kind": "long_term", "starts_on": "2026-12-20"}))
+	want(t, second, http.StatusCreated)
+	// As an older release could leave them.
+	if err := store.DB().Exec(`UPDATE officer_absences SET starts_on = '2026-12-05' WHERE id = ?`, s(second.Body, "id")).Error; err != nil {
+		t.Fatal(err)
+	}
+	want(t, e.do(t, "PATCH", path+"/"+s(second.Body, "id"), e.admin, js(obj{"cover_officer_id": cover})), http.StatusOK)
+	want(t, e.do(t, "PATCH", path+"/"+s(first.Body, "id"), e.admin, js(obj{"notes": "Back on the 11th."})), http.StatusOK)
+	wantFields(t, e.do(t, "PATCH", path+"/"+s(first.Body, "id"), e.admin, js(obj{"ends_on": "2026-12-12"})),
+		http.StatusUnprocessableEntity, "starts_on")
+}

@@ -4,16 +4,15 @@
 -- end: until the lifecycle sweep expired it (02:15, or never when that job
 -- failed), and on any later as_of (an agenda or region report for next
 -- year), an order past its end stood live, flagged review overdue. It is
--- now live only to its end, as an expired order already was. An order a
--- charge extended (s.22E) keeps its status's word: past the charge's
--- outcome the court may yet settle a later end (extension_to_settle), and
--- the lifecycle sweep decides when it expires.
+-- now live exactly when the lifecycle sweep would leave it so: to its end
+-- or extended end, or while a charge that may extend it is pending (s.22E).
 --
 -- A pre-release review counted for a release if it fell in the window
 -- before the release date, whatever spell it was recorded in: a review
 -- for last month's release made the subject "ready" for the next one,
 -- after a recall. It now counts only from the current spell's first day
--- (or, with that unknown, the subject's last release), custody_spell_began.
+-- (or, with that unknown, the day after the subject's last release: a
+-- review that day was for that release), custody_spell_began.
 
 -- +goose Up
 -- +goose StatementBegin
@@ -48,7 +47,8 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     CROSS JOIN (SELECT scpo_day_end(as_of) AS day_end OFFSET 0) d
     WHERE o.made_on <= as_of
       AND (o.status IN ('pending', 'active')
-               AND (o.extension_pending OR o.extended_to IS NOT NULL OR o.ends_on IS NULL OR o.ends_on >= as_of)
+               AND (o.extension_pending OR coalesce(o.extended_to, o.ends_on) IS NULL
+                    OR coalesce(o.extended_to, o.ends_on) >= as_of)
            OR o.status IN ('discharged', 'quashed') AND o.ended_on > as_of
            OR o.status = 'expired' AND coalesce(o.extended_to, o.ends_on) >= as_of)
 $$;
@@ -62,8 +62,19 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
          WHERE cp.subject_id = subject AND (cp.began_on IS NULL OR cp.began_on <= as_of)
            AND (cp.released_on IS NULL OR cp.released_on > as_of)
          ORDER BY cp.began_on DESC NULLS LAST LIMIT 1),
-        (SELECT max(cp.released_on) FROM custody_periods cp WHERE cp.subject_id = subject AND cp.released_on <= as_of),
+        (SELECT max(cp.released_on) + 1 FROM custody_periods cp WHERE cp.subject_id = subject AND cp.released_on <= as_of),
         '-infinity'::date)
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- Whether the order has a pre-release review for the release on
+-- release_date: in the window before it, in the current spell, by as_of.
+-- The rule and both pre-release reports ask it.
+CREATE FUNCTION pre_release_reviewed(order_id uuid, subject_id uuid, release_date date, window_days integer, as_of date)
+RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = $1 AND r.kind = 'pre_release'
+                     AND r.reviewed_on >= greatest($3 - $4, custody_spell_began($2, $5)) AND r.reviewed_on <= $5)
 $$;
 -- +goose StatementEnd
 
@@ -80,10 +91,8 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                                   WHERE a.order_id = l.order_id AND a.role = 'iom'
                                     AND owner_counts(a.assigned_at, a.ended_at, l.day_end, f.active, f.force,
                                                      f.roles, a.role, l.force)),
-                              'has_pre_release_review', EXISTS (
-                                  SELECT 1 FROM reviews r WHERE r.order_id = l.order_id AND r.kind = 'pre_release'
-                                    AND r.reviewed_on >= greatest(l.release_date - l.pre_release_days, custody_spell_began(l.subject_id, as_of))
-                                    AND r.reviewed_on <= as_of))
+                              'has_pre_release_review',
+                                  pre_release_reviewed(l.order_id, l.subject_id, l.release_date, l.pre_release_days, as_of))
     FROM live_orders_on(as_of) l
     WHERE l.custody_status = 'custody'
       AND (l.release_date >= as_of OR NOT release_date_is_due(l.release_date_type))
@@ -92,8 +101,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                        WHERE a.order_id = l.order_id AND a.role = 'iom'
                          AND owner_counts(a.assigned_at, a.ended_at, l.day_end, f.active, f.force, f.roles,
                                           a.role, l.force))
-               AND EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = l.order_id AND r.kind = 'pre_release'
-                           AND r.reviewed_on >= greatest(l.release_date - l.pre_release_days, custody_spell_began(l.subject_id, as_of)) AND r.reviewed_on <= as_of))
+               AND pre_release_reviewed(l.order_id, l.subject_id, l.release_date, l.pre_release_days, as_of))
 $$;
 -- +goose StatementEnd
 
@@ -128,6 +136,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 -- +goose StatementEnd
 
+DROP FUNCTION pre_release_reviewed(uuid, uuid, date, integer, date);
 DROP FUNCTION custody_spell_began(uuid, date);
 
 -- +goose StatementBegin

@@ -253,7 +253,7 @@ func (s *Store) UpdateAbsence(ctx context.Context, officerID, id string, ifVersi
 		if a.CancelledAt != nil {
 			return domain.Conflict("cancelled", "the absence was cancelled and can no longer be changed")
 		}
-		before, startedOn := a.Cover, a.StartsOn
+		before, startedOn, endedOn := a.Cover, a.StartsOn, a.EndsOn
 		if err := change(&a); err != nil {
 			return err
 		}
@@ -262,7 +262,10 @@ func (s *Store) UpdateAbsence(ctx context.Context, officerID, id string, ifVersi
 		if err := v.Err(); err != nil {
 			return err
 		}
-		if a.CancelledAt == nil {
+		// Only a change of dates is judged against the other absences: a
+		// pair that overlapped before the rule can still have its notes
+		// or cover changed.
+		if a.CancelledAt == nil && (!startedOn.Equal(a.StartsOn.Time) || !sameDate(endedOn, a.EndsOn)) {
 			if err := refuseOverlap(tx, a); err != nil {
 				return err
 			}

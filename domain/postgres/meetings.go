@@ -686,9 +686,12 @@ func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d doma
 	by := actorID(ctx)
 	var item []struct{ OrderID, Force, Region string }
 	if !v.Has("item_id") {
+		// The subject shared, so a move waits for the decision (or the
+		// decision for the move, and then sees it): a decision made as
+		// the subject moved left an action the move had not cancelled.
 		if err := tx.Raw(`SELECT i.order_id, s.force, f.region FROM meeting_items i JOIN subjects s ON s.id = i.subject_id
 			JOIN forces f ON f.code = s.force
-			WHERE i.meeting_id = ? AND i.id = ?`, m.ID, d.ItemID).Scan(&item).Error; err != nil {
+			WHERE i.meeting_id = ? AND i.id = ? FOR SHARE OF s`, m.ID, d.ItemID).Scan(&item).Error; err != nil {
 			return "", err
 		}
 		switch {

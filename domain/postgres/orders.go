@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -170,6 +171,18 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 				}
 			}
 			iv, _, err := lockOrder(tx, *o.InterimOrderID)
+			if err == nil && len(carried) > 0 {
+				// Read again under the order's lock: an owner changed
+				// meanwhile would be carried as it was.
+				var now []carriedOwner
+				if err := tx.Raw(`SELECT role, officer_id FROM owner_assignments
+					WHERE order_id = ? AND ended_at IS NULL ORDER BY officer_id, role`, iv.ID).Scan(&now).Error; err != nil {
+					return err
+				}
+				if !slices.Equal(now, carried) {
+					return errTryAgain
+				}
+			}
 			if err == domain.ErrNotFound {
 				return domain.Invalid("interim_order_id", "no such order")
 			} else if err != nil {

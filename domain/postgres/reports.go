@@ -528,9 +528,8 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 	err = db.Raw(`
 		SELECT o.id AS order_id, o.reference, s.force, s.id AS subject_id, s.first_names, s.last_name, s.pnc_id,
 		       s.custody_status, s.release_date, s.establishment, s.release_date_type, k.rank_on,
-		       EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = o.id AND r.kind = 'pre_release'
-		               AND r.reviewed_on >= greatest(s.release_date - coalesce(p.pre_release_days, 180),
-		                                             custody_spell_began(s.id, CAST(@as_of AS date)))) AS has_review
+		       pre_release_reviewed(o.id, s.id, s.release_date, coalesce(p.pre_release_days, 180),
+		                            CAST(@as_of AS date)) AS has_review
 		FROM (SELECT o.id AS order_id, o.subject_release_date AS rank_on
 		      FROM orders o WHERE `+where+after+`
 		      ORDER BY o.subject_release_date, o.id LIMIT `+strconv.Itoa(pageLimit(p)+1)+`) k
@@ -646,9 +645,7 @@ func (s *Store) preReleaseAsOf(ctx context.Context, out domain.PreReleaseReport,
 		SELECT (SELECT count(*) FROM l) AS total, k.order_id, o.reference, k.force, s.id AS subject_id, s.first_names,
 		       s.last_name, s.pnc_id, 'custody' AS custody_status, k.release_date, k.establishment, k.release_date_type,
 		       k.release_date AS rank_on, k.day_end,
-		       EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = k.order_id AND r.kind = 'pre_release'
-		               AND r.reviewed_on >= greatest(k.release_date - k.pre_release_days, custody_spell_began(k.subject_id, @as_of))
-		               AND r.reviewed_on <= @as_of) AS has_review
+		       pre_release_reviewed(k.order_id, k.subject_id, k.release_date, k.pre_release_days, @as_of) AS has_review
 		FROM (SELECT * FROM l WHERE true`+after+` ORDER BY l.release_date, l.order_id LIMIT `+strconv.Itoa(pageLimit(p)+1)+`) k
 		JOIN orders o ON o.id = k.order_id
 		JOIN subjects s ON s.id = k.subject_id
