@@ -335,3 +335,22 @@ func TestImportedOrdersAreOnTodaysAgendaAtOnce(t *testing.T) {
 		t.Errorf("today's agenda lacks the imported order: %s", r)
 	}
 }
+
+// A file saved as Excel's plain CSV (Windows-1252) is a problem the dry
+// run names, by row and column: it passed the check, then failed the
+// commit as a problem with the "body", and the page could not say what to
+// correct.
+func TestImportFileNotInUTF8IsNamedByTheDryRun(t *testing.T) {
+	e := newEnv(t)
+	csv := strings.Replace(sheetCSV(importRow(map[string]string{"first_names": "ZOE_HERE"})), "ZOE_HERE", "Zo\xeb", 1)
+	r := e.importCSV(t, e.admin, "?force=gloucestershire", csv)
+	want(t, r, http.StatusOK)
+	if get(r.Body, "ready") != false || !slices.Contains(importErrors(r), "2.first_names") ||
+		!strings.Contains(r.String(), "save the file as CSV UTF-8") {
+		t.Errorf("the dry run of a Windows-1252 file: %s", r)
+	}
+	r = e.importCSV(t, e.admin, "?force=gloucestershire&commit=true", csv)
+	if r.Status != http.StatusUnprocessableEntity || strings.Contains(r.String(), `"body"`) {
+		t.Errorf("the commit of a Windows-1252 file: %s", r)
+	}
+}

@@ -255,7 +255,11 @@ func TestPageImportDryRunThenCommit(t *testing.T) {
 	bad := importRow(map[string]string{"date_of_birth": "31/02/1990"})
 	p = b.postFile("/imports", url.Values{"csrf_token": {csrf}}, "glos.csv", sheetCSV(good, bad))
 	wantStatus(t, p, http.StatusOK)
-	wantText(t, p, "Problems to correct (1)", "<td class=\"govuk-table__cell\">3</td>", "<code>date_of_birth</code>", "Nothing has been recorded yet")
+	wantText(t, p, "Problems to correct (1)", "<td class=\"govuk-table__cell\">3</td>", "<code>date_of_birth</code>", "Nothing has been recorded yet",
+		"Not recorded</strong> (see the problems above)")
+	if strings.Count(p.Body, "Matches the register") != 0 {
+		t.Errorf("a row in error is said to match the register")
+	}
 	if strings.Contains(p.Body, `id="commit"`) {
 		t.Errorf("a file with problems can be committed")
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Bringing a force's existing records in from a spreadsheet: one row per
@@ -148,6 +149,19 @@ func ReadImportSheet(records [][]string, excelDates bool) ImportSheet {
 			v = strings.TrimSpace(v)
 			if v != "" {
 				blank = false
+			}
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				// Excel's plain "CSV" is Windows-1252: Zoë or £ arrive as
+				// bytes PostgreSQL cannot store. Said here, by row and
+				// column, rather than by the commit as a problem with
+				// the "body".
+				col := fmt.Sprintf("column %d", i+1)
+				if i < len(header) && header[i] != "" {
+					col = header[i]
+				}
+				sheet.Problems = append(sheet.Problems, ImportProblem{row.Row, col,
+					"is not UTF-8 text (Excel's plain CSV is not): save the file as CSV UTF-8 or .xlsx"})
+				v = strings.ToValidUTF8(strings.ReplaceAll(v, "\x00", ""), "\uFFFD")
 			}
 			if i < len(header) && header[i] != "" {
 				row.Cells[header[i]] = v

@@ -55,24 +55,55 @@ func (p *page) Can(roles ...string) bool {
 // service's zone (SCPO_TIMEZONE), with its abbreviation: minutes signed
 // at 10:17 in summer said 09:17.
 func parseTemplates(forceName, regionName func(string) string, loc *time.Location) map[string]*template.Template {
-	funcs := template.FuncMap{
+	funcs := templateFuncs(forceName, regionName, loc)
+	base := template.Must(template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.gohtml"))
+	out := map[string]*template.Template{}
+	names, _ := fsGlob()
+	for _, n := range names {
+		name := strings.TrimSuffix(path.Base(n), ".gohtml")
+		if name == "layout" {
+			continue
+		}
+		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
+	}
+	return out
+}
+
+// templateFuncs are the functions the page templates call; times are
+// shown in loc, the service's zone.
+func templateFuncs(forceName, regionName func(string) string, loc *time.Location) template.FuncMap {
+	return template.FuncMap{
 		"forceName":  forceName,
 		"regionName": regionName,
-		"date":       longDate,
-		"dateT":      func(t time.Time) string { return t.In(loc).Format("2 January 2006 15:04 MST") },
-		"due":        dueTag,
-		"flagName":   flagName,
-		"roleName":   roleName,
-		"label":      humanise,
-		"deref":      func(s *string) string { return derefStr(s) },
-		"join":       strings.Join,
-		"sortLink":   sortLink,
-		"ariaSort":   ariaSort,
-		"add":        func(a, b int) int { return a + b },
-		"pct":        func(n, of int) int { return pct(n, of) },
-		"lower":      strings.ToLower,
-		"neg":        func(n int) int { return -n },
-		"derefT":     func(t *time.Time) time.Time { return *t },
+		// A moment's day is the day in the service's zone: an owner
+		// allocated at 00:30 in summer was shown as allocated the day
+		// before.
+		"date": func(v any) string {
+			switch t := v.(type) {
+			case time.Time:
+				v = t.In(loc)
+			case *time.Time:
+				if t != nil {
+					in := t.In(loc)
+					v = &in
+				}
+			}
+			return longDate(v)
+		},
+		"dateT":    func(t time.Time) string { return t.In(loc).Format("2 January 2006 15:04 MST") },
+		"due":      dueTag,
+		"flagName": flagName,
+		"roleName": roleName,
+		"label":    humanise,
+		"deref":    func(s *string) string { return derefStr(s) },
+		"join":     strings.Join,
+		"sortLink": sortLink,
+		"ariaSort": ariaSort,
+		"add":      func(a, b int) int { return a + b },
+		"pct":      func(n, of int) int { return pct(n, of) },
+		"lower":    strings.ToLower,
+		"neg":      func(n int) int { return -n },
+		"derefT":   func(t *time.Time) time.Time { return *t },
 		"deref0": func(n *int) int {
 			if n == nil {
 				return 0
@@ -124,17 +155,6 @@ func parseTemplates(forceName, regionName func(string) string, loc *time.Locatio
 			return m
 		},
 	}
-	base := template.Must(template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.gohtml"))
-	out := map[string]*template.Template{}
-	names, _ := fsGlob()
-	for _, n := range names {
-		name := strings.TrimSuffix(path.Base(n), ".gohtml")
-		if name == "layout" {
-			continue
-		}
-		out[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
-	}
-	return out
 }
 
 func fsGlob() ([]string, error) {
