@@ -106,6 +106,25 @@ func TestPolicyChangeSettlesTheKindsItMoves(t *testing.T) {
 			t.Errorf("relaxing what drives %s left %d of %d open", step.kind, after, before)
 		}
 	}
+	// Made strict again, the policy raises at once what its rules now find,
+	// the swept kinds too: a stricter policy's unowned orders were left
+	// off the agenda until the next sweep.
+	if _, err := s.PutPolicy(ctx, strict, nil); err != nil {
+		t.Fatal(err)
+	}
+	var missing []struct{ Kind, OrderID string }
+	if err := s.DB().Raw(`SELECT r.kind, r.order_id FROM (`+allRulesOfForceSQL()+`) r
+		WHERE r.kind IN ('unowned', 'pre_release', 'review_overdue', 'check_overdue', 'expiring', 'owner_absent')
+		  AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.order_id = r.order_id AND f.kind = r.kind AND f.resolved_at IS NULL)
+		ORDER BY 1, 2`, map[string]any{"force": force, "day": today.Time}).Scan(&missing).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Errorf("made strict again, %d flags the rules find in %s are not raised, e.g. %+v", len(missing), force, missing[0])
+	}
+	if open(domain.FlagUnowned) == 0 {
+		t.Errorf("made strict again, no order of %s is unowned", force)
+	}
 	// Saving the same policy again moves nothing and asks for nothing.
 	if got := p.FlagKindsMovedFrom(p); len(got) != 0 {
 		t.Errorf("an unchanged policy moves %v", got)

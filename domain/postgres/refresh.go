@@ -64,9 +64,10 @@ func touch(tx *gorm.DB, orderIDs ...string) {
 }
 
 // touchForce marks every order of a force as changed for the given flag
-// kinds (a policy change, which moves only the kinds whose rules read
-// what it changed: each kind's rule over a force of 23,000 live orders is
-// 0.2 to 0.6 s at a million orders, all fifteen 8 s).
+// kinds, to be resolved and raised at once (a policy change, which holds
+// flagsLock alone and moves only the kinds whose rules read what it
+// changed: each kind's rule over a force of 23,000 live orders is 0.2 to
+// 0.6 s at a million orders, all fifteen 8 s).
 func touchForce(tx *gorm.DB, force string, kinds ...string) {
 	if t, ok := tx.Statement.Context.Value(touchedKey{}).(*touched); ok && len(kinds) > 0 {
 		if t.forces[force] == nil {
@@ -158,16 +159,12 @@ func refreshFlags(tx *gorm.DB, t *touched, today domain.Date, now time.Time) err
 	var n int
 	for force, kindSet := range t.forces {
 		kinds := sortedKeys(kindSet)
-		// Only the event kinds among them are raised here; the nil kind
-		// keeps the IN list from being empty.
-		raise := []string{""}
-		for _, k := range kinds {
-			if _, ok := eventFlagRules[k]; ok {
-				raise = append(raise, k)
-			}
-		}
+		// A change to a whole force (a policy change) has the register to
+		// itself, as a sweep does (flagsLock), so it raises what its
+		// kinds' rules now find, the swept kinds too: a stricter policy's
+		// unowned orders are on the agenda at once, as its form says.
 		forceArgs := maps.Clone(args)
-		forceArgs["force"], forceArgs["kinds"], forceArgs["raise"] = force, kinds, raise
+		forceArgs["force"], forceArgs["kinds"], forceArgs["raise"] = force, kinds, kinds
 		if err := tx.Raw(refreshForceSQL(kinds), forceArgs).Scan(&n).Error; err != nil {
 			return err
 		}
