@@ -357,3 +357,18 @@ func TestPageForcePolicy(t *testing.T) {
 	chair, _ := e.signedIn(t, "tasking_chair")
 	wantStatus(t, chair.get("/forces/gloucestershire/policy"), http.StatusForbidden)
 }
+
+// An officer chooses their mail on My work: it was an API call only, and
+// every digest told officers to make it.
+func TestPageOfficerChoosesTheirMail(t *testing.T) {
+	e := newEnv(t)
+	b, _ := e.signedIn(t, "iom_officer")
+	home := b.get("/")
+	wantText(t, home, "Mail from the register", `name="notify" type="radio" value="digest" checked`)
+	p := b.post("/notifications", url.Values{"csrf_token": {csrfOf(t, home)}, "notify": {"immediate"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	after := b.get(p.Header.Get("Location"))
+	wantText(t, after, "Your choice of mail is saved", `name="notify" type="radio" value="immediate" checked`)
+	wantStatus(t, b.post("/notifications", url.Values{"csrf_token": {csrfOf(t, home)}, "notify": {"pigeon"}}),
+		http.StatusUnprocessableEntity)
+}

@@ -55,6 +55,10 @@ type EventView struct {
 	Reference string
 	Subject   string
 	On        *Date
+	// As the message is composed: a raised flag no longer open, and the
+	// order's status when it has ended (discharged, quashed, expired).
+	Resolved   bool
+	OrderEnded string
 }
 
 // eventLine says what happened in one line.
@@ -67,19 +71,26 @@ func eventLine(e EventView) string {
 	if e.On != nil {
 		due = ", due " + e.On.String()
 	}
+	since := ""
+	switch {
+	case e.OrderEnded != "":
+		since = " (the order has since ended: " + e.OrderEnded + ")"
+	case e.Resolved:
+		since = " (resolved since)"
+	}
 	switch e.Kind {
 	case EventFlagRaised:
-		return "Flag " + e.Subject + " raised on order " + ref
+		return FlagName(e.Subject) + ": raised on order " + ref + since
 	case EventOrderAllocated:
-		return "Order " + ref + " allocated to you (" + e.Subject + ")"
+		return "Order " + ref + " allocated to you as " + RoleName(e.Subject) + since
 	case EventActionAssigned:
 		return "Action on order " + ref + " given to you" + due
 	case EventActionOverdue:
 		return "Your action on order " + ref + " is overdue" + due
 	case EventPreRelease:
-		return "Subject of order " + ref + " is inside the pre-release window"
+		return "Subject of order " + ref + " is inside the pre-release window" + since
 	case EventOwnerRemoved:
-		return "You no longer own order " + ref + " (" + e.Subject + ")"
+		return "You are no longer the " + RoleName(e.Subject) + " of order " + ref
 	case EventCoverNamed:
 		return "You cover a colleague's orders " + e.Subject + "; they are on your caseload, marked covering"
 	}
@@ -114,7 +125,7 @@ func ComposeMail(events []EventView, digestDay *Date, link func(orderID string) 
 			}
 		}
 	}
-	b.WriteString("\nSign in to see the details. Change what you are sent: PUT /api/v1/me/notifications.\n")
+	b.WriteString("\nSign in to see the details. To change what you are sent, choose under \"Mail from the register\" on your My work page.\n")
 	return subject, b.String()
 }
 

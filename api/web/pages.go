@@ -19,7 +19,9 @@ import (
 type homeData struct {
 	// HasCalendarFeed: the officer has a calendar feed (its address is
 	// shown only once, when made).
-	HasCalendarFeed           bool
+	HasCalendarFeed bool
+	// Notify is what mail the officer chose (digest, immediate or off).
+	Notify                    string
 	Items                     []domain.CaseloadItem
 	List                      listing
 	Overdue, Due7, Due28, All int
@@ -50,13 +52,20 @@ func (w *Web) home(r *req) error {
 	switch r.QueryParam("done") {
 	case "calendar-revoked":
 		p.Flash = "Calendar feed revoked: its address no longer works"
+	case "notifications":
+		p.Flash = "Your choice of mail is saved"
 	}
 	hasFeed, err := w.store.HasCalendarFeed(r.ctx(), r.me.ID)
 	if err != nil {
 		return err
 	}
+	notify, err := w.store.NotificationPref(r.ctx(), r.me.ID)
+	if err != nil {
+		return err
+	}
+	p.Values["notify"] = notify
 	if !w.host.Permitted(r.me, "GET /api/v1/caseload") {
-		p.Data = homeData{HasCalendarFeed: hasFeed}
+		p.Data = homeData{HasCalendarFeed: hasFeed, Notify: notify}
 		return w.render(r, "home", p)
 	}
 	// The first page (up to the list maximum) is what the page lists; the
@@ -65,7 +74,7 @@ func (w *Web) home(r *req) error {
 	if err != nil {
 		return err
 	}
-	d := homeData{All: len(cl.Items), HasCalendarFeed: hasFeed}
+	d := homeData{All: len(cl.Items), HasCalendarFeed: hasFeed, Notify: notify}
 	today := w.today()
 	for _, it := range cl.Items {
 		if due := earliest(it.NextReviewDue, it.NextCheckDue); due != nil {
@@ -121,6 +130,19 @@ func (w *Web) createCalendarFeed(r *req) error {
 	}
 	p := r.page("Your calendar feed", "home", struct{ URL string }{w.host.CalendarURL(r, secret)})
 	return w.renderStatus(r, http.StatusCreated, "calendar-feed", p)
+}
+
+// setNotifications saves the officer's own choice of mail: a daily digest,
+// each event at once, or none.
+func (w *Web) setNotifications(r *req) error {
+	mode := r.FormValue("notify")
+	if !slices.Contains(domain.NotifyModes, mode) {
+		return domain.Invalid("notify", "choose how you want to hear of changes")
+	}
+	if err := w.store.SetNotificationPref(r.ctx(), r.me.ID, mode); err != nil {
+		return err
+	}
+	return r.Redirect(http.StatusSeeOther, "/?done=notifications#notifications")
 }
 
 // revokeCalendarFeed ends the officer's own calendar feed.

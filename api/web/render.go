@@ -239,24 +239,7 @@ func dueTag(d *domain.Date, today domain.Date) template.HTML {
 	return ""
 }
 
-var flagNames = map[string]string{
-	domain.FlagComplianceConcern: "Compliance concern",
-	domain.FlagCheckOverdue:      "Check overdue",
-	domain.FlagReviewOverdue:     "Review overdue",
-	domain.FlagUnowned:           "No owner",
-	domain.FlagPreRelease:        "Release soon, not ready",
-	domain.FlagReleaseDatePassed: "Release date passed",
-	domain.FlagExpiring:          "Order ending soon",
-	domain.FlagInterimUnserved:   "Interim order not served in 7 days",
-	domain.FlagEMEnding:          "Electronic monitoring ending soon",
-}
-
-func flagName(kind string) string {
-	if n, ok := flagNames[kind]; ok {
-		return n
-	}
-	return humanise(kind)
-}
+func flagName(kind string) string { return domain.FlagName(kind) }
 
 // releaseTypeNames spell out the HMPPS release date kinds.
 var releaseTypeNames = map[string]string{
@@ -265,32 +248,16 @@ var releaseTypeNames = map[string]string{
 	"SED": "sentence expiry date",
 }
 
-var roleNames = map[string]string{
-	domain.OwnerIOM: "IOM officer", "lro": "Lead responsible officer", "orders_officer": "Orders officer",
-	domain.RoleIOMOfficer: "IOM officer", domain.RolePrisonLiaison: "Prison liaison officer",
-	domain.RoleTaskingChair: "Tasking chair", domain.RoleRegional: "Regional lead", domain.RoleAdmin: "Administrator",
-	domain.RoleAuditor: "Auditor",
-}
-
 func roleName(r string) string {
 	// A caseload's "cover:<role>": orders held for an absent colleague.
 	if role, ok := strings.CutPrefix(r, "cover:"); ok {
 		return roleName(role) + " (covering)"
 	}
-	if n, ok := roleNames[r]; ok {
-		return n
-	}
-	return humanise(r)
+	return domain.RoleName(r)
 }
 
 // humanise turns a code into words: home_visit → Home visit.
-func humanise(s string) string {
-	s = strings.ReplaceAll(strings.ReplaceAll(s, "_", " "), "-", " ")
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
+func humanise(s string) string { return domain.Humanise(s) }
 
 func derefStr(s *string) string {
 	if s == nil {

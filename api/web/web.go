@@ -48,6 +48,7 @@ type Store interface {
 	domain.Importer
 	domain.LegalLife
 	domain.CalendarFeeds
+	domain.Notifications
 }
 
 // Host is what the JSON API lends the pages.
@@ -178,6 +179,7 @@ func Routes() []Route {
 		{http.MethodGet, "/", "GET /api/v1/me", (*Web).home},
 		{http.MethodPost, "/calendar-feed", "POST /api/v1/me/calendar", (*Web).createCalendarFeed},
 		{http.MethodPost, "/calendar-feed/revoke", "DELETE /api/v1/me/calendar", (*Web).revokeCalendarFeed},
+		{http.MethodPost, "/notifications", "PUT /api/v1/me/notifications", (*Web).setNotifications},
 		{http.MethodGet, "/find", "GET /api/v1/subjects", (*Web).find},
 		{http.MethodGet, "/orders/:id", "GET /api/v1/orders/:id", (*Web).order},
 		{http.MethodGet, "/orders/:id/reviews/new", "POST /api/v1/orders/:id/reviews", (*Web).reviewForm},

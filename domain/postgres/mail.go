@@ -60,6 +60,10 @@ type waitingEvent struct {
 	Reference *string
 	Subject   *string
 	DueOn     *time.Time
+	// Resolved: the flag the event told of is no longer open; OrderStatus
+	// is the order's as the message is composed.
+	Resolved    bool
+	OrderStatus *string
 }
 
 // ComposeImmediate makes one message per officer who chose immediate mail,
@@ -81,7 +85,12 @@ func (s *Store) compose(ctx context.Context, mode string, day *domain.Date, link
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var events []waitingEvent
 		// Locked, skipping what another replica is composing.
-		if err := tx.Raw(`SELECT e.id, e.kind, e.officer_id, f.email, e.order_id, o.reference, e.subject, e.due_on
+		// A message tells what is new, as it stands now: a flag raised
+		// and resolved since, or an order ended since, says so.
+		if err := tx.Raw(`SELECT e.id, e.kind, e.officer_id, f.email, e.order_id, o.reference, e.subject, e.due_on,
+			       o.status AS order_status,
+			       e.kind IN ('flag_raised', 'pre_release') AND NOT EXISTS (SELECT 1 FROM flags fl
+			           WHERE fl.order_id = e.order_id AND fl.kind = e.subject AND fl.resolved_at IS NULL) AS resolved
 			FROM notification_events e
 			JOIN officers f ON f.id = e.officer_id
 			LEFT JOIN orders o ON o.id = e.order_id
@@ -109,7 +118,10 @@ func (s *Store) compose(ctx context.Context, mode string, day *domain.Date, link
 			for i, e := range batch {
 				ids[i] = e.ID
 				views[i] = domain.EventView{Kind: e.Kind, OrderID: deref(e.OrderID), Reference: deref(e.Reference),
-					Subject: deref(e.Subject), On: datePtr(e.DueOn)}
+					Subject: deref(e.Subject), On: datePtr(e.DueOn), Resolved: e.Resolved}
+				if st := deref(e.OrderStatus); st == domain.StatusDischarged || st == domain.StatusQuashed || st == domain.StatusExpired {
+					views[i].OrderEnded = st
+				}
 			}
 			subject, body := domain.ComposeMail(views, day, link)
 			var msg []int64

@@ -193,7 +193,7 @@ func TestDigestContentOnePerOfficer(t *testing.T) {
 		}
 		// The officer's two orders, by reference and link; not the others'.
 		for i, o := range f.orders {
-			has := strings.Contains(m.data, "Order "+o.Reference+" allocated to you (iom)") && strings.Contains(m.data, orderLink(o.ID))
+			has := strings.Contains(m.data, "Order "+o.Reference+" allocated to you as IOM officer") && strings.Contains(m.data, orderLink(o.ID))
 			if has != (i%2 == mine) {
 				t.Errorf("message to %s: tells order %s = %v\n%s", m.to, o.Reference, has, m.data)
 			}
@@ -557,4 +557,75 @@ func slicesContains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// A digest tells what is new as it stands when it is composed: a flag
+// raised and resolved since says so, as does an order that has ended
+// since, and kinds are in words, not codes.
+func TestDigestSaysWhatHasChangedSince(t *testing.T) {
+	var b strings.Builder
+	_, body := domain.ComposeMail([]domain.EventView{
+		{Kind: domain.EventFlagRaised, OrderID: "1", Reference: "T1", Subject: domain.FlagReviewOverdue, Resolved: true},
+		{Kind: domain.EventFlagRaised, OrderID: "2", Reference: "T2", Subject: domain.FlagUnowned},
+		{Kind: domain.EventFlagRaised, OrderID: "3", Reference: "T3", Subject: domain.FlagCheckOverdue, Resolved: true,
+			OrderEnded: domain.StatusDischarged},
+	}, nil, func(string) string { return "" })
+	b.WriteString(body)
+	for _, want := range []string{"Review overdue: raised on order T1 (resolved since)", "No owner: raised on order T2\n",
+		"Check overdue: raised on order T3 (the order has since ended: discharged)", "Mail from the register"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("the message lacks %q:\n%s", want, b.String())
+		}
+	}
+	if strings.Contains(b.String(), "review_overdue") || strings.Contains(b.String(), "/api/v1/") {
+		t.Errorf("the message shows codes or API paths:\n%s", b.String())
+	}
+}
+
+// Composed from the register as it stands: a flag the sweep raised and a
+// review resolved before the digest went is told as resolved since; one
+// still open is not.
+func TestDigestTellsAFlagResolvedSince(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	f := newMailFixture(t, s)
+	if _, err := s.ComposeDigests(ctx, today, orderLink); err != nil { // the allocations, out of the way
+		t.Fatal(err)
+	}
+	if _, err := s.RunJob(ctx, domain.JobOwnership, today, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RunJob(ctx, domain.JobReview, today, nil); err != nil {
+		t.Fatal(err)
+	}
+	var raised []struct{ OrderID, Subject string }
+	if err := s.DB().Raw(`SELECT order_id, subject FROM notification_events WHERE kind = 'flag_raised' AND message_id IS NULL
+		ORDER BY order_id, subject`).Scan(&raised).Error; err != nil || len(raised) == 0 {
+		t.Fatalf("flags raised for the fixture's owners: %v, %v", raised, err)
+	}
+	// Resolve the first by hand, as a change would have.
+	if err := s.DB().Exec(`UPDATE flags SET resolved_at = now() WHERE order_id = ? AND kind = ? AND resolved_at IS NULL`,
+		raised[0].OrderID, raised[0].Subject).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ComposeDigests(ctx, today.AddDays(1), orderLink); err != nil {
+		t.Fatal(err)
+	}
+	var bodies []string
+	if err := s.DB().Raw(`SELECT body FROM mail_messages WHERE digest_day = ?`, today.AddDays(1).Time).Scan(&bodies).Error; err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(bodies, "\n")
+	var ref string
+	for _, o := range f.orders {
+		if o.ID == raised[0].OrderID {
+			ref = o.Reference
+		}
+	}
+	if want := domain.FlagName(raised[0].Subject) + ": raised on order " + ref + " (resolved since)"; !strings.Contains(all, want) {
+		t.Errorf("the digests lack %q:\n%s", want, all)
+	}
+	if n := strings.Count(all, "(resolved since)"); n != 1 {
+		t.Errorf("%d flags told as resolved since, want 1:\n%s", n, all)
+	}
 }

@@ -194,6 +194,10 @@ func TestJourneys(t *testing.T) {
 			chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
 		s.wantText(t, tab, ".govuk-notification-banner--success", "Check outcome recorded")
 		s.wantText(t, tab, "#checks", "Compliant on")
+		// Mail as each thing happens, chosen on My work.
+		s.run(t, tab, "mail-choice", chromedp.Navigate(s.base+"/"), chromedp.WaitVisible(`#notifications`),
+			chromedp.Click(`#notify-1`), chromedp.Click(`#save-notifications`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Your choice of mail is saved")
 	})
 
 	t.Run("chair allocates an owner from the agenda", func(t *testing.T) {
