@@ -72,7 +72,7 @@ func TestPageRegionalLeadHoldsTheRegionalMeeting(t *testing.T) {
 		"item_id": {ritem}, "decision": {"action"}, "action_by": {dorsetIOM}, "notes": {"Allocate an IOM owner."},
 		"due_by-day": {"9"}, "due_by-month": {"12"}, "due_by-year": {"2026"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	wantText(t, p, "There is a problem", `href="#action_by-0"`, "Officer to act the officer does not belong to the force concerned",
+	wantText(t, p, "There is a problem", `href="#action_by-0"`, "The officer does not belong to the force concerned",
 		"Allocate an IOM owner.")
 	p = b.post("/regional-meetings/"+meeting+"/decisions", url.Values{"csrf_token": {tok}, "order": {order}, "n": {"0"},
 		"item_id": {ritem}, "decision": {"action"}, "action_by": {iom}, "notes": {"Allocate an IOM owner."},

@@ -375,7 +375,7 @@ func TestPageAdminRunsAndPreviewsJobs(t *testing.T) {
 	p = adm.post("/jobs/run", url.Values{"csrf_token": {csrf}, "job": {"ownership-sweep"},
 		"as_of-day": {"1"}, "as_of-month": {"11"}, "as_of-year": {"2026"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	wantText(t, p, `href="#as_of"`, "must not be before the job&#39;s last run, as of 2026-11-25", `value="2026"`)
+	wantText(t, p, `href="#as_of"`, "must not be before the job&#39;s last run, as of 25 November 2026", `value="2026"`)
 	// A force's administrator runs no national sweep.
 	glos, _ := e.signedIn(t, "admin")
 	wantStatus(t, glos.post("/jobs/run", url.Values{"csrf_token": {csrfOf(t, glos.get("/jobs"))}, "job": {"ownership-sweep"}}), http.StatusForbidden)

@@ -119,7 +119,7 @@ type FlagCounts struct {
 // Looking ahead is a preview.
 func CheckRunDate(asOf, today Date) error {
 	if asOf.After(today.Time) {
-		return Invalid("as_of", "must be today (%s) or earlier: a run changes the register; to look ahead, ask for a preview (GET /api/v1/jobs/{name}/preview?as_of=)", today)
+		return Invalid("as_of", "must be today (%s) or earlier: a run changes the register; to look ahead, preview the run, which changes nothing", today)
 	}
 	return nil
 }
@@ -130,7 +130,7 @@ func CheckRunDate(asOf, today Date) error {
 // older day's flags until the next run. Looking back is a preview.
 func CheckRunAfter(asOf Date, last *Date) error {
 	if last != nil && asOf.Before(last.Time) {
-		return Invalid("as_of", "must not be before the job's last run, as of %s: a run would take the flags back to an earlier day; to see the register as of then, ask for a preview (GET /api/v1/jobs/{name}/preview?as_of=)", *last)
+		return Invalid("as_of", "must not be before the job's last run, as of %s: a run would take the flags back to an earlier day; to see the register as of then, preview the run, which changes nothing", *last)
 	}
 	return nil
 }

@@ -43,3 +43,20 @@ func TestDatesOfMomentsAreTheServiceZones(t *testing.T) {
 		t.Errorf("23:30 UTC on 30 June, in London: %q", b.String())
 	}
 }
+
+// A rule's message on a page: its dates as people write them, and a whole
+// sentence not glued to the field's label.
+func TestSentenceOnAPage(t *testing.T) {
+	for _, c := range []struct{ label, msg, want string }{
+		{"Date of release", "must not be before the custody period began (2026-12-01)",
+			"Date of release must not be before the custody period began (1 December 2026)"},
+		{"The term is in force until", "a monitoring requirement lasts at most 12 months each time it is imposed or extended (s.5B)",
+			"A monitoring requirement lasts at most 12 months each time it is imposed or extended (s.5B)"},
+		{"Outcome", "is required", "Outcome is required"},
+		{"", "no such officer", "No such officer"},
+	} {
+		if got := sentence(c.label, c.msg); got != c.want {
+			t.Errorf("sentence(%q, %q) = %q, want %q", c.label, c.msg, got, c.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -83,8 +84,25 @@ func (w *Web) formError(r *req, err error, tmpl string, p *page, labels map[stri
 // sentence makes a domain message ("is required") read as a sentence about
 // its field ("Outcome is required").
 func sentence(label, msg string) string {
+	msg = isoDates.ReplaceAllStringFunc(msg, func(d string) string {
+		if day, err := domain.ParseDate(d); err == nil {
+			return day.Format("2 January 2006")
+		}
+		return d
+	})
+	// A rule that says a whole sentence ("a monitoring requirement lasts
+	// at most 12 months") is not glued to the field's label.
+	for _, article := range []string{"a ", "an ", "the "} {
+		if strings.HasPrefix(msg, article) {
+			label = ""
+		}
+	}
 	if label == "" {
 		return strings.ToUpper(msg[:1]) + msg[1:]
 	}
 	return label + " " + msg
 }
+
+// isoDates are the dates in a rule's message, written for the API (2026-12-01),
+// which a page writes as people do (1 December 2026).
+var isoDates = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)

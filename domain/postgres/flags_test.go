@@ -626,9 +626,9 @@ func TestFlagUnowned(t *testing.T) {
 		w := newFlWatch(t, s, domain.JobOwnership, domain.FlagUnowned, o)
 		w.none(today)
 
-		// The next sweep picks the new policy up.
+		// The policy change raises it at once; the next sweep adds nothing.
 		flPolicy(t, s, func(p *domain.Policy) { p.RequiredRoles = []string{"iom", "lro"} })
-		f := w.raised(today, domain.CaseCommunity)
+		f := w.raisedByChange(today)
 		flDetails(t, f, map[string]any{"missing_roles": []string{"lro"}, "required_roles": []string{"iom", "lro"},
 			"current_roles": []string{"iom"}})
 		w.unchanged(today, f)
