@@ -354,3 +354,34 @@ func TestImportFileNotInUTF8IsNamedByTheDryRun(t *testing.T) {
 		t.Errorf("the commit of a Windows-1252 file: %s", r)
 	}
 }
+
+// Service comes in with the order, as POST /orders/{id}/service records
+// it: an order served at its hearing is not flagged not served (every
+// imported order in force was), and a bad service is a problem by column.
+func TestImportCarriesService(t *testing.T) {
+	e := newEnv(t)
+	served := importRow(map[string]string{"served_on": "2025-06-10", "service_method": "represented_at_hearing"})
+	unknown := importRow(nil)
+	want(t, e.importCSV(t, e.admin, "?force=gloucestershire&commit=true", sheetCSV(served, unknown)), http.StatusOK)
+	id := func(row map[string]string) string {
+		return s(items(e.do(t, "GET", "/api/v1/orders?reference="+row["reference"], e.admin, ""))[0], "id")
+	}
+	if f := llOpenFlags(t, e, id(served)); slices.Contains(f, "not_served") {
+		t.Errorf("an order served at its hearing is flagged not served: %v", f)
+	}
+	if kinds := llKinds(t, e, id(served)); !slices.Contains(kinds, "served") {
+		t.Errorf("the served order's timeline: %v", kinds)
+	}
+	if f := llOpenFlags(t, e, id(unknown)); !slices.Contains(f, "not_served") {
+		t.Errorf("an order with no service known, in force: %v", f)
+	}
+	bad := importRow(map[string]string{"served_on": "2025-06-12", "service_method": "recorded_delivery"})
+	r := e.importCSV(t, e.admin, "?force=gloucestershire", sheetCSV(bad))
+	if errs := importErrors(r); !slices.Contains(errs, "2.service_address") {
+		t.Errorf("recorded delivery with no address: %v (%s)", errs, r)
+	}
+	early := importRow(map[string]string{"served_on": "2025-06-11", "service_method": "represented_at_hearing"})
+	if errs := importErrors(e.importCSV(t, e.admin, "?force=gloucestershire", sheetCSV(early))); !slices.Contains(errs, "2.served_on") {
+		t.Errorf("represented at the hearing a day after it: %v", errs)
+	}
+}

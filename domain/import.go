@@ -49,6 +49,9 @@ var ImportColumns = []ImportColumn{
 	{"ends_on", false, "End date; give this or duration_months", ""},
 	{"duration_months", false, "Length in months (1 to 60); give this or ends_on", "60"},
 	{"review_interval_days", false, "Days between reviews, when the order sets its own", ""},
+	{"served_on", false, "Day notice of the order was served (s.10); blank: not yet known, and once in force it is flagged not served", "2024-06-10"},
+	{"service_method", false, "represented_at_hearing, in_person or recorded_delivery; required with served_on", "represented_at_hearing"},
+	{"service_address", false, "Last known address it was sent to, for recorded_delivery", ""},
 	{"terms", true, "One term a line (or separated by |), each \"category: text\"", "communications: Not to possess more than one mobile phone."},
 	{"iom_email", false, "Email of the IOM officer who owns the order", ""},
 	{"iom_since", false, "Day the IOM officer took the order", ""},
@@ -191,6 +194,8 @@ type ImportRecord struct {
 	Owners  []ImportOwner
 	Review  *Review
 	Check   *Check
+	// Service is how and when notice of the order was served, if known.
+	Service *Service
 }
 
 // OwnerColumn is the column an owner role's email is read from.
@@ -397,6 +402,26 @@ func (r ImportRow) Record(force string, today Date, excelDates bool) (ImportReco
 			}
 		}
 		rec.Check = &ck
+	}
+
+	// Service, as POST /orders/{id}/service records it.
+	if d := date("served_on"); d != nil || cell("service_method") != "" || cell("service_address") != "" {
+		sv := Service{Method: strings.ToLower(cell("service_method")), Address: opt("service_address")}
+		if d != nil {
+			sv.ServedOn = *d
+		}
+		svErr := &ValidationError{}
+		if cell("served_on") != "" && d == nil {
+			svErr.Add("served_on", "bad")
+		}
+		sv.Validate(o, today, svErr)
+		for _, e := range svErr.Errors {
+			col := map[string]string{"served_on": "served_on", "method": "service_method", "address": "service_address"}[e.Field]
+			if e.Message != "bad" && col != "" {
+				bad(col, "%s", e.Message)
+			}
+		}
+		rec.Service = &sv
 	}
 
 	for _, e := range v.Errors {

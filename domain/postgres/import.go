@@ -392,6 +392,8 @@ func (s *Store) writeImport(ctx context.Context, tx *gorm.DB, r domain.ImportReq
 			reviews     []importReviewRow
 			checks      []importCheckRow
 			touchedIDs  []string
+			// Orders whose service is known: id, day, method, address.
+			servedIDs, servedOn, servedBy, servedAt []string
 		)
 		for i := start; i < end; i++ {
 			rec := recs[i]
@@ -440,6 +442,10 @@ func (s *Store) writeImport(ctx context.Context, tx *gorm.DB, r domain.ImportReq
 				reviews = append(reviews, importReviewRow{ID: newID(), OrderID: o.ID, ReviewedOn: rec.Review.ReviewedOn.Time,
 					Kind: rec.Review.Kind, Outcome: rec.Review.Outcome, RecordedBy: by, CreatedAt: now})
 			}
+			if sv := rec.Service; sv != nil {
+				servedIDs, servedOn = append(servedIDs, o.ID), append(servedOn, sv.ServedOn.String())
+				servedBy, servedAt = append(servedBy, sv.Method), append(servedAt, deref(sv.Address))
+			}
 			if item.Check {
 				checks = append(checks, importCheckRow{ID: newID(), OrderID: o.ID, Kind: rec.Check.Kind,
 					DueOn: rec.Check.DueOn.Time, ScheduledBy: by, Version: 1, CreatedAt: now, UpdatedAt: now})
@@ -455,6 +461,18 @@ func (s *Store) writeImport(ctx context.Context, tx *gorm.DB, r domain.ImportReq
 		// are answerable (a breach names them).
 		if len(touchedIDs) > 0 {
 			if err := recordMade(tx, touchedIDs, now); err != nil {
+				return err
+			}
+		}
+		// Service, where the file says: as POST /orders/{id}/service
+		// records it (the order's served_on follows, migration 00280).
+		if len(servedIDs) > 0 {
+			if err := tx.Exec(`INSERT INTO order_events (order_id, kind, on_date, court, details, recorded_by, recorded_at)
+				SELECT o.id, 'served', v.on_date, o.court, jsonb_build_object('method', v.method, 'served_on', v.on_date,
+				       'address', NULLIF(v.address, ''), 'notes', NULL), ?, ?
+				FROM unnest(CAST(? AS uuid[]), CAST(? AS date[]), CAST(? AS text[]), CAST(? AS text[])) AS v(id, on_date, method, address)
+				JOIN orders o ON o.id = v.id`, by, now, textArray(servedIDs), textArray(servedOn), textArray(servedBy),
+				textArray(servedAt)).Error; err != nil {
 				return err
 			}
 		}
