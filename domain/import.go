@@ -362,7 +362,24 @@ func (r ImportRow) Record(force string, today Date, excelDates bool) (ImportReco
 		rec.Owners = append(rec.Owners, ImportOwner{Role: role, Email: email, Since: *since})
 	}
 
-	// The last review and the next check, with the API's rules.
+	// ruled runs one of the API's rules over a record the row makes and
+	// puts its problems under the template's columns (the rule's field →
+	// column). A day whose cell could not be read was reported by date:
+	// the rule is not asked about it again.
+	ruled := func(columns map[string]string, dayField string, day *Date, validate func(*ValidationError)) {
+		e := &ValidationError{}
+		if cell(columns[dayField]) != "" && day == nil {
+			e.Add(dayField, "unread")
+		}
+		validate(e)
+		for _, x := range e.Errors {
+			if col := columns[x.Field]; x.Message != "unread" && col != "" {
+				bad(col, "%s", x.Message)
+			}
+		}
+	}
+
+	// The last review, the next check and the service, with the API's rules.
 	if d := date("last_review_on"); d != nil || cell("last_review_outcome") != "" {
 		kind := strings.ToLower(cell("last_review_kind"))
 		if kind == "" {
@@ -372,17 +389,8 @@ func (r ImportRow) Record(force string, today Date, excelDates bool) (ImportReco
 		if d != nil {
 			rv.ReviewedOn = *d
 		}
-		rvErr := &ValidationError{}
-		if cell("last_review_on") != "" && d == nil {
-			rvErr.Add("reviewed_on", "bad")
-		}
-		rv.Validate(o, today, rvErr)
-		for _, e := range rvErr.Errors {
-			col := map[string]string{"reviewed_on": "last_review_on", "kind": "last_review_kind", "outcome": "last_review_outcome"}[e.Field]
-			if e.Message != "bad" && col != "" {
-				bad(col, "%s", e.Message)
-			}
-		}
+		ruled(map[string]string{"reviewed_on": "last_review_on", "kind": "last_review_kind", "outcome": "last_review_outcome"},
+			"reviewed_on", d, func(e *ValidationError) { rv.Validate(o, today, e) })
 		rec.Review = &rv
 	}
 	if d := date("next_check_due"); d != nil || cell("next_check_kind") != "" {
@@ -390,37 +398,17 @@ func (r ImportRow) Record(force string, today Date, excelDates bool) (ImportReco
 		if d != nil {
 			ck.DueOn = *d
 		}
-		ckErr := &ValidationError{}
-		if cell("next_check_due") != "" && d == nil {
-			ckErr.Add("due_on", "bad")
-		}
-		ck.ValidateSchedule(o, ckErr)
-		for _, e := range ckErr.Errors {
-			col := map[string]string{"due_on": "next_check_due", "kind": "next_check_kind"}[e.Field]
-			if e.Message != "bad" && col != "" {
-				bad(col, "%s", e.Message)
-			}
-		}
+		ruled(map[string]string{"due_on": "next_check_due", "kind": "next_check_kind"},
+			"due_on", d, func(e *ValidationError) { ck.ValidateSchedule(o, e) })
 		rec.Check = &ck
 	}
-
-	// Service, as POST /orders/{id}/service records it.
 	if d := date("served_on"); d != nil || cell("service_method") != "" || cell("service_address") != "" {
 		sv := Service{Method: strings.ToLower(cell("service_method")), Address: opt("service_address")}
 		if d != nil {
 			sv.ServedOn = *d
 		}
-		svErr := &ValidationError{}
-		if cell("served_on") != "" && d == nil {
-			svErr.Add("served_on", "bad")
-		}
-		sv.Validate(o, today, svErr)
-		for _, e := range svErr.Errors {
-			col := map[string]string{"served_on": "served_on", "method": "service_method", "address": "service_address"}[e.Field]
-			if e.Message != "bad" && col != "" {
-				bad(col, "%s", e.Message)
-			}
-		}
+		ruled(map[string]string{"served_on": "served_on", "method": "service_method", "address": "service_address"},
+			"served_on", d, func(e *ValidationError) { sv.Validate(o, today, e) })
 		rec.Service = &sv
 	}
 
