@@ -102,6 +102,13 @@ func (s *Scheduler) job(e Entry, sched cron.Schedule, loc *time.Location) cron.J
 			}
 		}()
 		if err := e.Run(s.ctx, tick); err != nil {
+			if s.ctx.Err() != nil {
+				// Stopped with the service (Stop cancels running jobs):
+				// not a failure to alert on; the run is recorded as
+				// interrupted and the next tick runs it again.
+				s.log.Info("job stopped with the service", "job", e.Name, "scheduled_for", tick, "error", err)
+				return
+			}
 			s.log.Error("job failed", "job", e.Name, "scheduled_for", tick, "error", err)
 			return
 		}
