@@ -62,6 +62,9 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 
 	// G-003 is fourth on the agenda (n=3).
 	m = b.get(mpath)
+	// Saving attendance replaces it whole: the form starts from what is
+	// recorded, or a second save (a late arrival) wiped the rest.
+	wantText(t, m, `value="`+f.a+`" checked>`, "Pat Probation, Probation Service</textarea>", "Gil Governor, HMP Bristol</textarea>")
 	item := regexpItem(t, m.Body, "G-003")
 	p = b.post(mpath+"/decisions", url.Values{"csrf_token": {tok}, "order": {f.o3}, "n": {"3"}, "item_id": {item},
 		"decision": {"assign_owner"}, "role": {"iom"}, "notes": {"Allocated before release."}})

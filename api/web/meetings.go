@@ -95,6 +95,10 @@ type meetingData struct {
 	// its force who may be named to act.
 	Escalations map[string]escalation
 	Officers    []domain.Officer // who may be named to act or own
+	// Present are the officers ticked as present: those recorded, or
+	// those the form sent back with an error. Saving attendance replaces
+	// it whole, so the form starts from what is recorded.
+	Present map[string]bool
 	// Away is each of them away today, with the day they are back (nil:
 	// no return date): named to own or act, they should not be by chance.
 	Away      map[string]*domain.Date
@@ -174,6 +178,26 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 	}
 	p := r.page(title, "meetings", d)
 	p.Values = map[string]string{}
+	d.Present = map[string]bool{}
+	var others, apologies []string
+	line := func(a domain.Attendee) string {
+		name, org := a.Name, derefStr(a.Organisation)
+		if a.Officer != nil && org == "" {
+			org = "police"
+		}
+		return name + ", " + org
+	}
+	for _, a := range m.Attendees {
+		if a.Officer != nil {
+			d.Present[a.Officer.ID] = true
+		} else {
+			others = append(others, line(a))
+		}
+	}
+	for _, a := range m.Apologies {
+		apologies = append(apologies, line(a))
+	}
+	p.Values["others"], p.Values["apologies"] = strings.Join(others, "\n"), strings.Join(apologies, "\n")
 	return p, d, nil
 }
 
@@ -270,10 +294,12 @@ func (w *Web) meetingAttendance(r *req) error {
 	vals := formValues(r, "chair_id", "others", "apologies")
 	p.Values = vals
 	a := domain.Attendance{ChairID: optional(vals["chair_id"])}
+	d.Present = map[string]bool{}
 	if form, err := r.FormParams(); err == nil {
 		for _, id := range form["attendee"] {
 			id := id
 			a.Attendees = append(a.Attendees, domain.AttendeeInput{OfficerID: &id})
+			d.Present[id] = true
 		}
 	}
 	v := &domain.ValidationError{}
@@ -338,12 +364,15 @@ func meetingMinutes(format string) func(*Web, *req) error {
 // escalation is a regional agenda order's escalation as the page shows it:
 // the force meeting that escalated it and why, and who may be named to act.
 type escalation struct {
-	Force     string // the order's force (code)
+	Force     string // the order's force (code), whose officers may act
 	ForceName string
-	HeldOn    *domain.Date // the force meeting's day
-	FlagKind  string
-	Notes     string
-	Officers  []domain.Officer
+	// By is the name of the force whose meeting escalated it: the
+	// order's force then, not necessarily now (a subject moved since).
+	By       string
+	HeldOn   *domain.Date // the force meeting's day
+	FlagKind string
+	Notes    string
+	Officers []domain.Officer
 }
 
 // regionalMeetingData reads each escalation's details from the frozen
@@ -410,7 +439,12 @@ func (w *Web) regionalMeetingData(r *req, d *meetingData) error {
 		if force == "" {
 			force = det.Force
 		}
-		e := escalation{Force: force, ForceName: w.forceName(force), FlagKind: det.FlagKind, Notes: derefStr(det.Notes)}
+		by := det.Force
+		if by == "" {
+			by = force
+		}
+		e := escalation{Force: force, ForceName: w.forceName(force), By: w.forceName(by), FlagKind: det.FlagKind,
+			Notes: derefStr(det.Notes)}
 		if len(det.HeldOn) >= 10 {
 			if day, err := domain.ParseDate(det.HeldOn[:10]); err == nil {
 				e.HeldOn = &day
