@@ -372,3 +372,45 @@ func TestPageOfficerChoosesTheirMail(t *testing.T) {
 	wantStatus(t, b.post("/notifications", url.Values{"csrf_token": {csrfOf(t, home)}, "notify": {"pigeon"}}),
 		http.StatusUnprocessableEntity)
 }
+
+// An officer given a meeting action records it done (or cancels it) from
+// My work: there was no page for it, and past its due date it stood on the
+// agenda as overdue.
+func TestPageOfficerClosesTheirAction(t *testing.T) {
+	e := newEnv(t)
+	b, me := e.signedIn(t, "iom_officer")
+	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	m := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	var act string
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == ord {
+			d := e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions", chair,
+				js(obj{"item_id": s(it, "id"), "decision": "action", "action_by": me, "due_by": "2026-12-01", "notes": "Visit the address."}))
+			want(t, d, http.StatusCreated)
+			act = s(d.Body, "id")
+		}
+	}
+	home := b.get("/")
+	wantText(t, home, `href="/actions/`+act+`"`, "Visit the address.")
+	form := b.get("/actions/" + act)
+	wantStatus(t, form, http.StatusOK)
+	p := b.post("/actions/"+act+"/done", url.Values{"csrf_token": {csrfOf(t, form)}, "note": {" "},
+		"on-day": {"25"}, "on-month": {"11"}, "on-year": {"2026"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#note"`)
+	p = b.post("/actions/"+act+"/done", url.Values{"csrf_token": {csrfOf(t, form)}, "note": {"Visited; all as notified."},
+		"on-day": {"25"}, "on-month": {"11"}, "on-year": {"2026"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, b.get(p.Header.Get("Location")), "Action recorded as done", "No open actions.")
+	r := e.do(t, "GET", "/api/v1/actions?assignee="+me+"&status=done", e.admin, "")
+	if its := items(r); len(its) != 1 || s(its[0], "id") != act {
+		t.Errorf("the officer's done actions: %s", r)
+	}
+	// Another officer's action is not theirs to close.
+	other, _ := e.signedIn(t, "iom_officer")
+	wantStatus(t, other.post("/actions/"+act+"/cancel", url.Values{"csrf_token": {csrfOf(t, other.get("/"))},
+		"reason": {"Not mine."}}), http.StatusForbidden)
+}

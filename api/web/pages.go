@@ -54,6 +54,10 @@ func (w *Web) home(r *req) error {
 		p.Flash = "Calendar feed revoked: its address no longer works"
 	case "notifications":
 		p.Flash = "Your choice of mail is saved"
+	case "action-done":
+		p.Flash = "Action recorded as done"
+	case "action-cancelled":
+		p.Flash = "Action cancelled"
 	}
 	hasFeed, err := w.store.HasCalendarFeed(r.ctx(), r.me.ID)
 	if err != nil {
@@ -143,6 +147,52 @@ func (w *Web) setNotifications(r *req) error {
 		return err
 	}
 	return r.Redirect(http.StatusSeeOther, "/?done=notifications#notifications")
+}
+
+// actionForm shows a meeting action given to the officer (or, for a
+// chair, to one of their force's officers), with forms to record it done
+// or cancelled.
+func (w *Web) actionForm(r *req) error {
+	a, err := w.store.GetAction(r.ctx(), r.Param("id"))
+	if err != nil {
+		return err
+	}
+	p := r.page("Meeting action on "+a.Reference, "home", a)
+	setDate(p.Values, "on", w.today())
+	return w.render(r, "action", p)
+}
+
+var actionLabels = map[string]string{"note": "What was done", "reason": "Why it is cancelled", "on": "Date"}
+
+// closeAction records an action done (with what was done) or cancelled
+// (with why), as POST /actions/{id}/done and /cancel do.
+func closeAction(status string) func(*Web, *req) error {
+	return func(w *Web, r *req) error {
+		a, err := w.store.GetAction(r.ctx(), r.Param("id"))
+		if err != nil {
+			return err
+		}
+		p := r.page("Meeting action on "+a.Reference, "home", a)
+		p.Values = formValues(r, "note", "reason", "on-day", "on-month", "on-year")
+		v := &domain.ValidationError{}
+		u := domain.ActionUpdate{Status: status, Note: p.Values["note"], On: w.today()}
+		if status == domain.ActionCancelled {
+			u.Note = p.Values["reason"]
+		}
+		if d := dateValue(p.Values, "on", v); d != nil {
+			u.On = *d
+		}
+		u.Validate(w.today(), v)
+		if v.Err() == nil {
+			_, err = w.store.SetActionStatus(r.ctx(), a.ID, u)
+		} else {
+			err = v
+		}
+		if err != nil {
+			return w.formError(r, err, "action", p, actionLabels)
+		}
+		return r.Redirect(http.StatusSeeOther, "/?done=action-"+status+"#my-actions")
+	}
 }
 
 // revokeCalendarFeed ends the officer's own calendar feed.
