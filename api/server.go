@@ -159,7 +159,25 @@ func New(cfg Config) *echo.Echo {
 		HSTSMaxAge: 31536000, ContentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'",
 		ReferrerPolicy: "no-referrer",
 	}))
-	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second}))
+	// A request has 30 s; an import's commit, one transaction of up to
+	// 10,000 rows, has longer (about 6 s for 10,000 on a 2-core machine,
+	// more with fsync and every owner given).
+	isImport := func(c echo.Context) bool {
+		p := c.Request().URL.Path
+		return c.Request().Method == http.MethodPost && (p == "/api/v1/imports" || p == "/imports/commit")
+	}
+	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second, Skipper: isImport}))
+	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 3 * time.Minute,
+		Skipper: func(c echo.Context) bool { return !isImport(c) }}))
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if isImport(c) {
+				// The server's write timeout (a minute) would cut the answer.
+				_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(3*time.Minute + 30*time.Second))
+			}
+			return next(c)
+		}
+	})
 	e.Use(noStore)
 
 	e.GET("/healthz", s.healthz)

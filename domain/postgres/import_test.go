@@ -115,15 +115,18 @@ func BenchmarkImport(b *testing.B) {
 			}
 		}
 	})
-	b.Run("commit-1000", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			b.StopTimer()
-			s := importStore(b)
-			b.StartTimer()
-			res, err := s.Import(ctx, domain.ImportRequest{Force: "wiltshire", Sheet: domain.ReadImportFile(data), Commit: true})
-			if err != nil || res.Summary.OrdersCreated != 1000 {
-				b.Fatal(err, res.Errors)
+	for _, rows := range []int{1000, domain.MaxImportRows} {
+		data := importSheet(rows)
+		b.Run(fmt.Sprintf("commit-%d", rows), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				s := importStore(b)
+				b.StartTimer()
+				res, err := s.Import(ctx, domain.ImportRequest{Force: "wiltshire", Sheet: domain.ReadImportFile(data), Commit: true})
+				if err != nil || res.Summary.OrdersCreated != rows {
+					b.Fatal(err, res.Errors)
+				}
 			}
-		}
-	})
+		})
+	}
 }
