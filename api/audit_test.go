@@ -560,6 +560,10 @@ func TestAuditFailedAuthenticationIsRateLimited(t *testing.T) {
 	if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
 		t.Errorf("429 Content-Type %q, want a problem", ct)
 	}
+	// Its type is a URI (it was ".../http-Too Many Requests").
+	if !strings.Contains(rec.Body.String(), `"type":"https://scpo.police.uk/problems/too-many-requests"`) {
+		t.Errorf("429 problem: %s", rec.Body)
+	}
 	// A service token (32 random bytes) is still checked: officers behind
 	// the address keep working, and guessing one is hopeless.
 	if got := status(good, attacker); got != http.StatusOK {

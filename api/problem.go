@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -87,8 +88,9 @@ func problemFor(err error) Problem {
 }
 
 func httpProblem(code int) Problem {
-	p := Problem{Type: problemBase + "http-" + http.StatusText(code), Title: http.StatusText(code), Status: code,
-		Detail: http.StatusText(code)}
+	// The type is a URI: the status text as a slug ("too-many-requests").
+	slug := strings.ToLower(strings.NewReplacer(" ", "-", "'", "").Replace(http.StatusText(code)))
+	p := Problem{Type: problemBase + slug, Title: http.StatusText(code), Status: code, Detail: http.StatusText(code)}
 	switch code {
 	case http.StatusNotFound:
 		p.Type, p.Detail = problemBase+"not-found", "No such resource, or it is not visible to you."

@@ -162,8 +162,11 @@ func ReadImportSheet(records [][]string, excelDates bool) ImportSheet {
 				if i < len(header) && header[i] != "" {
 					col = header[i]
 				}
-				sheet.Problems = append(sheet.Problems, ImportProblem{row.Row, col,
-					"is not UTF-8 text (Excel's plain CSV is not): save the file as CSV UTF-8 or .xlsx"})
+				msg := "is not UTF-8 text (Excel's plain CSV is not): save the file as CSV UTF-8 or .xlsx"
+				if utf8.ValidString(v) {
+					msg = "contains a NUL character, which cannot be stored: remove it"
+				}
+				sheet.Problems = append(sheet.Problems, ImportProblem{row.Row, col, msg})
 				v = strings.ToValidUTF8(strings.ReplaceAll(v, "\x00", ""), "\uFFFD")
 			}
 			if i < len(header) && header[i] != "" {

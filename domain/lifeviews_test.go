@@ -168,3 +168,24 @@ func TestReleaseDateIsPlausible(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+// An order's start years after its making is a mistyped year, refused:
+// 9999-12-31 was taken, and its end written as 10002-12-31.
+func TestOrderStartWithinFiveYearsOfItsMaking(t *testing.T) {
+	today := domain.NewDate(2026, 11, 25)
+	sub := domain.Subject{ID: "s", Force: "gloucestershire", Custody: domain.Custody{Status: domain.CustodyCommunity}}
+	for _, c := range []struct {
+		starts domain.Date
+		ok     bool
+	}{{domain.NewDate(2025, 3, 1), true}, {domain.NewDate(9999, 12, 31), false}, {domain.NewDate(2030, 2, 2), false}} {
+		months := 36
+		o := domain.Order{SubjectID: "s", Type: "scpo", Reference: "T1", Court: "Bristol Crown Court", CourtType: "crown",
+			MadeOn: domain.NewDate(2025, 2, 1), Commencement: domain.CommenceOnDate, StartsOn: &c.starts, DurationMonths: &months,
+			Terms: []domain.Term{{Category: "travel", Text: "To stay in Gloucestershire."}}}
+		v := &domain.ValidationError{}
+		o.Validate(sub, today, v)
+		if got := !v.Has("starts_on"); got != c.ok {
+			t.Errorf("starts %s: accepted %v, want %v (%v)", c.starts, got, c.ok, v.Err())
+		}
+	}
+}

@@ -198,6 +198,11 @@ func (o *Order) validate(before *Order, subject Subject, today Date, v *Validati
 	if o.StartsOn != nil && madeOK && o.StartsOn.Before(o.MadeOn.Time) {
 		v.Add("starts_on", "must not be before made_on")
 	}
+	// A start years after the making is a mistyped year (9999-12-31 gave
+	// an end in the year 10002, a date no client could read back).
+	if o.StartsOn != nil && madeOK && o.StartsOn.After(o.MadeOn.AddMonths(MaxOrderMonths).Time) {
+		v.Add("starts_on", "must be within five years of made_on")
+	}
 
 	if o.DurationMonths != nil && (*o.DurationMonths < 1 || *o.DurationMonths > MaxOrderMonths) {
 		v.Add("duration_months", "must be between 1 and %d", MaxOrderMonths)
