@@ -414,3 +414,47 @@ func TestPageOfficerClosesTheirAction(t *testing.T) {
 	wantStatus(t, other.post("/actions/"+act+"/cancel", url.Values{"csrf_token": {csrfOf(t, other.get("/"))},
 		"reason": {"Not mine."}}), http.StatusForbidden)
 }
+
+// A check is scheduled from the pages: from the order page, and as a
+// meeting's decision. Neither had a form (the API only).
+func TestPageSchedulesAChecks(t *testing.T) {
+	e := newEnv(t)
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	b, _ := e.signedIn(t, "iom_officer")
+	wantText(t, b.get("/orders/"+ord), `href="/orders/`+ord+`/checks/new"`)
+	form := b.get("/orders/" + ord + "/checks/new")
+	wantStatus(t, form, http.StatusOK)
+	p := b.post("/orders/"+ord+"/checks", url.Values{"csrf_token": {csrfOf(t, form)}, "kind": {"device"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#due_on"`)
+	p = b.post("/orders/"+ord+"/checks", url.Values{"csrf_token": {csrfOf(t, form)}, "kind": {"device"},
+		"due_on-day": {"10"}, "due_on-month": {"12"}, "due_on-year": {"2026"}, "notes": {"Phone inspection."}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, b.get(p.Header.Get("Location")), "Check scheduled", "10 December 2026")
+
+	// At a meeting: the chair decides a home visit on the order.
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	chair, _ := e.signedIn(t, "tasking_chair")
+	list := chair.get("/meetings")
+	p = chair.post("/meetings", url.Values{"csrf_token": {csrfOf(t, list)}, "force": {"gloucestershire"},
+		"held_on-day": {"25"}, "held_on-month": {"11"}, "held_on-year": {"2026"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	mpath, _, _ := strings.Cut(p.Header.Get("Location"), "?")
+	m := chair.get(mpath)
+	wantText(t, m, "Schedule a compliance check")
+	item := regexp.MustCompile(`name="item_id" value="([^"]+)"`).FindStringSubmatch(m.Body)[1]
+	p = chair.post(mpath+"/decisions", url.Values{"csrf_token": {csrfOf(t, m)}, "order": {ord}, "n": {"0"}, "item_id": {item},
+		"decision": {"schedule_check"}, "check_kind": {"home_visit"},
+		"check_due_on-day": {"15"}, "check_due_on-month": {"12"}, "check_due_on-year": {"2026"}, "notes": {"Booked at tasking."}})
+	wantStatus(t, p, http.StatusSeeOther)
+	r := e.do(t, "GET", "/api/v1/orders/"+ord+"/checks", e.admin, "")
+	found := false
+	for _, c := range items(r) {
+		if s(c, "kind") == "home_visit" && s(c, "due_on") == "2026-12-15" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the meeting's home visit is not scheduled: %s", r)
+	}
+}

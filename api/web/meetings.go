@@ -231,7 +231,7 @@ func (w *Web) meetingDecide(r *req) error {
 		return err
 	}
 	vals := formValues(r, "item_id", "order", "decision", "role", "officer_id", "action_by", "notes", "reason",
-		"due_by-day", "due_by-month", "due_by-year")
+		"due_by-day", "due_by-month", "due_by-year", "check_kind", "check_due_on-day", "check_due_on-month", "check_due_on-year")
 	p.Values, d.Posted = vals, vals["order"]
 	// The inline forms' fields carry the order's place on the agenda.
 	suffix := "-" + r.FormValue("n")
@@ -251,8 +251,11 @@ func (w *Web) meetingDecide(r *req) error {
 	v := &domain.ValidationError{}
 	dec := domain.Decision{ItemID: vals["item_id"], Decision: vals["decision"], Notes: optional(vals["notes"]),
 		Reason: optional(vals["reason"]), DueBy: dateValue(vals, "due_by", v)}
-	if dec.Decision == domain.DecisionAssignOwner {
+	switch dec.Decision {
+	case domain.DecisionAssignOwner:
 		dec.Role, dec.OfficerID = optional(vals["role"]), optional(vals["officer_id"])
+	case domain.DecisionScheduleCheck:
+		dec.CheckKind, dec.CheckDueOn = optional(vals["check_kind"]), dateValue(vals, "check_due_on", v)
 	}
 	if a := vals["action_by"]; a != "" && dec.Decision != domain.DecisionNoAction {
 		dec.ActionBy = &domain.OfficerRef{ID: a}

@@ -284,9 +284,10 @@ type event struct {
 }
 
 var flashes = map[string]string{
-	"review": "Review recorded",
-	"check":  "Check outcome recorded",
-	"owner":  "Owner allocated",
+	"review":          "Review recorded",
+	"check":           "Check outcome recorded",
+	"check-scheduled": "Check scheduled",
+	"owner":           "Owner allocated",
 	// the legal history
 	"service":         "Service recorded",
 	"variation":       "Variation recorded",
@@ -457,6 +458,42 @@ func (w *Web) recordReview(r *req) error {
 
 var reviewLabels = map[string]string{"reviewed_on": "Date of the review", "kind": "Kind of review",
 	"outcome": "Outcome", "notes": "Notes"}
+
+// --- Forms: a check scheduled ----------------------------------------------
+
+func (w *Web) checkScheduleForm(r *req) error {
+	o, err := w.store.GetOrder(r.ctx(), r.Param("id"))
+	if err != nil {
+		return err
+	}
+	return w.render(r, "check-new", r.page("Schedule a check", "find", reviewData{o}))
+}
+
+func (w *Web) scheduleCheck(r *req) error {
+	o, err := w.store.GetOrder(r.ctx(), r.Param("id"))
+	if err != nil {
+		return err
+	}
+	p := r.page("Schedule a check", "find", reviewData{o})
+	p.Values = formValues(r, "kind", "due_on-day", "due_on-month", "due_on-year", "notes")
+	v := &domain.ValidationError{}
+	c := domain.Check{Kind: p.Values["kind"], Notes: optional(p.Values["notes"])}
+	if d := dateValue(p.Values, "due_on", v); d != nil {
+		c.DueOn = *d
+	} else if !v.Has("due_on") {
+		v.Add("due_on", "is required")
+	}
+	if v.Err() == nil {
+		_, err = w.store.ScheduleCheck(r.ctx(), o.ID, c)
+	} else {
+		c.ValidateSchedule(o, v)
+		err = v
+	}
+	if err != nil {
+		return w.formError(r, err, "check-new", p, map[string]string{"kind": "Kind of check", "due_on": "Due", "notes": "Notes"})
+	}
+	return r.Redirect(http.StatusSeeOther, "/orders/"+o.ID+"?done=check-scheduled#checks")
+}
 
 // --- Forms: a check's outcome ----------------------------------------------
 

@@ -186,6 +186,8 @@ func Routes() []Route {
 		{http.MethodGet, "/find", "GET /api/v1/subjects", (*Web).find},
 		{http.MethodGet, "/orders/:id", "GET /api/v1/orders/:id", (*Web).order},
 		{http.MethodGet, "/orders/:id/reviews/new", "POST /api/v1/orders/:id/reviews", (*Web).reviewForm},
+		{http.MethodGet, "/orders/:id/checks/new", "POST /api/v1/orders/:id/checks", (*Web).checkScheduleForm},
+		{http.MethodPost, "/orders/:id/checks", "POST /api/v1/orders/:id/checks", (*Web).scheduleCheck},
 		{http.MethodGet, "/orders/:id/service/new", "POST /api/v1/orders/:id/service", legalForm("service")},
 		{http.MethodPost, "/orders/:id/service", "POST /api/v1/orders/:id/service", recordLegal("service")},
 		{http.MethodGet, "/orders/:id/variations/new", "POST /api/v1/orders/:id/variations", legalForm("variation")},
