@@ -94,7 +94,14 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 
 	pr := b.get(mpath + "/minutes")
 	wantStatus(t, pr, http.StatusOK)
-	wantText(t, pr, "@media print", "Carl Cole", "G-003", "Probation Service", "Minutes signed by")
+	wantText(t, pr, "@media print", "Carl Cole", "G-003", "Probation Service", "Minutes signed by",
+		"Sensitive tasking meeting: Gloucestershire Constabulary, 25 November 2026", "Owner allocated</span>: IOM officer",
+		"No owner")
+	for _, code := range []string{"assign owner", ">unowned", "iom owner"} {
+		if strings.Contains(pr.Body, code) {
+			t.Errorf("the printable minutes show the code %q", code)
+		}
+	}
 	csvP := b.get(mpath + "/minutes.csv")
 	wantStatus(t, csvP, http.StatusOK)
 	if !strings.HasPrefix(csvP.Header.Get("Content-Type"), "text/csv") || strings.Contains(csvP.Body, f.o3) {

@@ -263,7 +263,30 @@ func (s *Server) minutes(c echo.Context, id, format string) error {
 			return err
 		}
 	}
-	return minutesHTML(c, whole)
+	title, err := s.meetingTitle(ctx, whole)
+	if err != nil {
+		return err
+	}
+	return minutesHTML(c, whole, title)
+}
+
+// meetingTitle names a meeting as its minutes head it: the force's name,
+// or the region's for a regional meeting (minutes showed the force's code,
+// and nothing at all for a regional meeting).
+func (s *Server) meetingTitle(ctx context.Context, m domain.Meeting) (string, error) {
+	forces, err := s.store.ListForces(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range forces {
+		switch {
+		case m.Region == "" && f.Code == m.Force:
+			return "Sensitive tasking meeting: " + f.Name, nil
+		case m.Region != "" && f.Region == m.Region:
+			return "Regional meeting: " + f.RegionName, nil
+		}
+	}
+	return "Tasking meeting", nil
 }
 
 // minutesCSV writes a meeting's minutes naming people, subjects and court
@@ -276,9 +299,15 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 	// written with the share, so the agenda is read without noting it again.
 	ctx := domain.WithAudit(ctxOf(c), nil)
 	var w *csv.Writer
+	// A regional meeting has no force: its region stands in the column
+	// (it was empty on every row).
+	who := m.Force
+	if m.Region != "" {
+		who = m.Region
+	}
 	row := func(record string, vals map[string]string) {
 		out := make([]string, len(minutesColumns))
-		out[0], out[1], out[2] = record, m.Force, m.HeldOn.String()
+		out[0], out[1], out[2] = record, who, m.HeldOn.String()
 		for i, col := range minutesColumns[3:] {
 			out[i+3] = cell(vals[col])
 		}
@@ -290,7 +319,7 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 		if w != nil {
 			return
 		}
-		w = startCSV(c, "minutes-"+m.Force+"-"+m.HeldOn.String()+".csv")
+		w = startCSV(c, "minutes-"+who+"-"+m.HeldOn.String()+".csv")
 		_ = w.Write(minutesColumns)
 		if m.Chair != nil {
 			row("chair", map[string]string{"person": m.Chair.Name})
@@ -377,13 +406,16 @@ func decisionCells(base map[string]string, d domain.Decision) map[string]string 
 
 // minutesHTML writes the minutes as a printable page: no script, its one
 // style sheet (screen and print) allowed by hash.
-func minutesHTML(c echo.Context, m domain.Meeting) error {
+func minutesHTML(c echo.Context, m domain.Meeting, title string) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src '"+minutesStyleHash+"'; frame-ancestors 'none'")
 	h.Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(http.StatusOK)
-	return MinutesPage.Execute(c.Response(), m)
+	return MinutesPage.Execute(c.Response(), struct {
+		domain.Meeting
+		Title string
+	}{m, title})
 }
 
 const minutesStyle = `body{font-family:Arial,sans-serif;margin:2em;color:#0b0c0c;font-size:14px}
@@ -396,6 +428,11 @@ var minutesStyleHash = func() string {
 	sum := sha256.Sum256([]byte(minutesStyle))
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }()
+
+// decisionNames are a meeting's decisions in words.
+var decisionNames = map[string]string{domain.DecisionAssignOwner: "Owner allocated", domain.DecisionScheduleCheck: "Check scheduled",
+	domain.DecisionAction: "Action", domain.DecisionNote: "Note", domain.DecisionEscalate: "Escalated to the regional meeting",
+	domain.DecisionNoAction: "No action"}
 
 // MinutesPage is the printable minutes, shared with the pages.
 var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
@@ -416,10 +453,21 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 		return strconv.Itoa(*n)
 	},
 	"kind": func(k string) string { return strings.ReplaceAll(k, "_", " ") },
+	// Names, not codes, as the pages write them.
+	"flag":     domain.FlagName,
+	"role":     domain.RoleName,
+	"words":    domain.Humanise,
+	"decision": func(d string) string { return decisionNames[d] },
+	"day": func(d *domain.Date) string {
+		if d == nil {
+			return "—"
+		}
+		return d.Format("2 January 2006")
+	},
 }).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Minutes: {{.Force}} tasking meeting, {{long .HeldOn}}</title>
+<html lang="en"><head><meta charset="utf-8"><title>Minutes: {{.Title}}, {{long .HeldOn}}</title>
 <style>{{style}}</style></head><body>
-<h1>Sensitive tasking meeting: {{.Force}}, {{long .HeldOn}}</h1>
+<h1>{{.Title}}, {{long .HeldOn}}</h1>
 <p>OFFICIAL-SENSITIVE. {{if .SignedAt}}Minutes signed by {{name .SignedBy}} on {{when .SignedAt}}.{{else}}Draft: not yet signed by the chair.{{end}}</p>
 <h2>Present</h2>
 <p>Chair: {{name .Chair}}</p>
@@ -430,12 +478,12 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 <h2>Agenda and decisions</h2>
 <table><thead><tr><th scope="col">Order</th><th scope="col">Subject</th><th scope="col">Reasons</th><th scope="col">Decisions</th></tr></thead><tbody>
 {{range .Orders}}<tr><td>{{.Reference}}</td><td>{{.SubjectName}} ({{.CaseType}})</td>
-<td>{{range .Reasons}}{{kind .Kind}}{{if .DaysOverdue}}, {{days .DaysOverdue}} days overdue{{end}}{{if .DaysToRelease}}, release in {{days .DaysToRelease}} days{{end}}<br>{{end}}</td>
-<td>{{range .Decisions}}<p{{if or .Withdrawn .CorrectedBy}} class="old"{{end}}><span class="tag">{{kind .Decision}}</span>{{if .Owner}}: {{str .Role}} owner {{.Owner.Name}}{{end}}{{if .ActionBy}}; action {{.ActionBy.Name}} by {{date .DueBy}} ({{str .Status}}{{if .StatusNote}}: {{.StatusNote}}{{end}}){{end}}{{if .CheckKind}}; {{kind (str .CheckKind)}} check by {{date .CheckDueOn}}{{end}}{{if .Notes}}. {{.Notes}}{{end}}{{if .Corrects}} (correction: {{str .Reason}}){{end}}{{if .Amendment}} [amendment after sign-off{{if .Reason}}: {{.Reason}}{{end}}]{{end}}{{if .Withdrawn}} [withdrawn: {{.Withdrawn.Reason}}]{{end}}{{if .CorrectedBy}} [corrected]{{end}}</p>{{else}}No decision{{end}}</td></tr>
+<td>{{range .Reasons}}{{flag .Kind}}{{if .DaysOverdue}}, {{days .DaysOverdue}} days overdue{{end}}{{if .DaysToRelease}}, release in {{days .DaysToRelease}} days{{end}}<br>{{end}}</td>
+<td>{{range .Decisions}}<p{{if or .Withdrawn .CorrectedBy}} class="old"{{end}}><span class="tag">{{decision .Decision}}</span>{{if .Owner}}: {{role (str .Role)}} {{.Owner.Name}}{{end}}{{if .ActionBy}}; action for {{.ActionBy.Name}} by {{day .DueBy}} ({{str .Status}}{{if .StatusNote}}: {{.StatusNote}}{{end}}){{end}}{{if .CheckKind}}; {{words (str .CheckKind)}} check by {{day .CheckDueOn}}{{end}}{{if .Notes}}. {{.Notes}}{{end}}{{if .Corrects}} (correction: {{str .Reason}}){{end}}{{if .Amendment}} [amendment after sign-off{{if .Reason}}: {{.Reason}}{{end}}]{{end}}{{if .Withdrawn}} [withdrawn: {{.Withdrawn.Reason}}]{{end}}{{if .CorrectedBy}} [corrected]{{end}}</p>{{else}}No decision{{end}}</td></tr>
 {{else}}<tr><td colspan="4">Nothing on the agenda</td></tr>{{end}}</tbody></table>
 <h2>Actions carried forward</h2>
 <table><thead><tr><th scope="col">Order</th><th scope="col">Subject</th><th scope="col">Action</th><th scope="col">From meeting</th><th scope="col">Due</th></tr></thead><tbody>
-{{range .CarriedActions}}<tr><td>{{.Reference}}</td><td>{{.SubjectName}}</td><td>{{name .ActionBy}}: {{str .Notes}}</td><td>{{long .HeldOn}}</td><td>{{date .DueBy}}{{if .Overdue}} <span class="tag">OVERDUE</span>{{end}}</td></tr>
+{{range .CarriedActions}}<tr><td>{{.Reference}}</td><td>{{.SubjectName}}</td><td>{{name .ActionBy}}: {{str .Notes}}</td><td>{{long .HeldOn}}</td><td>{{day .DueBy}}{{if .Overdue}} <span class="tag">OVERDUE</span>{{end}}</td></tr>
 {{else}}<tr><td colspan="5">None</td></tr>{{end}}</tbody></table>
 <h2>Shared with</h2>
 <ul>{{range .SharedWith}}<li>{{name .Officer}}, {{.Format}}, {{when .SharedAt}}{{if .Purpose}}: {{.Purpose}}{{end}}</li>{{else}}<li>Not shared before this copy</li>{{end}}</ul>

@@ -138,4 +138,10 @@ func TestPageRegionalEscalationOfAMovedSubject(t *testing.T) {
 	m := b.get("/meetings/" + s(r.Body, "id"))
 	wantText(t, m, "RP-MOVED", "by Gloucestershire Constabulary's tasking meeting", "Officer to act (Dorset Police)",
 		`value="`+dorsetIOM+`"`)
+	// Its minutes name the region: they said "Sensitive tasking meeting: ,".
+	wantText(t, b.get("/meetings/"+s(r.Body, "id")+"/minutes"), "Regional meeting: South West, 25 November 2026")
+	csvP := b.get("/meetings/" + s(r.Body, "id") + "/minutes.csv")
+	if !strings.Contains(csvP.Body, "\nagenda,south-west,2026-11-25,") && !strings.Contains(csvP.Body, "\nagenda,south-west,") {
+		t.Errorf("the regional minutes' CSV rows lack the region:\n%s", csvP.Body)
+	}
 }
