@@ -437,12 +437,17 @@ func TestTwoSchedulersOneRunPerTick(t *testing.T) {
 		Runs      int
 		Ticks     int
 		Succeeded int
+		// Stopped: the last tick's run, cut short by the stop (on a busy
+		// machine a run may take longer than the half second left).
+		Stopped   int
 		Scheduled int
 		Whole     int
 	}
 	var rows []perJob
 	if err := db.Raw(`SELECT job, count(*) AS runs, count(DISTINCT scheduled_for) AS ticks,
 			count(*) FILTER (WHERE status = 'succeeded') AS succeeded,
+			count(*) FILTER (WHERE status = 'failed' AND scheduled_for = (SELECT max(l.scheduled_for) FROM job_runs l
+			                                                       WHERE l.job = job_runs.job)) AS stopped,
 			count(*) FILTER (WHERE trigger = 'schedule') AS scheduled,
 			count(*) FILTER (WHERE scheduled_for = date_trunc('second', scheduled_for)) AS whole
 		FROM job_runs GROUP BY job ORDER BY job`).Scan(&rows).Error; err != nil {
@@ -461,16 +466,9 @@ func TestTwoSchedulersOneRunPerTick(t *testing.T) {
 		if r.Ticks < 2 {
 			t.Errorf("%s: %d ticks in 3.5 s, want at least 2", job, r.Ticks)
 		}
-		if r.Succeeded != r.Runs || r.Scheduled != r.Runs || r.Whole != r.Runs {
-			t.Errorf("%s: %+v; want every run a succeeded scheduled run on a whole second", job, r)
+		if r.Succeeded+r.Stopped != r.Runs || r.Stopped > 1 || r.Scheduled != r.Runs || r.Whole != r.Runs {
+			t.Errorf("%s: %+v; want every run a succeeded scheduled run on a whole second (the last may be stopped)", job, r)
 		}
-	}
-	var statuses []string
-	if err := db.Raw(`SELECT DISTINCT status FROM job_runs`).Scan(&statuses).Error; err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(statuses) != "[succeeded]" {
-		t.Errorf("run statuses %v, want only succeeded", statuses)
 	}
 
 	// The sweeps did their work once: one open flag per order and kind, every
