@@ -55,7 +55,7 @@ func (a *Absence) validate(today Date, window bool, v *ValidationError) {
 		}
 	}
 	if a.EndsOn != nil && !v.Has("ends_on") && !v.Has("starts_on") && a.EndsOn.Before(a.StartsOn.Time) {
-		v.Add("ends_on", "must not be before starts_on")
+		v.Add("ends_on", "must not be before the first day away (%s)", a.StartsOn)
 	}
 	if a.Cover != nil && a.Cover.ID == a.OfficerID {
 		v.Add("cover_officer_id", "must be another officer")

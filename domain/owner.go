@@ -91,7 +91,7 @@ func CanOwn(officer Officer, ownerRole, subjectForce string) error {
 	case !officer.Active:
 		return Invalid("officer_id", "the officer is deactivated")
 	case !officer.HasRole(need):
-		return Invalid("officer_id", "the officer does not hold the %s role needed to be the %s owner", need, ownerRole)
+		return Invalid("officer_id", "the officer does not hold the %s role needed to be the order's %s", RoleName(need), RoleName(ownerRole))
 	case officer.Force == nil || *officer.Force != subjectForce:
 		return Invalid("officer_id", "the officer is not of the subject's force (%s): an owner must be able to act on the order", subjectForce)
 	}

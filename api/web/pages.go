@@ -638,7 +638,7 @@ func (w *Web) ownerPage(r *req) (*page, *ownerData, error) {
 	if r.Request().Method == http.MethodPost {
 		d.From = r.FormValue("from")
 	}
-	p := r.page("Allocate "+strings.ToLower(roleName(role))+" for "+o.Reference, "tasking", d)
+	p := r.page("Allocate the "+roleName(role)+" for "+o.Reference, "tasking", d)
 	p.Values["version"] = strconv.Itoa(o.Version)
 	return p, d, nil
 }
