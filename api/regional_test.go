@@ -276,3 +276,39 @@ func TestRegionalMeetingsOpenedAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A leaver's whole caseload moved takes their open meeting actions with
+// it, those on orders they do not own too: left behind, they stood
+// overdue on the agenda with nobody to close them. A move of one role
+// takes only the actions on the orders it moves.
+func TestReassigningALeaverTakesTheirOpenActions(t *testing.T) {
+	e := newEnv(t)
+	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	leaver, successor := e.officer(t, "iom_officer"), e.officer(t, "iom_officer")
+	owned := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	other := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+owned+"/owners/iom", e.admin,
+		js(obj{"officer_id": leaver, "reason": "Allocated."})), http.StatusOK)
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	m := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == other {
+			want(t, e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions", chair,
+				js(obj{"item_id": s(it, "id"), "decision": "action", "action_by": leaver, "due_by": "2026-12-10",
+					"notes": "Visit the address."})), http.StatusCreated)
+		}
+	}
+	preview := e.do(t, "POST", "/api/v1/officers/"+leaver+"/reassign", chair,
+		js(obj{"to_officer_id": successor, "reason": "Leaving the force.", "preview": true}))
+	want(t, preview, http.StatusOK)
+	if s(preview.Body, "actions_moved") != "1" {
+		t.Errorf("the preview of a whole move: %s", preview)
+	}
+	want(t, e.do(t, "POST", "/api/v1/officers/"+leaver+"/reassign", chair,
+		js(obj{"to_officer_id": successor, "reason": "Leaving the force."})), http.StatusOK)
+	r := e.do(t, "GET", "/api/v1/actions?assignee="+successor+"&status=open", e.admin, "")
+	if its := items(r); len(its) != 1 || s(its[0], "order_id") != other {
+		t.Errorf("the successor's open actions: %s", r)
+	}
+}

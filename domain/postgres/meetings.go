@@ -805,6 +805,11 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 	}
 	by := actorID(ctx)
 	var subjects map[string]string // order → subject, of the orders planned
+	// A whole move (a leaver's: no roles named) also takes the officer's
+	// open actions on orders they do not own, of the force the receiver
+	// acts for: left behind, they stood overdue on the agenda with nobody
+	// to close them.
+	var othersForce string
 	plan := func(tx *gorm.DB) error {
 		read := shareOfficer
 		if r.Preview {
@@ -817,6 +822,9 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		}
 		if !to.Active {
 			return domain.Invalid("to_officer_id", "the officer is deactivated")
+		}
+		if len(r.Roles) == 0 && canChange(ctx, forceOf(to)) == nil {
+			othersForce = forceOf(to)
 		}
 		var current []struct {
 			OrderID    string
@@ -860,7 +868,9 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		}
 		var actions int64
 		if err := tx.Raw(`SELECT count(*) FROM meeting_decisions d JOIN meeting_items i ON i.id = d.item_id
-			WHERE d.action_by = ? AND i.order_id = ANY (CAST(? AS uuid[]))`, r.FromOfficerID, orderIDs(out.Moves)).
+			JOIN subjects s ON s.id = i.subject_id
+			WHERE d.action_by = ? AND (i.order_id = ANY (CAST(? AS uuid[])) OR `+actionsOfOthers+`)`,
+			r.FromOfficerID, orderIDs(out.Moves), othersForce).
 			Scan(&actions).Error; err != nil {
 			return err
 		}
@@ -938,9 +948,10 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 			DueBy               *time.Time
 		}
 		if err := tx.Raw(`UPDATE meeting_decisions d SET action_by = ?, reassigned_from = coalesce(d.reassigned_from, d.action_by)
-			FROM meeting_items i WHERE i.id = d.item_id AND d.action_by = ? AND i.order_id = ANY (CAST(? AS uuid[]))
+			FROM meeting_items i JOIN subjects s ON s.id = i.subject_id
+			WHERE i.id = d.item_id AND d.action_by = ? AND (i.order_id = ANY (CAST(? AS uuid[])) OR `+actionsOfOthers+`)
 			RETURNING d.id, i.order_id, d.status, d.due_by`,
-			r.ToOfficerID, r.FromOfficerID, orderIDs(out.Moves)).Scan(&actions).Error; err != nil {
+			r.ToOfficerID, r.FromOfficerID, orderIDs(out.Moves), othersForce).Scan(&actions).Error; err != nil {
 			return err
 		}
 		for _, a := range actions {
@@ -964,6 +975,11 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 	out.Moved = len(out.Assignments)
 	return out, nil
 }
+
+// actionsOfOthers is a whole move's open actions on orders the officer
+// does not own, of the force bound to it ("" for none).
+const actionsOfOthers = `(d.status = 'open' AND d.withdrawn_at IS NULL
+	AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id) AND s.force = ?)`
 
 // orderIDs lists the items' orders as one array parameter.
 func orderIDs(items []domain.ReassignmentItem) textArray {
