@@ -501,7 +501,11 @@ func (s *Store) DecideCharge(ctx context.Context, orderID, extensionID string, i
 		if ifVersion != nil && *ifVersion != x.Version {
 			return domain.ErrStale
 		}
-		if o.Ended() {
+		// An order the lifecycle sweep expired at its charge's outcome may
+		// still have its end settled by the court (s.22E): a later end
+		// revives it, as a charge recorded after the end date does.
+		settling := o.Status == domain.StatusExpired && x.Outcome != nil && x.SettledEndsOn == nil
+		if o.Ended() && !settling {
 			return errEnded(o)
 		}
 		if x.SettledEndsOn != nil {
@@ -528,7 +532,11 @@ func (s *Store) DecideCharge(ctx context.Context, orderID, extensionID string, i
 			"extended_to": o.ExtendedTo}); err != nil {
 			return err
 		}
-		return s.bumpOrder(tx, o, map[string]any{"extension_pending": o.ExtensionPending, "extended_to": timePtr(o.ExtendedTo)})
+		changes := map[string]any{"extension_pending": o.ExtensionPending, "extended_to": timePtr(o.ExtendedTo)}
+		if settling && o.ExtendedTo != nil && !o.ExtendedTo.Before(today.Time) {
+			changes["status"] = domain.StatusActive
+		}
+		return s.bumpOrder(tx, o, changes)
 	})
 	if err != nil {
 		return domain.Extension{}, err
