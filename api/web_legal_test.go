@@ -98,9 +98,12 @@ func TestPageVariationRenewsATermsEnd(t *testing.T) {
 		"starts_on": "2026-11-01", "ends_on": "2026-11-10"}}})
 	oid, termID := s(ord, "id"), s(ord, "terms.0.id")
 	b, _ := e.signedIn(t, "orders_officer")
-	form := b.get("/orders/" + oid + "/variations/new")
+	wantText(t, b.get("/orders/"+oid), `href="/orders/`+oid+`/variations/new?term_id=`+termID+`"`)
+	form := b.get("/orders/" + oid + "/variations/new?term_id=" + termID)
 	wantStatus(t, form, http.StatusOK)
-	wantText(t, form, "The term is in force until (optional)")
+	// Opened from the term: chosen, its wording ready to edit.
+	wantText(t, form, "The term is in force until (optional)", `value="`+termID+`" checked`,
+		`name="text" rows="3">To stay in Gloucestershire.</textarea>`)
 	vary := url.Values{"csrf_token": {csrfOf(t, form)}, "applicant": {"applicant_authority"}, "court": {"Bristol Crown Court"},
 		"heard_on-day": {"20"}, "heard_on-month": {"11"}, "heard_on-year": {"2026"}, "outcome": {"granted"},
 		"term_id": {termID}, "text": {"To stay in Gloucestershire, renewed."}}

@@ -193,6 +193,15 @@ func legalForm(form string) func(*Web, *req) error {
 		}
 		p := r.page(legalTitles[form], "find", d)
 		p.Values = legalDefaults(d, w.today())
+		if form == "variation" {
+			// Opened from a term ("vary this term"): that term chosen, its
+			// wording ready to edit rather than typed again.
+			for _, t := range d.Order.Terms {
+				if t.ID == r.QueryParam("term_id") {
+					p.Values["term_id"], p.Values["text"] = t.ID, t.Text
+				}
+			}
+		}
 		return w.render(r, "legal", p)
 	}
 }
