@@ -69,7 +69,8 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 	p = b.post(mpath+"/decisions", url.Values{"csrf_token": {tok}, "order": {f.o3}, "n": {"3"}, "item_id": {item},
 		"decision": {"assign_owner"}, "role": {"iom"}, "notes": {"Allocated before release."}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	wantText(t, p, `href="#officer_id-3"`, "New owner is required", "Allocated before release.")
+	wantText(t, p, `href="#officer_id-3"`, "New owner is required", "Allocated before release.",
+		"Pat Probation, Probation Service</textarea>") // the attendance form on the error page keeps what is recorded
 	p = b.post(mpath+"/decisions", url.Values{"csrf_token": {tok}, "order": {f.o3}, "n": {"3"}, "item_id": {item},
 		"decision": {"assign_owner"}, "role": {"iom"}, "officer_id": {f.x}, "notes": {"Allocated before release."}})
 	wantStatus(t, p, http.StatusSeeOther)

@@ -857,3 +857,21 @@ func TestOrderPastItsEndIsNotLiveAsOfALaterDay(t *testing.T) {
 		}
 	}
 }
+
+// An order made to start on release starts when the subject is released,
+// however long the sentence: released seven years after it was made, it
+// can still be changed (the five-year bound on a start is for an order
+// given its start on the day it is made).
+func TestOnReleaseOrderReleasedYearsLaterStaysEditable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sub := e.subject(t, obj{"custody": inCustody("2026-11-20")})
+	ord := e.order(t, s(sub, "id"), obj{"commencement": "on_release", "starts_on": nil, "made_on": "2019-06-01"})
+	want(t, olRelease(t, e, s(sub, "id"), obj{"status": "community", "released_on": "2026-11-20"}), http.StatusOK)
+	r := e.do(t, "GET", "/api/v1/orders/"+s(ord, "id"), e.admin, "")
+	if s(r.Body, "starts_on") != "2026-11-20" {
+		t.Fatalf("after the release: %s", r)
+	}
+	want(t, e.do(t, "PATCH", "/api/v1/orders/"+s(ord, "id"), e.admin, js(obj{"court": "Bristol Crown Court (sitting at Gloucester)"})),
+		http.StatusOK)
+}

@@ -299,6 +299,12 @@ func TestReassigningALeaverTakesTheirOpenActions(t *testing.T) {
 					"notes": "Visit the address."})), http.StatusCreated)
 		}
 	}
+	one := e.do(t, "POST", "/api/v1/officers/"+leaver+"/reassign", chair,
+		js(obj{"to_officer_id": successor, "reason": "Covering the IOM work.", "roles": []string{"iom"}, "preview": true}))
+	want(t, one, http.StatusOK)
+	if s(one.Body, "actions_moved") != "0" {
+		t.Errorf("a move of one role takes the officer's other actions: %s", one)
+	}
 	preview := e.do(t, "POST", "/api/v1/officers/"+leaver+"/reassign", chair,
 		js(obj{"to_officer_id": successor, "reason": "Leaving the force.", "preview": true}))
 	want(t, preview, http.StatusOK)

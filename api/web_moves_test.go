@@ -457,4 +457,5 @@ func TestPageSchedulesAChecks(t *testing.T) {
 	if !found {
 		t.Errorf("the meeting's home visit is not scheduled: %s", r)
 	}
+	wantText(t, chair.get(mpath), "Home visit check due 15 December 2026")
 }

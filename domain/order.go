@@ -200,7 +200,9 @@ func (o *Order) validate(before *Order, subject Subject, today Date, v *Validati
 	}
 	// A start years after the making is a mistyped year (9999-12-31 gave
 	// an end in the year 10002, a date no client could read back).
-	if o.StartsOn != nil && madeOK && o.StartsOn.After(o.MadeOn.AddMonths(MaxOrderMonths).Time) {
+	// (An order starting on release starts when the subject is released,
+	// however long the sentence.)
+	if o.StartsOn != nil && madeOK && o.Commencement == CommenceOnDate && o.StartsOn.After(o.MadeOn.AddMonths(MaxOrderMonths).Time) {
 		v.Add("starts_on", "must be within five years of made_on")
 	}
 

@@ -3,8 +3,10 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"scpo/domain"
@@ -97,8 +99,11 @@ type meetingData struct {
 	Officers    []domain.Officer // who may be named to act or own
 	// Present are the officers ticked as present: those recorded, or
 	// those the form sent back with an error. Saving attendance replaces
-	// it whole, so the form starts from what is recorded.
-	Present map[string]bool
+	// it whole, so the form starts from what is recorded; AttendeeChoices
+	// are the officers offered, with any recorded who are no longer among
+	// them (deactivated since, or of another force), so none is dropped.
+	Present         map[string]bool
+	AttendeeChoices []domain.Officer
 	// Away is each of them away today, with the day they are back (nil:
 	// no return date): named to own or act, they should not be by chance.
 	Away      map[string]*domain.Date
@@ -187,9 +192,13 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 		}
 		return name + ", " + org
 	}
+	d.AttendeeChoices = slices.Clone(d.Officers)
 	for _, a := range m.Attendees {
 		if a.Officer != nil {
 			d.Present[a.Officer.ID] = true
+			if !slices.ContainsFunc(d.AttendeeChoices, func(o domain.Officer) bool { return o.ID == a.Officer.ID }) {
+				d.AttendeeChoices = append(d.AttendeeChoices, domain.Officer{ID: a.Officer.ID, Name: a.Officer.Name})
+			}
 		} else {
 			others = append(others, line(a))
 		}
@@ -232,7 +241,10 @@ func (w *Web) meetingDecide(r *req) error {
 	}
 	vals := formValues(r, "item_id", "order", "decision", "role", "officer_id", "action_by", "notes", "reason",
 		"due_by-day", "due_by-month", "due_by-year", "check_kind", "check_due_on-day", "check_due_on-month", "check_due_on-year")
-	p.Values, d.Posted = vals, vals["order"]
+	// Merged, not replaced: the attendance form on the same page keeps
+	// what is recorded.
+	maps.Copy(p.Values, vals)
+	d.Posted = vals["order"]
 	// The inline forms' fields carry the order's place on the agenda.
 	suffix := "-" + r.FormValue("n")
 	labels := map[string]string{}
@@ -276,7 +288,7 @@ func (w *Web) meetingWithdraw(r *req) error {
 		return err
 	}
 	vals := formValues(r, "reason")
-	p.Values = vals
+	maps.Copy(p.Values, vals)
 	if _, err := w.store.Withdraw(r.ctx(), d.M.ID, r.Param("decision_id"), vals["reason"]); err != nil {
 		return w.formError(r, err, "meeting", p, map[string]string{"reason": "Reason for withdrawing"})
 	}
@@ -524,7 +536,8 @@ func (w *Web) startRegionalMeeting(r *req) error {
 }
 
 var regionalDecisionLabels = map[string]string{"decision": "Decision", "action_by": "Officer to act", "due_by": "Due by",
-	"notes": "Notes", "item_id": "Agenda item", "reason": "Reason for the amendment"}
+	"notes": "Notes", "item_id": "Agenda item", "reason": "Reason for the amendment", "role": "Owner role",
+	"officer_id": "New owner"}
 
 // regionalDecide records a regional meeting's decision on an escalation:
 // an action for an officer of the order's force, a note, or no action.
@@ -538,7 +551,8 @@ func (w *Web) regionalDecide(r *req) error {
 	}
 	vals := formValues(r, "item_id", "order", "decision", "action_by", "notes", "reason",
 		"due_by-day", "due_by-month", "due_by-year")
-	p.Values, d.Posted = vals, vals["order"]
+	maps.Copy(p.Values, vals)
+	d.Posted = vals["order"]
 	suffix := "-" + r.FormValue("n")
 	labels := map[string]string{}
 	for k, l := range regionalDecisionLabels {

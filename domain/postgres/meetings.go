@@ -947,6 +947,17 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 			ID, OrderID, Status string
 			DueBy               *time.Time
 		}
+		// The subjects of the other orders whose actions move, shared: a
+		// move of force cancelling their old officers' actions waits, or
+		// goes first and leaves them to this move (as in decide).
+		if othersForce != "" {
+			if err := tx.Exec(`SELECT s.id FROM meeting_decisions d JOIN meeting_items i ON i.id = d.item_id
+				JOIN subjects s ON s.id = i.subject_id
+				WHERE d.action_by = ? AND `+actionsOfOthers+` ORDER BY s.id FOR SHARE OF s`,
+				r.FromOfficerID, othersForce).Error; err != nil {
+				return err
+			}
+		}
 		if err := tx.Raw(`UPDATE meeting_decisions d SET action_by = ?, reassigned_from = coalesce(d.reassigned_from, d.action_by)
 			FROM meeting_items i JOIN subjects s ON s.id = i.subject_id
 			WHERE i.id = d.item_id AND d.action_by = ? AND (i.order_id = ANY (CAST(? AS uuid[])) OR `+actionsOfOthers+`)
@@ -955,6 +966,9 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 			return err
 		}
 		for _, a := range actions {
+			// On the trail, and their flags (action_overdue) settled anew.
+			domain.Note(ctx, "order", a.OrderID)
+			touch(tx, a.OrderID)
 			if a.Status != domain.ActionOpen {
 				continue
 			}
