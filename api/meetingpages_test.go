@@ -300,3 +300,42 @@ func TestMinutesComeAPageAtATime(t *testing.T) {
 		}
 	}
 }
+
+// Saving the attendance form as it opens changes nothing: a name with a
+// comma in it stays whole, and an officer's apology stays the officer's.
+// An unchanged save split "Smith, Anna, HMPPS" at its first comma and
+// made the officer a line of text.
+func TestPageAttendanceSavedUnchangedChangesNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	b, chairID := e.signedIn(t, "tasking_chair")
+	away := e.officer(t, "iom_officer")
+	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	mid := s(m.Body, "id")
+	want(t, e.do(t, "PUT", "/api/v1/meetings/"+mid+"/attendance", e.admin, js(obj{"chair_id": chairID,
+		"attendees": []obj{{"name": "Smith, Anna", "organisation": "HMPPS"}}, "apologies": []obj{{"officer_id": away}}})),
+		http.StatusOK)
+	before := e.do(t, "GET", "/api/v1/meetings/"+mid, e.admin, "")
+	page := b.get("/meetings/" + mid)
+	form := url.Values{"csrf_token": {csrfOf(t, page)}}
+	for _, c := range regexp.MustCompile(`name="(attendee|apology|chair_id)"[^>]*value="([^"]+)"[^>]*(checked|selected)`).
+		FindAllStringSubmatch(page.Body, -1) {
+		form.Add(c[1], c[2])
+	}
+	for _, sel := range regexp.MustCompile(`<option value="([^"]+)" selected>`).FindAllStringSubmatch(page.Body, -1) {
+		if sel[1] == chairID {
+			form.Set("chair_id", chairID)
+		}
+	}
+	for _, ta := range regexp.MustCompile(`name="(others|apologies)" rows="\d+">([^<]*)</textarea>`).FindAllStringSubmatch(page.Body, -1) {
+		form.Set(ta[1], html.UnescapeString(ta[2]))
+	}
+	wantStatus(t, b.post("/meetings/"+mid+"/attendance", form), http.StatusSeeOther)
+	after := e.do(t, "GET", "/api/v1/meetings/"+mid, e.admin, "")
+	for _, k := range []string{"attendees", "apologies", "chair.id"} {
+		if fmt.Sprint(get(after.Body, k)) != fmt.Sprint(get(before.Body, k)) {
+			t.Errorf("%s changed by an unchanged save: %v, was %v", k, get(after.Body, k), get(before.Body, k))
+		}
+	}
+}

@@ -251,7 +251,7 @@ func TestMeetingChairMustBeAbleToSign(t *testing.T) {
 	path := "/api/v1/meetings/" + s(m, "id") + "/attendance"
 	r := e.do(t, "PUT", path, e.admin, js(obj{"chair_id": e.officer(t, "iom_officer")}))
 	wantFields(t, r, http.StatusUnprocessableEntity, "chair_id")
-	if !strings.Contains(string(r.Raw), "tasking_chair") {
+	if !strings.Contains(string(r.Raw), "Tasking chair role") {
 		t.Errorf("the refusal does not say why: %s", r)
 	}
 	want(t, e.do(t, "PUT", path, e.admin, js(obj{"chair_id": e.officer(t, "tasking_chair")})), http.StatusOK)

@@ -314,7 +314,7 @@ func TestReassigningALeaverTakesTheirOpenActions(t *testing.T) {
 	want(t, e.do(t, "POST", "/api/v1/officers/"+leaver+"/reassign", chair,
 		js(obj{"to_officer_id": successor, "reason": "Leaving the force."})), http.StatusOK)
 	r := e.do(t, "GET", "/api/v1/actions?assignee="+successor+"&status=open", e.admin, "")
-	if its := items(r); len(its) != 1 || s(its[0], "order_id") != other {
-		t.Errorf("the successor's open actions: %s", r)
+	if its := items(r); len(its) != 1 || s(its[0], "order_id") != other || s(its[0], "reassigned_from.id") != leaver {
+		t.Errorf("the successor's open actions (first given to the leaver): %s", r)
 	}
 }

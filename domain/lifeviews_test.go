@@ -189,3 +189,27 @@ func TestOrderStartWithinFiveYearsOfItsMaking(t *testing.T) {
 		}
 	}
 }
+
+// A check is scheduled while the order is in force: one due years after
+// its end was accepted, and printed in the minutes.
+func TestCheckDueWhileTheOrderIsInForce(t *testing.T) {
+	ends := domain.NewDate(2028, 9, 30)
+	o := domain.Order{MadeOn: domain.NewDate(2025, 9, 1), EndsOn: &ends}
+	for _, c := range []struct {
+		due domain.Date
+		ok  bool
+	}{{domain.NewDate(2028, 9, 30), true}, {domain.NewDate(2040, 1, 1), false}} {
+		ck := domain.Check{Kind: "home_visit", DueOn: c.due}
+		v := &domain.ValidationError{}
+		ck.ValidateSchedule(o, v)
+		if got := !v.Has("due_on"); got != c.ok {
+			t.Errorf("due %s: accepted %v, want %v", c.due, got, c.ok)
+		}
+	}
+	o.ExtensionPending = true // charged (s.22E): no end yet
+	ck := domain.Check{Kind: "home_visit", DueOn: domain.NewDate(2040, 1, 1)}
+	v := &domain.ValidationError{}
+	if ck.ValidateSchedule(o, v); v.Has("due_on") {
+		t.Errorf("a check on an order a pending charge keeps in force: %v", v.Err())
+	}
+}

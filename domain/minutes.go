@@ -178,7 +178,10 @@ const (
 // appears on a caseload, a later agenda and the actions list.
 type Action struct {
 	Decision
-	MeetingID   string `json:"meeting_id"`
+	MeetingID string `json:"meeting_id"`
+	// Region: the action was given at the region's meeting (whose page a
+	// force's officers cannot open).
+	Region      string `json:"region,omitempty"`
 	Force       string `json:"force"`
 	HeldOn      Date   `json:"held_on"`
 	OrderID     string `json:"order_id"`

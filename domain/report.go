@@ -303,6 +303,9 @@ type Decision struct {
 	StatusNote *string     `json:"status_note"`
 	StatusOn   *Date       `json:"status_on"`
 	StatusBy   *OfficerRef `json:"status_by"`
+	// ReassignedFrom: the officer the action was first given to, when a
+	// reassignment (a leaver's) moved it to ActionBy.
+	ReassignedFrom *OfficerRef `json:"reassigned_from"`
 	// Corrects is the decision this one replaces; CorrectedBy the one that
 	// replaced this one. Reason says why it was corrected (or amended).
 	Corrects    *string `json:"corrects"`

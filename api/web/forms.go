@@ -84,12 +84,7 @@ func (w *Web) formError(r *req, err error, tmpl string, p *page, labels map[stri
 // sentence makes a domain message ("is required") read as a sentence about
 // its field ("Outcome is required").
 func sentence(label, msg string) string {
-	msg = isoDates.ReplaceAllStringFunc(msg, func(d string) string {
-		if day, err := domain.ParseDate(d); err == nil {
-			return day.Format("2 January 2006")
-		}
-		return d
-	})
+	msg = datesInWords(msg)
 	// A rule that says a whole sentence ("a monitoring requirement lasts
 	// at most 12 months") is not glued to the field's label.
 	for _, article := range []string{"a ", "an ", "the "} {
@@ -101,6 +96,16 @@ func sentence(label, msg string) string {
 		return strings.ToUpper(msg[:1]) + msg[1:]
 	}
 	return label + " " + msg
+}
+
+// datesInWords writes a message's dates as people do.
+func datesInWords(msg string) string {
+	return isoDates.ReplaceAllStringFunc(msg, func(d string) string {
+		if day, err := domain.ParseDate(d); err == nil {
+			return day.Format("2 January 2006")
+		}
+		return d
+	})
 }
 
 // isoDates are the dates in a rule's message, written for the API (2026-12-01),

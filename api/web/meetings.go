@@ -104,6 +104,9 @@ type meetingData struct {
 	// them (deactivated since, or of another force), so none is dropped.
 	Present         map[string]bool
 	AttendeeChoices []domain.Officer
+	// Apologised are the officers ticked as having sent apologies (an
+	// officer's apology kept as the officer, not as a line of text).
+	Apologised map[string]bool
 	// Away is each of them away today, with the day they are back (nil:
 	// no return date): named to own or act, they should not be by chance.
 	Away      map[string]*domain.Date
@@ -183,28 +186,30 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 	}
 	p := r.page(title, "meetings", d)
 	p.Values = map[string]string{}
-	d.Present = map[string]bool{}
+	d.Present, d.Apologised = map[string]bool{}, map[string]bool{}
 	var others, apologies []string
-	line := func(a domain.Attendee) string {
-		name, org := a.Name, derefStr(a.Organisation)
-		if a.Officer != nil && org == "" {
-			org = "police"
+	line := func(a domain.Attendee) string { return a.Name + ", " + derefStr(a.Organisation) }
+	offer := func(o *domain.OfficerRef) {
+		if !slices.ContainsFunc(d.AttendeeChoices, func(x domain.Officer) bool { return x.ID == o.ID }) {
+			d.AttendeeChoices = append(d.AttendeeChoices, domain.Officer{ID: o.ID, Name: o.Name})
 		}
-		return name + ", " + org
 	}
 	d.AttendeeChoices = slices.Clone(d.Officers)
 	for _, a := range m.Attendees {
 		if a.Officer != nil {
 			d.Present[a.Officer.ID] = true
-			if !slices.ContainsFunc(d.AttendeeChoices, func(o domain.Officer) bool { return o.ID == a.Officer.ID }) {
-				d.AttendeeChoices = append(d.AttendeeChoices, domain.Officer{ID: a.Officer.ID, Name: a.Officer.Name})
-			}
+			offer(a.Officer)
 		} else {
 			others = append(others, line(a))
 		}
 	}
 	for _, a := range m.Apologies {
-		apologies = append(apologies, line(a))
+		if a.Officer != nil {
+			d.Apologised[a.Officer.ID] = true
+			offer(a.Officer)
+		} else {
+			apologies = append(apologies, line(a))
+		}
 	}
 	p.Values["others"], p.Values["apologies"] = strings.Join(others, "\n"), strings.Join(apologies, "\n")
 	return p, d, nil
@@ -309,12 +314,17 @@ func (w *Web) meetingAttendance(r *req) error {
 	vals := formValues(r, "chair_id", "others", "apologies")
 	p.Values = vals
 	a := domain.Attendance{ChairID: optional(vals["chair_id"])}
-	d.Present = map[string]bool{}
+	d.Present, d.Apologised = map[string]bool{}, map[string]bool{}
 	if form, err := r.FormParams(); err == nil {
 		for _, id := range form["attendee"] {
 			id := id
 			a.Attendees = append(a.Attendees, domain.AttendeeInput{OfficerID: &id})
 			d.Present[id] = true
+		}
+		for _, id := range form["apology"] {
+			id := id
+			a.Apologies = append(a.Apologies, domain.AttendeeInput{OfficerID: &id})
+			d.Apologised[id] = true
 		}
 	}
 	v := &domain.ValidationError{}
@@ -325,7 +335,12 @@ func (w *Web) meetingAttendance(r *req) error {
 			if line == "" {
 				continue
 			}
-			name, org, ok := strings.Cut(line, ",")
+			// The last comma: a name may hold one ("Smith, Anna, HMPPS").
+			i := strings.LastIndex(line, ",")
+			name, org, ok := line, "", i >= 0
+			if ok {
+				name, org = line[:i], line[i+1:]
+			}
 			if !ok || strings.TrimSpace(org) == "" {
 				v.Add(field, "write each person as Name, Organisation on a line of their own")
 				continue
@@ -336,17 +351,35 @@ func (w *Web) meetingAttendance(r *req) error {
 		return out
 	}
 	a.Attendees = append(a.Attendees, lines("others", vals["others"])...)
-	a.Apologies = lines("apologies", vals["apologies"])
+	a.Apologies = append(a.Apologies, lines("apologies", vals["apologies"])...)
 	if a.ChairID == nil {
 		v.Add("chair_id", "is required: choose who chaired the meeting")
 	}
 	err = v.Err()
-	if err == nil {
+	if d.Signed {
+		// Signed minutes: no field to correct (they are not on the page).
+		err = domain.Conflict("signed_at", "the minutes are signed: attendance can no longer change")
+	} else if err == nil {
 		_, err = w.store.SetAttendance(r.ctx(), d.M.ID, a)
+	}
+	// The store names people by their place in the lists it was sent; on
+	// the page they are the boxes and the lines of text.
+	var ve *domain.ValidationError
+	if errors.As(err, &ve) {
+		for i, fe := range ve.Errors {
+			for prefix, field := range map[string][2]string{"attendees[": {"attendee-0", "others"}, "apologies[": {"apology-0", "apologies"}} {
+				if strings.HasPrefix(fe.Field, prefix) {
+					ve.Errors[i].Field = field[1]
+					if strings.HasSuffix(fe.Field, ".officer_id") {
+						ve.Errors[i].Field = field[0]
+					}
+				}
+			}
+		}
 	}
 	if err != nil {
 		return w.formError(r, err, "meeting", p, map[string]string{"chair_id": "Chair", "others": "Others present",
-			"apologies": "Apologies"})
+			"apologies": "Apologies", "attendee-0": "Officers present", "apology-0": "Officers who sent apologies"})
 	}
 	return r.Redirect(http.StatusSeeOther, "/meetings/"+d.M.ID+"?done=attendance")
 }

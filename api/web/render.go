@@ -112,6 +112,7 @@ func templateFuncs(forceName, regionName func(string) string, loc *time.Location
 		},
 		"missingName":    missingName,
 		"termCategories": func() []string { return domain.TermCategories },
+		"datesInWords":   datesInWords,
 		"hasKey": func(m map[string]*domain.Date, k string) bool {
 			_, ok := m[k]
 			return ok

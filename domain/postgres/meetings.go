@@ -477,6 +477,9 @@ type decisionRow struct {
 	Amendment       bool
 	OwName          *string
 	OwEmail         *string
+	ReassignedFrom  *string
+	RfName          *string
+	RfEmail         *string
 }
 
 // decisionColumns reads a decision (d) and the decision that corrected
@@ -490,7 +493,7 @@ const decisionColumns = `d.*, (SELECT c.id FROM meeting_decisions c WHERE c.corr
 func withOfficerNames(db *gorm.DB, rows []*decisionRow) error {
 	ids := map[string]bool{}
 	for _, r := range rows {
-		for _, id := range []*string{r.ActionBy, r.DecidedBy, r.StatusBy, r.WithdrawnBy, r.OwnerID} {
+		for _, id := range []*string{r.ActionBy, r.DecidedBy, r.StatusBy, r.WithdrawnBy, r.OwnerID, r.ReassignedFrom} {
 			if id != nil {
 				ids[*id] = true
 			}
@@ -514,7 +517,8 @@ func withOfficerNames(db *gorm.DB, rows []*decisionRow) error {
 			id          *string
 			name, email **string
 		}{{r.ActionBy, &r.AName, &r.AEmail}, {r.DecidedBy, &r.DName, &r.DEmail}, {r.StatusBy, &r.SbName, &r.SbEmail},
-			{r.WithdrawnBy, &r.WbName, &r.WbEmail}, {r.OwnerID, &r.OwName, &r.OwEmail}} {
+			{r.WithdrawnBy, &r.WbName, &r.WbEmail}, {r.OwnerID, &r.OwName, &r.OwEmail},
+			{r.ReassignedFrom, &r.RfName, &r.RfEmail}} {
 			if f.id != nil {
 				if o, ok := byID[*f.id]; ok {
 					*f.name, *f.email = o.name, o.email
@@ -545,7 +549,8 @@ func (r decisionRow) decision() domain.Decision {
 		AssignmentID: r.AssignmentID, CheckID: r.CheckID, DecidedBy: officerRef(r.DecidedBy, r.DName, r.DEmail),
 		DecidedAt: r.DecidedAt.UTC(), Status: r.Status, StatusNote: r.StatusNote, StatusOn: datePtr(r.StatusOn),
 		StatusBy: officerRef(r.StatusBy, r.SbName, r.SbEmail), Corrects: r.Corrects, CorrectedBy: r.CorrectedBy,
-		Reason: r.Reason, Amendment: r.Amendment, Owner: officerRef(r.OwnerID, r.OwName, r.OwEmail)}
+		Reason: r.Reason, Amendment: r.Amendment, Owner: officerRef(r.OwnerID, r.OwName, r.OwEmail),
+		ReassignedFrom: officerRef(r.ReassignedFrom, r.RfName, r.RfEmail)}
 	if r.WithdrawnAt != nil {
 		d.Withdrawn = &domain.Withdrawal{At: r.WithdrawnAt.UTC(), By: officerRef(r.WithdrawnBy, r.WbName, r.WbEmail),
 			Reason: deref(r.WithdrawnReason)}
@@ -869,7 +874,8 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		var actions int64
 		if err := tx.Raw(`SELECT count(*) FROM meeting_decisions d JOIN meeting_items i ON i.id = d.item_id
 			JOIN subjects s ON s.id = i.subject_id
-			WHERE d.action_by = ? AND (i.order_id = ANY (CAST(? AS uuid[])) OR `+actionsOfOthers+`)`,
+			WHERE d.action_by = ? AND d.status = 'open' AND d.withdrawn_at IS NULL
+			  AND (i.order_id = ANY (CAST(? AS uuid[])) OR `+actionsOfOthers+`)`,
 			r.FromOfficerID, orderIDs(out.Moves), othersForce).
 			Scan(&actions).Error; err != nil {
 			return err
@@ -940,9 +946,10 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		if err != nil {
 			return err
 		}
-		// The meeting's actions on those orders follow them; who they were
-		// first given to is kept, and the new holder is told of each still
-		// open, as when an action is given.
+		// The meeting's open actions on those orders follow them (one done
+		// or cancelled stays with who did it); who they were first given
+		// to is kept (reassigned_from, shown beside the new holder), and
+		// the new holder is told of each, as when an action is given.
 		var actions []struct {
 			ID, OrderID, Status string
 			DueBy               *time.Time
@@ -960,7 +967,8 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		}
 		if err := tx.Raw(`UPDATE meeting_decisions d SET action_by = ?, reassigned_from = coalesce(d.reassigned_from, d.action_by)
 			FROM meeting_items i JOIN subjects s ON s.id = i.subject_id
-			WHERE i.id = d.item_id AND d.action_by = ? AND (i.order_id = ANY (CAST(? AS uuid[])) OR `+actionsOfOthers+`)
+			WHERE i.id = d.item_id AND d.action_by = ? AND d.status = 'open' AND d.withdrawn_at IS NULL
+			  AND (i.order_id = ANY (CAST(? AS uuid[])) OR `+actionsOfOthers+`)
 			RETURNING d.id, i.order_id, d.status, d.due_by`,
 			r.ToOfficerID, r.FromOfficerID, orderIDs(out.Moves), othersForce).Scan(&actions).Error; err != nil {
 			return err

@@ -17,6 +17,7 @@ func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map
 	var rows []struct {
 		D           decisionRow `gorm:"embedded"`
 		MeetingID   string
+		Region      *string
 		Force       string
 		HeldOn      time.Time
 		OrderID     string
@@ -25,7 +26,7 @@ func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map
 		SubjectName string
 	}
 	args["limit"] = limit
-	if err := db.Raw(`SELECT `+decisionColumns+`, coalesce(m.force, s.force) AS force, m.held_on, i.order_id, o.reference, s.id AS subject_id,
+	if err := db.Raw(`SELECT `+decisionColumns+`, coalesce(m.force, s.force) AS force, m.region, m.held_on, i.order_id, o.reference, s.id AS subject_id,
 		       `+subjectNameSQL+` AS subject_name
 		FROM meeting_decisions d
 		JOIN meetings m ON m.id = d.meeting_id JOIN meeting_items i ON i.id = d.item_id
@@ -47,7 +48,7 @@ func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map
 		d := r.D.decision()
 		domain.Note(ctx, "order", r.OrderID)
 		domain.Note(ctx, "subject", r.SubjectID)
-		out[i] = domain.Action{Decision: d, MeetingID: r.MeetingID, Force: r.Force, HeldOn: domain.AsDate(r.HeldOn),
+		out[i] = domain.Action{Decision: d, MeetingID: r.MeetingID, Region: deref(r.Region), Force: r.Force, HeldOn: domain.AsDate(r.HeldOn),
 			OrderID: r.OrderID, Reference: r.Reference, SubjectID: r.SubjectID, SubjectName: r.SubjectName,
 			Overdue: d.Status != nil && *d.Status == domain.ActionOpen && d.Current() && d.DueBy != nil && d.DueBy.Before(asOf)}
 	}
@@ -322,7 +323,7 @@ func (s *Store) SetAttendance(ctx context.Context, meetingID string, a domain.At
 				if m.Region != "" {
 					role = domain.RoleRegional
 				}
-				v.Add("chair_id", "the chair signs the minutes, so must hold the %s role", role)
+				v.Add("chair_id", "the chair signs the minutes, so must hold the %s role", domain.RoleName(role))
 			}
 		}
 		type person struct {
