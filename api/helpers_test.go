@@ -327,3 +327,24 @@ func (e *env) token(t *testing.T, officerID string) string {
 	}
 	return tok
 }
+
+// decideOnUnowned opens a meeting of force today, after an ownership sweep
+// puts the order on its agenda as unowned, and records decision (its
+// item_id filled in) on the order's item as chair: the meeting's body, and
+// the decision's answer (201 wanted).
+func (e *env) decideOnUnowned(t *testing.T, chair, force, orderID string, decision obj) (map[string]any, resp) {
+	t.Helper()
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	m := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": force, "held_on": today}))
+	want(t, m, http.StatusCreated)
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == orderID {
+			decision["item_id"] = s(it, "id")
+			d := e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions", chair, js(decision))
+			want(t, d, http.StatusCreated)
+			return m.Body, d
+		}
+	}
+	t.Fatalf("order %s is not on the agenda of %s's meeting: %v", orderID, force, m.Body["agenda"])
+	return nil, resp{}
+}

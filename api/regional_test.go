@@ -252,15 +252,7 @@ func TestRegionalMeetingsOpenedAtOnce(t *testing.T) {
 	lead := e.token(t, acOfficer(t, e, "gloucestershire", "regional"))
 	for round := range 4 {
 		ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
-		want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
-		m := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "gloucestershire", "held_on": today}))
-		want(t, m, http.StatusCreated)
-		for _, it := range m.Body["agenda"].([]any) {
-			if s(it, "order_id") == ord {
-				want(t, e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions", chair,
-					js(obj{"item_id": s(it, "id"), "decision": "escalate", "notes": "Help."})), http.StatusCreated)
-			}
-		}
+		e.decideOnUnowned(t, chair, "gloucestershire", ord, obj{"decision": "escalate", "notes": "Help."})
 		codes := make([]int, 2)
 		var wg sync.WaitGroup
 		for i := range codes {
@@ -289,16 +281,8 @@ func TestReassigningALeaverTakesTheirOpenActions(t *testing.T) {
 	other := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
 	want(t, e.do(t, "PUT", "/api/v1/orders/"+owned+"/owners/iom", e.admin,
 		js(obj{"officer_id": leaver, "reason": "Allocated."})), http.StatusOK)
-	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
-	m := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "gloucestershire", "held_on": today}))
-	want(t, m, http.StatusCreated)
-	for _, it := range m.Body["agenda"].([]any) {
-		if s(it, "order_id") == other {
-			want(t, e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions", chair,
-				js(obj{"item_id": s(it, "id"), "decision": "action", "action_by": leaver, "due_by": "2026-12-10",
-					"notes": "Visit the address."})), http.StatusCreated)
-		}
-	}
+	e.decideOnUnowned(t, chair, "gloucestershire", other, obj{"decision": "action", "action_by": leaver,
+		"due_by": "2026-12-10", "notes": "Visit the address."})
 	one := e.do(t, "POST", "/api/v1/officers/"+leaver+"/reassign", chair,
 		js(obj{"to_officer_id": successor, "reason": "Covering the IOM work.", "roles": []string{"iom"}, "preview": true}))
 	want(t, one, http.StatusOK)

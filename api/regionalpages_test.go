@@ -120,15 +120,7 @@ func TestPageRegionalEscalationOfAMovedSubject(t *testing.T) {
 	order := s(e.order(t, sub, obj{"reference": "RP-MOVED"}), "id")
 	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
 	dorsetIOM := acOfficer(t, e, "dorset", "iom_officer")
-	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
-	fm := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "gloucestershire", "held_on": today}))
-	want(t, fm, http.StatusCreated)
-	for _, it := range fm.Body["agenda"].([]any) {
-		if s(it, "order_id") == order {
-			want(t, e.do(t, "POST", "/api/v1/meetings/"+s(fm.Body, "id")+"/decisions", chair,
-				js(obj{"item_id": s(it, "id"), "decision": "escalate", "notes": "Moving to Dorset."})), http.StatusCreated)
-		}
-	}
+	e.decideOnUnowned(t, chair, "gloucestershire", order, obj{"decision": "escalate", "notes": "Moving to Dorset."})
 	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sub, e.admin, js(obj{"force": "dorset"})), http.StatusOK)
 	lead := e.token(t, acOfficer(t, e, "gloucestershire", "regional"))
 	r := e.do(t, "POST", "/api/v1/regional-meetings", lead, js(obj{"region": "south-west", "held_on": today}))
