@@ -369,8 +369,10 @@ func TestPageOfficerChoosesTheirMail(t *testing.T) {
 	wantStatus(t, p, http.StatusSeeOther)
 	after := b.get(p.Header.Get("Location"))
 	wantText(t, after, "Your choice of mail is saved", `name="notify" type="radio" value="immediate" checked`)
-	wantStatus(t, b.post("/notifications", url.Values{"csrf_token": {csrfOf(t, home)}, "notify": {"pigeon"}}),
-		http.StatusUnprocessableEntity)
+	// A choice the form does not offer changes nothing: back to the form.
+	p = b.post("/notifications", url.Values{"csrf_token": {csrfOf(t, home)}, "notify": {"pigeon"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, b.get("/"), `name="notify" type="radio" value="immediate" checked`)
 }
 
 // An officer given a meeting action records it done (or cancels it) from
@@ -385,7 +387,7 @@ func TestPageOfficerClosesTheirAction(t *testing.T) {
 		"due_by": "2026-12-01", "notes": "Visit the address."})
 	act := s(d.Body, "id")
 	home := b.get("/")
-	wantText(t, home, `href="/actions/`+act+`"`, "Visit the address.")
+	wantText(t, home, `href="/actions/`+act+`"`, "Visit the address.", "Due soon") // due 1 December, today 25 November
 	form := b.get("/actions/" + act)
 	wantStatus(t, form, http.StatusOK)
 	p := b.post("/actions/"+act+"/done", url.Values{"csrf_token": {csrfOf(t, form)}, "note": {" "},

@@ -191,7 +191,11 @@ func legalForm(form string) func(*Web, *req) error {
 		if err != nil {
 			return err
 		}
-		p := r.page(legalTitles[form], "find", d)
+		title := legalTitles[form]
+		if form == "charge-outcome" && d.Extension.Outcome != nil {
+			title = "Record the end the court settled"
+		}
+		p := r.page(title, "find", d)
 		p.Values = legalDefaults(d, w.today())
 		if form == "variation" {
 			// Opened from a term ("vary this term"): that term chosen, its

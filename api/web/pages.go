@@ -141,7 +141,9 @@ func (w *Web) createCalendarFeed(r *req) error {
 func (w *Web) setNotifications(r *req) error {
 	mode := r.FormValue("notify")
 	if !slices.Contains(domain.NotifyModes, mode) {
-		return domain.Invalid("notify", "choose how you want to hear of changes")
+		// Only a hand-made request gets here (the form's radios are the
+		// modes): back to the form, which shows what is saved.
+		return r.Redirect(http.StatusSeeOther, "/#notifications")
 	}
 	if err := w.store.SetNotificationPref(r.ctx(), r.me.ID, mode); err != nil {
 		return err

@@ -152,8 +152,10 @@ func (s *Store) SetActionStatus(ctx context.Context, id string, u domain.ActionU
 		if err := d.ValidateStatus(); err != nil {
 			return err
 		}
-		if u.On.Before(d.DecidedAt.Truncate(24 * time.Hour)) {
-			return domain.Invalid("on", "must not be before the action was given (%s)", d.DecidedAt.Format("2006-01-02"))
+		// The day it was given is the service's day (an action given at
+		// 00:30 in summer was taken as given the day before).
+		if given := domain.DateOf(d.DecidedAt, s.loc); u.On.Before(given.Time) {
+			return domain.Invalid("on", "must not be before the action was given (%s)", given)
 		}
 		domain.Note(ctx, "order", m[0].OrderID)
 		touch(tx, m[0].OrderID)
