@@ -452,3 +452,21 @@ func TestPageSchedulesAChecks(t *testing.T) {
 	}
 	wantText(t, chair.get(mpath), "Home visit check due 15 December 2026")
 }
+
+// The import check page is bounded: a large file shows its first 100 rows
+// (the summary counts them all); a 10,000-row file made a 7.6 MB page.
+func TestPageImportCheckShowsTheFirstRows(t *testing.T) {
+	e := newEnv(t)
+	b, _ := e.signedIn(t, "orders_officer")
+	form := b.get("/imports")
+	rows := make([]map[string]string, 150)
+	for i := range rows {
+		rows[i] = importRow(nil)
+	}
+	p := b.postFile("/imports", url.Values{"csrf_token": {csrfOf(t, form)}}, "big.csv", sheetCSV(rows...))
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "The first 100 rows of 150", "150 new")
+	if n := strings.Count(p.Body[strings.Index(p.Body, `id="import-rows"`):], `<tr class="govuk-table__row">`); n != 101 {
+		t.Errorf("the row table has %d rows (with its header), want 101", n)
+	}
+}
