@@ -385,3 +385,17 @@ func TestImportCarriesService(t *testing.T) {
 		t.Errorf("represented at the hearing a day after it: %v", errs)
 	}
 }
+
+// An order that has ended comes in with a warning for its next check (an
+// ended order takes no checks), not a problem that blocks the file: a
+// check due after the end is only refused on an order in force.
+func TestImportOfAnEndedOrderWithACheckStaysReady(t *testing.T) {
+	e := newEnv(t)
+	row := importRow(map[string]string{"made_on": "2016-03-01", "starts_on": "2016-03-01", "duration_months": "60",
+		"last_review_on": "", "last_review_outcome": ""})
+	r := e.importCSV(t, e.admin, "?force=gloucestershire", sheetCSV(row))
+	want(t, r, http.StatusOK)
+	if get(r.Body, "ready") != true || !strings.Contains(r.String(), "an ended order takes no checks") {
+		t.Errorf("the dry run of an ended order with a check: %s", r)
+	}
+}

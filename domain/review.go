@@ -86,7 +86,9 @@ func (c *Check) ValidateSchedule(order Order, v *ValidationError) {
 			v.Add("due_on", "is required")
 		} else if c.DueOn.Before(order.MadeOn.Time) {
 			v.Add("due_on", "must not be before the order was made (%s)", order.MadeOn)
-		} else if end := order.EffectiveEnd(); end != nil && !order.ExtensionPending && c.DueOn.After(end.Time) {
+		} else if end := order.EffectiveEnd(); end != nil && !order.Ended() && c.DueOn.After(end.Time) {
+			// (An ended order takes no checks at all: refused elsewhere, or
+			// an import's warning.)
 			v.Add("due_on", "must not be after the order ends (%s)", *end)
 		}
 	}

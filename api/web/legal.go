@@ -185,17 +185,22 @@ func derefString(s *string) string {
 	return *s
 }
 
+// legalTitle heads a legal form's page: a charge whose outcome is in
+// asks only for the end the court settled.
+func legalTitle(form string, d legalData) string {
+	if form == "charge-outcome" && d.Extension != nil && d.Extension.Outcome != nil {
+		return "Record the end the court settled"
+	}
+	return legalTitles[form]
+}
+
 func legalForm(form string) func(*Web, *req) error {
 	return func(w *Web, r *req) error {
 		d, err := w.loadLegal(r, form)
 		if err != nil {
 			return err
 		}
-		title := legalTitles[form]
-		if form == "charge-outcome" && d.Extension.Outcome != nil {
-			title = "Record the end the court settled"
-		}
-		p := r.page(title, "find", d)
+		p := r.page(legalTitle(form, d), "find", d)
 		p.Values = legalDefaults(d, w.today())
 		if form == "variation" {
 			// Opened from a term ("vary this term"): that term chosen, its
@@ -217,7 +222,7 @@ func recordLegal(form string) func(*Web, *req) error {
 			return err
 		}
 		o := d.Order
-		p := r.page(legalTitles[form], "find", d)
+		p := r.page(legalTitle(form, d), "find", d)
 		p.Values = formValues(r, legalFields[form]...)
 		vals := p.Values
 		v := &domain.ValidationError{}

@@ -159,9 +159,24 @@ func (w *Web) actionForm(r *req) error {
 	if err != nil {
 		return err
 	}
-	p := r.page("Meeting action on "+a.Reference, "home", a)
+	p := r.page("Meeting action on "+a.Reference, "home", w.actionData(r, a))
 	setDate(p.Values, "on", w.today())
 	return w.render(r, "action", p)
+}
+
+// actionData is an action with whether the reader may close it: the
+// officer given it, or a chair or administrator who may change its
+// force's records (as SetActionStatus decides); others see no forms.
+func (w *Web) actionData(r *req, a domain.Action) struct {
+	Action   domain.Action
+	CanClose bool
+} {
+	mine := a.ActionBy != nil && a.ActionBy.ID == r.me.ID
+	chair := (r.me.HasRole(domain.RoleTaskingChair) || r.me.HasRole(domain.RoleAdmin)) && domain.ScopeFrom(r.ctx()).CanWrite(a.Force)
+	return struct {
+		Action   domain.Action
+		CanClose bool
+	}{a, mine || chair}
 }
 
 var actionLabels = map[string]string{"note": "What was done", "reason": "Why it is cancelled", "on": "Date"}
@@ -174,7 +189,7 @@ func closeAction(status string) func(*Web, *req) error {
 		if err != nil {
 			return err
 		}
-		p := r.page("Meeting action on "+a.Reference, "home", a)
+		p := r.page("Meeting action on "+a.Reference, "home", w.actionData(r, a))
 		p.Values = formValues(r, "note", "reason", "on-day", "on-month", "on-year")
 		v := &domain.ValidationError{}
 		u := domain.ActionUpdate{Status: status, Note: p.Values["note"], On: w.today()}
