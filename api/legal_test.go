@@ -278,23 +278,32 @@ func TestDischargeAppealAndThePatchForms(t *testing.T) {
 // an order the court kept in force stood expired.
 func TestSettledEndRevivesAnOrderExpiredAtItsOutcome(t *testing.T) {
 	e := newEnv(t)
-	ord := e.order(t, s(e.subject(t, nil), "id"), obj{"made_on": "2021-10-20", "starts_on": "2021-11-01", "duration_months": 60})
-	path := "/api/v1/orders/" + s(ord, "id")
-	x := e.do(t, "POST", path+"/extensions", e.admin, js(obj{"charge_kind": "serious_offence", "charged_on": "2026-10-26",
-		"offence": "Conspiracy to supply class A drugs", "court": "Bristol Magistrates' Court"}))
-	want(t, x, http.StatusCreated)
-	want(t, e.do(t, "PATCH", path+"/extensions/"+s(x.Body, "id"), e.admin, js(obj{"outcome": "convicted", "outcome_on": "2026-11-20"})),
-		http.StatusOK)
+	path, x := chargedOrder(t, e, "2026-11-20")
 	vwRun(t, e, "lifecycle-sweep", today)
 	if r := e.do(t, "GET", path, e.admin, ""); s(r.Body, "status") != "expired" {
 		t.Fatalf("after its outcome's day: %s", r)
 	}
-	want(t, e.do(t, "PATCH", path+"/extensions/"+s(x.Body, "id"), e.admin, js(obj{"settled_ends_on": "2027-05-20"})), http.StatusOK)
+	want(t, e.do(t, "PATCH", path+"/extensions/"+x, e.admin, js(obj{"settled_ends_on": "2027-05-20"})), http.StatusOK)
 	r := e.do(t, "GET", path, e.admin, "")
 	if s(r.Body, "status") != "active" || s(r.Body, "extended_to") != "2027-05-20" {
 		t.Errorf("with its end settled later: %s", r)
 	}
 	// Settled once: no more.
-	wantProblem(t, e.do(t, "PATCH", path+"/extensions/"+s(x.Body, "id"), e.admin, js(obj{"settled_ends_on": "2027-06-20"})),
+	wantProblem(t, e.do(t, "PATCH", path+"/extensions/"+x, e.admin, js(obj{"settled_ends_on": "2027-06-20"})),
 		http.StatusConflict)
+}
+
+// chargedOrder is an order that reached its five years on 2026-11-01 while
+// charged (s.22E), the charge's outcome recorded on outcomeOn: the order's
+// API path and the extension's id.
+func chargedOrder(t *testing.T, e *env, outcomeOn string) (path, extension string) {
+	t.Helper()
+	ord := e.order(t, s(e.subject(t, nil), "id"), obj{"made_on": "2021-10-20", "starts_on": "2021-11-01", "duration_months": 60})
+	path = "/api/v1/orders/" + s(ord, "id")
+	x := e.do(t, "POST", path+"/extensions", e.admin, js(obj{"charge_kind": "serious_offence", "charged_on": "2026-10-26",
+		"offence": "Conspiracy to supply class A drugs", "court": "Bristol Magistrates' Court"}))
+	want(t, x, http.StatusCreated)
+	want(t, e.do(t, "PATCH", path+"/extensions/"+s(x.Body, "id"), e.admin, js(obj{"outcome": "convicted", "outcome_on": outcomeOn})),
+		http.StatusOK)
+	return path, s(x.Body, "id")
 }

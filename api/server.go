@@ -167,14 +167,16 @@ func New(cfg Config) *echo.Echo {
 		return c.Request().Method == http.MethodPost && (p == "/api/v1/imports" || p == "/imports/commit")
 	}
 	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 30 * time.Second, Skipper: isImport}))
-	e.Use(middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: 3 * time.Minute,
-		Skipper: func(c echo.Context) bool { return !isImport(c) }}))
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if isImport(c) {
-				// The server's write timeout (a minute) would cut the answer.
-				_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(3*time.Minute + 30*time.Second))
+			if !isImport(c) {
+				return next(c)
 			}
+			ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Minute)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
+			// The server's write timeout (a minute) would cut the answer.
+			_ = http.NewResponseController(c.Response()).SetWriteDeadline(time.Now().Add(3*time.Minute + 30*time.Second))
 			return next(c)
 		}
 	})

@@ -277,15 +277,9 @@ func TestPageVariationRemovesATermAndOffersEveryKind(t *testing.T) {
 // and keeps that heading when it comes back with an error.
 func TestPageSettledEndKeepsItsHeading(t *testing.T) {
 	e := newEnv(t)
-	ord := e.order(t, s(e.subject(t, nil), "id"), obj{"made_on": "2021-10-20", "starts_on": "2021-11-01", "duration_months": 60})
-	path := "/api/v1/orders/" + s(ord, "id")
-	x := e.do(t, "POST", path+"/extensions", e.admin, js(obj{"charge_kind": "serious_offence", "charged_on": "2026-10-26",
-		"offence": "Conspiracy to supply class A drugs", "court": "Bristol Magistrates' Court"}))
-	want(t, x, http.StatusCreated)
-	want(t, e.do(t, "PATCH", path+"/extensions/"+s(x.Body, "id"), e.admin, js(obj{"outcome": "convicted", "outcome_on": today})),
-		http.StatusOK)
+	path, x := chargedOrder(t, e, today)
 	b, _ := e.signedIn(t, "orders_officer")
-	page := "/orders/" + s(ord, "id") + "/extensions/" + s(x.Body, "id") + "/outcome"
+	page := strings.TrimPrefix(path, "/api/v1") + "/extensions/" + x + "/outcome"
 	form := b.get(page)
 	wantText(t, form, "<h1 class=\"govuk-heading-l\">Record the end the court settled</h1>")
 	p := b.post(page, url.Values{"csrf_token": {csrfOf(t, form)}, "outcome": {"convicted"}, "version": {"2"},

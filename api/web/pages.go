@@ -164,19 +164,18 @@ func (w *Web) actionForm(r *req) error {
 	return w.render(r, "action", p)
 }
 
-// actionData is an action with whether the reader may close it: the
+// actionPage is an action with whether the reader may close it: the
 // officer given it, or a chair or administrator who may change its
 // force's records (as SetActionStatus decides); others see no forms.
-func (w *Web) actionData(r *req, a domain.Action) struct {
+type actionPage struct {
 	Action   domain.Action
 	CanClose bool
-} {
+}
+
+func (w *Web) actionData(r *req, a domain.Action) actionPage {
 	mine := a.ActionBy != nil && a.ActionBy.ID == r.me.ID
 	chair := (r.me.HasRole(domain.RoleTaskingChair) || r.me.HasRole(domain.RoleAdmin)) && domain.ScopeFrom(r.ctx()).CanWrite(a.Force)
-	return struct {
-		Action   domain.Action
-		CanClose bool
-	}{a, mine || chair}
+	return actionPage{a, mine || chair}
 }
 
 var actionLabels = map[string]string{"note": "What was done", "reason": "Why it is cancelled", "on": "Date"}

@@ -126,6 +126,15 @@ type carriedOwner struct {
 	OfficerID string
 }
 
+// ownersToCarry reads an interim order's current owners, officer by
+// officer (the order their rows are locked in).
+func ownersToCarry(tx *gorm.DB, orderID string) ([]carriedOwner, error) {
+	var out []carriedOwner
+	err := tx.Raw(`SELECT role, officer_id FROM owner_assignments
+		WHERE order_id = ? AND ended_at IS NULL ORDER BY officer_id, role`, orderID).Scan(&out).Error
+	return out, err
+}
+
 // CreateOrder validates an order against its subject and records it with
 // its terms.
 func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, error) {
@@ -159,9 +168,8 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 			// The interim order's owners, their officers locked before
 			// the order (the order assignOwner takes them in).
 			if validID(*o.InterimOrderID) {
-				if err := tx.Raw(`SELECT role, officer_id FROM owner_assignments
-					WHERE order_id = ? AND ended_at IS NULL ORDER BY officer_id, role`, *o.InterimOrderID).
-					Scan(&carried).Error; err != nil {
+				var err error
+				if carried, err = ownersToCarry(tx, *o.InterimOrderID); err != nil {
 					return err
 				}
 				for _, c := range carried {
@@ -174,9 +182,8 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 			if err == nil && len(carried) > 0 {
 				// Read again under the order's lock: an owner changed
 				// meanwhile would be carried as it was.
-				var now []carriedOwner
-				if err := tx.Raw(`SELECT role, officer_id FROM owner_assignments
-					WHERE order_id = ? AND ended_at IS NULL ORDER BY officer_id, role`, iv.ID).Scan(&now).Error; err != nil {
+				now, err := ownersToCarry(tx, iv.ID)
+				if err != nil {
 					return err
 				}
 				if !slices.Equal(now, carried) {
