@@ -275,7 +275,9 @@ func TestDischargeAppealAndThePatchForms(t *testing.T) {
 // The court settles a charged order's end after the lifecycle sweep has
 // expired it at the charge's outcome: the settled end is recorded, and a
 // later end revives the order. It was refused (409, the order ended), so
-// an order the court kept in force stood expired.
+// an order the court kept in force stood expired. Until it is recorded,
+// extension_to_settle stays open and on the force's agenda: the sweep that
+// expired the order took it away the day after the outcome.
 func TestSettledEndRevivesAnOrderExpiredAtItsOutcome(t *testing.T) {
 	e := newEnv(t)
 	path, x := chargedOrder(t, e, "2026-11-20")
@@ -283,10 +285,27 @@ func TestSettledEndRevivesAnOrderExpiredAtItsOutcome(t *testing.T) {
 	if r := e.do(t, "GET", path, e.admin, ""); s(r.Body, "status") != "expired" {
 		t.Fatalf("after its outcome's day: %s", r)
 	}
+	id := strings.TrimPrefix(path, "/api/v1/orders/")
+	if f := llOpenFlags(t, e, id); !slices.Equal(f, []string{"extension_to_settle"}) {
+		t.Errorf("an order expired at its charge's outcome, its end not settled: flags %v, want extension_to_settle", f)
+	}
+	agenda := e.do(t, "GET", "/api/v1/reports/tasking?force=gloucestershire&section=extension_to_settle", e.admin, "")
+	want(t, agenda, http.StatusOK)
+	if !strings.Contains(agenda.String(), id) {
+		t.Errorf("the order whose end is to settle is not on the agenda: %s", agenda)
+	}
+	// Another sweep, days later, leaves it open.
+	vwRun(t, e, "lifecycle-sweep", today)
+	if f := llOpenFlags(t, e, id); !slices.Equal(f, []string{"extension_to_settle"}) {
+		t.Errorf("after a second lifecycle run: flags %v", f)
+	}
 	want(t, e.do(t, "PATCH", path+"/extensions/"+x, e.admin, js(obj{"settled_ends_on": "2027-05-20"})), http.StatusOK)
 	r := e.do(t, "GET", path, e.admin, "")
 	if s(r.Body, "status") != "active" || s(r.Body, "extended_to") != "2027-05-20" {
 		t.Errorf("with its end settled later: %s", r)
+	}
+	if f := llOpenFlags(t, e, id); slices.Contains(f, "extension_to_settle") {
+		t.Errorf("the end is settled, the flag still open: %v", f)
 	}
 	// Settled once: no more.
 	wantProblem(t, e.do(t, "PATCH", path+"/extensions/"+x, e.admin, js(obj{"settled_ends_on": "2027-06-20"})),

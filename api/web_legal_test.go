@@ -287,3 +287,20 @@ func TestPageSettledEndKeepsItsHeading(t *testing.T) {
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	wantText(t, p, "<h1 class=\"govuk-heading-l\">Record the end the court settled</h1>")
 }
+
+// An order expired at its charge's outcome, its end not yet settled, says
+// so on its page and on the force's agenda, with the way to record it.
+func TestPageEndToSettleOutlivesTheExpiry(t *testing.T) {
+	e := newEnv(t)
+	path, x := chargedOrder(t, e, "2026-11-20")
+	vwRun(t, e, "lifecycle-sweep", today)
+	b, _ := e.signedIn(t, "orders_officer")
+	order := strings.TrimPrefix(path, "/api/v1")
+	p := b.get(order)
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, domain.FlagName(domain.FlagExtensionToSettle), order+"/extensions/"+x+"/outcome")
+	chair, _ := e.signedIn(t, "tasking_chair")
+	agenda := chair.get("/tasking?force=gloucestershire")
+	wantStatus(t, agenda, http.StatusOK)
+	wantText(t, agenda, domain.FlagName(domain.FlagExtensionToSettle), order)
+}

@@ -623,10 +623,13 @@ func (s *Store) lifecycle(tx *gorm.DB, asOf domain.Date, runID string) (changed,
 	}
 	// An order past its end date expires; so does one still pending on a
 	// release that has not come by then: it can never come into force.
-	// Ending an order ends every flag's condition on it, so its open flags
-	// are resolved here, as every other change that ends an order does in
-	// its own transaction (by id: looking for ended orders with open flags
-	// read every order, 0.2 s a day at a million).
+	// Ending an order ends every flag's condition on it but one, so its
+	// open flags are resolved here, as every other change that ends an
+	// order does in its own transaction (by id: looking for ended orders
+	// with open flags read every order, 0.2 s a day at a million). The one
+	// is extension_to_settle: an order charged past its end expires the day
+	// after the charge's outcome, and the end the court settled is still to
+	// be recorded (migration 00370).
 	var ended struct{ Expired textArray }
 	if err := tx.Raw(`WITH e AS (UPDATE orders SET status = 'expired', version = version + 1, updated_at = ?
 		WHERE status IN ('active', 'pending') AND NOT extension_pending AND coalesce(extended_to, ends_on) < ?
@@ -637,7 +640,8 @@ func (s *Store) lifecycle(tx *gorm.DB, asOf domain.Date, runID string) (changed,
 	var cleared int64
 	if len(expired) > 0 {
 		res := tx.Exec(`UPDATE flags SET resolved_at = ?, resolved_by_run = ?
-			WHERE order_id = ANY (CAST(? AS uuid[])) AND resolved_at IS NULL`, now, runID, expired)
+			WHERE order_id = ANY (CAST(? AS uuid[])) AND resolved_at IS NULL AND kind <> ?`,
+			now, runID, expired, domain.FlagExtensionToSettle)
 		if res.Error != nil {
 			return 0, 0, res.Error
 		}
