@@ -377,7 +377,8 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 
 var minutesColumns = []string{"record", "force", "held_on", "person", "organisation", "reference", "subject", "case_type",
 	"reasons", "days_overdue", "days_to_release", "decision", "owner_role", "owner", "action_by", "due_by", "status",
-	"status_note", "check_kind", "check_due_on", "notes", "state", "reason", "amendment", "carried_from", "decided_by", "decided_at"}
+	"status_note", "check_kind", "check_due_on", "notes", "state", "reason", "amendment", "carried_from", "decided_by", "decided_at",
+	"action_first_given_to"}
 
 func decisionCells(base map[string]string, d domain.Decision) map[string]string {
 	out := map[string]string{}
@@ -398,6 +399,7 @@ func decisionCells(base map[string]string, d domain.Decision) map[string]string 
 	}
 	out["decision"], out["owner_role"], out["owner"] = d.Decision, str(d.Role), refName(d.Owner)
 	out["action_by"], out["due_by"], out["status"], out["status_note"] = refName(d.ActionBy), dateCell(d.DueBy), str(d.Status), str(d.StatusNote)
+	out["action_first_given_to"] = refName(d.ReassignedFrom)
 	out["check_kind"], out["check_due_on"], out["notes"], out["state"] = str(d.CheckKind), dateCell(d.CheckDueOn), str(d.Notes), state
 	out["amendment"] = strconv.FormatBool(d.Amendment)
 	out["decided_by"], out["decided_at"] = refName(d.DecidedBy), d.DecidedAt.Format(time.RFC3339)
@@ -483,7 +485,7 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 {{else}}<tr><td colspan="4">Nothing on the agenda</td></tr>{{end}}</tbody></table>
 <h2>Actions carried forward</h2>
 <table><thead><tr><th scope="col">Order</th><th scope="col">Subject</th><th scope="col">Action</th><th scope="col">From meeting</th><th scope="col">Due</th></tr></thead><tbody>
-{{range .CarriedActions}}<tr><td>{{.Reference}}</td><td>{{.SubjectName}}</td><td>{{name .ActionBy}}: {{str .Notes}}</td><td>{{long .HeldOn}}</td><td>{{day .DueBy}}{{if .Overdue}} <span class="tag">OVERDUE</span>{{end}}</td></tr>
+{{range .CarriedActions}}<tr><td>{{.Reference}}</td><td>{{.SubjectName}}</td><td>{{name .ActionBy}}{{with .ReassignedFrom}} (first given to {{.Name}}){{end}}: {{str .Notes}}</td><td>{{long .HeldOn}}</td><td>{{day .DueBy}}{{if .Overdue}} <span class="tag">OVERDUE</span>{{end}}</td></tr>
 {{else}}<tr><td colspan="5">None</td></tr>{{end}}</tbody></table>
 <h2>Shared with</h2>
 <ul>{{range .SharedWith}}<li>{{name .Officer}}, {{.Format}}, {{when .SharedAt}}{{if .Purpose}}: {{.Purpose}}{{end}}</li>{{else}}<li>Not shared before this copy</li>{{end}}</ul>

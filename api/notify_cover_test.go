@@ -99,3 +99,44 @@ func TestOverlappingAbsencesFromBeforeTheRuleStayEditable(t *testing.T) {
 	wantFields(t, e.do(t, "PATCH", path+"/"+s(first.Body, "id"), e.admin, js(obj{"ends_on": "2026-12-12"})),
 		http.StatusUnprocessableEntity, "starts_on")
 }
+
+// An officer whose action a subject's move to another force cancelled is
+// told so, as they were told when it was given; the action left their
+// list without a word.
+func TestActionCancelledByAMoveIsTold(t *testing.T) {
+	t.Parallel()
+	var store *postgres.Store
+	e := newEnvWith(t, func(c *api.Config) { store = c.Store.(*postgres.Store) })
+	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	iom := acOfficer(t, e, "gloucestershire", "iom_officer")
+	sub := s(e.subject(t, nil), "id")
+	ord := s(e.order(t, sub, nil), "id")
+	_, act := e.decideOnUnowned(t, chair, "gloucestershire", ord,
+		obj{"decision": "action", "action_by": iom, "due_by": "2026-12-01", "notes": "Visit."})
+	type told struct {
+		OrderID string
+		Subject string
+	}
+	cancelled := func() []told {
+		t.Helper()
+		var got []told
+		if err := store.DB().Raw(`SELECT order_id, subject FROM notification_events WHERE officer_id = ? AND kind = ?`,
+			iom, domain.EventActionCancelled).Scan(&got).Error; err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := cancelled(); len(got) != 0 {
+		t.Fatalf("told of a cancellation before any: %v", got)
+	}
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sub, e.admin, js(obj{"force": "kent"})), http.StatusOK)
+	got := cancelled()
+	if len(got) != 1 || got[0].OrderID != ord || got[0].Subject != s(act.Body, "id") {
+		t.Fatalf("after the move the officer was told %v, want the action %s on order %s", got, s(act.Body, "id"), ord)
+	}
+	_, body := domain.ComposeMail([]domain.EventView{{Kind: domain.EventActionCancelled, OrderID: ord, Reference: "G-1"}}, nil,
+		func(string) string { return "" })
+	if !strings.Contains(body, "Actions cancelled") || !strings.Contains(body, "Your action on order G-1 was cancelled: its subject moved") {
+		t.Errorf("the message: %s", body)
+	}
+}

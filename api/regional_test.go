@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"encoding/csv"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -281,7 +283,7 @@ func TestReassigningALeaverTakesTheirOpenActions(t *testing.T) {
 	other := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
 	want(t, e.do(t, "PUT", "/api/v1/orders/"+owned+"/owners/iom", e.admin,
 		js(obj{"officer_id": leaver, "reason": "Allocated."})), http.StatusOK)
-	e.decideOnUnowned(t, chair, "gloucestershire", other, obj{"decision": "action", "action_by": leaver,
+	first, _ := e.decideOnUnowned(t, chair, "gloucestershire", other, obj{"decision": "action", "action_by": leaver,
 		"due_by": "2026-12-10", "notes": "Visit the address."})
 	one := e.do(t, "POST", "/api/v1/officers/"+leaver+"/reassign", chair,
 		js(obj{"to_officer_id": successor, "reason": "Covering the IOM work.", "roles": []string{"iom"}, "preview": true}))
@@ -301,4 +303,29 @@ func TestReassigningALeaverTakesTheirOpenActions(t *testing.T) {
 	if its := items(r); len(its) != 1 || s(its[0], "order_id") != other || s(its[0], "reassigned_from.id") != leaver {
 		t.Errorf("the successor's open actions (first given to the leaver): %s", r)
 	}
+	// The minutes and the next meeting's actions carried forward say who
+	// it was first given to, as the meeting page and the printed minutes do.
+	leaverName := s(e.do(t, "GET", "/api/v1/officers/"+leaver, e.admin, "").Body, "name")
+	successorName := s(e.do(t, "GET", "/api/v1/officers/"+successor, e.admin, "").Body, "name")
+	minutes := e.do(t, "GET", "/api/v1/meetings/"+s(first, "id"), chair, "", "Accept", "text/csv", "X-Purpose", "Minutes")
+	want(t, minutes, http.StatusOK)
+	rows, err := csv.NewReader(strings.NewReader(minutes.String())).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("minutes: %v %s", err, minutes)
+	}
+	col := slices.Index(rows[0], "action_first_given_to")
+	by := slices.Index(rows[0], "action_by")
+	found := false
+	for _, row := range rows[1:] {
+		if col >= 0 && row[0] == "decision" && row[by] == successorName && row[col] == leaverName {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the minutes do not say the action was first given to %s: %v", leaverName, rows)
+	}
+	b, _ := e.signedIn(t, "tasking_chair")
+	next := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "gloucestershire", "held_on": "2026-11-26"}))
+	want(t, next, http.StatusCreated)
+	wantText(t, b.get("/meetings/"+s(next.Body, "id")), successorName+" (first given to "+leaverName+")")
 }

@@ -19,11 +19,14 @@ const (
 	EventPreRelease     = "pre_release"     // a subject the officer owns is inside the pre-release window
 	EventOwnerRemoved   = "owner_removed"   // the officer's ownership ended because they were deactivated or moved
 	EventCoverNamed     = "cover_named"     // the officer is named to cover an absent colleague's orders
+	// EventActionCancelled: the officer's open action was cancelled because
+	// its subject moved to another force, whose officers decide now.
+	EventActionCancelled = "action_cancelled"
 )
 
 // EventKinds lists every kind, in the order a digest groups them.
 var EventKinds = []string{EventActionOverdue, EventFlagRaised, EventPreRelease, EventOrderAllocated,
-	EventActionAssigned, EventCoverNamed, EventOwnerRemoved}
+	EventActionAssigned, EventActionCancelled, EventCoverNamed, EventOwnerRemoved}
 
 // Event is one thing an officer is told about. It carries references and
 // ids, never names, dates of birth or PNC IDs.
@@ -87,6 +90,8 @@ func eventLine(e EventView) string {
 		return "Action on order " + ref + " given to you" + due
 	case EventActionOverdue:
 		return "Your action on order " + ref + " is overdue" + due
+	case EventActionCancelled:
+		return "Your action on order " + ref + " was cancelled: its subject moved to another force, whose officers decide what is done now"
 	case EventPreRelease:
 		return "Subject of order " + ref + " is inside the pre-release window" + since
 	case EventOwnerRemoved:
@@ -130,13 +135,14 @@ func ComposeMail(events []EventView, digestDay *Date, link func(orderID string) 
 }
 
 var eventHeadings = map[string]string{
-	EventActionOverdue:  "Overdue actions",
-	EventFlagRaised:     "Flags raised on your orders",
-	EventPreRelease:     "Subjects inside the pre-release window",
-	EventOrderAllocated: "Orders allocated to you",
-	EventActionAssigned: "Actions given to you",
-	EventOwnerRemoved:   "Ownerships ended",
-	EventCoverNamed:     "Cover for absent colleagues",
+	EventActionOverdue:   "Overdue actions",
+	EventFlagRaised:      "Flags raised on your orders",
+	EventPreRelease:      "Subjects inside the pre-release window",
+	EventOrderAllocated:  "Orders allocated to you",
+	EventActionAssigned:  "Actions given to you",
+	EventActionCancelled: "Actions cancelled",
+	EventOwnerRemoved:    "Ownerships ended",
+	EventCoverNamed:      "Cover for absent colleagues",
 }
 
 // Mailer sends one message by mail.

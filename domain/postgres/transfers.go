@@ -285,11 +285,17 @@ var _ domain.Transfers = (*Store)(nil)
 // (its agenda kept them overdue for good). The new force decides what is
 // done now; the action says why it ended.
 func endActionsOnMove(tx *gorm.DB, subjectID, toForce string, today domain.Date, now time.Time) error {
-	return tx.Exec(`UPDATE meeting_decisions d SET status = 'cancelled', status_on = @today, status_at = @now, status_by = @by,
+	// The officer is told, as they were told when it was given.
+	return tx.Exec(`WITH cancelled AS (
+		UPDATE meeting_decisions d SET status = 'cancelled', status_on = @today, status_at = @now, status_by = @by,
 			status_note = 'overtaken: the subject moved to ' || @force || ', whose officers decide what is done now'
 		FROM meeting_items i, officers f
 		WHERE i.id = d.item_id AND i.subject_id = @subject AND f.id = d.action_by
-		  AND d.status = 'open' AND d.withdrawn_at IS NULL AND f.force IS DISTINCT FROM @force`,
+		  AND d.status = 'open' AND d.withdrawn_at IS NULL AND f.force IS DISTINCT FROM @force
+		RETURNING d.id, d.action_by, i.order_id)
+		INSERT INTO notification_events (kind, officer_id, order_id, subject, created_at)
+		SELECT '`+domain.EventActionCancelled+`', c.action_by, c.order_id, c.id::text, @now FROM cancelled c
+		ON CONFLICT DO NOTHING`,
 		map[string]any{"today": today.Time, "now": now, "by": actorID(tx.Statement.Context), "force": toForce,
 			"subject": subjectID}).Error
 }
