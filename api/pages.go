@@ -82,7 +82,9 @@ func (h pageHost) SignInProved(c echo.Context, credential string) {
 	h.s.failures.proved(c.RealIP(), credential)
 }
 func (h pageHost) TaskingCSV(c echo.Context, force string, asOf domain.Date) error {
-	return h.s.taskingCSV(c, domain.TaskingQuery{Force: force, AsOf: asOf})
+	// Another day's agenda is worked out from the rules, as the API's is
+	// when as_of is given.
+	return h.s.taskingCSV(c, domain.TaskingQuery{Force: force, AsOf: asOf, FromRules: !asOf.Equal(h.s.today().Time)})
 }
 func (h pageHost) JobSchedules() map[string]string { return h.s.schedules }
 func (h pageHost) CalendarURL(c echo.Context, secret string) string {

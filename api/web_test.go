@@ -401,3 +401,33 @@ func mustURL(t *testing.T, s string) *url.URL {
 }
 
 var _ domain.Clock = (*clock)(nil)
+
+// A chair preparing next week's meeting asks for the agenda as of its day:
+// the page works it out from the rules for that day, says so, and its CSV
+// and section links keep the day; a day that does not exist is an error
+// with no agenda under it. The page ignored the day and showed today's.
+func TestPageAgendaAsOfAnotherDay(t *testing.T) {
+	e := newEnv(t)
+	ord := e.order(t, s(e.subject(t, nil), "id"), nil) // unowned, no sweep run yet
+	chair, _ := e.signedIn(t, "tasking_chair")
+	now := chair.get("/tasking")
+	wantStatus(t, now, http.StatusOK)
+	if strings.Contains(now.Body, s(ord, "reference")) {
+		t.Fatalf("today's agenda (open flags, no sweep yet) lists the order")
+	}
+	ahead := chair.get("/tasking?force=gloucestershire&as_of-day=2&as_of-month=12&as_of-year=2026")
+	wantStatus(t, ahead, http.StatusOK)
+	wantText(t, ahead, "As of 2 December 2026, worked out from the register", "No owner (1)", s(ord, "reference"),
+		`/tasking/agenda.csv?force=gloucestershire&amp;as_of=2026-12-02`, `name="as_of-day" type="text" inputmode="numeric" value="2"`)
+	csv := chair.get("/tasking/agenda.csv?force=gloucestershire&as_of=2026-12-02")
+	wantStatus(t, csv, http.StatusOK)
+	if !strings.Contains(csv.Body, s(ord, "reference")) {
+		t.Errorf("the CSV as of 2 December lacks the order: %s", csv.Body)
+	}
+	bad := chair.get("/tasking?force=gloucestershire&as_of-day=31&as_of-month=2&as_of-year=2027")
+	wantStatus(t, bad, http.StatusOK)
+	wantText(t, bad, "No agenda is shown until the day is one that exists", `value="31"`)
+	if strings.Contains(bad.Body, s(ord, "reference")) {
+		t.Errorf("an agenda is shown under a day that does not exist")
+	}
+}

@@ -745,6 +745,10 @@ type taskingData struct {
 	// Incoming are transfers other forces ask this force to take on.
 	Incoming  []domain.Transfer
 	CanPolicy bool
+	// AsOf is the day the agenda is for: today's reads the open flags,
+	// another day's runs the rules as of that day (a meeting prepared ahead).
+	AsOf    domain.Date
+	IsToday bool
 }
 
 type agendaSection struct {
@@ -795,8 +799,13 @@ func (w *Web) tasking(r *req) error {
 	if d.Force, err = w.store.GetForce(r.ctx(), force); err != nil {
 		return err
 	}
-	today := w.today()
-	q := domain.TaskingQuery{Force: force, AsOf: today, Page: domain.Page{Limit: agendaPage}}
+	today, ok := w.agendaDay(r, p)
+	d.AsOf, d.IsToday = today, today.Equal(w.today().Time)
+	if !ok {
+		p.Title = "Tasking meeting agenda: " + d.Force.Name
+		return w.render(r, "tasking", p)
+	}
+	q := domain.TaskingQuery{Force: force, AsOf: today, FromRules: !d.IsToday, Page: domain.Page{Limit: agendaPage}}
 	if sec := r.QueryParam("section"); sec != "" {
 		if !slices.Contains(domain.TaskingSections, sec) {
 			return domain.ErrNotFound
@@ -832,7 +841,11 @@ func (w *Web) tasking(r *req) error {
 		sec.Items, _ = sortOnly(r, sec.Items, func(a agendaItem) *domain.Date { return a.Due })
 		sec.Total = rep.Summary[kind]
 		if next := rep.NextCursors[kind]; next != nil {
-			sec.More = "/tasking?" + url.Values{"force": {force}, "section": {kind}, "cursor": {*next}}.Encode()
+			more := url.Values{"force": {force}, "section": {kind}, "cursor": {*next}}
+			if !d.IsToday {
+				more["as_of"] = []string{today.String()}
+			}
+			sec.More = "/tasking?" + more.Encode()
 		}
 		if len(sec.Items) > 0 {
 			d.Empty = false
@@ -867,5 +880,46 @@ func (w *Web) taskingCSV(r *req) error {
 	if force == "" {
 		return domain.ErrNotFound
 	}
-	return w.host.TaskingCSV(r, force, w.today())
+	day, err := domain.ParseDate(r.QueryParam("as_of"))
+	if r.QueryParam("as_of") == "" {
+		day, err = w.today(), nil
+	}
+	if err != nil {
+		return domain.ErrNotFound
+	}
+	return w.host.TaskingCSV(r, force, day)
+}
+
+// agendaDay is the day the agenda page is for: today, or the day asked
+// for, as the form's three boxes (as_of-day, -month, -year) or as_of
+// written YYYY-MM-DD (the section and CSV links). A day that does not
+// exist is an error on the page, which then shows no agenda: another
+// day's under that heading would be read as the day asked for.
+func (w *Web) agendaDay(r *req, p *page) (domain.Date, bool) {
+	day := w.today()
+	vals := map[string]string{"as_of-day": r.QueryParam("as_of-day"), "as_of-month": r.QueryParam("as_of-month"),
+		"as_of-year": r.QueryParam("as_of-year")}
+	if iso := r.QueryParam("as_of"); iso != "" && vals["as_of-day"]+vals["as_of-month"]+vals["as_of-year"] == "" {
+		if dd, err := domain.ParseDate(iso); err == nil {
+			setDate(vals, "as_of", dd)
+		} else {
+			vals["as_of-day"] = iso // shown back as typed, under the error
+		}
+	}
+	v := &domain.ValidationError{}
+	if dd := dateValue(vals, "as_of", v); dd != nil {
+		day = *dd
+	}
+	if p.Values == nil {
+		p.Values = map[string]string{}
+	}
+	if v.Err() != nil {
+		for _, fe := range v.Errors {
+			p.Errors = append(p.Errors, fieldError{Field: fe.Field, Message: sentence("The day", fe.Message)})
+		}
+		maps.Copy(p.Values, vals)
+		return day, false
+	}
+	setDate(p.Values, "as_of", day)
+	return day, true
 }

@@ -224,6 +224,11 @@ func TestJourneys(t *testing.T) {
 		if after != before-1 {
 			t.Errorf("unowned items: %d before, %d after allocating", before, after)
 		}
+		// Next month's meeting, prepared ahead: the agenda as of its day.
+		s.run(t, tab, "agenda-ahead", chromedp.SetValue(`#as_of`, "15"), chromedp.SetValue(`#as_of-month`, "1"),
+			chromedp.SetValue(`#as_of-year`, "2027"), chromedp.Click(`#agenda-day button[type=submit]`),
+			chromedp.WaitVisible(`#agenda-today`))
+		s.wantText(t, tab, "#agenda-as-of", "As of 15 January 2027, worked out from the register's rules for that day")
 	})
 
 	t.Run("prison liaison officer records a release", func(t *testing.T) {
