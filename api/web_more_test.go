@@ -362,7 +362,8 @@ func TestPageAdminRunsAndPreviewsJobs(t *testing.T) {
 	p = adm.post("/jobs/preview", url.Values{"csrf_token": {csrf}, "job": {"ownership-sweep"},
 		"as_of-day": {"1"}, "as_of-month": {"1"}, "as_of-year": {"2027"}})
 	wantStatus(t, p, http.StatusOK)
-	wantText(t, p, "Preview: Ownership sweep as of 1 January 2027", "would raise 1")
+	wantText(t, p, "Preview: Ownership sweep as of 1 January 2027", "would raise 1",
+		`<td class="govuk-table__cell">No owner</td><td class="govuk-table__cell govuk-table__cell--numeric">1</td><td class="govuk-table__cell govuk-table__cell--numeric">0</td>`)
 	p = adm.post("/jobs/run", url.Values{"csrf_token": {csrf}, "job": {"ownership-sweep"},
 		"as_of-day": {"1"}, "as_of-month": {"1"}, "as_of-year": {"2027"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
