@@ -528,14 +528,15 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 	err = db.Raw(`
 		SELECT o.id AS order_id, o.reference, s.force, s.id AS subject_id, s.first_names, s.last_name, s.pnc_id,
 		       s.custody_status, s.release_date, s.establishment, s.release_date_type, k.rank_on,
-		       pre_release_reviewed(o.id, s.id, s.release_date, coalesce(p.pre_release_days, 180),
-		                            CAST(@as_of AS date)) AS has_review
+		       pr.reviewed AS has_review
 		FROM (SELECT o.id AS order_id, o.subject_release_date AS rank_on
 		      FROM orders o WHERE `+where+after+`
 		      ORDER BY o.subject_release_date, o.id LIMIT `+strconv.Itoa(pageLimit(p)+1)+`) k
 		JOIN orders o ON o.id = k.order_id
 		JOIN subjects s ON s.id = o.subject_id
 		LEFT JOIN force_policies p ON p.force = s.force
+		CROSS JOIN LATERAL pre_release_review(o.id, s.id, s.release_date, coalesce(p.pre_release_days, 180),
+		                                      CAST(@as_of AS date)) pr
 		ORDER BY k.rank_on, k.order_id`, args).Scan(&rows).Error
 	if err != nil {
 		return out, err
@@ -644,11 +645,12 @@ func (s *Store) preReleaseAsOf(ctx context.Context, out domain.PreReleaseReport,
 		WITH l AS MATERIALIZED (SELECT l.* FROM live_orders_on(@as_of) l WHERE `+where+`)
 		SELECT (SELECT count(*) FROM l) AS total, k.order_id, o.reference, k.force, s.id AS subject_id, s.first_names,
 		       s.last_name, s.pnc_id, 'custody' AS custody_status, k.release_date, k.establishment, k.release_date_type,
-		       k.release_date AS rank_on, k.day_end,
-		       pre_release_reviewed(k.order_id, k.subject_id, k.release_date, k.pre_release_days, @as_of) AS has_review
+		       k.release_date AS rank_on, k.day_end, pr.reviewed AS has_review
 		FROM (SELECT * FROM l WHERE true`+after+` ORDER BY l.release_date, l.order_id LIMIT `+strconv.Itoa(pageLimit(p)+1)+`) k
 		JOIN orders o ON o.id = k.order_id
 		JOIN subjects s ON s.id = k.subject_id
+		CROSS JOIN LATERAL pre_release_review(k.order_id, k.subject_id, k.release_date, k.pre_release_days,
+		                                      CAST(@as_of AS date)) pr
 		ORDER BY k.release_date, k.order_id`, args).Scan(&rows).Error
 	if err != nil {
 		return out, err
