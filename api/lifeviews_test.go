@@ -466,3 +466,68 @@ func TestMinutesAndRegionCSV(t *testing.T) {
 		t.Errorf("disclosures %q, want the minutes and the region report", paths)
 	}
 }
+
+// A check scheduled at a meeting with an officer to act is that officer's
+// action, due on the check's day, and it closes when the check is recorded
+// (done) or cancelled (cancelled). It had no due date and stayed open on
+// My work for good after the check was done.
+func TestScheduledCheckActionFollowsTheCheck(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	iom := acOfficer(t, e, "gloucestershire", "iom_officer")
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	m, d := e.decideOnUnowned(t, chair, "gloucestershire", ord, obj{"decision": "schedule_check", "check_kind": "home_visit",
+		"check_due_on": "2026-12-03", "action_by": iom})
+	if s(d.Body, "due_by") != "2026-12-03" {
+		t.Errorf("the action to carry out the check is due %s, want the check's day 2026-12-03", s(d.Body, "due_by"))
+	}
+	var second string
+	for _, it := range m["agenda"].([]any) {
+		if s(it, "order_id") == ord {
+			r := e.do(t, "POST", "/api/v1/meetings/"+s(m, "id")+"/decisions", chair, js(obj{"item_id": s(it, "id"),
+				"decision": "schedule_check", "check_kind": "device", "check_due_on": "2026-12-10", "action_by": iom,
+				"due_by": "2026-12-08"}))
+			want(t, r, http.StatusCreated)
+			second = s(r.Body, "id")
+			if s(r.Body, "due_by") != "2026-12-08" {
+				t.Errorf("a due date given is kept: %s", r)
+			}
+		}
+	}
+	action := func(id string) resp {
+		t.Helper()
+		for _, st := range []string{"open", "done", "cancelled"} {
+			r := e.do(t, "GET", "/api/v1/actions?assignee="+iom+"&status="+st, e.admin, "")
+			want(t, r, http.StatusOK)
+			for _, a := range items(r) {
+				if s(a, "id") == id {
+					return resp{Status: r.Status, Body: a.(map[string]any)}
+				}
+			}
+		}
+		t.Fatalf("no action %s", id)
+		return resp{}
+	}
+	if a := action(s(d.Body, "id")); s(a.Body, "status") != "open" {
+		t.Fatalf("before the check: %s", a)
+	}
+	want(t, e.do(t, "PATCH", "/api/v1/orders/"+ord+"/checks/"+s(d.Body, "check_id"), e.admin,
+		js(obj{"completed_on": "2026-11-25", "outcome": "non_compliant", "notes": "Two phones."})), http.StatusOK)
+	if a := action(s(d.Body, "id")); s(a.Body, "status") != "done" || s(a.Body, "status_on") != "2026-11-25" ||
+		!strings.Contains(s(a.Body, "status_note"), "the check was recorded: Not compliant") {
+		t.Errorf("after the check was recorded: %s", a)
+	}
+	var checkID string
+	for _, c := range items(e.do(t, "GET", "/api/v1/orders/"+ord+"/checks", e.admin, "")) {
+		if s(c, "kind") == "device" {
+			checkID = s(c, "id")
+		}
+	}
+	want(t, e.do(t, "POST", "/api/v1/orders/"+ord+"/checks/"+checkID+"/cancel", e.admin,
+		js(obj{"reason": "Superseded by the home visit."})), http.StatusOK)
+	if a := action(second); s(a.Body, "status") != "cancelled" ||
+		!strings.Contains(s(a.Body, "status_note"), "the check was cancelled: Superseded by the home visit.") {
+		t.Errorf("after the check was cancelled: %s", a)
+	}
+}

@@ -431,11 +431,6 @@ var minutesStyleHash = func() string {
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }()
 
-// decisionNames are a meeting's decisions in words.
-var decisionNames = map[string]string{domain.DecisionAssignOwner: "Owner allocated", domain.DecisionScheduleCheck: "Check scheduled",
-	domain.DecisionAction: "Action", domain.DecisionNote: "Note", domain.DecisionEscalate: "Escalated to the regional meeting",
-	domain.DecisionNoAction: "No action"}
-
 // MinutesPage is the printable minutes, shared with the pages.
 var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 	"style": func() template.CSS { return template.CSS(minutesStyle) },
@@ -459,7 +454,7 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 	"flag":     domain.FlagName,
 	"role":     domain.RoleName,
 	"words":    domain.Humanise,
-	"decision": func(d string) string { return decisionNames[d] },
+	"decision": domain.Humanise,
 	"day": func(d *domain.Date) string {
 		if d == nil {
 			return "—"

@@ -41,8 +41,19 @@ func RoleName(r string) string {
 	return Humanise(r)
 }
 
+// codeWords are the codes whose words are not the code spelled out.
+var codeWords = map[string]string{
+	"non_compliant":       "Not compliant", // as the check form offers it
+	DecisionAssignOwner:   "Owner allocated",
+	DecisionScheduleCheck: "Check scheduled",
+	DecisionEscalate:      "Escalated to the regional meeting",
+}
+
 // Humanise turns a code into words: home_visit → Home visit.
 func Humanise(s string) string {
+	if w, ok := codeWords[s]; ok {
+		return w
+	}
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "_", " "), "-", " ")
 	if s == "" {
 		return s

@@ -321,6 +321,16 @@ type Decision struct {
 // withdrawn.
 func (d Decision) Current() bool { return d.CorrectedBy == nil && d.Withdrawn == nil }
 
+// ActionDueWithCheck gives a check scheduled with an officer to act the
+// check's own day as the action's, when none is given: the action is the
+// check (it was left with no due date, never overdue, never closed).
+func (d *Decision) ActionDueWithCheck() {
+	if d.Decision == DecisionScheduleCheck && d.ActionBy != nil && d.DueBy == nil && d.CheckDueOn != nil {
+		due := *d.CheckDueOn
+		d.DueBy = &due
+	}
+}
+
 // Validate checks a decision's own fields.
 func (d *Decision) Validate(v *ValidationError) {
 	if d.ItemID == "" {

@@ -677,6 +677,7 @@ func (s *Store) decision(ctx context.Context, id string) (domain.Decision, error
 // records it, correcting the decision corrects when given.
 func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d domain.Decision, corrects *string) (string, error) {
 	v := &domain.ValidationError{}
+	d.ActionDueWithCheck()
 	d.Validate(v)
 	if d.ItemID != "" && !validID(d.ItemID) {
 		v.Add("item_id", "is not an item of this meeting's agenda")

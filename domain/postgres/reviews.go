@@ -265,9 +265,13 @@ func (s *Store) CompleteCheck(ctx context.Context, orderID, checkID string, ifVe
 			return nil
 		}
 		// The order's flags follow the outcome in this transaction (refresh.go).
-		return translate(tx.Exec(`UPDATE checks SET completed_on = ?, outcome = ?, notes = ?, completed_by = ?,
+		if err := translate(tx.Exec(`UPDATE checks SET completed_on = ?, outcome = ?, notes = ?, completed_by = ?,
 			version = version + 1, updated_at = ? WHERE id = ?`,
-			c.CompletedOn.Time, c.Outcome, c.Notes, actorID(ctx), s.now(), checkID).Error)
+			c.CompletedOn.Time, c.Outcome, c.Notes, actorID(ctx), s.now(), checkID).Error); err != nil {
+			return err
+		}
+		return s.closeCheckActions(tx, checkID, domain.ActionDone, "the check was recorded: "+domain.Humanise(deref(c.Outcome)),
+			c.CompletedOn)
 	})
 	if err != nil {
 		return domain.Check{}, err
@@ -313,9 +317,13 @@ func (s *Store) CancelCheck(ctx context.Context, orderID, checkID string, ifVers
 		now := s.now()
 		// check_overdue resolves in this transaction when no other overdue
 		// check remains (refresh.go).
-		return translate(tx.Exec(`UPDATE checks SET outcome = ?, completed_on = ?, cancelled_at = ?, cancelled_by = ?,
+		if err := translate(tx.Exec(`UPDATE checks SET outcome = ?, completed_on = ?, cancelled_at = ?, cancelled_by = ?,
 			cancel_reason = ?, version = version + 1, updated_at = ? WHERE id = ?`,
-			c.Outcome, c.CompletedOn.Time, now, actorID(ctx), c.CancelReason, now, checkID).Error)
+			c.Outcome, c.CompletedOn.Time, now, actorID(ctx), c.CancelReason, now, checkID).Error); err != nil {
+			return err
+		}
+		return s.closeCheckActions(tx, checkID, domain.ActionCancelled, "the check was cancelled: "+deref(c.CancelReason),
+			c.CompletedOn)
 	})
 	if err != nil {
 		return domain.Check{}, err
@@ -340,3 +348,20 @@ var (
 	_ domain.Subjects = (*Store)(nil)
 	_ domain.Orders   = (*Store)(nil)
 )
+
+// closeCheckActions closes the open actions of the meeting decisions that
+// scheduled the check, as the check is recorded or cancelled: the action
+// was to carry it out (it stayed open for ever). Not before the day the
+// action was given, in the service's zone.
+func (s *Store) closeCheckActions(tx *gorm.DB, checkID, status, note string, on *domain.Date) error {
+	day := s.Today()
+	if on != nil {
+		day = *on
+	}
+	return tx.Exec(`UPDATE meeting_decisions d SET status = @status, status_note = @note,
+			status_on = greatest(CAST(@on AS date), (d.decided_at AT TIME ZONE @zone)::date),
+			status_by = @by, status_at = @now
+		WHERE d.check_id = @check AND d.status = 'open' AND d.withdrawn_at IS NULL`,
+		map[string]any{"status": status, "note": note, "on": day.Time, "zone": s.zoneName(), "by": actorID(tx.Statement.Context),
+			"now": s.now(), "check": checkID}).Error
+}
