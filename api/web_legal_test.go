@@ -67,7 +67,13 @@ func TestPageOrdersOfficerRecordsAVariationThenABreach(t *testing.T) {
 	p = b.post("/orders/"+oid+"/breaches", breach)
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	wantText(t, p, `href="#term_ids"`, "Found with three phones")
+	// The term ticked stays ticked when another field sends the form back.
 	breach["term_ids"] = []string{termID}
+	breach.Set("action", "")
+	p = b.post("/orders/"+oid+"/breaches", breach)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#action"`, `value="`+termID+`" checked>`)
+	breach.Set("action", "arrest")
 	p = b.post("/orders/"+oid+"/breaches", breach)
 	wantStatus(t, p, http.StatusSeeOther)
 	wantText(t, b.get(p.Header.Get("Location")), "Breach recorded", "Breach recorded", "Breach open")

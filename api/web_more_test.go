@@ -61,6 +61,9 @@ func TestPagePrisonLiaisonRecordsARelease(t *testing.T) {
 	form := b.get("/subjects/" + sid + "/release")
 	wantStatus(t, form, http.StatusOK)
 	wantText(t, form, `value="25"`) // today, ready to change
+	// A release date passed (CRD 22 November) is offered as the day.
+	late := s(e.subject(t, obj{"custody": inCustody("2026-11-22")}), "id")
+	wantText(t, b.get("/subjects/"+late+"/release"), `name="released_on-day" type="text" inputmode="numeric" value="22"`)
 	csrf, version := csrfOf(t, form), versionOf(t, form)
 	path := "/subjects/" + sid + "/release"
 
@@ -380,4 +383,31 @@ func TestPageAdminRunsAndPreviewsJobs(t *testing.T) {
 	// A force's administrator runs no national sweep.
 	glos, _ := e.signedIn(t, "admin")
 	wantStatus(t, glos.post("/jobs/run", url.Values{"csrf_token": {csrfOf(t, glos.get("/jobs"))}, "job": {"ownership-sweep"}}), http.StatusForbidden)
+}
+
+// A subject returned to custody (recalled) with an expected release date
+// before the day they went back is refused on that field, on the page and
+// in the API; it was saved, and the subject stood overdue for release the
+// day they were recalled.
+func TestReturnToCustodyReleaseNotBeforeIt(t *testing.T) {
+	e := newEnv(t)
+	sid := s(e.subject(t, nil), "id") // in the community
+	recall := func(release string) resp {
+		return e.do(t, "PATCH", "/api/v1/subjects/"+sid, e.admin, js(obj{"custody": obj{"status": "custody",
+			"establishment": "HMP Bristol", "release_date": release, "release_date_type": "CRD"}}))
+	}
+	r := recall("2026-06-01")
+	wantFields(t, r, http.StatusUnprocessableEntity, "custody.release_date")
+	if !strings.Contains(r.String(), "must not be before the return to custody") {
+		t.Errorf("the refusal: %s", r)
+	}
+	b, _ := e.signedIn(t, "prison_liaison")
+	path := "/subjects/" + sid + "/custody"
+	form := b.get(path)
+	wantStatus(t, form, http.StatusOK)
+	p := b.post(path, url.Values{"csrf_token": {csrfOf(t, form)}, "version": {versionOf(t, form)}, "establishment": {"HMP Bristol"},
+		"release_date-day": {"1"}, "release_date-month": {"6"}, "release_date-year": {"2026"}, "release_date_type": {"CRD"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#release_date"`, "must not be before the return to custody (25 November 2026)")
+	want(t, recall("2027-06-01"), http.StatusOK)
 }

@@ -57,7 +57,9 @@ func (w *Web) releaseForm(r *req) error {
 	}
 	p := r.page("Record a release", "find", &custodyData{Subject: s})
 	p.Values["version"] = strconv.Itoa(s.Version)
-	setDate(p.Values, "released_on", w.today())
+	// A release date passed is most likely the day (the record updated
+	// late); the officer corrects it if not.
+	setDate(p.Values, "released_on", s.Custody.LikelyReleaseDay(w.today()))
 	return w.render(r, "release", p)
 }
 

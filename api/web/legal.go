@@ -287,6 +287,10 @@ func recordLegal(form string) func(*Web, *req) error {
 		case "breach":
 			b := domain.BreachCase{Description: vals["description"], Action: vals["action"], Outcome: vals["outcome"],
 				TermIDs: r.Request().Form["term_ids"], FoundByCheck: optional(vals["found_by_check"])}
+			// The terms ticked stay ticked if the form comes back.
+			for _, id := range b.TermIDs {
+				vals["term_ids:"+id] = "on"
+			}
 			if d := dateValue(vals, "occurred_on", v); d != nil {
 				b.OccurredOn = *d
 			}

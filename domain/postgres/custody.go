@@ -86,6 +86,9 @@ func recordCustodyChange(tx *gorm.DB, before domain.Subject, sub *domain.Subject
 		return &on, translate(err)
 	case !was && is:
 		// Recalled or sentenced again: the spell begins the day it is recorded.
+		if err := sub.ReturnToCustody(today); err != nil {
+			return nil, err
+		}
 		began := today
 		return nil, openCustodyPeriod(tx, *sub, &began, now)
 	}
