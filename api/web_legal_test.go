@@ -76,7 +76,10 @@ func TestPageOrdersOfficerRecordsAVariationThenABreach(t *testing.T) {
 	breach.Set("action", "arrest")
 	p = b.post("/orders/"+oid+"/breaches", breach)
 	wantStatus(t, p, http.StatusSeeOther)
-	wantText(t, b.get(p.Header.Get("Location")), "Breach recorded", "Breach recorded", "Breach open")
+	// The order's page says what the breach was, which term, and how it stands.
+	wantText(t, b.get(p.Header.Get("Location")), "Breach recorded", "Breach recorded", "Breach open",
+		"Found with three phones at a home visit.", "Arrest; <strong class=\"govuk-tag govuk-tag--red\">Outcome pending</strong>",
+		"(version 2)")
 	r := e.do(t, "GET", "/api/v1/orders/"+oid+"/breaches", e.admin, "")
 	if its := items(r); len(its) != 1 || s(its[0], "terms.0.version") != "2" {
 		t.Errorf("the breach does not name the varied version: %s", r)

@@ -199,12 +199,15 @@ func TestPageRecordsACheckOutcome(t *testing.T) {
 	wantText(t, p, "Someone else changed this check")
 
 	p = b.post(path, url.Values{"csrf_token": {csrf}, "version": {"1"}, "completed_on-day": {"24"},
-		"completed_on-month": {"11"}, "completed_on-year": {"2026"}, "outcome": {"compliant"}})
+		"completed_on-month": {"11"}, "completed_on-year": {"2026"}, "outcome": {"compliant"},
+		"notes": {"Visited at 7pm; lives alone."}})
 	wantStatus(t, p, http.StatusSeeOther)
 	if p.Header.Get("Location") != "/orders/"+oid+"?done=check" {
 		t.Errorf("redirected to %q", p.Header.Get("Location"))
 	}
-	wantText(t, b.get(p.Header.Get("Location")), "Check outcome recorded", "Compliant on 24 November 2026")
+	// What the officer wrote is on the order's page.
+	wantText(t, b.get(p.Header.Get("Location")), "Check outcome recorded", "Compliant on 24 November 2026",
+		"Visited at 7pm; lives alone.")
 }
 
 func TestPageRecordsAReview(t *testing.T) {
@@ -219,9 +222,16 @@ func TestPageRecordsAReview(t *testing.T) {
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	wantText(t, p, `href="#reviewed_on"`, "must be a real date", `href="#outcome"`)
 	p = b.post("/orders/"+oid+"/reviews", url.Values{"csrf_token": {csrfOf(t, form)}, "reviewed_on-day": {"24"},
-		"reviewed_on-month": {"11"}, "reviewed_on-year": {"2026"}, "kind": {"routine"}, "outcome": {"satisfactory"}})
+		"reviewed_on-month": {"11"}, "reviewed_on-year": {"2026"}, "kind": {"routine"}, "outcome": {"satisfactory"},
+		"notes": {"Engaging well; new job at the docks."}})
 	wantStatus(t, p, http.StatusSeeOther)
-	wantText(t, b.get(p.Header.Get("Location")), "Review recorded", "24 November 2026")
+	page := b.get(p.Header.Get("Location"))
+	wantText(t, page, "Review recorded", "24 November 2026", "Engaging well; new job at the docks.",
+		"</span>: Routine review: satisfactory</li>")
+	// Once in the timeline, not again as a bare "Review".
+	if strings.Contains(page.Body, "</span>: Review</li>") {
+		t.Errorf("the timeline lists the review twice")
+	}
 }
 
 func TestPageChairAllocatesAnOwnerFromTheAgenda(t *testing.T) {

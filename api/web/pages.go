@@ -401,7 +401,10 @@ func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Re
 	// The legal history (service, variations, breaches, charges, appeals,
 	// the end) in the same list, so the order's life reads in one place.
 	for _, e := range legal {
-		if e.Kind == domain.EventMade {
+		// The timeline's own entries for owners, reviews and checks (below)
+		// say who and what; the events' copies of them would say it twice.
+		switch e.Kind {
+		case domain.EventMade, "owner_assigned", "owner_ended", "review", "check_scheduled", "check_completed", "check_cancelled":
 			continue
 		}
 		text := humanise(e.Kind)
