@@ -132,7 +132,7 @@ func TestMeetingDecisionsRefuseImpossibleValues(t *testing.T) {
 	for name, who := range map[string]string{"another force": dorsetLRO, "auditor": auditor, "regional": regional,
 		"deactivated": gone, "no such officer": "0190f5e4-0000-7000-8000-000000000000"} {
 		t.Run(name, func(t *testing.T) {
-			wantFields(t, decide(obj{"item_id": item, "decision": "escalate", "action_by": who, "due_by": "2026-12-01"}),
+			wantFields(t, decide(obj{"item_id": item, "decision": "escalate", "action_by": who, "due_by": "2026-12-01", "notes": "Help."}),
 				http.StatusUnprocessableEntity, "action_by")
 		})
 	}
@@ -141,7 +141,7 @@ func TestMeetingDecisionsRefuseImpossibleValues(t *testing.T) {
 		"check_due_on": "2026-11-19", "action_by": auditor, "due_by": "2026-11-19"}),
 		http.StatusUnprocessableEntity, "action_by", "check_due_on", "due_by")
 	wantFields(t, decide(obj{"item_id": "0190f5e4-0000-7000-8000-000000000000", "decision": "escalate",
-		"action_by": auditor}), http.StatusUnprocessableEntity, "action_by", "item_id")
+		"action_by": auditor}), http.StatusUnprocessableEntity, "action_by", "item_id", "notes")
 	for _, o := range orders {
 		r := e.do(t, "GET", "/api/v1/orders/"+o+"/checks", e.admin, "")
 		want(t, r, http.StatusOK)
@@ -155,7 +155,7 @@ func TestMeetingDecisionsRefuseImpossibleValues(t *testing.T) {
 		t.Fatalf("refused decisions were recorded: %v", d)
 	}
 	// The meeting's own day is fine, and so is an officer of the force who works its orders.
-	r = decide(obj{"item_id": item, "decision": "escalate", "action_by": good, "due_by": "2026-11-20"})
+	r = decide(obj{"item_id": item, "decision": "escalate", "action_by": good, "due_by": "2026-11-20", "notes": "Help."})
 	want(t, r, http.StatusCreated)
 	if s(r.Body, "action_by.id") != good {
 		t.Errorf("decision %s", r)

@@ -329,3 +329,30 @@ func TestReassigningALeaverTakesTheirOpenActions(t *testing.T) {
 	want(t, next, http.StatusCreated)
 	wantText(t, b.get("/meetings/"+s(next.Body, "id")), successorName+" (first given to "+leaverName+")")
 }
+
+// An escalation says why (the regional meeting reads nothing else from
+// the force), and an order waits for the regional meeting once: a second
+// escalation is refused while the first waits, and allowed once it is
+// withdrawn.
+func TestEscalationSaysWhyOnce(t *testing.T) {
+	e := newEnv(t)
+	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	m, first := e.decideOnUnowned(t, chair, "gloucestershire", ord, obj{"decision": "escalate", "notes": "Needs a regional analyst."})
+	var item string
+	for _, it := range m["agenda"].([]any) {
+		if s(it, "order_id") == ord {
+			item = s(it, "id")
+		}
+	}
+	decide := func(body obj) resp { return e.do(t, "POST", "/api/v1/meetings/"+s(m, "id")+"/decisions", chair, js(body)) }
+	wantFields(t, decide(obj{"item_id": item, "decision": "escalate"}), http.StatusUnprocessableEntity, "notes")
+	again := decide(obj{"item_id": item, "decision": "escalate", "notes": "Again."})
+	wantFields(t, again, http.StatusConflict, "decision")
+	if !strings.Contains(again.String(), "already escalated") {
+		t.Errorf("the second escalation: %s", again)
+	}
+	want(t, e.do(t, "POST", "/api/v1/meetings/"+s(m, "id")+"/decisions/"+s(first.Body, "id")+"/withdraw", chair,
+		js(obj{"reason": "Recorded on the wrong order."})), http.StatusOK)
+	want(t, decide(obj{"item_id": item, "decision": "escalate", "notes": "Needs a regional analyst."}), http.StatusCreated)
+}

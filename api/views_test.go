@@ -1021,7 +1021,7 @@ func TestViewsTaskingMeeting(t *testing.T) {
 		wantFields(t, decide(chair, obj{"item_id": item("unowned", f.o4), "decision": "assign_owner"}),
 			http.StatusUnprocessableEntity, "role", "officer_id")
 		wantFields(t, decide(chair, obj{"item_id": item("unowned", f.o4), "decision": "escalate", "action_by": noSuchID}),
-			http.StatusUnprocessableEntity, "action_by")
+			http.StatusUnprocessableEntity, "action_by", "notes")
 		wantProblem(t, e.do(t, "POST", "/api/v1/meetings/"+noSuchID+"/decisions", chair,
 			js(obj{"item_id": item("unowned", f.o4), "decision": "no_action"})), http.StatusNotFound)
 		if after := decisionsOf(getMeeting()); !reflect.DeepEqual(before, after) {

@@ -358,6 +358,11 @@ func (d *Decision) Validate(v *ValidationError) {
 		if d.Notes == nil || *d.Notes == "" {
 			v.Add("notes", "is required for a note")
 		}
+	case DecisionEscalate:
+		// The regional meeting reads why, and nothing else, from the force.
+		if d.Notes == nil || *d.Notes == "" {
+			v.Add("notes", "is required to escalate: say what the regional meeting is asked to do")
+		}
 	case DecisionScheduleCheck:
 		if d.CheckKind == nil {
 			v.Add("check_kind", "is required to schedule a check")

@@ -731,6 +731,23 @@ func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d doma
 	}
 	orderID := item[0].OrderID
 	domain.Note(ctx, "order", orderID)
+	if d.Decision == domain.DecisionEscalate {
+		// One escalation of an order waits for the regional meeting at a
+		// time (two put it on that agenda twice); a correction replaces it.
+		var waiting []struct{ HeldOn time.Time }
+		if err := tx.Raw(`SELECT m.held_on FROM meeting_decisions d JOIN meeting_items i ON i.id = d.item_id
+			JOIN meetings m ON m.id = d.meeting_id
+			WHERE i.order_id = ? AND d.decision = ? AND d.withdrawn_at IS NULL AND d.id IS DISTINCT FROM ?
+			  AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)
+			  AND NOT EXISTS (SELECT 1 FROM meeting_items r WHERE r.escalation_id = d.id)
+			LIMIT 1`, orderID, domain.DecisionEscalate, corrects).Scan(&waiting).Error; err != nil {
+			return "", err
+		}
+		if len(waiting) > 0 {
+			return "", domain.Conflict("decision", "the order is already escalated (at the meeting of %s) and waits for "+
+				"the regional meeting: withdraw that escalation first to escalate it again", domain.AsDate(waiting[0].HeldOn))
+		}
+	}
 	switch d.Decision {
 	case domain.DecisionAssignOwner:
 		a, err := assignOwner(tx, domain.OwnerChange{OrderID: orderID, Role: *d.Role, OfficerID: *d.OfficerID,
