@@ -345,7 +345,9 @@ func TestEscalationSaysWhyOnce(t *testing.T) {
 			item = s(it, "id")
 		}
 	}
-	decide := func(body obj) resp { return e.do(t, "POST", "/api/v1/meetings/"+s(m, "id")+"/decisions", chair, js(body)) }
+	decide := func(body obj) resp {
+		return e.do(t, "POST", "/api/v1/meetings/"+s(m, "id")+"/decisions", chair, js(body))
+	}
 	wantFields(t, decide(obj{"item_id": item, "decision": "escalate"}), http.StatusUnprocessableEntity, "notes")
 	again := decide(obj{"item_id": item, "decision": "escalate", "notes": "Again."})
 	wantFields(t, again, http.StatusConflict, "decision")
