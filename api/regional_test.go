@@ -233,7 +233,7 @@ func TestDecisionsFollowAMovedSubject(t *testing.T) {
 		}
 	}
 	a := e.do(t, "GET", "/api/v1/actions?assignee="+glosIOM+"&status=cancelled", e.admin, "")
-	if its := items(a); len(its) != 1 || s(its[0], "id") != s(act.Body, "id") || !strings.Contains(a.String(), "moved to kent") {
+	if its := items(a); len(its) != 1 || s(its[0], "id") != s(act.Body, "id") || !strings.Contains(a.String(), "moved to Kent Police") {
 		t.Errorf("the Gloucestershire officer's action after the move: %s", a)
 	}
 	// Not on the south-west's regional agenda.

@@ -470,3 +470,26 @@ func TestPageImportCheckShowsTheFirstRows(t *testing.T) {
 		t.Errorf("the row table has %d rows (with its header), want 101", n)
 	}
 }
+
+// An action cancelled by its subject's move says where the subject went,
+// by the force's name, and its page does not link to the order the officer
+// can no longer open (it was a link to "Page not found").
+func TestPageActionOfAMovedSubject(t *testing.T) {
+	e := newEnv(t)
+	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	iom := acOfficer(t, e, "gloucestershire", "iom_officer")
+	sub := s(e.subject(t, nil), "id")
+	ord := e.order(t, sub, nil)
+	_, act := e.decideOnUnowned(t, chair, "gloucestershire", s(ord, "id"),
+		obj{"decision": "action", "action_by": iom, "due_by": "2026-12-01", "notes": "Visit."})
+	b := e.signedInAs(t, iom)
+	page := "/actions/" + s(act.Body, "id")
+	wantText(t, b.get(page), `href="/orders/`+s(ord, "id")+`"`)
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sub, e.admin, js(obj{"force": "kent"})), http.StatusOK)
+	p := b.get(page)
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, s(ord, "reference")+" (now Kent Police's: the subject moved)", "moved to Kent Police, whose officers decide")
+	if strings.Contains(p.Body, `href="/orders/`+s(ord, "id")+`"`) {
+		t.Errorf("the action page links to the order now out of the officer's view")
+	}
+}

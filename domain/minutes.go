@@ -188,6 +188,9 @@ type Action struct {
 	Reference   string `json:"reference"`
 	SubjectID   string `json:"subject_id"`
 	SubjectName string `json:"subject_name"`
+	// SubjectForce is the subject's force now: after a move, the order is
+	// that force's to open (the action stays with the meeting's force).
+	SubjectForce string `json:"subject_force"`
 	// Overdue: still open after its due date (as of the day asked).
 	Overdue bool `json:"overdue"`
 }

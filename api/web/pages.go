@@ -170,12 +170,16 @@ func (w *Web) actionForm(r *req) error {
 type actionPage struct {
 	Action   domain.Action
 	CanClose bool
+	// CanOpenOrder: the order is in the reader's view (a subject moved to
+	// another force takes its orders out of it; a link would be a 404).
+	CanOpenOrder bool
 }
 
 func (w *Web) actionData(r *req, a domain.Action) actionPage {
 	mine := a.ActionBy != nil && a.ActionBy.ID == r.me.ID
-	chair := (r.me.HasRole(domain.RoleTaskingChair) || r.me.HasRole(domain.RoleAdmin)) && domain.ScopeFrom(r.ctx()).CanWrite(a.Force)
-	return actionPage{a, mine || chair}
+	scope := domain.ScopeFrom(r.ctx())
+	chair := (r.me.HasRole(domain.RoleTaskingChair) || r.me.HasRole(domain.RoleAdmin)) && scope.CanWrite(a.Force)
+	return actionPage{a, mine || chair, scope.CanRead(a.SubjectForce)}
 }
 
 var actionLabels = map[string]string{"note": "What was done", "reason": "Why it is cancelled", "on": "Date"}

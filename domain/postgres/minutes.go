@@ -22,11 +22,13 @@ func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map
 		HeldOn      time.Time
 		OrderID     string
 		Reference   string
-		SubjectID   string
-		SubjectName string
+		SubjectID    string
+		SubjectName  string
+		SubjectForce string
 	}
 	args["limit"] = limit
 	if err := db.Raw(`SELECT `+decisionColumns+`, coalesce(m.force, s.force) AS force, m.region, m.held_on, i.order_id, o.reference, s.id AS subject_id,
+		       s.force AS subject_force,
 		       `+subjectNameSQL+` AS subject_name
 		FROM meeting_decisions d
 		JOIN meetings m ON m.id = d.meeting_id JOIN meeting_items i ON i.id = d.item_id
@@ -49,7 +51,7 @@ func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map
 		domain.Note(ctx, "order", r.OrderID)
 		domain.Note(ctx, "subject", r.SubjectID)
 		out[i] = domain.Action{Decision: d, MeetingID: r.MeetingID, Region: deref(r.Region), Force: r.Force, HeldOn: domain.AsDate(r.HeldOn),
-			OrderID: r.OrderID, Reference: r.Reference, SubjectID: r.SubjectID, SubjectName: r.SubjectName,
+			OrderID: r.OrderID, Reference: r.Reference, SubjectID: r.SubjectID, SubjectName: r.SubjectName, SubjectForce: r.SubjectForce,
 			Overdue: d.Status != nil && *d.Status == domain.ActionOpen && d.Current() && d.DueBy != nil && d.DueBy.Before(asOf)}
 	}
 	return out, nil

@@ -288,7 +288,8 @@ func endActionsOnMove(tx *gorm.DB, subjectID, toForce string, today domain.Date,
 	// The officer is told, as they were told when it was given.
 	return tx.Exec(`WITH cancelled AS (
 		UPDATE meeting_decisions d SET status = 'cancelled', status_on = @today, status_at = @now, status_by = @by,
-			status_note = 'overtaken: the subject moved to ' || @force || ', whose officers decide what is done now'
+			status_note = 'overtaken: the subject moved to ' || (SELECT name FROM forces WHERE code = @force)
+				|| ', whose officers decide what is done now'
 		FROM meeting_items i, officers f
 		WHERE i.id = d.item_id AND i.subject_id = @subject AND f.id = d.action_by
 		  AND d.status = 'open' AND d.withdrawn_at IS NULL AND f.force IS DISTINCT FROM @force
