@@ -15,13 +15,13 @@ import (
 // their meeting, order and subject, ordered by orderBy then due date.
 func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map[string]any, orderBy string, limit int) ([]domain.Action, error) {
 	var rows []struct {
-		D           decisionRow `gorm:"embedded"`
-		MeetingID   string
-		Region      *string
-		Force       string
-		HeldOn      time.Time
-		OrderID     string
-		Reference   string
+		D            decisionRow `gorm:"embedded"`
+		MeetingID    string
+		Region       *string
+		Force        string
+		HeldOn       time.Time
+		OrderID      string
+		Reference    string
 		SubjectID    string
 		SubjectName  string
 		SubjectForce string
