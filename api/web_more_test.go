@@ -233,7 +233,15 @@ func TestPageRegion(t *testing.T) {
 	if strings.Contains(p.Body, `href="/tasking?force=avon-and-somerset"`) {
 		t.Errorf("a Gloucestershire chair sees Avon and Somerset's counts")
 	}
-	wantStatus(t, chair.get("/region?region=london"), http.StatusNotFound)
+	// Only the regions the officer may see are offered; another is not one
+	// of them (it was offered, and answered "Page not found").
+	if strings.Count(p.Body, "<option value=") != 1 {
+		t.Errorf("a Gloucestershire chair is offered regions beyond the south-west")
+	}
+	wantStatus(t, chair.get("/region?region=london"), http.StatusUnprocessableEntity)
+	if strings.Count(b.get("/region").Body, "<option value=") != 1 {
+		t.Errorf("a south-west regional lead is offered other regions")
+	}
 }
 
 func TestPageAuditorFindsWhoOpenedASubject(t *testing.T) {

@@ -133,7 +133,13 @@ func (w *Web) region(r *req) error {
 	d := &regionData{Region: strings.TrimSpace(r.QueryParam("region"))}
 	seen := map[string]bool{}
 	mine := ""
+	scope := domain.ScopeFrom(r.ctx())
 	for _, f := range forces {
+		// Only the regions with a force the reader may see: the others
+		// answer not found.
+		if !scope.CanRead(f.Code) {
+			continue
+		}
 		if !seen[f.Region] {
 			seen[f.Region] = true
 			d.Regions = append(d.Regions, f.Region)
