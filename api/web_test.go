@@ -206,8 +206,13 @@ func TestPageRecordsACheckOutcome(t *testing.T) {
 		t.Errorf("redirected to %q", p.Header.Get("Location"))
 	}
 	// What the officer wrote is on the order's page.
-	wantText(t, b.get(p.Header.Get("Location")), "Check outcome recorded", "Compliant on 24 November 2026",
-		"Visited at 7pm; lives alone.")
+	done := b.get(p.Header.Get("Location"))
+	wantText(t, done, "Check outcome recorded", "Compliant on 24 November 2026",
+		"Visited at 7pm; lives alone.", "sort=-due")
+	// Sorting the checks does not say "recorded" again.
+	if strings.Contains(done.Body, "done=check&amp;sort") || strings.Contains(done.Body, "sort=-due&amp;done") {
+		t.Errorf("the sort link carries the success banner")
+	}
 }
 
 func TestPageRecordsAReview(t *testing.T) {

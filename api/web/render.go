@@ -286,9 +286,22 @@ type listing struct {
 
 const pageSize = 25
 
+// flashParams are the query parameters a redirect after a save carries for
+// its success banner.
+var flashParams = []string{"done", "ref", "name"}
+
 // paginate sorts items by due (nil last) and cuts out the requested page.
 func paginate[T any](c echo.Context, items []T, due func(T) *domain.Date) ([]T, listing) {
-	l := listing{Desc: c.QueryParam("sort") == "-due", Base: c.QueryParams(), Path: c.Request().URL.Path}
+	base := url.Values{}
+	for k, v := range c.QueryParams() {
+		// What a save put in the address to say it is done (and the
+		// names it quoted) is not part of the listing: kept, every sort or
+		// page link showed the success banner again.
+		if !slices.Contains(flashParams, k) {
+			base[k] = v
+		}
+	}
+	l := listing{Desc: c.QueryParam("sort") == "-due", Base: base, Path: c.Request().URL.Path}
 	slices.SortStableFunc(items, func(a, b T) int {
 		da, db := due(a), due(b)
 		switch {
