@@ -339,3 +339,29 @@ func TestPageAttendanceSavedUnchangedChangesNothing(t *testing.T) {
 		}
 	}
 }
+
+// A decision refused because the order's subject moved force since the
+// agenda was set is shown on the decision chosen, where the summary's link
+// lands (it linked to the hidden item field, which is nowhere).
+func TestPageDecisionOnAMovedSubject(t *testing.T) {
+	e := newEnv(t)
+	sub := s(e.subject(t, nil), "id")
+	ord := s(e.order(t, sub, nil), "id")
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	b, _ := e.signedIn(t, "tasking_chair")
+	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	var item string
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == ord {
+			item = s(it, "id")
+		}
+	}
+	page := b.get("/meetings/" + s(m.Body, "id"))
+	wantStatus(t, page, http.StatusOK)
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sub, e.admin, js(obj{"force": "kent"})), http.StatusOK)
+	p := b.post("/meetings/"+s(m.Body, "id")+"/decisions", url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord},
+		"n": {"0"}, "item_id": {item}, "decision": {"note"}, "notes": {"Still ours?"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#decision-0"`, "moved to another force")
+}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -80,6 +81,12 @@ func TestPageRegionalLeadHoldsTheRegionalMeeting(t *testing.T) {
 	wantStatus(t, p, http.StatusSeeOther)
 	m = b.get(p.Header.Get("Location"))
 	wantText(t, m, "Decision recorded for RP-GLOS", "to act by 9 December 2026", "/withdraw")
+	// Withdrawing with no reason: the summary's link lands on that
+	// decision's box, with the error beside it.
+	did := regexp.MustCompile(`/decisions/([0-9a-f-]{36})/withdraw`).FindStringSubmatch(m.Body)[1]
+	p = b.post("/meetings/"+meeting+"/decisions/"+did+"/withdraw", url.Values{"csrf_token": {tok}, "reason": {""}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#withdraw-`+did+`"`, `id="withdraw-`+did+`-error"`, `id="withdraw-`+did+`"`)
 	p = b.post("/meetings/"+meeting+"/attendance", url.Values{"csrf_token": {tok}, "chair_id": {leadID},
 		"others": {"Sam Shaw, Regional Organised Crime Unit"}})
 	wantStatus(t, p, http.StatusSeeOther)

@@ -260,6 +260,11 @@ func (w *Web) meetingDecide(r *req) error {
 		var v *domain.ValidationError
 		if errors.As(err, &v) {
 			for i := range v.Errors {
+				// The item is a hidden field: its error (the order moved
+				// force) is shown on the decision chosen.
+				if v.Errors[i].Field == "item_id" {
+					v.Errors[i].Field = "decision"
+				}
 				v.Errors[i].Field += suffix
 			}
 		}
@@ -295,7 +300,11 @@ func (w *Web) meetingWithdraw(r *req) error {
 	vals := formValues(r, "reason")
 	maps.Copy(p.Values, vals)
 	if _, err := w.store.Withdraw(r.ctx(), d.M.ID, r.Param("decision_id"), vals["reason"]); err != nil {
-		return w.formError(r, err, "meeting", p, map[string]string{"reason": "Reason for withdrawing"})
+		// The error is the withdrawn decision's own box's, where the
+		// summary's link lands (there is one reason box per decision).
+		field := "withdraw-" + r.Param("decision_id")
+		return w.formError(r, renameFields(err, map[string]string{"reason": field}), "meeting", p,
+			map[string]string{field: "Reason for withdrawing"})
 	}
 	q := url.Values{"done": {"withdrawn"}}
 	if d.Cursor != "" {
@@ -595,6 +604,11 @@ func (w *Web) regionalDecide(r *req) error {
 		var v *domain.ValidationError
 		if errors.As(err, &v) {
 			for i := range v.Errors {
+				// The item is a hidden field: its error (the order moved
+				// force) is shown on the decision chosen.
+				if v.Errors[i].Field == "item_id" {
+					v.Errors[i].Field = "decision"
+				}
 				v.Errors[i].Field += suffix
 			}
 		}
