@@ -72,7 +72,8 @@ func TestPageOrdersOfficerRecordsAVariationThenABreach(t *testing.T) {
 	breach.Set("action", "")
 	p = b.post("/orders/"+oid+"/breaches", breach)
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	wantText(t, p, `href="#action"`, `value="`+termID+`" checked>`)
+	wantText(t, p, `href="#action"`, `value="`+termID+`" checked>`,
+		"Choose the action taken (none, warning, arrest, charge or summons)")
 	breach.Set("action", "arrest")
 	p = b.post("/orders/"+oid+"/breaches", breach)
 	wantStatus(t, p, http.StatusSeeOther)

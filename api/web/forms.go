@@ -84,7 +84,20 @@ func (w *Web) formError(r *req, err error, tmpl string, p *page, labels map[stri
 // sentence makes a domain message ("is required") read as a sentence about
 // its field ("Outcome is required").
 func sentence(label, msg string) string {
-	msg = datesInWords(msg)
+	msg = codesInWords(datesInWords(msg))
+	// The page offers the choices: say to choose, in the page's words
+	// (the API's rule lists its codes).
+	if opts, ok := strings.CutPrefix(msg, "must be one of "); ok && label != "" {
+		words := strings.Split(opts, ", ")
+		for i, w := range words {
+			words[i] = strings.ToLower(domain.Humanise(w))
+		}
+		list := words[0]
+		if n := len(words); n > 1 {
+			list = strings.Join(words[:n-1], ", ") + " or " + words[n-1]
+		}
+		return "Choose the " + strings.ToLower(label[:1]) + label[1:] + " (" + list + ")"
+	}
 	// A rule that says a whole sentence ("a monitoring requirement lasts
 	// at most 12 months") is not glued to the field's label.
 	for _, article := range []string{"a ", "an ", "the "} {
@@ -97,6 +110,14 @@ func sentence(label, msg string) string {
 	}
 	return label + " " + msg
 }
+
+// codesInWords writes the codes a rule's message names (heard_on,
+// non_compliant) as words.
+func codesInWords(msg string) string {
+	return snakeCodes.ReplaceAllStringFunc(msg, func(c string) string { return strings.ToLower(domain.Humanise(c)) })
+}
+
+var snakeCodes = regexp.MustCompile(`\b[a-z]+(?:_[a-z]+)+\b`)
 
 // datesInWords writes a message's dates as people do.
 func datesInWords(msg string) string {
