@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -267,7 +268,58 @@ func (s *Server) minutes(c echo.Context, id, format string) error {
 	if err != nil {
 		return err
 	}
-	return minutesHTML(c, whole, title)
+	names, err := s.forceNames(ctx)
+	if err != nil {
+		return err
+	}
+	return minutesHTML(c, whole, title, names)
+}
+
+// forceNames are the forces' names by code.
+func (s *Server) forceNames(ctx context.Context) (map[string]string, error) {
+	forces, err := s.store.ListForces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(forces))
+	for _, f := range forces {
+		names[f.Code] = f.Name
+	}
+	return names, nil
+}
+
+// escalationText says who escalated a regional agenda item, when and why,
+// from the details frozen with it: the regional minutes said only
+// "Escalated".
+func escalationText(names map[string]string, details any) string {
+	var det struct {
+		Force    string  `json:"force"`
+		HeldOn   string  `json:"held_on"`
+		FlagKind string  `json:"flag_kind"`
+		Notes    *string `json:"notes"`
+	}
+	raw, _ := json.Marshal(details)
+	if r, ok := details.(json.RawMessage); ok {
+		raw = r
+	}
+	_ = json.Unmarshal(raw, &det)
+	by := names[det.Force]
+	if by == "" {
+		by = det.Force
+	}
+	out := "Escalated by " + by + "'s tasking meeting"
+	if len(det.HeldOn) >= 10 {
+		if day, err := domain.ParseDate(det.HeldOn[:10]); err == nil {
+			out += " of " + day.Format("2 January 2006")
+		}
+	}
+	if det.FlagKind != "" {
+		out += " (" + domain.FlagName(det.FlagKind) + ")"
+	}
+	if det.Notes != nil && *det.Notes != "" {
+		out += ": " + *det.Notes
+	}
+	return out
 }
 
 // meetingTitle names a meeting as its minutes head it: the force's name,
@@ -298,6 +350,10 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 	// The pages' own entries name what they disclose; the request's was
 	// written with the share, so the agenda is read without noting it again.
 	ctx := domain.WithAudit(ctxOf(c), nil)
+	names, err := s.forceNames(ctx)
+	if err != nil {
+		return err
+	}
 	var w *csv.Writer
 	// A regional meeting has no force: its region stands in the column
 	// (it was empty on every row).
@@ -331,7 +387,7 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 			row("apologies", map[string]string{"person": a.Name, "organisation": str(a.Organisation)})
 		}
 	}
-	err := s.store.MeetingAgendaInPages(ctx, m.ID, s.minutesPage, func(orders []domain.AgendaOrder) error {
+	err = s.store.MeetingAgendaInPages(ctx, m.ID, s.minutesPage, func(orders []domain.AgendaOrder) error {
 		if err := s.discloseOrders(c, base, orders); err != nil {
 			return err
 		}
@@ -340,6 +396,9 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 			reasons := make([]string, len(o.Reasons))
 			for i, r := range o.Reasons {
 				reasons[i] = r.Kind
+				if r.Kind == domain.AgendaEscalated {
+					reasons[i] = escalationText(names, r.Details)
+				}
 			}
 			cells := map[string]string{"reference": o.Reference, "subject": o.SubjectName, "case_type": o.CaseType,
 				"reasons": strings.Join(reasons, "; "), "days_overdue": intCell(o.DaysOverdue), "days_to_release": intCell(o.DaysToRelease)}
@@ -408,7 +467,7 @@ func decisionCells(base map[string]string, d domain.Decision) map[string]string 
 
 // minutesHTML writes the minutes as a printable page: no script, its one
 // style sheet (screen and print) allowed by hash.
-func minutesHTML(c echo.Context, m domain.Meeting, title string) error {
+func minutesHTML(c echo.Context, m domain.Meeting, title string, names map[string]string) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src '"+minutesStyleHash+"'; frame-ancestors 'none'")
@@ -416,8 +475,9 @@ func minutesHTML(c echo.Context, m domain.Meeting, title string) error {
 	c.Response().WriteHeader(http.StatusOK)
 	return MinutesPage.Execute(c.Response(), struct {
 		domain.Meeting
-		Title string
-	}{m, title})
+		Title  string
+		Forces map[string]string
+	}{m, title, names})
 }
 
 const minutesStyle = `body{font-family:Arial,sans-serif;margin:2em;color:#0b0c0c;font-size:14px}
@@ -451,10 +511,11 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 	},
 	"kind": func(k string) string { return strings.ReplaceAll(k, "_", " ") },
 	// Names, not codes, as the pages write them.
-	"flag":     domain.FlagName,
-	"role":     domain.RoleName,
-	"words":    domain.Humanise,
-	"decision": domain.Humanise,
+	"flag":       domain.FlagName,
+	"role":       domain.RoleName,
+	"words":      domain.Humanise,
+	"decision":   domain.Humanise,
+	"escalation": escalationText,
 	"day": func(d *domain.Date) string {
 		if d == nil {
 			return "—"
@@ -475,7 +536,7 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 <h2>Agenda and decisions</h2>
 <table><thead><tr><th scope="col">Order</th><th scope="col">Subject</th><th scope="col">Reasons</th><th scope="col">Decisions</th></tr></thead><tbody>
 {{range .Orders}}<tr><td>{{.Reference}}</td><td>{{.SubjectName}} ({{.CaseType}})</td>
-<td>{{range .Reasons}}{{flag .Kind}}{{if .DaysOverdue}}, {{days .DaysOverdue}} days overdue{{end}}{{if .DaysToRelease}}, release in {{days .DaysToRelease}} days{{end}}<br>{{end}}</td>
+<td>{{range .Reasons}}{{if eq .Kind "escalated"}}{{escalation $.Forces .Details}}{{else}}{{flag .Kind}}{{end}}{{if .DaysOverdue}}, {{days .DaysOverdue}} days overdue{{end}}{{if .DaysToRelease}}, release in {{days .DaysToRelease}} days{{end}}<br>{{end}}</td>
 <td>{{range .Decisions}}<p{{if or .Withdrawn .CorrectedBy}} class="old"{{end}}><span class="tag">{{decision .Decision}}</span>{{if .Owner}}: {{role (str .Role)}} {{.Owner.Name}}{{end}}{{if .ActionBy}}; action for {{.ActionBy.Name}}{{with .ReassignedFrom}} (first given to {{.Name}}){{end}} by {{day .DueBy}} ({{str .Status}}{{if .StatusNote}}: {{.StatusNote}}{{end}}){{end}}{{if .CheckKind}}; {{words (str .CheckKind)}} check by {{day .CheckDueOn}}{{end}}{{if .Notes}}. {{.Notes}}{{end}}{{if .Corrects}} (correction: {{str .Reason}}){{end}}{{if .Amendment}} [amendment after sign-off{{if .Reason}}: {{.Reason}}{{end}}]{{end}}{{if .Withdrawn}} [withdrawn: {{.Withdrawn.Reason}}]{{end}}{{if .CorrectedBy}} [corrected]{{end}}</p>{{else}}No decision{{end}}</td></tr>
 {{else}}<tr><td colspan="4">Nothing on the agenda</td></tr>{{end}}</tbody></table>
 <h2>Actions carried forward</h2>
