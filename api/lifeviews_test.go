@@ -436,7 +436,9 @@ func TestMinutesAndRegionCSV(t *testing.T) {
 		t.Fatalf("minutes %q", rows)
 	}
 	first := s(m.Body, "agenda.0.reference")
-	if rows[1][0] != "decision" || rows[1][8] != "expiring" || rows[1][5] != first || rows[1][6] == "" || rows[1][11] != "no_action" ||
+	// In words, as the printable minutes.
+	if rows[1][0] != "decision" || rows[1][1] != "Devon and Cornwall Police" || rows[1][8] != "Order ending soon" ||
+		rows[1][5] != first || rows[1][6] == "" || rows[1][11] != "No action" ||
 		rows[1][20] != `'=HYPERLINK("x")` || rows[2][0] != "agenda" || rows[2][11] != "" {
 		t.Errorf("minutes rows %q", rows[1:])
 	}

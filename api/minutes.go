@@ -275,7 +275,7 @@ func (s *Server) minutes(c echo.Context, id, format string) error {
 	return minutesHTML(c, whole, title, names)
 }
 
-// forceNames are the forces' names by code.
+// forceNames are the forces' names by code, and the regions' too.
 func (s *Server) forceNames(ctx context.Context) (map[string]string, error) {
 	forces, err := s.store.ListForces(ctx)
 	if err != nil {
@@ -283,7 +283,7 @@ func (s *Server) forceNames(ctx context.Context) (map[string]string, error) {
 	}
 	names := make(map[string]string, len(forces))
 	for _, f := range forces {
-		names[f.Code] = f.Name
+		names[f.Code], names[f.Region] = f.Name, f.RegionName
 	}
 	return names, nil
 }
@@ -357,9 +357,9 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 	var w *csv.Writer
 	// A regional meeting has no force: its region stands in the column
 	// (it was empty on every row).
-	who := m.Force
+	who := names[m.Force]
 	if m.Region != "" {
-		who = m.Region
+		who = names[m.Region]
 	}
 	row := func(record string, vals map[string]string) {
 		out := make([]string, len(minutesColumns))
@@ -395,12 +395,12 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 		for _, o := range orders {
 			reasons := make([]string, len(o.Reasons))
 			for i, r := range o.Reasons {
-				reasons[i] = r.Kind
+				reasons[i] = domain.FlagName(r.Kind)
 				if r.Kind == domain.AgendaEscalated {
 					reasons[i] = escalationText(names, r.Details)
 				}
 			}
-			cells := map[string]string{"reference": o.Reference, "subject": o.SubjectName, "case_type": o.CaseType,
+			cells := map[string]string{"reference": o.Reference, "subject": o.SubjectName, "case_type": domain.Humanise(o.CaseType),
 				"reasons": strings.Join(reasons, "; "), "days_overdue": intCell(o.DaysOverdue), "days_to_release": intCell(o.DaysToRelease)}
 			if len(o.Decisions) == 0 {
 				row("agenda", cells)
@@ -456,10 +456,16 @@ func decisionCells(base map[string]string, d domain.Decision) map[string]string 
 	} else if out["reason"] == "" {
 		out["reason"] = str(d.Reason)
 	}
-	out["decision"], out["owner_role"], out["owner"] = d.Decision, str(d.Role), refName(d.Owner)
-	out["action_by"], out["due_by"], out["status"], out["status_note"] = refName(d.ActionBy), dateCell(d.DueBy), str(d.Status), str(d.StatusNote)
+	// In words, as the printable minutes: the file goes to partners, and
+	// the API answers the codes.
+	out["decision"], out["owner"] = domain.Humanise(d.Decision), refName(d.Owner)
+	if d.Role != nil {
+		out["owner_role"] = domain.RoleName(*d.Role)
+	}
+	out["action_by"], out["due_by"], out["status"], out["status_note"] = refName(d.ActionBy), dateCell(d.DueBy),
+		domain.Humanise(str(d.Status)), str(d.StatusNote)
 	out["action_first_given_to"] = refName(d.ReassignedFrom)
-	out["check_kind"], out["check_due_on"], out["notes"], out["state"] = str(d.CheckKind), dateCell(d.CheckDueOn), str(d.Notes), state
+	out["check_kind"], out["check_due_on"], out["notes"], out["state"] = domain.Humanise(str(d.CheckKind)), dateCell(d.CheckDueOn), str(d.Notes), state
 	out["amendment"] = strconv.FormatBool(d.Amendment)
 	out["decided_by"], out["decided_at"] = refName(d.DecidedBy), d.DecidedAt.Format(time.RFC3339)
 	return out

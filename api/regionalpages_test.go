@@ -143,7 +143,7 @@ func TestPageRegionalEscalationOfAMovedSubject(t *testing.T) {
 	why := "Escalated by Gloucestershire Constabulary&#39;s tasking meeting of 25 November 2026 (No owner): Moving to Dorset."
 	wantText(t, b.get("/meetings/"+s(r.Body, "id")+"/minutes"), "Regional meeting: South West, 25 November 2026", why)
 	csvP := b.get("/meetings/" + s(r.Body, "id") + "/minutes.csv")
-	if !strings.Contains(csvP.Body, "\nagenda,south-west,2026-11-25,") ||
+	if !strings.Contains(csvP.Body, "\nagenda,South West,2026-11-25,") ||
 		!strings.Contains(csvP.Body, strings.ReplaceAll(why, "&#39;", "'")) {
 		t.Errorf("the regional minutes' CSV rows lack the region or the escalation:\n%s", csvP.Body)
 	}
