@@ -135,7 +135,7 @@ func TestPageRegionalEscalationOfAMovedSubject(t *testing.T) {
 	b := e.browser(t)
 	b.signIn(lead)
 	m := b.get("/meetings/" + s(r.Body, "id"))
-	wantText(t, m, "RP-MOVED", "by Gloucestershire Constabulary's tasking meeting", "Officer to act (Dorset Police)",
+	wantText(t, m, "RP-MOVED", "Agenda (1 order)</h2>", "by Gloucestershire Constabulary's tasking meeting", "Officer to act (Dorset Police)",
 		`value="`+dorsetIOM+`"`)
 	// Its minutes name the region: they said "Sensitive tasking meeting: ,".
 	// ... and who escalated each order, when and why (they said only

@@ -362,12 +362,12 @@ func TestJourneys(t *testing.T) {
 		s.run(t, tab, "regional-agenda", chromedp.Click(`#force-gloucestershire a`, chromedp.ByQuery), chromedp.WaitVisible(`#agenda-unowned`))
 		s.wantText(t, tab, "h1", "Gloucestershire")
 		var forms, allocate int
-		if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelectorAll('main form').length`, &forms),
+		if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelectorAll('main form[method=post]').length`, &forms),
 			chromedp.Evaluate(`document.querySelectorAll('a[href*="/owners/"]').length`, &allocate)); err != nil {
 			t.Fatal(err)
 		}
-		if forms != 0 || allocate != 0 {
-			t.Errorf("the regional lead's agenda has %d forms and %d allocation links", forms, allocate)
+		if forms != 0 || allocate != 0 { // the day to show it for is a GET form, which changes nothing
+			t.Errorf("the regional lead's agenda has %d forms that change something and %d allocation links", forms, allocate)
 		}
 	})
 
