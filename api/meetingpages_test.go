@@ -364,4 +364,11 @@ func TestPageDecisionOnAMovedSubject(t *testing.T) {
 		"n": {"0"}, "item_id": {item}, "decision": {"note"}, "notes": {"Still ours?"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	wantText(t, p, `href="#decision-0"`, "moved to another force")
+	// The agenda says where it went and does not link to the order, now
+	// out of the chair's view (the link was "Page not found").
+	after := b.get("/meetings/" + s(m.Body, "id"))
+	wantText(t, after, "Moved to Kent Police")
+	if strings.Contains(after.Body, `href="/orders/`+ord+`"`) {
+		t.Errorf("the agenda links to an order moved out of the chair's view")
+	}
 }

@@ -106,6 +106,8 @@ type AgendaOrder struct {
 	DaysOverdue   *int       `json:"days_overdue"`
 	DaysToRelease *int       `json:"days_to_release"`
 	Decisions     []Decision `json:"decisions"`
+	// MovedTo: the force the subject has moved to since the agenda was set.
+	MovedTo string `json:"moved_to,omitempty"`
 }
 
 // GroupAgenda gathers a meeting's items into one entry per order, its
@@ -120,7 +122,8 @@ func GroupAgenda(items []AgendaItem) []AgendaOrder {
 			i = len(out)
 			at[it.OrderID] = i
 			out = append(out, AgendaOrder{OrderID: it.OrderID, Reference: it.Reference, SubjectID: it.SubjectID,
-				SubjectName: it.SubjectName, CaseType: it.CaseType, Reasons: []AgendaReason{}, Decisions: []Decision{}})
+				SubjectName: it.SubjectName, CaseType: it.CaseType, Reasons: []AgendaReason{}, Decisions: []Decision{},
+				MovedTo: it.MovedTo})
 		}
 		o := &out[i]
 		o.Reasons = append(o.Reasons, AgendaReason{ItemID: it.ID, Kind: it.Kind, RaisedAt: it.RaisedAt,

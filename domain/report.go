@@ -277,6 +277,9 @@ type AgendaItem struct {
 	// order it concerns.
 	EscalationID *string `json:"escalation_id,omitempty"`
 	Force        string  `json:"force,omitempty"`
+	// MovedTo: at a force meeting, the force the order's subject has moved
+	// to since the agenda was set (its decisions are now that force's).
+	MovedTo string `json:"moved_to,omitempty"`
 }
 
 // Decision is what a meeting decided about an agenda item.

@@ -260,6 +260,8 @@ func (s *Store) agendaItems(ctx context.Context, db *gorm.DB, m domain.Meeting, 
 			Details: json.RawMessage(it.Details), Decisions: ds, EscalationID: it.Escalation}
 		if m.Region != "" {
 			out[i].Force = it.Force
+		} else if it.Force != m.Force {
+			out[i].MovedTo = it.Force
 		}
 		out[i].DaysOverdue, out[i].DaysToRelease = agendaDays(it.Kind, domain.AsDate(it.RankOn), m.HeldOn)
 	}
