@@ -372,3 +372,46 @@ func TestPageDecisionOnAMovedSubject(t *testing.T) {
 		t.Errorf("the agenda links to an order moved out of the chair's view")
 	}
 }
+
+// A chair corrects a decision recorded wrongly from the meeting page: the
+// original stays, marked corrected, and the minutes say why. The page had
+// only withdraw-and-record-again, so the minutes never showed a correction.
+func TestPageCorrectsADecision(t *testing.T) {
+	e := newEnv(t)
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	wrong, right := e.officer(t, "iom_officer"), e.officer(t, "iom_officer")
+	b, _ := e.signedIn(t, "tasking_chair")
+	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	mid := s(m.Body, "id")
+	var item string
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == ord {
+			item = s(it, "id")
+		}
+	}
+	page := b.get("/meetings/" + mid)
+	form := url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord}, "n": {"0"}, "item_id": {item}, "decision": {"action"},
+		"action_by": {wrong}, "notes": {"Visit the address."}, "due_by-day": {"3"}, "due_by-month": {"12"}, "due_by-year": {"2026"}}
+	wantStatus(t, b.post("/meetings/"+mid+"/decisions", form), http.StatusSeeOther)
+	page = b.get("/meetings/" + mid)
+	first := regexp.MustCompile(`<option value="([0-9a-f-]{36})">Action: `).FindStringSubmatch(page.Body)
+	if first == nil {
+		t.Fatalf("the decision form offers no decision to correct")
+	}
+	form.Set("corrects", first[1])
+	form.Set("action_by", right)
+	p := b.post("/meetings/"+mid+"/decisions", form)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#reason-0"`, "say why the decision is corrected")
+	form.Set("reason", "Minuted the wrong officer.")
+	wantStatus(t, b.post("/meetings/"+mid+"/decisions", form), http.StatusSeeOther)
+	wantText(t, b.get("/meetings/"+mid), "Corrected")
+	minutes := b.get("/meetings/" + mid + "/minutes")
+	wantText(t, minutes, "(correction: Minuted the wrong officer.)", "[corrected]")
+	// Corrected once: it is no longer offered.
+	if regexp.MustCompile(`<option value="` + first[1] + `"`).MatchString(b.get("/meetings/" + mid).Body) {
+		t.Errorf("a corrected decision is still offered for correction")
+	}
+}

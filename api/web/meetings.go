@@ -236,8 +236,8 @@ func (w *Web) meeting(r *req) error {
 }
 
 var decisionLabels = map[string]string{"decision": "Decision", "role": "Owner role", "officer_id": "New owner",
-	"action_by": "Officer to act", "due_by": "Due by", "notes": "Notes", "reason": "Reason for the amendment",
-	"item_id": "Agenda item", "check_kind": "Check", "check_due_on": "Check due"}
+	"action_by": "Officer to act", "due_by": "Due by", "notes": "Notes", "reason": "Reason",
+	"item_id": "Agenda item", "check_kind": "Check", "check_due_on": "Check due", "corrects": "Corrects"}
 
 func (w *Web) meetingDecide(r *req) error {
 	p, d, err := w.meetingPage(r)
@@ -245,7 +245,8 @@ func (w *Web) meetingDecide(r *req) error {
 		return err
 	}
 	vals := formValues(r, "item_id", "order", "decision", "role", "officer_id", "action_by", "notes", "reason",
-		"due_by-day", "due_by-month", "due_by-year", "check_kind", "check_due_on-day", "check_due_on-month", "check_due_on-year")
+		"due_by-day", "due_by-month", "due_by-year", "check_kind", "check_due_on-day", "check_due_on-month", "check_due_on-year",
+		"corrects")
 	// Merged, not replaced: the attendance form on the same page keeps
 	// what is recorded.
 	maps.Copy(p.Values, vals)
@@ -285,6 +286,19 @@ func (w *Web) meetingDecide(r *req) error {
 	if err := v.Err(); err != nil {
 		dec.Validate(v)
 		return fail(v)
+	}
+	if corrects := vals["corrects"]; corrects != "" {
+		// In place of a decision recorded wrongly: the original stays in
+		// the minutes, marked corrected, and the new one says why.
+		dec.Reason = nil
+		if _, err := w.store.Correct(r.ctx(), d.M.ID, corrects, dec, vals["reason"]); err != nil {
+			var c *domain.ConflictError
+			if errors.As(err, &c) && c.Field == "id" {
+				err = domain.Invalid("corrects", "%s", c.Message)
+			}
+			return fail(err)
+		}
+		return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"]))
 	}
 	if _, err := w.store.Decide(r.ctx(), d.M.ID, dec); err != nil {
 		return fail(err)
