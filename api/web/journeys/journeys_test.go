@@ -350,6 +350,16 @@ func TestJourneys(t *testing.T) {
 		s.run(t, tab, "decision", chromedp.SetValue(`#decision-0`, "note"), chromedp.SetValue(`#notes-0`, "Discussed; owner to be found."),
 			chromedp.Submit(`#decision-0`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
 		s.wantText(t, tab, ".govuk-notification-banner--success", "Decision recorded")
+		// The note was wrong: corrected, with why; the original stays, marked.
+		var wrong string
+		if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelector('#corrects-0').options[1].value`, &wrong)); err != nil {
+			t.Fatal(err)
+		}
+		s.run(t, tab, "correction", chromedp.SetValue(`#decision-0`, "note"),
+			chromedp.SetValue(`#notes-0`, "Discussed; the LRO finds an owner by Friday."), chromedp.SetValue(`#corrects-0`, wrong),
+			chromedp.SetValue(`#reason-0`, "Minuted the wrong follow-up."),
+			chromedp.Submit(`#decision-0`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-summary-card", "Corrected")
 		// Not yet recorded as the chair: signing is refused with a reason.
 		s.run(t, tab, "sign-off-refused", chromedp.Submit(`#sign-off`), chromedp.WaitVisible(`.govuk-error-summary`))
 		s.wantText(t, tab, ".govuk-error-summary", "chair")
