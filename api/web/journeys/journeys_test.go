@@ -501,6 +501,7 @@ func TestJourneys(t *testing.T) {
 			chromedp.Click(`#action`), chromedp.Click(`#record-breach`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
 		s.wantText(t, tab, ".govuk-notification-banner--success", "Breach recorded")
 		s.wantText(t, tab, "#events", "Breach recorded")
+		s.wantText(t, tab, "#breaches", "Three phones found at a home visit.")
 	})
 
 	t.Run("IOM officer records a breach found at a check", func(t *testing.T) {
