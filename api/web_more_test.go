@@ -419,3 +419,32 @@ func TestReturnToCustodyReleaseNotBeforeIt(t *testing.T) {
 	wantText(t, p, `href="#release_date"`, "must not be before the return to custody (25 November 2026)")
 	want(t, recall("2027-06-01"), http.StatusOK)
 }
+
+// A national administrator moves an officer to another force from the
+// officer's page; their ownership of the old force's order ends, as through
+// the API. A force's administrator is offered no force to move them to.
+func TestPageAdminMovesAnOfficerToAnotherForce(t *testing.T) {
+	e := newEnv(t)
+	adm, _ := e.named(t, "Alex Admin", "", "admin")
+	iom := e.officer(t, "iom_officer")
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+ord+"/owners/iom", e.admin, js(obj{"officer_id": iom, "reason": "Allocated."})),
+		http.StatusOK)
+	page := adm.get("/officers/" + iom)
+	wantText(t, page, `<select class="govuk-select" id="force" name="force"`, `<option value="gloucestershire" selected>`)
+	p := adm.post("/officers/"+iom, url.Values{"csrf_token": {csrfOf(t, page)}, "version": {versionOf(t, page)},
+		"force": {"atlantis"}, "roles": {"iom_officer"}, "active": {"yes"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#force"`)
+	p = adm.post("/officers/"+iom, url.Values{"csrf_token": {csrfOf(t, page)}, "version": {versionOf(t, page)},
+		"force": {"dorset"}, "roles": {"iom_officer"}, "active": {"yes"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, adm.get(p.Header.Get("Location")), "Dorset Police")
+	if r := e.do(t, "GET", "/api/v1/orders/"+ord, e.admin, ""); s(r.Body, "owners.iom") != "<nil>" {
+		t.Errorf("the moved officer still owns the Gloucestershire order: %s", r)
+	}
+	glos, _ := e.signedIn(t, "admin")
+	if strings.Contains(glos.get("/officers/"+e.officer(t, "lro")).Body, `id="force" name="force"`) {
+		t.Errorf("a force's administrator is offered to move an officer to another force")
+	}
+}

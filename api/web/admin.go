@@ -96,6 +96,9 @@ type officerData struct {
 	Absences   []domain.Absence
 	ShowAbsent bool
 	CanAbsence bool
+	// Forces is offered to a national administrator, who may move an
+	// officer to another force (or make them national).
+	Forces []domain.Force
 }
 
 func (w *Web) officerPage(r *req) (*page, *officerData, error) {
@@ -108,6 +111,11 @@ func (w *Web) officerPage(r *req) (*page, *officerData, error) {
 		CanToken: w.host.Permitted(r.me, "GET /api/v1/officers/:id/tokens")}
 	if d.CanToken {
 		if d.Tokens, err = w.store.ListTokens(r.ctx(), o.ID); err != nil {
+			return nil, nil, err
+		}
+	}
+	if d.CanEdit && domain.ScopeFrom(r.ctx()).AllForces {
+		if d.Forces, err = w.store.ListForces(r.ctx()); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -124,7 +132,7 @@ func (w *Web) officerPage(r *req) (*page, *officerData, error) {
 }
 
 func officerValues(o domain.Officer) map[string]string {
-	vals := map[string]string{"version": strconv.Itoa(o.Version)}
+	vals := map[string]string{"version": strconv.Itoa(o.Version), "force": derefStr(o.Force)}
 	for _, role := range o.Roles {
 		vals["role-"+role] = "on"
 	}
@@ -152,7 +160,7 @@ func (w *Web) saveOfficer(r *req) error {
 	if err != nil {
 		return err
 	}
-	p.Values = formValues(r, "active", "version")
+	p.Values = formValues(r, "active", "version", "force")
 	form, _ := r.FormParams()
 	roles := form["roles"]
 	for _, role := range roles {
@@ -164,6 +172,15 @@ func (w *Web) saveOfficer(r *req) error {
 	_, err = w.store.UpdateOfficer(r.ctx(), d.Officer.ID, formVersion(p.Values), func(o *domain.Officer) error {
 		o.Roles = roles
 		o.Active = p.Values["active"] == "yes"
+		// A national administrator moves an officer between forces (their
+		// ownerships of the old force's orders end, as through the API).
+		if _, sent := form["force"]; d.Forces != nil && sent {
+			force := optional(p.Values["force"])
+			if force != nil && !slices.ContainsFunc(d.Forces, func(f domain.Force) bool { return f.Code == *force }) {
+				return domain.Invalid("force", "must be one of the forces offered")
+			}
+			o.Force = force
+		}
 		return nil
 	})
 	if errors.Is(err, domain.ErrStale) {
