@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -138,5 +139,36 @@ func TestActionCancelledByAMoveIsTold(t *testing.T) {
 		func(string) string { return "" })
 	if !strings.Contains(body, "Actions cancelled") || !strings.Contains(body, "Your action on order G-1 was cancelled: its subject moved") {
 		t.Errorf("the message: %s", body)
+	}
+}
+
+// A cover's own absence cancelled resolves, in the same change, the
+// owner_absent flags of the colleague's orders it made (the cover away):
+// they stood on the agenda until the next sweep.
+func TestCoverBackResolvesTheColleaguesFlags(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	away, cover := e.officer(t, "iom_officer"), e.officer(t, "iom_officer")
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+ord+"/owners/iom", e.admin, js(obj{"officer_id": away, "reason": "Allocated."})),
+		http.StatusOK)
+	want(t, e.do(t, "POST", "/api/v1/officers/"+away+"/absences", e.admin, js(obj{"kind": "long_term", "starts_on": today,
+		"ends_on": "2027-03-31", "cover_officer_id": cover})), http.StatusCreated)
+	coverAway := e.do(t, "POST", "/api/v1/officers/"+cover+"/absences", e.admin, js(obj{"kind": "annual_leave",
+		"starts_on": today, "ends_on": "2026-12-31"}))
+	want(t, coverAway, http.StatusCreated)
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	open := func() []string {
+		r := e.do(t, "GET", "/api/v1/orders/"+ord, e.admin, "")
+		want(t, r, http.StatusOK)
+		return vwStrings(get(r.Body, "open_flags"))
+	}
+	if !slices.Contains(open(), "owner_absent") {
+		t.Fatalf("owner and cover both away: flags %v, want owner_absent", open())
+	}
+	want(t, e.do(t, "PATCH", "/api/v1/officers/"+cover+"/absences/"+s(coverAway.Body, "id"), e.admin,
+		js(obj{"cancelled": true})), http.StatusOK)
+	if f := open(); slices.Contains(f, "owner_absent") {
+		t.Errorf("the cover is back, the colleague's order still flagged owner_absent: %v", f)
 	}
 }

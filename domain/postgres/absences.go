@@ -140,9 +140,14 @@ func refuseOverlap(tx *gorm.DB, a domain.Absence) error {
 // touchOwnedOrders marks the orders an officer owns as changed, so the
 // flags an absence (or its cover) ends are resolved with it.
 func touchOwnedOrders(tx *gorm.DB, officerID string) error {
+	// Theirs, and those they cover for an absent colleague: whether the
+	// cover is away decides those orders' owner_absent (a cover's absence
+	// cancelled left the colleague's orders flagged until the next sweep).
 	var orders []string
-	if err := tx.Raw(`SELECT DISTINCT order_id FROM owner_assignments WHERE officer_id = ? AND ended_at IS NULL`,
-		officerID).Scan(&orders).Error; err != nil {
+	if err := tx.Raw(`SELECT DISTINCT order_id FROM owner_assignments WHERE ended_at IS NULL
+		AND (officer_id = @o OR officer_id IN (SELECT ab.officer_id FROM officer_absences ab
+		                                       WHERE ab.cover_officer_id = @o AND ab.cancelled_at IS NULL))`,
+		map[string]any{"o": officerID}).Scan(&orders).Error; err != nil {
 		return err
 	}
 	touch(tx, orders...)
