@@ -219,13 +219,17 @@ func TestPageRecordsAReview(t *testing.T) {
 	e := newEnv(t)
 	sub := e.subject(t, nil)
 	oid := s(e.order(t, s(sub, "id"), nil), "id")
-	b, _ := e.signedIn(t, "iom_officer")
+	b, me := e.signedIn(t, "iom_officer")
 	form := b.get("/orders/" + oid + "/reviews/new")
 	wantStatus(t, form, http.StatusOK)
 	p := b.post("/orders/"+oid+"/reviews", url.Values{"csrf_token": {csrfOf(t, form)}, "reviewed_on-day": {"31"},
 		"reviewed_on-month": {"2"}, "reviewed_on-year": {"2026"}, "kind": {"routine"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	wantText(t, p, `href="#reviewed_on"`, "must be a real date", `href="#outcome"`)
+	// The refused attempt is on the trail, naming the order, as the API's are.
+	if trail := e.trail(t, me); !hasEntry(trail, "/orders/:id/reviews", "collection", 422, oid) {
+		t.Errorf("the refused review form is not on the trail: %v", trail)
+	}
 	p = b.post("/orders/"+oid+"/reviews", url.Values{"csrf_token": {csrfOf(t, form)}, "reviewed_on-day": {"24"},
 		"reviewed_on-month": {"11"}, "reviewed_on-year": {"2026"}, "kind": {"routine"}, "outcome": {"satisfactory"},
 		"notes": {"Engaging well; new job at the docks."}})
