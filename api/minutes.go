@@ -275,7 +275,7 @@ func (s *Server) minutes(c echo.Context, id, format string) error {
 	return minutesHTML(c, whole, title, names)
 }
 
-// forceNames are the forces' names by code, and the regions' too.
+// forceNames are the forces' names by code.
 func (s *Server) forceNames(ctx context.Context) (map[string]string, error) {
 	forces, err := s.store.ListForces(ctx)
 	if err != nil {
@@ -283,9 +283,24 @@ func (s *Server) forceNames(ctx context.Context) (map[string]string, error) {
 	}
 	names := make(map[string]string, len(forces))
 	for _, f := range forces {
-		names[f.Code], names[f.Region] = f.Name, f.RegionName
+		names[f.Code] = f.Name
 	}
 	return names, nil
+}
+
+// regionName is a region's name by its code (a region and a force may
+// share a code: west-midlands).
+func (s *Server) regionName(ctx context.Context, region string) (string, error) {
+	forces, err := s.store.ListForces(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range forces {
+		if f.Region == region {
+			return f.RegionName, nil
+		}
+	}
+	return region, nil
 }
 
 // escalationText says who escalated a regional agenda item, when and why,
@@ -359,7 +374,9 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 	// (it was empty on every row).
 	who := names[m.Force]
 	if m.Region != "" {
-		who = names[m.Region]
+		if who, err = s.regionName(ctx, m.Region); err != nil {
+			return err
+		}
 	}
 	row := func(record string, vals map[string]string) {
 		out := make([]string, len(minutesColumns))

@@ -136,9 +136,13 @@ func TestActionCancelledByAMoveIsTold(t *testing.T) {
 		t.Fatalf("after the move the officer was told %v, want the action %s on order %s", got, s(act.Body, "id"), ord)
 	}
 	_, body := domain.ComposeMail([]domain.EventView{{Kind: domain.EventActionCancelled, OrderID: ord, Reference: "G-1"}}, nil,
-		func(string) string { return "" })
+		func(id string) string { return "https://scpo.example/orders/" + id })
 	if !strings.Contains(body, "Actions cancelled") || !strings.Contains(body, "Your action on order G-1 was cancelled: its subject moved") {
 		t.Errorf("the message: %s", body)
+	}
+	// No link to the order, which the officer can no longer open.
+	if strings.Contains(body, "https://scpo.example/orders/") {
+		t.Errorf("the message links to an order out of the officer's view: %s", body)
 	}
 }
 

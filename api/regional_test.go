@@ -358,3 +358,31 @@ func TestEscalationSaysWhyOnce(t *testing.T) {
 		js(obj{"reason": "Recorded on the wrong order."})), http.StatusOK)
 	want(t, decide(obj{"item_id": item, "decision": "escalate", "notes": "Needs a regional analyst."}), http.StatusCreated)
 }
+
+// An escalation left waiting by a force whose subject then moved to another
+// region will never reach a regional meeting; it does not stop the new
+// force escalating the order.
+func TestEscalationAfterAMoveToAnotherRegion(t *testing.T) {
+	e := newEnv(t)
+	glos := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	kent := e.token(t, acOfficer(t, e, "kent", "tasking_chair"))
+	sub := s(e.subject(t, nil), "id")
+	ord := s(e.order(t, sub, nil), "id")
+	e.decideOnUnowned(t, glos, "gloucestershire", ord, obj{"decision": "escalate", "notes": "Regional help."})
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sub, e.admin, js(obj{"force": "kent"})), http.StatusOK)
+	e.decideOnUnowned(t, kent, "kent", ord, obj{"decision": "escalate", "notes": "Kent asks the south-east."})
+}
+
+// A force and a region may share a code (west-midlands): the force's
+// minutes name the force, not the region.
+func TestMinutesNameTheForceSharingARegionsCode(t *testing.T) {
+	e := newEnv(t)
+	chair := e.token(t, acOfficer(t, e, "west-midlands", "tasking_chair"))
+	ord := s(e.order(t, s(e.subject(t, obj{"force": "west-midlands"}), "id"), nil), "id")
+	m, _ := e.decideOnUnowned(t, chair, "west-midlands", ord, obj{"decision": "note", "notes": "Seen."})
+	r := e.do(t, "GET", "/api/v1/meetings/"+s(m, "id"), chair, "", "Accept", "text/csv", "X-Purpose", "Minutes")
+	want(t, r, http.StatusOK)
+	if !strings.Contains(r.String(), "\ndecision,West Midlands Police,") {
+		t.Errorf("the West Midlands Police minutes: %s", r)
+	}
+}

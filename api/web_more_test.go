@@ -64,6 +64,11 @@ func TestPagePrisonLiaisonRecordsARelease(t *testing.T) {
 	// A release date passed (CRD 22 November) is offered as the day.
 	late := s(e.subject(t, obj{"custody": inCustody("2026-11-22")}), "id")
 	wantText(t, b.get("/subjects/"+late+"/release"), `name="released_on-day" type="text" inputmode="numeric" value="22"`)
+	// Unless it is stale: an order to start on this release was made after
+	// it, so the release cannot have been then; today is offered.
+	stale := s(e.subject(t, obj{"custody": inCustody("2026-11-01")}), "id")
+	e.order(t, stale, obj{"commencement": "on_release", "starts_on": nil, "made_on": "2026-11-20"})
+	wantText(t, b.get("/subjects/"+stale+"/release"), `name="released_on-day" type="text" inputmode="numeric" value="25"`)
 	csrf, version := csrfOf(t, form), versionOf(t, form)
 	path := "/subjects/" + sid + "/release"
 
@@ -418,6 +423,10 @@ func TestReturnToCustodyReleaseNotBeforeIt(t *testing.T) {
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	wantText(t, p, `href="#release_date"`, "must not be before the return to custody (25 November 2026)")
 	want(t, recall("2027-06-01"), http.StatusOK)
+	// A passed eligibility date (PED) is no overdue release: accepted.
+	other := s(e.subject(t, nil), "id")
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+other, e.admin, js(obj{"custody": obj{"status": "custody",
+		"establishment": "HMP Bristol", "release_date": "2026-06-01", "release_date_type": "PED"}})), http.StatusOK)
 }
 
 // A national administrator moves an officer to another force from the

@@ -125,7 +125,9 @@ func ComposeMail(events []EventView, digestDay *Date, link func(orderID string) 
 				first = false
 			}
 			fmt.Fprintf(&b, "- %s\n", eventLine(e))
-			if e.OrderID != "" {
+			// A cancelled action's order moved out of the officer's view:
+			// its link would be "Page not found".
+			if e.OrderID != "" && e.Kind != EventActionCancelled {
 				fmt.Fprintf(&b, "  %s\n", link(e.OrderID))
 			}
 		}

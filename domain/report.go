@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -363,7 +364,7 @@ func (d *Decision) Validate(v *ValidationError) {
 		}
 	case DecisionEscalate:
 		// The regional meeting reads why, and nothing else, from the force.
-		if d.Notes == nil || *d.Notes == "" {
+		if d.Notes == nil || strings.TrimSpace(*d.Notes) == "" {
 			v.Add("notes", "is required to escalate: say what the regional meeting is asked to do")
 		}
 	case DecisionScheduleCheck:

@@ -365,19 +365,10 @@ type Subjects interface {
 // today cannot be this spell's (it was accepted, and the subject stood
 // overdue for release the day they went in).
 func (s *Subject) ReturnToCustody(today Date) error {
-	if d := s.Custody.ReleaseDate; d != nil && d.Before(today.Time) {
+	// An eligibility date (HDCED, PED) passed is no release overdue.
+	due := s.Custody.ReleaseDateType == nil || ReleaseIsDue(*s.Custody.ReleaseDateType)
+	if d := s.Custody.ReleaseDate; d != nil && d.Before(today.Time) && due {
 		return Invalid("custody.release_date", "must not be before the return to custody (%s)", today)
 	}
 	return nil
-}
-
-// LikelyReleaseDay is the day a release is most likely to have happened,
-// for a form to offer: the recorded release date when it has passed and
-// release was due on it (CRD, ARD, LED, SED), else today. Release decides
-// what is recorded when no day is given.
-func (c Custody) LikelyReleaseDay(today Date) Date {
-	if c.ReleaseDate != nil && c.ReleaseDate.OnOrBefore(today) && c.ReleaseDateType != nil && ReleaseIsDue(*c.ReleaseDateType) {
-		return *c.ReleaseDate
-	}
-	return today
 }

@@ -177,7 +177,7 @@ func (w *Web) saveOfficer(r *req) error {
 		if _, sent := form["force"]; d.Forces != nil && sent {
 			force := optional(p.Values["force"])
 			if force != nil && !slices.ContainsFunc(d.Forces, func(f domain.Force) bool { return f.Code == *force }) {
-				return domain.Invalid("force", "must be one of the forces offered")
+				return domain.Invalid("force", "is not one of the forces offered")
 			}
 			o.Force = force
 		}

@@ -90,7 +90,9 @@ func sentence(label, msg string) string {
 	if opts, ok := strings.CutPrefix(msg, "must be one of "); ok && label != "" {
 		words := strings.Split(opts, ", ")
 		for i, w := range words {
-			words[i] = strings.ToLower(domain.Humanise(w))
+			if words[i] = domain.Humanise(w); words[i] != strings.ToUpper(words[i]) {
+				words[i] = strings.ToLower(words[i]) // not an initialism: HDCED stays
+			}
 		}
 		list := words[0]
 		if n := len(words); n > 1 {

@@ -408,7 +408,7 @@ func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Re
 		// The timeline's own entries for owners, reviews and checks (below)
 		// say who and what; the events' copies of them would say it twice.
 		switch e.Kind {
-		case domain.EventMade, "owner_assigned", "owner_ended", "review", "check_scheduled", "check_completed", "check_cancelled":
+		case domain.EventMade, "owner_assigned", "owner_ended", "review", "check_completed", "check_cancelled":
 			continue
 		}
 		text := humanise(e.Kind)

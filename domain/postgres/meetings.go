@@ -736,10 +736,19 @@ func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d doma
 	if d.Decision == domain.DecisionEscalate {
 		// One escalation of an order waits for the regional meeting at a
 		// time (two put it on that agenda twice); a correction replaces it.
+		// Waiting means a regional meeting would take it: one made by a
+		// force of another region than the subject's now never will, and
+		// does not stop the new force escalating. Escalations of an order
+		// take turns on a lock, so two meetings cannot both find none.
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('scpo:escalate:' || ?))`, orderID).Error; err != nil {
+			return "", err
+		}
 		var waiting []struct{ HeldOn time.Time }
 		if err := tx.Raw(`SELECT m.held_on FROM meeting_decisions d JOIN meeting_items i ON i.id = d.item_id
-			JOIN meetings m ON m.id = d.meeting_id
+			JOIN meetings m ON m.id = d.meeting_id JOIN forces mf ON mf.code = m.force
+			JOIN subjects s ON s.id = i.subject_id JOIN forces sf ON sf.code = s.force
 			WHERE i.order_id = ? AND d.decision = ? AND d.withdrawn_at IS NULL AND d.id IS DISTINCT FROM ?
+			  AND mf.region = sf.region
 			  AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)
 			  AND NOT EXISTS (SELECT 1 FROM meeting_items r WHERE r.escalation_id = d.id)
 			LIMIT 1`, orderID, domain.DecisionEscalate, corrects).Scan(&waiting).Error; err != nil {
