@@ -670,3 +670,24 @@ func TestAuditPurposeIsKeptShortAndValid(t *testing.T) {
 		t.Errorf("blank X-Purpose stored as %q, want the default", got)
 	}
 }
+
+// Deactivating an officer ends their ownerships: the change's entry names
+// the orders and subjects it changed, so each subject's access log shows
+// it (it named the officer alone).
+func TestDeactivationOnTheSubjectsAccessLog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	iom := e.officer(t, "iom_officer")
+	sub := s(e.subject(t, nil), "id")
+	ord := s(e.order(t, sub, nil), "id")
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+ord+"/owners/iom", e.admin, js(obj{"officer_id": iom, "reason": "Allocated."})),
+		http.StatusOK)
+	off := e.do(t, "PATCH", "/api/v1/officers/"+iom, e.admin, js(obj{"active": false}))
+	want(t, off, http.StatusOK)
+	log := e.do(t, "GET", "/api/v1/subjects/"+sub+"/access-log", e.token(t, e.officer(t, "auditor")), "")
+	want(t, log, http.StatusOK)
+	got := auFind(t, items(log), off.Header.Get("X-Request-Id"))
+	if !auHasRecord(got, "order", ord) {
+		t.Errorf("the deactivation's entry does not name the order it changed: %v", got)
+	}
+}
