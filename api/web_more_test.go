@@ -393,9 +393,15 @@ func TestPageAdminRunsAndPreviewsJobs(t *testing.T) {
 		"as_of-day": {"1"}, "as_of-month": {"11"}, "as_of-year": {"2026"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	wantText(t, p, `href="#as_of"`, "must not be before the job&#39;s last run, as of 25 November 2026", `value="2026"`)
-	// A force's administrator runs no national sweep.
+	// A force's administrator runs no national sweep, is offered none,
+	// and reads no national counts.
 	glos, _ := e.signedIn(t, "admin")
-	wantStatus(t, glos.post("/jobs/run", url.Values{"csrf_token": {csrfOf(t, glos.get("/jobs"))}, "job": {"ownership-sweep"}}), http.StatusForbidden)
+	jobs := glos.get("/jobs")
+	wantText(t, jobs, "Ownership sweep")
+	if strings.Contains(jobs.Body, "raised,") || strings.Contains(jobs.Body, `id="job-form"`) {
+		t.Errorf("a force's administrator sees the national counts or the run form")
+	}
+	wantStatus(t, glos.post("/jobs/run", url.Values{"csrf_token": {csrfOf(t, jobs)}, "job": {"ownership-sweep"}}), http.StatusForbidden)
 }
 
 // A subject returned to custody (recalled) with an expected release date

@@ -234,11 +234,14 @@ func (w *Web) revokeToken(r *req) error {
 // --- Jobs ------------------------------------------------------------------
 
 type jobsData struct {
-	Jobs    []jobLine
-	CanRun  bool
-	Run     *domain.JobRun
-	Preview *domain.JobPreview
-	Job     string
+	Jobs   []jobLine
+	CanRun bool
+	// National: the reader sees every force, and so the runs' counts
+	// (national, as GET /jobs answers them only to such a reader).
+	National bool
+	Run      *domain.JobRun
+	Preview  *domain.JobPreview
+	Job      string
 }
 
 type jobLine struct {
@@ -269,7 +272,10 @@ func (w *Web) jobs(r *req) error {
 	if err != nil {
 		return err
 	}
-	d := &jobsData{Jobs: lines, CanRun: w.host.Permitted(r.me, "POST /api/v1/jobs/:name/runs")}
+	national := domain.ScopeFrom(r.ctx()).AllForces
+	// A sweep is national: a force's administrator may not run one (the
+	// buttons answered "not allowed"), nor read its national counts.
+	d := &jobsData{Jobs: lines, National: national, CanRun: national && w.host.Permitted(r.me, "POST /api/v1/jobs/:name/runs")}
 	p := r.page("Jobs", "jobs", d)
 	setDate(p.Values, "as_of", w.today())
 	if r.QueryParam("done") == "run" {
