@@ -450,3 +450,23 @@ func TestPageAgendaAsOfAnotherDay(t *testing.T) {
 		t.Errorf("an agenda is shown under a day that does not exist")
 	}
 }
+
+// With a policy requiring an IOM officer and an LRO, an order with its IOM
+// but no LRO is on the agenda as missing the LRO, and its link allocates
+// the LRO (it went to the IOM's form, replacing the IOM in place).
+func TestPageAgendaAllocatesTheMissingRole(t *testing.T) {
+	e := newEnv(t)
+	want(t, e.do(t, "PUT", "/api/v1/forces/gloucestershire/policy", e.admin, js(obj{"required_roles": []string{"iom", "lro"}})),
+		http.StatusOK)
+	ord := e.order(t, s(e.subject(t, nil), "id"), nil)
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+s(ord, "id")+"/owners/iom", e.admin,
+		js(obj{"officer_id": e.officer(t, "iom_officer"), "reason": "Allocated."})), http.StatusOK)
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, "{}"), http.StatusOK)
+	chair, _ := e.signedIn(t, "tasking_chair")
+	agenda := chair.get("/tasking")
+	wantText(t, agenda, s(ord, "reference"), "Missing: Lead responsible officer",
+		`href="/orders/`+s(ord, "id")+`/owners/lro?from=tasking">Allocate the Lead responsible officer`)
+	if strings.Contains(agenda.Body, `href="/orders/`+s(ord, "id")+`/owners/iom?from=tasking"`) {
+		t.Errorf("the agenda offers to replace the IOM owner of an order missing its LRO")
+	}
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"maps"
 	"net/http"
@@ -773,6 +774,19 @@ const agendaPage = 25
 type agendaItem struct {
 	domain.TaskingItem
 	Due *domain.Date // the date it fell (or falls) due
+	// Missing are the owner roles the force's policy requires and the
+	// order lacks (unowned's details): the allocation link is for the
+	// first (it was always the IOM's, replacing an IOM owner in place).
+	Missing []string
+}
+
+// missingRoles reads an unowned flag's missing_roles.
+func missingRoles(details []byte) []string {
+	var d struct {
+		Missing []string `json:"missing_roles"`
+	}
+	_ = json.Unmarshal(details, &d)
+	return d.Missing
 }
 
 func (w *Web) taskingForce(r *req) (string, error) {
@@ -832,6 +846,9 @@ func (w *Web) tasking(r *req) error {
 		sec := agendaSection{Kind: kind}
 		for _, it := range items {
 			ai := agendaItem{TaskingItem: it}
+			if kind == domain.FlagUnowned {
+				ai.Missing = missingRoles(it.Details)
+			}
 			switch {
 			case it.DaysOverdue != nil:
 				due := today.AddDays(-*it.DaysOverdue)
