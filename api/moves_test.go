@@ -97,7 +97,7 @@ func TestTransferRequestedDeclinedRequestedAgainAndAccepted(t *testing.T) {
 		t.Errorf("order after acceptance: %s", o)
 	}
 	h := e.do(t, "GET", "/api/v1/orders/"+s(ord, "id")+"/owners/history", e.admin, "")
-	if s(h.Body, "items.0.end_reason") != "transferred to dorset" {
+	if s(h.Body, "items.0.end_reason") != "transferred to Dorset Police" {
 		t.Errorf("ownership history after the transfer: %s", h)
 	}
 	tr := e.do(t, "GET", "/api/v1/reports/tasking?force=dorset", dorsetChairTok, "")

@@ -152,7 +152,7 @@ func TestOwnersWhoCannotActStopOwning(t *testing.T) {
 			t.Errorf("order after the move: %s", o)
 		}
 		h := e.do(t, "GET", "/api/v1/orders/"+s(moved, "id")+"/owners/history", e.admin, "")
-		if s(h.Body, "items.0.until") == "<nil>" || s(h.Body, "items.0.end_reason") != "subject moved to dorset: owners come from the subject's force" {
+		if s(h.Body, "items.0.until") == "<nil>" || s(h.Body, "items.0.end_reason") != "subject moved to Dorset Police: owners come from the subject's force" {
 			t.Errorf("history after the move: %s", h)
 		}
 		// Dorset's agenda has it as unowned, and the sweep flags it for Dorset.

@@ -69,7 +69,7 @@ func (o *Officer) Validate(v *ValidationError) {
 	seen := map[string]bool{}
 	for _, r := range o.Roles {
 		if !slices.Contains(OfficerRoles, r) {
-			v.Add("roles", "unknown role %q; roles are %s", r, strings.Join(OfficerRoles, ", "))
+			v.Add("roles", "must be one of %s (not %q)", strings.Join(OfficerRoles, ", "), r)
 		} else if seen[r] {
 			v.Add("roles", "role %q is given twice", r)
 		}
@@ -82,7 +82,7 @@ func (o *Officer) Validate(v *ValidationError) {
 	if o.Force == nil && !v.Has("roles") {
 		for _, r := range o.Roles {
 			if r != RoleAdmin && r != RoleAuditor {
-				v.Add("force", "is required for role %s", r)
+				v.Add("force", "is required for the role of %s (only an administrator or auditor may be national)", RoleName(r))
 				break
 			}
 		}

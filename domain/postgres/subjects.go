@@ -317,11 +317,11 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 			// asked for while it waits).
 			if err := tx.Exec(`UPDATE transfers SET status = 'withdrawn', decided_by = ?, decided_at = ?,
 				decision_reason = ? WHERE subject_id = ? AND status = 'requested'`, actorID(ctx), now,
-				"overtaken: the subject's record was moved to "+sub.Force+" directly", sub.ID).Error; err != nil {
+				"overtaken: the subject's record was moved to "+forceName(tx, sub.Force)+" directly", sub.ID).Error; err != nil {
 				return err
 			}
 			if _, err := endOwnersWhoCannotAct(tx, "o.subject_id = @id", sub.ID,
-				"subject moved to "+sub.Force+": owners come from the subject's force", now); err != nil {
+				"subject moved to "+forceName(tx, sub.Force)+": owners come from the subject's force", now); err != nil {
 				return err
 			}
 			if err := endActionsOnMove(tx, sub.ID, sub.Force, today, now); err != nil {

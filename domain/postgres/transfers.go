@@ -262,7 +262,7 @@ func (s *Store) moveSubject(tx *gorm.DB, t domain.Transfer, now time.Time) error
 		AND force <> ?`, t.ToForce, sub.ID, t.ToForce).Error; err != nil {
 		return err
 	}
-	if _, err := endOwnersWhoCannotAct(tx, "o.subject_id = @id", sub.ID, "transferred to "+t.ToForce, now); err != nil {
+	if _, err := endOwnersWhoCannotAct(tx, "o.subject_id = @id", sub.ID, "transferred to "+forceName(tx, t.ToForce), now); err != nil {
 		return err
 	}
 	if err := endActionsOnMove(tx, sub.ID, t.ToForce, s.Today(), now); err != nil {
@@ -299,4 +299,14 @@ func endActionsOnMove(tx *gorm.DB, subjectID, toForce string, today domain.Date,
 		ON CONFLICT DO NOTHING`,
 		map[string]any{"today": today.Time, "now": now, "by": actorID(tx.Statement.Context), "force": toForce,
 			"subject": subjectID}).Error
+}
+
+// forceName is a force's name, for the reasons a change writes in words
+// (they named the force by its code); the code if it has none.
+func forceName(tx *gorm.DB, code string) string {
+	var names []string
+	if err := tx.Raw(`SELECT name FROM forces WHERE code = ?`, code).Scan(&names).Error; err != nil || len(names) == 0 {
+		return code
+	}
+	return names[0]
 }
