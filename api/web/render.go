@@ -93,6 +93,13 @@ func templateFuncs(forceName, regionName func(string) string, loc *time.Location
 		"dateT":    func(t time.Time) string { return t.In(loc).Format("2 January 2006 15:04 MST") },
 		"due":      dueTag,
 		"flagName": flagName,
+		// plural writes a count with its noun: 1 order, 2 orders.
+		"plural": func(n int, one, many string) string {
+			if n == 1 {
+				return "1 " + one
+			}
+			return strconv.Itoa(n) + " " + many
+		},
 		"roleName": roleName,
 		"label":    humanise,
 		"deref":    func(s *string) string { return derefStr(s) },
