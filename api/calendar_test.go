@@ -242,3 +242,24 @@ func TestCalendarFeedIsInTheSubjectsAccessLog(t *testing.T) {
 		t.Errorf("the subject's access log lacks the feed's disclosure: %s", log)
 	}
 }
+
+// An officer covering an absent colleague has the covered orders' dates in
+// their feed, as their caseload lists them (covering); they were left out.
+func TestCalendarFeedHasTheOrdersCovered(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	away, cover := e.officer(t, "iom_officer"), e.officer(t, "iom_officer")
+	ord := e.order(t, s(e.subject(t, nil), "id"), obj{"reference": "CAL-COVERED-1"})
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+s(ord, "id")+"/owners/iom", e.admin,
+		js(obj{"officer_id": away, "reason": "Allocation."})), http.StatusOK)
+	e.create(t, "/api/v1/orders/"+s(ord, "id")+"/checks", obj{"kind": "home_visit", "due_on": "2026-12-10"})
+	path := calFeed(t, e, e.token(t, cover))
+	if ics := e.do(t, "GET", path, "", ""); strings.Contains(string(ics.Raw), "CAL-COVERED-1") {
+		t.Fatalf("the feed has the order before any cover: %s", ics.Raw)
+	}
+	want(t, e.do(t, "POST", "/api/v1/officers/"+away+"/absences", e.admin, js(obj{"kind": "annual_leave", "starts_on": today,
+		"ends_on": "2026-12-20", "cover_officer_id": cover})), http.StatusCreated)
+	if ics := e.do(t, "GET", path, "", ""); !strings.Contains(string(ics.Raw), "CAL-COVERED-1") {
+		t.Errorf("the covering officer's feed lacks the covered order: %s", ics.Raw)
+	}
+}

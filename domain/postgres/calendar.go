@@ -84,7 +84,13 @@ func (s *Store) CalendarFeedFor(ctx context.Context, secret string) (domain.Cale
 	err := db.Raw(`
 		WITH mine AS (SELECT DISTINCT a.order_id FROM owner_assignments a
 		              JOIN orders o ON o.id = a.order_id
-		              WHERE a.officer_id = ? AND a.ended_at IS NULL AND o.status IN ('pending', 'active'))
+		              WHERE a.ended_at IS NULL AND o.status IN ('pending', 'active')
+		                AND (a.officer_id = @me
+		                     -- and those of colleagues away now whom they cover, as
+		                     -- their caseload lists them (covering)
+		                     OR a.officer_id IN (SELECT ab.officer_id FROM officer_absences ab
+		                                         WHERE ab.cover_officer_id = @me AND ab.cancelled_at IS NULL
+		                                           AND ab.starts_on <= @today AND (ab.ends_on IS NULL OR ab.ends_on >= @today))))
 		SELECT 'review' AS kind, o.id AS id, o.id AS order_id, o.subject_id, o.reference, '' AS check_kind, sch.next_review_due AS due
 		FROM mine JOIN orders o ON o.id = mine.order_id JOIN order_schedule sch ON sch.order_id = o.id
 		WHERE sch.next_review_due IS NOT NULL
@@ -95,9 +101,9 @@ func (s *Store) CalendarFeedFor(ctx context.Context, secret string) (domain.Cale
 		UNION ALL
 		SELECT 'action', d.id, o.id, o.subject_id, o.reference, '', d.due_by
 		FROM meeting_decisions d JOIN meeting_items i ON i.id = d.item_id JOIN orders o ON o.id = i.order_id
-		WHERE d.action_by = ? AND d.status = 'open' AND d.due_by IS NOT NULL AND d.withdrawn_at IS NULL
+		WHERE d.action_by = @me AND d.status = 'open' AND d.due_by IS NOT NULL AND d.withdrawn_at IS NULL
 		  AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)
-		ORDER BY due, reference, kind, id`, out.OfficerID, out.OfficerID).Scan(&rows).Error
+		ORDER BY due, reference, kind, id`, map[string]any{"me": out.OfficerID, "today": s.Today().Time}).Scan(&rows).Error
 	if err != nil {
 		return out, err
 	}
