@@ -338,6 +338,12 @@ func TestPageForcePolicy(t *testing.T) {
 	p := b.post("/forces/gloucestershire/policy", vals)
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	wantText(t, p, `href="#absence_threshold_days"`, "must be from 1 to 365", `value="0"`)
+	// Every error at once: a number that is not one, and a rule broken.
+	vals.Set("community_review_days", "x")
+	p = b.post("/forces/gloucestershire/policy", vals)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#community_review_days"`, `href="#absence_threshold_days"`)
+	vals.Set("community_review_days", "91")
 
 	vals.Set("absence_threshold_days", "21")
 	p = b.post("/forces/gloucestershire/policy", vals)

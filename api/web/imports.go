@@ -276,8 +276,14 @@ func (w *Web) savePolicy(r *req) error {
 		}
 		*policyField(&pol, n) = x
 	}
-	if v.Err() == nil {
-		pol.Validate(v)
+	// The rules too, at once (they waited for every number to be one):
+	// a field not a number keeps its default, and its own error.
+	rules := &domain.ValidationError{}
+	pol.Validate(rules)
+	for _, fe := range rules.Errors {
+		if !v.Has(fe.Field) {
+			v.Add(fe.Field, "%s", fe.Message)
+		}
 	}
 	if v.Err() != nil {
 		return w.formError(r, v, "policy", p, policyLabels)
