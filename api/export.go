@@ -1,11 +1,16 @@
 package api
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"html/template"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -34,8 +39,28 @@ func (s *Server) exportSubject(c echo.Context) error {
 		h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 		// Nothing but the page's own style sheet, named by its hash.
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src '"+exportStyleHash+"'; frame-ancestors 'none'")
+		names, err := s.forceNames(ctxOf(c))
+		if err != nil {
+			return err
+		}
+		page, err := exportPage.Clone()
+		if err != nil {
+			return err
+		}
+		// In the service's zone and the register's words: the page is
+		// handed to the data subject (it showed UTC, codes and raw JSON).
+		page.Funcs(template.FuncMap{
+			"when":  func(t time.Time) string { return t.In(s.loc).Format("2 January 2006, 15:04 MST") },
+			"force": func(code string) string { return orCode(names[code], code) },
+		})
+		// Written whole or not at all: an error part-way was a page cut short.
+		var buf bytes.Buffer
+		if err := page.Execute(&buf, out); err != nil {
+			return err
+		}
 		c.Response().WriteHeader(http.StatusOK)
-		return exportPage.Execute(c.Response(), out)
+		_, err = c.Response().Write(buf.Bytes())
+		return err
 	}
 	h.Set(echo.HeaderContentDisposition, `attachment; filename="subject-`+out.Subject.ID+`.json"`)
 	c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
@@ -61,7 +86,84 @@ func optDate(d *domain.Date) string {
 	if d == nil {
 		return "—"
 	}
-	return d.String()
+	return d.Format("2 January 2006")
+}
+
+func orCode(name, code string) string {
+	if name == "" {
+		return code
+	}
+	return name
+}
+
+// detailsText writes an event's details as "Key: value" in words: codes
+// humanised, dates written as people do (it showed the raw JSON).
+func detailsText(raw []byte) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
+		return "—"
+	}
+	if v := objectText(m); v != "" {
+		return v
+	}
+	return "—"
+}
+
+func objectText(m map[string]any) string {
+	keys := slices.Sorted(maps.Keys(m))
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if v := valueText(m[k]); v != "" {
+			parts = append(parts, domain.Humanise(k)+": "+v)
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+func valueText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		if d, err := domain.ParseDate(x); err == nil {
+			return d.Format("2 January 2006")
+		}
+		if _, isID := domain.CanonicalID(x); isID {
+			return "" // an identifier says nothing to the reader
+		}
+		if strings.Contains(x, "_") && !strings.Contains(x, " ") {
+			return strings.ToLower(domain.Humanise(x))
+		}
+		return x
+	case bool:
+		if x {
+			return "yes"
+		}
+		return "no"
+	case []any:
+		items := make([]string, 0, len(x))
+		for _, it := range x {
+			if t := valueText(it); t != "" {
+				items = append(items, t)
+			}
+		}
+		if len(items) == 0 {
+			return ""
+		}
+		return "(" + strings.Join(items, "), (") + ")"
+	case map[string]any:
+		return objectText(x)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func ptrWords(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	w := domain.Humanise(*s)
+	return &w
 }
 
 func optStr(s *string) string {
@@ -80,9 +182,15 @@ var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
 		}
 		return o.Name + " <" + o.Email + ">"
 	},
-	"when": func(t interface{ Format(string) string }) string { return t.Format("2006-01-02 15:04 UTC") },
-	"join": strings.Join,
-	"raw":  func(b []byte) string { return string(b) },
+	"when":    func(t time.Time) string { return t.UTC().Format("2 January 2006, 15:04 UTC") },
+	"force":   func(code string) string { return code },
+	"join":    strings.Join,
+	"details": detailsText,
+	"words":   domain.Humanise,
+	"wordsp":  func(s *string) string { return optStr(ptrWords(s)) },
+	"flag":    domain.FlagName,
+	"role":    domain.RoleName,
+	"day":     func(d domain.Date) string { return d.Format("2 January 2006") },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Subject access: {{.Subject.DisplayName}}</title>
 <style>{{style}}</style></head><body>
@@ -93,16 +201,16 @@ var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
 {{if .Subject.IsIndividual}}<tr><th>First names</th><td>{{.Subject.FirstNames}}</td></tr>
 <tr><th>Last name</th><td>{{.Subject.LastName}}</td></tr>
 <tr><th>Aliases</th><td>{{if .Subject.Aliases}}{{join .Subject.Aliases ", "}}{{else}}—{{end}}</td></tr>
-<tr><th>Date of birth</th><td>{{.Subject.DateOfBirth}}</td></tr>
+<tr><th>Date of birth</th><td>{{day .Subject.DateOfBirth}}</td></tr>
 <tr><th>PNC ID</th><td>{{.Subject.PNCID}}</td></tr>
 <tr><th>ViSOR ID</th><td>{{str .Subject.VisorID}}</td></tr>
-<tr><th>Prison number</th><td>{{str .Subject.PrisonNumber}}</td></tr>{{else}}<tr><th>Kind</th><td>{{.Subject.Kind}}</td></tr>
+<tr><th>Prison number</th><td>{{str .Subject.PrisonNumber}}</td></tr>{{else}}<tr><th>Kind</th><td>{{words .Subject.Kind}}</td></tr>
 <tr><th>Name</th><td>{{.Subject.Name}}</td></tr>
 <tr><th>Aliases</th><td>{{if .Subject.Aliases}}{{join .Subject.Aliases ", "}}{{else}}—{{end}}</td></tr>
 <tr><th>Registration number</th><td>{{str .Subject.RegistrationNumber}}</td></tr>
 <tr><th>Registered address</th><td>{{str .Subject.RegisteredAddress}}</td></tr>{{end}}
-<tr><th>Managing force</th><td>{{.Subject.Force}}</td></tr>
-<tr><th>Custody</th><td>{{.Subject.Custody.Status}}{{if .Subject.Custody.Establishment}}, {{str .Subject.Custody.Establishment}}{{end}}{{if .Subject.Custody.ReleaseDate}}, release {{date .Subject.Custody.ReleaseDate}} ({{str .Subject.Custody.ReleaseDateType}}){{end}}</td></tr>
+<tr><th>Managing force</th><td>{{force .Subject.Force}}</td></tr>
+<tr><th>Custody</th><td>{{words .Subject.Custody.Status}}{{if .Subject.Custody.Establishment}}, {{str .Subject.Custody.Establishment}}{{end}}{{if .Subject.Custody.ReleaseDate}}, release {{date .Subject.Custody.ReleaseDate}} ({{str .Subject.Custody.ReleaseDateType}}){{end}}</td></tr>
 <tr><th>Recorded</th><td>{{when .Subject.CreatedAt}}; last changed {{when .Subject.UpdatedAt}}</td></tr>
 </table>
 <h2>Custody history</h2>
@@ -113,47 +221,47 @@ var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
 {{range .Orders}}<div class="order">
 <h3>Order {{.Order.Reference}}, {{.Order.Court}}</h3>
 <table>
-<tr><th>Status</th><td>{{.Order.Status}}{{if .Order.EndedOn}} on {{date .Order.EndedOn}}: {{str .Order.EndReason}}{{end}}</td></tr>
-<tr><th>Made</th><td>{{.Order.MadeOn}} ({{.Order.CourtType}} court)</td></tr>
-<tr><th>In force</th><td>{{.Order.Commencement}}: {{date .Order.StartsOn}} to {{if and .Order.EndedOn (or (eq .Order.Status "discharged") (eq .Order.Status "quashed"))}}{{date .Order.EndedOn}} ({{.Order.Status}}; it was to run to {{date .Order.EffectiveEnd}}){{else if .Order.ExtensionPending}}{{date .Order.EndsOn}}, and on until the charge that extends it (s.22E) is dealt with{{else if .Order.ExtendedTo}}{{date .Order.ExtendedTo}} (extended from {{date .Order.EndsOn}} by a charge, s.22E){{else}}{{date .Order.EndsOn}}{{end}}</td></tr>
+<tr><th>Status</th><td>{{words .Order.Status}}{{if .Order.EndedOn}} on {{date .Order.EndedOn}}: {{str .Order.EndReason}}{{end}}</td></tr>
+<tr><th>Made</th><td>{{day .Order.MadeOn}} ({{words .Order.CourtType}} Court)</td></tr>
+<tr><th>In force</th><td>{{if eq .Order.Commencement "on_release"}}From release{{else}}From a date{{end}}: {{date .Order.StartsOn}} to {{if and .Order.EndedOn (or (eq .Order.Status "discharged") (eq .Order.Status "quashed"))}}{{date .Order.EndedOn}} ({{words .Order.Status}}; it was to run to {{date .Order.EffectiveEnd}}){{else if .Order.ExtensionPending}}{{date .Order.EndsOn}}, and on until the charge that extends it (s.22E) is dealt with{{else if .Order.ExtendedTo}}{{date .Order.ExtendedTo}} (extended from {{date .Order.EndsOn}} by a charge, s.22E){{else}}{{date .Order.EndsOn}}{{end}}</td></tr>
 </table>
 <h4>Terms</h4>
-<table><tr><th>Category</th><th>Term</th></tr>{{range .Order.Terms}}<tr><td>{{.Category}}</td><td>{{.Text}}</td></tr>{{end}}</table>
+<table><tr><th>Category</th><th>Term</th></tr>{{range .Order.Terms}}<tr><td>{{words .Category}}</td><td>{{.Text}}</td></tr>{{end}}</table>
 <h4>Every version of the terms</h4>
 {{if .TermVersions}}<table><tr><th>Category</th><th>Term</th><th>Version</th><th>In force from</th><th>Until</th></tr>
-{{range .TermVersions}}<tr><td>{{.Category}}</td><td>{{.Text}}</td><td>{{.Version}}</td><td>{{.EffectiveFrom}}</td><td>{{date .EffectiveTo}}</td></tr>
+{{range .TermVersions}}<tr><td>{{words .Category}}</td><td>{{.Text}}</td><td>{{.Version}}</td><td>{{day .EffectiveFrom}}</td><td>{{date .EffectiveTo}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 <h4>The order's history</h4>
 {{if .Events}}<table><tr><th>On</th><th>Event</th><th>Court</th><th>Recorded</th><th>By</th><th>Details</th></tr>
-{{range .Events}}<tr><td>{{.On}}</td><td>{{.Kind}}</td><td>{{str .Court}}</td><td>{{when .RecordedAt}}</td><td>{{ref .RecordedBy}}</td><td>{{raw .Details}}</td></tr>
+{{range .Events}}<tr><td>{{day .On}}</td><td>{{words .Kind}}</td><td>{{str .Court}}</td><td>{{when .RecordedAt}}</td><td>{{ref .RecordedBy}}</td><td>{{details .Details}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 <h4>Charges extending the order</h4>
 {{if .Extensions}}<table><tr><th>Charged</th><th>Kind</th><th>Offence</th><th>Court</th><th>Outcome</th><th>Settled end</th></tr>
-{{range .Extensions}}<tr><td>{{.ChargedOn}}</td><td>{{.ChargeKind}}</td><td>{{.Offence}}</td><td>{{.Court}}</td><td>{{str .Outcome}} {{date .OutcomeOn}}</td><td>{{date .SettledEndsOn}}</td></tr>
+{{range .Extensions}}<tr><td>{{day .ChargedOn}}</td><td>{{words .ChargeKind}}</td><td>{{.Offence}}</td><td>{{.Court}}</td><td>{{wordsp .Outcome}} {{date .OutcomeOn}}</td><td>{{date .SettledEndsOn}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 <h4>Breaches</h4>
 {{if .Breaches}}<table><tr><th>Occurred</th><th>What happened</th><th>Terms</th><th>Action</th><th>Outcome</th></tr>
-{{range .Breaches}}<tr><td>{{.OccurredOn}}</td><td>{{.Description}}</td><td>{{range $i, $t := .Terms}}{{if $i}}; {{end}}{{$t.Text}} (version {{$t.Version}}){{end}}</td><td>{{.Action}}</td><td>{{.Outcome}} {{date .OutcomeOn}}{{with .Sentence}}: {{.}}{{end}}</td></tr>
+{{range .Breaches}}<tr><td>{{day .OccurredOn}}</td><td>{{.Description}}</td><td>{{range $i, $t := .Terms}}{{if $i}}; {{end}}{{$t.Text}} (version {{$t.Version}}){{end}}</td><td>{{words .Action}}</td><td>{{words .Outcome}} {{date .OutcomeOn}}{{with .Sentence}}: {{.}}{{end}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 <h4>Owners, past and present</h4>
 {{if .OwnerHistory}}<table><tr><th>Role</th><th>Officer</th><th>From</th><th>Until</th><th>Reason</th></tr>
-{{range .OwnerHistory}}<tr><td>{{.Role}}</td><td>{{.Officer.Name}}</td><td>{{when .From}}</td><td>{{if .Until}}{{when .Until}}{{else}}current{{end}}</td><td>{{.Reason}}{{if .EndReason}}; ended: {{str .EndReason}}{{end}}</td></tr>
+{{range .OwnerHistory}}<tr><td>{{role .Role}}</td><td>{{.Officer.Name}}</td><td>{{when .From}}</td><td>{{if .Until}}{{when .Until}}{{else}}current{{end}}</td><td>{{.Reason}}{{if .EndReason}}; ended: {{str .EndReason}}{{end}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 <h4>Reviews</h4>
 {{if .Reviews}}<table><tr><th>Reviewed</th><th>Kind</th><th>Outcome</th><th>Notes</th></tr>
-{{range .Reviews}}<tr><td>{{.ReviewedOn}}</td><td>{{.Kind}}</td><td>{{.Outcome}}</td><td>{{str .Notes}}</td></tr>
+{{range .Reviews}}<tr><td>{{day .ReviewedOn}}</td><td>{{words .Kind}}</td><td>{{words .Outcome}}</td><td>{{str .Notes}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 <h4>Compliance checks</h4>
 {{if .Checks}}<table><tr><th>Kind</th><th>Due</th><th>Status</th><th>Completed</th><th>Outcome</th><th>Notes</th></tr>
-{{range .Checks}}<tr><td>{{.Kind}}</td><td>{{.DueOn}}</td><td>{{.Status}}</td><td>{{date .CompletedOn}}</td><td>{{str .Outcome}}</td><td>{{str .Notes}}</td></tr>
+{{range .Checks}}<tr><td>{{words .Kind}}</td><td>{{day .DueOn}}</td><td>{{words .Status}}</td><td>{{date .CompletedOn}}</td><td>{{wordsp .Outcome}}</td><td>{{str .Notes}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 <h4>Flags</h4>
 {{if .Flags}}<table><tr><th>Kind</th><th>Raised</th><th>Resolved</th></tr>
-{{range .Flags}}<tr><td>{{.Kind}}</td><td>{{when .RaisedAt}}</td><td>{{if .ResolvedAt}}{{when .ResolvedAt}}{{else}}open{{end}}</td></tr>
+{{range .Flags}}<tr><td>{{flag .Kind}}</td><td>{{when .RaisedAt}}</td><td>{{if .ResolvedAt}}{{when .ResolvedAt}}{{else}}open{{end}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 <h4>Tasking meeting decisions</h4>
 {{if .Decisions}}<table><tr><th>Meeting</th><th>Item</th><th>Decision</th><th>Action by</th><th>Notes</th><th>Stands?</th></tr>
-{{range .Decisions}}<tr><td>{{.HeldOn}}</td><td>{{.ItemKind}}</td><td>{{.Decision.Decision}}</td><td>{{ref .Decision.ActionBy}}</td><td>{{str .Decision.Notes}}</td><td>{{with .Decision.Withdrawn}}withdrawn: {{.Reason}}{{else}}{{if .Decision.CorrectedBy}}corrected by a later decision{{else}}stands{{with .Decision.Status}} (action {{.}}){{end}}{{end}}{{end}}</td></tr>
+{{range .Decisions}}<tr><td>{{day .HeldOn}}</td><td>{{flag .ItemKind}}</td><td>{{words .Decision.Decision}}</td><td>{{ref .Decision.ActionBy}}</td><td>{{str .Decision.Notes}}</td><td>{{with .Decision.Withdrawn}}withdrawn: {{.Reason}}{{else}}{{if .Decision.CorrectedBy}}corrected by a later decision{{else}}stands{{with .Decision.Status}} (action {{.}}){{end}}{{end}}{{end}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 </div>
 {{else}}<p class="none">No orders.</p>{{end}}

@@ -104,9 +104,17 @@ func TestSubjectExportCarriesTheLegalHistory(t *testing.T) {
 		t.Errorf("breaches %v, extensions %v", get(x, "breaches"), get(x, "extensions"))
 	}
 	page := string(e.do(t, "GET", "/api/v1/subjects/"+s(sub, "id")+"/export?format=html", e.admin, "").Raw)
-	for _, want := range []string{"Went to Spain with a third phone.", "Mrs X", "Two phones, both notified.", "Breach of SCPO (s.25)"} {
+	for _, want := range []string{"Went to Spain with a third phone.", "Mrs X", "Two phones, both notified.", "Breach of SCPO (s.25)",
+		// In words, for the data subject: the force by name, events and
+		// their details, dates as people write them.
+		"Gloucestershire Constabulary", "Breach recorded", "November 2026"} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the printable export lacks %q", want)
+		}
+	}
+	for _, code := range []string{">gloucestershire<", ">breach_recorded<", `{&#34;`, `[]`} {
+		if i := strings.Index(page, code); i >= 0 {
+			t.Errorf("the printable export shows %q: …%s…", code, page[max(0, i-120):min(len(page), i+120)])
 		}
 	}
 }
