@@ -246,7 +246,7 @@ func TestPageEndedOrderSaysWhenItEnded(t *testing.T) {
 	}
 	x := e.do(t, "GET", "/api/v1/subjects/"+s(ord, "subject_id")+"/export?format=html", e.admin, "")
 	want(t, x, http.StatusOK)
-	if !strings.Contains(x.String(), "2026-11-01 to 2026-11-24 (discharged; it was to run to") {
+	if !strings.Contains(x.String(), "1 November 2026 to 24 November 2026 (Discharged; it was to run to") {
 		t.Errorf("the export's in force line: %s", x)
 	}
 }
