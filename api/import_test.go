@@ -399,3 +399,23 @@ func TestImportOfAnEndedOrderWithACheckStaysReady(t *testing.T) {
 		t.Errorf("the dry run of an ended order with a check: %s", r)
 	}
 }
+
+// A row stopped by a problem the plan finds (an owner the register does
+// not have) is not listed as to be created, nor counted: the check page
+// said "Create" and counted its subject beside the problem.
+func TestImportRowWithAPlanProblemIsNotCounted(t *testing.T) {
+	e := newEnv(t)
+	bad := importRow(map[string]string{"iom_email": "nobody@gloucestershire.police.uk", "iom_since": "2025-06-10"})
+	r := e.importCSV(t, e.admin, "?force=gloucestershire", sheetCSV(importRow(nil), bad))
+	want(t, r, http.StatusOK)
+	if !slices.Contains(importErrors(r), "3.iom_email") {
+		t.Fatalf("the unknown owner is not a problem on row 3: %s", r)
+	}
+	its, _ := r.Body["items"].([]any)
+	if len(its) != 2 || s(its[1], "order.action") != "error" || s(its[1], "subject.action") != "error" {
+		t.Errorf("row 3's plan: %s", r)
+	}
+	if s(r.Body, "summary.subjects_created") != "1" || s(r.Body, "summary.orders_created") != "1" {
+		t.Errorf("the summary counts the stopped row: %v", get(r.Body, "summary"))
+	}
+}

@@ -271,8 +271,10 @@ func (s *Store) planImport(ctx context.Context, tx *gorm.DB, force string, recs 
 	problem := func(list *[]domain.ImportProblem, row int, col, format string, args ...any) {
 		*list = append(*list, domain.ImportProblem{Row: row, Column: col, Message: fmt.Sprintf(format, args...)})
 	}
+	forceWords := forceName(tx, force)
 	for i, rec := range recs {
 		sub, o := rec.Subject, rec.Order
+		errorsBefore := len(res.Errors)
 		item := domain.ImportItem{Row: rec.Row, PNCID: sub.PNCID, Reference: o.Reference, Status: o.Status,
 			Subject: domain.ImportAction{Action: "create"}, Order: domain.ImportAction{Action: "create"}, Owners: []string{},
 			Review: rec.Review != nil, Check: rec.Check != nil}
@@ -284,14 +286,14 @@ func (s *Store) planImport(ctx context.Context, tx *gorm.DB, force string, recs 
 		matched, isMatch := p.subjects[sub.PNCID]
 		if isMatch {
 			if matched.Force != force {
-				problem(&res.Errors, rec.Row, "pnc_id", "a subject of another force holds this PNC ID: that force moves them to %s first, or imports the order itself", force)
+				problem(&res.Errors, rec.Row, "pnc_id", "a subject of another force holds this PNC ID: that force moves them to %s first, or imports the order itself", forceWords)
 			} else {
 				id := matched.ID
 				item.Subject = domain.ImportAction{Action: "match", ID: &id}
 				domain.Note(ctx, "subject", id)
 				if !strings.EqualFold(matched.LastName, sub.LastName) || matched.DateOfBirth == nil || !matched.DateOfBirth.Equal(sub.DateOfBirth.Time) {
-					problem(&res.Warnings, rec.Row, "pnc_id", "matches subject %s, whom the register holds as %s %s born %s; the register's record is kept",
-						id, matched.FirstNames, matched.LastName, matched.domain().DateOfBirth)
+					problem(&res.Warnings, rec.Row, "pnc_id", "matches a subject the register holds as %s %s born %s; the register's record is kept",
+						matched.FirstNames, matched.LastName, matched.domain().DateOfBirth)
 				}
 			}
 		}
@@ -337,6 +339,12 @@ func (s *Store) planImport(ctx context.Context, tx *gorm.DB, force string, recs 
 		if o.Ended() && rec.Check != nil {
 			problem(&res.Warnings, rec.Row, "next_check_due", "not recorded: an ended order takes no checks")
 			item.Check = false
+		}
+		// A problem found here (another force's subject, an owner who
+		// cannot own) stops the row as a row-level one does: it was
+		// listed as to be created, and counted.
+		if len(res.Errors) > errorsBefore {
+			item.Subject.Action, item.Order.Action = "error", "error"
 		}
 		res.Items = append(res.Items, item)
 	}
