@@ -499,3 +499,52 @@ func TestPageActionOfAMovedSubject(t *testing.T) {
 		t.Errorf("the action page links to the order now out of the officer's view")
 	}
 }
+
+// A chair moves a leaver's orders to a colleague from the officer's page:
+// the page says what they hold (and warns before deactivating them), the
+// preview says what would move and changes nothing, and the move takes
+// every ownership. It was API only; deactivating said nothing and left the
+// orders unowned.
+func TestPageReassignALeaversOrders(t *testing.T) {
+	e := newEnv(t)
+	leaver, successor := e.officer(t, "iom_officer"), e.officer(t, "iom_officer")
+	var orders []string
+	for range 2 {
+		ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+		want(t, e.do(t, "PUT", "/api/v1/orders/"+ord+"/owners/iom", e.admin, js(obj{"officer_id": leaver, "reason": "Allocated."})),
+			http.StatusOK)
+		orders = append(orders, ord)
+	}
+	chair, _ := e.signedIn(t, "tasking_chair")
+	page := chair.get("/officers/" + leaver)
+	wantText(t, page, `id="officer-holds">2`, `href="/officers/`+leaver+`/reassign"`)
+	adm := e.browser(t)
+	adm.signIn(e.admin)
+	wantText(t, adm.get("/officers/"+leaver), "Deactivating ends their ownership of 2 orders")
+
+	form := chair.get("/officers/" + leaver + "/reassign")
+	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, "holds 2 live orders", `value="`+successor+`"`)
+	if strings.Contains(form.Body, `<option value="`+leaver+`"`) {
+		t.Errorf("the leaver is offered to take their own orders")
+	}
+	path := "/officers/" + leaver + "/reassign"
+	p := chair.post(path, url.Values{"csrf_token": {csrfOf(t, form)}, "reason": {"Leaving the force."}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#to_officer_id"`)
+	p = chair.post(path, url.Values{"csrf_token": {csrfOf(t, form)}, "to_officer_id": {successor}, "reason": {"Leaving the force."},
+		"preview": {"1"}})
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Nothing was changed. This would move 2 ownerships")
+	if r := e.do(t, "GET", "/api/v1/orders/"+orders[0], e.admin, ""); s(r.Body, "owners.iom.id") != leaver {
+		t.Fatalf("the preview moved the order: %s", r)
+	}
+	p = chair.post(path, url.Values{"csrf_token": {csrfOf(t, form)}, "to_officer_id": {successor}, "reason": {"Leaving the force."}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, chair.get(p.Header.Get("Location")), "Orders reassigned: 2 ownerships", `id="officer-holds">0`)
+	for _, ord := range orders {
+		if r := e.do(t, "GET", "/api/v1/orders/"+ord, e.admin, ""); s(r.Body, "owners.iom.id") != successor {
+			t.Errorf("order %s after the move: %s", ord, r)
+		}
+	}
+}

@@ -99,6 +99,10 @@ type officerData struct {
 	// Forces is offered to a national administrator, who may move an
 	// officer to another force (or make them national).
 	Forces []domain.Force
+	// Holds is how many live orders they own; CanReassign: the reader may
+	// move them to a colleague (deactivating would leave them unowned).
+	Holds       int
+	CanReassign bool
 }
 
 func (w *Web) officerPage(r *req) (*page, *officerData, error) {
@@ -113,6 +117,20 @@ func (w *Web) officerPage(r *req) (*page, *officerData, error) {
 		if d.Tokens, err = w.store.ListTokens(r.ctx(), o.ID); err != nil {
 			return nil, nil, err
 		}
+	}
+	if o.Force != nil && domain.ScopeFrom(r.ctx()).CanRead(*o.Force) && w.host.Permitted(r.me, "GET /api/v1/reports/workload") {
+		// The live orders they own (not those they cover), as the
+		// workload view counts them.
+		load, err := w.store.Workload(r.ctx(), *o.Force, w.today())
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, l := range load.Officers {
+			if l.Officer.ID == o.ID {
+				d.Holds = l.Total
+			}
+		}
+		d.CanReassign = domain.ScopeFrom(r.ctx()).CanWrite(*o.Force) && w.host.Permitted(r.me, "POST /api/v1/officers/:id/reassign")
 	}
 	if d.CanEdit && domain.ScopeFrom(r.ctx()).AllForces {
 		if d.Forces, err = w.store.ListForces(r.ctx()); err != nil {
@@ -150,6 +168,9 @@ func (w *Web) officer(r *req) error {
 		return err
 	}
 	p.Flash = officerFlashes[r.QueryParam("done")]
+	if r.QueryParam("done") == "reassigned" {
+		p.Flash = "Orders reassigned: " + r.QueryParam("moved") + " ownerships and " + r.QueryParam("actions") + " open actions moved"
+	}
 	return w.render(r, "officer", p)
 }
 

@@ -49,6 +49,7 @@ type Store interface {
 	domain.LegalLife
 	domain.CalendarFeeds
 	domain.Notifications
+	domain.Reassigner
 }
 
 // Host is what the JSON API lends the pages.
@@ -228,6 +229,8 @@ func Routes() []Route {
 		{http.MethodPost, "/officers", "POST /api/v1/officers", (*Web).createOfficer},
 		{http.MethodGet, "/officers/:id", "GET /api/v1/officers/:id", (*Web).officer},
 		{http.MethodPost, "/officers/:id", "PATCH /api/v1/officers/:id", (*Web).saveOfficer},
+		{http.MethodGet, "/officers/:id/reassign", "POST /api/v1/officers/:id/reassign", (*Web).reassignForm},
+		{http.MethodPost, "/officers/:id/reassign", "POST /api/v1/officers/:id/reassign", (*Web).reassign},
 		{http.MethodPost, "/officers/:id/tokens", "POST /api/v1/officers/:id/tokens", (*Web).issueToken},
 		{http.MethodPost, "/officers/:id/tokens/:token_id/revoke", "DELETE /api/v1/officers/:id/tokens/:token_id", (*Web).revokeToken},
 		{http.MethodGet, "/jobs", "GET /api/v1/jobs", (*Web).jobs},

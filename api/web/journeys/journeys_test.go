@@ -540,6 +540,32 @@ func TestJourneys(t *testing.T) {
 	})
 
 	// Last, as it adds a national register's worth of orders to the force.
+	t.Run("chair moves a leaver's orders to a colleague", func(t *testing.T) {
+		iom, _, err := s.store.ListOfficers(ctx, domain.OfficerFilter{Role: domain.RoleIOMOfficer, Force: "gloucestershire"}, domain.Page{Limit: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaver := ""
+		for _, o := range iom {
+			if cl, err := s.store.Caseload(ctx, o.ID, s.store.Today(), domain.Page{Limit: 1}); err == nil && cl.Summary.Orders > 0 && o.Active {
+				leaver = o.ID
+				break
+			}
+		}
+		if leaver == "" {
+			t.Fatal("no Gloucestershire IOM officer holds an order")
+		}
+		tab := s.tab(t, domain.RoleTaskingChair, "gloucestershire")
+		s.run(t, tab, "leaver", chromedp.Navigate(s.base+"/officers/"+leaver), chromedp.WaitVisible(`#reassign-link`))
+		s.run(t, tab, "reassign-form", chromedp.Click(`#reassign-link`), chromedp.WaitVisible(`#to_officer_id`))
+		s.run(t, tab, "reassign-preview", chromedp.SetValue(`#to_officer_id`, firstOption(t, tab, "#to_officer_id")),
+			chromedp.SetValue(`#reason`, "Leaving the force."), chromedp.Click(`#reassign-preview`), chromedp.WaitVisible(`#preview`))
+		s.wantText(t, tab, "#preview", "Nothing was changed")
+		s.run(t, tab, "reassigned", chromedp.Click(`#reassign-submit`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Orders reassigned")
+		s.wantText(t, tab, "#officer-holds", "0")
+	})
+
 	t.Run("chair pages through a long agenda", func(t *testing.T) {
 		if _, err := s.store.GenerateOrders(ctx, 9000, s.store.Today()); err != nil {
 			t.Fatal(err)
