@@ -262,4 +262,9 @@ func TestCalendarFeedHasTheOrdersCovered(t *testing.T) {
 	if ics := e.do(t, "GET", path, "", ""); !strings.Contains(string(ics.Raw), "CAL-COVERED-1") {
 		t.Errorf("the covering officer's feed lacks the covered order: %s", ics.Raw)
 	}
+	// The cover moved to another force keeps no view of the order.
+	want(t, e.do(t, "PATCH", "/api/v1/officers/"+cover, e.admin, js(obj{"force": "dorset"})), http.StatusOK)
+	if ics := e.do(t, "GET", path, "", ""); strings.Contains(string(ics.Raw), "CAL-COVERED-1") {
+		t.Errorf("a cover moved to Dorset still has the Gloucestershire order in their feed: %s", ics.Raw)
+	}
 }

@@ -418,4 +418,13 @@ func TestImportRowWithAPlanProblemIsNotCounted(t *testing.T) {
 	if s(r.Body, "summary.subjects_created") != "1" || s(r.Body, "summary.orders_created") != "1" {
 		t.Errorf("the summary counts the stopped row: %v", get(r.Body, "summary"))
 	}
+	// Nor as an order coming in ended.
+	ended := importRow(map[string]string{"made_on": "2016-03-01", "starts_on": "2016-03-01", "duration_months": "60",
+		"last_review_on": "", "last_review_outcome": "", "next_check_kind": "", "next_check_due": "",
+		"iom_email": "nobody@gloucestershire.police.uk", "iom_since": "2016-03-01"})
+	r = e.importCSV(t, e.admin, "?force=gloucestershire", sheetCSV(ended))
+	want(t, r, http.StatusOK)
+	if s(r.Body, "summary.orders_expired") != "0" {
+		t.Errorf("a stopped ended order is counted as coming in ended: %v", get(r.Body, "summary"))
+	}
 }

@@ -547,4 +547,21 @@ func TestPageReassignALeaversOrders(t *testing.T) {
 			t.Errorf("order %s after the move: %s", ord, r)
 		}
 	}
+	// Another force's officer: not this chair's to move, and no form.
+	dorset := acOfficer(t, e, "dorset", "iom_officer")
+	wantStatus(t, chair.get("/officers/"+dorset+"/reassign"), http.StatusNotFound)
+	// A chair who is also a regional lead reads Dorset's officers, and still
+	// may not move their orders.
+	lead := e.signedInAs(t, acOfficer(t, e, "gloucestershire", "tasking_chair", "regional"))
+	wantStatus(t, lead.get("/officers/"+dorset+"/reassign"), http.StatusForbidden)
+	// The banner shows numbers only, whatever the address says.
+	if strings.Contains(chair.get("/officers/"+leaver+"?done=reassigned&moved=<b>lots</b>&actions=1").Body, "lots") {
+		t.Errorf("the banner shows text from the address")
+	}
+	// An auditor sees no count they were not given.
+	aud := e.browser(t)
+	aud.signIn(e.token(t, e.officer(t, "auditor")))
+	if strings.Contains(aud.get("/officers/"+successor).Body, `id="officer-holds"`) {
+		t.Errorf("an auditor is shown an orders-held count that was not read")
+	}
 }

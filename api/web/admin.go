@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -102,6 +103,7 @@ type officerData struct {
 	// Holds is how many live orders they own; CanReassign: the reader may
 	// move them to a colleague (deactivating would leave them unowned).
 	Holds       int
+	ShowHolds   bool
 	CanReassign bool
 }
 
@@ -120,11 +122,13 @@ func (w *Web) officerPage(r *req) (*page, *officerData, error) {
 	}
 	if o.Force != nil && domain.ScopeFrom(r.ctx()).CanRead(*o.Force) && w.host.Permitted(r.me, "GET /api/v1/reports/workload") {
 		// The live orders they own (not those they cover), as the
-		// workload view counts them.
-		load, err := w.store.Workload(r.ctx(), *o.Force, w.today())
+		// workload view counts them. Only this officer's count is shown:
+		// read without noting the force's other officers on the entry.
+		load, err := w.store.Workload(domain.WithAudit(r.ctx(), nil), *o.Force, w.today())
 		if err != nil {
 			return nil, nil, err
 		}
+		d.ShowHolds = true
 		for _, l := range load.Officers {
 			if l.Officer.ID == o.ID {
 				d.Holds = l.Total
@@ -169,7 +173,14 @@ func (w *Web) officer(r *req) error {
 	}
 	p.Flash = officerFlashes[r.QueryParam("done")]
 	if r.QueryParam("done") == "reassigned" {
-		p.Flash = "Orders reassigned: " + r.QueryParam("moved") + " ownerships and " + r.QueryParam("actions") + " open actions moved"
+		// Numbers only: the address is anyone's to write.
+		moved, err1 := strconv.Atoi(r.QueryParam("moved"))
+		actions, err2 := strconv.Atoi(r.QueryParam("actions"))
+		if err1 == nil && err2 == nil {
+			p.Flash = fmt.Sprintf("Orders reassigned: %d ownerships and %d open actions moved", moved, actions)
+		} else {
+			p.Flash = "Orders reassigned"
+		}
 	}
 	return w.render(r, "officer", p)
 }

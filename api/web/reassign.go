@@ -1,10 +1,12 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"scpo/domain"
 )
@@ -30,15 +32,26 @@ func (w *Web) reassignPage(r *req) (*page, *reassignData, error) {
 	if o.Force == nil {
 		return nil, nil, domain.ErrNotFound // a national officer owns no orders
 	}
-	officers, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: *o.Force}, domain.Page{Limit: 500})
-	if err != nil {
-		return nil, nil, err
+	if !domain.ScopeFrom(r.ctx()).CanWrite(*o.Force) {
+		return nil, nil, domain.ErrForbidden // another force's officers are its own to move
 	}
-	officers = slices.DeleteFunc(officers, func(x domain.Officer) bool {
-		return !x.Active || x.ID == o.ID || !slices.ContainsFunc(x.Roles, func(role string) bool {
-			return role == domain.RoleIOMOfficer || role == domain.RoleLRO || role == domain.RoleOrdersOfficer
-		})
-	})
+	// Those who may own an order: by each owning role, so a large force's
+	// other officers do not crowd them out of a page.
+	var officers []domain.Officer
+	seen := map[string]bool{o.ID: true}
+	for _, role := range []string{domain.RoleIOMOfficer, domain.RoleLRO, domain.RoleOrdersOfficer} {
+		list, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: *o.Force, Role: role}, domain.Page{Limit: 500})
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, x := range list {
+			if x.Active && !seen[x.ID] {
+				seen[x.ID] = true
+				officers = append(officers, x)
+			}
+		}
+	}
+	slices.SortFunc(officers, func(a, b domain.Officer) int { return strings.Compare(a.Name, b.Name) })
 	load, err := w.store.Workload(r.ctx(), *o.Force, w.today())
 	if err != nil {
 		return nil, nil, err
@@ -80,6 +93,16 @@ func (w *Web) reassign(r *req) error {
 	res, err := w.store.Reassign(r.ctx(), domain.Reassignment{FromOfficerID: d.Officer.ID, ToOfficerID: p.Values["to_officer_id"],
 		Roles: roles, Reason: p.Values["reason"], Preview: preview})
 	if err != nil {
+		// An ownership that cannot move is named by its order, not by a
+		// field of this form: said in the summary, not linked.
+		var v *domain.ValidationError
+		if errors.As(err, &v) {
+			for i, fe := range v.Errors {
+				if _, ok := reassignLabels[fe.Field]; !ok {
+					v.Errors[i].Field = ""
+				}
+			}
+		}
 		return w.formError(r, err, "reassign", p, reassignLabels)
 	}
 	if preview {

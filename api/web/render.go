@@ -199,7 +199,7 @@ func (w *Web) renderStatus(c echo.Context, status int, name string, p *page) err
 		if err := w.host.RecordAudit(c); err != nil {
 			return err
 		}
-	} else if domain.AuditFrom(c.Request().Context()) != nil {
+	} else if status < 500 && domain.AuditFrom(c.Request().Context()) != nil {
 		// A form sent back refused (422, 409) is a refused attempt on the
 		// records it named, on the trail as the API's are; it was not.
 		if err := w.host.Refused(c, status); err != nil {

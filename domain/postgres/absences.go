@@ -146,7 +146,8 @@ func touchOwnedOrders(tx *gorm.DB, officerID string) error {
 	var orders []string
 	if err := tx.Raw(`SELECT DISTINCT order_id FROM owner_assignments WHERE ended_at IS NULL
 		AND (officer_id = @o OR officer_id IN (SELECT ab.officer_id FROM officer_absences ab
-		                                       WHERE ab.cover_officer_id = @o AND ab.cancelled_at IS NULL))`,
+		                                       WHERE ab.cover_officer_id = @o AND ab.cancelled_at IS NULL
+		                                         AND (ab.ends_on IS NULL OR ab.ends_on >= current_date - 1)))`,
 		map[string]any{"o": officerID}).Scan(&orders).Error; err != nil {
 		return err
 	}

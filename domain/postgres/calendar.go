@@ -90,7 +90,10 @@ func (s *Store) CalendarFeedFor(ctx context.Context, secret string) (domain.Cale
 		                     -- their caseload lists them (covering)
 		                     OR a.officer_id IN (SELECT ab.officer_id FROM officer_absences ab
 		                                         WHERE ab.cover_officer_id = @me AND ab.cancelled_at IS NULL
-		                                           AND ab.starts_on <= @today AND (ab.ends_on IS NULL OR ab.ends_on >= @today))))
+		                                           AND ab.starts_on <= @today AND (ab.ends_on IS NULL OR ab.ends_on >= @today))
+		                        -- only while the cover is of the order's force (a cover
+		                        -- moved away keeps no view of it)
+		                        AND a.order_subject_force = (SELECT f.force FROM officers f WHERE f.id = @me)))
 		SELECT 'review' AS kind, o.id AS id, o.id AS order_id, o.subject_id, o.reference, '' AS check_kind, sch.next_review_due AS due
 		FROM mine JOIN orders o ON o.id = mine.order_id JOIN order_schedule sch ON sch.order_id = o.id
 		WHERE sch.next_review_due IS NOT NULL

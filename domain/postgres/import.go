@@ -345,6 +345,9 @@ func (s *Store) planImport(ctx context.Context, tx *gorm.DB, force string, recs 
 		// listed as to be created, and counted.
 		if len(res.Errors) > errorsBefore {
 			item.Subject.Action, item.Order.Action = "error", "error"
+			if o.Ended() {
+				res.Summary.OrdersExpired-- // counted above as coming in ended; it does not come in
+			}
 		}
 		res.Items = append(res.Items, item)
 	}
