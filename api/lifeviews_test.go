@@ -484,6 +484,15 @@ func TestScheduledCheckActionFollowsTheCheck(t *testing.T) {
 	if s(d.Body, "due_by") != "2026-12-03" {
 		t.Errorf("the action to carry out the check is due %s, want the check's day 2026-12-03", s(d.Body, "due_by"))
 	}
+	// A check day before the meeting is the check's error alone (the empty
+	// due date was blamed too).
+	for _, it := range m["agenda"].([]any) {
+		if s(it, "order_id") == ord {
+			r := e.do(t, "POST", "/api/v1/meetings/"+s(m, "id")+"/decisions", chair, js(obj{"item_id": s(it, "id"),
+				"decision": "schedule_check", "check_kind": "device", "check_due_on": "2026-11-01", "action_by": iom}))
+			wantFields(t, r, http.StatusUnprocessableEntity, "check_due_on")
+		}
+	}
 	var second string
 	for _, it := range m["agenda"].([]any) {
 		if s(it, "order_id") == ord {

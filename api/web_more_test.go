@@ -433,6 +433,12 @@ func TestReturnToCustodyReleaseNotBeforeIt(t *testing.T) {
 	other := s(e.subject(t, nil), "id")
 	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+other, e.admin, js(obj{"custody": obj{"status": "custody",
 		"establishment": "HMP Bristol", "release_date": "2026-06-01", "release_date_type": "PED"}})), http.StatusOK)
+	// ... and the subject's page says so, not "Overdue".
+	pg := b.get("/subjects/" + other)
+	wantText(t, pg, "Eligible, not yet released")
+	if custody := pg.Body[strings.Index(pg.Body, `id="custody"`):]; strings.Contains(custody[:strings.Index(custody, "</dd>")], "Overdue") {
+		t.Errorf("a passed PED is shown as an overdue release")
+	}
 }
 
 // A national administrator moves an officer to another force from the

@@ -176,11 +176,11 @@ func TestPageRecordsACheckOutcome(t *testing.T) {
 	sub := e.subject(t, nil)
 	ord := e.order(t, s(sub, "id"), nil)
 	oid := s(ord, "id")
-	chk := e.create(t, "/api/v1/orders/"+oid+"/checks", obj{"kind": "home_visit", "due_on": "2026-11-20"})
+	chk := e.create(t, "/api/v1/orders/"+oid+"/checks", obj{"kind": "home_visit", "due_on": "2026-11-20", "notes": "Bring the phone list."})
 	b, _ := e.signedIn(t, "iom_officer")
 
 	order := b.get("/orders/" + oid)
-	wantText(t, order, "Overdue", "Record outcome")
+	wantText(t, order, "Overdue", "Record outcome", "Bring the phone list.") // a pending check's notes too
 	path := "/orders/" + oid + "/checks/" + s(chk, "id") + "/outcome"
 	form := b.get(path)
 	wantStatus(t, form, http.StatusOK)
@@ -468,5 +468,24 @@ func TestPageAgendaAllocatesTheMissingRole(t *testing.T) {
 		`href="/orders/`+s(ord, "id")+`/owners/lro?from=tasking">Allocate the Lead responsible officer`)
 	if strings.Contains(agenda.Body, `href="/orders/`+s(ord, "id")+`/owners/iom?from=tasking"`) {
 		t.Errorf("the agenda offers to replace the IOM owner of an order missing its LRO")
+	}
+}
+
+// An agenda as of an earlier day gives no "open since" later than that day
+// (flags raised today were not open then).
+func TestAgendaAsOfAnEarlierDayOpenSince(t *testing.T) {
+	e := newEnv(t)
+	e.order(t, s(e.subject(t, nil), "id"), nil)
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, "{}"), http.StatusOK)
+	r := e.do(t, "GET", "/api/v1/reports/tasking?force=gloucestershire&as_of=2026-11-24", e.admin, "")
+	want(t, r, http.StatusOK)
+	its, _ := get(r.Body, "sections.unowned").([]any)
+	if len(its) == 0 {
+		t.Fatalf("no unowned item as of 24 November: %s", r)
+	}
+	for _, it := range its {
+		if s(it, "open_since") != "<nil>" {
+			t.Errorf("as of 24 November, an item open since %s", s(it, "open_since"))
+		}
 	}
 }

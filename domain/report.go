@@ -482,7 +482,7 @@ func (r ReassignmentResult) Refusal() error {
 	}
 	v := &ValidationError{}
 	for _, b := range r.Blocked {
-		v.Add("orders."+b.OrderID+"."+b.Role, "%s (%s, %s owner): %s", b.Reference, b.SubjectName, b.Role, *b.Reason)
+		v.Add("orders."+b.OrderID+"."+b.Role, "%s (%s, %s): %s", b.Reference, b.SubjectName, RoleName(b.Role), *b.Reason)
 	}
 	return v
 }

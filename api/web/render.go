@@ -93,6 +93,9 @@ func templateFuncs(forceName, regionName func(string) string, loc *time.Location
 		"dateT":    func(t time.Time) string { return t.In(loc).Format("2 January 2006 15:04 MST") },
 		"due":      dueTag,
 		"flagName": flagName,
+		// releaseDue: release is due on a date of this type (CRD, ARD,
+		// LED, SED), not merely possible (HDCED, PED).
+		"releaseDue": func(t *string) bool { return t == nil || domain.ReleaseIsDue(*t) },
 		// plural writes a count with its noun: 1 order, 2 orders.
 		"plural": func(n int, one, many string) string {
 			if n == 1 {

@@ -679,7 +679,6 @@ func (s *Store) decision(ctx context.Context, id string) (domain.Decision, error
 // records it, correcting the decision corrects when given.
 func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d domain.Decision, corrects *string) (string, error) {
 	v := &domain.ValidationError{}
-	d.ActionDueWithCheck()
 	d.Validate(v)
 	if d.ItemID != "" && !validID(d.ItemID) {
 		v.Add("item_id", "is not an item of this meeting's agenda")
@@ -731,6 +730,9 @@ func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d doma
 	if err := v.Err(); err != nil {
 		return "", err
 	}
+	// After the checks: a check's day taken as its action's is judged once,
+	// on the check (it was also judged as the empty due date's).
+	d.ActionDueWithCheck()
 	orderID := item[0].OrderID
 	domain.Note(ctx, "order", orderID)
 	if d.Decision == domain.DecisionEscalate {

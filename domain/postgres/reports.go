@@ -458,7 +458,9 @@ func taskingItems(ctx context.Context, q domain.TaskingQuery, kind string, rows 
 			d := q.AsOf.DaysUntil(rank)
 			item.DaysToEnd = &d
 		}
-		if r.RaisedAt != nil {
+		// A flag raised after the day asked for (an agenda as of a past
+		// day, worked out from the rules) was not open then.
+		if r.RaisedAt != nil && !q.AsOf.Before(domain.AsDate(*r.RaisedAt).Time) {
 			t := r.RaisedAt.UTC()
 			item.OpenSince = &t
 		}
