@@ -438,6 +438,12 @@ func TestPageAgendaAsOfAnotherDay(t *testing.T) {
 	wantStatus(t, ahead, http.StatusOK)
 	wantText(t, ahead, "As of 2 December 2026, worked out from the register", "No owner (1)", s(ord, "reference"),
 		`/tasking/agenda.csv?force=gloucestershire&amp;as_of=2026-12-02`, `name="as_of-day" type="text" inputmode="numeric" value="2"`)
+	// Owners are today's, and allocating is today's business: said, and
+	// no link on another day's agenda; its order is the worst first only.
+	wantText(t, ahead, "Owners now")
+	if strings.Contains(ahead.Body, "/owners/iom?from=tasking") || strings.Contains(ahead.Body, "sort=-due") {
+		t.Errorf("another day's agenda offers to allocate, or to sort")
+	}
 	csv := chair.get("/tasking/agenda.csv?force=gloucestershire&as_of=2026-12-02")
 	wantStatus(t, csv, http.StatusOK)
 	if !strings.Contains(csv.Body, s(ord, "reference")) {

@@ -757,6 +757,8 @@ type taskingData struct {
 	// another day's runs the rules as of that day (a meeting prepared ahead).
 	AsOf    domain.Date
 	IsToday bool
+	// Paged: one section's page after the agenda's first.
+	Paged bool
 }
 
 type agendaSection struct {
@@ -832,6 +834,7 @@ func (w *Web) tasking(r *req) error {
 			return domain.ErrNotFound
 		}
 		q.Section, q.Page = sec, domain.Page{Limit: 100, Cursor: r.QueryParam("cursor")}
+		d.Paged = r.QueryParam("cursor") != ""
 	}
 	rep, err := w.store.Tasking(r.ctx(), q)
 	if err != nil {
