@@ -137,7 +137,7 @@ func TestActionCancelledByAMoveIsTold(t *testing.T) {
 	}
 	_, body := domain.ComposeMail([]domain.EventView{{Kind: domain.EventActionCancelled, OrderID: ord, Reference: "G-1"}}, nil,
 		func(id string) string { return "https://scpo.example/orders/" + id })
-	if !strings.Contains(body, "Actions cancelled") || !strings.Contains(body, "Your action on order G-1 was cancelled: its subject moved") {
+	if !strings.Contains(body, "Actions cancelled") || !strings.Contains(body, "Your action on order G-1 was cancelled: the order moved out of your force's hands") {
 		t.Errorf("the message: %s", body)
 	}
 	// No link to the order, which the officer can no longer open.

@@ -469,3 +469,20 @@ func TestPageAdminMovesAnOfficerToAnotherForce(t *testing.T) {
 		t.Errorf("a force's administrator is offered to move an officer to another force")
 	}
 }
+
+// An officer moved to another force can no longer act on the old force's
+// orders: their open actions there are cancelled, saying why, and they are
+// told (left open, the actions stood overdue with nobody able to close them).
+func TestOfficerMovedForceEndsTheirActions(t *testing.T) {
+	e := newEnv(t)
+	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	iom := acOfficer(t, e, "gloucestershire", "iom_officer")
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	_, act := e.decideOnUnowned(t, chair, "gloucestershire", ord,
+		obj{"decision": "action", "action_by": iom, "due_by": "2026-12-10", "notes": "Visit."})
+	want(t, e.do(t, "PATCH", "/api/v1/officers/"+iom, e.admin, js(obj{"force": "dorset"})), http.StatusOK)
+	r := e.do(t, "GET", "/api/v1/actions?assignee="+iom+"&status=cancelled", e.admin, "")
+	if its := items(r); len(its) != 1 || s(its[0], "id") != s(act.Body, "id") || !strings.Contains(r.String(), "the officer moved to Dorset Police") {
+		t.Errorf("the moved officer's action: %s", r)
+	}
+}

@@ -20,7 +20,7 @@ const (
 	EventOwnerRemoved   = "owner_removed"   // the officer's ownership ended because they were deactivated or moved
 	EventCoverNamed     = "cover_named"     // the officer is named to cover an absent colleague's orders
 	// EventActionCancelled: the officer's open action was cancelled because
-	// its subject moved to another force, whose officers decide now.
+	// its subject, or the officer, moved to another force.
 	EventActionCancelled = "action_cancelled"
 )
 
@@ -91,7 +91,7 @@ func eventLine(e EventView) string {
 	case EventActionOverdue:
 		return "Your action on order " + ref + " is overdue" + due
 	case EventActionCancelled:
-		return "Your action on order " + ref + " was cancelled: its subject moved to another force, whose officers decide what is done now"
+		return "Your action on order " + ref + " was cancelled: the order moved out of your force's hands (its subject, or you, moved force)"
 	case EventPreRelease:
 		return "Subject of order " + ref + " is inside the pre-release window" + since
 	case EventOwnerRemoved:

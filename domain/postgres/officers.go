@@ -276,6 +276,15 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 		if _, err := endOwnersWhoCannotAct(tx, "a.officer_id = @id", o.ID, domain.OwnerEndReason(before, o), o.UpdatedAt); err != nil {
 			return err
 		}
+		// Moved to another force, they can no longer see the old force's
+		// orders, nor close the actions its meetings gave them (left open,
+		// they stood overdue with nobody able to act): cancelled, saying
+		// why, and they are told.
+		if forceOf(before) != forceOf(o) {
+			if err := endActionsOfMovedOfficer(tx, o.ID, forceOf(o), s.Today(), o.UpdatedAt); err != nil {
+				return err
+			}
+		}
 		out = row.domain()
 		return s.revokeTokensOnDeactivation(tx, o.ID, before.Active, o.Active)
 	})
@@ -470,4 +479,33 @@ func (s *Store) EnsureBootstrapAdmin(ctx context.Context, token string) (domain.
 		return err
 	})
 	return out, err
+}
+
+// endActionsOfMovedOfficer cancels an officer's open meeting actions on
+// orders of forces other than the one they moved to (to, "" for national).
+func endActionsOfMovedOfficer(tx *gorm.DB, officerID, to string, today domain.Date, now time.Time) error {
+	where := "somewhere with no force's orders"
+	if to != "" {
+		where = forceName(tx, to)
+	}
+	return tx.Exec(`WITH cancelled AS (
+		UPDATE meeting_decisions d SET status = 'cancelled', status_on = @today, status_at = @now, status_by = @by,
+			status_note = 'overtaken: the officer moved to ' || @where || ', and can no longer act on this order'
+		FROM meeting_items i, subjects s
+		WHERE i.id = d.item_id AND s.id = i.subject_id AND d.action_by = @officer
+		  AND d.status = 'open' AND d.withdrawn_at IS NULL AND s.force IS DISTINCT FROM @to
+		RETURNING d.id, d.action_by, i.order_id)
+		INSERT INTO notification_events (kind, officer_id, order_id, subject, created_at)
+		SELECT '`+domain.EventActionCancelled+`', c.action_by, c.order_id, c.id::text, @now FROM cancelled c
+		ON CONFLICT DO NOTHING`,
+		map[string]any{"today": today.Time, "now": now, "by": actorID(tx.Statement.Context), "where": where,
+			"officer": officerID, "to": optionalText(to)}).Error
+}
+
+// optionalText is NULL for "" in SQL.
+func optionalText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
