@@ -307,6 +307,12 @@ func TestSettledEndRevivesAnOrderExpiredAtItsOutcome(t *testing.T) {
 	if f := llOpenFlags(t, e, id); slices.Contains(f, "extension_to_settle") {
 		t.Errorf("the end is settled, the flag still open: %v", f)
 	}
+	// The expiry stays in the order's history, and the revival follows it
+	// (the expiry was read from the status, which the revival changed).
+	if kinds := llKinds(t, e, id); !slices.Contains(kinds, "expired") || !slices.Contains(kinds, "revived") ||
+		slices.Index(kinds, "expired") > slices.Index(kinds, "revived") {
+		t.Errorf("the revived order's history: %v", kinds)
+	}
 	// Settled once: no more.
 	wantProblem(t, e.do(t, "PATCH", path+"/extensions/"+x, e.admin, js(obj{"settled_ends_on": "2027-06-20"})),
 		http.StatusConflict)

@@ -32,6 +32,11 @@ const (
 	EventBreachRecorded   = "breach_recorded"
 	EventBreachOutcome    = "breach_outcome"
 	EventNoBreach         = "no_breach"
+	// EventExpired and EventRevived: an order expired at its charge's
+	// outcome, revived by the end the court settled later (the expiry is
+	// otherwise read from the order's status, which the revival changes).
+	EventExpired = "expired"
+	EventRevived = "revived"
 )
 
 // MaxMonitoringMonths: an electronic monitoring requirement lasts at most 12

@@ -512,6 +512,7 @@ func (s *Store) DecideCharge(ctx context.Context, orderID, extensionID string, i
 			return domain.Conflict("settled_ends_on", "the charge is decided and the end settled (%s)", x.SettledEndsOn)
 		}
 		wasDecided := x.Outcome != nil
+		endedOn := o.EffectiveEnd() // before the settled end moves it
 		v := &domain.ValidationError{}
 		o.DecideCharge(x, others, outcome, outcomeOn, settled, today, v)
 		if err := v.Err(); err != nil {
@@ -535,6 +536,18 @@ func (s *Store) DecideCharge(ctx context.Context, orderID, extensionID string, i
 		changes := map[string]any{"extension_pending": o.ExtensionPending, "extended_to": timePtr(o.ExtendedTo)}
 		if settling && o.ExtendedTo != nil && !o.ExtendedTo.Before(today.Time) {
 			changes["status"] = domain.StatusActive
+			// The expiry this undoes stays in the history (it was read
+			// from the status alone), and the revival with it.
+			if endedOn != nil {
+				if _, err := s.recordEvent(tx, o.ID, domain.EventExpired, endedOn.AddDays(1), nil,
+					map[string]any{"ends_on": endedOn}); err != nil {
+					return err
+				}
+			}
+			if _, err := s.recordEvent(tx, o.ID, domain.EventRevived, today, &court,
+				map[string]any{"extension_id": x.ID, "runs_to": o.ExtendedTo}); err != nil {
+				return err
+			}
 		}
 		return s.bumpOrder(tx, o, changes)
 	})
