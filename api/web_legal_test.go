@@ -314,3 +314,18 @@ func TestPageEndToSettleOutlivesTheExpiry(t *testing.T) {
 	wantStatus(t, agenda, http.StatusOK)
 	wantText(t, agenda, domain.FlagName(domain.FlagExtensionToSettle), order)
 }
+
+// A charge whose end is settled says so on its page, with no form (it
+// said the end was still to record and offered a form that was refused).
+func TestPageSettledChargeShowsItsEnd(t *testing.T) {
+	e := newEnv(t)
+	path, x := chargedOrder(t, e, today)
+	want(t, e.do(t, "PATCH", path+"/extensions/"+x, e.admin, js(obj{"settled_ends_on": "2027-01-31"})), http.StatusOK)
+	b, _ := e.signedIn(t, "orders_officer")
+	p := b.get(strings.TrimPrefix(path, "/api/v1") + "/extensions/" + x + "/outcome")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "the court settled the order's end: 31 January 2027")
+	if strings.Contains(p.Body, `id="record-charge-outcome"`) || strings.Contains(p.Body, "still to record") {
+		t.Errorf("a settled charge's page still offers the form")
+	}
+}
