@@ -415,3 +415,27 @@ func TestPageCorrectsADecision(t *testing.T) {
 		t.Errorf("a corrected decision is still offered for correction")
 	}
 }
+
+// A second escalation refused on the page is shown on that order's
+// decision, where the summary links.
+func TestPageSecondEscalationShownOnTheDecision(t *testing.T) {
+	e := newEnv(t)
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	b, _ := e.signedIn(t, "tasking_chair")
+	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	var item string
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == ord {
+			item = s(it, "id")
+		}
+	}
+	page := b.get("/meetings/" + s(m.Body, "id"))
+	form := url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord}, "n": {"0"}, "item_id": {item}, "decision": {"escalate"},
+		"notes": {"Regional help."}}
+	wantStatus(t, b.post("/meetings/"+s(m.Body, "id")+"/decisions", form), http.StatusSeeOther)
+	p := b.post("/meetings/"+s(m.Body, "id")+"/decisions", form)
+	wantStatus(t, p, http.StatusConflict)
+	wantText(t, p, `href="#decision-0"`, "already escalated")
+}

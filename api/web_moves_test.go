@@ -547,6 +547,10 @@ func TestPageReassignALeaversOrders(t *testing.T) {
 			t.Errorf("order %s after the move: %s", ord, r)
 		}
 	}
+	// The same form sent again (a tab left open): nothing to move, said.
+	again := chair.post(path, url.Values{"csrf_token": {csrfOf(t, form)}, "to_officer_id": {successor}, "reason": {"Leaving the force."}})
+	wantStatus(t, again, http.StatusConflict)
+	wantText(t, again, "Nothing was moved")
 	// Another force's officer: not this chair's to move, and no form.
 	dorset := acOfficer(t, e, "dorset", "iom_officer")
 	wantStatus(t, chair.get("/officers/"+dorset+"/reassign"), http.StatusNotFound)

@@ -269,6 +269,12 @@ func (w *Web) meetingDecide(r *req) error {
 				v.Errors[i].Field += suffix
 			}
 		}
+		// A conflict on a field of the form (a second escalation) is
+		// shown on that order's field too.
+		var c *domain.ConflictError
+		if errors.As(err, &c) && c.Field != "" && !strings.HasSuffix(c.Field, suffix) {
+			c.Field += suffix
+		}
 		return w.formError(r, err, "meeting", p, labels)
 	}
 	v := &domain.ValidationError{}
@@ -625,6 +631,12 @@ func (w *Web) regionalDecide(r *req) error {
 				}
 				v.Errors[i].Field += suffix
 			}
+		}
+		// A conflict on a field of the form (a second escalation) is
+		// shown on that order's field too.
+		var c *domain.ConflictError
+		if errors.As(err, &c) && c.Field != "" && !strings.HasSuffix(c.Field, suffix) {
+			c.Field += suffix
 		}
 		return w.formError(r, err, "meeting", p, labels)
 	}

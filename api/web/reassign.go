@@ -105,7 +105,13 @@ func (w *Web) reassign(r *req) error {
 		}
 		return w.formError(r, err, "reassign", p, reassignLabels)
 	}
-	if preview {
+	if preview || res.Moved+res.ActionsMoved == 0 {
+		// Nothing to move (a tab left open after the move, or roles they
+		// do not hold) is said, not reported as a move of nothing.
+		if !preview {
+			p.Errors = []fieldError{{"", "Nothing was moved: " + d.Officer.Name + " holds no orders in the roles chosen"}}
+			return w.renderStatus(r, http.StatusConflict, "reassign", p)
+		}
 		d.Result = &res
 		return w.render(r, "reassign", p)
 	}
