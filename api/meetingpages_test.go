@@ -407,7 +407,7 @@ func TestPageCorrectsADecision(t *testing.T) {
 	wantText(t, p, `href="#reason-0"`, "say why the decision is corrected")
 	form.Set("reason", "Minuted the wrong officer.")
 	wantStatus(t, b.post("/meetings/"+mid+"/decisions", form), http.StatusSeeOther)
-	wantText(t, b.get("/meetings/"+mid), "Corrected")
+	wantText(t, b.get("/meetings/"+mid), "Corrected", "Correction</strong> Minuted the wrong officer.")
 	minutes := b.get("/meetings/" + mid + "/minutes")
 	wantText(t, minutes, "(correction: Minuted the wrong officer.)", "[corrected]")
 	// Corrected once: it is no longer offered.
