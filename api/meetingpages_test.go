@@ -347,16 +347,8 @@ func TestPageDecisionOnAMovedSubject(t *testing.T) {
 	e := newEnv(t)
 	sub := s(e.subject(t, nil), "id")
 	ord := s(e.order(t, sub, nil), "id")
-	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
 	b, _ := e.signedIn(t, "tasking_chair")
-	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
-	want(t, m, http.StatusCreated)
-	var item string
-	for _, it := range m.Body["agenda"].([]any) {
-		if s(it, "order_id") == ord {
-			item = s(it, "id")
-		}
-	}
+	m, item := e.meetingOn(t, ord)
 	page := b.get("/meetings/" + s(m.Body, "id"))
 	wantStatus(t, page, http.StatusOK)
 	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sub, e.admin, js(obj{"force": "kent"})), http.StatusOK)
@@ -379,18 +371,10 @@ func TestPageDecisionOnAMovedSubject(t *testing.T) {
 func TestPageCorrectsADecision(t *testing.T) {
 	e := newEnv(t)
 	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
-	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
 	wrong, right := e.officer(t, "iom_officer"), e.officer(t, "iom_officer")
 	b, _ := e.signedIn(t, "tasking_chair")
-	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
-	want(t, m, http.StatusCreated)
+	m, item := e.meetingOn(t, ord)
 	mid := s(m.Body, "id")
-	var item string
-	for _, it := range m.Body["agenda"].([]any) {
-		if s(it, "order_id") == ord {
-			item = s(it, "id")
-		}
-	}
 	page := b.get("/meetings/" + mid)
 	form := url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord}, "n": {"0"}, "item_id": {item}, "decision": {"action"},
 		"action_by": {wrong}, "notes": {"Visit the address."}, "due_by-day": {"3"}, "due_by-month": {"12"}, "due_by-year": {"2026"}}
@@ -421,16 +405,8 @@ func TestPageCorrectsADecision(t *testing.T) {
 func TestPageSecondEscalationShownOnTheDecision(t *testing.T) {
 	e := newEnv(t)
 	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
-	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
 	b, _ := e.signedIn(t, "tasking_chair")
-	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
-	want(t, m, http.StatusCreated)
-	var item string
-	for _, it := range m.Body["agenda"].([]any) {
-		if s(it, "order_id") == ord {
-			item = s(it, "id")
-		}
-	}
+	m, item := e.meetingOn(t, ord)
 	page := b.get("/meetings/" + s(m.Body, "id"))
 	form := url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord}, "n": {"0"}, "item_id": {item}, "decision": {"escalate"},
 		"notes": {"Regional help."}}
@@ -438,4 +414,21 @@ func TestPageSecondEscalationShownOnTheDecision(t *testing.T) {
 	p := b.post("/meetings/"+s(m.Body, "id")+"/decisions", form)
 	wantStatus(t, p, http.StatusConflict)
 	wantText(t, p, `href="#decision-0"`, "already escalated")
+}
+
+// meetingOn opens today's Gloucestershire meeting with the order on its
+// agenda (as unowned, after the ownership sweep): the meeting and the
+// order's item.
+func (e *env) meetingOn(t *testing.T, ord string) (resp, string) {
+	t.Helper()
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == ord {
+			return m, s(it, "id")
+		}
+	}
+	t.Fatalf("order %s is not on the meeting's agenda", ord)
+	return m, ""
 }

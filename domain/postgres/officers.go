@@ -485,27 +485,11 @@ func (s *Store) EnsureBootstrapAdmin(ctx context.Context, token string) (domain.
 // orders of forces other than the one they moved to (to, "" for national).
 func endActionsOfMovedOfficer(tx *gorm.DB, officerID, to string, today domain.Date, now time.Time) error {
 	where := "somewhere with no force's orders"
+	var toForce any // NULL: national
 	if to != "" {
-		where = forceName(tx, to)
+		where, toForce = forceName(tx, to), to
 	}
-	return tx.Exec(`WITH cancelled AS (
-		UPDATE meeting_decisions d SET status = 'cancelled', status_on = @today, status_at = @now, status_by = @by,
-			status_note = 'overtaken: the officer moved to ' || @where || ', and can no longer act on this order'
-		FROM meeting_items i, subjects s
-		WHERE i.id = d.item_id AND s.id = i.subject_id AND d.action_by = @officer
-		  AND d.status = 'open' AND d.withdrawn_at IS NULL AND s.force IS DISTINCT FROM @to
-		RETURNING d.id, d.action_by, i.order_id)
-		INSERT INTO notification_events (kind, officer_id, order_id, subject, created_at)
-		SELECT '`+domain.EventActionCancelled+`', c.action_by, c.order_id, c.id::text, @now FROM cancelled c
-		ON CONFLICT DO NOTHING`,
-		map[string]any{"today": today.Time, "now": now, "by": actorID(tx.Statement.Context), "where": where,
-			"officer": officerID, "to": optionalText(to)}).Error
-}
-
-// optionalText is NULL for "" in SQL.
-func optionalText(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
+	return cancelActions(tx, "d.action_by = @officer AND s.force IS DISTINCT FROM @to",
+		"'overtaken: the officer moved to ' || @where || ', and can no longer act on this order'",
+		map[string]any{"officer": officerID, "to": toForce, "where": where}, today, now)
 }

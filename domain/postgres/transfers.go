@@ -283,22 +283,29 @@ var _ domain.Transfers = (*Store)(nil)
 // orders given to officers not of the force it moved to: they can no
 // longer see the order, and the force it moved to could not close them
 // (its agenda kept them overdue for good). The new force decides what is
-// done now; the action says why it ended.
+// done now; the action says why it ended, and the officer is told, as they
+// were told when it was given.
 func endActionsOnMove(tx *gorm.DB, subjectID, toForce string, today domain.Date, now time.Time) error {
-	// The officer is told, as they were told when it was given.
+	return cancelActions(tx, "i.subject_id = @subject AND f.force IS DISTINCT FROM @force",
+		"'overtaken: the subject moved to ' || @where || ', whose officers decide what is done now'",
+		map[string]any{"subject": subjectID, "force": toForce, "where": forceName(tx, toForce)}, today, now)
+}
+
+// cancelActions cancels the open meeting actions matching where (over
+// decisions d, items i, the officer given it f and the order's subject s)
+// with the note written by note, and tells each officer in the outbox.
+func cancelActions(tx *gorm.DB, where, note string, args map[string]any, today domain.Date, now time.Time) error {
+	args["today"], args["now"], args["by"] = today.Time, now, actorID(tx.Statement.Context)
 	return tx.Exec(`WITH cancelled AS (
 		UPDATE meeting_decisions d SET status = 'cancelled', status_on = @today, status_at = @now, status_by = @by,
-			status_note = 'overtaken: the subject moved to ' || (SELECT name FROM forces WHERE code = @force)
-				|| ', whose officers decide what is done now'
-		FROM meeting_items i, officers f
-		WHERE i.id = d.item_id AND i.subject_id = @subject AND f.id = d.action_by
-		  AND d.status = 'open' AND d.withdrawn_at IS NULL AND f.force IS DISTINCT FROM @force
+			status_note = `+note+`
+		FROM meeting_items i, officers f, subjects s
+		WHERE i.id = d.item_id AND f.id = d.action_by AND s.id = i.subject_id
+		  AND d.status = 'open' AND d.withdrawn_at IS NULL AND `+where+`
 		RETURNING d.id, d.action_by, i.order_id)
 		INSERT INTO notification_events (kind, officer_id, order_id, subject, created_at)
 		SELECT '`+domain.EventActionCancelled+`', c.action_by, c.order_id, c.id::text, @now FROM cancelled c
-		ON CONFLICT DO NOTHING`,
-		map[string]any{"today": today.Time, "now": now, "by": actorID(tx.Statement.Context), "force": toForce,
-			"subject": subjectID}).Error
+		ON CONFLICT DO NOTHING`, args).Error
 }
 
 // forceName is a force's name, for the reasons a change writes in words
