@@ -313,6 +313,12 @@ func TestSettledEndRevivesAnOrderExpiredAtItsOutcome(t *testing.T) {
 		slices.Index(kinds, "expired") > slices.Index(kinds, "revived") {
 		t.Errorf("the revived order's history: %v", kinds)
 	}
+	// The expiry on its day: the day after the outcome the order ran to.
+	for _, ev := range items(e.do(t, "GET", path+"/events", e.admin, "")) {
+		if s(ev, "kind") == "expired" && (s(ev, "on") != "2026-11-21" || s(ev, "details.ends_on") != "2026-11-20") {
+			t.Errorf("the expiry event: %v", ev)
+		}
+	}
 	// Settled once: no more.
 	wantProblem(t, e.do(t, "PATCH", path+"/extensions/"+x, e.admin, js(obj{"settled_ends_on": "2027-06-20"})),
 		http.StatusConflict)

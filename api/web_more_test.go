@@ -4,8 +4,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"scpo/api"
+	"scpo/domain"
+	"scpo/domain/postgres"
 )
 
 // trail is an officer's audit entries, newest first, as an auditor reads
@@ -474,15 +479,40 @@ func TestPageAdminMovesAnOfficerToAnotherForce(t *testing.T) {
 // orders: their open actions there are cancelled, saying why, and they are
 // told (left open, the actions stood overdue with nobody able to close them).
 func TestOfficerMovedForceEndsTheirActions(t *testing.T) {
-	e := newEnv(t)
+	var store *postgres.Store
+	e := newEnvWith(t, func(c *api.Config) { store = c.Store.(*postgres.Store) })
 	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
 	iom := acOfficer(t, e, "gloucestershire", "iom_officer")
-	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
-	_, act := e.decideOnUnowned(t, chair, "gloucestershire", ord,
-		obj{"decision": "action", "action_by": iom, "due_by": "2026-12-10", "notes": "Visit."})
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), obj{"made_on": "2026-10-01", "starts_on": "2026-10-01"}), "id")
+	// A meeting a fortnight ago gave an action, overdue since the 12th.
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": "2026-11-10"})), http.StatusOK)
+	m := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "gloucestershire", "held_on": "2026-11-10"}))
+	want(t, m, http.StatusCreated)
+	var item string
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == ord {
+			item = s(it, "id")
+		}
+	}
+	act := e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions", chair, js(obj{"item_id": item,
+		"decision": "action", "action_by": iom, "due_by": "2026-11-12", "notes": "Visit."}))
+	want(t, act, http.StatusCreated)
+	want(t, e.do(t, "POST", "/api/v1/jobs/review-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	if f := llOpenFlags(t, e, ord); !slices.Contains(f, "action_overdue") {
+		t.Fatalf("the overdue action is not flagged: %v", f)
+	}
 	want(t, e.do(t, "PATCH", "/api/v1/officers/"+iom, e.admin, js(obj{"force": "dorset"})), http.StatusOK)
 	r := e.do(t, "GET", "/api/v1/actions?assignee="+iom+"&status=cancelled", e.admin, "")
 	if its := items(r); len(its) != 1 || s(its[0], "id") != s(act.Body, "id") || !strings.Contains(r.String(), "the officer moved to Dorset Police") {
 		t.Errorf("the moved officer's action: %s", r)
+	}
+	// The flag ends with the action, in the same change, and they are told.
+	if f := llOpenFlags(t, e, ord); slices.Contains(f, "action_overdue") {
+		t.Errorf("the cancelled action is still flagged overdue: %v", f)
+	}
+	var told int64
+	if err := store.DB().Raw(`SELECT count(*) FROM notification_events WHERE officer_id = ? AND kind = ?`, iom,
+		domain.EventActionCancelled).Scan(&told).Error; err != nil || told != 1 {
+		t.Errorf("the officer was told %d times (%v), want once", told, err)
 	}
 }

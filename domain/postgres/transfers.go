@@ -296,16 +296,22 @@ func endActionsOnMove(tx *gorm.DB, subjectID, toForce string, today domain.Date,
 // with the note written by note, and tells each officer in the outbox.
 func cancelActions(tx *gorm.DB, where, note string, args map[string]any, today domain.Date, now time.Time) error {
 	args["today"], args["now"], args["by"] = today.Time, now, actorID(tx.Statement.Context)
-	return tx.Exec(`WITH cancelled AS (
+	var orders []string
+	err := tx.Raw(`WITH cancelled AS (
 		UPDATE meeting_decisions d SET status = 'cancelled', status_on = @today, status_at = @now, status_by = @by,
 			status_note = `+note+`
 		FROM meeting_items i, officers f, subjects s
 		WHERE i.id = d.item_id AND f.id = d.action_by AND s.id = i.subject_id
 		  AND d.status = 'open' AND d.withdrawn_at IS NULL AND `+where+`
 		RETURNING d.id, d.action_by, i.order_id)
+		, told AS (
 		INSERT INTO notification_events (kind, officer_id, order_id, subject, created_at)
 		SELECT '`+domain.EventActionCancelled+`', c.action_by, c.order_id, c.id::text, @now FROM cancelled c
-		ON CONFLICT DO NOTHING`, args).Error
+		ON CONFLICT DO NOTHING)
+		SELECT DISTINCT order_id::text FROM cancelled`, args).Scan(&orders).Error
+	// Their orders' action_overdue ends with the actions, in this change.
+	touch(tx, orders...)
+	return err
 }
 
 // forceName is a force's name, for the reasons a change writes in words
