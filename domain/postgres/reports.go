@@ -340,7 +340,7 @@ func (s *Store) TaskingPage(ctx context.Context, q domain.TaskingQuery, kind, cu
 	if err != nil {
 		return nil, "", err
 	}
-	return taskingItems(ctx, q, kind, rows, owners), next, nil
+	return taskingItems(ctx, q, kind, rows, owners, s.loc), next, nil
 }
 
 // taskingFirstPage is the first page of one section and its next cursor.
@@ -392,7 +392,7 @@ func (s *Store) taskingFirstPages(ctx context.Context, q domain.TaskingQuery, li
 	}
 	out := make(map[string]taskingFirstPage, len(domain.TaskingSections))
 	for _, kind := range domain.TaskingSections {
-		out[kind] = taskingFirstPage{items: taskingItems(ctx, q, kind, bySection[kind], owners), next: nexts[kind]}
+		out[kind] = taskingFirstPage{items: taskingItems(ctx, q, kind, bySection[kind], owners, s.loc), next: nexts[kind]}
 	}
 	return out, nil
 }
@@ -435,7 +435,8 @@ func taskingOrderIDs(rows []taskingRow) []string {
 
 // taskingItems makes rows of section kind into agenda items with their
 // owners, counting days as of q.AsOf.
-func taskingItems(ctx context.Context, q domain.TaskingQuery, kind string, rows []taskingRow, owners map[string]domain.Owners) []domain.TaskingItem {
+func taskingItems(ctx context.Context, q domain.TaskingQuery, kind string, rows []taskingRow, owners map[string]domain.Owners,
+	loc *time.Location) []domain.TaskingItem {
 	items := make([]domain.TaskingItem, len(rows))
 	for i, r := range rows {
 		if !q.Quiet {
@@ -460,7 +461,7 @@ func taskingItems(ctx context.Context, q domain.TaskingQuery, kind string, rows 
 		}
 		// A flag raised after the day asked for (an agenda as of a past
 		// day, worked out from the rules) was not open then.
-		if r.RaisedAt != nil && !q.AsOf.Before(domain.AsDate(*r.RaisedAt).Time) {
+		if r.RaisedAt != nil && !q.AsOf.Before(domain.DateOf(*r.RaisedAt, loc).Time) {
 			t := r.RaisedAt.UTC()
 			item.OpenSince = &t
 		}
