@@ -353,7 +353,7 @@ func (w *Web) order(r *req) error {
 	if d.Events, err = w.store.OrderEvents(ctx, o.ID); err != nil {
 		return err
 	}
-	d.Timeline = timeline(o, d.History, d.Reviews, checks, d.Flags, d.Events)
+	d.Timeline = timeline(o, d.History, d.Reviews, checks, d.Flags, d.Events, w.cfg.Location)
 	if o.AppealPending {
 		for i := range d.Events {
 			if d.Events[i].Kind == domain.EventAppealLodged {
@@ -398,7 +398,16 @@ func (w *Web) order(r *req) error {
 
 // timeline is the order's life, newest first, in one list.
 func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Review, checks []domain.Check, flags []domain.Flag,
-	legal []domain.OrderEvent) []event {
+	legal []domain.OrderEvent, loc *time.Location) []event {
+	// A record dated by day is placed at the moment it was recorded when
+	// that was the same day (in the service's zone): it sorted before
+	// everything timed that day (a breach above the check it came from).
+	at := func(day domain.Date, recorded time.Time) time.Time {
+		if domain.DateOf(recorded, loc).Equal(day.Time) {
+			return recorded
+		}
+		return day.Time
+	}
 	ev := []event{{o.MadeOn.Time, "Order made at " + o.Court}}
 	if o.StartsOn != nil {
 		ev = append(ev, event{o.StartsOn.Time, "Came into force"})
@@ -416,7 +425,7 @@ func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Re
 		if e.Court != nil && *e.Court != "" {
 			text += " (" + *e.Court + ")"
 		}
-		ev = append(ev, event{e.On.Time, text})
+		ev = append(ev, event{at(e.On, e.RecordedAt), text})
 	}
 	for _, h := range hist {
 		ev = append(ev, event{h.From, roleName(h.Role) + ": " + h.Officer.Name + " allocated (" + h.Reason + ")"})
@@ -425,11 +434,11 @@ func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Re
 		}
 	}
 	for _, rv := range reviews {
-		ev = append(ev, event{rv.ReviewedOn.Time, humanise(rv.Kind) + " review: " + strings.ToLower(humanise(rv.Outcome))})
+		ev = append(ev, event{at(rv.ReviewedOn, rv.CreatedAt), humanise(rv.Kind) + " review: " + strings.ToLower(humanise(rv.Outcome))})
 	}
 	for _, c := range checks {
 		if c.CompletedOn != nil && c.Outcome != nil {
-			ev = append(ev, event{c.CompletedOn.Time, humanise(c.Kind) + " check: " + strings.ToLower(humanise(*c.Outcome))})
+			ev = append(ev, event{at(*c.CompletedOn, c.UpdatedAt), humanise(c.Kind) + " check: " + strings.ToLower(humanise(*c.Outcome))})
 		}
 	}
 	for _, f := range flags {
