@@ -39,10 +39,11 @@ func (s *Server) exportSubject(c echo.Context) error {
 		h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 		// Nothing but the page's own style sheet, named by its hash.
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src '"+exportStyleHash+"'; frame-ancestors 'none'")
-		names, err := s.forceNames(ctxOf(c))
+		p, err := s.places(ctxOf(c))
 		if err != nil {
 			return err
 		}
+		names := p.forces
 		page, err := exportPage.Clone()
 		if err != nil {
 			return err

@@ -264,43 +264,35 @@ func (s *Server) minutes(c echo.Context, id, format string) error {
 			return err
 		}
 	}
-	title, err := s.meetingTitle(ctx, whole)
+	names, err := s.places(ctx)
 	if err != nil {
 		return err
 	}
-	names, err := s.forceNames(ctx)
-	if err != nil {
-		return err
-	}
-	return minutesHTML(c, whole, title, names)
+	return minutesHTML(c, whole, meetingTitle(whole, names), names.forces)
 }
 
-// forceNames are the forces' names by code.
-func (s *Server) forceNames(ctx context.Context) (map[string]string, error) {
-	forces, err := s.store.ListForces(ctx)
+// places are the forces' and regions' names by code, apart (a region and
+// a force may share a code: west-midlands).
+type places struct{ forces, regions map[string]string }
+
+func (s *Server) places(ctx context.Context) (places, error) {
+	list, err := s.store.ListForces(ctx)
 	if err != nil {
-		return nil, err
+		return places{}, err
 	}
-	names := make(map[string]string, len(forces))
-	for _, f := range forces {
-		names[f.Code] = f.Name
+	p := places{forces: make(map[string]string, len(list)), regions: map[string]string{}}
+	for _, f := range list {
+		p.forces[f.Code], p.regions[f.Region] = f.Name, f.RegionName
 	}
-	return names, nil
+	return p, nil
 }
 
-// regionName is a region's name by its code (a region and a force may
-// share a code: west-midlands).
-func (s *Server) regionName(ctx context.Context, region string) (string, error) {
-	forces, err := s.store.ListForces(ctx)
-	if err != nil {
-		return "", err
+// of names what a meeting is for: its force, or its region.
+func (p places) of(m domain.Meeting) string {
+	if m.Region != "" {
+		return orCode(p.regions[m.Region], m.Region)
 	}
-	for _, f := range forces {
-		if f.Region == region {
-			return f.RegionName, nil
-		}
-	}
-	return region, nil
+	return orCode(p.forces[m.Force], m.Force)
 }
 
 // escalationText says who escalated a regional agenda item, when and why,
@@ -340,20 +332,11 @@ func escalationText(names map[string]string, details any) string {
 // meetingTitle names a meeting as its minutes head it: the force's name,
 // or the region's for a regional meeting (minutes showed the force's code,
 // and nothing at all for a regional meeting).
-func (s *Server) meetingTitle(ctx context.Context, m domain.Meeting) (string, error) {
-	forces, err := s.store.ListForces(ctx)
-	if err != nil {
-		return "", err
+func meetingTitle(m domain.Meeting, names places) string {
+	if m.Region != "" {
+		return "Regional meeting: " + names.of(m)
 	}
-	for _, f := range forces {
-		switch {
-		case m.Region == "" && f.Code == m.Force:
-			return "Sensitive tasking meeting: " + f.Name, nil
-		case m.Region != "" && f.Region == m.Region:
-			return "Regional meeting: " + f.RegionName, nil
-		}
-	}
-	return "Tasking meeting", nil
+	return "Sensitive tasking meeting: " + names.of(m)
 }
 
 // minutesCSV writes a meeting's minutes naming people, subjects and court
@@ -365,19 +348,15 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 	// The pages' own entries name what they disclose; the request's was
 	// written with the share, so the agenda is read without noting it again.
 	ctx := domain.WithAudit(ctxOf(c), nil)
-	names, err := s.forceNames(ctx)
+	p, err := s.places(ctx)
 	if err != nil {
 		return err
 	}
+	names := p.forces
 	var w *csv.Writer
 	// A regional meeting has no force: its region stands in the column
 	// (it was empty on every row).
-	who := names[m.Force]
-	if m.Region != "" {
-		if who, err = s.regionName(ctx, m.Region); err != nil {
-			return err
-		}
-	}
+	who := p.of(m)
 	row := func(record string, vals map[string]string) {
 		out := make([]string, len(minutesColumns))
 		out[0], out[1], out[2] = record, who, m.HeldOn.String()

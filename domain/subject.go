@@ -358,6 +358,10 @@ type Subjects interface {
 	UpdateSubject(ctx context.Context, id string, ifVersion *int, change func(*Subject) error) (Subject, error)
 	// CustodyHistory lists the subject's custody periods, latest first.
 	CustodyHistory(ctx context.Context, subjectID string) ([]CustodyPeriod, error)
+	// LikelyReleaseDay is the day a release of the subject (in custody)
+	// would be recorded on with no day given (Subject.Release), for a form
+	// to offer.
+	LikelyReleaseDay(ctx context.Context, subjectID string) (Date, error)
 }
 
 // ReturnToCustody checks a subject recorded in custody again (recalled or

@@ -60,7 +60,7 @@ func (w *Web) releaseForm(r *req) error {
 	// The day offered is the day the release would be recorded on with
 	// none given: a passed release date (the record updated late) unless
 	// it is stale, else today. The officer corrects it if not.
-	day, err := w.likelyReleaseDay(r, s)
+	day, err := w.store.LikelyReleaseDay(r.ctx(), s.ID)
 	if err != nil {
 		return err
 	}
@@ -179,40 +179,4 @@ func (w *Web) updateCustody(r *req) error {
 		return w.formError(r, renameFields(err, custodyFields), "custody", p, custodyLabels)
 	}
 	return r.Redirect(http.StatusSeeOther, "/subjects/"+s.ID+"?done=custody")
-}
-
-// likelyReleaseDay works out the day as the store does when a release is
-// recorded with no day (domain.Subject.Release): the custody period's
-// start and the orders waiting for this release decide whether a passed
-// release date is stale.
-func (w *Web) likelyReleaseDay(r *req, s domain.Subject) (domain.Date, error) {
-	today := w.today()
-	periods, err := w.store.CustodyHistory(r.ctx(), s.ID)
-	if err != nil {
-		return today, err
-	}
-	var began *domain.Date
-	for _, cp := range periods {
-		if cp.ReleasedOn == nil {
-			began = cp.BeganOn
-		}
-	}
-	orders, _, err := w.store.ListOrders(r.ctx(), domain.OrderFilter{SubjectID: s.ID, Status: domain.StatusPending}, domain.Page{Limit: 100})
-	if err != nil {
-		return today, err
-	}
-	var madeBy *domain.Date
-	for _, o := range orders {
-		if o.Commencement == domain.CommenceOnRelease && o.StartsOn == nil && (madeBy == nil || o.MadeOn.After(madeBy.Time)) {
-			made := o.MadeOn
-			madeBy = &made
-		}
-	}
-	probe := s
-	probe.Custody.ReleasedOn = nil
-	day, err := probe.Release(s.Custody, began, madeBy, today)
-	if err != nil {
-		return today, nil // the form says what is wrong when it is sent
-	}
-	return day, nil
 }

@@ -60,14 +60,7 @@ func recordCustodyChange(tx *gorm.DB, before domain.Subject, sub *domain.Subject
 	}
 	switch {
 	case was && !is:
-		var began *domain.Date
-		if open != nil {
-			began = datePtr(open.BeganOn)
-		}
-		// The latest made of the orders waiting for this release: a recorded
-		// release date before it is stale.
-		madeBy, err := scanDay(tx, `SELECT max(made_on) FROM orders WHERE subject_id = ? AND commencement = 'on_release'
-			AND starts_on IS NULL AND status = 'pending'`, sub.ID)
+		began, madeBy, err := releaseBounds(tx, sub.ID, open)
 		if err != nil {
 			return nil, err
 		}
@@ -116,4 +109,48 @@ func (s *Store) CustodyHistory(ctx context.Context, subjectID string) ([]domain.
 		out[i] = r.domain()
 	}
 	return out, nil
+}
+
+// releaseBounds is what decides whether a passed release date is the day
+// of a release (Subject.Release): when the open custody period began, and
+// the latest made of the orders waiting for this release (a recorded date
+// before it is stale).
+func releaseBounds(tx *gorm.DB, subjectID string, open *custodyPeriodRow) (began, madeBy *domain.Date, err error) {
+	if open != nil {
+		began = datePtr(open.BeganOn)
+	}
+	madeBy, err = scanDay(tx, `SELECT max(made_on) FROM orders WHERE subject_id = ? AND commencement = 'on_release'
+		AND starts_on IS NULL AND status = 'pending'`, subjectID)
+	return began, madeBy, err
+}
+
+// LikelyReleaseDay is the day a release would be recorded on with no day
+// given: the same rule, on the same facts, as recording it.
+func (s *Store) LikelyReleaseDay(ctx context.Context, subjectID string) (domain.Date, error) {
+	today := s.Today()
+	sub, err := s.GetSubject(ctx, subjectID)
+	if err != nil {
+		return today, err
+	}
+	var open []custodyPeriodRow
+	db := s.db.WithContext(ctx)
+	if err := db.Raw(`SELECT * FROM custody_periods WHERE subject_id = ? AND released_on IS NULL`, subjectID).
+		Scan(&open).Error; err != nil {
+		return today, err
+	}
+	var period *custodyPeriodRow
+	if len(open) > 0 {
+		period = &open[0]
+	}
+	began, madeBy, err := releaseBounds(db, subjectID, period)
+	if err != nil {
+		return today, err
+	}
+	probe := sub
+	probe.Custody.ReleasedOn = nil
+	day, err := probe.Release(sub.Custody, began, madeBy, today)
+	if err != nil {
+		return today, nil // the form says what is wrong when it is sent
+	}
+	return day, nil
 }
