@@ -94,8 +94,13 @@ func Open(ctx context.Context, url string, clock domain.Clock, loc *time.Locatio
 	if err != nil {
 		return nil, err
 	}
+	// As many kept idle as may be open: with fewer, every burst of requests
+	// ended with the surplus closed, and the next burst dialled them again
+	// (a backend started, authenticated, its statements prepared and
+	// planned afresh): at 16 clients the agenda took 72-80 ms at the
+	// median instead of 46-53.
 	sqlDB.SetMaxOpenConns(20)
-	sqlDB.SetMaxIdleConns(10)
+	sqlDB.SetMaxIdleConns(20)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
