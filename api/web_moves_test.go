@@ -156,7 +156,7 @@ func TestPageAbsenceCoverAndWorkload(t *testing.T) {
 		"starts_on-month": {"11"}, "starts_on-year": {"2026"}, "ends_on-day": {"31"}, "ends_on-month": {"12"}, "ends_on-year": {"2026"}}
 	p = chair.post("/officers/"+iom+"/absences/"+aid[1], vals)
 	wantStatus(t, p, http.StatusConflict)
-	wantText(t, p, "Someone else changed this absence")
+	wantText(t, p, "You changed this absence")
 	vals.Set("version", version)
 	p = chair.post("/officers/"+iom+"/absences/"+aid[1], vals)
 	wantStatus(t, p, http.StatusSeeOther)
@@ -357,7 +357,7 @@ func TestPageForcePolicy(t *testing.T) {
 	vals.Set("absence_threshold_days", "30")
 	p = b.post("/forces/gloucestershire/policy", vals)
 	wantStatus(t, p, http.StatusConflict)
-	wantText(t, p, "Someone else changed this policy", `value="21"`)
+	wantText(t, p, "You changed this policy", `value="21"`)
 
 	wantStatus(t, b.get("/forces/nowhere/policy"), http.StatusNotFound)
 	chair, _ := e.signedIn(t, "tasking_chair")

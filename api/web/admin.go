@@ -222,8 +222,8 @@ func (w *Web) saveOfficer(r *req) error {
 		}
 		d.Officer, d.Stale = cur, true
 		p.Values = officerValues(cur)
-		p.Errors = []fieldError{{"roles", "Someone else changed this officer at " + cur.UpdatedAt.In(w.cfg.Location).Format("15:04 on 2 January 2006") +
-			", after you opened the page. Their current roles are shown; check them and save again if still needed"}}
+		p.Errors = []fieldError{{"roles", w.staleMessage(r, domain.RecordRef{Type: "officer", ID: cur.ID},
+			"this officer", cur.UpdatedAt, "Their current roles are shown; check them and save again if still needed")}}
 		return w.renderStatus(r, http.StatusConflict, "officer", p)
 	}
 	if err != nil {

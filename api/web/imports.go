@@ -296,8 +296,8 @@ func (w *Web) savePolicy(r *req) error {
 		}
 		d.Policy, d.Stale = cur, true
 		p.Values = policyValues(cur)
-		p.Errors = []fieldError{{"pre_release_days", "Someone else changed this policy at " + cur.UpdatedAt.In(w.cfg.Location).Format("15:04 on 2 January 2006") +
-			", after you opened the page. Its current settings are shown; check them and save again if still needed"}}
+		p.Errors = []fieldError{{"pre_release_days", w.staleMessage(r, domain.RecordRef{Type: "force_policy", ID: cur.Force},
+			"this policy", cur.UpdatedAt, "Its current settings are shown; check them and save again if still needed")}}
 		return w.renderStatus(r, http.StatusConflict, "policy", p)
 	}
 	if err != nil {

@@ -611,7 +611,8 @@ func (w *Web) recordCheck(r *req) error {
 		}
 		d.Check, d.Stale = cur, true
 		p.Values = checkValues(cur, today)
-		p.Errors = []fieldError{{"outcome", "Someone else changed this check after you opened the page. Its current details are shown; check them before recording the outcome again"}}
+		p.Errors = []fieldError{{"outcome", w.staleMessage(r, domain.RecordRef{Type: "check", ID: cur.ID},
+			"this check", cur.UpdatedAt, "Its current details are shown; check them before recording the outcome again")}}
 		return w.renderStatus(r, http.StatusConflict, "check", p)
 	}
 	if err != nil {
@@ -698,7 +699,8 @@ func (w *Web) assignOwner(r *req) error {
 		OfficerID: p.Values["officer_id"], Reason: p.Values["reason"], By: r.me.ID, IfVersion: &version})
 	if errors.Is(err, domain.ErrStale) {
 		p.Values["version"] = strconv.Itoa(d.Order.Version)
-		p.Errors = []fieldError{{"officer_id", "The order changed after you opened this page (its current owners are shown). Check them and allocate again if still needed"}}
+		p.Errors = []fieldError{{"officer_id", w.staleMessage(r, domain.RecordRef{Type: "order", ID: d.Order.ID},
+			"this order", d.Order.UpdatedAt, "Its current owners are shown; check them and allocate again if still needed")}}
 		return w.renderStatus(r, http.StatusConflict, "owner", p)
 	}
 	if err != nil {
