@@ -434,7 +434,11 @@ func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Re
 		}
 	}
 	for _, rv := range reviews {
-		ev = append(ev, event{at(rv.ReviewedOn, rv.CreatedAt), humanise(rv.Kind) + " review: " + strings.ToLower(humanise(rv.Outcome))})
+		text := humanise(rv.Kind) + " review: " + strings.ToLower(humanise(rv.Outcome))
+		if rv.Imported {
+			text += " (imported)"
+		}
+		ev = append(ev, event{at(rv.ReviewedOn, rv.CreatedAt), text})
 	}
 	for _, c := range checks {
 		if c.CompletedOn != nil && c.Outcome != nil {
