@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -14,11 +13,11 @@ import (
 )
 
 // maxImportFile is the largest spreadsheet the import page takes, as the
-// API; the confirming form carries it back base64-encoded, so a form may
-// be a third larger again.
+// API; the upload's form may be that and 1 MB more. The confirming form
+// carries only the check's ID: the file is kept on the server.
 const (
 	maxImportFile = 8 << 20
-	maxImportForm = maxImportFile*4/3 + 1<<20
+	maxImportForm = maxImportFile + 1<<20
 )
 
 // --- Bringing a force's records in ---------------------------------------------
@@ -28,7 +27,7 @@ type importData struct {
 	Force    string // fixed for an officer bound to a force
 	Result   *domain.ImportResult
 	FileName string
-	File     string // the checked file, base64, for the commit form
+	Check    *domain.CheckedImport // the checked file, kept for the commit form
 	Done     *importDone
 }
 
@@ -114,35 +113,42 @@ func (w *Web) importDryRun(r *req) error {
 	res, err := w.store.Import(r.ctx(), domain.ImportRequest{Force: force, Source: d.FileName,
 		Sheet: domain.ReadImportFile(data)})
 	if err != nil {
-		return w.formError(r, err, "import", p, map[string]string{"force": "Force"})
+		return w.formError(r, err, "import", p, importLabels)
 	}
-	d.Result, d.File = &res, base64.StdEncoding.EncodeToString(data)
+	d.Result = &res
+	if res.Ready {
+		// Kept for the commit, which names it by its ID alone.
+		c := domain.NewCheckedImport(randomToken(), r.me.ID, force, d.FileName, data, w.cfg.Clock.Now())
+		if err := w.store.KeepCheckedImport(r.ctx(), c); err != nil {
+			return err
+		}
+		d.Check = &c
+	}
 	p.Title = "Check the import"
 	return w.render(r, "import", p)
 }
 
-// importCommit records the checked file: all of it or nothing.
+var importLabels = map[string]string{"force": "Force", "file": "File"}
+
+// importCommit records the checked file kept under the form's ID: all of
+// it or nothing. Only the officer who checked it may, within its day.
 func (w *Web) importCommit(r *req) error {
 	p, d, err := w.importPage(r)
 	if err != nil {
 		return err
 	}
-	v := &domain.ValidationError{}
-	force := w.importForce(r, d, v)
-	data, derr := base64.StdEncoding.DecodeString(r.FormValue("data"))
-	if derr != nil || len(data) == 0 || len(data) > maxImportFile {
-		v.Add("file", "Choose the file again")
+	c, err := w.store.CheckedImport(r.ctx(), r.FormValue("check"))
+	if errors.Is(err, domain.ErrNotFound) {
+		err = domain.CheckedImportGone()
+	} else if err == nil {
+		err = c.UsableBy(r.me.ID, w.cfg.Clock.Now())
 	}
-	d.FileName = filepath.Base(r.FormValue("name"))
-	if d.FileName == "." || d.FileName == "/" {
-		d.FileName = ""
+	if err != nil {
+		return w.formError(r, err, "import", p, importLabels)
 	}
-	if v.Err() != nil {
-		for _, fe := range v.Errors {
-			p.Errors = append(p.Errors, fieldError{fe.Field, fe.Message})
-		}
-		return w.renderStatus(r, http.StatusUnprocessableEntity, "import", p)
-	}
+	force, data := c.Force, c.Data
+	d.FileName = c.FileName
+	p.Values["force"] = force
 	res, err := w.store.Import(r.ctx(), domain.ImportRequest{Force: force, Source: d.FileName,
 		Sheet: domain.ReadImportFile(data), Commit: true})
 	var ve *domain.ValidationError
@@ -154,13 +160,17 @@ func (w *Web) importCommit(r *req) error {
 		if aerr != nil {
 			return aerr
 		}
-		d.Result, d.File = &again, base64.StdEncoding.EncodeToString(data)
+		d.Result, d.Check = &again, &c
 		p.Title = "Check the import"
 		p.Errors = []fieldError{{"file", "Nothing was recorded: the file has problems now. Correct them and check the file again"}}
 		return w.renderStatus(r, http.StatusUnprocessableEntity, "import", p)
 	}
 	if err != nil {
 		return err
+	}
+	// Recorded: kept no longer (a second commit would find nothing new).
+	if err := w.store.ForgetCheckedImport(r.ctx(), c.ID); err != nil {
+		w.log.ErrorContext(r.ctx(), "checked import not forgotten", "error", err)
 	}
 	q := url.Values{"done": {"import"}, "force": {force},
 		"subjects": {strconv.Itoa(res.Summary.SubjectsCreated)}, "orders": {strconv.Itoa(res.Summary.OrdersCreated)},

@@ -370,7 +370,7 @@ func (w *Web) page(rt Route) echo.HandlerFunc {
 		}
 		if c.Request().Method == http.MethodPost {
 			limit := int64(1 << 20)
-			if strings.HasPrefix(c.Path(), "/imports") {
+			if c.Path() == "/imports" { // the upload; its commit carries only an ID
 				limit = maxImportForm
 			}
 			c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, limit)
