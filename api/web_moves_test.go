@@ -364,8 +364,13 @@ func TestPageForcePolicy(t *testing.T) {
 	wantText(t, p, "You changed this policy", `value="21"`)
 
 	wantStatus(t, b.get("/forces/nowhere/policy"), http.StatusNotFound)
+	// A chair reads it (as the API lets every reader) but may not change it.
 	chair, _ := e.signedIn(t, "tasking_chair")
-	wantStatus(t, chair.get("/forces/gloucestershire/policy"), http.StatusForbidden)
+	read := chair.get("/forces/gloucestershire/policy")
+	wantStatus(t, read, http.StatusOK)
+	wantText(t, read, `id="policy-read-only"`)
+	vals.Set("csrf_token", csrfOf(t, read))
+	wantStatus(t, chair.post("/forces/gloucestershire/policy", vals), http.StatusForbidden)
 }
 
 // An officer chooses their mail on My work: it was an API call only, and

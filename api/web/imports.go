@@ -195,6 +195,8 @@ type policyData struct {
 	Policy domain.Policy
 	Roles  []string
 	Stale  bool
+	// CanEdit: the reader may change this force's policy.
+	CanEdit bool
 }
 
 var policyNumbers = []string{"pre_release_days", "community_review_days", "prison_review_days", "check_grace_days",
@@ -235,19 +237,20 @@ func policyField(p *domain.Policy, name string) *int {
 	return &p.AbsenceThresholdDays
 }
 
+// policyPage is a force's policy. Every force's is readable, as through
+// the API; it is changed by an administrator of that force (or a national
+// one), and shown to anyone else without the form.
 func (w *Web) policyPage(r *req) (*page, *policyData, error) {
 	f, err := w.store.GetForce(r.ctx(), r.Param("code"))
 	if err != nil {
 		return nil, nil, domain.ErrNotFound
 	}
-	if !domain.ScopeFrom(r.ctx()).CanWrite(f.Code) {
-		return nil, nil, domain.ErrForbidden
-	}
 	pol, err := w.store.GetPolicy(r.ctx(), f.Code)
 	if err != nil {
 		return nil, nil, err
 	}
-	d := &policyData{Force: f, Policy: pol, Roles: domain.OwnerRoles}
+	d := &policyData{Force: f, Policy: pol, Roles: domain.OwnerRoles,
+		CanEdit: w.host.Permitted(r.me, "PUT /api/v1/forces/:code/policy") && domain.ScopeFrom(r.ctx()).CanWrite(f.Code)}
 	p := r.page("Policy: "+f.Name, "officers", d)
 	p.Values = policyValues(pol)
 	return p, d, nil
@@ -268,6 +271,9 @@ func (w *Web) savePolicy(r *req) error {
 	p, d, err := w.policyPage(r)
 	if err != nil {
 		return err
+	}
+	if !d.CanEdit {
+		return refuse("Only an administrator of " + d.Force.Name + ", or a national administrator, can change its policy.")
 	}
 	p.Values = formValues(r, append([]string{"version"}, policyNumbers...)...)
 	form, _ := r.FormParams()

@@ -814,7 +814,10 @@ func (w *Web) taskingForce(r *req) (string, error) {
 	if force == "" {
 		return "", nil
 	}
-	if _, err := w.store.GetForce(r.ctx(), force); err != nil {
+	// Another force's (outside the reader's scope) is not there at all,
+	// as its agenda is not: its meetings listed as none, with a form to
+	// start one, were untrue.
+	if _, err := w.store.GetForce(r.ctx(), force); err != nil || !domain.ScopeFrom(r.ctx()).CanRead(force) {
 		return "", domain.ErrNotFound
 	}
 	return force, nil
