@@ -428,3 +428,38 @@ func TestImportRowWithAPlanProblemIsNotCounted(t *testing.T) {
 		t.Errorf("a stopped ended order is counted as coming in ended: %v", get(r.Body, "summary"))
 	}
 }
+
+// An imported last review says it was imported, by whom and when, on the
+// order page and in the API's reviews: the page showed the officer who ran
+// the import as the one who reviewed. The review keeps its own day.
+func TestImportedReviewSaysItWasImported(t *testing.T) {
+	e := newEnv(t)
+	importer := e.officer(t, "orders_officer")
+	name := s(e.do(t, "GET", "/api/v1/officers/"+importer, e.admin, "").Body, "name")
+	row := importRow(map[string]string{"last_review_on": "2026-10-01", "last_review_outcome": "concerns"})
+	want(t, e.importCSV(t, e.token(t, importer), "?force=gloucestershire&commit=true", sheetCSV(row)), http.StatusOK)
+	id := s(items(e.do(t, "GET", "/api/v1/orders?reference="+row["reference"], e.admin, ""))[0], "id")
+	b, reviewer := e.signedIn(t, "iom_officer")
+	want(t, e.do(t, "POST", "/api/v1/orders/"+id+"/reviews", e.token(t, reviewer),
+		js(obj{"reviewed_on": today, "kind": "routine", "outcome": "satisfactory"})), http.StatusCreated)
+
+	reviews := items(e.do(t, "GET", "/api/v1/orders/"+id+"/reviews", e.admin, ""))
+	if len(reviews) != 2 {
+		t.Fatalf("reviews: %v", reviews)
+	}
+	if s(reviews[0], "imported") != "false" || s(reviews[0], "recorded_by.id") != reviewer {
+		t.Errorf("the review recorded through the service: %v", reviews[0])
+	}
+	if s(reviews[1], "imported") != "true" || s(reviews[1], "recorded_by.id") != importer || s(reviews[1], "reviewed_on") != "2026-10-01" {
+		t.Errorf("the imported review: %v", reviews[1])
+	}
+
+	page := b.get("/orders/" + id)
+	wantStatus(t, page, http.StatusOK)
+	wantText(t, page, "Imported by "+name+" on 25 November 2026", "1 October 2026", "Routine review: concerns (imported)")
+	_, table, _ := strings.Cut(page.Body, `id="reviews"`)
+	table, _, _ = strings.Cut(table, "</table>")
+	if strings.Contains(table, `<td class="govuk-table__cell">`+name+`</td>`) {
+		t.Errorf("the order page shows the importer as the reviewer: %s", table)
+	}
+}

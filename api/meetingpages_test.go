@@ -370,7 +370,8 @@ func TestPageDecisionOnAMovedSubject(t *testing.T) {
 // only withdraw-and-record-again, so the minutes never showed a correction.
 func TestPageCorrectsADecision(t *testing.T) {
 	e := newEnv(t)
-	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	o := e.order(t, s(e.subject(t, nil), "id"), nil)
+	ord := s(o, "id")
 	wrong, right := e.officer(t, "iom_officer"), e.officer(t, "iom_officer")
 	b, _ := e.signedIn(t, "tasking_chair")
 	m, item := e.meetingOn(t, ord)
@@ -390,7 +391,14 @@ func TestPageCorrectsADecision(t *testing.T) {
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	wantText(t, p, `href="#reason-0"`, "say why the decision is corrected")
 	form.Set("reason", "Minuted the wrong officer.")
-	wantStatus(t, b.post("/meetings/"+mid+"/decisions", form), http.StatusSeeOther)
+	p = b.post("/meetings/"+mid+"/decisions", form)
+	wantStatus(t, p, http.StatusSeeOther)
+	// The banner says it was a correction, not a decision more.
+	done := b.get(p.Header.Get("Location"))
+	wantText(t, done, "Correction recorded for "+s(o, "reference"))
+	if strings.Contains(done.Body, "Decision recorded") {
+		t.Errorf("after a correction the banner says a decision was recorded")
+	}
 	wantText(t, b.get("/meetings/"+mid), "Corrected", "Correction</strong> Minuted the wrong officer.")
 	minutes := b.get("/meetings/" + mid + "/minutes")
 	wantText(t, minutes, "(correction: Minuted the wrong officer.)", "[corrected]")

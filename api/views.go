@@ -259,15 +259,24 @@ func intCell(n *int) string {
 
 func (s *Server) preReleaseReport(c echo.Context) error {
 	q := newQuery(c, "force", "within_days", "as_of", "limit", "cursor")
-	within := 180
-	if w := q.intIn("within_days", 0, 1095); w != nil {
-		within = *w
-	}
+	asked := q.intIn("within_days", 0, 1095)
 	asOf := s.asOf(q)
 	force := q.str("force")
 	p := keyPage(q, 2)
 	if err := q.err(); err != nil {
 		return err
+	}
+	// Unasked, the force's own window (the answer's within_days says
+	// which was used).
+	var within int
+	if asked != nil {
+		within = *asked
+	} else {
+		w, err := domain.PreReleaseWindow(ctxOf(c), s.store, force)
+		if err != nil {
+			return err
+		}
+		within = w
 	}
 	out, err := s.store.PreRelease(ctxOf(c), force, within, asOf, p)
 	if err != nil {

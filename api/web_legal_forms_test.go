@@ -155,7 +155,9 @@ func TestPageChargeExtendsTheOrderThenItsOutcome(t *testing.T) {
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	wantText(t, p, "There is a problem", `href="#outcome"`)
 	stale := formOf(vals.Get("csrf_token"), vals, url.Values{"outcome": {"convicted"}, "version": {"99"}})
-	wantStatus(t, b.post(outcome, stale), http.StatusConflict)
+	p = b.post(outcome, stale)
+	wantStatus(t, p, http.StatusConflict)
+	wantText(t, p, "You changed this charge") // its recording is its latest change
 	vals.Set("outcome", "convicted")
 	p = b.post(outcome, vals)
 	wantStatus(t, p, http.StatusSeeOther)

@@ -92,7 +92,7 @@ func TestPagePrisonLiaisonRecordsARelease(t *testing.T) {
 	p = b.post(path, url.Values{"csrf_token": {csrf}, "version": {version},
 		"released_on-day": {"24"}, "released_on-month": {"11"}, "released_on-year": {"2026"}})
 	wantStatus(t, p, http.StatusConflict)
-	wantText(t, p, "Someone else changed this subject", "HMP Eastwood Park")
+	wantText(t, p, "Another officer changed this subject", "HMP Eastwood Park")
 	version = versionOf(t, p)
 
 	p = b.post(path, url.Values{"csrf_token": {csrf}, "version": {version},
@@ -122,6 +122,62 @@ func TestPagePrisonLiaisonRecordsARelease(t *testing.T) {
 	}
 	if !hasEntry(trail, "/subjects/:id/release", "consultation", 404, s(other, "id")) {
 		t.Errorf("the refused look at another force's subject is not on the trail")
+	}
+}
+
+// A stale form says who changed the record since it was opened, from the
+// change's own audit entry: not a later entry that only names the record
+// (an absence recorded for an officer names them too), and an officer the
+// reader may not see (a national administrator, to a force's officer) only
+// as another officer.
+func TestPageStaleFormSaysWhoChangedIt(t *testing.T) {
+	e := newEnv(t)
+	nameOf := func(id string) string { return s(e.do(t, "GET", "/api/v1/officers/"+id, e.admin, "").Body, "name") }
+	sid := s(e.subject(t, obj{"custody": inCustody("2026-12-01")}), "id")
+	b, _ := e.signedIn(t, "prison_liaison")
+	colleague := e.officer(t, "prison_liaison")
+	path := "/subjects/" + sid + "/custody"
+	form := b.get(path)
+	wantStatus(t, form, http.StatusOK)
+	send := func(version string) page {
+		return b.post(path, url.Values{"csrf_token": {csrfOf(t, form)}, "version": {version},
+			"establishment": {"HMP Bristol"}, "release_date-day": {"1"}, "release_date-month": {"12"},
+			"release_date-year": {"2026"}, "release_date_type": {"CRD"}})
+	}
+	custody := func(where string) string {
+		return js(obj{"custody": obj{"status": "custody", "establishment": where, "release_date": "2026-12-01", "release_date_type": "CRD"}})
+	}
+	// A colleague of the same force: named.
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sid, e.token(t, colleague), custody("HMP Eastwood Park")), http.StatusOK)
+	p := send(versionOf(t, form))
+	wantStatus(t, p, http.StatusConflict)
+	wantText(t, p, nameOf(colleague)+" changed this subject", "HMP Eastwood Park")
+	// The national administrator, whom the officer cannot look up: not named.
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sid, e.admin, custody("HMP Leyhill")), http.StatusOK)
+	p = send(versionOf(t, form))
+	wantStatus(t, p, http.StatusConflict)
+	wantText(t, p, "Another officer changed this subject", "HMP Leyhill")
+	if admin := nameOf(e.adminID); strings.Contains(p.Body, admin+" changed") {
+		t.Errorf("the stale form names %q, whom the officer may not see", admin)
+	}
+
+	// The officer's record: its roles changed by the force's administrator,
+	// then leave recorded for them by the chair, which changes not the
+	// officer but their absences. The national administrator sees everyone.
+	target, forceAdmin, chair := e.officer(t, "iom_officer"), e.officer(t, "admin"), e.officer(t, "tasking_chair")
+	adm := e.signedInAs(t, e.adminID)
+	page := adm.get("/officers/" + target)
+	wantStatus(t, page, http.StatusOK)
+	want(t, e.do(t, "PATCH", "/api/v1/officers/"+target, e.token(t, forceAdmin), js(obj{"roles": []string{"iom_officer", "lro"}})),
+		http.StatusOK)
+	want(t, e.do(t, "POST", "/api/v1/officers/"+target+"/absences", e.token(t, chair),
+		js(obj{"kind": "annual_leave", "starts_on": today, "ends_on": "2026-12-04"})), http.StatusCreated)
+	p = adm.post("/officers/"+target, url.Values{"csrf_token": {csrfOf(t, page)}, "version": {versionOf(t, page)},
+		"roles": {"iom_officer"}, "active": {"yes"}})
+	wantStatus(t, p, http.StatusConflict)
+	wantText(t, p, nameOf(forceAdmin)+" changed this officer", `value="lro" checked`)
+	if strings.Contains(p.Body, nameOf(chair)+" changed") {
+		t.Errorf("the stale form names the chair, who recorded leave, as changing the officer")
 	}
 }
 
@@ -344,7 +400,7 @@ func TestPageAdminManagesOfficersAndTokens(t *testing.T) {
 	wantText(t, adm.get(p.Header.Get("Location")), "IOM officer, Lead responsible officer")
 	p = adm.post("/officers/"+id, url.Values{"csrf_token": {csrf}, "version": {version}, "roles": {"iom_officer"}, "active": {"no"}})
 	wantStatus(t, p, http.StatusConflict)
-	wantText(t, p, "Someone else changed this officer", `value="lro" checked`)
+	wantText(t, p, "You changed this officer", `value="lro" checked`)
 	p = adm.post("/officers/"+id, url.Values{"csrf_token": {csrf}, "version": {versionOf(t, p)}, "roles": {"iom_officer", "lro"}, "active": {"no"}})
 	wantStatus(t, p, http.StatusSeeOther)
 	wantText(t, adm.get("/officers/"+id), `id="officer-status">Deactivated`)

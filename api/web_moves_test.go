@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -9,6 +10,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"scpo/api"
 )
 
 // officerIn creates an officer of force with roles; its id.
@@ -156,7 +160,7 @@ func TestPageAbsenceCoverAndWorkload(t *testing.T) {
 		"starts_on-month": {"11"}, "starts_on-year": {"2026"}, "ends_on-day": {"31"}, "ends_on-month": {"12"}, "ends_on-year": {"2026"}}
 	p = chair.post("/officers/"+iom+"/absences/"+aid[1], vals)
 	wantStatus(t, p, http.StatusConflict)
-	wantText(t, p, "Someone else changed this absence")
+	wantText(t, p, "You changed this absence")
 	vals.Set("version", version)
 	p = chair.post("/officers/"+iom+"/absences/"+aid[1], vals)
 	wantStatus(t, p, http.StatusSeeOther)
@@ -231,7 +235,7 @@ func (b *browser) postFile(path string, fields url.Values, name, content string)
 	return p
 }
 
-var hiddenData = regexp.MustCompile(`name="data" value="([^"]+)"`)
+var hiddenCheck = regexp.MustCompile(`name="check" value="([^"]+)"`)
 
 func TestPageImportDryRunThenCommit(t *testing.T) {
 	e := newEnv(t)
@@ -267,14 +271,14 @@ func TestPageImportDryRunThenCommit(t *testing.T) {
 	p = b.postFile("/imports", url.Values{"csrf_token": {csrf}}, "glos.csv", sheetCSV(good))
 	wantStatus(t, p, http.StatusOK)
 	wantText(t, p, "1 new, 0 already in the register", good["reference"], "Record all of it")
-	data := hiddenData.FindStringSubmatch(p.Body)
-	if data == nil {
-		t.Fatalf("no file carried to the commit form")
+	check := hiddenCheck.FindStringSubmatch(p.Body)
+	if check == nil {
+		t.Fatalf("no checked file named in the commit form")
 	}
 	if n := len(items(e.do(t, "GET", "/api/v1/subjects?q=Pageimport", e.admin, ""))); n != 0 {
 		t.Fatalf("the dry run recorded %d subjects", n)
 	}
-	p = b.post("/imports/commit", url.Values{"csrf_token": {csrf}, "force": {"gloucestershire"}, "name": {"glos.csv"}, "data": {data[1]}})
+	p = b.post("/imports/commit", url.Values{"csrf_token": {csrf}, "check": {check[1]}})
 	wantStatus(t, p, http.StatusSeeOther)
 	wantText(t, b.get(p.Header.Get("Location")), "Import recorded for Gloucestershire Constabulary", "New subjects: 1. New orders: 1.")
 	if n := len(items(e.do(t, "GET", "/api/v1/subjects?q=Pageimport", e.admin, ""))); n != 1 {
@@ -357,11 +361,16 @@ func TestPageForcePolicy(t *testing.T) {
 	vals.Set("absence_threshold_days", "30")
 	p = b.post("/forces/gloucestershire/policy", vals)
 	wantStatus(t, p, http.StatusConflict)
-	wantText(t, p, "Someone else changed this policy", `value="21"`)
+	wantText(t, p, "You changed this policy", `value="21"`)
 
 	wantStatus(t, b.get("/forces/nowhere/policy"), http.StatusNotFound)
+	// A chair reads it (as the API lets every reader) but may not change it.
 	chair, _ := e.signedIn(t, "tasking_chair")
-	wantStatus(t, chair.get("/forces/gloucestershire/policy"), http.StatusForbidden)
+	read := chair.get("/forces/gloucestershire/policy")
+	wantStatus(t, read, http.StatusOK)
+	wantText(t, read, `id="policy-read-only"`)
+	vals.Set("csrf_token", csrfOf(t, read))
+	wantStatus(t, chair.post("/forces/gloucestershire/policy", vals), http.StatusForbidden)
 }
 
 // An officer chooses their mail on My work: it was an API call only, and
@@ -461,6 +470,74 @@ func TestPageSchedulesAChecks(t *testing.T) {
 
 // The import check page is bounded: a large file shows its first 100 rows
 // (the summary counts them all); a 10,000-row file made a 7.6 MB page.
+// The checked file is kept on the server: the commit form carries its ID,
+// not the file. Only the officer who checked it may record it, within its
+// day; an ID unknown, already recorded or expired is refused, saying to
+// check the file again, and nothing is recorded.
+func TestPageImportCheckKeptOnTheServer(t *testing.T) {
+	clk := &clock{t: now}
+	e := newEnvWith(t, func(c *api.Config) { c.Clock = clk; c.FailedAuthBurst = 1_000_000 })
+	me := e.officer(t, "orders_officer")
+	b := e.signedInAs(t, me)
+	form := b.get("/imports")
+	csrf := csrfOf(t, form)
+	row := importRow(map[string]string{"last_name": "Keptcheck"})
+	sheet := sheetCSV(row)
+	p := b.postFile("/imports", url.Values{"csrf_token": {csrf}}, "glos.csv", sheet)
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Record all of it", "kept for you to record until 26 November 2026 10:00 UTC")
+	check := hiddenCheck.FindStringSubmatch(p.Body)
+	if check == nil {
+		t.Fatalf("no checked file named in the commit form")
+	}
+	if strings.Contains(p.Body, `name="data"`) || strings.Contains(p.Body, base64.StdEncoding.EncodeToString([]byte(sheet))[:40]) {
+		t.Errorf("the check page carries the file")
+	}
+	subjects := func() int { return len(items(e.do(t, "GET", "/api/v1/subjects?q=Keptcheck", e.admin, ""))) }
+	refused := func(p page, why string) {
+		t.Helper()
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		wantText(t, p, "There is a problem", `href="#file"`, why, "Check the file")
+		if n := subjects(); n != 0 {
+			t.Fatalf("a refused commit recorded %d subjects", n)
+		}
+	}
+
+	// Another officer of the force, who may import too, may not record it.
+	other, _ := e.signedIn(t, "orders_officer")
+	refused(other.post("/imports/commit", url.Values{"csrf_token": {csrfOf(t, other.get("/imports"))}, "check": {check[1]}}),
+		"The file was checked by another officer")
+	// An ID never given.
+	refused(b.post("/imports/commit", url.Values{"csrf_token": {csrf}, "check": {"not-a-check"}}), "The checked file is no longer kept")
+	refused(b.post("/imports/commit", url.Values{"csrf_token": {csrf}}), "The checked file is no longer kept")
+
+	// Its officer records it, once: the ID is then used up.
+	p = b.post("/imports/commit", url.Values{"csrf_token": {csrf}, "check": {check[1]}})
+	wantStatus(t, p, http.StatusSeeOther)
+	if n := subjects(); n != 1 {
+		t.Fatalf("%d subjects after the commit", n)
+	}
+	p = b.post("/imports/commit", url.Values{"csrf_token": {csrf}, "check": {check[1]}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "The checked file is no longer kept")
+
+	// A check a day old has expired, though still kept.
+	again := importRow(map[string]string{"last_name": "Keptlate"})
+	p = b.postFile("/imports", url.Values{"csrf_token": {csrf}}, "late.csv", sheetCSV(again))
+	late := hiddenCheck.FindStringSubmatch(p.Body)
+	if late == nil {
+		t.Fatalf("no checked file named in the commit form")
+	}
+	clk.add(24 * time.Hour)
+	b = e.signedInAs(t, me) // the session has ended meanwhile
+	p = b.post("/imports/commit", url.Values{"csrf_token": {csrfOf(t, b.get("/imports"))}, "check": {late[1]}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "The check has expired")
+	if n := len(items(e.do(t, "GET", "/api/v1/subjects?q=Keptlate", e.admin, ""))); n != 0 {
+		t.Errorf("an expired check recorded %d subjects", n)
+	}
+}
+
 func TestPageImportCheckShowsTheFirstRows(t *testing.T) {
 	e := newEnv(t)
 	b, _ := e.signedIn(t, "orders_officer")

@@ -196,7 +196,7 @@ func TestPageRecordsACheckOutcome(t *testing.T) {
 	p = b.post(path, url.Values{"csrf_token": {csrf}, "version": {"0"}, "completed_on-day": {"24"},
 		"completed_on-month": {"11"}, "completed_on-year": {"2026"}, "outcome": {"compliant"}})
 	wantStatus(t, p, http.StatusConflict)
-	wantText(t, p, "Someone else changed this check")
+	wantText(t, p, "Another officer changed this check")
 
 	p = b.post(path, url.Values{"csrf_token": {csrf}, "version": {"1"}, "completed_on-day": {"24"},
 		"completed_on-month": {"11"}, "completed_on-year": {"2026"}, "outcome": {"compliant"},

@@ -177,10 +177,25 @@ type TokenInfo struct {
 	RevokedAt *time.Time `json:"revoked_at"`
 }
 
+// RecordChange is the latest change to a record, as the audit trail tells
+// it: when, and by whom.
+type RecordChange struct {
+	At time.Time
+	// By is the officer who made it; nil when the reader may not see them
+	// (an officer of a force outside the reader's view, or a national one
+	// seen only by those who see every force).
+	By *OfficerRef
+}
+
 // Audit reads and checks the trail.
 type Audit interface {
 	WriteAudit(ctx context.Context) error
 	ListAudit(ctx context.Context, f AuditFilter, p Page) ([]AuditEntry, string, error)
+	// LastChange is the latest change to a record the caller has just
+	// read (a stale form's record, by its audit record type: force_policy,
+	// officer, absence, subject, order, check, extension, breach_case); nil
+	// when the trail does not say (a sweep's change).
+	LastChange(ctx context.Context, record RecordRef) (*RecordChange, error)
 	ListTokens(ctx context.Context, officerID string) ([]TokenInfo, error)
 	RevokeToken(ctx context.Context, officerID, tokenID string) error
 }

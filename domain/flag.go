@@ -194,9 +194,14 @@ type Policy struct {
 	UpdatedAt            time.Time `json:"updated_at"`
 }
 
+// DefaultPreReleaseDays is the pre-release window (about six months) of a
+// force with no policy of its own; the schema's default and the rules'
+// coalesce say the same.
+const DefaultPreReleaseDays = 180
+
 // DefaultPolicy is what a force without its own policy uses.
 func DefaultPolicy(force string) Policy {
-	return Policy{Force: force, RequiredRoles: []string{}, PreReleaseDays: 180,
+	return Policy{Force: force, RequiredRoles: []string{}, PreReleaseDays: DefaultPreReleaseDays,
 		CommunityReviewDays: DefaultCommunityReviewDays, PrisonReviewDays: DefaultPrisonReviewDays,
 		CheckGraceDays: 0, ExpiryWarningDays: 180, EMWarningDays: DefaultEMWarningDays, AbsenceThresholdDays: DefaultAbsenceThresholdDays}
 }
@@ -255,6 +260,22 @@ func between(v *ValidationError, field string, n, lo, hi int) {
 	if n < lo || n > hi {
 		v.Add(field, "must be from %d to %d", lo, hi)
 	}
+}
+
+// PreReleaseWindow is how many days ahead a pre-release report looks when
+// none is asked for: for one force, its own window, the one its pre_release
+// flags are raised by (a board of 180 days beside a policy of 120 listed
+// subjects nobody was yet asked to prepare); across forces, whose windows
+// differ, DefaultPreReleaseDays. An unknown force is ErrNotFound.
+func PreReleaseWindow(ctx context.Context, policies Policies, force string) (int, error) {
+	if force == "" {
+		return DefaultPreReleaseDays, nil
+	}
+	p, err := policies.GetPolicy(ctx, force)
+	if err != nil {
+		return 0, err
+	}
+	return p.PreReleaseDays, nil
 }
 
 // Policies reads and changes force policies.

@@ -2,6 +2,8 @@ package domain
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"slices"
@@ -572,7 +574,65 @@ type ImportRequest struct {
 	Progress func(stage string, done, total int)
 }
 
+// CheckedImport is a file the import page checked, kept on the server
+// until its commit, so the page's confirming form carries only its ID and
+// not the whole file (up to 8 MB, a third larger again in base64) back
+// and forth through the browser.
+type CheckedImport struct {
+	ID        string // random, unguessable
+	OfficerID string // who checked it: only they may record it
+	Force     string
+	FileName  string
+	Data      []byte
+	SHA256    string // hex, of Data as checked
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+const (
+	// CheckedImportLife is how long a checked file is kept for its commit.
+	CheckedImportLife = 24 * time.Hour
+	// CheckedImportsKept is how many checked files one officer has kept at
+	// once (several tabs); checking another forgets their oldest.
+	CheckedImportsKept = 5
+)
+
+// NewCheckedImport keeps data, checked by officerID for force at now.
+func NewCheckedImport(id, officerID, force, fileName string, data []byte, now time.Time) CheckedImport {
+	sum := sha256.Sum256(data)
+	return CheckedImport{ID: id, OfficerID: officerID, Force: force, FileName: fileName, Data: data,
+		SHA256: hex.EncodeToString(sum[:]), CreatedAt: now, ExpiresAt: now.Add(CheckedImportLife)}
+}
+
+// UsableBy says whether officerID may record the checked file at now: it
+// is theirs, not expired, and the bytes kept are the bytes checked.
+func (c CheckedImport) UsableBy(officerID string, now time.Time) error {
+	sum := sha256.Sum256(c.Data)
+	switch {
+	case c.OfficerID != officerID:
+		return Invalid("file", "the file was checked by another officer: choose it and check it yourself")
+	case !now.Before(c.ExpiresAt):
+		return Invalid("file", "the check has expired (a checked file is kept for a day): choose the file and check it again")
+	case hex.EncodeToString(sum[:]) != c.SHA256:
+		return Invalid("file", "the file kept is not the file checked: choose it and check it again")
+	}
+	return nil
+}
+
+// CheckedImportGone is the refusal of a commit whose checked file is not
+// kept: never checked, already recorded, or forgotten after its day.
+func CheckedImportGone() error {
+	return Invalid("file", "the checked file is no longer kept (it was recorded, or checked more than a day ago): choose the file and check it again")
+}
+
 // Importer brings a force's records in.
 type Importer interface {
 	Import(ctx context.Context, r ImportRequest) (ImportResult, error)
+	// KeepCheckedImport keeps a checked file for its commit, forgetting
+	// expired ones and the officer's oldest beyond CheckedImportsKept.
+	KeepCheckedImport(ctx context.Context, c CheckedImport) error
+	// CheckedImport returns a kept file; ErrNotFound when none has id.
+	CheckedImport(ctx context.Context, id string) (CheckedImport, error)
+	// ForgetCheckedImport drops a kept file once recorded.
+	ForgetCheckedImport(ctx context.Context, id string) error
 }

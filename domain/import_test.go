@@ -1,7 +1,10 @@
 package domain_test
 
 import (
+	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -98,5 +101,41 @@ func TestReadImportSheetHeader(t *testing.T) {
 	}
 	if bad := domain.ReadImportFile([]byte("a,\"b\nc")); len(bad.Problems) != 1 || bad.Problems[0].Row != 1 {
 		t.Errorf("broken CSV: %+v", bad.Problems)
+	}
+}
+
+// A checked file may be recorded only by the officer who checked it,
+// within its day, and only as the bytes checked.
+func TestCheckedImportUsableBy(t *testing.T) {
+	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	c := domain.NewCheckedImport("id", "me", "gloucestershire", "glos.csv", []byte("pnc_id\n"), at)
+	if !c.ExpiresAt.Equal(at.Add(24 * time.Hour)) {
+		t.Errorf("kept until %s, want a day", c.ExpiresAt)
+	}
+	changed := c
+	changed.Data = []byte("pnc_id\nx\n")
+	for _, tc := range []struct {
+		name    string
+		c       domain.CheckedImport
+		officer string
+		now     time.Time
+		want    string // part of the refusal; "" when usable
+	}{
+		{"theirs, at once", c, "me", at, ""},
+		{"theirs, a moment before the day ends", c, "me", at.Add(24*time.Hour - time.Second), ""},
+		{"another officer's", c, "you", at, "checked by another officer"},
+		{"a day later", c, "me", at.Add(24 * time.Hour), "expired"},
+		{"bytes not those checked", changed, "me", at, "not the file checked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.c.UsableBy(tc.officer, tc.now)
+			var v *domain.ValidationError
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tc.want != "" && (!errors.As(err, &v) || v.Errors[0].Field != "file" || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("got %v, want a refusal on file saying %q", err, tc.want)
+			}
+		})
 	}
 }

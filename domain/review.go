@@ -21,7 +21,10 @@ type Review struct {
 	Outcome    string      `json:"outcome"`
 	Notes      *string     `json:"notes"`
 	RecordedBy *OfficerRef `json:"recorded_by"`
-	CreatedAt  time.Time   `json:"created_at"`
+	// Imported: the review was loaded by an import, RecordedBy is who ran
+	// it and CreatedAt when; ReviewedOn is still the review's own day.
+	Imported  bool      `json:"imported"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 var (

@@ -222,8 +222,8 @@ func (w *Web) saveOfficer(r *req) error {
 		}
 		d.Officer, d.Stale = cur, true
 		p.Values = officerValues(cur)
-		p.Errors = []fieldError{{"roles", "Someone else changed this officer at " + cur.UpdatedAt.In(w.cfg.Location).Format("15:04 on 2 January 2006") +
-			", after you opened the page. Their current roles are shown; check them and save again if still needed"}}
+		p.Errors = []fieldError{{"roles", w.staleMessage(r, domain.RecordRef{Type: "officer", ID: cur.ID},
+			"this officer", cur.UpdatedAt, "Their current roles are shown; check them and save again if still needed")}}
 		return w.renderStatus(r, http.StatusConflict, "officer", p)
 	}
 	if err != nil {
@@ -274,6 +274,8 @@ type jobsData struct {
 	Run      *domain.JobRun
 	Preview  *domain.JobPreview
 	Job      string
+	// OnlyNational says who may run a job, to a reader who may not.
+	OnlyNational string
 }
 
 type jobLine struct {
@@ -307,7 +309,8 @@ func (w *Web) jobs(r *req) error {
 	national := domain.ScopeFrom(r.ctx()).AllForces
 	// A sweep is national: a force's administrator may not run one (the
 	// buttons answered "not allowed"), nor read its national counts.
-	d := &jobsData{Jobs: lines, National: national, CanRun: national && w.host.Permitted(r.me, "POST /api/v1/jobs/:name/runs")}
+	d := &jobsData{Jobs: lines, National: national, CanRun: national && w.host.Permitted(r.me, "POST /api/v1/jobs/:name/runs"),
+		OnlyNational: onlyNational}
 	p := r.page("Jobs", "jobs", d)
 	setDate(p.Values, "as_of", w.today())
 	if r.QueryParam("done") == "run" {
@@ -328,9 +331,13 @@ func (w *Web) previewJob(r *req) error {
 	return w.jobAction(r, false)
 }
 
+// onlyNational says who may run or preview a sweep, to anyone else.
+const onlyNational = "Only a national administrator (an administrator with no force) can run or preview a job: " +
+	"each sweep runs across every force. Ask yours to run it, or wait for its next scheduled run."
+
 func (w *Web) jobAction(r *req, run bool) error {
 	if !domain.ScopeFrom(r.ctx()).AllForces {
-		return domain.ErrForbidden // a sweep is national
+		return refuse(onlyNational) // a sweep is national
 	}
 	lines, err := w.jobLines(r.ctx())
 	if err != nil {

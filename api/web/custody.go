@@ -115,8 +115,8 @@ func (w *Web) staleCustody(r *req, tmpl string, p *page, d *custodyData) error {
 		field = "establishment"
 		p.Values = custodyValues(cur)
 	}
-	p.Errors = []fieldError{{field, "Someone else changed this subject's record at " + cur.UpdatedAt.In(w.cfg.Location).Format("15:04 on 2 January 2006") +
-		", after you opened the page. Its custody is now shown; check it before sending the form again"}}
+	p.Errors = []fieldError{{field, w.staleMessage(r, domain.RecordRef{Type: "subject", ID: cur.ID},
+		"this subject's record", cur.UpdatedAt, "Its custody is now shown; check it before sending the form again")}}
 	return w.renderStatus(r, http.StatusConflict, tmpl, p)
 }
 

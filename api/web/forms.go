@@ -58,6 +58,30 @@ func dateValue(vals map[string]string, name string, v *domain.ValidationError) *
 	return &out
 }
 
+// staleMessage is a stale form's message: who changed the record, and
+// when, after the form was opened (what names it: "this policy"), then
+// what to do now. The officer is named from the change's audit entry when
+// the reader may see them; "Another officer" when not; "Someone else" when
+// the trail does not say (a sweep's change), or cannot be read: the form
+// is refused all the same.
+func (w *Web) staleMessage(r *req, ref domain.RecordRef, what string, at time.Time, then string) string {
+	who := "Someone else"
+	c, err := w.store.LastChange(r.ctx(), ref)
+	switch {
+	case err != nil:
+		w.log.ErrorContext(r.ctx(), "who changed a record not read", "record", ref.Type, "error", err)
+	case c == nil:
+	case c.By == nil:
+		who = "Another officer"
+	case c.By.ID == r.me.ID:
+		who = "You" // in another tab or window
+	default:
+		who = c.By.Name
+	}
+	return who + " changed " + what + " at " + at.In(w.cfg.Location).Format("15:04 on 2 January 2006") +
+		", after you opened the page. " + then
+}
+
 // formError shows a form again with an error summary and each field's
 // message, its values kept; anything but a validation failure or conflict
 // is the caller's to answer.

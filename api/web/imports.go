@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
@@ -14,11 +13,11 @@ import (
 )
 
 // maxImportFile is the largest spreadsheet the import page takes, as the
-// API; the confirming form carries it back base64-encoded, so a form may
-// be a third larger again.
+// API; the upload's form may be that and 1 MB more. The confirming form
+// carries only the check's ID: the file is kept on the server.
 const (
 	maxImportFile = 8 << 20
-	maxImportForm = maxImportFile*4/3 + 1<<20
+	maxImportForm = maxImportFile + 1<<20
 )
 
 // --- Bringing a force's records in ---------------------------------------------
@@ -28,7 +27,7 @@ type importData struct {
 	Force    string // fixed for an officer bound to a force
 	Result   *domain.ImportResult
 	FileName string
-	File     string // the checked file, base64, for the commit form
+	Check    *domain.CheckedImport // the checked file, kept for the commit form
 	Done     *importDone
 }
 
@@ -114,35 +113,42 @@ func (w *Web) importDryRun(r *req) error {
 	res, err := w.store.Import(r.ctx(), domain.ImportRequest{Force: force, Source: d.FileName,
 		Sheet: domain.ReadImportFile(data)})
 	if err != nil {
-		return w.formError(r, err, "import", p, map[string]string{"force": "Force"})
+		return w.formError(r, err, "import", p, importLabels)
 	}
-	d.Result, d.File = &res, base64.StdEncoding.EncodeToString(data)
+	d.Result = &res
+	if res.Ready {
+		// Kept for the commit, which names it by its ID alone.
+		c := domain.NewCheckedImport(randomToken(), r.me.ID, force, d.FileName, data, w.cfg.Clock.Now())
+		if err := w.store.KeepCheckedImport(r.ctx(), c); err != nil {
+			return err
+		}
+		d.Check = &c
+	}
 	p.Title = "Check the import"
 	return w.render(r, "import", p)
 }
 
-// importCommit records the checked file: all of it or nothing.
+var importLabels = map[string]string{"force": "Force", "file": "File"}
+
+// importCommit records the checked file kept under the form's ID: all of
+// it or nothing. Only the officer who checked it may, within its day.
 func (w *Web) importCommit(r *req) error {
 	p, d, err := w.importPage(r)
 	if err != nil {
 		return err
 	}
-	v := &domain.ValidationError{}
-	force := w.importForce(r, d, v)
-	data, derr := base64.StdEncoding.DecodeString(r.FormValue("data"))
-	if derr != nil || len(data) == 0 || len(data) > maxImportFile {
-		v.Add("file", "Choose the file again")
+	c, err := w.store.CheckedImport(r.ctx(), r.FormValue("check"))
+	if errors.Is(err, domain.ErrNotFound) {
+		err = domain.CheckedImportGone()
+	} else if err == nil {
+		err = c.UsableBy(r.me.ID, w.cfg.Clock.Now())
 	}
-	d.FileName = filepath.Base(r.FormValue("name"))
-	if d.FileName == "." || d.FileName == "/" {
-		d.FileName = ""
+	if err != nil {
+		return w.formError(r, err, "import", p, importLabels)
 	}
-	if v.Err() != nil {
-		for _, fe := range v.Errors {
-			p.Errors = append(p.Errors, fieldError{fe.Field, fe.Message})
-		}
-		return w.renderStatus(r, http.StatusUnprocessableEntity, "import", p)
-	}
+	force, data := c.Force, c.Data
+	d.FileName = c.FileName
+	p.Values["force"] = force
 	res, err := w.store.Import(r.ctx(), domain.ImportRequest{Force: force, Source: d.FileName,
 		Sheet: domain.ReadImportFile(data), Commit: true})
 	var ve *domain.ValidationError
@@ -154,13 +160,17 @@ func (w *Web) importCommit(r *req) error {
 		if aerr != nil {
 			return aerr
 		}
-		d.Result, d.File = &again, base64.StdEncoding.EncodeToString(data)
+		d.Result, d.Check = &again, &c
 		p.Title = "Check the import"
 		p.Errors = []fieldError{{"file", "Nothing was recorded: the file has problems now. Correct them and check the file again"}}
 		return w.renderStatus(r, http.StatusUnprocessableEntity, "import", p)
 	}
 	if err != nil {
 		return err
+	}
+	// Recorded: kept no longer (a second commit would find nothing new).
+	if err := w.store.ForgetCheckedImport(r.ctx(), c.ID); err != nil {
+		w.log.ErrorContext(r.ctx(), "checked import not forgotten", "error", err)
 	}
 	q := url.Values{"done": {"import"}, "force": {force},
 		"subjects": {strconv.Itoa(res.Summary.SubjectsCreated)}, "orders": {strconv.Itoa(res.Summary.OrdersCreated)},
@@ -185,6 +195,8 @@ type policyData struct {
 	Policy domain.Policy
 	Roles  []string
 	Stale  bool
+	// CanEdit: the reader may change this force's policy.
+	CanEdit bool
 }
 
 var policyNumbers = []string{"pre_release_days", "community_review_days", "prison_review_days", "check_grace_days",
@@ -225,19 +237,20 @@ func policyField(p *domain.Policy, name string) *int {
 	return &p.AbsenceThresholdDays
 }
 
+// policyPage is a force's policy. Every force's is readable, as through
+// the API; it is changed by an administrator of that force (or a national
+// one), and shown to anyone else without the form.
 func (w *Web) policyPage(r *req) (*page, *policyData, error) {
 	f, err := w.store.GetForce(r.ctx(), r.Param("code"))
 	if err != nil {
 		return nil, nil, domain.ErrNotFound
 	}
-	if !domain.ScopeFrom(r.ctx()).CanWrite(f.Code) {
-		return nil, nil, domain.ErrForbidden
-	}
 	pol, err := w.store.GetPolicy(r.ctx(), f.Code)
 	if err != nil {
 		return nil, nil, err
 	}
-	d := &policyData{Force: f, Policy: pol, Roles: domain.OwnerRoles}
+	d := &policyData{Force: f, Policy: pol, Roles: domain.OwnerRoles,
+		CanEdit: w.host.Permitted(r.me, "PUT /api/v1/forces/:code/policy") && domain.ScopeFrom(r.ctx()).CanWrite(f.Code)}
 	p := r.page("Policy: "+f.Name, "officers", d)
 	p.Values = policyValues(pol)
 	return p, d, nil
@@ -258,6 +271,9 @@ func (w *Web) savePolicy(r *req) error {
 	p, d, err := w.policyPage(r)
 	if err != nil {
 		return err
+	}
+	if !d.CanEdit {
+		return refuse("Only an administrator of " + d.Force.Name + ", or a national administrator, can change its policy.")
 	}
 	p.Values = formValues(r, append([]string{"version"}, policyNumbers...)...)
 	form, _ := r.FormParams()
@@ -296,8 +312,8 @@ func (w *Web) savePolicy(r *req) error {
 		}
 		d.Policy, d.Stale = cur, true
 		p.Values = policyValues(cur)
-		p.Errors = []fieldError{{"pre_release_days", "Someone else changed this policy at " + cur.UpdatedAt.In(w.cfg.Location).Format("15:04 on 2 January 2006") +
-			", after you opened the page. Its current settings are shown; check them and save again if still needed"}}
+		p.Errors = []fieldError{{"pre_release_days", w.staleMessage(r, domain.RecordRef{Type: "force_policy", ID: cur.Force},
+			"this policy", cur.UpdatedAt, "Its current settings are shown; check them and save again if still needed")}}
 		return w.renderStatus(r, http.StatusConflict, "policy", p)
 	}
 	if err != nil {

@@ -367,7 +367,15 @@ func recordLegal(form string) func(*Web, *req) error {
 			}
 			cur.Stale = true
 			p.Data, p.Values = cur, legalDefaults(cur, w.today())
-			p.Errors = []fieldError{{"outcome", "Someone else recorded a change after you opened the page. The current details are shown; check them before recording the outcome again"}}
+			msg := "Someone else recorded a change after you opened the page. The current details are shown; check them before recording the outcome again"
+			const then = "Its current details are shown; check them before recording the outcome again"
+			switch {
+			case form == "charge-outcome" && cur.Extension != nil:
+				msg = w.staleMessage(r, domain.RecordRef{Type: "extension", ID: cur.Extension.ID}, "this charge", cur.Extension.UpdatedAt, then)
+			case form == "breach-outcome" && cur.Breach != nil:
+				msg = w.staleMessage(r, domain.RecordRef{Type: "breach_case", ID: cur.Breach.ID}, "this breach case", cur.Breach.UpdatedAt, then)
+			}
+			p.Errors = []fieldError{{"outcome", msg}}
 			return w.renderStatus(r, http.StatusConflict, "legal", p)
 		}
 		if v.Err() != nil {

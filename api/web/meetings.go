@@ -225,6 +225,8 @@ func (w *Web) meeting(r *req) error {
 		p.Flash = "Meeting started: the agenda is frozen as it stood now"
 	case "decision":
 		p.Flash = "Decision recorded for " + r.QueryParam("ref")
+	case "corrected":
+		p.Flash = "Correction recorded for " + r.QueryParam("ref")
 	case "attendance":
 		p.Flash = "Attendance recorded"
 	case "signed":
@@ -304,12 +306,12 @@ func (w *Web) meetingDecide(r *req) error {
 			}
 			return fail(err)
 		}
-		return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"]))
+		return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"], "corrected"))
 	}
 	if _, err := w.store.Decide(r.ctx(), d.M.ID, dec); err != nil {
 		return fail(err)
 	}
-	return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"]))
+	return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"], "decision"))
 }
 
 func (w *Web) meetingWithdraw(r *req) error {
@@ -457,15 +459,16 @@ type escalation struct {
 // concerned who may act on its records.
 // decidedURL is where a recorded decision goes back to: the meeting's
 // page, at the order decided on when it is one of the page's (the form's
-// order is echoed only then, never as sent).
-func decidedURL(d *meetingData, order string) string {
+// order is echoed only then, never as sent), its banner chosen by done:
+// "decision", or "corrected" when the decision replaced one.
+func decidedURL(d *meetingData, order, done string) string {
 	ref, anchor := "", ""
 	for _, o := range d.M.Orders {
 		if o.OrderID == order {
 			ref, anchor = o.Reference, "#order-"+o.OrderID
 		}
 	}
-	q := url.Values{"done": {"decision"}, "ref": {ref}}
+	q := url.Values{"done": {done}, "ref": {ref}}
 	if d.Cursor != "" {
 		q.Set("cursor", d.Cursor)
 	}
@@ -653,5 +656,5 @@ func (w *Web) regionalDecide(r *req) error {
 	if _, err := w.store.DecideRegional(r.ctx(), d.M.ID, dec); err != nil {
 		return fail(err)
 	}
-	return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"]))
+	return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"], "decision"))
 }

@@ -336,8 +336,8 @@ func (w *Web) changeAbsence(r *req) error {
 		}
 		d.Absence, d.Stale = &cur, true
 		p.Values = absenceValues(cur)
-		p.Errors = []fieldError{{"kind", "Someone else changed this absence at " + cur.UpdatedAt.In(w.cfg.Location).Format("15:04 on 2 January 2006") +
-			", after you opened the page. It is shown as it now is; check it and send the form again if still needed"}}
+		p.Errors = []fieldError{{"kind", w.staleMessage(r, domain.RecordRef{Type: "absence", ID: cur.ID},
+			"this absence", cur.UpdatedAt, "It is shown as it now is; check it and send the form again if still needed")}}
 		return w.renderStatus(r, http.StatusConflict, "absence", p)
 	}
 	if err != nil {

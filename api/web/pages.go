@@ -434,7 +434,11 @@ func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Re
 		}
 	}
 	for _, rv := range reviews {
-		ev = append(ev, event{at(rv.ReviewedOn, rv.CreatedAt), humanise(rv.Kind) + " review: " + strings.ToLower(humanise(rv.Outcome))})
+		text := humanise(rv.Kind) + " review: " + strings.ToLower(humanise(rv.Outcome))
+		if rv.Imported {
+			text += " (imported)"
+		}
+		ev = append(ev, event{at(rv.ReviewedOn, rv.CreatedAt), text})
 	}
 	for _, c := range checks {
 		if c.CompletedOn != nil && c.Outcome != nil {
@@ -611,7 +615,8 @@ func (w *Web) recordCheck(r *req) error {
 		}
 		d.Check, d.Stale = cur, true
 		p.Values = checkValues(cur, today)
-		p.Errors = []fieldError{{"outcome", "Someone else changed this check after you opened the page. Its current details are shown; check them before recording the outcome again"}}
+		p.Errors = []fieldError{{"outcome", w.staleMessage(r, domain.RecordRef{Type: "check", ID: cur.ID},
+			"this check", cur.UpdatedAt, "Its current details are shown; check them before recording the outcome again")}}
 		return w.renderStatus(r, http.StatusConflict, "check", p)
 	}
 	if err != nil {
@@ -698,7 +703,8 @@ func (w *Web) assignOwner(r *req) error {
 		OfficerID: p.Values["officer_id"], Reason: p.Values["reason"], By: r.me.ID, IfVersion: &version})
 	if errors.Is(err, domain.ErrStale) {
 		p.Values["version"] = strconv.Itoa(d.Order.Version)
-		p.Errors = []fieldError{{"officer_id", "The order changed after you opened this page (its current owners are shown). Check them and allocate again if still needed"}}
+		p.Errors = []fieldError{{"officer_id", w.staleMessage(r, domain.RecordRef{Type: "order", ID: d.Order.ID},
+			"this order", d.Order.UpdatedAt, "Its current owners are shown; check them and allocate again if still needed")}}
 		return w.renderStatus(r, http.StatusConflict, "owner", p)
 	}
 	if err != nil {
@@ -808,7 +814,10 @@ func (w *Web) taskingForce(r *req) (string, error) {
 	if force == "" {
 		return "", nil
 	}
-	if _, err := w.store.GetForce(r.ctx(), force); err != nil {
+	// Another force's (outside the reader's scope) is not there at all,
+	// as its agenda is not: its meetings listed as none, with a form to
+	// start one, were untrue.
+	if _, err := w.store.GetForce(r.ctx(), force); err != nil || !domain.ScopeFrom(r.ctx()).CanRead(force) {
 		return "", domain.ErrNotFound
 	}
 	return force, nil

@@ -13,9 +13,12 @@ import (
 // --- Pre-release board -----------------------------------------------------
 
 type preReleaseData struct {
-	Forces  []domain.Force
-	Force   string
-	Within  string
+	Forces []domain.Force
+	Force  string
+	Within string
+	// Window is where the days ahead came from when none were asked for:
+	// "policy" (the force's pre-release window) or "default" (every force).
+	Window  string
 	Report  domain.PreReleaseReport
 	Next    string // the next page's link, if any
 	IsFirst bool
@@ -64,19 +67,29 @@ func (w *Web) preRelease(r *req) error {
 			p.Errors = append(p.Errors, fieldError{"force", "Choose a force from the list"})
 		}
 	}
-	within := 180
-	if d.Within != "" {
+	within, asked := 0, d.Within != ""
+	if asked {
 		n, err := strconv.Atoi(d.Within)
 		if err != nil || n < 0 || n > 1095 {
 			p.Errors = append(p.Errors, fieldError{"within_days", "Days ahead must be a whole number from 0 to 1095"})
 		} else {
 			within = n
 		}
-	} else {
-		d.Within = "180"
 	}
 	if p.Errors != nil {
 		return w.renderStatus(r, http.StatusUnprocessableEntity, "pre-release", p)
+	}
+	if !asked {
+		// The force's own window, as its flags are raised; across forces
+		// the default, and the page says which.
+		if within, err = domain.PreReleaseWindow(r.ctx(), w.store, d.Force); err != nil {
+			return err
+		}
+		d.Within = strconv.Itoa(within)
+		d.Window = "default"
+		if d.Force != "" {
+			d.Window = "policy"
+		}
 	}
 	page := domain.Page{Limit: pageSize}
 	if cur := r.QueryParam("cursor"); cur != "" {
@@ -87,7 +100,10 @@ func (w *Web) preRelease(r *req) error {
 	if d.Report, err = w.store.PreRelease(r.ctx(), d.Force, within, w.today(), page); err != nil {
 		return err
 	}
-	q := url.Values{"force": {d.Force}, "within_days": {strconv.Itoa(within)}}
+	q := url.Values{"force": {d.Force}}
+	if asked {
+		q.Set("within_days", d.Within)
+	}
 	d.First = "/pre-release?" + q.Encode()
 	d.IsFirst = page.Cursor == ""
 	if d.Report.NextCursor != nil {

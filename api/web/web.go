@@ -265,7 +265,7 @@ func Routes() []Route {
 		{http.MethodPost, "/imports", "POST /api/v1/imports", (*Web).importDryRun},
 		{http.MethodPost, "/imports/commit", "POST /api/v1/imports", (*Web).importCommit},
 		{http.MethodGet, "/imports/template.csv", "GET /api/v1/imports/template", (*Web).importTemplate},
-		{http.MethodGet, "/forces/:code/policy", "PUT /api/v1/forces/:code/policy", (*Web).policyForm},
+		{http.MethodGet, "/forces/:code/policy", "GET /api/v1/forces/:code/policy", (*Web).policyForm},
 		{http.MethodPost, "/forces/:code/policy", "PUT /api/v1/forces/:code/policy", (*Web).savePolicy},
 	}
 }
@@ -370,7 +370,7 @@ func (w *Web) page(rt Route) echo.HandlerFunc {
 		}
 		if c.Request().Method == http.MethodPost {
 			limit := int64(1 << 20)
-			if strings.HasPrefix(c.Path(), "/imports") {
+			if c.Path() == "/imports" { // the upload; its commit carries only an ID
 				limit = maxImportForm
 			}
 			c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, limit)
@@ -417,6 +417,10 @@ func (w *Web) fail(c echo.Context, r *req, err error) error {
 		status, title, body = http.StatusNotFound, "Page not found", "There is no such page, or it is not one you can see."
 	case errors.Is(err, domain.ErrForbidden):
 		status, title, body = http.StatusForbidden, "You cannot do this", "Your roles do not allow this page or action."
+		var why *refusal
+		if errors.As(err, &why) {
+			body = why.why
+		}
 	case errors.Is(err, errCSRF):
 		status, title, body = http.StatusForbidden, "The form could not be sent",
 			"The form had expired or came from another site. Go back, reload the page and try again."
@@ -445,6 +449,19 @@ func (w *Web) fail(c echo.Context, r *req, err error) error {
 	}
 	return w.renderStatus(c, status, "error", p)
 }
+
+// refusal is a refusal that says who may, where "your roles do not allow"
+// would mislead: a force's administrator holds the role a sweep's run
+// needs, and is refused for their force, not their roles.
+type refusal struct {
+	error
+	why string
+}
+
+func (r *refusal) Unwrap() error { return r.error }
+
+// refuse is domain.ErrForbidden with the page's reason.
+func refuse(why string) error { return &refusal{domain.ErrForbidden, why} }
 
 // errUnstorable: a query or form value PostgreSQL cannot store as text.
 var errUnstorable = errors.New("a value has a NUL or is not UTF-8")

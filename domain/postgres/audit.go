@@ -231,6 +231,65 @@ func (s *Store) ListAudit(ctx context.Context, f domain.AuditFilter, p domain.Pa
 	return out, fmt.Sprint(out[limit-1].ID), nil
 }
 
+// versionedTables are the tables of the records LastChange tells of, by
+// audit record type, with each one's key column.
+var versionedTables = map[string]struct{ table, key string }{
+	"force_policy": {"force_policies", "force"},
+	"officer":      {"officers", "id"},
+	"absence":      {"officer_absences", "id"},
+	"subject":      {"subjects", "id"},
+	"order":        {"orders", "id"},
+	"check":        {"checks", "id"},
+	"extension":    {"order_extensions", "id"},
+	"breach_case":  {"breach_cases", "id"},
+}
+
+// LastChange finds the audit entry of the transaction that last wrote the
+// record's row. A change's entry is written in the change's own
+// transaction (txOnce), so the entry's row and the record's share their
+// xmin: that, and not the latest entry naming the record, which may be a
+// read or a neighbouring change (an absence names its officer, a workload
+// every officer of the force). The entry must also be close in time to the
+// row's updated_at, so an entry of a transaction numbered the same before
+// the counter wrapped round is never taken. The officer is named only to a
+// caller who may see them, as GetOfficer would.
+func (s *Store) LastChange(ctx context.Context, ref domain.RecordRef) (*domain.RecordChange, error) {
+	t, ok := versionedTables[ref.Type]
+	if !ok {
+		return nil, fmt.Errorf("last change: no table for %q records", ref.Type)
+	}
+	if t.key == "id" && !validID(ref.ID) {
+		return nil, nil
+	}
+	var rows []struct {
+		At        time.Time
+		OfficerID string
+		Name      string
+		Email     string
+		Force     *string
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT r.updated_at AS at, o.id AS officer_id, o.name, o.email, o.force
+		FROM `+t.table+` r
+		JOIN audit_log a ON a.xmin = r.xmin AND a.status = 0
+			AND a.at BETWEEN r.updated_at - interval '1 minute' AND r.updated_at + interval '10 minutes'
+		JOIN officers o ON o.id = a.officer_id
+		WHERE r.`+t.key+` = ?
+		ORDER BY a.id DESC LIMIT 1`, ref.ID).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	r := rows[0]
+	c := &domain.RecordChange{At: r.At.UTC()}
+	force := ""
+	if r.Force != nil {
+		force = *r.Force
+	}
+	if canSee(ctx, force) == nil {
+		c.By = &domain.OfficerRef{ID: r.OfficerID, Name: r.Name, Email: r.Email}
+	}
+	return c, nil
+}
+
 // AuditBreak is the first entry at which the trail does not hold.
 type AuditBreak struct {
 	ID     int64

@@ -32,7 +32,8 @@ type importReviewRow struct {
 	ReviewedOn time.Time
 	Kind       string
 	Outcome    string
-	RecordedBy *string
+	RecordedBy *string // who ran the import
+	Imported   bool
 	CreatedAt  time.Time
 }
 
@@ -452,7 +453,7 @@ func (s *Store) writeImport(ctx context.Context, tx *gorm.DB, r domain.ImportReq
 			}
 			if item.Review {
 				reviews = append(reviews, importReviewRow{ID: newID(), OrderID: o.ID, ReviewedOn: rec.Review.ReviewedOn.Time,
-					Kind: rec.Review.Kind, Outcome: rec.Review.Outcome, RecordedBy: by, CreatedAt: now})
+					Kind: rec.Review.Kind, Outcome: rec.Review.Outcome, RecordedBy: by, Imported: true, CreatedAt: now})
 			}
 			if sv := rec.Service; sv != nil {
 				servedIDs, servedOn = append(servedIDs, o.ID), append(servedOn, sv.ServedOn.String())

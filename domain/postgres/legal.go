@@ -820,7 +820,7 @@ SELECT * FROM (
     FROM owner_assignments a WHERE a.order_id = @id AND a.ended_at IS NOT NULL
     UNION ALL
     SELECT r.id::text, 'review', r.reviewed_on, NULL,
-           jsonb_build_object('review_id', r.id, 'kind', r.kind, 'outcome', r.outcome), r.recorded_by, r.created_at
+           jsonb_build_object('review_id', r.id, 'kind', r.kind, 'outcome', r.outcome, 'imported', r.imported), r.recorded_by, r.created_at
     FROM reviews r WHERE r.order_id = @id
     UNION ALL
     SELECT c.id::text || ':scheduled', 'check_scheduled', (c.created_at AT TIME ZONE 'Europe/London')::date, NULL,

@@ -20,6 +20,7 @@ type reviewRow struct {
 	RecordedBy *string
 	ByName     *string `gorm:"->"`
 	ByEmail    *string `gorm:"->"`
+	Imported   bool
 	CreatedAt  time.Time
 }
 
@@ -28,7 +29,7 @@ func (reviewRow) TableName() string { return "reviews" }
 func (r reviewRow) domain() domain.Review {
 	return domain.Review{ID: r.ID, OrderID: r.OrderID, ReviewedOn: domain.AsDate(r.ReviewedOn), Kind: r.Kind,
 		Outcome: r.Outcome, Notes: r.Notes, RecordedBy: officerRef(r.RecordedBy, r.ByName, r.ByEmail),
-		CreatedAt: r.CreatedAt.UTC()}
+		Imported: r.Imported, CreatedAt: r.CreatedAt.UTC()}
 }
 
 // RecordReview records a review of a live order.
