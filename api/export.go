@@ -215,8 +215,8 @@ var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
 <tr><th>Recorded</th><td>{{when .Subject.CreatedAt}}; last changed {{when .Subject.UpdatedAt}}</td></tr>
 </table>
 <h2>Custody history</h2>
-{{if .CustodyHistory}}<table><tr><th>Establishment</th><th>Began</th><th>Expected release</th><th>Released</th></tr>
-{{range .CustodyHistory}}<tr><td>{{str .Establishment}}</td><td>{{date .BeganOn}}</td><td>{{date .ReleaseDate}} {{str .ReleaseDateType}}</td><td>{{date .ReleasedOn}}</td></tr>
+{{if .CustodyHistory}}<table><tr><th>Establishment</th><th>Began</th><th>Expected release</th><th>Released</th><th>Changed while in custody</th></tr>
+{{range .CustodyHistory}}<tr><td>{{str .Establishment}}</td><td>{{date .BeganOn}}</td><td>{{date .ReleaseDate}} {{str .ReleaseDateType}}</td><td>{{date .ReleasedOn}}</td><td>{{range .Changes}}{{when .ChangedAt}}, by {{ref .ChangedBy}}: was {{str .Before.Establishment}}, release {{date .Before.ReleaseDate}} {{str .Before.ReleaseDateType}}; became {{str .After.Establishment}}, release {{date .After.ReleaseDate}} {{str .After.ReleaseDateType}}<br>{{else}}—{{end}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None recorded.</p>{{end}}
 <h2>Orders ({{len .Orders}})</h2>
 {{range .Orders}}<div class="order">

@@ -199,6 +199,17 @@ func TestPageUpdatesCustodyDetails(t *testing.T) {
 	p = b.post(path, base)
 	wantStatus(t, p, http.StatusSeeOther)
 	wantText(t, b.get(p.Header.Get("Location")), "Custody details saved", "release 1 June 2027 (HDCED)")
+	// The history keeps what the period said before, and who changed it.
+	subject := b.get("/subjects/" + sid)
+	wantText(t, subject, "Changed while in custody", "expected release 1 March 2027 CRD to 1 June 2027 HDCED")
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sid, e.admin, js(obj{"custody": obj{"status": "custody",
+		"establishment": "HMP Leyhill", "release_date": "2027-06-01", "release_date_type": "HDCED"}})), http.StatusOK)
+	wantText(t, b.get("/subjects/"+sid), "HMP Bristol to HMP Leyhill")
+	hist := e.do(t, "GET", "/api/v1/subjects/"+sid+"/custody-history", e.admin, "")
+	want(t, hist, http.StatusOK)
+	if b := string(hist.Raw); !strings.Contains(b, `"establishment":"HMP Bristol"`) || !strings.Contains(b, `"changes":[{`) {
+		t.Errorf("the custody history does not keep the prison moved from: %s", hist.Raw)
+	}
 	// The IOM officer with no role to change it: the regional lead cannot.
 	rl, _ := e.signedIn(t, "regional")
 	wantStatus(t, rl.get(path), http.StatusForbidden)

@@ -336,6 +336,26 @@ type CustodyPeriod struct {
 	ReleasedOn      *Date     `json:"released_on"`
 	RecordedAt      time.Time `json:"recorded_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
+	// Changes are what was changed while the spell lasted (a move to
+	// another prison, a release date moved), oldest first.
+	Changes []CustodyChange `json:"changes"`
+}
+
+// CustodyChange is one change to an open custody period: what it said
+// before and after, when and by whom.
+type CustodyChange struct {
+	ChangedAt time.Time    `json:"changed_at"`
+	ChangedBy *OfficerRef  `json:"changed_by"`
+	Before    CustodyFacts `json:"before"`
+	After     CustodyFacts `json:"after"`
+}
+
+// CustodyFacts are the facts of a custody period that can change while it
+// lasts.
+type CustodyFacts struct {
+	Establishment   *string `json:"establishment"`
+	ReleaseDate     *Date   `json:"release_date"`
+	ReleaseDateType *string `json:"release_date_type"`
 }
 
 // SubjectFilter narrows a subject list.

@@ -104,6 +104,28 @@ func templateFuncs(forceName, regionName func(string) string, loc *time.Location
 			return strconv.Itoa(n) + " " + many
 		},
 		"roleName": roleName,
+		// custodyChange says what a change to an open custody period moved,
+		// when and by whom.
+		"custodyChange": func(c domain.CustodyChange) string {
+			var parts []string
+			if derefStr(c.Before.Establishment) != derefStr(c.After.Establishment) {
+				parts = append(parts, orNone(derefStr(c.Before.Establishment))+" to "+orNone(derefStr(c.After.Establishment)))
+			}
+			release := func(f domain.CustodyFacts) string {
+				if f.ReleaseDate == nil {
+					return "none"
+				}
+				return strings.TrimSpace(longDate(f.ReleaseDate) + " " + derefStr(f.ReleaseDateType))
+			}
+			if b, a := release(c.Before), release(c.After); b != a {
+				parts = append(parts, "expected release "+b+" to "+a)
+			}
+			by := ""
+			if c.ChangedBy != nil {
+				by = " by " + c.ChangedBy.Name
+			}
+			return longDate(c.ChangedAt.In(loc)) + by + ": " + strings.Join(parts, "; ")
+		},
 		"label":    humanise,
 		"deref":    func(s *string) string { return derefStr(s) },
 		"join":     strings.Join,
@@ -381,4 +403,11 @@ func ariaSort(l listing) string {
 		return "descending"
 	}
 	return "ascending"
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
 }

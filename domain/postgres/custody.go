@@ -49,7 +49,7 @@ func openCustodyPeriodOf(tx *gorm.DB, subjectID string) (*custodyPeriodRow, erro
 // recordCustodyChange keeps the subject's custody history in step with a
 // change from before to sub, and returns the day of release when the change
 // is one.
-func recordCustodyChange(tx *gorm.DB, before domain.Subject, sub *domain.Subject, today domain.Date, now time.Time) (*domain.Date, error) {
+func recordCustodyChange(tx *gorm.DB, before domain.Subject, sub *domain.Subject, by *string, today domain.Date, now time.Time) (*domain.Date, error) {
 	was, is := before.Custody.InCustody(), sub.Custody.InCustody()
 	if !was && !is {
 		return nil, nil
@@ -85,13 +85,28 @@ func recordCustodyChange(tx *gorm.DB, before domain.Subject, sub *domain.Subject
 		began := today
 		return nil, openCustodyPeriod(tx, *sub, &began, now)
 	}
-	// Still in custody: the open period follows the latest establishment and dates.
+	// Still in custody: the open period follows the latest establishment and
+	// dates, and keeps what it said before (custody_changes).
 	if open == nil {
 		return nil, openCustodyPeriod(tx, *sub, nil, now)
 	}
+	c := sub.Custody
+	if sameText(open.Establishment, c.Establishment) && sameDate(datePtr(open.ReleaseDate), c.ReleaseDate) &&
+		sameText(open.ReleaseDateType, c.ReleaseDateType) {
+		return nil, nil
+	}
+	if err := tx.Exec(`INSERT INTO custody_changes (period_id, changed_at, changed_by, establishment_before,
+		release_date_before, release_date_type_before, establishment_after, release_date_after, release_date_type_after)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, open.ID, now, by, open.Establishment, open.ReleaseDate, open.ReleaseDateType,
+		c.Establishment, timePtr(c.ReleaseDate), c.ReleaseDateType).Error; err != nil {
+		return nil, err
+	}
 	return nil, tx.Exec(`UPDATE custody_periods SET establishment = ?, release_date = ?, release_date_type = ?, updated_at = ?
-		WHERE id = ?`, sub.Custody.Establishment, timePtr(sub.Custody.ReleaseDate), sub.Custody.ReleaseDateType, now,
-		open.ID).Error
+		WHERE id = ?`, c.Establishment, timePtr(c.ReleaseDate), c.ReleaseDateType, now, open.ID).Error
+}
+
+func sameText(a, b *string) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
 // CustodyHistory lists a subject's custody periods, the latest first.
@@ -104,9 +119,38 @@ func (s *Store) CustodyHistory(ctx context.Context, subjectID string) ([]domain.
 		ORDER BY released_on DESC NULLS FIRST, recorded_at DESC, id DESC`, subjectID).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
+	var changes []struct {
+		PeriodID                                   string
+		ChangedAt                                  time.Time
+		ChangedBy                                  *string
+		ByName, ByEmail                            *string
+		EstablishmentBefore, ReleaseDateTypeBefore *string
+		EstablishmentAfter, ReleaseDateTypeAfter   *string
+		ReleaseDateBefore, ReleaseDateAfter        *time.Time
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT c.*, f.name AS by_name, f.email AS by_email FROM custody_changes c
+		JOIN custody_periods p ON p.id = c.period_id LEFT JOIN officers f ON f.id = c.changed_by
+		WHERE p.subject_id = ? ORDER BY c.changed_at, c.id`, subjectID).Scan(&changes).Error; err != nil {
+		return nil, err
+	}
 	out := make([]domain.CustodyPeriod, len(rows))
+	at := map[string]int{}
 	for i, r := range rows {
 		out[i] = r.domain()
+		out[i].Changes = []domain.CustodyChange{}
+		at[r.ID] = i
+	}
+	for _, c := range changes {
+		ch := domain.CustodyChange{ChangedAt: c.ChangedAt.UTC(),
+			Before: domain.CustodyFacts{Establishment: c.EstablishmentBefore, ReleaseDate: datePtr(c.ReleaseDateBefore),
+				ReleaseDateType: c.ReleaseDateTypeBefore},
+			After: domain.CustodyFacts{Establishment: c.EstablishmentAfter, ReleaseDate: datePtr(c.ReleaseDateAfter),
+				ReleaseDateType: c.ReleaseDateTypeAfter}}
+		if c.ChangedBy != nil && c.ByName != nil {
+			ch.ChangedBy = &domain.OfficerRef{ID: *c.ChangedBy, Name: *c.ByName, Email: deref(c.ByEmail)}
+		}
+		i := at[c.PeriodID]
+		out[i].Changes = append(out[i].Changes, ch)
 	}
 	return out, nil
 }

@@ -286,7 +286,7 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 			return err
 		}
 		now := s.now()
-		released, err := recordCustodyChange(tx, before, &sub, today, now)
+		released, err := recordCustodyChange(tx, before, &sub, actorID(ctx), today, now)
 		if err != nil {
 			return err
 		}
@@ -338,10 +338,25 @@ func (s *Store) UpdateSubject(ctx context.Context, id string, ifVersion *int, ch
 			return err
 		}
 		touch(tx, orders...)
+		if custodyMoved(before.Custody, sub.Custody) {
+			// What the custody sweep would find is raised now, not at its
+			// next run: a release date moved into the pre-release window (or
+			// passed) is on today's agenda at once, as it is on the board.
+			for _, kind := range domain.JobFlags[domain.JobCustody] {
+				raiseNow(tx, kind, orders...)
+			}
+		}
 		out = row.domain()
 		return nil
 	})
 	return out, err
+}
+
+// custodyMoved says whether a change moved any of the facts the custody
+// flags are judged on.
+func custodyMoved(before, after domain.Custody) bool {
+	return before.InCustody() != after.InCustody() || !sameText(before.Establishment, after.Establishment) ||
+		!sameDate(before.ReleaseDate, after.ReleaseDate) || !sameText(before.ReleaseDateType, after.ReleaseDateType)
 }
 
 func sameDate(a, b *domain.Date) bool {
