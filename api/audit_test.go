@@ -691,3 +691,23 @@ func TestDeactivationOnTheSubjectsAccessLog(t *testing.T) {
 		t.Errorf("the deactivation's entry does not name the order it changed: %v", got)
 	}
 }
+
+// A flag list names each flag's subject: its reading is on their access
+// log, not only on the order's.
+func TestAuditFlagListOnTheSubjectsAccessLog(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	reader := e.token(t, e.officer(t, "iom_officer"))
+	auditor := e.token(t, e.officer(t, "auditor"))
+	sub := s(e.subject(t, nil), "id")
+	e.order(t, sub, nil)
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	list := e.do(t, "GET", "/api/v1/flags?status=open", reader, "")
+	want(t, list, http.StatusOK)
+	if !strings.Contains(string(list.Raw), sub) {
+		t.Fatalf("the flag list does not name the subject: %s", list.Raw)
+	}
+	log := e.do(t, "GET", "/api/v1/subjects/"+sub+"/access-log", auditor, "")
+	want(t, log, http.StatusOK)
+	auFind(t, items(log), list.Header.Get("X-Request-Id"))
+}

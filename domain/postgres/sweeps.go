@@ -765,7 +765,10 @@ func (s *Store) ListFlags(ctx context.Context, f domain.FlagFilter, p domain.Pag
 	out := make([]domain.Flag, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
+		// The subject's name is in the answer: the read is on their
+		// access log, not only the order's.
 		domain.Note(ctx, "order", r.OrderID)
+		domain.Note(ctx, "subject", r.SubjectID)
 	}
 	return pageOf(out, limit, func(x domain.Flag) string { return x.ID })
 }
