@@ -583,3 +583,16 @@ func TestOfficerMovedForceEndsTheirActions(t *testing.T) {
 		t.Errorf("the officer was told %d times (%v), want once", told, err)
 	}
 }
+
+// Find takes a prison number however it is typed, and a name without its
+// accents or apostrophe.
+func TestPageFindAsTyped(t *testing.T) {
+	e := newEnv(t)
+	sid := s(e.subject(t, obj{"first_names": "Siobhán", "last_name": "O'Connor", "prison_number": "A4821KD"}), "id")
+	b, _ := e.signedIn(t, "iom_officer")
+	for _, q := range []string{"a4821kd", "A4821KD", "siobhan oconnor"} {
+		p := b.get("/find?q=" + url.QueryEscape(q))
+		wantStatus(t, p, http.StatusOK)
+		wantText(t, p, "/subjects/"+sid)
+	}
+}

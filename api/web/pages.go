@@ -6,7 +6,6 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -233,8 +232,6 @@ type findData struct {
 	Orders   []domain.Order
 }
 
-var prisonNumber = regexp.MustCompile(`^[A-Za-z][0-9]{4}[A-Za-z]{2}$`)
-
 func (w *Web) find(r *req) error {
 	q := strings.TrimSpace(r.QueryParam("q"))
 	d := findData{Q: q}
@@ -251,8 +248,9 @@ func (w *Web) find(r *req) error {
 	filters := []domain.SubjectFilter{{Q: q}}
 	if pnc, err := domain.NormalisePNC(q, w.today()); err == nil {
 		filters = []domain.SubjectFilter{{PNCID: pnc}}
-	} else if prisonNumber.MatchString(q) {
-		filters = []domain.SubjectFilter{{PrisonNumber: q}}
+	} else if n, err := domain.NormalisePrisonNumber(q); err == nil {
+		// As typed or not: a4821kd is A4821KD.
+		filters = []domain.SubjectFilter{{PrisonNumber: n}}
 	}
 	seen := map[string]bool{}
 	for _, f := range filters {

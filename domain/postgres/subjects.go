@@ -195,9 +195,10 @@ func (s *Store) ListSubjects(ctx context.Context, f domain.SubjectFilter, p doma
 	if f.Q != "" {
 		// Names, the full name and aliases through the trigram index
 		// (migration 00070), so a search with no match is as quick as one
-		// with.
-		like := "%" + strings.ToLower(escapeLike(f.Q)) + "%"
-		q = q.Where(`subject_search_text(first_names, last_name, aliases) LIKE ?`, like)
+		// with; both sides folded alike (search_fold, migration 00430), so
+		// "siobhan oconnor" finds Siobhán O'Connor.
+		q = q.Where(`subject_search_text(first_names, last_name, aliases) LIKE '%' || search_fold(?) || '%'`,
+			escapeLike(f.Q))
 	}
 	if p.Cursor != "" {
 		q = q.Where("id > ?", p.Cursor)
