@@ -97,13 +97,32 @@ func templateFuncs(forceName, regionName func(string) string, loc *time.Location
 		// LED, SED), not merely possible (HDCED, PED).
 		"releaseDue": func(t *string) bool { return t == nil || domain.ReleaseIsDue(*t) },
 		// plural writes a count with its noun: 1 order, 2 orders.
-		"plural": func(n int, one, many string) string {
-			if n == 1 {
-				return "1 " + one
-			}
-			return strconv.Itoa(n) + " " + many
-		},
+		"plural":   plural,
 		"roleName": roleName,
+		// days writes a number of days as people say it: 1 day, 3 days;
+		// daysAgo and inDays a distance from today: today, yesterday,
+		// 3 days ago; today, tomorrow, in 3 days.
+		"days": func(n any) string { return plural(intOf(n), "day", "days") },
+		"daysAgo": func(n any) string {
+			switch d := intOf(n); d {
+			case 0:
+				return "today"
+			case 1:
+				return "yesterday"
+			default:
+				return plural(d, "day", "days") + " ago"
+			}
+		},
+		"inDays": func(n any) string {
+			switch d := intOf(n); d {
+			case 0:
+				return "today"
+			case 1:
+				return "tomorrow"
+			default:
+				return "in " + plural(d, "day", "days")
+			}
+		},
 		// custodyChange says what a change to an open custody period moved,
 		// when and by whom.
 		"custodyChange": func(c domain.CustodyChange) string {
@@ -410,4 +429,24 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// plural writes a count with its noun: 1 order, 2 orders.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func intOf(v any) int {
+	switch n := v.(type) {
+	case int:
+		return n
+	case *int:
+		if n != nil {
+			return *n
+		}
+	}
+	return 0
 }
