@@ -15,6 +15,7 @@ type custodyRequest struct {
 	ReleaseDate     *string `json:"release_date"`
 	ReleaseDateType *string `json:"release_date_type"`
 	ReleasedOn      *string `json:"released_on"`
+	BeganOn         *string `json:"began_on"`
 }
 
 // subjectRequest is the writable part of a subject. Dates are strings here
@@ -68,7 +69,8 @@ func (r subjectRequest) apply(sub *domain.Subject, v *domain.ValidationError) {
 	sub.Custody = domain.Custody{Status: str(r.Custody.Status), Establishment: r.Custody.Establishment,
 		ReleaseDate:     dateField(v, "custody.release_date", r.Custody.ReleaseDate),
 		ReleaseDateType: r.Custody.ReleaseDateType,
-		ReleasedOn:      dateField(v, "custody.released_on", r.Custody.ReleasedOn)}
+		ReleasedOn:      dateField(v, "custody.released_on", r.Custody.ReleasedOn),
+		BeganOn:         dateField(v, "custody.began_on", r.Custody.BeganOn)}
 }
 
 func subjectRequestOf(s domain.Subject) subjectRequest {

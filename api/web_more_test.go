@@ -496,8 +496,10 @@ func TestReturnToCustodyReleaseNotBeforeIt(t *testing.T) {
 	path := "/subjects/" + sid + "/custody"
 	form := b.get(path)
 	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, `name="began_on-day" type="text" inputmode="numeric" value="25"`)
 	p := b.post(path, url.Values{"csrf_token": {csrfOf(t, form)}, "version": {versionOf(t, form)}, "establishment": {"HMP Bristol"},
-		"release_date-day": {"1"}, "release_date-month": {"6"}, "release_date-year": {"2026"}, "release_date_type": {"CRD"}})
+		"release_date-day": {"1"}, "release_date-month": {"6"}, "release_date-year": {"2026"}, "release_date_type": {"CRD"},
+		"began_on-day": {"25"}, "began_on-month": {"11"}, "began_on-year": {"2026"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	wantText(t, p, `href="#release_date"`, "must not be before the return to custody (25 November 2026)")
 	want(t, recall("2027-06-01"), http.StatusOK)
@@ -595,4 +597,55 @@ func TestPageFindAsTyped(t *testing.T) {
 		wantStatus(t, p, http.StatusOK)
 		wantText(t, p, "/subjects/"+sid)
 	}
+}
+
+// A recall recorded a few days late gives the day it began: the spell, its
+// release bounds and the history start then, not on the day it was typed.
+// The form offers today and takes another day; the day is refused in the
+// future, before the last release, or over a year ago.
+func TestReturnToCustodyOnTheDayGiven(t *testing.T) {
+	e := newEnv(t)
+	sid := s(e.subject(t, nil), "id") // in the community
+	recall := func(began string) resp {
+		return e.do(t, "PATCH", "/api/v1/subjects/"+sid, e.admin, js(obj{"custody": obj{"status": "custody",
+			"establishment": "HMP Bristol", "began_on": began}}))
+	}
+	for _, bad := range []string{"2026-11-26", "2025-11-01"} {
+		wantFields(t, recall(bad), http.StatusUnprocessableEntity, "custody.began_on")
+	}
+	want(t, recall("2026-11-20"), http.StatusOK)
+	hist := e.do(t, "GET", "/api/v1/subjects/"+sid+"/custody-history", e.admin, "")
+	want(t, hist, http.StatusOK)
+	if !strings.Contains(string(hist.Raw), `"began_on":"2026-11-20"`) {
+		t.Errorf("the spell does not begin on the day given: %s", hist.Raw)
+	}
+	// Released the day after it began, recorded now: accepted (the spell
+	// began on the 20th, not today).
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sid, e.admin, js(obj{"custody": obj{"status": "community",
+		"released_on": "2026-11-21"}})), http.StatusOK)
+	// Not before that release.
+	wantFields(t, recall("2026-11-20"), http.StatusUnprocessableEntity, "custody.began_on")
+	// Corrected while in custody: kept in the period's changes.
+	want(t, recall("2026-11-23"), http.StatusOK)
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sid, e.admin, js(obj{"custody": obj{"began_on": "2026-11-22"}})), http.StatusOK)
+	b, _ := e.signedIn(t, "prison_liaison")
+	wantText(t, b.get("/subjects/"+sid), "in custody from 23 November 2026 to 22 November 2026")
+	// Only with a return to custody or while in custody.
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sid, e.admin, js(obj{"custody": obj{"status": "community",
+		"released_on": "2026-11-24"}})), http.StatusOK)
+	wantFields(t, e.do(t, "PATCH", "/api/v1/subjects/"+sid, e.admin, js(obj{"custody": obj{"began_on": "2026-11-24"}})),
+		http.StatusUnprocessableEntity, "custody.began_on")
+
+	// The page: a day typed in the form.
+	other := s(e.subject(t, nil), "id")
+	path := "/subjects/" + other + "/custody"
+	form := b.get(path)
+	p := b.post(path, url.Values{"csrf_token": {csrfOf(t, form)}, "version": {versionOf(t, form)}, "establishment": {"HMP Leyhill"},
+		"began_on-day": {"29"}, "began_on-month": {"11"}, "began_on-year": {"2026"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#began_on"`, "must not be in the future")
+	p = b.post(path, url.Values{"csrf_token": {csrfOf(t, form)}, "version": {versionOf(t, form)}, "establishment": {"HMP Leyhill"},
+		"began_on-day": {"22"}, "began_on-month": {"11"}, "began_on-year": {"2026"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, b.get("/subjects/"+other), "22 November 2026")
 }

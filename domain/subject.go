@@ -40,6 +40,10 @@ type Custody struct {
 	// release from custody (null if never held while on the register). On a
 	// change from custody to community it is the actual day of release.
 	ReleasedOn *Date `json:"released_on"`
+	// BeganOn, given with a return to custody or while in custody, is the
+	// day the spell began (a recall recorded late, or its day corrected);
+	// today when not given. It is kept on the custody period, not here.
+	BeganOn *Date `json:"began_on,omitempty"`
 }
 
 // InCustody reports whether the subject is in prison.
@@ -356,6 +360,7 @@ type CustodyFacts struct {
 	Establishment   *string `json:"establishment"`
 	ReleaseDate     *Date   `json:"release_date"`
 	ReleaseDateType *string `json:"release_date_type"`
+	BeganOn         *Date   `json:"began_on"`
 }
 
 // SubjectFilter narrows a subject list.
@@ -385,14 +390,38 @@ type Subjects interface {
 }
 
 // ReturnToCustody checks a subject recorded in custody again (recalled or
-// sentenced again): the spell begins today, so an expected release before
-// today cannot be this spell's (it was accepted, and the subject stood
-// overdue for release the day they went in).
-func (s *Subject) ReturnToCustody(today Date) error {
+// sentenced again) and answers the day the spell began: Custody.BeganOn
+// when given (a recall recorded a few days late), else today. An expected
+// release before that day cannot be this spell's (it was accepted, and the
+// subject stood overdue for release the day they went in).
+func (s *Subject) ReturnToCustody(lastRelease *Date, today Date) (Date, error) {
+	began, err := s.Custody.SpellBegan(lastRelease, today)
+	if err != nil {
+		return began, err
+	}
 	// An eligibility date (HDCED, PED) passed is no release overdue.
 	due := s.Custody.ReleaseDateType == nil || ReleaseIsDue(*s.Custody.ReleaseDateType)
-	if d := s.Custody.ReleaseDate; d != nil && d.Before(today.Time) && due {
-		return Invalid("custody.release_date", "must not be before the return to custody (%s)", today)
+	if d := s.Custody.ReleaseDate; d != nil && d.Before(began.Time) && due {
+		return began, Invalid("custody.release_date", "must not be before the return to custody (%s)", began)
 	}
-	return nil
+	return began, nil
+}
+
+// SpellBegan is the day a spell in custody began, as given (BeganOn) or
+// today: never in the future, before the subject's last release, or more
+// than a year ago (a date that old is a mistake, not a late record).
+func (c Custody) SpellBegan(lastRelease *Date, today Date) (Date, error) {
+	if c.BeganOn == nil {
+		return today, nil
+	}
+	began := *c.BeganOn
+	switch {
+	case began.After(today.Time):
+		return began, Invalid("custody.began_on", "must not be in the future")
+	case lastRelease != nil && began.Before(lastRelease.Time):
+		return began, Invalid("custody.began_on", "must not be before the subject's last release (%s)", *lastRelease)
+	case began.Before(today.AddDays(-366).Time):
+		return began, Invalid("custody.began_on", "must be within the last year")
+	}
+	return began, nil
 }

@@ -22,6 +22,7 @@ var custodyFields = map[string]string{
 	"custody.release_date":      "release_date",
 	"custody.release_date_type": "release_date_type",
 	"custody.establishment":     "establishment",
+	"custody.began_on":          "began_on",
 	"custody.status":            "",
 }
 
@@ -139,6 +140,11 @@ func (w *Web) custodyForm(r *req) error {
 	}
 	p := r.page(custodyTitle(s), "find", &custodyData{Subject: s})
 	p.Values = custodyValues(s)
+	if !s.Custody.InCustody() {
+		// A return to custody is offered as today; a recall recorded late
+		// gives its own day.
+		setDate(p.Values, "began_on", w.today())
+	}
 	return w.render(r, "custody", p)
 }
 
@@ -150,7 +156,7 @@ func custodyTitle(s domain.Subject) string {
 }
 
 var custodyLabels = map[string]string{"establishment": "Prison", "release_date": "Expected release date",
-	"release_date_type": "Type of release date"}
+	"release_date_type": "Type of release date", "began_on": "Date returned to custody"}
 
 // updateCustody records the subject in custody: where, and the release
 // date expected. For a subject in the community it begins a new period.
@@ -161,15 +167,23 @@ func (w *Web) updateCustody(r *req) error {
 	}
 	d := &custodyData{Subject: s}
 	p := r.page(custodyTitle(s), "find", d)
-	p.Values = formValues(r, "establishment", "release_date-day", "release_date-month", "release_date-year", "release_date_type", "version")
+	p.Values = formValues(r, "establishment", "release_date-day", "release_date-month", "release_date-year", "release_date_type",
+		"began_on-day", "began_on-month", "began_on-year", "version")
 	v := &domain.ValidationError{}
 	rd := dateValue(p.Values, "release_date", v)
+	var began *domain.Date
+	if !s.Custody.InCustody() {
+		if began = dateValue(p.Values, "began_on", v); began == nil && !v.Has("began_on") {
+			v.Add("began_on", "is required")
+		}
+	}
 	if v.Err() != nil {
 		return w.formError(r, v, "custody", p, custodyLabels)
 	}
 	_, err = w.store.UpdateSubject(r.ctx(), s.ID, formVersion(p.Values), func(sub *domain.Subject) error {
 		sub.Custody = domain.Custody{Status: domain.CustodyCustody, Establishment: optional(p.Values["establishment"]),
 			ReleaseDate: rd, ReleaseDateType: optional(p.Values["release_date_type"])}
+		sub.Custody.BeganOn = began
 		return nil
 	})
 	if errors.Is(err, domain.ErrStale) {

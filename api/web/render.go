@@ -139,6 +139,9 @@ func templateFuncs(forceName, regionName func(string) string, loc *time.Location
 			if b, a := release(c.Before), release(c.After); b != a {
 				parts = append(parts, "expected release "+b+" to "+a)
 			}
+			if b, a := longDate(c.Before.BeganOn), longDate(c.After.BeganOn); b != a {
+				parts = append(parts, "in custody from "+orNone(b)+" to "+orNone(a))
+			}
 			by := ""
 			if c.ChangedBy != nil {
 				by = " by " + c.ChangedBy.Name

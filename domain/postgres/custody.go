@@ -51,6 +51,9 @@ func openCustodyPeriodOf(tx *gorm.DB, subjectID string) (*custodyPeriodRow, erro
 // is one.
 func recordCustodyChange(tx *gorm.DB, before domain.Subject, sub *domain.Subject, by *string, today domain.Date, now time.Time) (*domain.Date, error) {
 	was, is := before.Custody.InCustody(), sub.Custody.InCustody()
+	if sub.Custody.BeganOn != nil && !is {
+		return nil, domain.Invalid("custody.began_on", "is the day a spell in custody began: only with a return to custody, or while in custody")
+	}
 	if !was && !is {
 		return nil, nil
 	}
@@ -78,11 +81,12 @@ func recordCustodyChange(tx *gorm.DB, before domain.Subject, sub *domain.Subject
 			on.Time, now, sub.ID).Error
 		return &on, translate(err)
 	case !was && is:
-		// Recalled or sentenced again: the spell begins the day it is recorded.
-		if err := sub.ReturnToCustody(today); err != nil {
+		// Recalled or sentenced again: the spell begins the day given, or
+		// the day it is recorded.
+		began, err := sub.ReturnToCustody(before.Custody.ReleasedOn, today)
+		if err != nil {
 			return nil, err
 		}
-		began := today
 		return nil, openCustodyPeriod(tx, *sub, &began, now)
 	}
 	// Still in custody: the open period follows the latest establishment and
@@ -91,18 +95,34 @@ func recordCustodyChange(tx *gorm.DB, before domain.Subject, sub *domain.Subject
 		return nil, openCustodyPeriod(tx, *sub, nil, now)
 	}
 	c := sub.Custody
+	began := datePtr(open.BeganOn)
+	if c.BeganOn != nil && !sameDate(began, c.BeganOn) {
+		// The spell's first day corrected (a recall recorded on the wrong
+		// day): the same bounds as when it was recorded.
+		last, err := scanDay(tx, `SELECT max(released_on) FROM custody_periods WHERE subject_id = ? AND id <> ?`,
+			sub.ID, open.ID)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := c.SpellBegan(last, today); err != nil {
+			return nil, err
+		}
+		began = c.BeganOn
+	}
 	if sameText(open.Establishment, c.Establishment) && sameDate(datePtr(open.ReleaseDate), c.ReleaseDate) &&
-		sameText(open.ReleaseDateType, c.ReleaseDateType) {
+		sameText(open.ReleaseDateType, c.ReleaseDateType) && sameDate(datePtr(open.BeganOn), began) {
 		return nil, nil
 	}
 	if err := tx.Exec(`INSERT INTO custody_changes (period_id, changed_at, changed_by, establishment_before,
-		release_date_before, release_date_type_before, establishment_after, release_date_after, release_date_type_after)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, open.ID, now, by, open.Establishment, open.ReleaseDate, open.ReleaseDateType,
-		c.Establishment, timePtr(c.ReleaseDate), c.ReleaseDateType).Error; err != nil {
+		release_date_before, release_date_type_before, began_on_before, establishment_after, release_date_after,
+		release_date_type_after, began_on_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, open.ID, now, by,
+		open.Establishment, open.ReleaseDate, open.ReleaseDateType, open.BeganOn,
+		c.Establishment, timePtr(c.ReleaseDate), c.ReleaseDateType, timePtr(began)).Error; err != nil {
 		return nil, err
 	}
-	return nil, tx.Exec(`UPDATE custody_periods SET establishment = ?, release_date = ?, release_date_type = ?, updated_at = ?
-		WHERE id = ?`, c.Establishment, timePtr(c.ReleaseDate), c.ReleaseDateType, now, open.ID).Error
+	return nil, tx.Exec(`UPDATE custody_periods SET establishment = ?, release_date = ?, release_date_type = ?,
+		began_on = ?, updated_at = ? WHERE id = ?`, c.Establishment, timePtr(c.ReleaseDate), c.ReleaseDateType,
+		timePtr(began), now, open.ID).Error
 }
 
 func sameText(a, b *string) bool {
@@ -120,13 +140,13 @@ func (s *Store) CustodyHistory(ctx context.Context, subjectID string) ([]domain.
 		return nil, err
 	}
 	var changes []struct {
-		PeriodID                                   string
-		ChangedAt                                  time.Time
-		ChangedBy                                  *string
-		ByName, ByEmail                            *string
-		EstablishmentBefore, ReleaseDateTypeBefore *string
-		EstablishmentAfter, ReleaseDateTypeAfter   *string
-		ReleaseDateBefore, ReleaseDateAfter        *time.Time
+		PeriodID                                                         string
+		ChangedAt                                                        time.Time
+		ChangedBy                                                        *string
+		ByName, ByEmail                                                  *string
+		EstablishmentBefore, ReleaseDateTypeBefore                       *string
+		EstablishmentAfter, ReleaseDateTypeAfter                         *string
+		ReleaseDateBefore, ReleaseDateAfter, BeganOnBefore, BeganOnAfter *time.Time
 	}
 	if err := s.db.WithContext(ctx).Raw(`SELECT c.*, f.name AS by_name, f.email AS by_email FROM custody_changes c
 		JOIN custody_periods p ON p.id = c.period_id LEFT JOIN officers f ON f.id = c.changed_by
@@ -143,9 +163,9 @@ func (s *Store) CustodyHistory(ctx context.Context, subjectID string) ([]domain.
 	for _, c := range changes {
 		ch := domain.CustodyChange{ChangedAt: c.ChangedAt.UTC(),
 			Before: domain.CustodyFacts{Establishment: c.EstablishmentBefore, ReleaseDate: datePtr(c.ReleaseDateBefore),
-				ReleaseDateType: c.ReleaseDateTypeBefore},
+				ReleaseDateType: c.ReleaseDateTypeBefore, BeganOn: datePtr(c.BeganOnBefore)},
 			After: domain.CustodyFacts{Establishment: c.EstablishmentAfter, ReleaseDate: datePtr(c.ReleaseDateAfter),
-				ReleaseDateType: c.ReleaseDateTypeAfter}}
+				ReleaseDateType: c.ReleaseDateTypeAfter, BeganOn: datePtr(c.BeganOnAfter)}}
 		if c.ChangedBy != nil && c.ByName != nil {
 			ch.ChangedBy = &domain.OfficerRef{ID: *c.ChangedBy, Name: *c.ByName, Email: deref(c.ByEmail)}
 		}
