@@ -465,6 +465,7 @@ func acCases() []acCase {
 		{method: "GET", route: "/api/v1/orders/:id/terms", roles: acReaders, scoped: true, ok: 200, req: orderPath("/terms?on=" + today)},
 		{method: "GET", route: "/api/v1/orders/:id/terms/versions", roles: acReaders, scoped: true, ok: 200, req: orderPath("/terms/versions")},
 		{method: "GET", route: "/api/v1/orders/:id/events", roles: acReaders, scoped: true, ok: 200, req: orderPath("/events")},
+		{method: "GET", route: "/api/v1/orders/:id/decisions", roles: acReaders, scoped: true, ok: 200, req: orderPath("/decisions")},
 		{method: "GET", route: "/api/v1/orders/:id/extensions", roles: acReaders, scoped: true, ok: 200, req: orderPath("/extensions")},
 		{method: "GET", route: "/api/v1/orders/:id/breaches", roles: acReaders, scoped: true, ok: 200, req: orderPath("/breaches")},
 		{method: "POST", route: "/api/v1/orders/:id/variations", roles: acOrderWriters, scoped: true, ok: 201,

@@ -78,6 +78,16 @@ func (s *Server) orderEvents(c echo.Context) error {
 	return respond(c, http.StatusOK, listOf(out, ""))
 }
 
+// orderDecisions answers the meetings' decisions on the order: its force's
+// tasking meetings and the regional meeting an escalation went to.
+func (s *Server) orderDecisions(c echo.Context) error {
+	out, err := s.store.OrderDecisions(ctxOf(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(out, ""))
+}
+
 type variationRequest struct {
 	Applicant     *string            `json:"applicant"`
 	ApplicantName *string            `json:"applicant_name"`

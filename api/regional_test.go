@@ -386,3 +386,53 @@ func TestMinutesNameTheForceSharingARegionsCode(t *testing.T) {
 		t.Errorf("the West Midlands Police minutes: %s", r)
 	}
 }
+
+// The force whose order went to the regional meeting reads what that
+// meeting decided on it, on the order (API and page), though it cannot
+// open the regional meeting; another force reads nothing of it.
+func TestOrderShowsItsMeetingsDecisionsRegionalToo(t *testing.T) {
+	e := newEnv(t)
+	sub := s(e.subject(t, obj{"force": "gloucestershire"}), "id")
+	order := s(e.order(t, sub, obj{"reference": "RD-GLOS"}), "id")
+	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	m := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	var item string
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == order {
+			item = s(it, "id")
+		}
+	}
+	want(t, e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions", chair,
+		js(obj{"item_id": item, "decision": "escalate", "notes": "No owner after two cycles."})), http.StatusCreated)
+	lead := e.token(t, acOfficer(t, e, "gloucestershire", "regional"))
+	r := e.do(t, "POST", "/api/v1/regional-meetings", lead, js(obj{"region": "south-west", "held_on": today}))
+	want(t, r, http.StatusCreated)
+	regional := s(r.Body, "id")
+	var ritem string
+	for _, it := range r.Body["agenda"].([]any) {
+		if s(it, "order_id") == order {
+			ritem = s(it, "id")
+		}
+	}
+	want(t, e.do(t, "POST", "/api/v1/regional-meetings/"+regional+"/decisions", lead,
+		js(obj{"item_id": ritem, "decision": "note", "notes": "Refer to the ROCU's lifetime management team."})), http.StatusCreated)
+
+	list := e.do(t, "GET", "/api/v1/orders/"+order+"/decisions", chair, "")
+	want(t, list, http.StatusOK)
+	got := items(list)
+	if len(got) != 2 || s(got[0], "decision.decision") != "escalate" || got[0].(map[string]any)["region"] != nil ||
+		s(got[1], "region") != "south-west" || s(got[1], "decision.notes") != "Refer to the ROCU's lifetime management team." {
+		t.Fatalf("the order's decisions: %s", list)
+	}
+	wantProblem(t, e.do(t, "GET", "/api/v1/meetings/"+regional, chair, ""), http.StatusNotFound)
+	dorset := e.token(t, acOfficer(t, e, "dorset", "tasking_chair"))
+	wantProblem(t, e.do(t, "GET", "/api/v1/orders/"+order+"/decisions", dorset, ""), http.StatusNotFound)
+
+	b := e.signedInAs(t, acOfficer(t, e, "gloucestershire", "iom_officer"))
+	p := b.get("/orders/" + order)
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Meeting decisions", "Escalated to the regional meeting. No owner after two cycles.",
+		"Regional meeting, South West, 25 November 2026", "Note. Refer to the ROCU")
+}

@@ -29,6 +29,7 @@ type Store interface {
 	domain.Policies
 	domain.Reports
 	domain.Meetings
+	domain.OrderDecisionReader
 	domain.Reassigner
 	domain.Transfers
 	domain.Absences

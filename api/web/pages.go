@@ -295,6 +295,8 @@ type orderData struct {
 	PendingAppeal *domain.OrderEvent
 	Extensions    []domain.Extension
 	Breaches      []domain.BreachCase
+	// Decisions: every meeting's on the order, the regional meeting's too.
+	Decisions []domain.OrderDecision
 }
 
 type event struct {
@@ -360,6 +362,9 @@ func (w *Web) order(r *req) error {
 		}
 	}
 	if d.Extensions, err = w.store.ListExtensions(ctx, o.ID); err != nil {
+		return err
+	}
+	if d.Decisions, err = w.store.OrderDecisions(ctx, o.ID); err != nil {
 		return err
 	}
 	if d.Breaches, err = w.store.ListBreaches(ctx, o.ID); err != nil {

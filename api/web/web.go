@@ -39,6 +39,7 @@ type Store interface {
 	domain.Policies
 	domain.Reports
 	domain.Meetings
+	domain.OrderDecisionReader
 	domain.Audit
 	domain.WebSessions
 	domain.OIDCSignIns

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"time"
 
 	"scpo/domain"
 )
@@ -96,37 +95,17 @@ func orEmpty[T any](l []T) []T {
 	return l
 }
 
-// subjectDecisions are the tasking meetings' decisions on the subject's
-// agenda items, by order.
+// subjectDecisions are the meetings' decisions on the subject's agenda
+// items, by order.
 func (s *Store) subjectDecisions(ctx context.Context, subjectID string) (map[string][]domain.ExportedDecision, error) {
-	db := s.db.WithContext(ctx)
-	var items []struct {
-		ID, MeetingID, OrderID, Kind string
-		HeldOn                       time.Time
-	}
-	if err := db.Raw(`SELECT i.id, i.meeting_id, i.order_id, i.kind, m.held_on FROM meeting_items i
-		JOIN meetings m ON m.id = i.meeting_id WHERE i.subject_id = ?`, subjectID).Scan(&items).Error; err != nil {
-		return nil, err
-	}
-	out := map[string][]domain.ExportedDecision{}
-	if len(items) == 0 {
-		return out, nil
-	}
-	ids := make([]string, len(items))
-	byID := map[string]int{}
-	for i, it := range items {
-		ids[i] = it.ID
-		byID[it.ID] = i
-	}
-	decisions, err := s.decisions(db, "d.item_id = ANY (CAST(? AS uuid[]))", textArray(ids))
+	rows, err := s.itemDecisions(ctx, s.db.WithContext(ctx), "i.subject_id = ?", subjectID)
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range decisions {
-		it := items[byID[d.ItemID]]
-		domain.Note(ctx, "meeting", it.MeetingID)
-		out[it.OrderID] = append(out[it.OrderID], domain.ExportedDecision{MeetingID: it.MeetingID,
-			HeldOn: domain.AsDate(it.HeldOn), ItemKind: it.Kind, Decision: d})
+	out := map[string][]domain.ExportedDecision{}
+	for _, r := range rows {
+		out[r.OrderID] = append(out[r.OrderID], domain.ExportedDecision{MeetingID: r.MeetingID, HeldOn: r.HeldOn,
+			ItemKind: r.ItemKind, Decision: r.Decision})
 	}
 	return out, nil
 }
