@@ -226,10 +226,13 @@ func TestPagePreReleaseBoard(t *testing.T) {
 	e.order(t, s(far, "id"), obj{"commencement": "on_release", "starts_on": nil})
 	other := e.subject(t, obj{"last_name": "Elsewhere", "force": "avon-and-somerset", "custody": inCustody("2026-12-20")})
 	e.order(t, s(other, "id"), obj{"commencement": "on_release", "starts_on": nil})
+	unknown := e.subject(t, obj{"last_name": "Undated", "custody": obj{"status": "custody", "establishment": "HMP Bristol"}})
+	e.order(t, s(unknown, "id"), obj{"commencement": "on_release", "starts_on": nil})
 	b, me := e.signedIn(t, "prison_liaison")
 
 	p := b.get("/pre-release")
 	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "In custody with no release date recorded", "/subjects/"+s(unknown, "id")+"/custody")
 	wantText(t, p, "Dueout", "20 December 2026 (CRD)", "in 25 days", "No IOM owner", "No pre-release review",
 		"Curfew", "Eligible, not yet released", "24 days ago")
 	for _, absent := range []string{"Faraway", "Elsewhere"} {

@@ -138,7 +138,22 @@ type PreReleaseReport struct {
 	Summary    PreReleaseSummary `json:"summary"`
 	Items      []PreReleaseItem  `json:"items"`
 	NextCursor *string           `json:"next_cursor"`
+	// NoReleaseDate: today's report also names the subjects in custody
+	// with a live order and no expected release date recorded, whom no
+	// pre-release flag can prompt anyone to prepare for (null as of
+	// another day).
+	NoReleaseDate *NoReleaseDate `json:"no_release_date"`
 }
+
+// NoReleaseDate counts the subjects in custody with a live order and no
+// release date recorded, and names the first of them (by name).
+type NoReleaseDate struct {
+	Subjects int          `json:"subjects"`
+	First    []SubjectRef `json:"first"`
+}
+
+// NoReleaseDateFirst is how many of them the report names.
+const NoReleaseDateFirst = 20
 
 // PreReleaseSummary counts the whole report.
 type PreReleaseSummary struct {

@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"slices"
 	"testing"
 
@@ -74,5 +75,48 @@ func TestPreReleaseMissingMatchesRecount(t *testing.T) {
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("missing (-recount +report):\n%s", d)
+	}
+}
+
+// A subject in custody with a live order and no release date recorded
+// raises no pre-release flag; the report names them so someone finds the
+// date. With a date, with no live order, or of another force: not named.
+func TestPreReleaseNamesCustodyWithNoReleaseDate(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	held := func(serial int, force string, release *domain.Date, order bool) domain.Subject {
+		t.Helper()
+		sub := newSubject(t, s, serial, force, custody(release))
+		if order {
+			o := onDate(sub.ID, domain.NewDate(2026, 7, 1), 36)
+			o.Commencement, o.StartsOn = "on_release", nil
+			mustOrder(t, s, o)
+		}
+		return sub
+	}
+	unknown := held(9501, "gloucestershire", nil, true)
+	held(9502, "gloucestershire", date(2027, 1, 10), true)
+	held(9503, "gloucestershire", nil, false)
+	held(9504, "dorset", nil, true)
+	r, err := s.PreRelease(ctx, "gloucestershire", 180, today, domain.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := r.NoReleaseDate; n == nil || n.Subjects != 1 || len(n.First) != 1 || n.First[0].ID != unknown.ID {
+		t.Fatalf("no release date: %+v, want only %s", n, unknown.ID)
+	}
+	all, err := s.PreRelease(ctx, "", 180, today, domain.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all.NoReleaseDate.Subjects != 2 {
+		t.Errorf("nationally %d with no release date, want 2", all.NoReleaseDate.Subjects)
+	}
+	other, err := s.PreRelease(ctx, "", 180, today.AddDays(-3), domain.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.NoReleaseDate != nil {
+		t.Errorf("as of another day: %+v, want none", other.NoReleaseDate)
 	}
 }

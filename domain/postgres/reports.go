@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"scpo/domain"
 )
 
@@ -558,7 +560,42 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 	if err != nil {
 		return out, err
 	}
+	if out.NoReleaseDate, err = noReleaseDate(ctx, db, force); err != nil {
+		return out, err
+	}
 	return preReleaseItems(ctx, out, asOf, rows, owners), nil
+}
+
+// noReleaseDate finds the subjects in custody with a live order and no
+// release date recorded, in the force (or the caller's scope), through
+// the index of just those (migration 00440).
+func noReleaseDate(ctx context.Context, db *gorm.DB, force string) (*domain.NoReleaseDate, error) {
+	where, args := "true", []any{}
+	if force != "" {
+		where, args = "s.force = ?", []any{force}
+	} else {
+		where, args = scopeSQL(ctx, "s.force")
+	}
+	var rows []struct {
+		Ref   subjectRefRow `gorm:"embedded"`
+		Total int
+	}
+	if err := db.Raw(`SELECT s.id AS subject_id, s.first_names, s.last_name, s.pnc_id, s.custody_status, s.release_date,
+		count(*) OVER () AS total
+		FROM subjects s
+		WHERE s.custody_status = 'custody' AND s.release_date IS NULL AND `+where+`
+		  AND EXISTS (SELECT 1 FROM orders o WHERE o.subject_id = s.id AND o.status IN ('pending', 'active'))
+		ORDER BY s.last_name, s.first_names, s.id LIMIT `+strconv.Itoa(domain.NoReleaseDateFirst), args...).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := &domain.NoReleaseDate{First: []domain.SubjectRef{}}
+	for _, r := range rows {
+		out.Subjects = r.Total
+		domain.Note(ctx, "subject", r.Ref.SubjectID)
+		out.First = append(out.First, r.Ref.ref())
+	}
+	return out, nil
 }
 
 // releaseKeyAfter is the condition that starts a pre-release page after its
