@@ -59,7 +59,7 @@ func TestInterimOrderUnservedOnDay8NotDay7(t *testing.T) {
 		len(vwStrings(get(r.Body, "open_flags"))) != 0 {
 		t.Errorf("interim order after the full order: %s", r)
 	}
-	if kinds := llKinds(t, e, id); !slices.Equal(kinds, []string{"made", "replaced"}) {
+	if kinds := llKinds(t, e, id); !slices.Equal(kinds, []string{"made", "in_force", "replaced"}) {
 		t.Errorf("interim timeline: %v", kinds)
 	}
 	// Replaced once only; only an interim order can be replaced.

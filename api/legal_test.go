@@ -99,11 +99,11 @@ func TestVariationThenBreachNamesTheOlderVersion(t *testing.T) {
 	}
 
 	kinds := llKinds(t, e, id)
-	if !slices.Equal(kinds, []string{"made", "served", "variation_refused", "breach_recorded", "varied", "breach_outcome"}) {
+	if !slices.Equal(kinds, []string{"made", "served", "in_force", "variation_refused", "breach_recorded", "varied", "breach_outcome"}) {
 		t.Errorf("timeline: %v", kinds)
 	}
 	r = e.do(t, "GET", path+"/events", e.admin, "")
-	if s(r.Body, "items.2.recorded_by.id") != e.adminID || s(r.Body, "items.2.court") != "Bristol Crown Court" {
+	if s(r.Body, "items.3.recorded_by.id") != e.adminID || s(r.Body, "items.3.court") != "Bristol Crown Court" {
 		t.Errorf("the refused variation's event: %s", r)
 	}
 	v := e.do(t, "GET", path+"/terms/versions", e.admin, "")
@@ -207,7 +207,7 @@ func TestOrderChargedOnDay1820OutlivesItsFiveYears(t *testing.T) {
 		t.Errorf("the order is on the agenda as of 2027-06-01, after its settled end: %s", later)
 	}
 	kinds := llKinds(t, e, id)
-	if !slices.Equal(kinds, []string{"made", "served", "charged", "charge_decided", "charge_decided"}) {
+	if !slices.Equal(kinds, []string{"made", "served", "in_force", "charged", "charge_decided", "charge_decided"}) {
 		t.Errorf("timeline: %v", kinds)
 	}
 	// An extension is the only way past five years.
@@ -260,14 +260,14 @@ func TestDischargeAppealAndThePatchForms(t *testing.T) {
 	}
 	wantProblem(t, e.do(t, "POST", path+"/discharge", e.admin, js(obj{"court": "c", "on": "2026-11-24", "reason": "again"})), http.StatusConflict)
 	kinds := llKinds(t, e, s(ord, "id"))
-	if !slices.Equal(kinds, []string{"made", "served", "appeal_lodged", "appeal_decided", "discharged", "terms_amended"}) {
+	if !slices.Equal(kinds, []string{"made", "served", "in_force", "appeal_lodged", "appeal_decided", "discharged", "terms_amended"}) {
 		t.Errorf("timeline: %v", kinds)
 	}
 	// The old PATCH form of ending an order is recorded as the event too.
 	other := e.order(t, s(e.subject(t, nil), "id"), nil)
 	want(t, e.do(t, "PATCH", "/api/v1/orders/"+s(other, "id"), e.admin, js(obj{"status": "quashed", "ended_on": today,
 		"end_reason": "Quashed on appeal."})), http.StatusOK)
-	if kinds := llKinds(t, e, s(other, "id")); !slices.Equal(kinds, []string{"made", "served", "quashed"}) {
+	if kinds := llKinds(t, e, s(other, "id")); !slices.Equal(kinds, []string{"made", "served", "in_force", "quashed"}) {
 		t.Errorf("timeline after a PATCH quashing: %v", kinds)
 	}
 }

@@ -271,3 +271,41 @@ func TestDirectMoveOvertakesAWaitingTransfer(t *testing.T) {
 	want(t, e.do(t, "POST", "/api/v1/subjects/"+s(sub, "id")+"/transfers", devonTok, js(obj{"to_force": "dorset", "reason": "Back."})),
 		http.StatusCreated)
 }
+
+// The order's legal history says when it came into force and when its
+// subject was transferred, and names each owner: they were missing, and
+// an owner event carried only an officer's ID.
+func TestOrderEventsNameOwnersForceAndTransfers(t *testing.T) {
+	e := newEnv(t)
+	iom, _ := mvOfficer(t, e, "gloucestershire", "iom_officer")
+	_, glosOrdersTok := mvOfficer(t, e, "gloucestershire", "orders_officer")
+	_, dorsetChairTok := mvOfficer(t, e, "dorset", "tasking_chair")
+	sub := e.subject(t, nil)
+	ord := s(e.order(t, s(sub, "id"), obj{"made_on": "2025-01-01", "starts_on": "2025-01-10"}), "id")
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+ord+"/owners/iom", e.admin, js(obj{"officer_id": iom, "reason": "Allocated."})),
+		http.StatusOK)
+	r := e.do(t, "POST", "/api/v1/subjects/"+s(sub, "id")+"/transfers", glosOrdersTok,
+		js(obj{"to_force": "dorset", "reason": "Moved to Poole."}))
+	want(t, r, http.StatusCreated)
+	want(t, e.do(t, "POST", "/api/v1/transfers/"+s(r.Body, "id")+"/accept", dorsetChairTok, ""), http.StatusOK)
+
+	name := s(e.do(t, "GET", "/api/v1/officers/"+iom, e.admin, "").Body, "name")
+	kinds := map[string]any{}
+	for _, ev := range items(e.do(t, "GET", "/api/v1/orders/"+ord+"/events", e.admin, "")) {
+		kinds[s(ev, "kind")] = ev
+	}
+	if ev := kinds["in_force"]; ev == nil || s(ev, "on") != "2025-01-10" || s(ev, "details.commencement") != "on_date" {
+		t.Errorf("came into force: %v", ev)
+	}
+	if ev := kinds["owner_assigned"]; ev == nil || s(ev, "details.officer_name") != name {
+		t.Errorf("owner assigned: %v, want %s named", ev, name)
+	}
+	if ev := kinds["transferred"]; ev == nil || s(ev, "details.from_force") != "gloucestershire" ||
+		s(ev, "details.to_force") != "dorset" {
+		t.Errorf("transferred: %v", ev)
+	}
+	dorset := e.signedInAs(t, acOfficer(t, e, "dorset", "iom_officer"))
+	p := dorset.get("/orders/" + ord)
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, "Came into force", "IOM officer: "+name+" allocated", "Transferred from Gloucestershire Constabulary to Dorset Police")
+}

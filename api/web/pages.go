@@ -353,7 +353,7 @@ func (w *Web) order(r *req) error {
 	if d.Events, err = w.store.OrderEvents(ctx, o.ID); err != nil {
 		return err
 	}
-	d.Timeline = timeline(o, d.History, d.Reviews, checks, d.Flags, d.Events, w.cfg.Location)
+	d.Timeline = timeline(o, d.History, d.Reviews, checks, d.Flags, d.Events, w.cfg.Location, w.forceName)
 	if o.AppealPending {
 		for i := range d.Events {
 			if d.Events[i].Kind == domain.EventAppealLodged {
@@ -401,7 +401,7 @@ func (w *Web) order(r *req) error {
 
 // timeline is the order's life, newest first, in one list.
 func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Review, checks []domain.Check, flags []domain.Flag,
-	legal []domain.OrderEvent, loc *time.Location) []event {
+	legal []domain.OrderEvent, loc *time.Location, forceName func(string) string) []event {
 	// A record dated by day is placed at the moment it was recorded when
 	// that was the same day (in the service's zone): it sorted before
 	// everything timed that day (a breach above the check it came from).
@@ -412,9 +412,6 @@ func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Re
 		return day.Time
 	}
 	ev := []event{{o.MadeOn.Time, "Order made at " + o.Court}}
-	if o.StartsOn != nil {
-		ev = append(ev, event{o.StartsOn.Time, "Came into force"})
-	}
 	// The legal history (service, variations, breaches, charges, appeals,
 	// the end) in the same list, so the order's life reads in one place.
 	for _, e := range legal {
@@ -424,7 +421,7 @@ func timeline(o domain.Order, hist []domain.OwnerAssignment, reviews []domain.Re
 		case domain.EventMade, "owner_assigned", "owner_ended", "review", "check_completed", "check_cancelled":
 			continue
 		}
-		text := humanise(e.Kind)
+		text := eventText(e, forceName)
 		if e.Court != nil && *e.Court != "" {
 			text += " (" + *e.Court + ")"
 		}

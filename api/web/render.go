@@ -101,6 +101,7 @@ func templateFuncs(forceName, regionName func(string) string, loc *time.Location
 		"roleName":        roleName,
 		"decisionSummary": decisionSummary,
 		"decisionState":   decisionState,
+		"eventText":       func(e domain.OrderEvent) string { return eventText(e, forceName) },
 		// days writes a number of days as people say it: 1 day, 3 days;
 		// daysAgo and inDays a distance from today: today, yesterday,
 		// 3 days ago; today, tomorrow, in 3 days.

@@ -26,7 +26,7 @@ func TestTimelineOrdersADayByWhenRecorded(t *testing.T) {
 	flags := []domain.Flag{{Kind: domain.FlagReviewOverdue, RaisedAt: at(5)}}
 	legal := []domain.OrderEvent{{Kind: domain.EventBreachRecorded, On: day, RecordedAt: at(11)}}
 	var texts []string
-	for _, e := range timeline(o, nil, nil, checks, flags, legal, loc) {
+	for _, e := range timeline(o, nil, nil, checks, flags, legal, loc, func(c string) string { return c }) {
 		texts = append(texts, e.Text)
 	}
 	want := []string{"Breach recorded", "Home visit check: not compliant", "Flag raised: Review overdue"}

@@ -812,12 +812,25 @@ SELECT * FROM (
     FROM order_events e WHERE e.order_id = @id
     UNION ALL
     SELECT a.id::text, 'owner_assigned', (a.assigned_at AT TIME ZONE 'Europe/London')::date, NULL,
-           jsonb_build_object('role', a.role, 'officer_id', a.officer_id, 'reason', a.reason), a.assigned_by, a.assigned_at
-    FROM owner_assignments a WHERE a.order_id = @id
+           jsonb_build_object('role', a.role, 'officer_id', a.officer_id, 'officer_name', f.name, 'reason', a.reason),
+           a.assigned_by, a.assigned_at
+    FROM owner_assignments a JOIN officers f ON f.id = a.officer_id WHERE a.order_id = @id
     UNION ALL
     SELECT a.id::text || ':ended', 'owner_ended', (a.ended_at AT TIME ZONE 'Europe/London')::date, NULL,
-           jsonb_build_object('role', a.role, 'officer_id', a.officer_id, 'reason', a.end_reason), a.ended_by, a.ended_at
-    FROM owner_assignments a WHERE a.order_id = @id AND a.ended_at IS NOT NULL
+           jsonb_build_object('role', a.role, 'officer_id', a.officer_id, 'officer_name', f.name, 'reason', a.end_reason),
+           a.ended_by, a.ended_at
+    FROM owner_assignments a JOIN officers f ON f.id = a.officer_id WHERE a.order_id = @id AND a.ended_at IS NOT NULL
+    UNION ALL
+    -- The day it came into force: on a day of its own, or on release.
+    SELECT o.id::text || ':in_force', 'in_force', o.starts_on, NULL,
+           jsonb_build_object('commencement', o.commencement), NULL, o.created_at
+    FROM orders o WHERE o.id = @id AND o.starts_on <= @today
+    UNION ALL
+    -- Its subject's transfers to another force while it stood.
+    SELECT t.id::text || ':transferred', 'transferred', (t.decided_at AT TIME ZONE 'Europe/London')::date, NULL,
+           jsonb_build_object('from_force', t.from_force, 'to_force', t.to_force), t.decided_by, t.decided_at
+    FROM transfers t JOIN orders o ON o.subject_id = t.subject_id
+    WHERE o.id = @id AND t.status = 'accepted' AND t.decided_at >= o.created_at
     UNION ALL
     SELECT r.id::text, 'review', r.reviewed_on, NULL,
            jsonb_build_object('review_id', r.id, 'kind', r.kind, 'outcome', r.outcome, 'imported', r.imported), r.recorded_by, r.created_at
@@ -853,7 +866,7 @@ func (s *Store) OrderEvents(ctx context.Context, orderID string) ([]domain.Order
 		RecordedAt time.Time
 	}
 	db := s.db.WithContext(ctx)
-	if err := db.Raw(orderTimelineSQL, map[string]any{"id": orderID}).Scan(&rows).Error; err != nil {
+	if err := db.Raw(orderTimelineSQL, map[string]any{"id": orderID, "today": s.Today().Time}).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	var ids []string
