@@ -95,25 +95,20 @@ func templateFuncs(forceName, regionName func(string) string, loc *time.Location
 		"flagName": flagName,
 		// releaseDue: release is due on a date of this type (CRD, ARD,
 		// LED, SED), not merely possible (HDCED, PED).
-		"releaseDue": func(t *string) bool { return t == nil || domain.ReleaseIsDue(*t) },
-		// plural writes a count with its noun: 1 order, 2 orders.
-		"plural": func(n int, one, many string) string {
-			if n == 1 {
-				return "1 " + one
-			}
-			return strconv.Itoa(n) + " " + many
-		},
-		"roleName": roleName,
-		"label":    humanise,
-		"deref":    func(s *string) string { return derefStr(s) },
-		"join":     strings.Join,
-		"sortLink": sortLink,
-		"ariaSort": ariaSort,
-		"add":      func(a, b int) int { return a + b },
-		"pct":      func(n, of int) int { return pct(n, of) },
-		"lower":    strings.ToLower,
-		"neg":      func(n int) int { return -n },
-		"derefT":   func(t *time.Time) time.Time { return *t },
+		"releaseDue":    func(t *string) bool { return t == nil || domain.ReleaseIsDue(*t) },
+		"plural":        plural,
+		"scheduleWords": scheduleWords,
+		"roleName":      roleName,
+		"label":         humanise,
+		"deref":         func(s *string) string { return derefStr(s) },
+		"join":          strings.Join,
+		"sortLink":      sortLink,
+		"ariaSort":      ariaSort,
+		"add":           func(a, b int) int { return a + b },
+		"pct":           func(n, of int) int { return pct(n, of) },
+		"lower":         strings.ToLower,
+		"neg":           func(n int) int { return -n },
+		"derefT":        func(t *time.Time) time.Time { return *t },
 		"deref0": func(n *int) int {
 			if n == nil {
 				return 0
