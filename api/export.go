@@ -114,18 +114,23 @@ func objectText(m map[string]any) string {
 	keys := slices.Sorted(maps.Keys(m))
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if v := valueText(m[k]); v != "" {
+		if v := valueText(k, m[k]); v != "" {
 			parts = append(parts, domain.Humanise(k)+": "+v)
 		}
 	}
 	return strings.Join(parts, "; ")
 }
 
-func valueText(v any) string {
+// valueText is a value recorded under key in words: a code in the words
+// its key calls for (a role's name, a court's), a date as people write it.
+func valueText(key string, v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
 	case string:
+		if w, ok := domain.FieldWords(key, x); ok {
+			return w
+		}
 		if d, err := domain.ParseDate(x); err == nil {
 			return d.Format("2 January 2006")
 		}
@@ -144,7 +149,7 @@ func valueText(v any) string {
 	case []any:
 		items := make([]string, 0, len(x))
 		for _, it := range x {
-			if t := valueText(it); t != "" {
+			if t := valueText(key, it); t != "" {
 				items = append(items, t)
 			}
 		}
@@ -191,6 +196,7 @@ var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
 	"wordsp":  func(s *string) string { return optStr(ptrWords(s)) },
 	"flag":    domain.FlagName,
 	"role":    domain.RoleName,
+	"court":   domain.CourtTypeName,
 	"day":     func(d domain.Date) string { return d.Format("2 January 2006") },
 }).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Subject access: {{.Subject.DisplayName}}</title>
@@ -223,7 +229,7 @@ var exportPage = template.Must(template.New("export").Funcs(template.FuncMap{
 <h3>Order {{.Order.Reference}}, {{.Order.Court}}</h3>
 <table>
 <tr><th>Status</th><td>{{words .Order.Status}}{{if .Order.EndedOn}} on {{date .Order.EndedOn}}: {{str .Order.EndReason}}{{end}}</td></tr>
-<tr><th>Made</th><td>{{day .Order.MadeOn}} ({{words .Order.CourtType}} Court)</td></tr>
+<tr><th>Made</th><td>{{day .Order.MadeOn}} ({{court .Order.CourtType}})</td></tr>
 <tr><th>In force</th><td>{{if eq .Order.Commencement "on_release"}}From release{{else}}From a date{{end}}: {{date .Order.StartsOn}} to {{if and .Order.EndedOn (or (eq .Order.Status "discharged") (eq .Order.Status "quashed"))}}{{date .Order.EndedOn}} ({{words .Order.Status}}; it was to run to {{date .Order.EffectiveEnd}}){{else if .Order.ExtensionPending}}{{date .Order.EndsOn}}, and on until the charge that extends it (s.22E) is dealt with{{else if .Order.ExtendedTo}}{{date .Order.ExtendedTo}} (extended from {{date .Order.EndsOn}} by a charge, s.22E){{else}}{{date .Order.EndsOn}}{{end}}</td></tr>
 </table>
 <h4>Terms</h4>

@@ -38,7 +38,7 @@ func TestPreReleaseDefaultsToTheForcesWindow(t *testing.T) {
 	p := b.get("/pre-release")
 	wantStatus(t, p, http.StatusOK)
 	wantText(t, p, "1 order with release due within 120 days",
-		"120 days is Gloucestershire Constabulary's pre-release window", `value="120"`)
+		"120 days is Gloucestershire Constabulary's pre-release window", `name="within_days" type="text" inputmode="numeric" value=""`)
 	p = b.get("/pre-release?within_days=200")
 	wantText(t, p, "2 orders with release due within 200 days", "200 days, as you asked")
 

@@ -128,8 +128,7 @@ func ReadImportSheet(records [][]string, excelDates bool) ImportSheet {
 	header := make([]string, len(records[0]))
 	seen := map[string]bool{}
 	for i, h := range records[0] {
-		name := strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		name = strings.NewReplacer(" ", "_", "-", "_").Replace(name)
+		name := columnName(h)
 		switch {
 		case name == "":
 		case !known[name]:
@@ -182,6 +181,12 @@ func ReadImportSheet(records [][]string, excelDates bool) ImportSheet {
 		}
 	}
 	return sheet
+}
+
+// columnName is a header cell as a column's name: case, spaces and
+// hyphens aside, and a byte-order mark.
+func columnName(h string) string {
+	return strings.NewReplacer(" ", "_", "-", "_").Replace(strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))))
 }
 
 // ImportOwner is an owner named on a row.
@@ -549,6 +554,25 @@ type ImportResult struct {
 	Items     []ImportItem    `json:"items"`
 	Errors    []ImportProblem `json:"errors"`
 	Warnings  []ImportProblem `json:"warnings"`
+}
+
+// SubjectFirstRows maps each row whose subject an earlier row of the file
+// creates to that earlier row: the subject is created once, by its first
+// row, and each later row adds an order to it (listed as "create" again, it
+// read as a second subject).
+func (r ImportResult) SubjectFirstRows() map[int]int {
+	first, out := map[string]int{}, map[int]int{}
+	for _, it := range r.Items {
+		if it.Subject.Action != "create" {
+			continue
+		}
+		if row, ok := first[it.PNCID]; ok {
+			out[it.Row] = row
+		} else {
+			first[it.PNCID] = it.Row
+		}
+	}
+	return out
 }
 
 // Refusal is the error a commit with problems answers: every problem,

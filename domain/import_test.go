@@ -139,3 +139,45 @@ func TestCheckedImportUsableBy(t *testing.T) {
 		})
 	}
 }
+
+// A file saved with semicolons or tabs for commas is said to be one, once,
+// rather than read as a header of one unknown column and every column
+// missing.
+func TestReadImportFileWrongSeparator(t *testing.T) {
+	header := strings.Join(domain.ImportHeader(), ",")
+	for _, tc := range []struct{ name, file, want string }{
+		{"semicolons", strings.ReplaceAll(header, ",", ";") + "\n1;2\n", "semicolons"},
+		{"tabs", strings.ReplaceAll(header, ",", "\t") + "\n1\t2\n", "tabs"},
+		{"commas", header + "\n", ""},
+		{"one unknown column with a semicolon", "colour;size\nblue;big\n", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sheet := domain.ReadImportFile([]byte(tc.file))
+			if tc.want == "" {
+				for _, p := range sheet.Problems {
+					if strings.Contains(p.Message, "separated by") {
+						t.Errorf("said to be separated wrongly: %+v", p)
+					}
+				}
+				return
+			}
+			if len(sheet.Problems) != 1 || !strings.Contains(sheet.Problems[0].Message, "separated by "+tc.want) ||
+				sheet.Problems[0].Row != 1 {
+				t.Errorf("problems %+v, want one saying it is separated by %s", sheet.Problems, tc.want)
+			}
+		})
+	}
+}
+
+// Each later row for a subject an earlier row creates adds an order to it.
+func TestImportResultSubjectFirstRows(t *testing.T) {
+	item := func(row int, pnc, action string) domain.ImportItem {
+		return domain.ImportItem{Row: row, PNCID: pnc, Subject: domain.ImportAction{Action: action}}
+	}
+	r := domain.ImportResult{Items: []domain.ImportItem{item(2, "A", "create"), item(3, "B", "match"), item(4, "A", "create"),
+		item(5, "B", "match"), item(6, "C", "error"), item(7, "C", "create"), item(8, "A", "create")}}
+	want := map[int]int{4: 2, 8: 2}
+	if diff := cmp.Diff(want, r.SubjectFirstRows()); diff != "" {
+		t.Errorf("first rows (-want +got):\n%s", diff)
+	}
+}

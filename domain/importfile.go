@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -38,6 +39,14 @@ func ReadImportFile(data []byte) ImportSheet {
 			}
 			return ImportSheet{Problems: []ImportProblem{{Row: row, Column: col,
 				Message: "the file is not readable CSV here (" + err.Error() + "); save it as CSV UTF-8 or .xlsx"}}}
+		}
+		if len(records) == 0 {
+			if sep := wrongSeparator(rec); sep != "" {
+				// Excel in many locales saves "CSV" with semicolons: read
+				// with commas, every column was missing, 21 times over.
+				return ImportSheet{Problems: []ImportProblem{{Row: 1, Column: "file",
+					Message: "the file is separated by " + sep + ", not commas: save it as CSV UTF-8 (comma delimited) or as .xlsx"}}}
+			}
 		}
 		records = append(records, rec)
 		if len(records) > MaxImportRows+1 {
@@ -73,4 +82,25 @@ func readXLSX(data []byte) ImportSheet {
 		return bad(fmt.Sprintf("a file may hold at most %d rows: split it", MaxImportRows))
 	}
 	return ReadImportSheet(rows, true)
+}
+
+// wrongSeparator names the separator of a header row read as one cell that
+// splits into the template's columns on a semicolon or a tab; "" when
+// there is none.
+func wrongSeparator(header []string) string {
+	if len(header) != 1 {
+		return ""
+	}
+	for _, sep := range []struct{ char, words string }{{";", "semicolons (;)"}, {"\t", "tabs"}} {
+		known := 0
+		for _, h := range strings.Split(header[0], sep.char) {
+			if columnIndex(columnName(h)) < len(ImportColumns) {
+				known++
+			}
+		}
+		if known >= 2 {
+			return sep.words
+		}
+	}
+	return ""
 }

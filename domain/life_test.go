@@ -1,6 +1,7 @@
 package domain_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -123,10 +124,16 @@ func TestCanOwn(t *testing.T) {
 		{"without the role", iom, domain.OwnerLRO, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if err := domain.CanOwn(tc.officer, tc.role, glos); (err == nil) != tc.ok {
+			if err := domain.CanOwn(tc.officer, tc.role, domain.Force{Code: glos}); (err == nil) != tc.ok {
 				t.Errorf("CanOwn = %v, want ok %v", err, tc.ok)
 			}
 		})
+	}
+	// The refusal names the force as officers know it.
+	err := domain.CanOwn(domain.Officer{Active: true, Force: &dorset, Roles: iom.Roles}, domain.OwnerIOM,
+		domain.Force{Code: glos, Name: "Gloucestershire Constabulary"})
+	if err == nil || !strings.Contains(err.Error(), "(Gloucestershire Constabulary)") {
+		t.Errorf("refusal of another force's officer: %v", err)
 	}
 	if got := domain.OwnerEndReason(iom, domain.Officer{Force: &glos}); got != "officer deactivated" {
 		t.Errorf("end reason on deactivation %q", got)

@@ -60,3 +60,29 @@ func Humanise(s string) string {
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
+
+// CourtTypeName is a court type in words: crown → Crown Court.
+func CourtTypeName(t string) string {
+	switch t {
+	case "crown":
+		return "Crown Court"
+	case "high":
+		return "High Court"
+	}
+	return Humanise(t)
+}
+
+// FieldWords is a code recorded under field (an event's details, say) in
+// the register's words, where the field says which kind of code it is: a
+// role (iom → IOM officer) or a court type (crown → Crown Court). ok is
+// false for a field whose values are no such code: a subject access
+// export showed "Role: iom" and "Court type: crown".
+func FieldWords(field, value string) (words string, ok bool) {
+	switch field {
+	case "role", "roles", "missing_roles", "owner_role":
+		return RoleName(value), true
+	case "court_type":
+		return CourtTypeName(value), true
+	}
+	return "", false
+}

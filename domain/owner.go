@@ -82,8 +82,10 @@ func (c *OwnerChange) Validate(assigning bool, v *ValidationError) {
 // subject belongs to subjectForce: an owner must be able to act on it, so
 // they are active, of the subject's force and hold the officer role the
 // owner role needs. The SQL function owner_can_act is the same rule for the
-// sweeps and reports; a test holds them together.
-func CanOwn(officer Officer, ownerRole, subjectForce string) error {
+// sweeps and reports; a test holds them together. The refusal names the
+// force by its name when subjectForce has one ("cumbria" told officers
+// less than "Cumbria Constabulary").
+func CanOwn(officer Officer, ownerRole string, subjectForce Force) error {
 	need, ok := OfficerRoleFor(ownerRole)
 	switch {
 	case !ok:
@@ -92,8 +94,12 @@ func CanOwn(officer Officer, ownerRole, subjectForce string) error {
 		return Invalid("officer_id", "the officer is deactivated")
 	case !officer.HasRole(need):
 		return Invalid("officer_id", "the officer does not hold the %s role needed to be the order's %s", RoleName(need), RoleName(ownerRole))
-	case officer.Force == nil || *officer.Force != subjectForce:
-		return Invalid("officer_id", "the officer is not of the subject's force (%s): an owner must be able to act on the order", subjectForce)
+	case officer.Force == nil || *officer.Force != subjectForce.Code:
+		name := subjectForce.Name
+		if name == "" {
+			name = subjectForce.Code
+		}
+		return Invalid("officer_id", "the officer is not of the subject's force (%s): an owner must be able to act on the order", name)
 	}
 	return nil
 }

@@ -25,6 +25,12 @@ type WebSessions interface {
 	WebSession(ctx context.Context, idHash string) (WebSession, Officer, error)
 	TouchWebSession(ctx context.Context, idHash string, at time.Time) error
 	EndWebSession(ctx context.Context, idHash string) error
+	// SetWebSessionFlash keeps a message (JSON) for the session's next page,
+	// the one a successful form redirects to; it replaces any not yet shown.
+	SetWebSessionFlash(ctx context.Context, idHash string, flash []byte) error
+	// TakeWebSessionFlash returns the session's kept message and forgets
+	// it: nil when there is none.
+	TakeWebSessionFlash(ctx context.Context, idHash string) ([]byte, error)
 	// CreateSignInLink stores a one-time link for an officer, by the hash
 	// of its token.
 	CreateSignInLink(ctx context.Context, officerID, tokenHash string, expiresAt time.Time) error

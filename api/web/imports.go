@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -31,9 +30,13 @@ type importData struct {
 	Done     *importDone
 }
 
-// importDone is what a committed import recorded (carried in the
-// redirect's query).
-type importDone struct{ Subjects, Orders, Matched string }
+// importDone is what a committed import recorded, kept in the session
+// for the page the commit redirects to (see keepFlash).
+type importDone struct {
+	Kind                      string // "import"
+	Force                     string
+	Subjects, Orders, Matched int
+}
 
 func (w *Web) importPage(r *req) (*page, *importData, error) {
 	d := &importData{}
@@ -53,9 +56,12 @@ func (w *Web) importForm(r *req) error {
 	if err != nil {
 		return err
 	}
-	if r.QueryParam("done") == "import" {
-		d.Done = &importDone{Subjects: r.QueryParam("subjects"), Orders: r.QueryParam("orders"), Matched: r.QueryParam("matched")}
-		p.Flash = "Import recorded for " + w.forceName(r.QueryParam("force"))
+	var done importDone
+	if ok, err := w.takeFlash(r, &done); err != nil {
+		return err
+	} else if ok && done.Kind == "import" {
+		d.Done = &done
+		p.Flash = "Import recorded for " + w.forceName(done.Force)
 	}
 	return w.render(r, "import", p)
 }
@@ -172,10 +178,11 @@ func (w *Web) importCommit(r *req) error {
 	if err := w.store.ForgetCheckedImport(r.ctx(), c.ID); err != nil {
 		w.log.ErrorContext(r.ctx(), "checked import not forgotten", "error", err)
 	}
-	q := url.Values{"done": {"import"}, "force": {force},
-		"subjects": {strconv.Itoa(res.Summary.SubjectsCreated)}, "orders": {strconv.Itoa(res.Summary.OrdersCreated)},
-		"matched": {strconv.Itoa(res.Summary.OrdersMatched)}}
-	return r.Redirect(http.StatusSeeOther, "/imports?"+q.Encode())
+	if err := w.keepFlash(r, importDone{Kind: "import", Force: force, Subjects: res.Summary.SubjectsCreated,
+		Orders: res.Summary.OrdersCreated, Matched: res.Summary.OrdersMatched}); err != nil {
+		return err
+	}
+	return r.Redirect(http.StatusSeeOther, "/imports")
 }
 
 // importTemplate is the API's CSV template (the header row; with

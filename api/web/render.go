@@ -98,6 +98,7 @@ func templateFuncs(forceName, regionName func(string) string, loc *time.Location
 		"releaseDue": func(t *string) bool { return t == nil || domain.ReleaseIsDue(*t) },
 		// plural writes a count with its noun: 1 order, 2 orders.
 		"plural":          plural,
+		"scheduleWords":   scheduleWords,
 		"roleName":        roleName,
 		"decisionSummary": decisionSummary,
 		"decisionState":   decisionState,

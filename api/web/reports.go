@@ -81,11 +81,12 @@ func (w *Web) preRelease(r *req) error {
 	}
 	if !asked {
 		// The force's own window, as its flags are raised; across forces
-		// the default, and the page says which.
+		// the default, and the page says which. The box stays blank, so
+		// choosing another force shows that force's window, not this one
+		// as if asked.
 		if within, err = domain.PreReleaseWindow(r.ctx(), w.store, d.Force); err != nil {
 			return err
 		}
-		d.Within = strconv.Itoa(within)
 		d.Window = "default"
 		if d.Force != "" {
 			d.Window = "policy"

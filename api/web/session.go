@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -257,4 +258,24 @@ func IssueSignInLink(ctx context.Context, store domain.WebSessions, officerID st
 		return "", err
 	}
 	return "/sign-in/link/" + t, nil
+}
+
+// keepFlash keeps what the page a form redirects to says it did, with the
+// session: never in the redirect's query, which anyone can write.
+func (w *Web) keepFlash(r *req, flash any) error {
+	b, err := json.Marshal(flash)
+	if err != nil {
+		return err
+	}
+	return w.store.SetWebSessionFlash(r.ctx(), r.sess.IDHash, b)
+}
+
+// takeFlash reads the session's kept flash into flash, once: false when
+// none was kept.
+func (w *Web) takeFlash(r *req, flash any) (bool, error) {
+	b, err := w.store.TakeWebSessionFlash(r.ctx(), r.sess.IDHash)
+	if err != nil || b == nil {
+		return false, err
+	}
+	return true, json.Unmarshal(b, flash)
 }

@@ -230,6 +230,7 @@ func Routes() []Route {
 		{http.MethodPost, "/officers", "POST /api/v1/officers", (*Web).createOfficer},
 		{http.MethodGet, "/officers/:id", "GET /api/v1/officers/:id", (*Web).officer},
 		{http.MethodPost, "/officers/:id", "PATCH /api/v1/officers/:id", (*Web).saveOfficer},
+		{http.MethodGet, "/officers/:id/caseload", "GET /api/v1/caseload", (*Web).officerCaseload},
 		{http.MethodGet, "/officers/:id/reassign", "POST /api/v1/officers/:id/reassign", (*Web).reassignForm},
 		{http.MethodPost, "/officers/:id/reassign", "POST /api/v1/officers/:id/reassign", (*Web).reassign},
 		{http.MethodPost, "/officers/:id/tokens", "POST /api/v1/officers/:id/tokens", (*Web).issueToken},

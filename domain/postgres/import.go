@@ -325,7 +325,7 @@ func (s *Store) planImport(ctx context.Context, tx *gorm.DB, force string, recs 
 			case o.Ended():
 				problem(&res.Warnings, rec.Row, domain.OwnerColumn(own.Role), "not recorded: an ended order takes no owners")
 			default:
-				if err := domain.CanOwn(officer, own.Role, force); err != nil {
+				if err := domain.CanOwn(officer, own.Role, domain.Force{Code: force, Name: forceWords}); err != nil {
 					problem(&res.Errors, rec.Row, domain.OwnerColumn(own.Role), "%s", err.(*domain.ValidationError).Errors[0].Message)
 					continue
 				}

@@ -892,7 +892,7 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 			if canChange(ctx, c.Force) != nil {
 				why = domain.Invalid("orders", "you cannot change %s's records", c.Force)
 			} else {
-				why = domain.CanOwn(to, c.Role, c.Force)
+				why = canOwn(tx, to, c.Role, c.Force)
 			}
 			if why != nil {
 				reason := why.(*domain.ValidationError).Errors[0].Message

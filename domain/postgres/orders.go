@@ -235,7 +235,7 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 			// officer can no longer hold it is left for allocation.
 			for _, c := range carried {
 				officer, err := shareOfficer(tx, c.OfficerID)
-				if err != nil || domain.CanOwn(officer, c.Role, sub.Force) != nil {
+				if err != nil || domain.CanOwn(officer, c.Role, domain.Force{Code: sub.Force}) != nil {
 					continue
 				}
 				if _, err := assignOwner(tx, domain.OwnerChange{OrderID: o.ID, Role: c.Role, OfficerID: c.OfficerID,

@@ -112,7 +112,7 @@ func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clo
 	if officerErr == domain.ErrNotFound {
 		return domain.OwnerAssignment{}, domain.Invalid("officer_id", "no such officer")
 	}
-	if err := domain.CanOwn(officer, c.Role, sub.Force); err != nil {
+	if err := canOwn(tx, officer, c.Role, sub.Force); err != nil {
 		return domain.OwnerAssignment{}, err
 	}
 	current, err := currentAssignment(tx, c.OrderID, c.Role)

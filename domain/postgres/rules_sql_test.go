@@ -48,7 +48,7 @@ func TestSQLOwnerCanActAgreesWithCanOwn(t *testing.T) {
 						t.Fatal(err)
 					}
 					sqlSays := can != nil && *can
-					domainSays := domain.CanOwn(o, ownerRole, force) == nil
+					domainSays := domain.CanOwn(o, ownerRole, domain.Force{Code: force}) == nil
 					if sqlSays != domainSays {
 						t.Errorf("%s owner, active %v, force %v, roles %v: SQL %v, domain.CanOwn %v",
 							ownerRole, active, officerForce, roles, sqlSays, domainSays)

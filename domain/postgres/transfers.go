@@ -316,6 +316,16 @@ func cancelActions(tx *gorm.DB, where, note string, args map[string]any, today d
 
 // forceName is a force's name, for the reasons a change writes in words
 // (they named the force by its code); the code if it has none.
+// canOwn is domain.CanOwn with the force named as officers know it,
+// looked up only when the officer is not of it (the refusal names it).
+func canOwn(tx *gorm.DB, officer domain.Officer, ownerRole, force string) error {
+	f := domain.Force{Code: force}
+	if officer.Force == nil || *officer.Force != force {
+		f.Name = forceName(tx, force)
+	}
+	return domain.CanOwn(officer, ownerRole, f)
+}
+
 func forceName(tx *gorm.DB, code string) string {
 	var names []string
 	if err := tx.Raw(`SELECT name FROM forces WHERE code = ?`, code).Scan(&names).Error; err != nil || len(names) == 0 {

@@ -52,6 +52,27 @@ func (s *Store) EndWebSession(ctx context.Context, idHash string) error {
 	return s.db.WithContext(ctx).Exec(`DELETE FROM web_sessions WHERE id_hash = ?`, idHash).Error
 }
 
+// SetWebSessionFlash keeps a banner for the session's next page
+// (migration 00480).
+func (s *Store) SetWebSessionFlash(ctx context.Context, idHash string, flash []byte) error {
+	return s.db.WithContext(ctx).Exec(`UPDATE web_sessions SET flash = CAST(? AS jsonb) WHERE id_hash = ?`,
+		string(flash), idHash).Error
+}
+
+// TakeWebSessionFlash returns the kept banner and clears it in the same
+// statement, so it is shown once.
+func (s *Store) TakeWebSessionFlash(ctx context.Context, idHash string) ([]byte, error) {
+	var rows []struct{ Flash string }
+	err := s.db.WithContext(ctx).Raw(`UPDATE web_sessions w SET flash = NULL
+		FROM (SELECT id_hash, flash FROM web_sessions WHERE id_hash = ? AND flash IS NOT NULL FOR UPDATE) kept
+		WHERE w.id_hash = kept.id_hash
+		RETURNING kept.flash::text AS flash`, idHash).Scan(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return []byte(rows[0].Flash), nil
+}
+
 func (s *Store) CreateSignInLink(ctx context.Context, officerID, tokenHash string, expiresAt time.Time) error {
 	return s.db.WithContext(ctx).Exec(`INSERT INTO sign_in_links (token_hash, officer_id, expires_at) VALUES (?, ?, ?)`,
 		tokenHash, officerID, expiresAt.UTC()).Error

@@ -558,6 +558,8 @@ func TestJourneys(t *testing.T) {
 		}
 		tab := s.tab(t, domain.RoleTaskingChair, "gloucestershire")
 		s.run(t, tab, "leaver", chromedp.Navigate(s.base+"/officers/"+leaver), chromedp.WaitVisible(`#reassign-link`))
+		s.run(t, tab, "leaver-orders", chromedp.Click(`#caseload-link`), chromedp.WaitVisible(`#officer-orders`))
+		s.run(t, tab, "leaver-again", chromedp.Navigate(s.base+"/officers/"+leaver), chromedp.WaitVisible(`#reassign-link`))
 		s.run(t, tab, "reassign-form", chromedp.Click(`#reassign-link`), chromedp.WaitVisible(`#to_officer_id`))
 		s.run(t, tab, "reassign-preview", chromedp.SetValue(`#to_officer_id`, colleague),
 			chromedp.SetValue(`#reason`, "Leaving the force."), chromedp.Click(`#reassign-preview`), chromedp.WaitVisible(`#preview`))
@@ -571,6 +573,12 @@ func TestJourneys(t *testing.T) {
 		if strings.TrimSpace(holds) != "0" {
 			t.Errorf("after the move the leaver holds %q, want 0", holds)
 		}
+	})
+
+	t.Run("chair reads another force's policy", func(t *testing.T) {
+		tab := s.tab(t, domain.RoleTaskingChair, "gloucestershire")
+		s.run(t, tab, "policy-read-only", chromedp.Navigate(s.base+"/forces/dorset/policy"), chromedp.WaitVisible(`#policy-settings`))
+		s.wantText(t, tab, "#policy-read-only", "Only an administrator of Dorset Police")
 	})
 
 	t.Run("chair pages through a long agenda", func(t *testing.T) {
