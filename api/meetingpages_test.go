@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"scpo/api"
 	"scpo/domain"
 	"scpo/domain/postgres"
@@ -82,6 +84,12 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 	}
 	// The form's order is echoed back only when it is one of the page's:
 	// a made-up one (70,000 bytes) made a Location header no client reads.
+	agenda := e.do(t, "GET", "/api/v1/meetings/"+strings.TrimPrefix(mpath, "/meetings/"), e.admin, "")
+	for _, it := range agenda.Body["agenda"].([]any) {
+		if s(it, "order_id") == f.o3 {
+			item = s(it, "id")
+		}
+	}
 	p = b.post(mpath+"/decisions", url.Values{"csrf_token": {tok}, "order": {strings.Repeat("x", 70000)}, "n": {"3"},
 		"item_id": {item}, "decision": {"note"}, "notes": {"Noted."}})
 	wantStatus(t, p, http.StatusSeeOther)
@@ -125,13 +133,105 @@ func regexpItem(t *testing.T, body, ref string) string {
 	if i < 0 {
 		t.Fatalf("no %s on the page", ref)
 	}
-	rest := body[i:]
-	j := strings.Index(rest, `name="item_id" value="`)
-	if j < 0 {
-		t.Fatalf("no decision form for %s", ref)
+	return formItem(t, body[i:])
+}
+
+// formItem is the item_id a browser sends with the first decision form of
+// card (the page from an order's card on): the hidden item of an order on
+// the agenda for one reason, else the item chosen in the form's list
+// (selected, or its first option).
+func formItem(t *testing.T, card string) string {
+	t.Helper()
+	if end := strings.Index(card[1:], `class="govuk-summary-card"`); end > 0 {
+		card = card[:end+1]
 	}
-	rest = rest[j+len(`name="item_id" value="`):]
-	return rest[:strings.Index(rest, `"`)]
+	if m := regexp.MustCompile(`name="item_id" value="([^"]*)"`).FindStringSubmatch(card); m != nil {
+		return m[1]
+	}
+	sel := regexp.MustCompile(`(?s)<select[^>]*name="item_id"[^>]*>(.*?)</select>`).FindStringSubmatch(card)
+	if sel == nil {
+		t.Fatalf("no decision form on the card")
+	}
+	opts := regexp.MustCompile(`<option value="([^"]*)"( selected)?>`).FindAllStringSubmatch(sel[1], -1)
+	for _, o := range opts {
+		if o[2] != "" {
+			return o[1]
+		}
+	}
+	return opts[0][1]
+}
+
+// orderCard is the page from order's card on.
+func orderCard(t *testing.T, body, order string) string {
+	t.Helper()
+	i := strings.Index(body, `id="order-`+order+`"`)
+	if i < 0 {
+		t.Fatalf("order %s has no card on the page", order)
+	}
+	return body[i:]
+}
+
+// A decision is filed against the agenda item it answers: left to the
+// decision, an owner allocated answers the order's "No owner" and a check
+// scheduled its overdue check, whatever the order's first reason; the
+// chair may name the item. The form sent the order's first reason with
+// every decision, so each allocation read "Review overdue: Owner
+// allocated" in the minutes and the subject's export.
+func TestPageDecisionFiledAgainstTheItemItAnswers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sub := s(e.subject(t, nil), "id")
+	ord := s(e.order(t, sub, obj{"made_on": "2026-05-20", "starts_on": "2026-06-01"}), "id")
+	want(t, e.do(t, "POST", "/api/v1/orders/"+ord+"/checks", e.admin,
+		js(obj{"kind": "home_visit", "due_on": "2026-11-15"})), http.StatusCreated)
+	vwSweep(t, e, today)
+	owner := e.officer(t, "iom_officer")
+	b, _ := e.signedIn(t, "tasking_chair")
+	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	mid := s(m.Body, "id")
+	kinds := map[string]string{} // item → kind
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == ord {
+			kinds[s(it, "id")] = s(it, "kind")
+		}
+	}
+	if len(kinds) != 3 {
+		t.Fatalf("the order is on the agenda for %v, want an overdue check and review, and no owner", kinds)
+	}
+	page := b.get("/meetings/" + mid)
+	wantStatus(t, page, http.StatusOK)
+	wantText(t, page, "Agenda item it answers", "The one the decision answers")
+	decide := func(fields url.Values) {
+		t.Helper()
+		form := url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord}, "n": {"0"},
+			"item_id": {formItem(t, orderCard(t, page.Body, ord))}}
+		for k, v := range fields {
+			form[k] = v
+		}
+		wantStatus(t, b.post("/meetings/"+mid+"/decisions", form), http.StatusSeeOther)
+	}
+	decide(url.Values{"decision": {"assign_owner"}, "role": {"iom"}, "officer_id": {owner}})
+	decide(url.Values{"decision": {"schedule_check"}, "check_kind": {"home_visit"},
+		"check_due_on-day": {"10"}, "check_due_on-month": {"12"}, "check_due_on-year": {"2026"}})
+	decide(url.Values{"decision": {"note"}, "notes": {"Left to the decision."}})
+	for item, kind := range kinds {
+		if kind == "review_overdue" {
+			decide(url.Values{"decision": {"note"}, "notes": {"On the review."}, "item_id": {item}})
+		}
+	}
+	got := map[string]string{}
+	exp := e.do(t, "GET", "/api/v1/subjects/"+sub+"/export", e.admin, "")
+	want(t, exp, http.StatusOK)
+	decisions, _ := get(exp.Body, "orders.0.meeting_decisions").([]any)
+	for _, d := range decisions {
+		got[s(d, "decision.decision")+" "+s(d, "decision.notes")] = s(d, "item_kind")
+	}
+	wantKinds := map[string]string{"assign_owner <nil>": "unowned", "schedule_check <nil>": "check_overdue",
+		"note Left to the decision.": "check_overdue", "note On the review.": "review_overdue"}
+	if diff := cmp.Diff(wantKinds, got); diff != "" {
+		t.Errorf("the decisions' agenda items in the subject's export (-want +got):\n%s", diff)
+	}
 }
 
 // A force's agenda longer than a page comes a hundred orders at a time,
@@ -183,14 +283,14 @@ func TestPageMeetingAgendaComesInPages(t *testing.T) {
 	// A decision on the second page comes back to it.
 	order := later[0][1]
 	item := regexp.MustCompile(`name="order" value="` + order + `">\s*<input type="hidden" name="n" value="0">\s*` +
-		`<input type="hidden" name="cursor" value="([^"]+)">\s*<input type="hidden" name="item_id" value="([^"]+)">`).
+		`<input type="hidden" name="cursor" value="([^"]+)">`).
 		FindStringSubmatch(second.Body)
 	if item == nil {
 		t.Fatalf("no decision form for %s carrying the page's cursor", order)
 	}
 	d := b.post(strings.SplitN(html.UnescapeString(next[1]), "?", 2)[0]+"/decisions", url.Values{
 		"csrf_token": {csrfOf(t, second)}, "order": {order}, "n": {"0"}, "cursor": {html.UnescapeString(item[1])},
-		"item_id": {item[2]}, "decision": {"note"}, "notes": {"Discussed."}})
+		"item_id": {formItem(t, orderCard(t, second.Body, order))}, "decision": {"note"}, "notes": {"Discussed."}})
 	wantStatus(t, d, http.StatusSeeOther)
 	if loc := d.Header.Get("Location"); !strings.Contains(loc, "cursor=") || !strings.HasSuffix(loc, "#order-"+order) {
 		t.Errorf("after a decision on the second page: %s", loc)

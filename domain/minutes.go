@@ -156,6 +156,35 @@ func GroupAgenda(items []AgendaItem) []AgendaOrder {
 	return out
 }
 
+// decisionAnswers are the kinds of agenda item a decision answers, in
+// order of preference, when the chair names none: an owner allocated
+// answers the order's want of an owner (no owner; else no IOM owner
+// before release), a check scheduled its overdue check. Any other
+// decision, or one whose kind of item the order is not on the agenda for,
+// answers the order's first (worst) reason.
+var decisionAnswers = map[string][]string{
+	DecisionAssignOwner:   {FlagUnowned, FlagPreRelease},
+	DecisionScheduleCheck: {FlagCheckOverdue},
+}
+
+// ItemFor is the agenda item of the order that decision answers when the
+// chair names none (decisionAnswers). Filed against the order's first
+// reason, every owner allocated read "Review overdue: Owner allocated" in
+// the minutes and the subject's export.
+func (o AgendaOrder) ItemFor(decision string) string {
+	for _, kind := range decisionAnswers[decision] {
+		for _, r := range o.Reasons {
+			if r.Kind == kind {
+				return r.ItemID
+			}
+		}
+	}
+	if len(o.Reasons) > 0 {
+		return o.Reasons[0].ItemID
+	}
+	return ""
+}
+
 func neg(n *int) int {
 	if n == nil {
 		return 1 << 30

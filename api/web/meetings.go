@@ -280,6 +280,15 @@ func (w *Web) meetingDecide(r *req) error {
 	v := &domain.ValidationError{}
 	dec := domain.Decision{ItemID: vals["item_id"], Decision: vals["decision"], Notes: optional(vals["notes"]),
 		Reason: optional(vals["reason"]), DueBy: dateValue(vals, "due_by", v)}
+	if dec.ItemID == "" {
+		// The chair named no agenda item: the order's item the decision
+		// answers (an allocation its want of an owner, and so on).
+		for _, o := range d.M.Orders {
+			if o.OrderID == vals["order"] {
+				dec.ItemID = o.ItemFor(dec.Decision)
+			}
+		}
+	}
 	switch dec.Decision {
 	case domain.DecisionAssignOwner:
 		dec.Role, dec.OfficerID = optional(vals["role"]), optional(vals["officer_id"])
