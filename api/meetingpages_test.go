@@ -104,7 +104,8 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 	pr := b.get(mpath + "/minutes")
 	wantStatus(t, pr, http.StatusOK)
 	wantText(t, pr, "@media print", "Carl Cole", "G-003", "Probation Service", "Minutes signed by",
-		"Sensitive tasking meeting: Gloucestershire Constabulary, 25 November 2026", "Owner allocated</span>: IOM officer",
+		"Sensitive tasking meeting: Gloucestershire Constabulary, 25 November 2026", "Owner allocated</span>: ",
+		" as IOM officer. Allocated before release.",
 		"No owner")
 	for _, code := range []string{"assign owner", ">unowned", "iom owner"} {
 		if strings.Contains(pr.Body, code) {
@@ -232,6 +233,23 @@ func TestPageDecisionFiledAgainstTheItemItAnswers(t *testing.T) {
 	if diff := cmp.Diff(wantKinds, got); diff != "" {
 		t.Errorf("the decisions' agenda items in the subject's export (-want +got):\n%s", diff)
 	}
+}
+
+// A decision reads the same on the meeting page and in the printable
+// minutes, in words: the page wrote "Action; Officer to act" and the
+// minutes "Action ; action for Officer".
+func TestPageAndMinutesWordADecisionAlike(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	actor := e.officer(t, "iom_officer")
+	name := s(e.do(t, "GET", "/api/v1/officers/"+actor, e.admin, "").Body, "name")
+	b, _ := e.signedIn(t, "tasking_chair")
+	m, _ := e.decideOnUnowned(t, e.admin, "gloucestershire", ord, obj{"decision": "action", "action_by": actor,
+		"due_by": "2026-12-03", "notes": "Visit the address."})
+	words := ": " + name + " to act by 3 December 2026 (open). Visit the address."
+	wantText(t, b.get("/meetings/"+s(m, "id")), "<strong>Action</strong>"+words)
+	wantText(t, b.get("/meetings/"+s(m, "id")+"/minutes"), `<span class="tag">Action</span>`+words)
 }
 
 // A force's agenda longer than a page comes a hundred orders at a time,

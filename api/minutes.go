@@ -514,8 +514,6 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 	"kind": func(k string) string { return strings.ReplaceAll(k, "_", " ") },
 	// Names, not codes, as the pages write them.
 	"flag":       domain.FlagName,
-	"role":       domain.RoleName,
-	"words":      domain.Humanise,
 	"decision":   domain.Humanise,
 	"escalation": escalationText,
 	"day": func(d *domain.Date) string {
@@ -539,7 +537,7 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 <table><thead><tr><th scope="col">Order</th><th scope="col">Subject</th><th scope="col">Reasons</th><th scope="col">Decisions</th></tr></thead><tbody>
 {{range .Orders}}<tr><td>{{.Reference}}</td><td>{{.SubjectName}} ({{.CaseType}})</td>
 <td>{{range .Reasons}}{{if eq .Kind "escalated"}}{{escalation $.Forces .Details}}{{else}}{{flag .Kind}}{{end}}{{if .DaysOverdue}}, {{days .DaysOverdue}} days overdue{{end}}{{if .DaysToRelease}}, release in {{days .DaysToRelease}} days{{end}}<br>{{end}}</td>
-<td>{{range .Decisions}}<p{{if or .Withdrawn .CorrectedBy}} class="old"{{end}}><span class="tag">{{decision .Decision}}</span>{{if .Owner}}: {{role (str .Role)}} {{.Owner.Name}}{{end}}{{if .ActionBy}}; action for {{.ActionBy.Name}}{{with .ReassignedFrom}} (first given to {{.Name}}){{end}} by {{day .DueBy}} ({{str .Status}}{{if .StatusNote}}: {{.StatusNote}}{{end}}){{end}}{{if .CheckKind}}; {{words (str .CheckKind)}} check by {{day .CheckDueOn}}{{end}}{{if .Notes}}. {{.Notes}}{{end}}{{if .Corrects}} (correction: {{str .Reason}}){{end}}{{if .Amendment}} [amendment after sign-off{{if .Reason}}: {{.Reason}}{{end}}]{{end}}{{if .Withdrawn}} [withdrawn: {{.Withdrawn.Reason}}]{{end}}{{if .CorrectedBy}} [corrected]{{end}}</p>{{else}}No decision{{end}}</td></tr>
+<td>{{range .Decisions}}<p{{if or .Withdrawn .CorrectedBy}} class="old"{{end}}><span class="tag">{{decision .Decision}}</span>{{.InWords}}{{if .Corrects}} (correction: {{str .Reason}}){{end}}{{if .Amendment}} [amendment after sign-off{{if .Reason}}: {{.Reason}}{{end}}]{{end}}{{if .Withdrawn}} [withdrawn: {{.Withdrawn.Reason}}]{{end}}{{if .CorrectedBy}} [corrected]{{end}}</p>{{else}}No decision{{end}}</td></tr>
 {{else}}<tr><td colspan="4">Nothing on the agenda</td></tr>{{end}}</tbody></table>
 <h2>Actions carried forward</h2>
 <table><thead><tr><th scope="col">Order</th><th scope="col">Subject</th><th scope="col">Action</th><th scope="col">From meeting</th><th scope="col">Due</th></tr></thead><tbody>

@@ -40,3 +40,39 @@ func TestAgendaOrderItemFor(t *testing.T) {
 		})
 	}
 }
+
+// A decision reads the same wherever it is written: what it decided after
+// its kind, in words. The meeting page wrote "Action; Amy O'Neill to act"
+// and the printable minutes "Action ; action for Amy O'Neill".
+func TestDecisionInWords(t *testing.T) {
+	amy, ben, carl := &domain.OfficerRef{Name: "Amy O'Neill"}, &domain.OfficerRef{Name: "Ben Smith"}, &domain.OfficerRef{Name: "Carl Cole"}
+	for _, tc := range []struct {
+		name string
+		d    domain.Decision
+		want string
+	}{
+		{"an action", domain.Decision{Decision: domain.DecisionAction, ActionBy: amy, DueBy: dp(2026, 12, 3),
+			Status: ptr(domain.ActionOpen), Notes: ptr("Visit the address.")},
+			": Amy O'Neill to act by 3 December 2026 (open). Visit the address."},
+		{"an owner allocated", domain.Decision{Decision: domain.DecisionAssignOwner, Role: ptr(domain.OwnerIOM), Owner: ben},
+			": Ben Smith as IOM officer"},
+		{"an owner allocated, and an action", domain.Decision{Decision: domain.DecisionAssignOwner, Role: ptr(domain.OwnerLRO),
+			Owner: ben, ActionBy: amy, DueBy: dp(2026, 12, 3), Status: ptr(domain.ActionOpen)},
+			": Ben Smith as Lead responsible officer; Amy O'Neill to act by 3 December 2026 (open)"},
+		{"a check scheduled", domain.Decision{Decision: domain.DecisionScheduleCheck, CheckKind: ptr("home_visit"),
+			CheckDueOn: dp(2026, 12, 10)}, ": home visit check due 10 December 2026"},
+		{"an action moved and done", domain.Decision{Decision: domain.DecisionAction, ActionBy: carl, ReassignedFrom: amy,
+			DueBy: dp(2026, 12, 3), Status: ptr(domain.ActionDone), StatusNote: ptr("Visited.")},
+			": Carl Cole (first given to Amy O'Neill) to act by 3 December 2026 (done: Visited.)"},
+		{"an escalation due back", domain.Decision{Decision: domain.DecisionEscalate, DueBy: dp(2026, 12, 10), Notes: ptr("Regional help.")},
+			": due by 10 December 2026. Regional help."},
+		{"a note", domain.Decision{Decision: domain.DecisionNote, Notes: ptr("Seen.")}, ". Seen."},
+		{"no action", domain.Decision{Decision: domain.DecisionNoAction}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.d.InWords(); got != tc.want {
+				t.Errorf("InWords() = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
