@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -250,6 +251,121 @@ func TestPageAndMinutesWordADecisionAlike(t *testing.T) {
 	words := ": " + name + " to act by 3 December 2026 (open). Visit the address."
 	wantText(t, b.get("/meetings/"+s(m, "id")), "<strong>Action</strong>"+words)
 	wantText(t, b.get("/meetings/"+s(m, "id")+"/minutes"), `<span class="tag">Action</span>`+words)
+}
+
+// The meeting page shows who owns an order by role and which roles are
+// missing, offers to allocate the missing one, offers as owners only the
+// officers who hold the role's officer role (with what each holds) and as
+// officers to act only those who can, and replaces an owner only when the
+// chair confirms it; the minutes say who was replaced. The card said only
+// "No owner", the form offered the IOM officer and every officer of the
+// force (the auditor too), and allocating an IOM officer silently ended
+// the IOM owner's assignment while the LRO stayed missing.
+func TestPageMeetingAllocatesTheMissingOwnerAndConfirmsAReplacement(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	want(t, e.do(t, "PUT", "/api/v1/forces/gloucestershire/policy", e.admin, js(obj{"required_roles": []string{"iom", "lro"}})),
+		http.StatusOK)
+	amy := e.officerIn(t, "gloucestershire", "Amy O'Neill", "iom_officer")
+	ben := e.officerIn(t, "gloucestershire", "Ben Bright", "iom_officer")
+	lara := e.officerIn(t, "gloucestershire", "Lara Lane", "lro")
+	auditor := e.officerIn(t, "gloucestershire", "Aude Auditor", "auditor")
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+ord+"/owners/iom", e.admin, js(obj{"officer_id": amy, "reason": "Allocated."})),
+		http.StatusOK)
+	b, _ := e.signedIn(t, "tasking_chair")
+	m, _ := e.meetingOn(t, ord)
+	mid := s(m.Body, "id")
+	page := b.get("/meetings/" + mid)
+	wantStatus(t, page, http.StatusOK)
+	card := orderCard(t, page.Body, ord)
+	owners := regexp.MustCompile(`(?s)<dl class="govuk-summary-list govuk-summary-list--no-border" id="owners-` + ord + `">(.*?)</dl>`).
+		FindStringSubmatch(card)
+	if owners == nil || !regexp.MustCompile(`IOM officer</dt><dd class="govuk-summary-list__value">Amy O&#39;Neill, since`).MatchString(owners[1]) ||
+		!strings.Contains(owners[1], `Lead responsible officer</dt><dd class="govuk-summary-list__value"><strong class="govuk-tag govuk-tag--red">Missing</strong>`) {
+		t.Errorf("the card does not show the IOM owner and the missing LRO: %v", owners)
+	}
+	if !strings.Contains(card, `<option value="lro" selected>Lead responsible officer (missing)</option>`) {
+		t.Errorf("the owner role does not start on the missing LRO")
+	}
+	group := func(body, role string) string {
+		m := regexp.MustCompile(`(?s)<optgroup label="[^"]*" data-app-owner-role="` + role + `">(.*?)</optgroup>`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no %s officers offered as owner", role)
+		}
+		return m[1]
+	}
+	if iom, lro := group(card, "iom"), group(card, "lro"); !strings.Contains(iom, ben) || !strings.Contains(iom, amy) ||
+		strings.Contains(iom, lara) || !strings.Contains(lro, lara) || strings.Contains(lro, ben) || !strings.Contains(iom, "Ben Bright: holds 0") {
+		t.Errorf("owners offered by role: IOM %s\nLRO %s", iom, lro)
+	}
+	for _, name := range []string{"officer_id", "action_by"} {
+		sel := regexp.MustCompile(`(?s)<select[^>]*name="` + name + `"[^>]*>(.*?)</select>`).FindStringSubmatch(card)
+		if sel == nil || strings.Contains(sel[1], auditor) {
+			t.Errorf("the auditor is offered as %s (or there is no such list)", name)
+		}
+	}
+	wantText(t, page, `<label class="govuk-label govuk-checkboxes__label" for="replaces_iom-0">This replaces Amy O&#39;Neill as IOM officer</label>`)
+
+	form := func(fields url.Values) url.Values {
+		f := url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord}, "n": {"0"}, "item_id": {formItem(t, card)}}
+		for k, v := range fields {
+			f[k] = v
+		}
+		return f
+	}
+	// Not confirmed: refused, naming who would be replaced.
+	p := b.post("/meetings/"+mid+"/decisions", form(url.Values{"decision": {"assign_owner"}, "role": {"iom"}, "officer_id": {ben}}))
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#replaces_iom-0"`, "This replaces Amy O&#39;Neill as IOM officer: confirm the replacement",
+		`id="replaces_iom-0-error"`)
+	if got := vwOrderOwner(t, e, ord, "iom"); got != amy {
+		t.Errorf("a refused allocation made %s the IOM owner", got)
+	}
+	// An auditor cannot act, and is refused.
+	p = b.post("/meetings/"+mid+"/decisions", form(url.Values{"decision": {"action"}, "action_by": {auditor}, "notes": {"Look."},
+		"due_by-day": {"3"}, "due_by-month": {"12"}, "due_by-year": {"2026"}}))
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#action_by-0"`, "none of the roles that act")
+	// Confirmed: Ben replaces Amy; the missing LRO needs no confirming.
+	wantStatus(t, b.post("/meetings/"+mid+"/decisions", form(url.Values{"decision": {"assign_owner"}, "role": {"iom"},
+		"officer_id": {ben}, "replaces_iom": {amy}})), http.StatusSeeOther)
+	wantStatus(t, b.post("/meetings/"+mid+"/decisions", form(url.Values{"decision": {"assign_owner"}, "role": {"lro"},
+		"officer_id": {lara}})), http.StatusSeeOther)
+	if iom, lro := vwOrderOwner(t, e, ord, "iom"), vwOrderOwner(t, e, ord, "lro"); iom != ben || lro != lara {
+		t.Errorf("owners IOM %s, LRO %s; want Ben and Lara", iom, lro)
+	}
+	r := e.do(t, "GET", "/api/v1/meetings/"+mid, e.admin, "")
+	want(t, r, http.StatusOK)
+	replaced := map[string]string{}
+	for _, d := range get(r.Body, "orders.0.decisions").([]any) {
+		replaced[s(d, "role")] = s(d, "replaced.id")
+	}
+	if diff := cmp.Diff(map[string]string{"iom": amy, "lro": "<nil>"}, replaced); diff != "" {
+		t.Errorf("the decisions' replaced owners (-want +got):\n%s", diff)
+	}
+	if s(r.Body, "orders.0.owners.iom.id") != ben || s(r.Body, "orders.0.owners.lro.id") != lara {
+		t.Errorf("the agenda's owners: %v", get(r.Body, "orders.0.owners"))
+	}
+	words := ": Ben Bright as IOM officer, replacing Amy O&#39;Neill"
+	after := b.get("/meetings/" + mid)
+	wantText(t, after, "<strong>Owner allocated</strong>"+words, "<strong>Owner allocated</strong>: Lara Lane as Lead responsible officer\n")
+	if strings.Contains(orderCard(t, after.Body, ord), "Missing</strong>") {
+		t.Errorf("the card still shows a role missing")
+	}
+	wantText(t, b.get("/meetings/"+mid+"/minutes"), `<span class="tag">Owner allocated</span>`+words)
+	rows, err := csv.NewReader(strings.NewReader(b.get("/meetings/" + mid + "/minutes.csv").Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(rows[0], "owner_replaced")
+	found := false
+	for _, row := range rows[1:] {
+		found = found || col >= 0 && row[col] == "Amy O'Neill"
+	}
+	if !found {
+		t.Errorf("the minutes CSV does not say Amy O'Neill was replaced: %v", rows)
+	}
 }
 
 // A force's agenda longer than a page comes a hundred orders at a time,

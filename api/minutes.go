@@ -433,7 +433,7 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 var minutesColumns = []string{"record", "force", "held_on", "person", "organisation", "reference", "subject", "case_type",
 	"reasons", "days_overdue", "days_to_release", "decision", "owner_role", "owner", "action_by", "due_by", "status",
 	"status_note", "check_kind", "check_due_on", "notes", "state", "reason", "amendment", "carried_from", "decided_by", "decided_at",
-	"action_first_given_to"}
+	"action_first_given_to", "owner_replaced"}
 
 func decisionCells(base map[string]string, d domain.Decision) map[string]string {
 	out := map[string]string{}
@@ -454,7 +454,7 @@ func decisionCells(base map[string]string, d domain.Decision) map[string]string 
 	}
 	// In words, as the printable minutes: the file goes to partners, and
 	// the API answers the codes.
-	out["decision"], out["owner"] = domain.Humanise(d.Decision), refName(d.Owner)
+	out["decision"], out["owner"], out["owner_replaced"] = domain.Humanise(d.Decision), refName(d.Owner), refName(d.Replaced)
 	if d.Role != nil {
 		out["owner_role"] = domain.RoleName(*d.Role)
 	}

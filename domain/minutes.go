@@ -2,6 +2,7 @@ package domain
 
 import (
 	"cmp"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,6 +109,67 @@ type AgendaOrder struct {
 	Decisions     []Decision `json:"decisions"`
 	// MovedTo: the force the subject has moved to since the agenda was set.
 	MovedTo string `json:"moved_to,omitempty"`
+	// Owners are the order's current owners (now, not when the agenda
+	// was set): a meeting allocating an owner sees whom it would replace.
+	Owners Owners `json:"owners"`
+}
+
+// RoleOwner is one owner role of an order on the agenda: who holds it now
+// (nil: nobody), and whether it is missing (the order is on the agenda
+// for want of it, and nobody has taken it since).
+type RoleOwner struct {
+	Role    string
+	Owner   *OwnerSummary
+	Missing bool
+}
+
+// Ownership is each owner role of the order, in OwnerRoles order.
+func (o AgendaOrder) Ownership() []RoleOwner {
+	var missing []string
+	for _, r := range o.Reasons {
+		if r.Kind != FlagUnowned {
+			continue
+		}
+		var details struct {
+			Missing []string `json:"missing_roles"`
+		}
+		switch raw := r.Details.(type) {
+		case json.RawMessage:
+			_ = json.Unmarshal(raw, &details)
+		case []byte:
+			_ = json.Unmarshal(raw, &details)
+		}
+		missing = append(missing, details.Missing...)
+	}
+	out := make([]RoleOwner, len(OwnerRoles))
+	for i, role := range OwnerRoles {
+		owner := o.Owners.Of(role)
+		out[i] = RoleOwner{Role: role, Owner: owner, Missing: owner == nil && slices.Contains(missing, role)}
+	}
+	return out
+}
+
+// RoleToAllocate is the owner role a meeting allocating an owner most
+// likely means: the first missing, else the IOM officer an order before
+// release lacks, else the first nobody holds, else the IOM officer. (It
+// was always the IOM officer, and an allocation meant for a missing LRO
+// replaced the IOM owner instead.)
+func (o AgendaOrder) RoleToAllocate() string {
+	roles := o.Ownership()
+	for _, r := range roles {
+		if r.Missing {
+			return r.Role
+		}
+	}
+	if o.Owners.IOM == nil && slices.ContainsFunc(o.Reasons, func(r AgendaReason) bool { return r.Kind == FlagPreRelease }) {
+		return OwnerIOM
+	}
+	for _, r := range roles {
+		if r.Owner == nil {
+			return r.Role
+		}
+	}
+	return OwnerIOM
 }
 
 // GroupAgenda gathers a meeting's items into one entry per order, its

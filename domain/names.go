@@ -75,6 +75,9 @@ func (d Decision) InWords() string {
 		if d.Role != nil {
 			part += " as " + RoleName(*d.Role)
 		}
+		if d.Replaced != nil {
+			part += ", replacing " + d.Replaced.Name
+		}
 		parts = append(parts, part)
 	}
 	if d.CheckKind != nil {
