@@ -366,6 +366,15 @@ func TestPageMeetingAllocatesTheMissingOwnerAndConfirmsAReplacement(t *testing.T
 	if !found {
 		t.Errorf("the minutes CSV does not say Amy O'Neill was replaced: %v", rows)
 	}
+	// The API's allocation replaces the holder as PUT owners does (its
+	// contract is unchanged), and says whom it replaced.
+	lee := e.officerIn(t, "gloucestershire", "Lee Long", "lro")
+	d := e.do(t, "POST", "/api/v1/meetings/"+mid+"/decisions", e.admin, js(obj{"item_id": formItem(t, card),
+		"decision": "assign_owner", "role": "lro", "officer_id": lee}))
+	want(t, d, http.StatusCreated)
+	if s(d.Body, "replaced.id") != lara || s(d.Body, "replaced.name") != "Lara Lane" {
+		t.Errorf("the API's allocation replaced %v, want Lara Lane", get(d.Body, "replaced"))
+	}
 }
 
 // A force's agenda longer than a page comes a hundred orders at a time,
