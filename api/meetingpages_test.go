@@ -8,8 +8,11 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"scpo/api"
 	"scpo/domain"
@@ -82,6 +85,12 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 	}
 	// The form's order is echoed back only when it is one of the page's:
 	// a made-up one (70,000 bytes) made a Location header no client reads.
+	agenda := e.do(t, "GET", "/api/v1/meetings/"+strings.TrimPrefix(mpath, "/meetings/"), e.admin, "")
+	for _, it := range agenda.Body["agenda"].([]any) {
+		if s(it, "order_id") == f.o3 {
+			item = s(it, "id")
+		}
+	}
 	p = b.post(mpath+"/decisions", url.Values{"csrf_token": {tok}, "order": {strings.Repeat("x", 70000)}, "n": {"3"},
 		"item_id": {item}, "decision": {"note"}, "notes": {"Noted."}})
 	wantStatus(t, p, http.StatusSeeOther)
@@ -96,7 +105,8 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 	pr := b.get(mpath + "/minutes")
 	wantStatus(t, pr, http.StatusOK)
 	wantText(t, pr, "@media print", "Carl Cole", "G-003", "Probation Service", "Minutes signed by",
-		"Sensitive tasking meeting: Gloucestershire Constabulary, 25 November 2026", "Owner allocated</span>: IOM officer",
+		"Sensitive tasking meeting: Gloucestershire Constabulary, 25 November 2026", "Owner allocated</span>: ",
+		" as IOM officer. Allocated before release.",
 		"No owner")
 	for _, code := range []string{"assign owner", ">unowned", "iom owner"} {
 		if strings.Contains(pr.Body, code) {
@@ -125,13 +135,246 @@ func regexpItem(t *testing.T, body, ref string) string {
 	if i < 0 {
 		t.Fatalf("no %s on the page", ref)
 	}
-	rest := body[i:]
-	j := strings.Index(rest, `name="item_id" value="`)
-	if j < 0 {
-		t.Fatalf("no decision form for %s", ref)
+	return formItem(t, body[i:])
+}
+
+// formItem is the item_id a browser sends with the first decision form of
+// card (the page from an order's card on): the hidden item of an order on
+// the agenda for one reason, else the item chosen in the form's list
+// (selected, or its first option).
+func formItem(t *testing.T, card string) string {
+	t.Helper()
+	if end := strings.Index(card[1:], `class="govuk-summary-card"`); end > 0 {
+		card = card[:end+1]
 	}
-	rest = rest[j+len(`name="item_id" value="`):]
-	return rest[:strings.Index(rest, `"`)]
+	if m := regexp.MustCompile(`name="item_id" value="([^"]*)"`).FindStringSubmatch(card); m != nil {
+		return m[1]
+	}
+	sel := regexp.MustCompile(`(?s)<select[^>]*name="item_id"[^>]*>(.*?)</select>`).FindStringSubmatch(card)
+	if sel == nil {
+		t.Fatalf("no decision form on the card")
+	}
+	opts := regexp.MustCompile(`<option value="([^"]*)"( selected)?>`).FindAllStringSubmatch(sel[1], -1)
+	for _, o := range opts {
+		if o[2] != "" {
+			return o[1]
+		}
+	}
+	return opts[0][1]
+}
+
+// orderCard is the page from order's card on.
+func orderCard(t *testing.T, body, order string) string {
+	t.Helper()
+	i := strings.Index(body, `id="order-`+order+`"`)
+	if i < 0 {
+		t.Fatalf("order %s has no card on the page", order)
+	}
+	return body[i:]
+}
+
+// A decision is filed against the agenda item it answers: left to the
+// decision, an owner allocated answers the order's "No owner" and a check
+// scheduled its overdue check, whatever the order's first reason; the
+// chair may name the item. The form sent the order's first reason with
+// every decision, so each allocation read "Review overdue: Owner
+// allocated" in the minutes and the subject's export.
+func TestPageDecisionFiledAgainstTheItemItAnswers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sub := s(e.subject(t, nil), "id")
+	ord := s(e.order(t, sub, obj{"made_on": "2026-05-20", "starts_on": "2026-06-01"}), "id")
+	want(t, e.do(t, "POST", "/api/v1/orders/"+ord+"/checks", e.admin,
+		js(obj{"kind": "home_visit", "due_on": "2026-11-15"})), http.StatusCreated)
+	vwSweep(t, e, today)
+	owner := e.officer(t, "iom_officer")
+	b, _ := e.signedIn(t, "tasking_chair")
+	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	mid := s(m.Body, "id")
+	kinds := map[string]string{} // item → kind
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == ord {
+			kinds[s(it, "id")] = s(it, "kind")
+		}
+	}
+	if len(kinds) != 3 {
+		t.Fatalf("the order is on the agenda for %v, want an overdue check and review, and no owner", kinds)
+	}
+	page := b.get("/meetings/" + mid)
+	wantStatus(t, page, http.StatusOK)
+	wantText(t, page, "Agenda item it answers", "The one the decision answers")
+	decide := func(fields url.Values) {
+		t.Helper()
+		form := url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord}, "n": {"0"},
+			"item_id": {formItem(t, orderCard(t, page.Body, ord))}}
+		for k, v := range fields {
+			form[k] = v
+		}
+		wantStatus(t, b.post("/meetings/"+mid+"/decisions", form), http.StatusSeeOther)
+	}
+	decide(url.Values{"decision": {"assign_owner"}, "role": {"iom"}, "officer_id": {owner}})
+	decide(url.Values{"decision": {"schedule_check"}, "check_kind": {"home_visit"},
+		"check_due_on-day": {"10"}, "check_due_on-month": {"12"}, "check_due_on-year": {"2026"}})
+	decide(url.Values{"decision": {"note"}, "notes": {"Left to the decision."}})
+	for item, kind := range kinds {
+		if kind == "review_overdue" {
+			decide(url.Values{"decision": {"note"}, "notes": {"On the review."}, "item_id": {item}})
+		}
+	}
+	got := map[string]string{}
+	exp := e.do(t, "GET", "/api/v1/subjects/"+sub+"/export", e.admin, "")
+	want(t, exp, http.StatusOK)
+	decisions, _ := get(exp.Body, "orders.0.meeting_decisions").([]any)
+	for _, d := range decisions {
+		got[s(d, "decision.decision")+" "+s(d, "decision.notes")] = s(d, "item_kind")
+	}
+	wantKinds := map[string]string{"assign_owner <nil>": "unowned", "schedule_check <nil>": "check_overdue",
+		"note Left to the decision.": "check_overdue", "note On the review.": "review_overdue"}
+	if diff := cmp.Diff(wantKinds, got); diff != "" {
+		t.Errorf("the decisions' agenda items in the subject's export (-want +got):\n%s", diff)
+	}
+}
+
+// A decision reads the same on the meeting page and in the printable
+// minutes, in words: the page wrote "Action; Officer to act" and the
+// minutes "Action ; action for Officer".
+func TestPageAndMinutesWordADecisionAlike(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	actor := e.officer(t, "iom_officer")
+	name := s(e.do(t, "GET", "/api/v1/officers/"+actor, e.admin, "").Body, "name")
+	b, _ := e.signedIn(t, "tasking_chair")
+	m, _ := e.decideOnUnowned(t, e.admin, "gloucestershire", ord, obj{"decision": "action", "action_by": actor,
+		"due_by": "2026-12-03", "notes": "Visit the address."})
+	words := ": " + name + " to act by 3 December 2026 (open). Visit the address."
+	wantText(t, b.get("/meetings/"+s(m, "id")), "<strong>Action</strong>"+words)
+	wantText(t, b.get("/meetings/"+s(m, "id")+"/minutes"), `<span class="tag">Action</span>`+words)
+}
+
+// The meeting page shows who owns an order by role and which roles are
+// missing, offers to allocate the missing one, offers as owners only the
+// officers who hold the role's officer role (with what each holds) and as
+// officers to act only those who can, and replaces an owner only when the
+// chair confirms it; the minutes say who was replaced. The card said only
+// "No owner", the form offered the IOM officer and every officer of the
+// force (the auditor too), and allocating an IOM officer silently ended
+// the IOM owner's assignment while the LRO stayed missing.
+func TestPageMeetingAllocatesTheMissingOwnerAndConfirmsAReplacement(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	want(t, e.do(t, "PUT", "/api/v1/forces/gloucestershire/policy", e.admin, js(obj{"required_roles": []string{"iom", "lro"}})),
+		http.StatusOK)
+	amy := e.officerIn(t, "gloucestershire", "Amy O'Neill", "iom_officer")
+	ben := e.officerIn(t, "gloucestershire", "Ben Bright", "iom_officer")
+	lara := e.officerIn(t, "gloucestershire", "Lara Lane", "lro")
+	auditor := e.officerIn(t, "gloucestershire", "Aude Auditor", "auditor")
+	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	want(t, e.do(t, "PUT", "/api/v1/orders/"+ord+"/owners/iom", e.admin, js(obj{"officer_id": amy, "reason": "Allocated."})),
+		http.StatusOK)
+	b, _ := e.signedIn(t, "tasking_chair")
+	m, _ := e.meetingOn(t, ord)
+	mid := s(m.Body, "id")
+	page := b.get("/meetings/" + mid)
+	wantStatus(t, page, http.StatusOK)
+	card := orderCard(t, page.Body, ord)
+	owners := regexp.MustCompile(`(?s)<dl class="govuk-summary-list govuk-summary-list--no-border" id="owners-` + ord + `">(.*?)</dl>`).
+		FindStringSubmatch(card)
+	if owners == nil || !regexp.MustCompile(`IOM officer</dt><dd class="govuk-summary-list__value">Amy O&#39;Neill, since`).MatchString(owners[1]) ||
+		!strings.Contains(owners[1], `Lead responsible officer</dt><dd class="govuk-summary-list__value"><strong class="govuk-tag govuk-tag--red">Missing</strong>`) {
+		t.Errorf("the card does not show the IOM owner and the missing LRO: %v", owners)
+	}
+	if !strings.Contains(card, `<option value="lro" selected>Lead responsible officer (missing)</option>`) {
+		t.Errorf("the owner role does not start on the missing LRO")
+	}
+	group := func(body, role string) string {
+		m := regexp.MustCompile(`(?s)<optgroup label="[^"]*" data-app-owner-role="` + role + `">(.*?)</optgroup>`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no %s officers offered as owner", role)
+		}
+		return m[1]
+	}
+	if iom, lro := group(card, "iom"), group(card, "lro"); !strings.Contains(iom, ben) || !strings.Contains(iom, amy) ||
+		strings.Contains(iom, lara) || !strings.Contains(lro, lara) || strings.Contains(lro, ben) || !strings.Contains(iom, "Ben Bright: holds 0") {
+		t.Errorf("owners offered by role: IOM %s\nLRO %s", iom, lro)
+	}
+	for _, name := range []string{"officer_id", "action_by"} {
+		sel := regexp.MustCompile(`(?s)<select[^>]*name="` + name + `"[^>]*>(.*?)</select>`).FindStringSubmatch(card)
+		if sel == nil || strings.Contains(sel[1], auditor) {
+			t.Errorf("the auditor is offered as %s (or there is no such list)", name)
+		}
+	}
+	wantText(t, page, `<label class="govuk-label govuk-checkboxes__label" for="replaces_iom-0">This replaces Amy O&#39;Neill as IOM officer</label>`)
+
+	form := func(fields url.Values) url.Values {
+		f := url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord}, "n": {"0"}, "item_id": {formItem(t, card)}}
+		for k, v := range fields {
+			f[k] = v
+		}
+		return f
+	}
+	// Not confirmed: refused, naming who would be replaced.
+	p := b.post("/meetings/"+mid+"/decisions", form(url.Values{"decision": {"assign_owner"}, "role": {"iom"}, "officer_id": {ben}}))
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#replaces_iom-0"`, "This replaces Amy O&#39;Neill as IOM officer: confirm the replacement",
+		`id="replaces_iom-0-error"`)
+	if got := vwOrderOwner(t, e, ord, "iom"); got != amy {
+		t.Errorf("a refused allocation made %s the IOM owner", got)
+	}
+	// An auditor cannot act, and is refused.
+	p = b.post("/meetings/"+mid+"/decisions", form(url.Values{"decision": {"action"}, "action_by": {auditor}, "notes": {"Look."},
+		"due_by-day": {"3"}, "due_by-month": {"12"}, "due_by-year": {"2026"}}))
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#action_by-0"`, "none of the roles that act")
+	// Confirmed: Ben replaces Amy; the missing LRO needs no confirming.
+	wantStatus(t, b.post("/meetings/"+mid+"/decisions", form(url.Values{"decision": {"assign_owner"}, "role": {"iom"},
+		"officer_id": {ben}, "replaces_iom": {amy}})), http.StatusSeeOther)
+	wantStatus(t, b.post("/meetings/"+mid+"/decisions", form(url.Values{"decision": {"assign_owner"}, "role": {"lro"},
+		"officer_id": {lara}})), http.StatusSeeOther)
+	if iom, lro := vwOrderOwner(t, e, ord, "iom"), vwOrderOwner(t, e, ord, "lro"); iom != ben || lro != lara {
+		t.Errorf("owners IOM %s, LRO %s; want Ben and Lara", iom, lro)
+	}
+	r := e.do(t, "GET", "/api/v1/meetings/"+mid, e.admin, "")
+	want(t, r, http.StatusOK)
+	replaced := map[string]string{}
+	for _, d := range get(r.Body, "orders.0.decisions").([]any) {
+		replaced[s(d, "role")] = s(d, "replaced.id")
+	}
+	if diff := cmp.Diff(map[string]string{"iom": amy, "lro": "<nil>"}, replaced); diff != "" {
+		t.Errorf("the decisions' replaced owners (-want +got):\n%s", diff)
+	}
+	if s(r.Body, "orders.0.owners.iom.id") != ben || s(r.Body, "orders.0.owners.lro.id") != lara {
+		t.Errorf("the agenda's owners: %v", get(r.Body, "orders.0.owners"))
+	}
+	words := ": Ben Bright as IOM officer, replacing Amy O&#39;Neill"
+	after := b.get("/meetings/" + mid)
+	wantText(t, after, "<strong>Owner allocated</strong>"+words, "<strong>Owner allocated</strong>: Lara Lane as Lead responsible officer\n")
+	if strings.Contains(orderCard(t, after.Body, ord), "Missing</strong>") {
+		t.Errorf("the card still shows a role missing")
+	}
+	wantText(t, b.get("/meetings/"+mid+"/minutes"), `<span class="tag">Owner allocated</span>`+words)
+	rows, err := csv.NewReader(strings.NewReader(b.get("/meetings/" + mid + "/minutes.csv").Body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(rows[0], "owner_replaced")
+	found := false
+	for _, row := range rows[1:] {
+		found = found || col >= 0 && row[col] == "Amy O'Neill"
+	}
+	if !found {
+		t.Errorf("the minutes CSV does not say Amy O'Neill was replaced: %v", rows)
+	}
+	// The API's allocation replaces the holder as PUT owners does (its
+	// contract is unchanged), and says whom it replaced.
+	lee := e.officerIn(t, "gloucestershire", "Lee Long", "lro")
+	d := e.do(t, "POST", "/api/v1/meetings/"+mid+"/decisions", e.admin, js(obj{"item_id": formItem(t, card),
+		"decision": "assign_owner", "role": "lro", "officer_id": lee}))
+	want(t, d, http.StatusCreated)
+	if s(d.Body, "replaced.id") != lara || s(d.Body, "replaced.name") != "Lara Lane" {
+		t.Errorf("the API's allocation replaced %v, want Lara Lane", get(d.Body, "replaced"))
+	}
 }
 
 // A force's agenda longer than a page comes a hundred orders at a time,
@@ -183,14 +426,14 @@ func TestPageMeetingAgendaComesInPages(t *testing.T) {
 	// A decision on the second page comes back to it.
 	order := later[0][1]
 	item := regexp.MustCompile(`name="order" value="` + order + `">\s*<input type="hidden" name="n" value="0">\s*` +
-		`<input type="hidden" name="cursor" value="([^"]+)">\s*<input type="hidden" name="item_id" value="([^"]+)">`).
+		`<input type="hidden" name="cursor" value="([^"]+)">`).
 		FindStringSubmatch(second.Body)
 	if item == nil {
 		t.Fatalf("no decision form for %s carrying the page's cursor", order)
 	}
 	d := b.post(strings.SplitN(html.UnescapeString(next[1]), "?", 2)[0]+"/decisions", url.Values{
 		"csrf_token": {csrfOf(t, second)}, "order": {order}, "n": {"0"}, "cursor": {html.UnescapeString(item[1])},
-		"item_id": {item[2]}, "decision": {"note"}, "notes": {"Discussed."}})
+		"item_id": {formItem(t, orderCard(t, second.Body, order))}, "decision": {"note"}, "notes": {"Discussed."}})
 	wantStatus(t, d, http.StatusSeeOther)
 	if loc := d.Header.Get("Location"); !strings.Contains(loc, "cursor=") || !strings.HasSuffix(loc, "#order-"+order) {
 		t.Errorf("after a decision on the second page: %s", loc)

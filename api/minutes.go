@@ -433,7 +433,7 @@ func (s *Server) minutesCSV(c echo.Context, m domain.Meeting, base domain.AuditE
 var minutesColumns = []string{"record", "force", "held_on", "person", "organisation", "reference", "subject", "case_type",
 	"reasons", "days_overdue", "days_to_release", "decision", "owner_role", "owner", "action_by", "due_by", "status",
 	"status_note", "check_kind", "check_due_on", "notes", "state", "reason", "amendment", "carried_from", "decided_by", "decided_at",
-	"action_first_given_to"}
+	"action_first_given_to", "owner_replaced"}
 
 func decisionCells(base map[string]string, d domain.Decision) map[string]string {
 	out := map[string]string{}
@@ -454,7 +454,7 @@ func decisionCells(base map[string]string, d domain.Decision) map[string]string 
 	}
 	// In words, as the printable minutes: the file goes to partners, and
 	// the API answers the codes.
-	out["decision"], out["owner"] = domain.Humanise(d.Decision), refName(d.Owner)
+	out["decision"], out["owner"], out["owner_replaced"] = domain.Humanise(d.Decision), refName(d.Owner), refName(d.Replaced)
 	if d.Role != nil {
 		out["owner_role"] = domain.RoleName(*d.Role)
 	}
@@ -514,8 +514,6 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 	"kind": func(k string) string { return strings.ReplaceAll(k, "_", " ") },
 	// Names, not codes, as the pages write them.
 	"flag":       domain.FlagName,
-	"role":       domain.RoleName,
-	"words":      domain.Humanise,
 	"decision":   domain.Humanise,
 	"escalation": escalationText,
 	"day": func(d *domain.Date) string {
@@ -539,7 +537,7 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 <table><thead><tr><th scope="col">Order</th><th scope="col">Subject</th><th scope="col">Reasons</th><th scope="col">Decisions</th></tr></thead><tbody>
 {{range .Orders}}<tr><td>{{.Reference}}</td><td>{{.SubjectName}} ({{.CaseType}})</td>
 <td>{{range .Reasons}}{{if eq .Kind "escalated"}}{{escalation $.Forces .Details}}{{else}}{{flag .Kind}}{{end}}{{if .DaysOverdue}}, {{days .DaysOverdue}} days overdue{{end}}{{if .DaysToRelease}}, release in {{days .DaysToRelease}} days{{end}}<br>{{end}}</td>
-<td>{{range .Decisions}}<p{{if or .Withdrawn .CorrectedBy}} class="old"{{end}}><span class="tag">{{decision .Decision}}</span>{{if .Owner}}: {{role (str .Role)}} {{.Owner.Name}}{{end}}{{if .ActionBy}}; action for {{.ActionBy.Name}}{{with .ReassignedFrom}} (first given to {{.Name}}){{end}} by {{day .DueBy}} ({{str .Status}}{{if .StatusNote}}: {{.StatusNote}}{{end}}){{end}}{{if .CheckKind}}; {{words (str .CheckKind)}} check by {{day .CheckDueOn}}{{end}}{{if .Notes}}. {{.Notes}}{{end}}{{if .Corrects}} (correction: {{str .Reason}}){{end}}{{if .Amendment}} [amendment after sign-off{{if .Reason}}: {{.Reason}}{{end}}]{{end}}{{if .Withdrawn}} [withdrawn: {{.Withdrawn.Reason}}]{{end}}{{if .CorrectedBy}} [corrected]{{end}}</p>{{else}}No decision{{end}}</td></tr>
+<td>{{range .Decisions}}<p{{if or .Withdrawn .CorrectedBy}} class="old"{{end}}><span class="tag">{{decision .Decision}}</span>{{.InWords}}{{if .Corrects}} (correction: {{str .Reason}}){{end}}{{if .Amendment}} [amendment after sign-off{{if .Reason}}: {{.Reason}}{{end}}]{{end}}{{if .Withdrawn}} [withdrawn: {{.Withdrawn.Reason}}]{{end}}{{if .CorrectedBy}} [corrected]{{end}}</p>{{else}}No decision{{end}}</td></tr>
 {{else}}<tr><td colspan="4">Nothing on the agenda</td></tr>{{end}}</tbody></table>
 <h2>Actions carried forward</h2>
 <table><thead><tr><th scope="col">Order</th><th scope="col">Subject</th><th scope="col">Action</th><th scope="col">From meeting</th><th scope="col">Due</th></tr></thead><tbody>

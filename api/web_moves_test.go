@@ -465,7 +465,7 @@ func TestPageSchedulesAChecks(t *testing.T) {
 	if !found {
 		t.Errorf("the meeting's home visit is not scheduled: %s", r)
 	}
-	wantText(t, chair.get(mpath), "Home visit check due 15 December 2026")
+	wantText(t, chair.get(mpath), "home visit check due 15 December 2026")
 }
 
 // The import check page is bounded: a large file shows its first 100 rows

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"cmp"
+	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
@@ -108,6 +109,67 @@ type AgendaOrder struct {
 	Decisions     []Decision `json:"decisions"`
 	// MovedTo: the force the subject has moved to since the agenda was set.
 	MovedTo string `json:"moved_to,omitempty"`
+	// Owners are the order's current owners (now, not when the agenda
+	// was set): a meeting allocating an owner sees whom it would replace.
+	Owners Owners `json:"owners"`
+}
+
+// RoleOwner is one owner role of an order on the agenda: who holds it now
+// (nil: nobody), and whether it is missing (the order is on the agenda
+// for want of it, and nobody has taken it since).
+type RoleOwner struct {
+	Role    string
+	Owner   *OwnerSummary
+	Missing bool
+}
+
+// Ownership is each owner role of the order, in OwnerRoles order.
+func (o AgendaOrder) Ownership() []RoleOwner {
+	var missing []string
+	for _, r := range o.Reasons {
+		if r.Kind != FlagUnowned {
+			continue
+		}
+		var details struct {
+			Missing []string `json:"missing_roles"`
+		}
+		switch raw := r.Details.(type) {
+		case json.RawMessage:
+			_ = json.Unmarshal(raw, &details)
+		case []byte:
+			_ = json.Unmarshal(raw, &details)
+		}
+		missing = append(missing, details.Missing...)
+	}
+	out := make([]RoleOwner, len(OwnerRoles))
+	for i, role := range OwnerRoles {
+		owner := o.Owners.Of(role)
+		out[i] = RoleOwner{Role: role, Owner: owner, Missing: owner == nil && slices.Contains(missing, role)}
+	}
+	return out
+}
+
+// RoleToAllocate is the owner role a meeting allocating an owner most
+// likely means: the first missing, else the IOM officer an order before
+// release lacks, else the first nobody holds, else the IOM officer. (It
+// was always the IOM officer, and an allocation meant for a missing LRO
+// replaced the IOM owner instead.)
+func (o AgendaOrder) RoleToAllocate() string {
+	roles := o.Ownership()
+	for _, r := range roles {
+		if r.Missing {
+			return r.Role
+		}
+	}
+	if o.Owners.IOM == nil && slices.ContainsFunc(o.Reasons, func(r AgendaReason) bool { return r.Kind == FlagPreRelease }) {
+		return OwnerIOM
+	}
+	for _, r := range roles {
+		if r.Owner == nil {
+			return r.Role
+		}
+	}
+	return OwnerIOM
 }
 
 // GroupAgenda gathers a meeting's items into one entry per order, its
@@ -154,6 +216,35 @@ func GroupAgenda(items []AgendaItem) []AgendaOrder {
 		slices.SortStableFunc(out[i].Decisions, func(a, b Decision) int { return a.DecidedAt.Compare(b.DecidedAt) })
 	}
 	return out
+}
+
+// decisionAnswers are the kinds of agenda item a decision answers, in
+// order of preference, when the chair names none: an owner allocated
+// answers the order's want of an owner (no owner; else no IOM owner
+// before release), a check scheduled its overdue check. Any other
+// decision, or one whose kind of item the order is not on the agenda for,
+// answers the order's first (worst) reason.
+var decisionAnswers = map[string][]string{
+	DecisionAssignOwner:   {FlagUnowned, FlagPreRelease},
+	DecisionScheduleCheck: {FlagCheckOverdue},
+}
+
+// ItemFor is the agenda item of the order that decision answers when the
+// chair names none (decisionAnswers). Filed against the order's first
+// reason, every owner allocated read "Review overdue: Owner allocated" in
+// the minutes and the subject's export.
+func (o AgendaOrder) ItemFor(decision string) string {
+	for _, kind := range decisionAnswers[decision] {
+		for _, r := range o.Reasons {
+			if r.Kind == kind {
+				return r.ItemID
+			}
+		}
+	}
+	if len(o.Reasons) > 0 {
+		return o.Reasons[0].ItemID
+	}
+	return ""
 }
 
 func neg(n *int) int {

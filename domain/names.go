@@ -86,3 +86,63 @@ func FieldWords(field, value string) (words string, ok bool) {
 	}
 	return "", false
 }
+
+// InWords is what a decision decided, after its kind (Humanise of its
+// code): the owner allocated and in which role, the check and its day, who
+// is to act by when and how the action stands, then the notes: "Owner
+// allocated: Ben Smith as IOM officer; Amy O'Neill to act by 3 December
+// 2026 (open). Visit first." The meeting page and the printable minutes
+// both write it, so they read alike (one wrote "Action; Amy O'Neill to
+// act", the other "Action ; action for Amy O'Neill").
+func (d Decision) InWords() string {
+	var parts []string
+	if d.Owner != nil {
+		part := d.Owner.Name
+		if d.Role != nil {
+			part += " as " + RoleName(*d.Role)
+		}
+		if d.Replaced != nil {
+			part += ", replacing " + d.Replaced.Name
+		}
+		parts = append(parts, part)
+	}
+	if d.CheckKind != nil {
+		part := strings.ToLower(Humanise(*d.CheckKind)) + " check"
+		if d.CheckDueOn != nil {
+			part += " due " + dayInWords(*d.CheckDueOn)
+		}
+		parts = append(parts, part)
+	}
+	switch {
+	case d.ActionBy != nil:
+		part := d.ActionBy.Name
+		if d.ReassignedFrom != nil {
+			part += " (first given to " + d.ReassignedFrom.Name + ")"
+		}
+		part += " to act"
+		if d.DueBy != nil {
+			part += " by " + dayInWords(*d.DueBy)
+		}
+		if d.Status != nil {
+			status := strings.ToLower(Humanise(*d.Status))
+			if d.StatusNote != nil && *d.StatusNote != "" {
+				status += ": " + *d.StatusNote
+			}
+			part += " (" + status + ")"
+		}
+		parts = append(parts, part)
+	case d.DueBy != nil:
+		parts = append(parts, "due by "+dayInWords(*d.DueBy))
+	}
+	out := ""
+	if len(parts) > 0 {
+		out = ": " + strings.Join(parts, "; ")
+	}
+	if d.Notes != nil && *d.Notes != "" {
+		out += ". " + *d.Notes
+	}
+	return out
+}
+
+// dayInWords is a day as people write it: 3 December 2026.
+func dayInWords(d Date) string { return d.Format("2 January 2006") }

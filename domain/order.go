@@ -64,6 +64,19 @@ type Owners struct {
 	OrdersOfficer *OwnerSummary `json:"orders_officer"`
 }
 
+// Of is the current holder of owner role, nil when nobody holds it.
+func (o Owners) Of(role string) *OwnerSummary {
+	switch role {
+	case OwnerIOM:
+		return o.IOM
+	case OwnerLRO:
+		return o.LRO
+	case OwnerOrdersOfficer:
+		return o.OrdersOfficer
+	}
+	return nil
+}
+
 // Order is a serious crime prevention order.
 type Order struct {
 	ID                 string  `json:"id"`

@@ -60,6 +60,23 @@ type OwnerChange struct {
 	By        string // the officer making the change
 	// IfVersion, when set, must match the order's version (its ETag).
 	IfVersion *int
+	// Replacing, when set, is the officer the change was confirmed to
+	// replace in the role ("" for nobody): a meeting's allocation says
+	// whom it replaces, so that nobody is replaced unseen (CheckReplacing).
+	// Nil replaces whoever holds the role, as PUT owners/{role} does.
+	Replacing *string
+}
+
+// CheckReplacing refuses a change that would end current (the role's
+// holder now; nil when nobody holds it) without having been confirmed to
+// replace them. A confirmation for someone else (the role changed hands
+// since the page was read) confirms nothing about who holds it now.
+func (c OwnerChange) CheckReplacing(current *OwnerAssignment) error {
+	if c.Replacing == nil || current == nil || current.Officer.ID == c.OfficerID || current.Officer.ID == *c.Replacing {
+		return nil
+	}
+	return Invalid("replaces", "this replaces %s as %s: confirm the replacement, or choose a role nobody holds",
+		current.Officer.Name, RoleName(c.Role))
 }
 
 // Validate checks the parts of a change that need no stored data.

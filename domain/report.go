@@ -308,8 +308,14 @@ type Decision struct {
 	Notes     *string     `json:"notes"`
 	Role      *string     `json:"role"`
 	OfficerID *string     `json:"officer_id"`
-	// Owner names the officer an assign_owner decision allocated.
-	Owner        *OfficerRef `json:"owner"`
+	// Owner names the officer an assign_owner decision allocated, and
+	// Replaced the role's holder it replaced (their assignment ended by
+	// it); nil when the role was empty.
+	Owner    *OfficerRef `json:"owner"`
+	Replaced *OfficerRef `json:"replaced"`
+	// Replacing is, on a decision being made, whom the chair confirmed
+	// the allocation replaces (OwnerChange.Replacing).
+	Replacing    *string     `json:"-"`
 	CheckKind    *string     `json:"check_kind"`
 	CheckDueOn   *Date       `json:"check_due_on"`
 	AssignmentID *string     `json:"assignment_id"`

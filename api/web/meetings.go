@@ -96,7 +96,14 @@ type meetingData struct {
 	// At a regional meeting: each order's escalation, and the officers of
 	// its force who may be named to act.
 	Escalations map[string]escalation
-	Officers    []domain.Officer // who may be named to act or own
+	Officers    []domain.Officer // who may attend: the force's active officers (the region's leads and chairs)
+	// Actors are the officers who may be named to act (domain.CanAct);
+	// OwnerChoices, for each owner role, those who may hold it
+	// (domain.CanOwn), with each officer's Load, as the order's own
+	// allocation form offers them.
+	Actors       []domain.Officer
+	OwnerChoices []ownerChoice
+	Load         map[string]domain.WorkloadLine
 	// Present are the officers ticked as present: those recorded, or
 	// those the form sent back with an error. Saving attendance replaces
 	// it whole, so the form starts from what is recorded; AttendeeChoices
@@ -161,12 +168,16 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 			}
 		}
 		d.Officers = active
-		load, err := w.store.Workload(r.ctx(), m.Force, w.today())
-		if err != nil {
+		for _, o := range active {
+			if o.CanAct(m.Force) == "" {
+				d.Actors = append(d.Actors, o)
+			}
+		}
+		if d.OwnerChoices, d.Load, err = w.ownerChoices(r.ctx(), m.Force, domain.OwnerRoles...); err != nil {
 			return nil, nil, err
 		}
 		d.Away = map[string]*domain.Date{}
-		for _, l := range load.Officers {
+		for _, l := range d.Load {
 			if l.AbsentNow {
 				d.Away[l.Officer.ID] = l.AbsentTill
 			}
@@ -248,7 +259,7 @@ func (w *Web) meetingDecide(r *req) error {
 	}
 	vals := formValues(r, "item_id", "order", "decision", "role", "officer_id", "action_by", "notes", "reason",
 		"due_by-day", "due_by-month", "due_by-year", "check_kind", "check_due_on-day", "check_due_on-month", "check_due_on-year",
-		"corrects")
+		"corrects", "replaces_"+domain.OwnerIOM, "replaces_"+domain.OwnerLRO, "replaces_"+domain.OwnerOrdersOfficer)
 	// Merged, not replaced: the attendance form on the same page keeps
 	// what is recorded.
 	maps.Copy(p.Values, vals)
@@ -265,8 +276,13 @@ func (w *Web) meetingDecide(r *req) error {
 			for i := range v.Errors {
 				// The item is a hidden field: its error (the order moved
 				// force) is shown on the decision chosen.
-				if v.Errors[i].Field == "item_id" {
+				switch v.Errors[i].Field {
+				case "item_id":
 					v.Errors[i].Field = "decision"
+				case "replaces":
+					// On the box confirming the replacement of the
+					// role's holder.
+					v.Errors[i].Field = "replaces_" + vals["role"]
 				}
 				v.Errors[i].Field += suffix
 			}
@@ -282,9 +298,23 @@ func (w *Web) meetingDecide(r *req) error {
 	v := &domain.ValidationError{}
 	dec := domain.Decision{ItemID: vals["item_id"], Decision: vals["decision"], Notes: optional(vals["notes"]),
 		Reason: optional(vals["reason"]), DueBy: dateValue(vals, "due_by", v)}
+	if dec.ItemID == "" {
+		// The chair named no agenda item: the order's item the decision
+		// answers (an allocation its want of an owner, and so on).
+		for _, o := range d.M.Orders {
+			if o.OrderID == vals["order"] {
+				dec.ItemID = o.ItemFor(dec.Decision)
+			}
+		}
+	}
 	switch dec.Decision {
 	case domain.DecisionAssignOwner:
 		dec.Role, dec.OfficerID = optional(vals["role"]), optional(vals["officer_id"])
+		// The page shows each role's holder, with a box to tick to
+		// replace them: the box of the role chosen says whom the chair
+		// confirmed replacing (none ticked: nobody).
+		replacing := vals["replaces_"+vals["role"]]
+		dec.Replacing = &replacing
 	case domain.DecisionScheduleCheck:
 		dec.CheckKind, dec.CheckDueOn = optional(vals["check_kind"]), dateValue(vals, "check_due_on", v)
 	}

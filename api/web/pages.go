@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -641,38 +642,56 @@ type ownerData struct {
 	From    string
 }
 
+// ownerChoice is an owner role and the officers who may hold it.
+type ownerChoice struct {
+	Role     string
+	Officers []domain.Officer
+}
+
+// ownerChoices are, for each of roles, the officers who may hold it on
+// force's orders (domain.CanOwn: active, of the force, holding the officer
+// role it needs), and each officer's line of the force's workload (what
+// they hold, whether they are away), so that an owner is allocated fairly
+// and not to someone on leave. An order's allocation form and a meeting's
+// decision form offer the same officers, shown the same way.
+func (w *Web) ownerChoices(ctx context.Context, force string, roles ...string) ([]ownerChoice, map[string]domain.WorkloadLine, error) {
+	out := make([]ownerChoice, len(roles))
+	for i, role := range roles {
+		officerRole, _ := domain.OfficerRoleFor(role)
+		officers, _, err := w.store.ListOfficers(ctx, domain.OfficerFilter{Force: force, Role: officerRole}, domain.Page{Limit: 500})
+		if err != nil {
+			return nil, nil, err
+		}
+		out[i] = ownerChoice{Role: role, Officers: slices.DeleteFunc(officers, func(x domain.Officer) bool {
+			return domain.CanOwn(x, role, domain.Force{Code: force}) != nil
+		})}
+	}
+	load, err := w.store.Workload(ctx, force, w.today())
+	if err != nil {
+		return nil, nil, err
+	}
+	lines := map[string]domain.WorkloadLine{}
+	for _, l := range load.Officers {
+		lines[l.Officer.ID] = l
+	}
+	return out, lines, nil
+}
+
 func (w *Web) ownerPage(r *req) (*page, *ownerData, error) {
 	role := r.Param("role")
-	officerRole, ok := domain.OfficerRoleFor(role)
-	if !ok {
+	if _, ok := domain.OfficerRoleFor(role); !ok {
 		return nil, nil, domain.ErrNotFound
 	}
 	o, err := w.store.GetOrder(r.ctx(), r.Param("id"))
 	if err != nil {
 		return nil, nil, err
 	}
-	officers, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: o.Force, Role: officerRole}, domain.Page{Limit: 500})
+	choices, load, err := w.ownerChoices(r.ctx(), o.Force, role)
 	if err != nil {
 		return nil, nil, err
 	}
-	officers = slices.DeleteFunc(officers, func(x domain.Officer) bool { return !x.Active })
-	load, err := w.store.Workload(r.ctx(), o.Force, w.today())
-	if err != nil {
-		return nil, nil, err
-	}
-	d := &ownerData{Order: o, Role: role, Officers: officers, From: r.QueryParam("from"),
-		Load: map[string]domain.WorkloadLine{}}
-	for _, l := range load.Officers {
-		d.Load[l.Officer.ID] = l
-	}
-	switch role {
-	case domain.OwnerIOM:
-		d.Current = o.Owners.IOM
-	case domain.OwnerLRO:
-		d.Current = o.Owners.LRO
-	default:
-		d.Current = o.Owners.OrdersOfficer
-	}
+	d := &ownerData{Order: o, Role: role, Officers: choices[0].Officers, From: r.QueryParam("from"), Load: load,
+		Current: o.Owners.Of(role)}
 	if r.Request().Method == http.MethodPost {
 		d.From = r.FormValue("from")
 	}

@@ -145,6 +145,18 @@ func (s *Store) meeting(ctx context.Context, id, cursor string, limit int) (doma
 		return domain.Meeting{}, err
 	}
 	m.Orders = domain.GroupAgenda(m.Agenda)
+	// The orders' owners now, so that an allocation sees whom it replaces.
+	orders := make([]string, len(m.Orders))
+	for i, o := range m.Orders {
+		orders[i] = o.OrderID
+	}
+	owners, err := currentOwners(db, orders)
+	if err != nil {
+		return domain.Meeting{}, err
+	}
+	for i := range m.Orders {
+		m.Orders[i].Owners = owners[m.Orders[i].OrderID]
+	}
 	if m.CarriedActions, err = s.actions(ctx, db, `d.id IN (SELECT decision_id FROM meeting_carried WHERE meeting_id = @meeting)`,
 		map[string]any{"meeting": id, "as_of": m.HeldOn.Time}, `(SELECT position FROM meeting_carried c WHERE c.meeting_id = @meeting AND c.decision_id = d.id)`, 10_000); err != nil {
 		return domain.Meeting{}, err
@@ -482,6 +494,9 @@ type decisionRow struct {
 	ReassignedFrom  *string
 	RfName          *string
 	RfEmail         *string
+	ReplacedOwner   *string
+	RoName          *string
+	RoEmail         *string
 }
 
 // decisionColumns reads a decision (d) and the decision that corrected
@@ -495,7 +510,7 @@ const decisionColumns = `d.*, (SELECT c.id FROM meeting_decisions c WHERE c.corr
 func withOfficerNames(db *gorm.DB, rows []*decisionRow) error {
 	ids := map[string]bool{}
 	for _, r := range rows {
-		for _, id := range []*string{r.ActionBy, r.DecidedBy, r.StatusBy, r.WithdrawnBy, r.OwnerID, r.ReassignedFrom} {
+		for _, id := range []*string{r.ActionBy, r.DecidedBy, r.StatusBy, r.WithdrawnBy, r.OwnerID, r.ReassignedFrom, r.ReplacedOwner} {
 			if id != nil {
 				ids[*id] = true
 			}
@@ -520,7 +535,7 @@ func withOfficerNames(db *gorm.DB, rows []*decisionRow) error {
 			name, email **string
 		}{{r.ActionBy, &r.AName, &r.AEmail}, {r.DecidedBy, &r.DName, &r.DEmail}, {r.StatusBy, &r.SbName, &r.SbEmail},
 			{r.WithdrawnBy, &r.WbName, &r.WbEmail}, {r.OwnerID, &r.OwName, &r.OwEmail},
-			{r.ReassignedFrom, &r.RfName, &r.RfEmail}} {
+			{r.ReassignedFrom, &r.RfName, &r.RfEmail}, {r.ReplacedOwner, &r.RoName, &r.RoEmail}} {
 			if f.id != nil {
 				if o, ok := byID[*f.id]; ok {
 					*f.name, *f.email = o.name, o.email
@@ -552,7 +567,7 @@ func (r decisionRow) decision() domain.Decision {
 		DecidedAt: r.DecidedAt.UTC(), Status: r.Status, StatusNote: r.StatusNote, StatusOn: datePtr(r.StatusOn),
 		StatusBy: officerRef(r.StatusBy, r.SbName, r.SbEmail), Corrects: r.Corrects, CorrectedBy: r.CorrectedBy,
 		Reason: r.Reason, Amendment: r.Amendment, Owner: officerRef(r.OwnerID, r.OwName, r.OwEmail),
-		ReassignedFrom: officerRef(r.ReassignedFrom, r.RfName, r.RfEmail)}
+		ReassignedFrom: officerRef(r.ReassignedFrom, r.RfName, r.RfEmail), Replaced: officerRef(r.ReplacedOwner, r.RoName, r.RoEmail)}
 	if r.WithdrawnAt != nil {
 		d.Withdrawn = &domain.Withdrawal{At: r.WithdrawnAt.UTC(), By: officerRef(r.WithdrawnBy, r.WbName, r.WbEmail),
 			Reason: deref(r.WithdrawnReason)}
@@ -763,12 +778,15 @@ func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d doma
 	}
 	switch d.Decision {
 	case domain.DecisionAssignOwner:
-		a, err := assignOwner(tx, domain.OwnerChange{OrderID: orderID, Role: *d.Role, OfficerID: *d.OfficerID,
-			Reason: "tasking meeting decision", By: deref(by)}, by, s.clock)
+		a, replaced, err := assignOwner(tx, domain.OwnerChange{OrderID: orderID, Role: *d.Role, OfficerID: *d.OfficerID,
+			Reason: "tasking meeting decision", By: deref(by), Replacing: d.Replacing}, by, s.clock)
 		if err != nil {
 			return "", err
 		}
 		d.AssignmentID = &a.ID
+		if replaced != nil {
+			d.Replaced = &replaced.Officer
+		}
 	case domain.DecisionScheduleCheck:
 		checkID, err := scheduleCheck(tx, orderID, domain.Check{Kind: *d.CheckKind, DueOn: *d.CheckDueOn,
 			Notes: d.Notes}, by, s.now())
@@ -777,7 +795,10 @@ func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d doma
 		}
 		d.CheckID = &checkID
 	}
-	var actionByID, status *string
+	var actionByID, status, replacedID *string
+	if d.Replaced != nil {
+		replacedID = &d.Replaced.ID
+	}
 	if d.ActionBy != nil {
 		actionByID = &d.ActionBy.ID
 		open := domain.ActionOpen
@@ -798,10 +819,10 @@ func (s *Store) decide(ctx context.Context, tx *gorm.DB, m lockedMeeting, d doma
 	touch(tx, orderID)
 	return id, translate(tx.Exec(`INSERT INTO meeting_decisions (id, meeting_id, item_id, decision, action_by, due_by, notes,
 		owner_role, owner_id, check_kind, check_due_on, assignment_id, check_id, decided_by, decided_at,
-		status, corrects, reason, amendment)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, m.ID, d.ItemID, d.Decision, actionByID, dueBy,
+		status, corrects, reason, amendment, replaced_owner)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, m.ID, d.ItemID, d.Decision, actionByID, dueBy,
 		d.Notes, d.Role, d.OfficerID, d.CheckKind, checkDue, d.AssignmentID, d.CheckID, by, s.now(),
-		status, corrects, d.Reason, m.signed).Error)
+		status, corrects, d.Reason, m.signed, replacedID).Error)
 }
 
 // renameField maps a rule's field names onto the names of the request that

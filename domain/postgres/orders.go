@@ -238,7 +238,7 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 				if err != nil || domain.CanOwn(officer, c.Role, domain.Force{Code: sub.Force}) != nil {
 					continue
 				}
-				if _, err := assignOwner(tx, domain.OwnerChange{OrderID: o.ID, Role: c.Role, OfficerID: c.OfficerID,
+				if _, _, err := assignOwner(tx, domain.OwnerChange{OrderID: o.ID, Role: c.Role, OfficerID: c.OfficerID,
 					Reason: "carried over from interim order " + interim.Reference + ", which this order replaces"},
 					actorID(ctx), s.clock); err != nil {
 					return err

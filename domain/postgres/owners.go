@@ -81,73 +81,78 @@ func (s *Store) AssignOwner(ctx context.Context, c domain.OwnerChange) (domain.O
 	var out domain.OwnerAssignment
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		var err error
-		out, err = assignOwner(tx, c, actorID(ctx), s.clock)
+		out, _, err = assignOwner(tx, c, actorID(ctx), s.clock)
 		return err
 	})
 	return out, err
 }
 
 // assignOwner does the work of AssignOwner inside a caller's transaction,
-// so bulk reassignment and meeting decisions follow the same rules.
-func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clock) (domain.OwnerAssignment, error) {
+// so bulk reassignment and meeting decisions follow the same rules. It
+// answers the new assignment and the one it ended (nil when the role was
+// empty, or already the officer's).
+func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clock) (domain.OwnerAssignment, *domain.OwnerAssignment, error) {
 	// The officer first, then the order: a deactivation locks the officer
 	// and then the orders they own, so the other order would deadlock
 	// when they already own this one (in another role, say).
 	officer, officerErr := shareVisibleOfficer(tx, c.OfficerID)
 	if officerErr != nil && officerErr != domain.ErrNotFound {
-		return domain.OwnerAssignment{}, officerErr
+		return domain.OwnerAssignment{}, nil, officerErr
 	}
 	o, sub, err := lockOrder(tx, c.OrderID)
 	if err != nil {
-		return domain.OwnerAssignment{}, err
+		return domain.OwnerAssignment{}, nil, err
 	}
 	// Read the time only once the lock is held, so history stays in order.
 	now := clock.Now().UTC().Truncate(time.Microsecond)
 	if c.IfVersion != nil && *c.IfVersion != o.Version {
-		return domain.OwnerAssignment{}, domain.ErrStale
+		return domain.OwnerAssignment{}, nil, domain.ErrStale
 	}
 	if o.Ended() {
-		return domain.OwnerAssignment{}, errEnded(o)
+		return domain.OwnerAssignment{}, nil, errEnded(o)
 	}
 	if officerErr == domain.ErrNotFound {
-		return domain.OwnerAssignment{}, domain.Invalid("officer_id", "no such officer")
+		return domain.OwnerAssignment{}, nil, domain.Invalid("officer_id", "no such officer")
 	}
 	if err := canOwn(tx, officer, c.Role, sub.Force); err != nil {
-		return domain.OwnerAssignment{}, err
+		return domain.OwnerAssignment{}, nil, err
 	}
 	current, err := currentAssignment(tx, c.OrderID, c.Role)
 	if err != nil {
-		return domain.OwnerAssignment{}, err
+		return domain.OwnerAssignment{}, nil, err
 	}
 	if current != nil && current.Officer.ID == c.OfficerID {
-		return *current, nil // already theirs: PUT is idempotent
+		return *current, nil, nil // already theirs: PUT is idempotent
+	}
+	if err := c.CheckReplacing(current); err != nil {
+		return domain.OwnerAssignment{}, nil, err
 	}
 	if current != nil {
 		if err := tx.Exec(`UPDATE owner_assignments SET ended_at = ?, ended_by = ?, end_reason = ? WHERE id = ?`,
 			now, by, c.Reason, current.ID).Error; err != nil {
-			return domain.OwnerAssignment{}, translate(err)
+			return domain.OwnerAssignment{}, nil, translate(err)
 		}
 	}
 	id := newID()
 	if err := tx.Exec(`INSERT INTO owner_assignments (id, order_id, role, officer_id, assigned_at, reason, assigned_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, c.OrderID, c.Role, c.OfficerID, now, c.Reason, by).Error; err != nil {
-		return domain.OwnerAssignment{}, translate(err)
+		return domain.OwnerAssignment{}, nil, translate(err)
 	}
 	if err := touchOrder(tx, c.OrderID, now); err != nil {
-		return domain.OwnerAssignment{}, err
+		return domain.OwnerAssignment{}, nil, err
 	}
 	// The officer hears of it, unless they gave it to themselves.
 	if by == nil || *by != c.OfficerID {
 		if err := notifyAt(tx, domain.Event{Kind: domain.EventOrderAllocated, OfficerID: c.OfficerID, OrderID: c.OrderID,
 			Subject: c.Role}, now); err != nil {
-			return domain.OwnerAssignment{}, err
+			return domain.OwnerAssignment{}, nil, err
 		}
 	}
 	var rows []assignmentRow
 	if err := tx.Raw(assignmentSelect+`WHERE a.id = ?`, id).Scan(&rows).Error; err != nil {
-		return domain.OwnerAssignment{}, err
+		return domain.OwnerAssignment{}, nil, err
 	}
-	return rows[0].domain(), nil
+	return rows[0].domain(), current, nil
 }
 
 // moveAssignments moves the given current assignments of officer from to

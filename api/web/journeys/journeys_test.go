@@ -342,6 +342,21 @@ func TestJourneys(t *testing.T) {
 		s.run(t, tab, "meetings", chromedp.Navigate(s.base+"/meetings"), chromedp.WaitVisible(`#held_on`))
 		s.run(t, tab, "meeting", chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-summary-card`))
 		s.wantText(t, tab, ".govuk-notification-banner--success", "Meeting started")
+		// The new owner is one of the officers of the owner role chosen:
+		// the other roles' officers are not offered.
+		for _, role := range []string{"", "orders_officer"} {
+			var offered []string
+			if err := chromedp.Run(tab, chromedp.Evaluate(`(() => {
+				const role = document.querySelector('#role-0')
+				if (`+fmt.Sprintf("%q", role)+`) { role.value = `+fmt.Sprintf("%q", role)+`; role.dispatchEvent(new Event('change')) }
+				return [role.value, ...[...document.querySelectorAll('#officer_id-0 optgroup')].filter(g => !g.disabled).map(g => g.dataset.appOwnerRole)]
+			})()`, &offered)); err != nil {
+				t.Fatal(err)
+			}
+			if len(offered) != 2 || offered[0] != offered[1] {
+				t.Errorf("the owner role chosen, then the roles whose officers are offered: %v", offered)
+			}
+		}
 		// An action with nobody named: the error summary, then the fix.
 		s.run(t, tab, "decision-error", chromedp.Click(`#order-0 summary, .govuk-summary-card details summary`, chromedp.ByQuery),
 			chromedp.SetValue(`#decision-0`, "action"), chromedp.Click(`#decision-0`),
