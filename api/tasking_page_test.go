@@ -100,3 +100,14 @@ func TestTaskingPageSizes(t *testing.T) {
 	wantFields(t, e.do(t, "GET", fmt.Sprintf("%s&cursor=%s", base, url.QueryEscape(s(r.Body, "next_cursors."+top.Kind))),
 		e.admin, ""), http.StatusUnprocessableEntity, "cursor")
 }
+
+// The agenda links to the force's policy for every reader, who may read it
+// (only its administrators change it).
+func TestTaskingLinksThePolicyForEveryReader(t *testing.T) {
+	e := newEnv(t)
+	b, _ := e.signedIn(t, "iom_officer")
+	p := b.get("/tasking")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, `href="/forces/gloucestershire/policy"`)
+	wantStatus(t, b.get("/forces/gloucestershire/policy"), http.StatusOK)
+}

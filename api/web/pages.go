@@ -878,7 +878,8 @@ func (w *Web) tasking(r *req) error {
 		return err
 	}
 	d.Incoming = rep.IncomingTransfers
-	d.CanPolicy = w.host.Permitted(r.me, "PUT /api/v1/forces/:code/policy") && domain.ScopeFrom(r.ctx()).CanWrite(force)
+	// Every reader may read the policy (read-only unless theirs to change).
+	d.CanPolicy = w.host.Permitted(r.me, "GET /api/v1/forces/:code/policy")
 	d.Empty = len(d.Incoming) == 0
 	_, d.List = paginate(r, []int{}, func(int) *domain.Date { return nil })
 	for _, kind := range domain.TaskingSections {
