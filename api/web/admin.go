@@ -204,15 +204,11 @@ func (w *Web) officer(r *req) error {
 		return err
 	}
 	p.Flash = officerFlashes[r.QueryParam("done")]
-	if r.QueryParam("done") == "reassigned" {
-		// Numbers only: the address is anyone's to write.
-		moved, err1 := strconv.Atoi(r.QueryParam("moved"))
-		actions, err2 := strconv.Atoi(r.QueryParam("actions"))
-		if err1 == nil && err2 == nil {
-			p.Flash = fmt.Sprintf("Orders reassigned: %d ownerships and %d open actions moved", moved, actions)
-		} else {
-			p.Flash = "Orders reassigned"
-		}
+	var done reassignDone
+	if ok, err := w.takeFlash(r, &done); err != nil {
+		return err
+	} else if ok && done.Officer == r.Param("id") {
+		p.Flash = fmt.Sprintf("Orders reassigned: %d ownerships and %d open actions moved", done.Moved, done.Actions)
 	}
 	return w.render(r, "officer", p)
 }

@@ -3,9 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
 	"scpo/domain"
@@ -115,6 +113,16 @@ func (w *Web) reassign(r *req) error {
 		d.Result = &res
 		return w.render(r, "reassign", p)
 	}
-	q := url.Values{"done": {"reassigned"}, "moved": {strconv.Itoa(res.Moved)}, "actions": {strconv.Itoa(res.ActionsMoved)}}
-	return r.Redirect(http.StatusSeeOther, "/officers/"+d.Officer.ID+"?"+q.Encode())
+	// What was moved goes with the session, not in the address (anyone
+	// could write a banner of their own numbers into a link).
+	if err := w.keepFlash(r, reassignDone{Officer: d.Officer.ID, Moved: res.Moved, Actions: res.ActionsMoved}); err != nil {
+		return err
+	}
+	return r.Redirect(http.StatusSeeOther, "/officers/"+d.Officer.ID)
+}
+
+// reassignDone is the officer page's banner after a reassignment.
+type reassignDone struct {
+	Officer        string
+	Moved, Actions int
 }
