@@ -268,7 +268,7 @@ func (s *Server) minutes(c echo.Context, id, format string) error {
 	if err != nil {
 		return err
 	}
-	return minutesHTML(c, whole, meetingTitle(whole, names), names.forces)
+	return minutesHTML(c, whole, meetingTitle(whole, names), names.forces, s.loc)
 }
 
 // places are the forces' and regions' names by code, apart (a region and
@@ -469,13 +469,19 @@ func decisionCells(base map[string]string, d domain.Decision) map[string]string 
 
 // minutesHTML writes the minutes as a printable page: no script, its one
 // style sheet (screen and print) allowed by hash.
-func minutesHTML(c echo.Context, m domain.Meeting, title string, names map[string]string) error {
+func minutesHTML(c echo.Context, m domain.Meeting, title string, names map[string]string, loc *time.Location) error {
+	// Times in the service's zone, as the pages give them (it said UTC).
+	page, err := MinutesPage.Clone()
+	if err != nil {
+		return err
+	}
+	page.Funcs(template.FuncMap{"when": func(t time.Time) string { return t.In(loc).Format("2 January 2006 15:04 MST") }})
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src '"+minutesStyleHash+"'; frame-ancestors 'none'")
 	h.Set("Cache-Control", "no-store")
 	c.Response().WriteHeader(http.StatusOK)
-	return MinutesPage.Execute(c.Response(), struct {
+	return page.Execute(c.Response(), struct {
 		domain.Meeting
 		Title  string
 		Forces map[string]string
