@@ -309,3 +309,18 @@ func TestOrderEventsNameOwnersForceAndTransfers(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	wantText(t, p, "Came into force", "IOM officer: "+name+" allocated", "Transferred from Gloucestershire Constabulary to Dorset Police")
 }
+
+// An order discharged before its day came never came into force: its
+// history says so (it showed "came into force" on a day after its end).
+func TestOrderEndedBeforeItsDayNeverCameIntoForce(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subject(t, nil)
+	ord := s(e.order(t, s(sub, "id"), obj{"made_on": "2026-11-01", "starts_on": "2026-11-20"}), "id")
+	want(t, e.do(t, "POST", "/api/v1/orders/"+ord+"/discharge", e.admin,
+		js(obj{"court": "Bristol Crown Court", "on": "2026-11-10", "reason": "Discharged on application."})), http.StatusCreated)
+	for _, ev := range items(e.do(t, "GET", "/api/v1/orders/"+ord+"/events", e.admin, "")) {
+		if s(ev, "kind") == "in_force" {
+			t.Errorf("an order discharged before its day came into force: %v", ev)
+		}
+	}
+}

@@ -595,6 +595,9 @@ func TestPageFindAsTyped(t *testing.T) {
 	e := newEnv(t)
 	sid := s(e.subject(t, obj{"first_names": "Siobhán", "last_name": "O'Connor", "prison_number": "A4821KD"}), "id")
 	b, _ := e.signedIn(t, "iom_officer")
+	p := b.get("/find?q=" + url.QueryEscape("'"))
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, "Search for a name, PNC ID, prison number or court reference")
 	for _, q := range []string{"a4821kd", "A4821KD", "siobhan oconnor"} {
 		p := b.get("/find?q=" + url.QueryEscape(q))
 		wantStatus(t, p, http.StatusOK)

@@ -138,10 +138,10 @@ type PreReleaseReport struct {
 	Summary    PreReleaseSummary `json:"summary"`
 	Items      []PreReleaseItem  `json:"items"`
 	NextCursor *string           `json:"next_cursor"`
-	// NoReleaseDate: today's report also names the subjects in custody
-	// with a live order and no expected release date recorded, whom no
-	// pre-release flag can prompt anyone to prepare for (null as of
-	// another day).
+	// NoReleaseDate: today's report, on its first page, also names the
+	// subjects in custody with a live order and no expected release date
+	// recorded, whom no pre-release flag can prompt anyone to prepare for
+	// (null as of another day and on later pages).
 	NoReleaseDate *NoReleaseDate `json:"no_release_date"`
 }
 

@@ -1,5 +1,5 @@
 -- A name search matched only the name as typed, lowercased: "Siobhan"
--- did not find Siobhán, nor "OConnor" or "O Connor" O'Connor. Names are now
+-- did not find Siobhán, nor "OConnor" O'Connor. Names are now
 -- searched folded: lowercased, common accents taken off (Irish, Welsh,
 -- Scottish Gaelic and the Latin letters of most European names),
 -- apostrophes dropped and hyphens read as spaces. The search's own text is

@@ -178,7 +178,7 @@ func (w *Web) officerCaseload(r *req) error {
 	if err != nil {
 		return err
 	}
-	d := &officerCaseloadData{Officer: o, All: len(cl.Items)}
+	d := &officerCaseloadData{Officer: o, All: cl.Summary.Orders} // all held, not only the 500 listed
 	d.Items, d.List = paginate(r, cl.Items, func(it domain.CaseloadItem) *domain.Date {
 		return earliest(it.NextReviewDue, it.NextCheckDue)
 	})

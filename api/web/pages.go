@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"scpo/domain"
 )
@@ -242,6 +243,10 @@ func (w *Web) find(r *req) error {
 	}
 	if len(q) > 200 {
 		p.Errors = []fieldError{{"q", "Search for at most 200 characters"}}
+		return w.renderStatus(r, http.StatusUnprocessableEntity, "find", p)
+	}
+	if !strings.ContainsFunc(q, func(c rune) bool { return unicode.IsLetter(c) || unicode.IsDigit(c) }) {
+		p.Errors = []fieldError{{"q", "Search for a name, PNC ID, prison number or court reference"}}
 		return w.renderStatus(r, http.StatusUnprocessableEntity, "find", p)
 	}
 	d.Searched = true

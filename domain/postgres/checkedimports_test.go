@@ -65,3 +65,30 @@ func TestCheckedImportsKept(t *testing.T) {
 		t.Errorf("forgotten: %v, still kept %v", err, kept("later"))
 	}
 }
+
+// A file checked and never recorded goes with the hourly retention once its
+// day is over, though nobody checks another file.
+func TestCheckedImportsGoWithTheRetention(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	glos := "gloucestershire"
+	me := mustOfficer(t, s, "forgetful@gloucestershire.police.uk", &glos, "orders_officer")
+	at := clockOf(s).Now()
+	old := domain.NewCheckedImport("stale", me.ID, glos, "stale.csv", []byte("pnc_id\nx\n"), at.Add(-25*time.Hour))
+	fresh := domain.NewCheckedImport("fresh", me.ID, glos, "fresh.csv", []byte("pnc_id\ny\n"), at)
+	for _, c := range []domain.CheckedImport{fresh, old} { // old last: keeping one drops those expired before it
+		if err := s.KeepCheckedImport(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.PruneNotifications(ctx, at.Add(-30*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CheckedImport(ctx, old.ID); !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("the file checked a day ago is still kept (%v)", err)
+	}
+	if _, err := s.CheckedImport(ctx, fresh.ID); err != nil {
+		t.Errorf("today's checked file is gone: %v", err)
+	}
+}

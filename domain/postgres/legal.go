@@ -825,12 +825,15 @@ SELECT * FROM (
     SELECT o.id::text || ':in_force', 'in_force', o.starts_on, NULL,
            jsonb_build_object('commencement', o.commencement), NULL, o.created_at
     FROM orders o WHERE o.id = @id AND o.starts_on <= @today
+      -- Not for an order ended before its day came (discharged while pending).
+      AND (o.ended_on IS NULL OR o.starts_on <= o.ended_on)
     UNION ALL
     -- Its subject's transfers to another force while it stood.
     SELECT t.id::text || ':transferred', 'transferred', (t.decided_at AT TIME ZONE 'Europe/London')::date, NULL,
            jsonb_build_object('from_force', t.from_force, 'to_force', t.to_force), t.decided_by, t.decided_at
     FROM transfers t JOIN orders o ON o.subject_id = t.subject_id
     WHERE o.id = @id AND t.status = 'accepted' AND t.decided_at >= o.created_at
+      AND (o.ended_on IS NULL OR (t.decided_at AT TIME ZONE 'Europe/London')::date <= o.ended_on)
     UNION ALL
     SELECT r.id::text, 'review', r.reviewed_on, NULL,
            jsonb_build_object('review_id', r.id, 'kind', r.kind, 'outcome', r.outcome, 'imported', r.imported), r.recorded_by, r.created_at

@@ -235,9 +235,15 @@ func truncate(s string, n int) string {
 
 // PruneNotifications deletes events older than before, and messages older
 // than before that are no longer pending: the outbox stays bounded even
-// with mail off (no SCPO_SMTP_URL) or an officer's preference off.
+// with mail off (no SCPO_SMTP_URL) or an officer's preference off. The same
+// hourly retention drops the import files checked and never recorded once
+// their day is over (they hold whole registers of personal data, and were
+// dropped only when someone checked another file).
 func (s *Store) PruneNotifications(ctx context.Context, before time.Time) (events, messages int64, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`DELETE FROM checked_imports WHERE expires_at <= ?`, s.now()).Error; err != nil {
+			return err
+		}
 		res := tx.Exec(`DELETE FROM notification_events WHERE created_at < ?`, before)
 		if res.Error != nil {
 			return res.Error

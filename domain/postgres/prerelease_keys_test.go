@@ -424,9 +424,30 @@ func TestPreReleaseReadsTheIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The statistics and visibility map autovacuum would leave, now.
-	if _, err := sqlDB.ExecContext(ctx, "VACUUM (ANALYZE) orders, subjects"); err != nil {
-		t.Fatal(err)
+	// The statistics and visibility map autovacuum would leave, now; with
+	// no analysis of the generator's under way, whose snapshot would keep
+	// the vacuum from marking pages all-visible.
+	s.WaitAnalyses()
+	// A vacuum that ran while another transaction of the test's cluster
+	// still held an older snapshot (an autovacuum's analysis of the
+	// generator's tables) marks nothing all-visible: it is run again
+	// until it has, as autovacuum would.
+	for try := 0; ; try++ {
+		if _, err := sqlDB.ExecContext(ctx, "VACUUM (ANALYZE) orders, subjects"); err != nil {
+			t.Fatal(err)
+		}
+		var visible int
+		if err := sqlDB.QueryRowContext(ctx, `SELECT min(relallvisible) FROM pg_class
+			WHERE relname IN ('orders', 'subjects') AND relkind = 'r'`).Scan(&visible); err != nil {
+			t.Fatal(err)
+		}
+		if visible > 0 {
+			break
+		}
+		if try == 50 {
+			t.Fatal("vacuum marks no page of orders or subjects all-visible")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	everyone := domain.WithScope(ctx, domain.Scope{AllForces: true})
 	region := []string{"dorset", "gloucestershire", "wiltshire"}
@@ -462,8 +483,8 @@ func TestPreReleaseReadsTheIndexes(t *testing.T) {
 				if strings.Contains(st.SQL, "s.release_date IS NULL") {
 					// Those in custody with no date: through their own index.
 					for mode, plan := range statementPlans(t, s, st) {
-						if !strings.Contains(plan, "subjects_custody_no_release_date") {
-							t.Errorf("%s (%s): the subjects with no release date not read by their index:\n%s", c.name, mode, plan)
+						if !strings.Contains(plan, "subjects_custody_no_release_date") || seqScan.MatchString(plan) {
+							t.Errorf("%s (%s): the subjects with no release date not read by their index alone:\n%s", c.name, mode, plan)
 						}
 					}
 					continue

@@ -560,8 +560,11 @@ func (s *Store) PreRelease(ctx context.Context, force string, withinDays int, as
 	if err != nil {
 		return out, err
 	}
-	if out.NoReleaseDate, err = noReleaseDate(ctx, db, force); err != nil {
-		return out, err
+	if p.Cursor == "" {
+		// With the first page only: the list is not paged with the report.
+		if out.NoReleaseDate, err = noReleaseDate(ctx, db, force); err != nil {
+			return out, err
+		}
 	}
 	return preReleaseItems(ctx, out, asOf, rows, owners), nil
 }
@@ -583,8 +586,11 @@ func noReleaseDate(ctx context.Context, db *gorm.DB, force string) (*domain.NoRe
 	if err := db.Raw(`SELECT s.id AS subject_id, s.first_names, s.last_name, s.pnc_id, s.custody_status, s.release_date,
 		count(*) OVER () AS total
 		FROM subjects s
+		-- A live order of theirs, looked up per subject (there are few):
+		-- as a semi-join it could be a pass over every order.
+		CROSS JOIN LATERAL (SELECT 1 FROM orders o WHERE o.subject_id = s.id AND o.status IN ('pending', 'active')
+		                    LIMIT 1) live
 		WHERE s.custody_status = 'custody' AND s.release_date IS NULL AND `+where+`
-		  AND EXISTS (SELECT 1 FROM orders o WHERE o.subject_id = s.id AND o.status IN ('pending', 'active'))
 		ORDER BY s.last_name, s.first_names, s.id LIMIT `+strconv.Itoa(domain.NoReleaseDateFirst), args...).
 		Scan(&rows).Error; err != nil {
 		return nil, err

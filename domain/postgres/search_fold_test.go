@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"scpo/domain"
@@ -46,6 +47,17 @@ func TestSearchFoldsAccentsAndPunctuation(t *testing.T) {
 		}
 		if len(ids) != len(want) || len(want) > 0 && ids[0] != want[0] {
 			t.Errorf("search %q found %v, want %v", q, ids, want)
+		}
+	}
+}
+
+// Punctuation alone folds to nothing, which every name contains: refused.
+func TestSearchOfPunctuationAloneIsRefused(t *testing.T) {
+	s := newStore(t)
+	for _, q := range []string{"'", "’", "`", "-", " - "} {
+		var v *domain.ValidationError
+		if _, _, err := s.ListSubjects(context.Background(), domain.SubjectFilter{Q: q}, domain.Page{}); !errors.As(err, &v) || !v.Has("q") {
+			t.Errorf("search %q: %v, want refused", q, err)
 		}
 	}
 }

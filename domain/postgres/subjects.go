@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -193,6 +194,11 @@ func (s *Store) ListSubjects(ctx context.Context, f domain.SubjectFilter, p doma
 		q = q.Where("prison_number = ?", f.PrisonNumber)
 	}
 	if f.Q != "" {
+		// A search of punctuation alone folds to nothing, which every
+		// name contains: refused, not answered with everyone.
+		if !strings.ContainsFunc(f.Q, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+			return nil, "", domain.Invalid("q", "must have a letter or digit in it")
+		}
 		// Names, the full name and aliases through the trigram index
 		// (migration 00070), so a search with no match is as quick as one
 		// with; both sides folded alike (search_fold, migration 00430), so
