@@ -97,12 +97,11 @@ func templateFuncs(forceName, regionName func(string) string, loc *time.Location
 		// LED, SED), not merely possible (HDCED, PED).
 		"releaseDue": func(t *string) bool { return t == nil || domain.ReleaseIsDue(*t) },
 		// plural writes a count with its noun: 1 order, 2 orders.
-		"plural":          plural,
-		"scheduleWords":   scheduleWords,
-		"roleName":        roleName,
-		"decisionSummary": decisionSummary,
-		"decisionState":   decisionState,
-		"eventText":       func(e domain.OrderEvent) string { return eventText(e, forceName) },
+		"plural":        plural,
+		"scheduleWords": scheduleWords,
+		"roleName":      roleName,
+		"decisionState": decisionState,
+		"eventText":     func(e domain.OrderEvent) string { return eventText(e, forceName) },
 		// days writes a number of days as people say it: 1 day, 3 days;
 		// daysAgo and inDays a distance from today: today, yesterday,
 		// 3 days ago; today, tomorrow, in 3 days.
