@@ -102,16 +102,33 @@ func eventLine(e EventView) string {
 	return e.Kind + " on order " + ref
 }
 
+// MailListed is how many events of a kind a message lists one by one; the
+// rest are counted. A register's first sweep raises a flag on most of an
+// officer's orders at once: a digest listing 1,900 flags, each with its
+// link, is a 150 KB mail nobody reads to the end (and was composed in
+// memory with every other officer's).
+const MailListed = 25
+
 // ComposeMail writes one message telling events, grouped by kind in
 // EventKinds' order, each with a link made by link (an order's page).
 // digestDay is set for the daily digest, nil for an immediate email.
 func ComposeMail(events []EventView, digestDay *Date, link func(orderID string) string) (subject, body string) {
+	return ComposeMailListing(events, nil, digestDay, link)
+}
+
+// ComposeMailListing is ComposeMail for a message that lists some events
+// of a kind and counts the others: unlisted[kind] more were told by it.
+func ComposeMailListing(events []EventView, unlisted map[string]int, digestDay *Date, link func(orderID string) string) (subject, body string) {
+	total := len(events)
+	for _, n := range unlisted {
+		total += n
+	}
 	var b strings.Builder
 	if digestDay != nil {
-		subject = fmt.Sprintf("SCPO register: %d update(s) for %s", len(events), digestDay)
+		subject = fmt.Sprintf("SCPO register: %d update(s) for %s", total, digestDay)
 		fmt.Fprintf(&b, "Your daily summary from the SCPO register for %s.\n", digestDay)
 	} else {
-		subject = fmt.Sprintf("SCPO register: %d new update(s)", len(events))
+		subject = fmt.Sprintf("SCPO register: %d new update(s)", total)
 		b.WriteString("New in the SCPO register for you.\n")
 	}
 	for _, kind := range EventKinds {
@@ -130,6 +147,12 @@ func ComposeMail(events []EventView, digestDay *Date, link func(orderID string) 
 			if e.OrderID != "" && e.Kind != EventActionCancelled {
 				fmt.Fprintf(&b, "  %s\n", link(e.OrderID))
 			}
+		}
+		if n := unlisted[kind]; n > 0 {
+			if first {
+				fmt.Fprintf(&b, "\n%s\n", eventHeadings[kind])
+			}
+			fmt.Fprintf(&b, "- and %d more: sign in to see them all on your caseload.\n", n)
 		}
 	}
 	b.WriteString("\nSign in to see the details. To change what you are sent, choose under \"Mail from the register\" on your My work page.\n")

@@ -629,3 +629,58 @@ func TestDigestTellsAFlagResolvedSince(t *testing.T) {
 		t.Errorf("%d flags told as resolved since, want 1:\n%s", n, all)
 	}
 }
+
+// A register's first sweep raises a flag on most of an officer's orders at
+// once. The digest lists MailListed of a kind and counts the rest, tells
+// the officer every event it took (none is left for the next day), and
+// says the whole number in its subject.
+func TestDigestListsSomeAndCountsTheRest(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	o := mustOfficer(t, s, "busy@glos.police.uk", ptr("gloucestershire"), domain.RoleIOMOfficer)
+	quiet := mustOfficer(t, s, "quiet@glos.police.uk", ptr("gloucestershire"), domain.RoleIOMOfficer)
+	flags := domain.MailListed + 15
+	if err := s.DB().Exec(`INSERT INTO notification_events (kind, officer_id, subject, created_at)
+		SELECT 'flag_raised', CAST(? AS uuid), 'review_overdue', now() FROM generate_series(1, ?) g
+		UNION ALL SELECT 'cover_named', CAST(? AS uuid), 'Ann Lee', now()
+		UNION ALL SELECT 'cover_named', CAST(? AS uuid), 'Bo Ray', now()`, o.ID, flags, o.ID, quiet.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	made, err := s.ComposeDigests(ctx, today, orderLink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made.Messages != 2 || made.Events != flags+2 {
+		t.Fatalf("composed %+v, want 2 messages telling %d events", made, flags+2)
+	}
+	var waiting int
+	if err := s.DB().Raw(`SELECT count(*) FROM notification_events WHERE message_id IS NULL`).Scan(&waiting).Error; err != nil {
+		t.Fatal(err)
+	}
+	if waiting != 0 {
+		t.Errorf("%d events left untold", waiting)
+	}
+	var msgs []struct{ ToAddr, Subject, Body string }
+	if err := s.DB().Raw(`SELECT to_addr, subject, body FROM mail_messages ORDER BY to_addr`).Scan(&msgs).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages, want 2", len(msgs))
+	}
+	busy := msgs[0]
+	if got := strings.Count(busy.Body, "- Review overdue: raised on order"); got != domain.MailListed {
+		t.Errorf("digest lists %d flags one by one, want %d:\n%s", got, domain.MailListed, busy.Body)
+	}
+	for _, want := range []string{"- and 15 more: sign in to see them all on your caseload.", "Ann Lee"} {
+		if !strings.Contains(busy.Body, want) {
+			t.Errorf("digest lacks %q:\n%s", want, busy.Body)
+		}
+	}
+	if want := fmt.Sprintf("SCPO register: %d update(s) for %s", flags+1, today); busy.Subject != want {
+		t.Errorf("subject %q, want %q", busy.Subject, want)
+	}
+	if msgs[1].ToAddr != quiet.Email || !strings.Contains(msgs[1].Body, "Bo Ray") || strings.Contains(msgs[1].Body, "more") ||
+		msgs[1].Subject != fmt.Sprintf("SCPO register: 1 update(s) for %s", today) {
+		t.Errorf("the other officer's digest: %+v", msgs[1])
+	}
+}
