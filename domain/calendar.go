@@ -9,6 +9,18 @@ const (
 	CalendarAction = "action"
 )
 
+// A feed holds the due dates from CalendarDaysBack days ago to
+// CalendarDaysAhead days ahead, soonest first, at most CalendarMaxEntries
+// of them. A calendar shows what is coming; what is long overdue is on the
+// caseload and the agenda. Unbounded, the busiest officer's feed at a
+// million orders was 2,400 events and about 1 MB, fetched by a calendar
+// service every few minutes.
+const (
+	CalendarDaysBack   = 90
+	CalendarDaysAhead  = 365
+	CalendarMaxEntries = 500
+)
+
 // CalendarEntry is one due date in an officer's calendar feed. It names the
 // order by its court reference and nothing about the subject: a calendar
 // leaves the service's need-to-know boundary.

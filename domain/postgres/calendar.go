@@ -77,6 +77,7 @@ func (s *Store) CalendarFeedFor(ctx context.Context, secret string) (domain.Cale
 		return domain.CalendarFeed{}, domain.ErrNotFound
 	}
 	out := domain.CalendarFeed{OfficerID: officers[0], Entries: []domain.CalendarEntry{}}
+	today := s.Today()
 	var rows []struct {
 		Kind, ID, OrderID, SubjectID, Reference, CheckKind string
 		Due                                                time.Time
@@ -94,6 +95,7 @@ func (s *Store) CalendarFeedFor(ctx context.Context, secret string) (domain.Cale
 		                        -- only while the cover is of the order's force (a cover
 		                        -- moved away keeps no view of it)
 		                        AND a.order_subject_force = (SELECT f.force FROM officers f WHERE f.id = @me)))
+		SELECT * FROM (
 		SELECT 'review' AS kind, o.id AS id, o.id AS order_id, o.subject_id, o.reference, '' AS check_kind, sch.next_review_due AS due
 		FROM mine JOIN orders o ON o.id = mine.order_id JOIN order_schedule sch ON sch.order_id = o.id
 		WHERE sch.next_review_due IS NOT NULL
@@ -105,8 +107,12 @@ func (s *Store) CalendarFeedFor(ctx context.Context, secret string) (domain.Cale
 		SELECT 'action', d.id, o.id, o.subject_id, o.reference, '', d.due_by
 		FROM meeting_decisions d JOIN meeting_items i ON i.id = d.item_id JOIN orders o ON o.id = i.order_id
 		WHERE d.action_by = @me AND d.status = 'open' AND d.due_by IS NOT NULL AND d.withdrawn_at IS NULL
-		  AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)
-		ORDER BY due, reference, kind, id`, map[string]any{"me": out.OfficerID, "today": s.Today().Time}).Scan(&rows).Error
+		  AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)) due
+		WHERE due BETWEEN @from AND @to
+		ORDER BY due, reference, kind, id
+		LIMIT @max`, map[string]any{"me": out.OfficerID, "today": today.Time,
+		"from": today.AddDays(-domain.CalendarDaysBack).Time, "to": today.AddDays(domain.CalendarDaysAhead).Time,
+		"max": domain.CalendarMaxEntries}).Scan(&rows).Error
 	if err != nil {
 		return out, err
 	}
