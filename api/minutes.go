@@ -252,23 +252,24 @@ func (s *Server) minutes(c echo.Context, id, format string) error {
 	if format == "csv" {
 		return s.minutesCSV(c, m, base)
 	}
-	// The printable page is one document: the whole agenda is read, and
-	// named a page at a time before it is sent.
-	whole, err := s.store.MeetingMinutes(ctx, id)
-	if err != nil {
-		return err
-	}
-	whole.SharedWith = m.SharedWith
-	for from := 0; from < len(whole.Orders); from += s.minutesPage {
-		if err := s.discloseOrders(c, base, whole.Orders[from:min(from+s.minutesPage, len(whole.Orders))]); err != nil {
-			return err
-		}
-	}
+	// The printable page is one document, written as the CSV is: a page of
+	// the agenda at a time, each page named on the trail before it is
+	// sent (the whole agenda of a national register's meeting held tens of
+	// thousands of orders in memory).
 	names, err := s.places(ctx)
 	if err != nil {
 		return err
 	}
-	return minutesHTML(c, whole, meetingTitle(whole, names), names.forces, s.loc)
+	quiet := domain.WithAudit(ctx, nil)
+	agenda := func(each func([]domain.AgendaOrder) error) error {
+		return s.store.MeetingAgendaInPages(quiet, id, s.minutesPage, func(orders []domain.AgendaOrder) error {
+			if err := s.discloseOrders(c, base, orders); err != nil {
+				return err
+			}
+			return each(orders)
+		})
+	}
+	return minutesHTML(c, m, meetingTitle(m, names), names.forces, s.loc, agenda)
 }
 
 // places are the forces' and regions' names by code, apart (a region and
@@ -469,23 +470,55 @@ func decisionCells(base map[string]string, d domain.Decision) map[string]string 
 
 // minutesHTML writes the minutes as a printable page: no script, its one
 // style sheet (screen and print) allowed by hash.
-func minutesHTML(c echo.Context, m domain.Meeting, title string, names map[string]string, loc *time.Location) error {
+func minutesHTML(c echo.Context, m domain.Meeting, title string, names map[string]string, loc *time.Location,
+	agenda func(each func([]domain.AgendaOrder) error) error) error {
 	// Times in the service's zone, as the pages give them (it said UTC).
 	page, err := MinutesPage.Clone()
 	if err != nil {
 		return err
 	}
 	page.Funcs(template.FuncMap{"when": func(t time.Time) string { return t.In(loc).Format("2 January 2006 15:04 MST") }})
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src '"+minutesStyleHash+"'; frame-ancestors 'none'")
-	h.Set("Cache-Control", "no-store")
-	c.Response().WriteHeader(http.StatusOK)
-	return page.Execute(c.Response(), struct {
+	data := struct {
 		domain.Meeting
 		Title  string
 		Forces map[string]string
-	}{m, title, names})
+	}{m, title, names}
+	w := c.Response()
+	// The page starts once the first page of the agenda is named, so a
+	// failure before then is still an answer of its own.
+	started := false
+	start := func() error {
+		if started {
+			return nil
+		}
+		started = true
+		h := w.Header()
+		h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src '"+minutesStyleHash+"'; frame-ancestors 'none'")
+		h.Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusOK)
+		return page.ExecuteTemplate(w, "head", data)
+	}
+	if err := agenda(func(orders []domain.AgendaOrder) error {
+		if err := start(); err != nil {
+			return err
+		}
+		return page.ExecuteTemplate(w, "orders", struct {
+			Orders []domain.AgendaOrder
+			Forces map[string]string
+		}{orders, names})
+	}); err != nil {
+		return err
+	}
+	if !started {
+		if err := start(); err != nil {
+			return err
+		}
+		if err := page.ExecuteTemplate(w, "empty", nil); err != nil {
+			return err
+		}
+	}
+	return page.ExecuteTemplate(w, "tail", data)
 }
 
 const minutesStyle = `body{font-family:Arial,sans-serif;margin:2em;color:#0b0c0c;font-size:14px}
@@ -528,7 +561,7 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 		}
 		return d.Format("2 January 2006")
 	},
-}).Parse(`<!DOCTYPE html>
+}).Parse(`{{define "head"}}<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Minutes: {{.Title}}, {{long .HeldOn}}</title>
 <style>{{style}}</style></head><body>
 <h1>{{.Title}}, {{long .HeldOn}}</h1>
@@ -541,10 +574,11 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 <p>Apologies: {{range $i, $a := .Apologies}}{{if $i}}, {{end}}{{$a.Name}}{{if $a.Organisation}} ({{$a.Organisation}}){{end}}{{else}}none{{end}}</p>
 <h2>Agenda and decisions</h2>
 <table><thead><tr><th scope="col">Order</th><th scope="col">Subject</th><th scope="col">Reasons</th><th scope="col">Decisions</th></tr></thead><tbody>
-{{range .Orders}}<tr><td>{{.Reference}}</td><td>{{.SubjectName}} ({{.CaseType}})</td>
+{{end}}{{define "orders"}}{{range .Orders}}<tr><td>{{.Reference}}</td><td>{{.SubjectName}} ({{.CaseType}})</td>
 <td>{{range .Reasons}}{{if eq .Kind "escalated"}}{{escalation $.Forces .Details}}{{else}}{{flag .Kind}}{{end}}{{if .DaysOverdue}}, {{days .DaysOverdue}} days overdue{{end}}{{if .DaysToRelease}}, release in {{days .DaysToRelease}} days{{end}}<br>{{end}}</td>
 <td>{{range .Decisions}}<p{{if or .Withdrawn .CorrectedBy}} class="old"{{end}}><span class="tag">{{decision .Decision}}</span>{{.InWords}}{{if .Corrects}} (correction: {{str .Reason}}){{end}}{{if .Amendment}} [amendment after sign-off{{if .Reason}}: {{.Reason}}{{end}}]{{end}}{{if .Withdrawn}} [withdrawn: {{.Withdrawn.Reason}}]{{end}}{{if .CorrectedBy}} [corrected]{{end}}</p>{{else}}No decision{{end}}</td></tr>
-{{else}}<tr><td colspan="4">Nothing on the agenda</td></tr>{{end}}</tbody></table>
+{{end}}{{end}}{{define "empty"}}<tr><td colspan="4">Nothing on the agenda</td></tr>
+{{end}}{{define "tail"}}</tbody></table>
 <h2>Actions carried forward</h2>
 <table><thead><tr><th scope="col">Order</th><th scope="col">Subject</th><th scope="col">Action</th><th scope="col">From meeting</th><th scope="col">Due</th></tr></thead><tbody>
 {{range .CarriedActions}}<tr><td>{{.Reference}}</td><td>{{.SubjectName}}</td><td>{{name .ActionBy}}{{with .ReassignedFrom}} (first given to {{.Name}}){{end}}: {{str .Notes}}</td><td>{{long .HeldOn}}</td><td>{{day .DueBy}}{{if .Overdue}} <span class="tag">OVERDUE</span>{{end}}</td></tr>
@@ -552,4 +586,4 @@ var MinutesPage = template.Must(template.New("minutes").Funcs(template.FuncMap{
 <h2>Shared with</h2>
 <ul>{{range .SharedWith}}<li>{{name .Officer}}, {{.Format}}, {{when .SharedAt}}{{if .Purpose}}: {{.Purpose}}{{end}}</li>{{else}}<li>Not shared before this copy</li>{{end}}</ul>
 </body></html>
-`))
+{{end}}`))

@@ -414,9 +414,6 @@ type Meetings interface {
 	// them (MeetingPageDefault when 0), with their items in Agenda, the
 	// counts of the whole agenda in Summary and the next page's cursor.
 	GetMeeting(ctx context.Context, id string, p Page) (Meeting, error)
-	// MeetingMinutes answers a meeting with its whole agenda, for the
-	// minutes (CSV and printable page).
-	MeetingMinutes(ctx context.Context, id string) (Meeting, error)
 	// MeetingAgendaInPages hands the whole agenda to each, size orders at
 	// a time, worst first, ranking it once.
 	MeetingAgendaInPages(ctx context.Context, id string, size int, each func([]AgendaOrder) error) error

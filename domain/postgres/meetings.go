@@ -82,7 +82,8 @@ func (s *Store) GetMeeting(ctx context.Context, id string, p domain.Page) (domai
 	return s.meeting(ctx, id, p.Cursor, limit)
 }
 
-// MeetingMinutes returns a meeting with its whole agenda.
+// MeetingMinutes returns a meeting with its whole agenda in memory (the
+// minutes stream it a page at a time: MeetingAgendaInPages).
 func (s *Store) MeetingMinutes(ctx context.Context, id string) (domain.Meeting, error) {
 	return s.meeting(ctx, id, "", 0)
 }
