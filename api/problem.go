@@ -109,6 +109,24 @@ func httpProblem(code int) Problem {
 	return p
 }
 
+// problemAnswered marks a request whose error the handler has answered:
+// Echo may call the handler again for the same error, finding the
+// response committed by the first call.
+const problemAnswered = "scpo.problem-answered"
+
+// cutShort ends a response that failed after it had begun (a CSV, the
+// printable minutes, cut off by the request's time limit or a database
+// error): the connection is closed without the answer's proper end, so
+// the client sees a broken transfer (curl: "transfer closed with
+// outstanding read data remaining") rather than a short file that looks
+// whole. The failure is logged here: the request log's line is not
+// written for an aborted request.
+func cutShort(log *slog.Logger, c echo.Context, err error) {
+	log.Error("answer cut short", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+		"route", c.Path(), "status", c.Response().Status, "error", err)
+	panic(http.ErrAbortHandler)
+}
+
 // errorHandler writes every error as a problem, after putting a refusal on
 // the audit trail (a refusal that cannot be recorded is not answered as
 // one: the client gets the write's failure instead). Echo may call it
@@ -117,8 +135,12 @@ func httpProblem(code int) Problem {
 func (s *Server) errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
+			if c.Get(problemAnswered) == nil {
+				cutShort(log, c, err)
+			}
 			return
 		}
+		c.Set(problemAnswered, true)
 		// A path no route has, outside the API, is a page's business: the
 		// GOV.UK error page, not JSON.
 		var he *echo.HTTPError

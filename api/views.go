@@ -201,13 +201,7 @@ func (s *Server) taskingCSV(c echo.Context, tq domain.TaskingQuery) error {
 	_ = w.Write([]string{"section", "order_id", "reference", "case_type", "subject_id", "subject_name", "pnc_id",
 		"iom", "lro", "orders_officer", "days_overdue", "days_to_release", "open_since", "days_to_end"})
 	for _, section := range domain.TaskingSections {
-		cursor := ""
-		for {
-			items, next, err := s.store.TaskingPage(ctx, tq, section, cursor, 500)
-			if err != nil {
-				// The header is sent: end the file short rather than pretend.
-				return err
-			}
+		err := s.store.TaskingEach(ctx, tq, section, 500, func(items []domain.TaskingItem) error {
 			if err := s.disclosePage(ctx, base, len(items), func(i int) (string, string) {
 				return items[i].OrderID, items[i].Subject.ID
 			}); err != nil {
@@ -223,13 +217,13 @@ func (s *Server) taskingCSV(c echo.Context, tq domain.TaskingQuery) error {
 					intCell(it.DaysOverdue), intCell(it.DaysToRelease), since, intCell(it.DaysToEnd)})
 			}
 			w.Flush()
-			if err := w.Error(); err != nil || next == "" {
-				if err != nil {
-					return err
-				}
-				break
-			}
-			cursor = next
+			c.Response().Flush()
+			return w.Error()
+		})
+		if err != nil {
+			// The header is sent: the error handler cuts the answer off
+			// (cutShort) rather than end a short file as if whole.
+			return err
 		}
 	}
 	return nil

@@ -202,6 +202,9 @@ type Reports interface {
 	// TaskingPage reads one section's page after cursor and the next
 	// page's cursor (empty on the last page).
 	TaskingPage(ctx context.Context, q TaskingQuery, section, cursor string, limit int) ([]TaskingItem, string, error)
+	// TaskingEach hands the whole of a section to each, batch items at a
+	// time, worst first, working it out once (for a download).
+	TaskingEach(ctx context.Context, q TaskingQuery, section string, batch int, each func([]TaskingItem) error) error
 	PreRelease(ctx context.Context, force string, withinDays int, asOf Date, p Page) (PreReleaseReport, error)
 	Region(ctx context.Context, region string, asOf Date) (RegionReport, error)
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"scpo/domain"
 )
@@ -67,5 +68,69 @@ func TestTaskingAllSectionsEqualsEachSection(t *testing.T) {
 	}
 	if cut == 0 || defaultCut == 0 {
 		t.Fatalf("sections cut short: %d in all, %d at the default page; the cursors were not tested", cut, defaultCut)
+	}
+}
+
+// An agenda worked out from the rules ("as of" a day) runs each section's
+// rule once for its count and first page, and a download runs it once for
+// the whole section (TaskingEach): both must give what paging the section
+// gives, item for item, and the counts must be the number of items.
+func TestTaskingFromRulesEachAndPagesAgree(t *testing.T) {
+	t.Parallel()
+	s, ctx := pagedRegister(t)
+	forces := sqlIDs(t, s, `SELECT force FROM flags WHERE resolved_at IS NULL
+		GROUP BY force ORDER BY count(*) DESC, force LIMIT 2`)
+	seen := 0
+	for _, force := range forces {
+		for _, day := range []domain.Date{today, today.AddDays(40)} {
+			q := domain.TaskingQuery{Force: force, AsOf: day, FromRules: true}
+			all, err := s.Tasking(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, kind := range domain.TaskingSections {
+				var paged []domain.TaskingItem
+				cursor := ""
+				for {
+					items, next, err := s.TaskingPage(ctx, q, kind, cursor, 7)
+					if err != nil {
+						t.Fatal(err)
+					}
+					paged = append(paged, items...)
+					if next == "" {
+						break
+					}
+					cursor = next
+				}
+				var each []domain.TaskingItem
+				batches := 0
+				if err := s.TaskingEach(ctx, q, kind, 7, func(items []domain.TaskingItem) error {
+					batches++
+					each = append(each, items...)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(paged, each); d != "" {
+					t.Errorf("%s as of %s, %s (-paged +each):\n%s", force, day, kind, d)
+				}
+				if all.Summary[kind] != len(paged) {
+					t.Errorf("%s as of %s: %s counted %d, paged %d", force, day, kind, all.Summary[kind], len(paged))
+				}
+				first := paged[:min(len(paged), domain.TaskingPageDefault)]
+				if d := cmp.Diff(first, all.Sections[kind], cmpopts.EquateEmpty()); d != "" {
+					t.Errorf("%s as of %s: %s's first page (-paged +agenda):\n%s", force, day, kind, d)
+				}
+				if len(paged) > 7 {
+					seen++
+					if batches < 2 {
+						t.Errorf("%s as of %s, %s: %d items in %d batch(es) of 7", force, day, kind, len(paged), batches)
+					}
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no section was longer than a page: paging was not tested")
 	}
 }
