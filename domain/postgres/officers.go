@@ -103,6 +103,9 @@ func (s *Store) CreateOfficer(ctx context.Context, o domain.Officer) (domain.Off
 	if canChange(ctx, forceOf(o)) != nil {
 		return domain.Officer{}, domain.Invalid("force", "is outside the forces you manage")
 	}
+	if err := s.canGrant(ctx, s.db.WithContext(ctx), o); err != nil {
+		return domain.Officer{}, err
+	}
 	now := s.now()
 	o.ID, o.Version, o.CreatedAt, o.UpdatedAt = newID(), 1, now, now
 	row := officerRowOf(o)
@@ -265,6 +268,13 @@ func (s *Store) UpdateOfficer(ctx context.Context, id string, ifVersion *int, ch
 		}
 		if canChange(ctx, forceOf(o)) != nil {
 			return domain.Invalid("force", "is outside the forces you manage")
+		}
+		// What the officer could already read is not the caller's doing: an
+		// edit is refused only for sight it adds.
+		if !before.HasRole(domain.RoleRegional) && o.HasRole(domain.RoleRegional) || forceOf(before) != forceOf(o) {
+			if err := s.canGrant(ctx, tx, o); err != nil {
+				return err
+			}
 		}
 		o.Version++
 		o.UpdatedAt = s.now()

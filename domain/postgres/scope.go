@@ -50,10 +50,43 @@ func canChange(ctx context.Context, force string) error {
 	return nil
 }
 
+// canGrant refuses to give an officer more sight than the caller has: the
+// scope the officer's force and roles give (domain.ScopeFor) must be within
+// the caller's. A force-bound administrator could make a colleague, or
+// themselves, a regional lead and so read every force of the region.
+func (s *Store) canGrant(ctx context.Context, db *gorm.DB, o domain.Officer) error {
+	caller := domain.ScopeFrom(ctx)
+	if caller.AllForces || o.Force == nil {
+		return nil // an officer with no force: canChange("") already asks for every force
+	}
+	region, err := s.regionForces(ctx, db, *o.Force)
+	if err != nil {
+		return err
+	}
+	granted := domain.ScopeFor(o, region)
+	for _, f := range granted.ReadForces {
+		if !caller.CanRead(f) {
+			return domain.Invalid("roles", "would let the officer read forces you cannot (the regional role reads the whole region): only an administrator who sees them may grant it")
+		}
+	}
+	for _, f := range granted.WriteForces {
+		if !caller.CanWrite(f) {
+			return domain.Invalid("force", "is outside the forces you manage")
+		}
+	}
+	return nil
+}
+
 // RegionForces lists the forces in the region of force, for working out an
 // officer's scope.
 func (s *Store) RegionForces(ctx context.Context, force string) ([]string, error) {
-	list, byCode, err := s.forces.get(ctx, s.db)
+	return s.regionForces(ctx, s.db, force)
+}
+
+// regionForces is RegionForces read through db (a transaction's own
+// connection, when the list is not yet held).
+func (s *Store) regionForces(ctx context.Context, db *gorm.DB, force string) ([]string, error) {
+	list, byCode, err := s.forces.get(ctx, db)
 	if err != nil {
 		return nil, err
 	}
