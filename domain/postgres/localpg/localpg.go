@@ -66,8 +66,13 @@ type Options struct {
 	Unsupervised bool
 	// UnhealthyAfter is how long the server may stay down, restarts
 	// failing, before Health reports the cluster cannot recover; default
-	// two minutes.
+	// two minutes. A server that keeps dying soon after each restart
+	// (three times running, each within StableAfter of its start) is
+	// reported the same way once it has done so for that long.
 	UnhealthyAfter time.Duration
+	// StableAfter is how long a restarted server must stay up for its
+	// restart to count as a recovery; default a minute.
+	StableAfter time.Duration
 }
 
 // Cluster is a running PostgreSQL server started by Start.
@@ -88,8 +93,16 @@ type Cluster struct {
 	downSince time.Time
 	downErr   error
 	restarts  int
-	quit      context.CancelFunc // stops the supervisor
-	supDone   chan struct{}      // closed when the supervisor has returned
+	// Crash loops: when the current postmaster came up, how many times in
+	// a row one died within stableAfter of coming up, and since when they
+	// have (a restart that succeeds every time is still no recovery).
+	stableAfter time.Duration
+	upSince     time.Time
+	quickDeaths int
+	loopSince   time.Time
+	lastDeath   error
+	quit        context.CancelFunc // stops the supervisor
+	supDone     chan struct{}      // closed when the supervisor has returned
 
 	stopOnce sync.Once
 	stopErr  error
@@ -162,9 +175,12 @@ func Start(ctx context.Context, opt Options) (*Cluster, error) {
 	}
 
 	c := &Cluster{dataDir: dataDir, binDir: binDir, password: password, log: logger, as: as, fast: opt.Fast,
-		downFor: opt.UnhealthyAfter}
+		downFor: opt.UnhealthyAfter, stableAfter: opt.StableAfter}
 	if c.downFor <= 0 {
 		c.downFor = 2 * time.Minute
+	}
+	if c.stableAfter <= 0 {
+		c.stableAfter = time.Minute
 	}
 	for attempt := 1; ; attempt++ {
 		port := opt.Port
@@ -176,6 +192,7 @@ func Start(ctx context.Context, opt Options) (*Cluster, error) {
 		c.port = port
 		err = c.start(ctx, as, opt.Fast)
 		if err == nil {
+			c.upSince = time.Now()
 			logger.Info("local PostgreSQL started", "data_dir", dataDir, "port", port, "bin_dir", binDir)
 			supCtx, quit := context.WithCancel(context.Background())
 			c.quit, c.supDone = quit, make(chan struct{})
@@ -839,9 +856,12 @@ func (c *Cluster) supervise(ctx context.Context) {
 		case <-p.done:
 		}
 		why := fmt.Errorf("exited unexpectedly (%v): %s", p.waitErr, oneLine(readLogTail(logPath, 0)))
-		c.setDown(why)
-		c.log.Error("local PostgreSQL died; restarting it", "data_dir", c.dataDir, "reason", why)
-		backoff := 500 * time.Millisecond
+		quick := c.died(why)
+		c.log.Error("local PostgreSQL died; restarting it", "data_dir", c.dataDir, "reason", why,
+			"died_soon_after_starting_in_a_row", quick)
+		// A server that dies soon after each start is restarted less and
+		// less often, as one that fails to start is.
+		backoff := min(500*time.Millisecond<<min(quick, 6), 30*time.Second)
 		for {
 			select {
 			case <-ctx.Done():
@@ -884,7 +904,33 @@ func (c *Cluster) setUp() {
 	defer c.mu.Unlock()
 	c.downSince, c.downErr = time.Time{}, nil
 	c.restarts++
+	c.upSince = time.Now()
 }
+
+// died records the postmaster's death and answers how many times in a row
+// one has died within stableAfter of coming up (0: it had been up long
+// enough to count as recovered).
+func (c *Cluster) died(why error) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.downSince.IsZero() {
+		c.downSince = time.Now()
+	}
+	c.downErr, c.lastDeath = why, why
+	if time.Since(c.upSince) < c.stableAfter {
+		c.quickDeaths++
+		if c.quickDeaths == crashLoop {
+			c.loopSince = time.Now()
+		}
+	} else {
+		c.quickDeaths, c.loopSince = 0, time.Time{}
+	}
+	return c.quickDeaths
+}
+
+// crashLoop is the number of deaths in a row, each soon after its start,
+// from which the server is taken to be in a crash loop.
+const crashLoop = 3
 
 // Restarts counts the restarts after the server died.
 func (c *Cluster) Restarts() int {
@@ -909,6 +955,13 @@ func (c *Cluster) PID() int {
 func (c *Cluster) Health() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.quickDeaths >= crashLoop && c.downSince.IsZero() && time.Since(c.upSince) >= c.stableAfter {
+		c.quickDeaths, c.loopSince = 0, time.Time{} // up long enough since: recovered
+	}
+	if c.quickDeaths >= crashLoop && time.Since(c.loopSince) >= c.downFor {
+		return fmt.Errorf("the private PostgreSQL cluster keeps dying soon after each restart (%d times in a row since %s; last: %v)",
+			c.quickDeaths, c.loopSince.UTC().Format(time.RFC3339), c.lastDeath)
+	}
 	if c.downSince.IsZero() || time.Since(c.downSince) < c.downFor {
 		return nil
 	}

@@ -148,3 +148,45 @@ func TestSupervisorAdoptsAServerRestartedByHand(t *testing.T) {
 		t.Errorf("the adopted postmaster (pid %d) is still running after Stop", adopted)
 	}
 }
+
+// A server that dies soon after every restart is in a crash loop, however
+// well each restart goes: Health says so (it said all was well while the
+// supervisor restarted it for ever), the restarts come less and less
+// often, and once a restart stays up long enough it has recovered.
+func TestSupervisorReportsACrashLoop(t *testing.T) {
+	requireBinaries(t)
+	ctx := context.Background()
+	dir := pgTempDir(t)
+	c, err := Start(ctx, Options{DataDir: filepath.Join(dir, "data"), Logger: testLogger(t), Fast: true,
+		UnhealthyAfter: time.Nanosecond, StableAfter: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Stop() })
+	var gaps []time.Duration
+	for n := 1; n <= crashLoop; n++ {
+		if err := c.Health(); err != nil {
+			t.Fatalf("Health before death %d: %v", n, err)
+		}
+		died := time.Now()
+		if err := syscall.Kill(c.PID(), syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the server to come back", func() bool { return c.Restarts() == n && c.ping(ctx) == nil })
+		gaps = append(gaps, time.Since(died))
+	}
+	if err := c.Health(); err == nil || !strings.Contains(err.Error(), "keeps dying soon after each restart") {
+		t.Errorf("Health after %d deaths in a row, each soon after its start: %v", crashLoop, err)
+	}
+	if gaps[len(gaps)-1] < 2*time.Second {
+		t.Errorf("restarts came after %v: no slower for dying again and again", gaps)
+	}
+	// Up for StableAfter: recovered.
+	c.mu.Lock()
+	c.stableAfter = time.Millisecond
+	c.mu.Unlock()
+	time.Sleep(5 * time.Millisecond)
+	if err := c.Health(); err != nil {
+		t.Errorf("Health once up for StableAfter: %v", err)
+	}
+}
