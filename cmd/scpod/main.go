@@ -428,6 +428,15 @@ func serve(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	// A trail begun before the audit key is verified with the last entry
+	// written without it; the log, kept apart from the database, says
+	// which (a rewrite of the trail as unkeyed entries cannot move it).
+	if until, err := store.AuditLegacyUntil(ctx); err != nil {
+		return err
+	} else if until > 0 {
+		log.Warn("the audit trail's first entries predate the audit key; verify it with --legacy-until",
+			"legacy_until", until)
+	}
 	checkpointCtx, stopCheckpoints := context.WithCancel(context.Background())
 	checkpointsDone := make(chan struct{})
 	go func() {
@@ -509,7 +518,7 @@ func serve(ctx context.Context, log *slog.Logger) error {
 
 // auditCommand runs `scpod audit verify` with the service's configuration.
 func auditCommand(ctx context.Context, log *slog.Logger, args []string) error {
-	usage := errors.New("usage: scpod audit verify [--expect-head N:HASH]... [--checkpoints FILE]")
+	usage := errors.New("usage: scpod audit verify [--expect-head N:HASH]... [--checkpoints FILE] [--legacy-until N]")
 	if len(args) < 1 || args[0] != "verify" {
 		return usage
 	}
@@ -522,6 +531,7 @@ func auditCommand(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	})
 	checkpoints := fs.String("checkpoints", "", "the checkpoint file (default: SCPO_AUDIT_CHECKPOINTS)")
+	legacyUntil := fs.Int64("legacy-until", 0, "the last entry written before the audit key (a trail that predates keys)")
 	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
 		return fmt.Errorf("%v: %w", usage, err)
 	}
@@ -530,11 +540,11 @@ func auditCommand(ctx context.Context, log *slog.Logger, args []string) error {
 		if *checkpoints != "" {
 			path = *checkpoints
 		}
-		return verifyAudit(ctx, store, path, heads)
+		return verifyAudit(ctx, store, path, heads, *legacyUntil)
 	})
 }
 
-func verifyAudit(ctx context.Context, store *postgres.Store, checkpointFile string, heads []postgres.AuditMark) error {
+func verifyAudit(ctx context.Context, store *postgres.Store, checkpointFile string, heads []postgres.AuditMark, legacyUntil int64) error {
 	marks, err := postgres.ReadAuditCheckpoints(checkpointFile)
 	if err != nil {
 		return err
@@ -542,7 +552,7 @@ func verifyAudit(ctx context.Context, store *postgres.Store, checkpointFile stri
 	if len(marks) == 0 && len(heads) == 0 {
 		fmt.Printf("warning: no checkpoints in %s and no --expect-head: removal of the newest entries cannot be detected\n", checkpointFile)
 	}
-	rep, err := store.VerifyAuditTrail(ctx, append(marks, heads...))
+	rep, err := store.VerifyAuditTrail(ctx, append(marks, heads...), legacyUntil)
 	if err != nil {
 		return fmt.Errorf("audit trail broken after %d good entries: %w", rep.Entries, err)
 	}

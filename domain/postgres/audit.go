@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -320,7 +321,7 @@ type AuditReport struct {
 // entries that hold, and an *AuditBreak naming the first entry that was
 // altered, that follows a removed or altered entry, or that is missing.
 func (s *Store) VerifyAudit(ctx context.Context) (int, error) {
-	r, err := s.VerifyAuditTrail(ctx, nil)
+	r, err := s.VerifyAuditTrail(ctx, nil, 0)
 	return r.Entries, err
 }
 
@@ -329,7 +330,12 @@ func (s *Store) VerifyAudit(ctx context.Context) (int, error) {
 // and that every recorded head in marks is still in the trail with the
 // same hash, which catches removal of the newest entries (even with the
 // whole table truncated) and any rewrite before a recorded head.
-func (s *Store) VerifyAuditTrail(ctx context.Context, marks []AuditMark) (AuditReport, error) {
+//
+// Entries without a key (written before keys, migration 00030) are
+// accepted only up to legacyUntil, the last entry the operator knows was
+// written before the key: the database cannot say so itself, and a trail
+// rewritten whole as a plain SHA-256 chain looked like an old one.
+func (s *Store) VerifyAuditTrail(ctx context.Context, marks []AuditMark, legacyUntil int64) (AuditReport, error) {
 	var rep AuditReport
 	want := map[int64][]AuditMark{}
 	for _, m := range marks {
@@ -351,6 +357,11 @@ func (s *Store) VerifyAuditTrail(ctx context.Context, marks []AuditMark) (AuditR
 		for _, r := range rows {
 			if b := s.checkEntry(r, prev, after, keyed); b != nil {
 				return rep, b
+			}
+			if r.KeyID == nil && r.ID > legacyUntil {
+				return rep, &AuditBreak{ID: r.ID, Reason: fmt.Sprintf("it is not authenticated with the audit key: a trail "+
+					"written before the key may open with such entries only up to the one given as --legacy-until "+
+					"(%d); otherwise the trail has been rewritten", legacyUntil)}
 			}
 			for _, m := range want[r.ID] {
 				if m.Hash != hex.EncodeToString(r.Hash) {
@@ -405,6 +416,11 @@ func (s *Store) checkEntry(r auditRow, prev []byte, prevID int64, keyed bool) *A
 		return &AuditBreak{ID: r.ID, Reason: "does not follow the entry before it: an entry has been removed or altered"}
 	}
 	e := r.domain()
+	// What the HMAC covers is the entry as read (its records' type and
+	// ID); anything more stored beside them was added afterwards.
+	if !sameJSON(r.Records, e.Records) {
+		return &AuditBreak{ID: r.ID, Reason: "its records carry more than was recorded: it has been altered"}
+	}
 	if r.KeyID == nil {
 		if keyed {
 			return &AuditBreak{ID: r.ID, Reason: "it has no key although entries before it have: it was written without the audit key"}
@@ -424,6 +440,42 @@ func (s *Store) checkEntry(r auditRow, prev []byte, prevID int64, keyed bool) *A
 		return &AuditBreak{ID: r.ID, Reason: "its contents do not match its HMAC: it has been altered"}
 	}
 	return nil
+}
+
+// AuditLegacyUntil answers the last entry written before the audit key
+// when the trail opens with such entries (0: it does not). It walks from
+// the first entry to the first keyed one.
+func (s *Store) AuditLegacyUntil(ctx context.Context) (int64, error) {
+	var first []struct {
+		ID    int64
+		KeyID *string
+	}
+	db := s.db.WithContext(ctx)
+	if err := db.Raw(`SELECT id, key_id FROM audit_log ORDER BY id LIMIT 1`).Scan(&first).Error; err != nil || len(first) == 0 || first[0].KeyID != nil {
+		return 0, err
+	}
+	var until int64
+	err := db.Raw(`SELECT coalesce((SELECT id FROM audit_log WHERE key_id IS NOT NULL ORDER BY id LIMIT 1) - 1,
+		(SELECT max(id) FROM audit_log))`).Scan(&until).Error
+	return until, err
+}
+
+// sameJSON reports whether stored JSON holds exactly v (an empty list and
+// null alike).
+func sameJSON(stored []byte, v any) bool {
+	var a, b any
+	if err := json.Unmarshal(stored, &a); err != nil {
+		return false
+	}
+	again, err := json.Marshal(v)
+	if err != nil || json.Unmarshal(again, &b) != nil {
+		return false
+	}
+	if l, ok := a.([]any); a == nil || ok && len(l) == 0 {
+		l2, _ := b.([]any)
+		return b == nil || len(l2) == 0
+	}
+	return reflect.DeepEqual(a, b)
 }
 
 // AuditHead returns the newest entry, or nil when the trail is empty.

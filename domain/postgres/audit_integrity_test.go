@@ -78,7 +78,7 @@ func auCheckpoint(t *testing.T, s *postgres.Store) (string, []postgres.AuditMark
 
 func auWantTrailBreak(t *testing.T, s *postgres.Store, marks []postgres.AuditMark, id int64, reason string) {
 	t.Helper()
-	rep, err := s.VerifyAuditTrail(context.Background(), marks)
+	rep, err := s.VerifyAuditTrail(context.Background(), marks, 0)
 	var b *postgres.AuditBreak
 	if !errors.As(err, &b) || b.ID != id || !strings.Contains(b.Reason, reason) {
 		t.Errorf("VerifyAuditTrail = %+v, %v; want a break at entry %d (%s)", rep, err, id, reason)
@@ -170,7 +170,7 @@ func TestAuditServiceRoleCannotRewriteTheTrail(t *testing.T) {
 			}
 		}
 	}
-	rep, err := owner.VerifyAuditTrail(context.Background(), nil)
+	rep, err := owner.VerifyAuditTrail(context.Background(), nil, 0)
 	if err != nil || rep.Entries != 3 {
 		t.Errorf("after the refused changes: %+v, %v; want 3 entries intact", rep, err)
 	}
@@ -187,7 +187,7 @@ func TestAuditTamperingByTheSuperuserIsDetected(t *testing.T) {
 		path, marks := auCheckpoint(t, service)
 		auTamper(t, owner, `DELETE FROM audit_log WHERE id = 5`)
 		auTamper(t, owner, `DELETE FROM audit_log WHERE id = 4`)
-		if rep, err := service.VerifyAuditTrail(context.Background(), nil); err != nil || rep.Entries != 3 {
+		if rep, err := service.VerifyAuditTrail(context.Background(), nil, 0); err != nil || rep.Entries != 3 {
 			t.Fatalf("without recorded heads: %+v, %v (the shorter chain holds)", rep, err)
 		}
 		auWantTrailBreak(t, service, marks, 5, "entries 4 to 5 have been removed")
@@ -216,7 +216,7 @@ func TestAuditTamperingByTheSuperuserIsDetected(t *testing.T) {
 			TRUNCATE audit_log RESTART IDENTITY; COMMIT;`).Error; err != nil {
 			t.Fatal(err)
 		}
-		if rep, err := service.VerifyAuditTrail(context.Background(), nil); err != nil || rep.Entries != 0 {
+		if rep, err := service.VerifyAuditTrail(context.Background(), nil, 0); err != nil || rep.Entries != 0 {
 			t.Fatalf("truncated: %+v, %v", rep, err)
 		}
 		auWantTrailBreak(t, service, marks, 3, "entries 1 to 3 have been removed")
@@ -250,10 +250,52 @@ func TestAuditTamperingByTheSuperuserIsDetected(t *testing.T) {
 		auWrite(t, service, 4, "before")
 		_, marks := auCheckpoint(t, service)
 		auRewriteUnkeyed(t, owner, 1, false)
-		// It looks like a trail from before keys; the recorded head says not.
-		if rep, err := service.VerifyAuditTrail(context.Background(), nil); err != nil || rep.Legacy != 4 {
-			t.Fatalf("without recorded heads: %+v, %v", rep, err)
+		// It looks like a trail from before keys. Unless the operator says
+		// it is one (--legacy-until), entries without a key are a rewrite,
+		// with or without recorded heads.
+		auWantTrailBreak(t, service, nil, 1, "not authenticated with the audit key")
+		if rep, err := service.VerifyAuditTrail(context.Background(), nil, 4); err != nil || rep.Legacy != 4 {
+			t.Fatalf("said to predate the key, without recorded heads: %+v, %v", rep, err)
 		}
-		auWantTrailBreak(t, service, marks, 4, "rewritten")
+		// The recorded head says it does not.
+		if _, err := service.VerifyAuditTrail(context.Background(), marks, 4); err == nil || !strings.Contains(err.Error(), "rewritten") {
+			t.Errorf("said to predate the key, with the recorded head: %v", err)
+		}
+	})
+
+	t.Run("a trail begun before keys holds only up to where the operator says", func(t *testing.T) {
+		t.Parallel()
+		service, owner, _ := auStores(t, keys)
+		auWrite(t, service, 2, "before keys")
+		if until, err := service.AuditLegacyUntil(context.Background()); err != nil || until != 0 {
+			t.Errorf("AuditLegacyUntil of a keyed trail: %d, %v", until, err)
+		}
+		auRewriteUnkeyed(t, owner, 1, false) // as written before migration 00030
+		auWrite(t, service, 2, "with the key")
+		if until, err := service.AuditLegacyUntil(context.Background()); err != nil || until != 2 {
+			t.Errorf("AuditLegacyUntil: %d, %v; want 2", until, err)
+		}
+		if rep, err := service.VerifyAuditTrail(context.Background(), nil, 2); err != nil || rep.Legacy != 2 || rep.Entries != 4 {
+			t.Errorf("--legacy-until 2: %+v, %v", rep, err)
+		}
+		for until, at := range map[int64]int64{0: 1, 1: 2} {
+			rep, err := service.VerifyAuditTrail(context.Background(), nil, until)
+			var b *postgres.AuditBreak
+			if !errors.As(err, &b) || b.ID != at {
+				t.Errorf("--legacy-until %d: %+v, %v; want a break at entry %d", until, rep, err, at)
+			}
+		}
+	})
+
+	t.Run("a record's stored reference given more than was recorded", func(t *testing.T) {
+		t.Parallel()
+		service, owner, _ := auStores(t, keys)
+		trail := auTrail(nil, domain.ActionCollection, "POST", "/api/v1/subjects", "new subject", "req-1")
+		if _, err := service.CreateSubject(domain.WithAudit(context.Background(), trail), auSubject(1, "dorset")); err != nil {
+			t.Fatal(err)
+		}
+		auWrite(t, service, 1, "after")
+		auTamper(t, owner, `UPDATE audit_log SET records = jsonb_set(records, '{0,force}', '"kent"') WHERE id = 1`)
+		auWantTrailBreak(t, service, nil, 1, "records carry more")
 	})
 }
