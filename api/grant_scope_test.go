@@ -39,3 +39,39 @@ func TestForceBoundAdminCannotGrantTheRegion(t *testing.T) {
 	want(t, e.do(t, "PATCH", "/api/v1/officers/"+iom, e.token(t, regAdmin), js(obj{"roles": []string{"iom_officer", "regional"}})),
 		http.StatusOK)
 }
+
+// A request refused over a record named only in its body (another force's
+// subject, officer) names that record on its audit entry, as one named in
+// the path does: the subject's access log shows the attempt.
+func TestRefusalNamesTheRecordInTheBody(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	dorsetSubject := s(e.subject(t, obj{"force": "dorset"}), "id")
+	dorsetOfficer := acOfficer(t, e, "dorset", "iom_officer")
+	glos := e.token(t, acOfficer(t, e, "gloucestershire", "admin"))
+	glosOrder := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
+	auditor := e.token(t, acOfficer(t, e, "", "auditor"))
+	for _, c := range []struct {
+		method, path, body, recType, recID, field string
+	}{
+		{"POST", "/api/v1/orders", string(js(with(orderBody(dorsetSubject), nil))), "subject", dorsetSubject, "subject_id"},
+		{"PUT", "/api/v1/orders/" + glosOrder + "/owners/iom", string(js(obj{"officer_id": dorsetOfficer, "reason": "r"})),
+			"officer", dorsetOfficer, "officer_id"},
+	} {
+		r := e.do(t, c.method, c.path, glos, c.body)
+		wantFields(t, r, 422, c.field)
+		list := e.do(t, "GET", "/api/v1/audit?limit=500", auditor, "")
+		found := false
+		for _, it := range items(list) {
+			if s(it, "request_id") != r.Header.Get("X-Request-Id") {
+				continue
+			}
+			for _, rec := range it.(map[string]any)["records"].([]any) {
+				found = found || s(rec, "type") == c.recType && s(rec, "id") == c.recID
+			}
+		}
+		if !found {
+			t.Errorf("%s %s refused: its entry does not name %s %s", c.method, c.path, c.recType, c.recID)
+		}
+	}
+}

@@ -82,6 +82,7 @@ func checkCover(tx *gorm.DB, absent domain.Officer, a *domain.Absence, from doma
 	}
 	cover, err := shareVisibleOfficer(tx, a.Cover.ID)
 	if err == domain.ErrNotFound {
+		noteRefused(tx.Statement.Context, "officer", a.Cover.ID)
 		return domain.Invalid("cover_officer_id", "no such officer")
 	} else if err != nil {
 		return err // a deadlock (run again) or the database gone (503)

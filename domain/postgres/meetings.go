@@ -876,6 +876,7 @@ func (s *Store) Reassign(ctx context.Context, r domain.Reassignment) (domain.Rea
 		}
 		to, err := read(tx, r.ToOfficerID)
 		if err != nil || canSee(ctx, forceOf(to)) != nil {
+			noteRefused(ctx, "officer", r.ToOfficerID)
 			return domain.Invalid("to_officer_id", "no such officer")
 		}
 		if !to.Active {

@@ -302,6 +302,7 @@ func (s *Store) SetAttendance(ctx context.Context, meetingID string, a domain.At
 			o, err := getOfficer(tx, *a.ChairID, false)
 			switch {
 			case err == domain.ErrNotFound || (err == nil && canSee(ctx, forceOf(o)) != nil):
+				noteRefused(ctx, "officer", *a.ChairID)
 				v.Add("chair_id", "no such officer")
 			case err != nil:
 				return err
@@ -354,6 +355,7 @@ func (s *Store) SetAttendance(ctx context.Context, meetingID string, a domain.At
 			seen[*p.p.OfficerID] = true
 			o, err := getOfficer(tx, *p.p.OfficerID, false)
 			if err == domain.ErrNotFound || (err == nil && canSee(ctx, forceOf(o)) != nil) {
+				noteRefused(ctx, "officer", *p.p.OfficerID)
 				v.Add(p.field+".officer_id", "no such officer")
 			} else if err != nil {
 				return err

@@ -146,6 +146,7 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 			err = canSee(ctx, sub.Force)
 		}
 		if err == domain.ErrNotFound {
+			noteRefused(ctx, "subject", o.SubjectID)
 			return domain.Invalid("subject_id", "no such subject")
 		} else if err != nil {
 			return err
@@ -191,6 +192,7 @@ func (s *Store) CreateOrder(ctx context.Context, o domain.Order) (domain.Order, 
 				}
 			}
 			if err == domain.ErrNotFound {
+				noteRefused(ctx, "order", *o.InterimOrderID)
 				return domain.Invalid("interim_order_id", "no such order")
 			} else if err != nil {
 				return err

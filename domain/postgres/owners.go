@@ -112,6 +112,7 @@ func assignOwner(tx *gorm.DB, c domain.OwnerChange, by *string, clock domain.Clo
 		return domain.OwnerAssignment{}, nil, errEnded(o)
 	}
 	if officerErr == domain.ErrNotFound {
+		noteRefused(tx.Statement.Context, "officer", c.OfficerID)
 		return domain.OwnerAssignment{}, nil, domain.Invalid("officer_id", "no such officer")
 	}
 	if err := canOwn(tx, officer, c.Role, sub.Force); err != nil {

@@ -50,6 +50,16 @@ func canChange(ctx context.Context, force string) error {
 	return nil
 }
 
+// noteRefused puts a record a request named in its body, and was refused
+// ("no such ..."), on the request's audit entry: a refused attempt on a
+// record is on the trail whether the record is another force's or does not
+// exist (path IDs are noted by the API; body IDs only the store sees).
+func noteRefused(ctx context.Context, recordType, id string) {
+	if c, ok := domain.CanonicalID(id); ok {
+		domain.Note(ctx, recordType, c)
+	}
+}
+
 // canGrant refuses to give an officer more sight than the caller has: the
 // scope the officer's force and roles give (domain.ScopeFor) must be within
 // the caller's. A force-bound administrator could make a colleague, or
