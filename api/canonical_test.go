@@ -10,7 +10,8 @@ import (
 // nonCanonical spells id in every way a UUID parser accepts but the
 // service must not: each names no record.
 func nonCanonical(id string) []string {
-	return []string{"urn:uuid:" + id, "{" + id + "}", strings.ReplaceAll(id, "-", ""), "x" + id[1:], strings.ToUpper(id[:35]) + "g"}
+	return []string{"urn:uuid:" + id, "{" + id + "}", strings.ReplaceAll(id, "-", ""), "x" + id[1:], strings.ToUpper(id[:35]) + "g",
+		" " + id, id + "\n"}
 }
 
 // Issue item 7: only canonical UUIDs reach SQL; every other spelling of an
@@ -69,9 +70,9 @@ func TestNonCanonicalIDsAreRefused(t *testing.T) {
 }
 
 func escapePath(s string) string {
-	return strings.NewReplacer("{", "%7B", "}", "%7D", " ", "%20").Replace(s)
+	return strings.NewReplacer("{", "%7B", "}", "%7D", " ", "%20", "\n", "%0A").Replace(s)
 }
 
 func escapeQuery(s string) string {
-	return strings.NewReplacer("{", "%7B", "}", "%7D", " ", "+", ":", "%3A").Replace(s)
+	return strings.NewReplacer("{", "%7B", "}", "%7D", " ", "+", ":", "%3A", "\n", "%0A").Replace(s)
 }

@@ -281,6 +281,17 @@ func writeJSON(w io.Writer, v any) error {
 
 // unstorableText adds to v each string value in raw (at path) holding a
 // NUL or bytes that are not UTF-8, and reports whether it found any.
+// loneSurrogate reports a JSON string whose \u escapes held half of a
+// UTF-16 pair ("ab\udc00cd"): decoding turns it into U+FFFD, so the text
+// stored would not be the text sent. A U+FFFD the client sent itself, as
+// the character or as \ufffd, is kept.
+func loneSurrogate(raw []byte, text string) bool {
+	if !strings.ContainsRune(text, utf8.RuneError) {
+		return false
+	}
+	return !bytes.Contains(raw, []byte("\xef\xbf\xbd")) && !bytes.Contains(bytes.ToLower(raw), []byte(`\ufffd`))
+}
+
 func unstorableText(raw json.RawMessage, path string, v *domain.ValidationError) bool {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
@@ -311,7 +322,7 @@ func unstorableText(raw json.RawMessage, path string, v *domain.ValidationError)
 		}
 	case '"':
 		var text string
-		if !utf8.Valid(raw) || (json.Unmarshal(raw, &text) == nil && strings.ContainsRune(text, 0)) {
+		if !utf8.Valid(raw) || (json.Unmarshal(raw, &text) == nil && (strings.ContainsRune(text, 0) || loneSurrogate(raw, text))) {
 			v.Add(pathOr(path), "must be valid UTF-8 text without NUL characters")
 			found = true
 		}

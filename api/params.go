@@ -40,7 +40,9 @@ func (q *query) oneOf(name string, allowed []string) string {
 // id reads an ID parameter, which must be a canonical UUID (see
 // domain.CanonicalID); it comes back lowercased.
 func (q *query) id(name string) string {
-	v := q.str(name)
+	// Not trimmed: an ID with a space or a newline around it is not the
+	// canonical form, and is refused like any other (it was read as the ID).
+	v := q.values.Get(name)
 	if v == "" {
 		return ""
 	}

@@ -44,6 +44,12 @@ func TestUnstorableText(t *testing.T) {
 	if got := e.do(t, "GET", "/api/v1/subjects/"+s(sub, "id"), e.admin, ""); s(got.Body, "version") != s(sub, "version") {
 		t.Errorf("a refused change changed the subject: %s", got)
 	}
+	// Half a UTF-16 pair would be stored as U+FFFD too; a U+FFFD sent as
+	// such is text like any other.
+	wantFields(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(sub, "id"), e.admin, `{"aliases": ["ab\udc00cd"], "last_name": "x\ud800"}`),
+		http.StatusUnprocessableEntity, "aliases[0]", "last_name")
+	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(sub, "id"), e.admin, `{"aliases": ["pair \ud83d\ude00", "sent \ufffd", "sent �"]}`),
+		http.StatusOK)
 	// An escaped backslash before u0000 is text, not a NUL.
 	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+s(sub, "id"), e.admin, `{"aliases": ["back\\u0000slash"]}`), http.StatusOK)
 	wantFields(t, e.do(t, "GET", "/api/v1/subjects?q=%ff", e.admin, ""), http.StatusUnprocessableEntity, "q")
