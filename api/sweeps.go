@@ -109,8 +109,10 @@ func (s *Server) runJob(c echo.Context) error {
 					// The database went away mid-run (a restart): nothing was
 					// changed, and the run can be asked for again shortly.
 					p.Type, p.Title, p.Status = problemBase+"unavailable", "Service Unavailable", http.StatusServiceUnavailable
-					p.Detail = "The service lost its database during the run, which is recorded as failed (" +
-						runURL(name, out.Run.ID) + ") and changed nothing; run it again shortly."
+					// Its failure may not have been recorded either (the
+					// database was gone): the next run of the job marks it.
+					p.Detail = "The service lost its database during the run (" + runURL(name, out.Run.ID) +
+						"), which changed nothing; run it again shortly. Until the job runs again the run may still read as running."
 					c.Response().Header().Set("Retry-After", "5")
 				}
 				return respondProblem(c, p)

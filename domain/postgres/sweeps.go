@@ -318,7 +318,7 @@ func (s *Store) sweep(tx *gorm.DB, job string, kinds []string, run *runRow) erro
 		return err
 	}
 	if err := tx.Exec(`UPDATE job_runs SET status = 'failed', finished_at = ?,
-		error = 'the run was interrupted (its service stopped) before it finished; nothing was changed'
+		error = 'the run was interrupted before it finished (its service, or its connection to the database, stopped); nothing was changed'
 		WHERE job = ? AND status = 'running' AND id <> ?`, s.now(), job, run.ID).Error; err != nil {
 		return err
 	}
