@@ -160,7 +160,7 @@ func (w *Web) officerPage(r *req) (*page, *officerData, error) {
 type officerCaseloadData struct {
 	Officer domain.Officer
 	Items   []domain.CaseloadItem
-	List    listing
+	Page    keyset
 	All     int
 }
 
@@ -173,15 +173,12 @@ func (w *Web) officerCaseload(r *req) error {
 	if err != nil {
 		return err
 	}
-	// The first page up to the list maximum, as My work lists it.
-	cl, err := w.store.Caseload(r.ctx(), o.ID, w.today(), domain.Page{Limit: 500})
+	// A page at a time, as My work lists them; the summary counts all.
+	cl, k, err := w.caseloadPage(r, o.ID)
 	if err != nil {
 		return err
 	}
-	d := &officerCaseloadData{Officer: o, All: cl.Summary.Orders} // all held, not only the 500 listed
-	d.Items, d.List = paginate(r, cl.Items, func(it domain.CaseloadItem) *domain.Date {
-		return earliest(it.NextReviewDue, it.NextCheckDue)
-	})
+	d := &officerCaseloadData{Officer: o, Items: cl.Items, Page: k, All: cl.Summary.Orders}
 	return w.render(r, "officer-caseload", r.page(o.Name+": orders", "officers", d))
 }
 

@@ -23,30 +23,46 @@ type homeData struct {
 	// shown only once, when made).
 	HasCalendarFeed bool
 	// Notify is what mail the officer chose (digest, immediate or off).
-	Notify                    string
-	Items                     []domain.CaseloadItem
-	List                      listing
-	Overdue, Due7, Due28, All int
-	Flags                     []homeFlag
+	Notify string
+	// Items are a page of the officer's caseload, most open flags first,
+	// then the earliest due; Page where it is in the whole.
+	Items []domain.CaseloadItem
+	Page  keyset
+	// Summary counts the whole caseload, not the page.
+	Summary domain.CaseloadSummary
+	// Flags are the first page's open flags, the worst first, at most
+	// homeFlagsShown; MoreFlags: the page's orders have more.
+	Flags     []homeFlag
+	MoreFlags bool
 	// Actions are the open actions meetings gave the officer, overdue first.
 	Actions []domain.Action
+	// The summary's bounds of due soon and due later, in days.
+	DueSoonDays, DueLaterDays int
 }
 
 type homeFlag struct {
 	Kind, Reference, OrderID, Subject string
 }
 
-// earliest is an item's next due date, review or check.
-func earliest(a, b *domain.Date) *domain.Date {
-	switch {
-	case a == nil:
-		return b
-	case b == nil:
-		return a
-	case b.Before(a.Time):
-		return b
+// homeFlagsShown bounds the open flags My work lists: the caseload comes
+// with the orders with most flags first, so these are the worst, and the
+// orders list is the way to the rest.
+const homeFlagsShown = 20
+
+// caseloadPage reads the page of officerID's caseload the address asks
+// for (the first when its cursor is refused) and makes its links. The
+// summary comes with it, counting the whole caseload.
+func (w *Web) caseloadPage(r *req, officerID string) (domain.Caseload, keyset, error) {
+	k := keysetFrom(r)
+	cl, err := w.store.Caseload(r.ctx(), officerID, w.today(), domain.Page{Limit: pageSize, Cursor: k.Cursor})
+	if k.staleCursor(err) {
+		cl, err = w.store.Caseload(r.ctx(), officerID, w.today(), domain.Page{Limit: pageSize})
 	}
-	return a
+	if err != nil {
+		return cl, k, err
+	}
+	k.settle(r, len(cl.Items), cl.Summary.Orders, cl.NextCursor)
+	return cl, k, nil
 }
 
 func (w *Web) home(r *req) error {
@@ -74,32 +90,27 @@ func (w *Web) home(r *req) error {
 		p.Data = homeData{HasCalendarFeed: hasFeed, Notify: notify}
 		return w.render(r, "home", p)
 	}
-	// The first page (up to the list maximum) is what the page lists; the
-	// summary counts the whole caseload.
-	cl, err := w.store.Caseload(r.ctx(), r.me.ID, w.today(), domain.Page{Limit: 500})
+	// A page of the caseload is what the page lists; its summary counts
+	// the whole (a page of 500 counted was 500 "in all" of 1,943).
+	cl, k, err := w.caseloadPage(r, r.me.ID)
 	if err != nil {
 		return err
 	}
-	d := homeData{All: len(cl.Items), HasCalendarFeed: hasFeed, Notify: notify}
-	today := w.today()
-	for _, it := range cl.Items {
-		if due := earliest(it.NextReviewDue, it.NextCheckDue); due != nil {
-			switch n := today.DaysUntil(*due); {
-			case n < 0:
-				d.Overdue++
-			case n <= 7:
-				d.Due7++
-			case n <= 28:
-				d.Due28++
+	d := homeData{HasCalendarFeed: hasFeed, Notify: notify, Items: cl.Items, Page: k, Summary: cl.Summary,
+		DueSoonDays: domain.CaseloadDueSoonDays, DueLaterDays: domain.CaseloadDueLaterDays}
+	if k.Cursor == "" {
+		for _, it := range cl.Items {
+			for _, f := range it.OpenFlags {
+				if len(d.Flags) == homeFlagsShown {
+					d.MoreFlags = true
+					break
+				}
+				d.Flags = append(d.Flags, homeFlag{Kind: f, Reference: it.Reference, OrderID: it.OrderID, Subject: it.Subject.Name})
 			}
 		}
-		for _, f := range it.OpenFlags {
-			d.Flags = append(d.Flags, homeFlag{Kind: f, Reference: it.Reference, OrderID: it.OrderID, Subject: it.Subject.Name})
-		}
+		d.MoreFlags = d.MoreFlags || len(cl.Items) > 0 && cl.Summary.WithOpenFlags > flaggedOn(cl.Items)
 	}
-	d.Items, d.List = paginate(r, cl.Items, func(it domain.CaseloadItem) *domain.Date {
-		return earliest(it.NextReviewDue, it.NextCheckDue)
-	})
+	today := w.today()
 	if w.host.Permitted(r.me, "GET /api/v1/actions") {
 		acts, _, err := w.store.Actions(r.ctx(), domain.ActionQuery{AssigneeID: r.me.ID, Status: "open", AsOf: today,
 			Page: domain.Page{Limit: 100}})
@@ -122,6 +133,17 @@ func (w *Web) home(r *req) error {
 	}
 	p.Data = d
 	return w.render(r, "home", p)
+}
+
+// flaggedOn counts the items with a flag open.
+func flaggedOn(items []domain.CaseloadItem) int {
+	n := 0
+	for _, it := range items {
+		if len(it.OpenFlags) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // --- Calendar feed ---------------------------------------------------------
