@@ -253,8 +253,18 @@ type findData struct {
 	Q        string
 	Searched bool
 	Subjects []domain.Subject
-	Orders   []domain.Order
+	Page     keyset // the subjects' page: the store cannot count them
+	// Orders are those whose court reference is the search (looked up on
+	// the first page, for a search with no space or slash);
+	// ForReference: the search reads as a court reference (a digit in it,
+	// and not a PNC ID or prison number), so the page says when none
+	// matches; a name does not.
+	Orders       []domain.Order
+	ForReference bool
 }
+
+// findPage is how many subjects a page of Find lists.
+const findPage = 50
 
 func (w *Web) find(r *req) error {
 	q := strings.TrimSpace(r.QueryParam("q"))
@@ -272,35 +282,52 @@ func (w *Web) find(r *req) error {
 		return w.renderStatus(r, http.StatusUnprocessableEntity, "find", p)
 	}
 	d.Searched = true
-	page := domain.Page{Limit: 50}
-	filters := []domain.SubjectFilter{{Q: q}}
+	filter := domain.SubjectFilter{Q: q}
+	identifier := true
 	if pnc, err := domain.NormalisePNC(q, w.today()); err == nil {
-		filters = []domain.SubjectFilter{{PNCID: pnc}}
+		filter = domain.SubjectFilter{PNCID: pnc}
 	} else if n, err := domain.NormalisePrisonNumber(q); err == nil {
 		// As typed or not: a4821kd is A4821KD.
-		filters = []domain.SubjectFilter{{PrisonNumber: n}}
+		filter = domain.SubjectFilter{PrisonNumber: n}
+	} else {
+		identifier = false
 	}
-	seen := map[string]bool{}
-	for _, f := range filters {
-		subs, _, err := w.store.ListSubjects(r.ctx(), f, page)
-		if err != nil {
-			return err
+	// The subjects a page at a time after the store's cursor (an ID, which
+	// the store's links carry encoded, as the API's do).
+	k := keysetFrom(r)
+	page := domain.Page{Limit: findPage}
+	if k.Cursor != "" {
+		id, ok := domain.DecodeCursor(k.Cursor)
+		if !ok {
+			k = keyset{Start: 1}
 		}
-		for _, s := range subs {
-			if !seen[s.ID] {
-				seen[s.ID] = true
-				d.Subjects = append(d.Subjects, s)
-			}
-		}
+		page.Cursor = id
 	}
-	if !strings.ContainsAny(q, " /") {
-		orders, _, err := w.store.ListOrders(r.ctx(), domain.OrderFilter{Reference: q}, page)
+	subs, next, err := w.store.ListSubjects(r.ctx(), filter, page)
+	if err != nil {
+		return err
+	}
+	d.Subjects = subs
+	k.settle(r, len(subs), -1, cursorOf(next))
+	d.Page = k
+	reference := !strings.ContainsAny(q, " /")
+	d.ForReference = reference && !identifier && strings.ContainsFunc(q, unicode.IsDigit)
+	if reference && k.Cursor == "" {
+		orders, _, err := w.store.ListOrders(r.ctx(), domain.OrderFilter{Reference: q}, domain.Page{Limit: findPage})
 		if err != nil {
 			return err
 		}
 		d.Orders = orders
 	}
 	return w.render(r, "find", p)
+}
+
+// cursorOf is a store's next cursor ("": none) as a keyset's.
+func cursorOf(next string) *string {
+	if next == "" {
+		return nil
+	}
+	return &next
 }
 
 // --- Order -----------------------------------------------------------------
