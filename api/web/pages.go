@@ -845,21 +845,26 @@ type taskingData struct {
 	// another day's runs the rules as of that day (a meeting prepared ahead).
 	AsOf    domain.Date
 	IsToday bool
-	// Paged: one section's page after the agenda's first.
-	Paged bool
+	// Whole is the address of the whole agenda, on one section's pages.
+	Whole string
 }
 
 type agendaSection struct {
 	Kind  string
 	Items []agendaItem
-	// Total is the section's whole count; More the link to its next page.
+	// Total is the section's whole count; Page which of its items these
+	// are, with the links to its next page and (on a later page) its first.
 	Total int
-	More  string
+	Page  keyset
 }
 
 // agendaPage bounds each section on the agenda page (the heaviest page
-// stays small at national scale); a section's own pages show the rest.
-const agendaPage = 25
+// stays small at national scale); a section's own pages show the rest,
+// sectionPage at a time.
+const (
+	agendaPage  = 25
+	sectionPage = 100
+)
 
 type agendaItem struct {
 	domain.TaskingItem
@@ -920,14 +925,26 @@ func (w *Web) tasking(r *req) error {
 		return w.render(r, "tasking", p)
 	}
 	q := domain.TaskingQuery{Force: force, AsOf: today, FromRules: !d.IsToday, Page: domain.Page{Limit: agendaPage}}
+	// One section's pages: a hundred items after the cursor, and where
+	// they start in the section (the agenda's first page shows its first
+	// agendaPage, and links the rest from there).
+	k := keysetFrom(r)
 	if sec := r.QueryParam("section"); sec != "" {
 		if !slices.Contains(domain.TaskingSections, sec) {
 			return domain.ErrNotFound
 		}
-		q.Section, q.Page = sec, domain.Page{Limit: 100, Cursor: r.QueryParam("cursor")}
-		d.Paged = r.QueryParam("cursor") != ""
+		q.Section, q.Page = sec, domain.Page{Limit: sectionPage, Cursor: k.Cursor}
+		whole := url.Values{"force": {force}}
+		if !d.IsToday {
+			whole.Set("as_of", today.String())
+		}
+		d.Whole = "/tasking?" + whole.Encode()
 	}
 	rep, err := w.store.Tasking(r.ctx(), q)
+	if k.staleCursor(err) {
+		q.Page.Cursor = ""
+		rep, err = w.store.Tasking(r.ctx(), q)
+	}
 	if err != nil {
 		return err
 	}
@@ -959,12 +976,21 @@ func (w *Web) tasking(r *req) error {
 		}
 		sec.Items, _ = sortOnly(r, sec.Items, func(a agendaItem) *domain.Date { return a.Due })
 		sec.Total = rep.Summary[kind]
-		if next := rep.NextCursors[kind]; next != nil {
-			more := url.Values{"force": {force}, "section": {kind}, "cursor": {*next}}
-			if !d.IsToday {
-				more["as_of"] = []string{today.String()}
+		if q.Section != "" {
+			sec.Page = k
+			sec.Page.settle(r, len(items), sec.Total, rep.NextCursors[kind])
+		} else {
+			// The whole agenda: each section's first items, and a link to
+			// the rest of it.
+			sec.Page = keyset{Start: 1, End: len(items), Total: sec.Total}
+			if next := rep.NextCursors[kind]; next != nil {
+				more := url.Values{"force": {force}, "section": {kind}, "cursor": {*next},
+					"start": {strconv.Itoa(len(items) + 1)}}
+				if !d.IsToday {
+					more["as_of"] = []string{today.String()}
+				}
+				sec.Page.Next = "/tasking?" + more.Encode()
 			}
-			sec.More = "/tasking?" + more.Encode()
 		}
 		if len(sec.Items) > 0 {
 			d.Empty = false
