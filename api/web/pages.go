@@ -297,11 +297,11 @@ func (w *Web) find(r *req) error {
 	k := keysetFrom(r)
 	page := domain.Page{Limit: findPage}
 	if k.Cursor != "" {
-		id, ok := domain.DecodeCursor(k.Cursor)
-		if !ok {
-			k = keyset{Start: 1}
+		if id, ok := domain.DecodeCursor(k.Cursor); ok {
+			page.Cursor = id
+		} else {
+			k = keyset{Start: 1} // made up, or kept from an older release
 		}
-		page.Cursor = id
 	}
 	subs, next, err := w.store.ListSubjects(r.ctx(), filter, page)
 	if err != nil {
