@@ -124,6 +124,10 @@ type Officers interface {
 type OfficerFilter struct {
 	Force string
 	Role  string
+	// ByName lists by name (then ID) instead of by ID; the page's cursor
+	// is then the one such a list gave out (EncodeKeyCursor of the last
+	// officer's name and ID), not an ID.
+	ByName bool
 }
 
 // Page is a keyset page request: at most Limit rows after Cursor.

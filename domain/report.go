@@ -44,7 +44,22 @@ type Caseload struct {
 type CaseloadSummary struct {
 	Orders        int `json:"orders"`
 	WithOpenFlags int `json:"with_open_flags"`
+	// Overdue, DueSoon and DueLater count the orders by their next review
+	// or check due, whichever is earlier, as of the caseload's day: before
+	// it; within CaseloadDueSoonDays of it; and after that, within
+	// CaseloadDueLaterDays.
+	Overdue  int `json:"overdue"`
+	DueSoon  int `json:"due_soon"`
+	DueLater int `json:"due_later"`
 }
+
+// An order of a caseload is due soon when its next review or check falls
+// due within CaseloadDueSoonDays, and due later within CaseloadDueLaterDays
+// (and not sooner).
+const (
+	CaseloadDueSoonDays  = 7
+	CaseloadDueLaterDays = 28
+)
 
 // TaskingSections are the agenda's sections, in the order a meeting takes
 // them: the one list the tasking report, its CSV and a meeting's frozen

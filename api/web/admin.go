@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"scpo/domain"
 )
@@ -16,19 +15,33 @@ import (
 
 type officersData struct {
 	Officers []domain.Officer
+	Page     keyset // the officers' page: the store does not count them
 	Forces   []domain.Force
 	Roles    []string
 	CanAdd   bool
 	National bool // the officer may add an officer with no force
 }
 
+// officersPage is how many officers a page of the list shows.
+const officersPage = 50
+
+// officers lists the officers in the reader's view (of one force with
+// ?force=), by name, a page at a time: a national deployment has
+// thousands.
 func (w *Web) officers(r *req) error {
 	d := &officersData{CanAdd: w.host.Permitted(r.me, "POST /api/v1/officers")}
-	var err error
-	if d.Officers, _, err = w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: r.QueryParam("force")}, domain.Page{Limit: 500}); err != nil {
+	k := keysetFrom(r)
+	f := domain.OfficerFilter{Force: r.QueryParam("force"), ByName: true}
+	officers, next, err := w.store.ListOfficers(r.ctx(), f, domain.Page{Limit: officersPage, Cursor: k.Cursor})
+	if k.staleCursor(err) {
+		officers, next, err = w.store.ListOfficers(r.ctx(), f, domain.Page{Limit: officersPage})
+	}
+	if err != nil {
 		return err
 	}
-	slices.SortStableFunc(d.Officers, func(a, b domain.Officer) int { return strings.Compare(a.Name, b.Name) })
+	d.Officers = officers
+	k.settle(r, len(officers), -1, cursorOf(next))
+	d.Page = k
 	p := r.page("Officers", "officers", d)
 	p.Flash = officerFlashes[r.QueryParam("done")]
 	return w.render(r, "officers", p)
@@ -160,7 +173,7 @@ func (w *Web) officerPage(r *req) (*page, *officerData, error) {
 type officerCaseloadData struct {
 	Officer domain.Officer
 	Items   []domain.CaseloadItem
-	List    listing
+	Page    keyset
 	All     int
 }
 
@@ -173,15 +186,12 @@ func (w *Web) officerCaseload(r *req) error {
 	if err != nil {
 		return err
 	}
-	// The first page up to the list maximum, as My work lists it.
-	cl, err := w.store.Caseload(r.ctx(), o.ID, w.today(), domain.Page{Limit: 500})
+	// A page at a time, as My work lists them; the summary counts all.
+	cl, k, err := w.caseloadPage(r, o.ID)
 	if err != nil {
 		return err
 	}
-	d := &officerCaseloadData{Officer: o, All: cl.Summary.Orders} // all held, not only the 500 listed
-	d.Items, d.List = paginate(r, cl.Items, func(it domain.CaseloadItem) *domain.Date {
-		return earliest(it.NextReviewDue, it.NextCheckDue)
-	})
+	d := &officerCaseloadData{Officer: o, Items: cl.Items, Page: k, All: cl.Summary.Orders}
 	return w.render(r, "officer-caseload", r.page(o.Name+": orders", "officers", d))
 }
 

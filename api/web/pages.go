@@ -23,30 +23,46 @@ type homeData struct {
 	// shown only once, when made).
 	HasCalendarFeed bool
 	// Notify is what mail the officer chose (digest, immediate or off).
-	Notify                    string
-	Items                     []domain.CaseloadItem
-	List                      listing
-	Overdue, Due7, Due28, All int
-	Flags                     []homeFlag
+	Notify string
+	// Items are a page of the officer's caseload, most open flags first,
+	// then the earliest due; Page where it is in the whole.
+	Items []domain.CaseloadItem
+	Page  keyset
+	// Summary counts the whole caseload, not the page.
+	Summary domain.CaseloadSummary
+	// Flags are the first page's open flags, the worst first, at most
+	// homeFlagsShown; MoreFlags: the page's orders have more.
+	Flags     []homeFlag
+	MoreFlags bool
 	// Actions are the open actions meetings gave the officer, overdue first.
 	Actions []domain.Action
+	// The summary's bounds of due soon and due later, in days.
+	DueSoonDays, DueLaterDays int
 }
 
 type homeFlag struct {
 	Kind, Reference, OrderID, Subject string
 }
 
-// earliest is an item's next due date, review or check.
-func earliest(a, b *domain.Date) *domain.Date {
-	switch {
-	case a == nil:
-		return b
-	case b == nil:
-		return a
-	case b.Before(a.Time):
-		return b
+// homeFlagsShown bounds the open flags My work lists: the caseload comes
+// with the orders with most flags first, so these are the worst, and the
+// orders list is the way to the rest.
+const homeFlagsShown = 20
+
+// caseloadPage reads the page of officerID's caseload the address asks
+// for (the first when its cursor is refused) and makes its links. The
+// summary comes with it, counting the whole caseload.
+func (w *Web) caseloadPage(r *req, officerID string) (domain.Caseload, keyset, error) {
+	k := keysetFrom(r)
+	cl, err := w.store.Caseload(r.ctx(), officerID, w.today(), domain.Page{Limit: pageSize, Cursor: k.Cursor})
+	if k.staleCursor(err) {
+		cl, err = w.store.Caseload(r.ctx(), officerID, w.today(), domain.Page{Limit: pageSize})
 	}
-	return a
+	if err != nil {
+		return cl, k, err
+	}
+	k.settle(r, len(cl.Items), cl.Summary.Orders, cl.NextCursor)
+	return cl, k, nil
 }
 
 func (w *Web) home(r *req) error {
@@ -74,32 +90,27 @@ func (w *Web) home(r *req) error {
 		p.Data = homeData{HasCalendarFeed: hasFeed, Notify: notify}
 		return w.render(r, "home", p)
 	}
-	// The first page (up to the list maximum) is what the page lists; the
-	// summary counts the whole caseload.
-	cl, err := w.store.Caseload(r.ctx(), r.me.ID, w.today(), domain.Page{Limit: 500})
+	// A page of the caseload is what the page lists; its summary counts
+	// the whole (a page of 500 counted was 500 "in all" of 1,943).
+	cl, k, err := w.caseloadPage(r, r.me.ID)
 	if err != nil {
 		return err
 	}
-	d := homeData{All: len(cl.Items), HasCalendarFeed: hasFeed, Notify: notify}
-	today := w.today()
-	for _, it := range cl.Items {
-		if due := earliest(it.NextReviewDue, it.NextCheckDue); due != nil {
-			switch n := today.DaysUntil(*due); {
-			case n < 0:
-				d.Overdue++
-			case n <= 7:
-				d.Due7++
-			case n <= 28:
-				d.Due28++
+	d := homeData{HasCalendarFeed: hasFeed, Notify: notify, Items: cl.Items, Page: k, Summary: cl.Summary,
+		DueSoonDays: domain.CaseloadDueSoonDays, DueLaterDays: domain.CaseloadDueLaterDays}
+	if k.Cursor == "" {
+		for _, it := range cl.Items {
+			for _, f := range it.OpenFlags {
+				if len(d.Flags) == homeFlagsShown {
+					d.MoreFlags = true
+					break
+				}
+				d.Flags = append(d.Flags, homeFlag{Kind: f, Reference: it.Reference, OrderID: it.OrderID, Subject: it.Subject.Name})
 			}
 		}
-		for _, f := range it.OpenFlags {
-			d.Flags = append(d.Flags, homeFlag{Kind: f, Reference: it.Reference, OrderID: it.OrderID, Subject: it.Subject.Name})
-		}
+		d.MoreFlags = d.MoreFlags || len(cl.Items) > 0 && cl.Summary.WithOpenFlags > flaggedOn(cl.Items)
 	}
-	d.Items, d.List = paginate(r, cl.Items, func(it domain.CaseloadItem) *domain.Date {
-		return earliest(it.NextReviewDue, it.NextCheckDue)
-	})
+	today := w.today()
 	if w.host.Permitted(r.me, "GET /api/v1/actions") {
 		acts, _, err := w.store.Actions(r.ctx(), domain.ActionQuery{AssigneeID: r.me.ID, Status: "open", AsOf: today,
 			Page: domain.Page{Limit: 100}})
@@ -122,6 +133,17 @@ func (w *Web) home(r *req) error {
 	}
 	p.Data = d
 	return w.render(r, "home", p)
+}
+
+// flaggedOn counts the items with a flag open.
+func flaggedOn(items []domain.CaseloadItem) int {
+	n := 0
+	for _, it := range items {
+		if len(it.OpenFlags) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // --- Calendar feed ---------------------------------------------------------
@@ -231,8 +253,18 @@ type findData struct {
 	Q        string
 	Searched bool
 	Subjects []domain.Subject
-	Orders   []domain.Order
+	Page     keyset // the subjects' page: the store cannot count them
+	// Orders are those whose court reference is the search (looked up on
+	// the first page, for a search with no space or slash);
+	// ForReference: the search reads as a court reference (a digit in it,
+	// and not a PNC ID or prison number), so the page says when none
+	// matches; a name does not.
+	Orders       []domain.Order
+	ForReference bool
 }
+
+// findPage is how many subjects a page of Find lists.
+const findPage = 50
 
 func (w *Web) find(r *req) error {
 	q := strings.TrimSpace(r.QueryParam("q"))
@@ -250,35 +282,52 @@ func (w *Web) find(r *req) error {
 		return w.renderStatus(r, http.StatusUnprocessableEntity, "find", p)
 	}
 	d.Searched = true
-	page := domain.Page{Limit: 50}
-	filters := []domain.SubjectFilter{{Q: q}}
+	filter := domain.SubjectFilter{Q: q}
+	identifier := true
 	if pnc, err := domain.NormalisePNC(q, w.today()); err == nil {
-		filters = []domain.SubjectFilter{{PNCID: pnc}}
+		filter = domain.SubjectFilter{PNCID: pnc}
 	} else if n, err := domain.NormalisePrisonNumber(q); err == nil {
 		// As typed or not: a4821kd is A4821KD.
-		filters = []domain.SubjectFilter{{PrisonNumber: n}}
+		filter = domain.SubjectFilter{PrisonNumber: n}
+	} else {
+		identifier = false
 	}
-	seen := map[string]bool{}
-	for _, f := range filters {
-		subs, _, err := w.store.ListSubjects(r.ctx(), f, page)
-		if err != nil {
-			return err
-		}
-		for _, s := range subs {
-			if !seen[s.ID] {
-				seen[s.ID] = true
-				d.Subjects = append(d.Subjects, s)
-			}
+	// The subjects a page at a time after the store's cursor (an ID, which
+	// the store's links carry encoded, as the API's do).
+	k := keysetFrom(r)
+	page := domain.Page{Limit: findPage}
+	if k.Cursor != "" {
+		if id, ok := domain.DecodeCursor(k.Cursor); ok {
+			page.Cursor = id
+		} else {
+			k = keyset{Start: 1} // made up, or kept from an older release
 		}
 	}
-	if !strings.ContainsAny(q, " /") {
-		orders, _, err := w.store.ListOrders(r.ctx(), domain.OrderFilter{Reference: q}, page)
+	subs, next, err := w.store.ListSubjects(r.ctx(), filter, page)
+	if err != nil {
+		return err
+	}
+	d.Subjects = subs
+	k.settle(r, len(subs), -1, cursorOf(next))
+	d.Page = k
+	reference := !strings.ContainsAny(q, " /")
+	d.ForReference = reference && !identifier && strings.ContainsFunc(q, unicode.IsDigit)
+	if reference && k.Cursor == "" {
+		orders, _, err := w.store.ListOrders(r.ctx(), domain.OrderFilter{Reference: q}, domain.Page{Limit: findPage})
 		if err != nil {
 			return err
 		}
 		d.Orders = orders
 	}
 	return w.render(r, "find", p)
+}
+
+// cursorOf is a store's next cursor ("": none) as a keyset's.
+func cursorOf(next string) *string {
+	if next == "" {
+		return nil
+	}
+	return &next
 }
 
 // --- Order -----------------------------------------------------------------
@@ -796,21 +845,26 @@ type taskingData struct {
 	// another day's runs the rules as of that day (a meeting prepared ahead).
 	AsOf    domain.Date
 	IsToday bool
-	// Paged: one section's page after the agenda's first.
-	Paged bool
+	// Whole is the address of the whole agenda, on one section's pages.
+	Whole string
 }
 
 type agendaSection struct {
 	Kind  string
 	Items []agendaItem
-	// Total is the section's whole count; More the link to its next page.
+	// Total is the section's whole count; Page which of its items these
+	// are, with the links to its next page and (on a later page) its first.
 	Total int
-	More  string
+	Page  keyset
 }
 
 // agendaPage bounds each section on the agenda page (the heaviest page
-// stays small at national scale); a section's own pages show the rest.
-const agendaPage = 25
+// stays small at national scale); a section's own pages show the rest,
+// sectionPage at a time.
+const (
+	agendaPage  = 25
+	sectionPage = 100
+)
 
 type agendaItem struct {
 	domain.TaskingItem
@@ -871,14 +925,26 @@ func (w *Web) tasking(r *req) error {
 		return w.render(r, "tasking", p)
 	}
 	q := domain.TaskingQuery{Force: force, AsOf: today, FromRules: !d.IsToday, Page: domain.Page{Limit: agendaPage}}
+	// One section's pages: a hundred items after the cursor, and where
+	// they start in the section (the agenda's first page shows its first
+	// agendaPage, and links the rest from there).
+	k := keysetFrom(r)
 	if sec := r.QueryParam("section"); sec != "" {
 		if !slices.Contains(domain.TaskingSections, sec) {
 			return domain.ErrNotFound
 		}
-		q.Section, q.Page = sec, domain.Page{Limit: 100, Cursor: r.QueryParam("cursor")}
-		d.Paged = r.QueryParam("cursor") != ""
+		q.Section, q.Page = sec, domain.Page{Limit: sectionPage, Cursor: k.Cursor}
+		whole := url.Values{"force": {force}}
+		if !d.IsToday {
+			whole.Set("as_of", today.String())
+		}
+		d.Whole = "/tasking?" + whole.Encode()
 	}
 	rep, err := w.store.Tasking(r.ctx(), q)
+	if k.staleCursor(err) {
+		q.Page.Cursor = ""
+		rep, err = w.store.Tasking(r.ctx(), q)
+	}
 	if err != nil {
 		return err
 	}
@@ -910,12 +976,21 @@ func (w *Web) tasking(r *req) error {
 		}
 		sec.Items, _ = sortOnly(r, sec.Items, func(a agendaItem) *domain.Date { return a.Due })
 		sec.Total = rep.Summary[kind]
-		if next := rep.NextCursors[kind]; next != nil {
-			more := url.Values{"force": {force}, "section": {kind}, "cursor": {*next}}
-			if !d.IsToday {
-				more["as_of"] = []string{today.String()}
+		if q.Section != "" {
+			sec.Page = k
+			sec.Page.settle(r, len(items), sec.Total, rep.NextCursors[kind])
+		} else {
+			// The whole agenda: each section's first items, and a link to
+			// the rest of it.
+			sec.Page = keyset{Start: 1, End: len(items), Total: sec.Total}
+			if next := rep.NextCursors[kind]; next != nil {
+				more := url.Values{"force": {force}, "section": {kind}, "cursor": {*next},
+					"start": {strconv.Itoa(len(items) + 1)}}
+				if !d.IsToday {
+					more["as_of"] = []string{today.String()}
+				}
+				sec.Page.Next = "/tasking?" + more.Encode()
 			}
-			sec.More = "/tasking?" + more.Encode()
 		}
 		if len(sec.Items) > 0 {
 			d.Empty = false

@@ -97,7 +97,9 @@ func templateFuncs(forceName, regionName func(string) string, loc *time.Location
 		// LED, SED), not merely possible (HDCED, PED).
 		"releaseDue": func(t *string) bool { return t == nil || domain.ReleaseIsDue(*t) },
 		// plural writes a count with its noun: 1 order, 2 orders.
-		"plural":        plural,
+		"plural": plural,
+		// num writes a number as GOV.UK does: 13,400.
+		"num":           thousands,
 		"scheduleWords": scheduleWords,
 		"roleName":      roleName,
 		"decisionState": decisionState,
@@ -442,7 +444,7 @@ func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return strconv.Itoa(n) + " " + many
+	return thousands(n) + " " + many
 }
 
 func intOf(v any) int {

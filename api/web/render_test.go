@@ -22,6 +22,12 @@ func TestDaysInWords(t *testing.T) {
 		`{{inDays 1}}`:                  "tomorrow",
 		`{{inDays 96}}`:                 "in 96 days",
 		`{{plural 1 "order" "orders"}}`: "1 order",
+		// Numbers above 999 with commas, as GOV.UK writes them.
+		`{{plural 1943 "order" "orders"}}`: "1,943 orders",
+		`{{num 999}}`:                      "999",
+		`{{num 13400}}`:                    "13,400",
+		`{{num 1000000}}`:                  "1,000,000",
+		`{{num -1234}}`:                    "-1,234",
 	} {
 		var b strings.Builder
 		if err := template.Must(template.New("t").Funcs(funcs).Parse(tmpl)).Execute(&b, &one); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -17,7 +18,8 @@ import (
 // assignments, an absent colleague's covered, overdue meeting actions),
 // in scope, most open flags first, then the earliest review or check due
 // (order_schedule), then reference, then order. Each item is the order,
-// its roles and its two due dates.
+// its roles and its two due dates; with it, whether it has a flag open and
+// the earlier of its due dates, for the summary.
 const caseloadByDefinitionSQL = `
 WITH held AS (
     SELECT a.order_id, a.role FROM owner_assignments a WHERE a.officer_id = @officer AND a.ended_at IS NULL
@@ -32,7 +34,8 @@ WITH held AS (
       AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id))
 SELECT o.id::text || ' ' || string_agg(h.role, ',' ORDER BY h.role) || ' ' ||
        coalesce(sch.next_review_due::text, '-') || ' ' || coalesce(sch.next_check_due::text, '-') AS item,
-       EXISTS (SELECT 1 FROM flags f WHERE f.order_id = o.id AND f.resolved_at IS NULL) AS flagged
+       EXISTS (SELECT 1 FROM flags f WHERE f.order_id = o.id AND f.resolved_at IS NULL) AS flagged,
+       LEAST(sch.next_review_due, sch.next_check_due) AS due
 FROM held h JOIN orders o ON o.id = h.order_id JOIN order_schedule sch ON sch.order_id = o.id
 WHERE o.status IN ('pending', 'active') AND (@all OR o.subject_force IN @forces)
 GROUP BY o.id, o.reference, sch.next_review_due, sch.next_check_due
@@ -60,6 +63,7 @@ func caseloadAgreesWithDefinition(t *testing.T, s *postgres.Store, ctx context.C
 	var def []struct {
 		Item    string
 		Flagged bool
+		Due     *time.Time
 	}
 	if err := s.DB().Raw(caseloadByDefinitionSQL, map[string]any{"officer": officer, "as_of": asOf.Time,
 		"all": sc.AllForces, "forces": append([]string{""}, sc.ReadForces...)}).Scan(&def).Error; err != nil {
@@ -71,6 +75,16 @@ func caseloadAgreesWithDefinition(t *testing.T, s *postgres.Store, ctx context.C
 		want = append(want, d.Item)
 		if d.Flagged {
 			wantSummary.WithOpenFlags++
+		}
+		if d.Due != nil {
+			switch n := asOf.DaysUntil(domain.DateOf(*d.Due, time.UTC)); {
+			case n < 0:
+				wantSummary.Overdue++
+			case n <= domain.CaseloadDueSoonDays:
+				wantSummary.DueSoon++
+			case n <= domain.CaseloadDueLaterDays:
+				wantSummary.DueLater++
+			}
 		}
 	}
 	whole, err := s.Caseload(ctx, officer, asOf, domain.Page{Limit: 500})

@@ -43,6 +43,17 @@ func TestCaseloadSummaryAndKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// Two of their orders not yet due within four weeks get a check due
+	// soon and one due later, so the summary has some of each.
+	if err := s.DB().Exec(`INSERT INTO checks (order_id, kind, due_on)
+		SELECT x.order_id, 'home_visit', (ARRAY[?::date, ?::date])[x.n] FROM (
+		    SELECT a.order_id, row_number() OVER (ORDER BY a.order_id) AS n FROM owner_assignments a
+		    WHERE a.officer_id = ? AND a.ended_at IS NULL AND a.order_next_due > ?) x
+		WHERE x.n <= 2`, today.AddDays(3).Time, today.AddDays(20).Time, officer,
+		today.AddDays(domain.CaseloadDueLaterDays).Time).Error; err != nil {
+		t.Fatal(err)
+	}
+
 	s.WaitAnalyses() // statistics gathered after the register's sweeps are not the caseload's
 	// Record every statement the store sends, with its arguments.
 	type statement struct {
@@ -74,20 +85,45 @@ func TestCaseloadSummaryAndKeys(t *testing.T) {
 	}
 
 	var recount domain.CaseloadSummary
+	// The due dates recounted from order_schedule, the view the copies
+	// on the assignments are kept from.
 	if err := s.DB().Raw(`SELECT count(*) AS orders, count(*) FILTER (WHERE EXISTS (
-			SELECT 1 FROM flags f WHERE f.order_id = o.id AND f.resolved_at IS NULL)) AS with_open_flags
-		FROM orders o WHERE o.status IN ('pending', 'active') AND o.id IN (
-			SELECT a.order_id FROM owner_assignments a WHERE a.ended_at IS NULL AND a.officer_id IN (?, ?))`,
-		officer, away).Scan(&recount).Error; err != nil {
+			SELECT 1 FROM flags f WHERE f.order_id = o.id AND f.resolved_at IS NULL)) AS with_open_flags,
+			count(*) FILTER (WHERE d.due < @today) AS overdue,
+			count(*) FILTER (WHERE d.due BETWEEN @today AND @soon) AS due_soon,
+			count(*) FILTER (WHERE d.due > @soon AND d.due <= @later) AS due_later
+		FROM orders o
+		JOIN LATERAL (SELECT LEAST(sch.next_review_due, sch.next_check_due) AS due
+		              FROM order_schedule sch WHERE sch.order_id = o.id) d ON true
+		WHERE o.status IN ('pending', 'active') AND o.id IN (
+			SELECT a.order_id FROM owner_assignments a WHERE a.ended_at IS NULL AND a.officer_id IN (@officer, @away))`,
+		map[string]any{"officer": officer, "away": away, "today": today.Time,
+			"soon":  today.AddDays(domain.CaseloadDueSoonDays).Time,
+			"later": today.AddDays(domain.CaseloadDueLaterDays).Time}).Scan(&recount).Error; err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(recount, whole.Summary); d != "" {
 		t.Errorf("summary (-recount +caseload):\n%s", d)
 	}
 	flagged, covered, owned := 0, 0, 0
+	var counted domain.CaseloadSummary
 	for _, it := range whole.Items {
 		if len(it.OpenFlags) > 0 {
 			flagged++
+		}
+		due := it.NextReviewDue
+		if due == nil || it.NextCheckDue != nil && it.NextCheckDue.Before(due.Time) {
+			due = it.NextCheckDue
+		}
+		if due != nil {
+			switch n := today.DaysUntil(*due); {
+			case n < 0:
+				counted.Overdue++
+			case n <= domain.CaseloadDueSoonDays:
+				counted.DueSoon++
+			case n <= domain.CaseloadDueLaterDays:
+				counted.DueLater++
+			}
 		}
 		for _, r := range it.Roles {
 			if strings.HasPrefix(r, "cover:") {
@@ -97,12 +133,16 @@ func TestCaseloadSummaryAndKeys(t *testing.T) {
 			}
 		}
 	}
-	if got := (domain.CaseloadSummary{Orders: len(whole.Items), WithOpenFlags: flagged}); got != whole.Summary {
-		t.Errorf("summary %+v, items counted %+v", whole.Summary, got)
+	counted.Orders, counted.WithOpenFlags = len(whole.Items), flagged
+	if counted != whole.Summary {
+		t.Errorf("summary %+v, items counted %+v", whole.Summary, counted)
 	}
 	if covered == 0 || owned == 0 || flagged == 0 || flagged == len(whole.Items) {
 		t.Fatalf("%d roles covered, %d owned, %d of %d orders flagged: the test needs some of each",
 			covered, owned, flagged, len(whole.Items))
+	}
+	if counted.Overdue == 0 || counted.DueSoon == 0 || counted.DueLater == 0 {
+		t.Fatalf("%+v: the test needs orders overdue, due soon and due later", counted)
 	}
 
 	// Walked a page at a time, across the groups of the first key, the
@@ -188,7 +228,9 @@ func TestCaseloadSummaryAndKeys(t *testing.T) {
 	if len(reads) != 1 {
 		t.Fatalf("%d statements read the caseload's orders, want 1", len(reads))
 	}
-	if !strings.Contains(reads[0], "count(*) FILTER (WHERE h.k1 < 0) AS flagged FROM held h) sm") {
-		t.Errorf("the summary is not counted from the ranked set:\n%s", reads[0])
+	_, sm, _ := strings.Cut(reads[0], "FROM (SELECT count(*) AS orders")
+	sm, _, _ = strings.Cut(sm, ") sm")
+	if !strings.HasSuffix(strings.TrimSpace(sm), "FROM held h") || strings.Contains(sm, "JOIN") {
+		t.Errorf("the summary is not counted from the ranked set alone:\n%s", reads[0])
 	}
 }

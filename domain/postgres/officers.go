@@ -217,17 +217,34 @@ func (s *Store) ListOfficers(ctx context.Context, f domain.OfficerFilter, p doma
 	if f.Role != "" {
 		q = q.Where("? = ANY (roles)", f.Role)
 	}
-	if p.Cursor != "" {
+	order := "id"
+	if f.ByName {
+		order = "name, id"
+		if p.Cursor != "" {
+			parts, ok := domain.DecodeKeyCursor(p.Cursor, 2)
+			if !ok {
+				return nil, "", domain.Invalid("cursor", "is not a cursor this service gave out")
+			}
+			q = q.Where("(name, id) > (?, ?::uuid)", parts[0], parts[1])
+		}
+	} else if p.Cursor != "" {
 		q = q.Where("id > ?", p.Cursor)
 	}
 	limit := pageLimit(p)
 	var rows []officerRow
-	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+	if err := q.Order(order).Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, "", err
 	}
 	out := make([]domain.Officer, 0, len(rows))
 	for _, r := range rows {
 		out = append(out, r.domain())
+	}
+	if f.ByName {
+		if len(out) <= limit {
+			return out, "", nil
+		}
+		last := out[limit-1]
+		return out[:limit], domain.EncodeKeyCursor(last.Name, last.ID), nil
 	}
 	return pageOf(out, limit, func(o domain.Officer) string { return o.ID })
 }

@@ -104,19 +104,24 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 	}
 	limit := pageLimit(p)
 	var rows []struct {
-		SummaryOrders, SummaryFlagged int
-		Ref                           subjectRefRow `gorm:"embedded"`
-		OrderID                       *string
-		Reference                     string
-		Status                        string
-		Force                         string
-		Roles                         textArray
-		NextReviewDue                 *time.Time
-		NextCheckDue                  *time.Time
-		OpenFlags                     textArray
-		K1                            int
-		K2                            string
+		SummaryOrders, SummaryFlagged                   int
+		SummaryOverdue, SummaryDueSoon, SummaryDueLater int
+		Ref                                             subjectRefRow `gorm:"embedded"`
+		OrderID                                         *string
+		Reference                                       string
+		Status                                          string
+		Force                                           string
+		Roles                                           textArray
+		NextReviewDue                                   *time.Time
+		NextCheckDue                                    *time.Time
+		OpenFlags                                       textArray
+		K1                                              int
+		K2                                              string
 	}
+	// The summary also counts the orders by their copied due date (the
+	// earlier of the next review and check), overdue, due soon and later:
+	// index-only, as the rest of it.
+	soon, later := asOf.AddDays(domain.CaseloadDueSoonDays).Time, asOf.AddDays(domain.CaseloadDueLaterDays).Time
 	args := append(slices.Clone(heldArgs), countScopeArgs...)
 	args = append(args, from, fromDue, limit, from, fromDue)
 	args = append(args, cursorArgs...)
@@ -136,8 +141,13 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		        AND (h.k1, h.k2) <= (coalesce((SELECT cut.k1 FROM cut), 0),
 		                             coalesce((SELECT cut.k2 FROM cut), 'infinity'::date))`+after+`
 		      ORDER BY h.k1, h.k2, o.reference, h.order_id LIMIT ?)
-		SELECT sm.orders AS summary_orders, sm.flagged AS summary_flagged, pg.*
-		FROM (SELECT count(*) AS orders, count(*) FILTER (WHERE h.k1 < 0) AS flagged FROM held h) sm
+		SELECT sm.orders AS summary_orders, sm.flagged AS summary_flagged, sm.overdue AS summary_overdue,
+		       sm.due_soon AS summary_due_soon, sm.due_later AS summary_due_later, pg.*
+		FROM (SELECT count(*) AS orders, count(*) FILTER (WHERE h.k1 < 0) AS flagged,
+		             count(*) FILTER (WHERE h.k2 < ?::date) AS overdue,
+		             count(*) FILTER (WHERE h.k2 >= ?::date AND h.k2 <= ?::date) AS due_soon,
+		             count(*) FILTER (WHERE h.k2 > ?::date AND h.k2 <= ?::date) AS due_later
+		      FROM held h) sm
 		LEFT JOIN (
 		    SELECT k.order_id, k.reference, k.status, s.force, s.id AS subject_id, s.first_names, s.last_name,
 		           s.pnc_id, s.custody_status, s.release_date, k.roles, sch.next_review_due, sch.next_check_due,
@@ -156,13 +166,14 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		               (SELECT min(c.due_on) FROM checks c
 		                WHERE c.order_id = k.order_id AND c.outcome IS NULL) AS next_check_due
 		        OFFSET 0) sch) pg ON true
-		ORDER BY pg.k1, pg.k2, pg.reference, pg.order_id`, append(args, limit+1)...).
+		ORDER BY pg.k1, pg.k2, pg.reference, pg.order_id`, append(args, limit+1, asOf.Time, asOf.Time, soon, soon, later)...).
 		Scan(&rows).Error
 	if err != nil {
 		return out, err
 	}
 	if len(rows) > 0 {
-		out.Summary = domain.CaseloadSummary{Orders: rows[0].SummaryOrders, WithOpenFlags: rows[0].SummaryFlagged}
+		out.Summary = domain.CaseloadSummary{Orders: rows[0].SummaryOrders, WithOpenFlags: rows[0].SummaryFlagged,
+			Overdue: rows[0].SummaryOverdue, DueSoon: rows[0].SummaryDueSoon, DueLater: rows[0].SummaryDueLater}
 	}
 	// An empty page is the summary's row alone.
 	if len(rows) == 1 && rows[0].OrderID == nil {

@@ -613,6 +613,31 @@ func TestJourneys(t *testing.T) {
 			chromedp.WaitVisible(`a[rel=prev]`, chromedp.ByQuery))
 		s.wantText(t, tab, "a[rel=prev]", "First page")
 		s.wantText(t, tab, "#agenda-page", "Showing orders 101 to")
+
+		// A section of the agenda past its first 25 items, and a search
+		// matching more subjects than a page holds.
+		s.run(t, tab, "agenda-section", chromedp.Navigate(s.base+"/tasking"),
+			chromedp.Click(`p[id^=showing-] a`, chromedp.ByQuery), chromedp.WaitVisible(`p[id^=showing-]`, chromedp.ByQuery))
+		s.wantText(t, tab, "p[id^=showing-]", "Showing items 26 to ")
+		s.run(t, tab, "find-many", chromedp.Navigate(s.base+"/find?q=e"), chromedp.WaitVisible(`#subjects-showing`))
+		s.wantText(t, tab, "#subjects-showing", "More subjects match")
+		s.run(t, tab, "find-next", chromedp.Click(`a[rel=next]`, chromedp.ByQuery), chromedp.WaitVisible(`#subjects-showing`))
+		s.wantText(t, tab, "#subjects-showing", "Showing subjects 51 to")
+		s.wantText(t, tab, ".govuk-pagination__prev", "First page")
+	})
+
+	t.Run("administrator pages through the officers", func(t *testing.T) {
+		// The long agenda's generated officers are more than a page; the
+		// national administrator sees them all.
+		if _, err := s.store.CreateOfficer(ctx, domain.Officer{Name: "Sam Lister", Email: "sam.lister@scpo.example",
+			Roles: []string{domain.RoleAdmin}, Active: true}); err != nil {
+			t.Fatal(err)
+		}
+		tab := s.tab(t, domain.RoleAdmin, "")
+		s.run(t, tab, "officers-first", chromedp.Navigate(s.base+"/officers"), chromedp.WaitVisible(`#officers-showing`))
+		s.wantText(t, tab, "#officers-showing", "Showing officers 1 to 50")
+		s.run(t, tab, "officers-next", chromedp.Click(`a[rel=next]`, chromedp.ByQuery), chromedp.WaitVisible(`#officers-showing`))
+		s.wantText(t, tab, "#officers-showing", "Showing officers 51 to 100")
 	})
 }
 
