@@ -342,13 +342,19 @@ func (w *Web) order(r *req) error {
 		return err
 	}
 	d := orderData{Order: o, Subject: s}
-	if d.History, err = w.store.OwnerHistory(ctx, o.ID); err != nil {
+	if d.History, err = domain.AllPages(func(p domain.Page) ([]domain.OwnerAssignment, string, error) {
+		return w.store.OwnerHistory(ctx, o.ID, p)
+	}); err != nil {
 		return err
 	}
-	if d.Reviews, err = w.store.ListReviews(ctx, o.ID); err != nil {
+	if d.Reviews, err = domain.AllPages(func(p domain.Page) ([]domain.Review, string, error) {
+		return w.store.ListReviews(ctx, o.ID, p)
+	}); err != nil {
 		return err
 	}
-	checks, err := w.store.ListChecks(ctx, o.ID)
+	checks, err := domain.AllPages(func(p domain.Page) ([]domain.Check, string, error) {
+		return w.store.ListChecks(ctx, o.ID, p)
+	})
 	if err != nil {
 		return err
 	}
@@ -356,7 +362,9 @@ func (w *Web) order(r *req) error {
 		return err
 	}
 	d.Checks, d.Checks2 = paginate(r, checks, func(c domain.Check) *domain.Date { return &c.DueOn })
-	if d.Events, err = w.store.OrderEvents(ctx, o.ID); err != nil {
+	if d.Events, err = domain.AllPages(func(p domain.Page) ([]domain.OrderEvent, string, error) {
+		return w.store.OrderEvents(ctx, o.ID, p)
+	}); err != nil {
 		return err
 	}
 	d.Timeline = timeline(o, d.History, d.Reviews, checks, d.Flags, d.Events, w.cfg.Location, w.forceName)
@@ -367,13 +375,19 @@ func (w *Web) order(r *req) error {
 			}
 		}
 	}
-	if d.Extensions, err = w.store.ListExtensions(ctx, o.ID); err != nil {
+	if d.Extensions, err = domain.AllPages(func(p domain.Page) ([]domain.Extension, string, error) {
+		return w.store.ListExtensions(ctx, o.ID, p)
+	}); err != nil {
 		return err
 	}
-	if d.Decisions, err = w.store.OrderDecisions(ctx, o.ID); err != nil {
+	if d.Decisions, err = domain.AllPages(func(p domain.Page) ([]domain.OrderDecision, string, error) {
+		return w.store.OrderDecisions(ctx, o.ID, p)
+	}); err != nil {
 		return err
 	}
-	if d.Breaches, err = w.store.ListBreaches(ctx, o.ID); err != nil {
+	if d.Breaches, err = domain.AllPages(func(p domain.Page) ([]domain.BreachCase, string, error) {
+		return w.store.ListBreaches(ctx, o.ID, p)
+	}); err != nil {
 		return err
 	}
 	p := r.page("Order "+o.Reference, "find", &d)
@@ -551,7 +565,9 @@ func (w *Web) loadCheck(r *req) (domain.Order, domain.Check, error) {
 	if err != nil {
 		return o, domain.Check{}, err
 	}
-	checks, err := w.store.ListChecks(r.ctx(), o.ID)
+	checks, err := domain.AllPages(func(p domain.Page) ([]domain.Check, string, error) {
+		return w.store.ListChecks(r.ctx(), o.ID, p)
+	})
 	if err != nil {
 		return o, domain.Check{}, err
 	}
@@ -768,7 +784,9 @@ func (w *Web) subject(r *req) error {
 		domain.Page{Limit: 10}); err != nil {
 		return err
 	}
-	if d.Custody, err = w.store.CustodyHistory(r.ctx(), s.ID); err != nil {
+	if d.Custody, err = domain.AllPages(func(p domain.Page) ([]domain.CustodyPeriod, string, error) {
+		return w.store.CustodyHistory(r.ctx(), s.ID, p)
+	}); err != nil {
 		return err
 	}
 	if d.Orders, _, err = w.store.ListOrders(r.ctx(), domain.OrderFilter{SubjectID: s.ID}, domain.Page{Limit: 500}); err != nil {
