@@ -2,9 +2,12 @@ package api_test
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"scpo/domain"
@@ -132,5 +135,104 @@ func TestOrderAndSubjectListsComeAPageAtATime(t *testing.T) {
 			// store, which refuses it too (not a database error).
 			wantFields(t, e.do(t, "GET", l.path+"?cursor="+l.forged, e.admin, ""), http.StatusUnprocessableEntity, "cursor")
 		})
+	}
+}
+
+// An order reviewed for years: its page shows the latest ten reviews,
+// events and timeline entries, says how many there are and links to a page
+// of each list, paged by the API's cursor, where every one is found once.
+// (It listed all 106 reviews and a 110-line timeline.)
+func TestOrderPageShowsTheLatestFewAndLinksToTheRest(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ord := e.order(t, s(e.subject(t, nil), "id"), obj{"made_on": "2024-06-10", "starts_on": "2024-07-01", "duration_months": 60})
+	id := s(ord, "id")
+	const n = 56
+	note := func(i int) string { return fmt.Sprintf("Seen at home, visit %02d.", i) }
+	for i := range n {
+		want(t, e.do(t, "POST", "/api/v1/orders/"+id+"/reviews", e.admin, js(obj{"reviewed_on": domain.NewDate(2024, 8, 1).AddDays(i * 10).String(),
+			"kind": "routine", "outcome": "satisfactory", "notes": note(i)})), http.StatusCreated)
+	}
+	events := len(items(e.do(t, "GET", "/api/v1/orders/"+id+"/events?limit=500", e.admin, "")))
+	if events <= n {
+		t.Fatalf("%d events for %d reviews", events, n)
+	}
+	b, me := e.signedIn(t, "iom_officer")
+
+	p := b.get("/orders/" + id)
+	wantStatus(t, p, http.StatusOK)
+	for i := range n {
+		if shown := strings.Contains(p.Body, note(i)); shown != (i >= n-10) {
+			t.Errorf("review %d shown on the order page: %v (the latest ten only)", i, shown)
+		}
+	}
+	wantText(t, p, fmt.Sprintf("The latest 10 of %d reviews", n), `href="/orders/`+id+`/reviews"`, fmt.Sprintf("See all %d reviews", n),
+		fmt.Sprintf("The latest 10 of %d events, oldest first", events), `href="/orders/`+id+`/events"`, fmt.Sprintf("See all %d events", events))
+	timeline := p.Body[strings.Index(p.Body, `id="timeline"`):]
+	timeline = timeline[:strings.Index(timeline, "</ol>")]
+	if got := strings.Count(timeline, "<li>"); got != 10 {
+		t.Errorf("the timeline shows %d entries, want the latest 10", got)
+	}
+	if !strings.Contains(timeline, "Routine review: satisfactory") {
+		t.Errorf("the timeline's latest entries are not the latest reviews:\n%s", timeline)
+	}
+
+	// Every review, a page of 50 after another, each once, newest first.
+	rows := regexp.MustCompile(`Seen at home, visit (\d+)\.`)
+	var seen []string
+	next := "/orders/" + id + "/reviews"
+	for pages := 0; next != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("the reviews' pages never end")
+		}
+		p := b.get(next)
+		wantStatus(t, p, http.StatusOK)
+		wantText(t, p, fmt.Sprintf("%d reviews, newest first", n))
+		for _, m := range rows.FindAllStringSubmatch(p.Body, -1) {
+			seen = append(seen, m[1])
+		}
+		next = ""
+		if m := regexp.MustCompile(`href="([^"]+)" rel="next"`).FindStringSubmatch(p.Body); m != nil {
+			next = html.UnescapeString(m[1])
+			wantText(t, b.get(next), `href="/orders/`+id+`/reviews" rel="prev"`)
+		}
+	}
+	var wantSeen []string
+	for i := n - 1; i >= 0; i-- {
+		wantSeen = append(wantSeen, fmt.Sprintf("%02d", i))
+	}
+	if !slices.Equal(seen, wantSeen) {
+		t.Errorf("the reviews' pages show\n %v\nwant every review once, newest first\n %v", seen, wantSeen)
+	}
+
+	// Every event, the same way, oldest first.
+	got := 0
+	next = "/orders/" + id + "/events"
+	for pages := 0; next != ""; pages++ {
+		if pages > 3 {
+			t.Fatal("the events' pages never end")
+		}
+		p := b.get(next)
+		wantStatus(t, p, http.StatusOK)
+		wantText(t, p, fmt.Sprintf("%d events, oldest first", events))
+		got += strings.Count(p.Body, `<tr class="govuk-table__row"><td`)
+		next = ""
+		if m := regexp.MustCompile(`href="([^"]+)" rel="next"`).FindStringSubmatch(p.Body); m != nil {
+			next = html.UnescapeString(m[1])
+		}
+	}
+	if got != events {
+		t.Errorf("the events' pages show %d events, want %d", got, events)
+	}
+
+	// A page of a list that is not one is not found; another force's
+	// order's lists are not found; a look is on the trail.
+	wantStatus(t, b.get("/orders/"+id+"/reviews?cursor=nope"), http.StatusNotFound)
+	dorset := e.signedInAs(t, acOfficer(t, e, "dorset", "iom_officer"))
+	wantStatus(t, dorset.get("/orders/"+id+"/reviews"), http.StatusNotFound)
+	wantStatus(t, dorset.get("/orders/"+id+"/events"), http.StatusNotFound)
+	trail := e.trail(t, me)
+	if !hasEntry(trail, "/orders/:id/reviews", "consultation", 0, id) || !hasEntry(trail, "/orders/:id/events", "consultation", 0, id) {
+		t.Errorf("the lists' pages are not on the trail as consultations of the order")
 	}
 }

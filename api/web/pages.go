@@ -284,16 +284,21 @@ func (w *Web) find(r *req) error {
 // --- Order -----------------------------------------------------------------
 
 type orderData struct {
-	Order    domain.Order
-	Subject  domain.Subject
-	History  []domain.OwnerAssignment
-	Reviews  []domain.Review
-	Checks   []domain.Check
-	Checks2  listing
-	Flags    []domain.Flag
-	Timeline []event
-	// The legal history: every event (GET /orders/{id}/events) and the
-	// terms in force on the day asked for (?on-day=&on-month=&on-year=).
+	Order   domain.Order
+	Subject domain.Subject
+	History []domain.OwnerAssignment
+	// Counts are how many reviews and events the order has; Reviews and
+	// Events the latest orderLatest of each, and Timeline the latest
+	// entries of the two with the rest (TimelineCut: there are more).
+	Counts      domain.OrderListCounts
+	TimelineCut bool
+	Reviews     []domain.Review
+	Checks      []domain.Check
+	Checks2     listing
+	Flags       []domain.Flag
+	Timeline    []event
+	// The legal history: the latest events (GET /orders/{id}/events) and
+	// the terms in force on the day asked for (?on-day=&on-month=&on-year=).
 	Events  []domain.OrderEvent
 	TermsOn *domain.TermsInForce
 	// What still waits for a decision: the pending appeal (its lodged
@@ -347,9 +352,13 @@ func (w *Web) order(r *req) error {
 	}); err != nil {
 		return err
 	}
-	if d.Reviews, err = domain.AllPages(func(p domain.Page) ([]domain.Review, string, error) {
-		return w.store.ListReviews(ctx, o.ID, p)
-	}); err != nil {
+	// The latest few reviews and events, each with a count and a link to
+	// the rest on a page of their own: an order reviewed for years listed
+	// every review, and its whole timeline, twice.
+	if d.Counts, err = w.store.CountOrderLists(ctx, o.ID); err != nil {
+		return err
+	}
+	if d.Reviews, _, err = w.store.ListReviews(ctx, o.ID, domain.Page{Limit: orderLatest}); err != nil {
 		return err
 	}
 	checks, err := domain.AllPages(func(p domain.Page) ([]domain.Check, string, error) {
@@ -362,17 +371,19 @@ func (w *Web) order(r *req) error {
 		return err
 	}
 	d.Checks, d.Checks2 = paginate(r, checks, func(c domain.Check) *domain.Date { return &c.DueOn })
-	if d.Events, err = domain.AllPages(func(p domain.Page) ([]domain.OrderEvent, string, error) {
-		return w.store.OrderEvents(ctx, o.ID, p)
-	}); err != nil {
+	if d.Events, err = w.store.LatestOrderEvents(ctx, o.ID, orderLatest); err != nil {
 		return err
 	}
+	// The timeline's latest entries come from the latest of each list it
+	// merges (the lists it is not given whole).
 	d.Timeline = timeline(o, d.History, d.Reviews, checks, d.Flags, d.Events, w.cfg.Location, w.forceName)
+	if len(d.Timeline) > orderLatest {
+		d.Timeline, d.TimelineCut = d.Timeline[:orderLatest], true
+	}
+	d.TimelineCut = d.TimelineCut || d.Counts.Events > len(d.Events) || d.Counts.Reviews > len(d.Reviews)
 	if o.AppealPending {
-		for i := range d.Events {
-			if d.Events[i].Kind == domain.EventAppealLodged {
-				d.PendingAppeal = &d.Events[i]
-			}
+		if d.PendingAppeal, err = w.pendingAppeal(ctx, o.ID, d.Events); err != nil {
+			return err
 		}
 	}
 	if d.Extensions, err = domain.AllPages(func(p domain.Page) ([]domain.Extension, string, error) {
