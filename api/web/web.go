@@ -227,6 +227,7 @@ func Routes() []Route {
 		{http.MethodGet, "/pre-release", "GET /api/v1/reports/pre-release", (*Web).preRelease},
 		{http.MethodGet, "/region", "GET /api/v1/reports/region", (*Web).region},
 		{http.MethodGet, "/audit", "GET /api/v1/audit", (*Web).audit},
+		{http.MethodGet, "/audit/entries/:entry", "GET /api/v1/audit", (*Web).auditEntry},
 		{http.MethodGet, "/officers", "GET /api/v1/officers", (*Web).officers},
 		{http.MethodGet, "/officers/new", "POST /api/v1/officers", (*Web).officerForm},
 		{http.MethodPost, "/officers", "POST /api/v1/officers", (*Web).createOfficer},
