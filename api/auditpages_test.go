@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"scpo/api"
 	"scpo/domain"
@@ -157,4 +158,53 @@ func keysOf[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// The trail's from and to take a day, as the page does: from its first
+// moment to its end in the service's zone, and still take RFC 3339
+// timestamps. (A day was refused 422; the page took its days in UTC.)
+func TestAuditFromAndToTakeADay(t *testing.T) {
+	t.Parallel()
+	// Fourteen hours ahead of UTC: the entries, made at 10:00 UTC on 25
+	// November, are at midnight starting 26 November in the service's zone.
+	e := newEnvWith(t, func(c *api.Config) {
+		c.FailedAuthBurst, c.Location = 1_000_000, time.FixedZone("UTC+14", 14*3600)
+	})
+	iomID := e.officer(t, "iom_officer")
+	sub := e.subject(t, nil)
+	want(t, e.do(t, "GET", "/api/v1/subjects/"+s(sub, "id"), e.token(t, iomID), ""), http.StatusOK)
+	audID := acOfficer(t, e, "", "auditor")
+	tok := e.token(t, audID)
+	for q, n := range map[string]int{
+		"from=2026-11-26":                      1,
+		"to=2026-11-26":                        1,
+		"from=2026-11-26&to=2026-11-26":        1,
+		"to=2026-11-25":                        0, // the 25th ended as the entry was made
+		"from=2026-11-27":                      0,
+		"from=2026-11-25&to=2026-11-25":        0,
+		"from=2026-11-25T10:00:00Z":            1,
+		"to=2026-11-25T10:00:00Z":              0,
+		"from=2026-11-26T00:00:00%2B14:00":     1,
+		"from=2026-11-25&to=2026-11-26T09:00Z": 0, // not RFC 3339: refused below
+	} {
+		r := e.do(t, "GET", "/api/v1/audit?action=consultation&officer="+iomID+"&subject="+s(sub, "id")+"&"+q, tok, "")
+		if strings.Contains(q, "T09:00Z") {
+			wantFields(t, r, http.StatusUnprocessableEntity, "to")
+			continue
+		}
+		want(t, r, http.StatusOK)
+		if got := len(items(r)); got != n {
+			t.Errorf("%s: %d entries, want %d", q, got, n)
+		}
+	}
+	wantFields(t, e.do(t, "GET", "/api/v1/audit?from=2026-13-01&to=yesterday", tok, ""), http.StatusUnprocessableEntity, "from", "to")
+
+	// The page's days are the same days.
+	b := e.signedInAs(t, audID)
+	day := func(field string, d int) string {
+		return fmt.Sprintf("&%s-day=%d&%s-month=11&%s-year=2026", field, d, field, field)
+	}
+	search := "/audit?action=consultation&subject=" + url.QueryEscape(s(sub, "pnc_id"))
+	wantText(t, b.get(search+"&officer="+iomID+day("from", 26)+day("to", 26)), "GET /api/v1/subjects/:id</code>")
+	wantText(t, b.get(search+day("from", 25)+day("to", 25)), "No entries.")
 }

@@ -66,14 +66,25 @@ func (q *query) date(name string) *domain.Date {
 	return &d
 }
 
-func (q *query) timestamp(name string) *time.Time {
+// instant reads a bound of moments: an RFC 3339 timestamp, or a day
+// (YYYY-MM-DD) in loc, which is its first moment, or with end the first
+// moment of the day after (so "to" a day takes in the whole of it, as the
+// bound is exclusive).
+func (q *query) instant(name string, loc *time.Location, end bool) *time.Time {
 	v := q.str(name)
 	if v == "" {
 		return nil
 	}
+	if d, err := domain.ParseDate(v); err == nil {
+		if end {
+			d = d.AddDays(1)
+		}
+		t := d.Start(loc)
+		return &t
+	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		q.errs.Add(name, "must be an RFC 3339 timestamp such as 2026-11-25T09:00:00Z")
+		q.errs.Add(name, "must be a day such as 2026-11-25 or an RFC 3339 timestamp such as 2026-11-25T09:00:00Z")
 		return nil
 	}
 	return &t

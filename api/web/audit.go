@@ -189,12 +189,13 @@ func (w *Web) audit(r *req) error {
 			f.OrderID = orders[0].ID
 		}
 	}
+	// Days in the service's zone, as the API takes them.
 	if from := dateValue(p.Values, "from", v); from != nil {
-		t := from.Time
+		t := from.Start(w.cfg.Location)
 		f.From = &t
 	}
 	if to := dateValue(p.Values, "to", v); to != nil {
-		t := to.AddDays(1).Time // to the end of that day
+		t := to.AddDays(1).Start(w.cfg.Location) // to the end of that day
 		f.To = &t
 	}
 	if f.From != nil && f.To != nil && !f.To.After(*f.From) {
