@@ -388,7 +388,7 @@ func (s *Server) revokeToken(c echo.Context) error {
 func (s *Server) listAudit(c echo.Context) error {
 	q := newQuery(c, "officer", "subject", "order", "action", "from", "to")
 	f := domain.AuditFilter{OfficerID: q.id("officer"), SubjectID: q.id("subject"), OrderID: q.id("order"),
-		Action: q.oneOf("action", domain.AuditActions), From: q.timestamp("from"), To: q.timestamp("to")}
+		Action: q.oneOf("action", domain.AuditActions), From: q.instant("from", s.loc, false), To: q.instant("to", s.loc, true)}
 	p := auditPage(q)
 	if err := q.err(); err != nil {
 		return err

@@ -63,29 +63,23 @@ func (s *Server) termsOn(c echo.Context) error {
 }
 
 func (s *Server) termVersions(c echo.Context) error {
-	out, err := s.store.TermVersions(ctxOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, listOf(out, ""))
+	return recordList(c, 4, func(p domain.Page) ([]domain.TermVersion, string, error) {
+		return s.store.TermVersions(ctxOf(c), c.Param("id"), p)
+	})
 }
 
 func (s *Server) orderEvents(c echo.Context) error {
-	out, err := s.store.OrderEvents(ctxOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, listOf(out, ""))
+	return recordList(c, 4, func(p domain.Page) ([]domain.OrderEvent, string, error) {
+		return s.store.OrderEvents(ctxOf(c), c.Param("id"), p)
+	})
 }
 
 // orderDecisions answers the meetings' decisions on the order: its force's
 // tasking meetings and the regional meeting an escalation went to.
 func (s *Server) orderDecisions(c echo.Context) error {
-	out, err := s.store.OrderDecisions(ctxOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, listOf(out, ""))
+	return recordList(c, 2, func(p domain.Page) ([]domain.OrderDecision, string, error) {
+		return s.store.OrderDecisions(ctxOf(c), c.Param("id"), p)
+	})
 }
 
 type variationRequest struct {
@@ -297,11 +291,9 @@ func (s *Server) decideCharge(c echo.Context) error {
 }
 
 func (s *Server) listExtensions(c echo.Context) error {
-	out, err := s.store.ListExtensions(ctxOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, listOf(out, ""))
+	return recordList(c, 2, func(p domain.Page) ([]domain.Extension, string, error) {
+		return s.store.ListExtensions(ctxOf(c), c.Param("id"), p)
+	})
 }
 
 type breachRequest struct {
@@ -372,11 +364,9 @@ func (s *Server) decideBreach(c echo.Context) error {
 }
 
 func (s *Server) listBreaches(c echo.Context) error {
-	out, err := s.store.ListBreaches(ctxOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, listOf(out, ""))
+	return recordList(c, 2, func(p domain.Page) ([]domain.BreachCase, string, error) {
+		return s.store.ListBreaches(ctxOf(c), c.Param("id"), p)
+	})
 }
 
 type noBreachRequest struct {

@@ -278,11 +278,9 @@ func (s *Server) removeOwner(c echo.Context) error {
 }
 
 func (s *Server) ownerHistory(c echo.Context) error {
-	h, err := s.store.OwnerHistory(ctxOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, listOf(h, ""))
+	return recordList(c, 2, func(p domain.Page) ([]domain.OwnerAssignment, string, error) {
+		return s.store.OwnerHistory(ctxOf(c), c.Param("id"), p)
+	})
 }
 
 type reviewRequest struct {
@@ -314,11 +312,9 @@ func (s *Server) recordReview(c echo.Context) error {
 }
 
 func (s *Server) listReviews(c echo.Context) error {
-	out, err := s.store.ListReviews(ctxOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, listOf(out, ""))
+	return recordList(c, 2, func(p domain.Page) ([]domain.Review, string, error) {
+		return s.store.ListReviews(ctxOf(c), c.Param("id"), p)
+	})
 }
 
 type checkRequest struct {
@@ -415,9 +411,7 @@ func (s *Server) cancelCheck(c echo.Context) error {
 }
 
 func (s *Server) listChecks(c echo.Context) error {
-	out, err := s.store.ListChecks(ctxOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, listOf(out, ""))
+	return recordList(c, 2, func(p domain.Page) ([]domain.Check, string, error) {
+		return s.store.ListChecks(ctxOf(c), c.Param("id"), p)
+	})
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
@@ -67,14 +68,25 @@ func (q *query) date(name string) *domain.Date {
 	return &d
 }
 
-func (q *query) timestamp(name string) *time.Time {
+// instant reads a bound of moments: an RFC 3339 timestamp, or a day
+// (YYYY-MM-DD) in loc, which is its first moment, or with end the first
+// moment of the day after (so "to" a day takes in the whole of it, as the
+// bound is exclusive).
+func (q *query) instant(name string, loc *time.Location, end bool) *time.Time {
 	v := q.str(name)
 	if v == "" {
 		return nil
 	}
+	if d, err := domain.ParseDate(v); err == nil {
+		if end {
+			d = d.AddDays(1)
+		}
+		t := d.Start(loc)
+		return &t
+	}
 	t, err := time.Parse(time.RFC3339, v)
 	if err != nil {
-		q.errs.Add(name, "must be an RFC 3339 timestamp such as 2026-11-25T09:00:00Z")
+		q.errs.Add(name, "must be a day such as 2026-11-25 or an RFC 3339 timestamp such as 2026-11-25T09:00:00Z")
 		return nil
 	}
 	return &t
@@ -107,6 +119,33 @@ func (q *query) page() domain.Page {
 		p.Cursor = id
 	}
 	return p
+}
+
+// recordList answers a page of one record's list (an order's reviews, a
+// subject's custody history), read in the order of a key of n parts: limit
+// (default 50, at most 500) and the cursor the page before gave, each
+// refused by name (422) when it is not one, as every list's are.
+func recordList[T any](c echo.Context, n int, read func(domain.Page) ([]T, string, error)) error {
+	q := newQuery(c)
+	p := domain.Page{Limit: 50}
+	if l := q.intIn("limit", 1, 1_000_000); l != nil {
+		p.Limit = min(*l, 500)
+	}
+	if cur := q.str("cursor"); cur != "" {
+		// The parts' types are the store's to check.
+		if _, ok := domain.DecodeKeyParts(cur, n); !ok {
+			q.errs.Add("cursor", "is not a cursor this service gave out")
+		}
+		p.Cursor = cur
+	}
+	if err := q.err(); err != nil {
+		return err
+	}
+	items, next, err := read(p)
+	if err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, listOf(items, next))
 }
 
 // err reports unknown parameters as 400 and bad values as 422.

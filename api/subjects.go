@@ -211,9 +211,7 @@ func releaseGiven(body []byte) releaseFields {
 }
 
 func (s *Server) custodyHistory(c echo.Context) error {
-	out, err := s.store.CustodyHistory(ctxOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, listOf(out, ""))
+	return recordList(c, 3, func(p domain.Page) ([]domain.CustodyPeriod, string, error) {
+		return s.store.CustodyHistory(ctxOf(c), c.Param("id"), p)
+	})
 }

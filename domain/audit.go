@@ -161,6 +161,9 @@ func Note(ctx context.Context, recordType string, ids ...string) {
 
 // AuditFilter narrows the audit log.
 type AuditFilter struct {
+	// Entry is one entry's number: that entry alone, when the caller may
+	// read it.
+	Entry     int64
 	OfficerID string
 	SubjectID string
 	OrderID   string
@@ -187,10 +190,24 @@ type RecordChange struct {
 	By *OfficerRef
 }
 
+// RecordName is how a record named on the audit trail is shown: a
+// subject's name with its PNC ID (or an organisation's registration
+// number) as Identifier, an order's court reference, an officer's name.
+type RecordName struct {
+	Name       string
+	Identifier string
+}
+
 // Audit reads and checks the trail.
 type Audit interface {
 	WriteAudit(ctx context.Context) error
 	ListAudit(ctx context.Context, f AuditFilter, p Page) ([]AuditEntry, string, error)
+	// AuditRecordNames names the subjects, orders and officers among refs
+	// that the caller may see, all in one statement; a record out of view
+	// or gone is absent. Unlike a read of the records it notes none of them
+	// on the request's entry: whoever reads the trail consults the trail,
+	// as GET /audit does, not each record an entry names.
+	AuditRecordNames(ctx context.Context, refs []RecordRef) (map[RecordRef]RecordName, error)
 	// LastChange is the latest change to a record the caller has just
 	// read (a stale form's record, by its audit record type: force_policy,
 	// officer, absence, subject, order, check, extension, breach_case); nil

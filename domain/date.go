@@ -28,6 +28,14 @@ func DateOf(t time.Time, loc *time.Location) Date {
 	return NewDate(y, m, d)
 }
 
+// Start is the first moment of the day in loc: a day asked for as a bound
+// of moments (the audit trail's from and to) is the day in the service's
+// zone.
+func (d Date) Start(loc *time.Location) time.Time {
+	y, m, day := d.Date()
+	return time.Date(y, m, day, 0, 0, 0, 0, loc)
+}
+
 // NewDate builds a Date.
 func NewDate(y int, m time.Month, d int) Date {
 	return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)}

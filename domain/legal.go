@@ -769,8 +769,13 @@ func NoBreach(reason string, v *ValidationError) string {
 // LegalLife records the events of an order's legal life.
 type LegalLife interface {
 	TermsOn(ctx context.Context, orderID string, on Date) (TermsInForce, error)
-	TermVersions(ctx context.Context, orderID string) ([]TermVersion, error)
-	OrderEvents(ctx context.Context, orderID string) ([]OrderEvent, error)
+	// TermVersions, OrderEvents, ListExtensions and ListBreaches read a page
+	// of an order's list and the cursor of the next ("" after the last).
+	TermVersions(ctx context.Context, orderID string, p Page) ([]TermVersion, string, error)
+	OrderEvents(ctx context.Context, orderID string, p Page) ([]OrderEvent, string, error)
+	// LatestOrderEvents is the last n events of the order's timeline,
+	// oldest first.
+	LatestOrderEvents(ctx context.Context, orderID string, n int) ([]OrderEvent, error)
 	Vary(ctx context.Context, orderID string, va Variation) (OrderEvent, error)
 	RecordService(ctx context.Context, orderID string, s Service) (OrderEvent, error)
 	Discharge(ctx context.Context, orderID string, e Ending) (OrderEvent, error)
@@ -778,10 +783,10 @@ type LegalLife interface {
 	DecideAppeal(ctx context.Context, orderID, appealID string, d AppealDecision) (OrderEvent, error)
 	RecordCharge(ctx context.Context, orderID string, x Extension) (Extension, error)
 	DecideCharge(ctx context.Context, orderID, extensionID string, ifVersion *int, outcome *string, outcomeOn, settled *Date) (Extension, error)
-	ListExtensions(ctx context.Context, orderID string) ([]Extension, error)
+	ListExtensions(ctx context.Context, orderID string, p Page) ([]Extension, string, error)
 	RecordBreach(ctx context.Context, orderID string, b BreachCase) (BreachCase, error)
 	DecideBreach(ctx context.Context, orderID, breachID string, ifVersion *int, action *string, outcome string, outcomeOn *Date, sentence *string) (BreachCase, error)
-	ListBreaches(ctx context.Context, orderID string) ([]BreachCase, error)
+	ListBreaches(ctx context.Context, orderID string, p Page) ([]BreachCase, string, error)
 	DecideNoBreach(ctx context.Context, orderID, checkID, reason string) (OrderEvent, error)
 }
 

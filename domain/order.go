@@ -382,6 +382,13 @@ type OrderFilter struct {
 	Reference string // court reference, matched exactly but for case
 }
 
+// OrderListCounts is how many entries an order's long lists hold: its
+// reviews and its timeline's events (GET /orders/{id}/events).
+type OrderListCounts struct {
+	Reviews int
+	Events  int
+}
+
 // Orders records orders, their owners, reviews and checks.
 type Orders interface {
 	CreateOrder(ctx context.Context, o Order) (Order, error)
@@ -394,13 +401,19 @@ type Orders interface {
 
 	AssignOwner(ctx context.Context, a OwnerChange) (OwnerAssignment, error)
 	RemoveOwner(ctx context.Context, a OwnerChange) error
-	OwnerHistory(ctx context.Context, orderID string) ([]OwnerAssignment, error)
+	// OwnerHistory, ListReviews and ListChecks read a page of an order's
+	// list, and the cursor of the next page ("" after the last), as every
+	// list is read (AllPages reads one whole).
+	OwnerHistory(ctx context.Context, orderID string, p Page) ([]OwnerAssignment, string, error)
 
 	RecordReview(ctx context.Context, orderID string, r Review) (Review, error)
-	ListReviews(ctx context.Context, orderID string) ([]Review, error)
+	ListReviews(ctx context.Context, orderID string, p Page) ([]Review, string, error)
 	ScheduleCheck(ctx context.Context, orderID string, c Check) (Check, error)
 	CompleteCheck(ctx context.Context, orderID, checkID string, ifVersion *int, change func(*Check) error) (Check, error)
-	ListChecks(ctx context.Context, orderID string) ([]Check, error)
+	ListChecks(ctx context.Context, orderID string, p Page) ([]Check, string, error)
+	// CountOrderLists counts what an order's long lists hold, for a page
+	// that shows the latest few of each and links to the rest.
+	CountOrderLists(ctx context.Context, orderID string) (OrderListCounts, error)
 	// CancelCheck closes a scheduled check with a reason (Check.Cancel).
 	CancelCheck(ctx context.Context, orderID, checkID string, ifVersion *int, reason string) (Check, error)
 }

@@ -18,8 +18,8 @@ type OrderDecision struct {
 
 // OrderDecisionReader reads the meetings' decisions on an order.
 type OrderDecisionReader interface {
-	// OrderDecisions lists every meeting's decisions on the order's agenda
-	// items, oldest first (ErrNotFound for an order outside the caller's
-	// view).
-	OrderDecisions(ctx context.Context, orderID string) ([]OrderDecision, error)
+	// OrderDecisions lists a page of the meetings' decisions on the order's
+	// agenda items, oldest first, and the cursor of the next page
+	// (ErrNotFound for an order outside the caller's view).
+	OrderDecisions(ctx context.Context, orderID string, p Page) ([]OrderDecision, string, error)
 }

@@ -381,8 +381,9 @@ type Subjects interface {
 	// ErrStale when ifVersion is given and no longer matches. A move from
 	// custody to the community starts the subject's on-release orders.
 	UpdateSubject(ctx context.Context, id string, ifVersion *int, change func(*Subject) error) (Subject, error)
-	// CustodyHistory lists the subject's custody periods, latest first.
-	CustodyHistory(ctx context.Context, subjectID string) ([]CustodyPeriod, error)
+	// CustodyHistory lists a page of the subject's custody periods, latest
+	// first, and the cursor of the next page.
+	CustodyHistory(ctx context.Context, subjectID string, p Page) ([]CustodyPeriod, string, error)
 	// LikelyReleaseDay is the day a release of the subject (in custody)
 	// would be recorded on with no day given (Subject.Release), for a form
 	// to offer.

@@ -19,62 +19,79 @@ type auditData struct {
 	Searched bool
 }
 
+// auditRecordsShown is how many of an entry's records the trail's pages
+// name; the entry's own page names them all, auditEntryPage at a time. An
+// agenda's entry names thousands: listed and looked up one by one, 50 of
+// them made a page of megabytes that took seconds.
+const (
+	auditRecordsShown = 5
+	auditEntryPage    = 100
+)
+
 // auditLine is an entry as people read it: names, not IDs.
 type auditLine struct {
 	domain.AuditEntry
 	Officer string
-	Records []recordName
+	// Shown are the first of its records, named; More how many others it
+	// names, listed on its own page (Link).
+	Shown []recordName
+	More  int
+	Link  string
 }
 
 type recordName struct {
 	Type, Name, Link string
 }
 
-// names resolves the IDs on audit entries to names and references, once
-// each, through the same store methods the API uses.
+// names resolves the officers and records on audit entries to names and
+// references, all at once through the store's AuditRecordNames, which
+// notes none of them: the reader's own entry names what the API's reading
+// of the trail names (its filters' records), not everything on the page.
 type names struct {
-	w        *Web
-	r        *req
-	officers map[string]string
-	records  map[string]recordName
+	known map[domain.RecordRef]domain.RecordName
 }
 
-func (w *Web) namer(r *req) *names {
-	return &names{w: w, r: r, officers: map[string]string{}, records: map[string]recordName{}}
+func (w *Web) namer(r *req, entries []domain.AuditEntry, shown func(domain.AuditEntry) []domain.RecordRef) (*names, error) {
+	var refs []domain.RecordRef
+	for _, e := range entries {
+		if e.OfficerID != nil {
+			refs = append(refs, domain.RecordRef{Type: "officer", ID: *e.OfficerID})
+		}
+		refs = append(refs, shown(e)...)
+	}
+	known, err := w.store.AuditRecordNames(r.ctx(), refs)
+	if err != nil {
+		return nil, err
+	}
+	return &names{known: known}, nil
 }
 
 func (n *names) officer(id *string) string {
 	if id == nil {
 		return "Nobody signed in"
 	}
-	if name, ok := n.officers[*id]; ok {
-		return name
+	if rn, ok := n.known[domain.RecordRef{Type: "officer", ID: *id}]; ok {
+		return rn.Name
 	}
-	name := "An officer no longer on the register"
-	if o, err := n.w.store.GetOfficer(n.r.ctx(), *id); err == nil {
-		name = o.Name
-	}
-	n.officers[*id] = name
-	return name
+	return "An officer no longer on the register"
 }
 
 func (n *names) record(ref domain.RecordRef) recordName {
-	key := ref.Type + "/" + ref.ID
-	if rn, ok := n.records[key]; ok {
-		return rn
-	}
 	rn := recordName{Type: humanise(ref.Type)}
-	ctx := n.r.ctx()
+	known, ok := n.known[ref]
 	switch ref.Type {
 	case "subject":
 		rn.Name = "a subject out of your view"
-		if s, err := n.w.store.GetSubject(ctx, ref.ID); err == nil {
-			rn.Name, rn.Link = s.DisplayName()+identity(s), "/subjects/"+s.ID+"/access-log"
+		if ok {
+			rn.Name, rn.Link = known.Name, "/subjects/"+ref.ID+"/access-log"
+			if known.Identifier != "" {
+				rn.Name += " (" + known.Identifier + ")"
+			}
 		}
 	case "order":
 		rn.Name = "an order out of your view"
-		if o, err := n.w.store.GetOrder(ctx, ref.ID); err == nil {
-			rn.Name, rn.Link = o.Reference, "/audit?order="+url.QueryEscape(o.Reference)
+		if ok {
+			rn.Name, rn.Link = known.Name, "/audit?order="+url.QueryEscape(known.Name)
 		}
 	case "officer":
 		id := ref.ID
@@ -84,25 +101,31 @@ func (n *names) record(ref domain.RecordRef) recordName {
 			rn.Name = humanise(ref.ID)
 		}
 	}
-	n.records[key] = rn
 	return rn
 }
 
-func (n *names) lines(entries []domain.AuditEntry) []auditLine {
+// firstRecords are the records of an entry the trail's pages name.
+func firstRecords(e domain.AuditEntry) []domain.RecordRef {
+	return e.Records[:min(len(e.Records), auditRecordsShown)]
+}
+
+// lines are the entries as the trail's pages show them: the first few of
+// each entry's records named, the rest counted and a link away.
+func (w *Web) lines(r *req, entries []domain.AuditEntry) ([]auditLine, error) {
+	n, err := w.namer(r, entries, firstRecords)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]auditLine, 0, len(entries))
 	for _, e := range entries {
-		l := auditLine{AuditEntry: e, Officer: n.officer(e.OfficerID)}
-		seen := map[string]bool{}
-		for _, ref := range e.Records {
-			rn := n.record(ref)
-			if k := rn.Type + rn.Name; !seen[k] {
-				seen[k] = true
-				l.Records = append(l.Records, rn)
-			}
+		l := auditLine{AuditEntry: e, Officer: n.officer(e.OfficerID), More: len(e.Records) - len(firstRecords(e)),
+			Link: "/audit/entries/" + strconv.FormatInt(e.ID, 10)}
+		for _, ref := range firstRecords(e) {
+			l.Shown = append(l.Shown, n.record(ref))
 		}
 		out = append(out, l)
 	}
-	return out
+	return out, nil
 }
 
 var auditLabels = map[string]string{"subject": "PNC ID", "order": "Court reference", "from": "From", "to": "To"}
@@ -166,12 +189,13 @@ func (w *Web) audit(r *req) error {
 			f.OrderID = orders[0].ID
 		}
 	}
+	// Days in the service's zone, as the API takes them.
 	if from := dateValue(p.Values, "from", v); from != nil {
-		t := from.Time
+		t := from.Start(w.cfg.Location)
 		f.From = &t
 	}
 	if to := dateValue(p.Values, "to", v); to != nil {
-		t := to.AddDays(1).Time // to the end of that day
+		t := to.AddDays(1).Start(w.cfg.Location) // to the end of that day
 		f.To = &t
 	}
 	if f.From != nil && f.To != nil && !f.To.After(*f.From) {
@@ -191,7 +215,9 @@ func (w *Web) audit(r *req) error {
 	if err != nil {
 		return err
 	}
-	d.Entries = w.namer(r).lines(entries)
+	if d.Entries, err = w.lines(r, entries); err != nil {
+		return err
+	}
 	if next != "" {
 		nq := url.Values{}
 		for k, v := range p.Values {
@@ -222,7 +248,9 @@ func (w *Web) accessLog(r *req) error {
 	if err != nil {
 		return err
 	}
-	d.Entries = w.namer(r).lines(entries)
+	if d.Entries, err = w.lines(r, entries); err != nil {
+		return err
+	}
 	if next != "" {
 		d.Next = "/subjects/" + s.ID + "/access-log?cursor=" + url.QueryEscape(next)
 	}
@@ -239,4 +267,45 @@ func identity(s domain.Subject) string {
 		return " (" + *s.RegistrationNumber + ")"
 	}
 	return ""
+}
+
+// auditEntryData is one entry of the trail and a page of the records it
+// names.
+type auditEntryData struct {
+	Entry   auditLine
+	Records []recordName
+	List    listing
+}
+
+// auditEntry is one entry with every record it names, auditEntryPage to a
+// page, named as on the trail. Looking at it is a consultation of the
+// trail, as the trail's own page is.
+func (w *Web) auditEntry(r *req) error {
+	id, err := strconv.ParseInt(r.Param("entry"), 10, 64)
+	if err != nil || id < 1 {
+		return domain.ErrNotFound
+	}
+	entries, _, err := w.store.ListAudit(r.ctx(), domain.AuditFilter{Entry: id}, domain.Page{Limit: 1})
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		return domain.ErrNotFound
+	}
+	e := entries[0]
+	l := listing{Total: len(e.Records), Pages: max(1, (len(e.Records)+auditEntryPage-1)/auditEntryPage),
+		Base: url.Values{}, Path: r.Request().URL.Path}
+	l.Page, _ = strconv.Atoi(r.QueryParam("page"))
+	l.Page = min(max(l.Page, 1), l.Pages)
+	lo := (l.Page - 1) * auditEntryPage
+	page := e.Records[lo:min(lo+auditEntryPage, len(e.Records))]
+	n, err := w.namer(r, entries, func(domain.AuditEntry) []domain.RecordRef { return page })
+	if err != nil {
+		return err
+	}
+	d := &auditEntryData{Entry: auditLine{AuditEntry: e, Officer: n.officer(e.OfficerID)}, List: l}
+	for _, ref := range page {
+		d.Records = append(d.Records, n.record(ref))
+	}
+	return w.render(r, "audit-entry", r.page("Audit entry "+strconv.FormatInt(id, 10), "audit", d))
 }

@@ -73,7 +73,9 @@ func (w *Web) loadLegal(r *req, form string) (legalData, error) {
 		}
 	}
 	if checkID != "" {
-		checks, err := w.store.ListChecks(r.ctx(), o.ID)
+		checks, err := domain.AllPages(func(p domain.Page) ([]domain.Check, string, error) {
+			return w.store.ListChecks(r.ctx(), o.ID, p)
+		})
 		if err != nil {
 			return d, err
 		}
@@ -88,7 +90,9 @@ func (w *Web) loadLegal(r *req, form string) (legalData, error) {
 	}
 	switch form {
 	case "appeal-decision":
-		events, err := w.store.OrderEvents(r.ctx(), o.ID)
+		events, err := domain.AllPages(func(p domain.Page) ([]domain.OrderEvent, string, error) {
+			return w.store.OrderEvents(r.ctx(), o.ID, p)
+		})
 		if err != nil {
 			return d, err
 		}
@@ -101,7 +105,9 @@ func (w *Web) loadLegal(r *req, form string) (legalData, error) {
 			return d, domain.ErrNotFound
 		}
 	case "charge-outcome":
-		list, err := w.store.ListExtensions(r.ctx(), o.ID)
+		list, err := domain.AllPages(func(p domain.Page) ([]domain.Extension, string, error) {
+			return w.store.ListExtensions(r.ctx(), o.ID, p)
+		})
 		if err != nil {
 			return d, err
 		}
@@ -114,7 +120,9 @@ func (w *Web) loadLegal(r *req, form string) (legalData, error) {
 			return d, domain.ErrNotFound
 		}
 	case "breach-outcome":
-		list, err := w.store.ListBreaches(r.ctx(), o.ID)
+		list, err := domain.AllPages(func(p domain.Page) ([]domain.BreachCase, string, error) {
+			return w.store.ListBreaches(r.ctx(), o.ID, p)
+		})
 		if err != nil {
 			return d, err
 		}

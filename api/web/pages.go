@@ -333,16 +333,21 @@ func cursorOf(next string) *string {
 // --- Order -----------------------------------------------------------------
 
 type orderData struct {
-	Order    domain.Order
-	Subject  domain.Subject
-	History  []domain.OwnerAssignment
-	Reviews  []domain.Review
-	Checks   []domain.Check
-	Checks2  listing
-	Flags    []domain.Flag
-	Timeline []event
-	// The legal history: every event (GET /orders/{id}/events) and the
-	// terms in force on the day asked for (?on-day=&on-month=&on-year=).
+	Order   domain.Order
+	Subject domain.Subject
+	History []domain.OwnerAssignment
+	// Counts are how many reviews and events the order has; Reviews and
+	// Events the latest orderLatest of each, and Timeline the latest
+	// entries of the two with the rest (TimelineCut: there are more).
+	Counts      domain.OrderListCounts
+	TimelineCut bool
+	Reviews     []domain.Review
+	Checks      []domain.Check
+	Checks2     listing
+	Flags       []domain.Flag
+	Timeline    []event
+	// The legal history: the latest events (GET /orders/{id}/events) and
+	// the terms in force on the day asked for (?on-day=&on-month=&on-year=).
 	Events  []domain.OrderEvent
 	TermsOn *domain.TermsInForce
 	// What still waits for a decision: the pending appeal (its lodged
@@ -391,13 +396,23 @@ func (w *Web) order(r *req) error {
 		return err
 	}
 	d := orderData{Order: o, Subject: s}
-	if d.History, err = w.store.OwnerHistory(ctx, o.ID); err != nil {
+	if d.History, err = domain.AllPages(func(p domain.Page) ([]domain.OwnerAssignment, string, error) {
+		return w.store.OwnerHistory(ctx, o.ID, p)
+	}); err != nil {
 		return err
 	}
-	if d.Reviews, err = w.store.ListReviews(ctx, o.ID); err != nil {
+	// The latest few reviews and events, each with a count and a link to
+	// the rest on a page of their own: an order reviewed for years listed
+	// every review, and its whole timeline, twice.
+	if d.Counts, err = w.store.CountOrderLists(ctx, o.ID); err != nil {
 		return err
 	}
-	checks, err := w.store.ListChecks(ctx, o.ID)
+	if d.Reviews, _, err = w.store.ListReviews(ctx, o.ID, domain.Page{Limit: orderLatest}); err != nil {
+		return err
+	}
+	checks, err := domain.AllPages(func(p domain.Page) ([]domain.Check, string, error) {
+		return w.store.ListChecks(ctx, o.ID, p)
+	})
 	if err != nil {
 		return err
 	}
@@ -405,24 +420,34 @@ func (w *Web) order(r *req) error {
 		return err
 	}
 	d.Checks, d.Checks2 = paginate(r, checks, func(c domain.Check) *domain.Date { return &c.DueOn })
-	if d.Events, err = w.store.OrderEvents(ctx, o.ID); err != nil {
+	if d.Events, err = w.store.LatestOrderEvents(ctx, o.ID, orderLatest); err != nil {
 		return err
 	}
+	// The timeline's latest entries come from the latest of each list it
+	// merges (the lists it is not given whole).
 	d.Timeline = timeline(o, d.History, d.Reviews, checks, d.Flags, d.Events, w.cfg.Location, w.forceName)
+	if len(d.Timeline) > orderLatest {
+		d.Timeline, d.TimelineCut = d.Timeline[:orderLatest], true
+	}
+	d.TimelineCut = d.TimelineCut || d.Counts.Events > len(d.Events) || d.Counts.Reviews > len(d.Reviews)
 	if o.AppealPending {
-		for i := range d.Events {
-			if d.Events[i].Kind == domain.EventAppealLodged {
-				d.PendingAppeal = &d.Events[i]
-			}
+		if d.PendingAppeal, err = w.pendingAppeal(ctx, o.ID, d.Events); err != nil {
+			return err
 		}
 	}
-	if d.Extensions, err = w.store.ListExtensions(ctx, o.ID); err != nil {
+	if d.Extensions, err = domain.AllPages(func(p domain.Page) ([]domain.Extension, string, error) {
+		return w.store.ListExtensions(ctx, o.ID, p)
+	}); err != nil {
 		return err
 	}
-	if d.Decisions, err = w.store.OrderDecisions(ctx, o.ID); err != nil {
+	if d.Decisions, err = domain.AllPages(func(p domain.Page) ([]domain.OrderDecision, string, error) {
+		return w.store.OrderDecisions(ctx, o.ID, p)
+	}); err != nil {
 		return err
 	}
-	if d.Breaches, err = w.store.ListBreaches(ctx, o.ID); err != nil {
+	if d.Breaches, err = domain.AllPages(func(p domain.Page) ([]domain.BreachCase, string, error) {
+		return w.store.ListBreaches(ctx, o.ID, p)
+	}); err != nil {
 		return err
 	}
 	p := r.page("Order "+o.Reference, "find", &d)
@@ -600,7 +625,9 @@ func (w *Web) loadCheck(r *req) (domain.Order, domain.Check, error) {
 	if err != nil {
 		return o, domain.Check{}, err
 	}
-	checks, err := w.store.ListChecks(r.ctx(), o.ID)
+	checks, err := domain.AllPages(func(p domain.Page) ([]domain.Check, string, error) {
+		return w.store.ListChecks(r.ctx(), o.ID, p)
+	})
 	if err != nil {
 		return o, domain.Check{}, err
 	}
@@ -817,7 +844,9 @@ func (w *Web) subject(r *req) error {
 		domain.Page{Limit: 10}); err != nil {
 		return err
 	}
-	if d.Custody, err = w.store.CustodyHistory(r.ctx(), s.ID); err != nil {
+	if d.Custody, err = domain.AllPages(func(p domain.Page) ([]domain.CustodyPeriod, string, error) {
+		return w.store.CustodyHistory(r.ctx(), s.ID, p)
+	}); err != nil {
 		return err
 	}
 	if d.Orders, _, err = w.store.ListOrders(r.ctx(), domain.OrderFilter{SubjectID: s.ID}, domain.Page{Limit: 500}); err != nil {

@@ -194,6 +194,9 @@ func (r auditRow) domain() domain.AuditEntry {
 // ListAudit lists audit entries, newest first.
 func (s *Store) ListAudit(ctx context.Context, f domain.AuditFilter, p domain.Page) ([]domain.AuditEntry, string, error) {
 	q := auditScope(ctx, s.db.WithContext(ctx).Table("audit_log"))
+	if f.Entry != 0 {
+		q = q.Where("id = ?", f.Entry)
+	}
 	if f.OfficerID != "" {
 		q = q.Where("officer_id = ?", f.OfficerID)
 	}
@@ -230,6 +233,53 @@ func (s *Store) ListAudit(ctx context.Context, f domain.AuditFilter, p domain.Pa
 	}
 	out = out[:limit]
 	return out, fmt.Sprint(out[limit-1].ID), nil
+}
+
+// AuditRecordNames names the subjects, orders and officers among refs the
+// caller may see, in one statement, noting none of them.
+func (s *Store) AuditRecordNames(ctx context.Context, refs []domain.RecordRef) (map[domain.RecordRef]domain.RecordName, error) {
+	var subjects, orders, officers []string
+	for _, r := range refs {
+		if !validID(r.ID) {
+			continue
+		}
+		switch r.Type {
+		case "subject":
+			subjects = append(subjects, r.ID)
+		case "order":
+			orders = append(orders, r.ID)
+		case "officer":
+			officers = append(officers, r.ID)
+		}
+	}
+	out := map[domain.RecordRef]domain.RecordName{}
+	if len(subjects)+len(orders)+len(officers) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		Type, ID, Name, Identifier, Force string
+	}
+	if err := s.db.WithContext(ctx).Raw(`
+		SELECT 'subject' AS type, s.id::text AS id, trim(s.first_names || ' ' || s.last_name) AS name,
+		       coalesce(nullif(s.pnc_id, ''), s.registration_number, '') AS identifier, s.force
+		FROM subjects s WHERE s.id = ANY (CAST(@subjects AS uuid[]))
+		UNION ALL
+		SELECT 'order', o.id::text, o.reference, '', s.force
+		FROM orders o JOIN subjects s ON s.id = o.subject_id WHERE o.id = ANY (CAST(@orders AS uuid[]))
+		UNION ALL
+		SELECT 'officer', f.id::text, f.name, '', coalesce(f.force, '')
+		FROM officers f WHERE f.id = ANY (CAST(@officers AS uuid[]))`,
+		map[string]any{"subjects": textArray(subjects), "orders": textArray(orders), "officers": textArray(officers)}).
+		Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		// As GetSubject, GetOrder and GetOfficer see them.
+		if canSee(ctx, r.Force) == nil {
+			out[domain.RecordRef{Type: r.Type, ID: r.ID}] = domain.RecordName{Name: r.Name, Identifier: r.Identifier}
+		}
+	}
+	return out, nil
 }
 
 // versionedTables are the tables of the records LastChange tells of, by

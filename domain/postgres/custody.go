@@ -129,15 +129,37 @@ func sameText(a, b *string) bool {
 	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
-// CustodyHistory lists a subject's custody periods, the latest first.
-func (s *Store) CustodyHistory(ctx context.Context, subjectID string) ([]domain.CustodyPeriod, error) {
-	if _, err := s.GetSubject(ctx, subjectID); err != nil {
-		return nil, err
+// custodyKeys: a subject's custody periods, the latest first (the open
+// one, not yet released, before every other).
+var custodyKeys = keyset{cols: []string{"coalesce(released_on, 'infinity'::date)", "recorded_at", "id"},
+	types: []string{"date", "timestamptz", "uuid"}, desc: true}
+
+// CustodyHistory lists a page of a subject's custody periods, the latest
+// first, each with the changes made to it.
+func (s *Store) CustodyHistory(ctx context.Context, subjectID string, p domain.Page) ([]domain.CustodyPeriod, string, error) {
+	after, args, err := custodyKeys.after(p.Cursor)
+	if err != nil {
+		return nil, "", err
 	}
+	if _, err := s.GetSubject(ctx, subjectID); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(p)
 	var rows []custodyPeriodRow
-	if err := s.db.WithContext(ctx).Raw(`SELECT * FROM custody_periods WHERE subject_id = ?
-		ORDER BY released_on DESC NULLS FIRST, recorded_at DESC, id DESC`, subjectID).Scan(&rows).Error; err != nil {
-		return nil, err
+	if err := s.db.WithContext(ctx).Raw(`SELECT * FROM custody_periods WHERE subject_id = ? AND `+after+
+		custodyKeys.orderBy()+limitClause(limit), append([]any{subjectID}, args...)...).Scan(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	rows, next := keysetPage(rows, limit, func(r custodyPeriodRow) []string {
+		released := "infinity"
+		if r.ReleasedOn != nil {
+			released = keyDate(*r.ReleasedOn)
+		}
+		return []string{released, keyTime(r.RecordedAt), r.ID}
+	})
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
 	}
 	var changes []struct {
 		PeriodID                                                         string
@@ -149,9 +171,9 @@ func (s *Store) CustodyHistory(ctx context.Context, subjectID string) ([]domain.
 		ReleaseDateBefore, ReleaseDateAfter, BeganOnBefore, BeganOnAfter *time.Time
 	}
 	if err := s.db.WithContext(ctx).Raw(`SELECT c.*, f.name AS by_name, f.email AS by_email FROM custody_changes c
-		JOIN custody_periods p ON p.id = c.period_id LEFT JOIN officers f ON f.id = c.changed_by
-		WHERE p.subject_id = ? ORDER BY c.changed_at, c.id`, subjectID).Scan(&changes).Error; err != nil {
-		return nil, err
+		LEFT JOIN officers f ON f.id = c.changed_by
+		WHERE c.period_id = ANY (CAST(? AS uuid[])) ORDER BY c.changed_at, c.id`, textArray(ids)).Scan(&changes).Error; err != nil {
+		return nil, "", err
 	}
 	out := make([]domain.CustodyPeriod, len(rows))
 	at := map[string]int{}
@@ -172,7 +194,7 @@ func (s *Store) CustodyHistory(ctx context.Context, subjectID string) ([]domain.
 		i := at[c.PeriodID]
 		out[i].Changes = append(out[i].Changes, ch)
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // releaseBounds is what decides whether a passed release date is the day

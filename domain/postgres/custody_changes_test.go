@@ -27,7 +27,7 @@ func TestCustodyChangesAreKept(t *testing.T) {
 	if _, err := s.UpdateSubject(ctx, sub.ID, nil, func(x *domain.Subject) error { x.FirstNames = "Renamed"; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	h, err := s.CustodyHistory(ctx, sub.ID)
+	h, _, err := s.CustodyHistory(ctx, sub.ID, domain.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,11 @@ func (s *Store) ExportSubject(ctx context.Context, subjectID string) (domain.Sub
 		return domain.SubjectExport{}, err
 	}
 	out := domain.SubjectExport{GeneratedAt: s.now(), Subject: sub, Orders: []domain.ExportedOrder{}}
-	if out.CustodyHistory, err = s.CustodyHistory(ctx, sub.ID); err != nil {
+	// The export is whole: every list read a page after another, as a
+	// client would, through the API's own reads.
+	if out.CustodyHistory, err = domain.AllPages(func(p domain.Page) ([]domain.CustodyPeriod, string, error) {
+		return s.CustodyHistory(ctx, sub.ID, p)
+	}); err != nil {
 		return out, err
 	}
 	var orders []domain.Order
@@ -44,29 +48,41 @@ func (s *Store) ExportSubject(ctx context.Context, subjectID string) (domain.Sub
 		if e.Decisions == nil {
 			e.Decisions = []domain.ExportedDecision{}
 		}
-		if e.OwnerHistory, err = s.OwnerHistory(ctx, o.ID); err != nil {
+		if e.OwnerHistory, err = domain.AllPages(func(p domain.Page) ([]domain.OwnerAssignment, string, error) {
+			return s.OwnerHistory(ctx, o.ID, p)
+		}); err != nil {
 			return out, err
 		}
-		if e.Reviews, err = s.ListReviews(ctx, o.ID); err != nil {
+		if e.Reviews, err = domain.AllPages(func(p domain.Page) ([]domain.Review, string, error) {
+			return s.ListReviews(ctx, o.ID, p)
+		}); err != nil {
 			return out, err
 		}
-		if e.Checks, err = s.ListChecks(ctx, o.ID); err != nil {
+		if e.Checks, err = domain.AllPages(func(p domain.Page) ([]domain.Check, string, error) {
+			return s.ListChecks(ctx, o.ID, p)
+		}); err != nil {
 			return out, err
 		}
-		if e.TermVersions, err = s.TermVersions(ctx, o.ID); err != nil {
+		if e.TermVersions, err = domain.AllPages(func(p domain.Page) ([]domain.TermVersion, string, error) {
+			return s.TermVersions(ctx, o.ID, p)
+		}); err != nil {
 			return out, err
 		}
-		if e.Events, err = s.OrderEvents(ctx, o.ID); err != nil {
+		if e.Events, err = domain.AllPages(func(p domain.Page) ([]domain.OrderEvent, string, error) {
+			return s.OrderEvents(ctx, o.ID, p)
+		}); err != nil {
 			return out, err
 		}
-		if e.Extensions, err = s.ListExtensions(ctx, o.ID); err != nil {
+		if e.Extensions, err = domain.AllPages(func(p domain.Page) ([]domain.Extension, string, error) {
+			return s.ListExtensions(ctx, o.ID, p)
+		}); err != nil {
 			return out, err
 		}
-		if e.Breaches, err = s.ListBreaches(ctx, o.ID); err != nil {
+		if e.Breaches, err = domain.AllPages(func(p domain.Page) ([]domain.BreachCase, string, error) {
+			return s.ListBreaches(ctx, o.ID, p)
+		}); err != nil {
 			return out, err
 		}
-		e.TermVersions, e.Events = orEmpty(e.TermVersions), orEmpty(e.Events)
-		e.Extensions, e.Breaches = orEmpty(e.Extensions), orEmpty(e.Breaches)
 		e.Flags = []domain.Flag{}
 		fp := domain.Page{Limit: 500}
 		for {
@@ -87,18 +103,10 @@ func (s *Store) ExportSubject(ctx context.Context, subjectID string) (domain.Sub
 	return out, nil
 }
 
-// orEmpty is l, or an empty list for none, so the export says [] not null.
-func orEmpty[T any](l []T) []T {
-	if l == nil {
-		return []T{}
-	}
-	return l
-}
-
 // subjectDecisions are the meetings' decisions on the subject's agenda
 // items, by order.
 func (s *Store) subjectDecisions(ctx context.Context, subjectID string) (map[string][]domain.ExportedDecision, error) {
-	rows, err := s.itemDecisions(ctx, s.db.WithContext(ctx), "i.subject_id = ?", subjectID)
+	rows, err := s.itemDecisions(ctx, s.db.WithContext(ctx), "i.subject_id = ?", subjectID, "true", "")
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,9 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -161,9 +164,15 @@ func (r termVersionRow) domain() domain.TermVersion {
 		EffectiveTo: datePtr(r.EffectiveTo), MadeByEvent: r.MadeByEvent, EndedByEvent: r.EndedByEvent}
 }
 
+// termVersionKeys: every version of an order's terms, by the day each took
+// effect, then the term's place and its version.
+var termVersionKeys = keyset{cols: []string{"effective_from", "position", "version", "id"},
+	types: []string{"date", "integer", "integer", "uuid"}}
+
+// termVersions reads every version of an order's terms.
 func termVersions(db *gorm.DB, orderID string) ([]domain.TermVersion, error) {
 	var rows []termVersionRow
-	if err := db.Raw(`SELECT * FROM term_versions WHERE order_id = ? ORDER BY effective_from, position, version`,
+	if err := db.Raw(`SELECT * FROM term_versions WHERE order_id = ?`+termVersionKeys.orderBy(),
 		orderID).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
@@ -187,12 +196,29 @@ func inForceOn(versions []domain.TermVersion, o domain.Order, on domain.Date) []
 	return out
 }
 
-// TermVersions lists every version of every term of an order.
-func (s *Store) TermVersions(ctx context.Context, orderID string) ([]domain.TermVersion, error) {
-	if _, err := s.GetOrder(ctx, orderID); err != nil {
-		return nil, err
+// TermVersions lists a page of the versions of an order's terms.
+func (s *Store) TermVersions(ctx context.Context, orderID string, p domain.Page) ([]domain.TermVersion, string, error) {
+	after, args, err := termVersionKeys.after(p.Cursor)
+	if err != nil {
+		return nil, "", err
 	}
-	return termVersions(s.db.WithContext(ctx), orderID)
+	if _, err := s.GetOrder(ctx, orderID); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(p)
+	var rows []termVersionRow
+	if err := s.db.WithContext(ctx).Raw(`SELECT * FROM term_versions WHERE order_id = ? AND `+after+
+		termVersionKeys.orderBy()+limitClause(limit), append([]any{orderID}, args...)...).Scan(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	rows, next := keysetPage(rows, limit, func(r termVersionRow) []string {
+		return []string{keyDate(r.EffectiveFrom), strconv.Itoa(r.Position), strconv.Itoa(r.Version), r.ID}
+	})
+	out := make([]domain.TermVersion, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	return out, next, nil
 }
 
 // TermsOn answers the terms that bound the subject on a day.
@@ -413,10 +439,14 @@ func (r extensionRow) domain() domain.Extension {
 	return x
 }
 
-func extensions(db *gorm.DB, where string, args ...any) ([]domain.Extension, error) {
+// extensionKeys: an order's charges, by the day each was charged.
+var extensionKeys = keyset{cols: []string{"x.charged_on", "x.id"}, types: []string{"date", "uuid"}}
+
+// extensions reads the charges matching where; tail ends the statement.
+func extensions(db *gorm.DB, where, tail string, args ...any) ([]domain.Extension, error) {
 	var rows []extensionRow
 	if err := db.Raw(`SELECT x.*, f.name AS recorder_name, f.email AS recorder_email
-		FROM order_extensions x LEFT JOIN officers f ON f.id = x.recorded_by WHERE `+where+` ORDER BY x.charged_on, x.id`,
+		FROM order_extensions x LEFT JOIN officers f ON f.id = x.recorded_by WHERE `+where+extensionKeys.orderBy()+tail,
 		args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
@@ -461,7 +491,7 @@ func (s *Store) RecordCharge(ctx context.Context, orderID string, x domain.Exten
 	if err != nil {
 		return domain.Extension{}, err
 	}
-	list, err := extensions(s.db.WithContext(ctx), "x.id = ?", x.ID)
+	list, err := extensions(s.db.WithContext(ctx), "x.id = ?", "", x.ID)
 	if err != nil || len(list) == 0 {
 		return domain.Extension{}, err
 	}
@@ -482,7 +512,7 @@ func (s *Store) DecideCharge(ctx context.Context, orderID, extensionID string, i
 		if err != nil {
 			return err
 		}
-		all, err := extensions(tx, "x.order_id = ?", o.ID)
+		all, err := extensions(tx, "x.order_id = ?", "", o.ID)
 		if err != nil {
 			return err
 		}
@@ -554,19 +584,29 @@ func (s *Store) DecideCharge(ctx context.Context, orderID, extensionID string, i
 	if err != nil {
 		return domain.Extension{}, err
 	}
-	list, err := extensions(s.db.WithContext(ctx), "x.id = ?", extensionID)
+	list, err := extensions(s.db.WithContext(ctx), "x.id = ?", "", extensionID)
 	if err != nil || len(list) == 0 {
 		return domain.Extension{}, err
 	}
 	return list[0], nil
 }
 
-// ListExtensions lists the charges that extended an order.
-func (s *Store) ListExtensions(ctx context.Context, orderID string) ([]domain.Extension, error) {
-	if _, err := s.GetOrder(ctx, orderID); err != nil {
-		return nil, err
+// ListExtensions lists a page of the charges that extended an order.
+func (s *Store) ListExtensions(ctx context.Context, orderID string, p domain.Page) ([]domain.Extension, string, error) {
+	after, args, err := extensionKeys.after(p.Cursor)
+	if err != nil {
+		return nil, "", err
 	}
-	return extensions(s.db.WithContext(ctx), "x.order_id = ?", orderID)
+	if _, err := s.GetOrder(ctx, orderID); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(p)
+	list, err := extensions(s.db.WithContext(ctx), "x.order_id = ? AND "+after, limitClause(limit), append([]any{orderID}, args...)...)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := keysetPage(list, limit, func(x domain.Extension) []string { return []string{x.ChargedOn.String(), x.ID} })
+	return list, next, nil
 }
 
 type breachRow struct {
@@ -589,10 +629,14 @@ type breachRow struct {
 	UpdatedAt     time.Time
 }
 
-func breaches(db *gorm.DB, where string, args ...any) ([]domain.BreachCase, error) {
+// breachKeys: an order's breach cases, by the day each happened.
+var breachKeys = keyset{cols: []string{"b.occurred_on", "b.id"}, types: []string{"date", "uuid"}}
+
+// breaches reads the breach cases matching where; tail ends the statement.
+func breaches(db *gorm.DB, where, tail string, args ...any) ([]domain.BreachCase, error) {
 	var rows []breachRow
 	if err := db.Raw(`SELECT b.*, f.name AS recorder_name, f.email AS recorder_email
-		FROM breach_cases b LEFT JOIN officers f ON f.id = b.recorded_by WHERE `+where+` ORDER BY b.occurred_on, b.id`,
+		FROM breach_cases b LEFT JOIN officers f ON f.id = b.recorded_by WHERE `+where+breachKeys.orderBy()+tail,
 		args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
@@ -676,7 +720,7 @@ func (s *Store) RecordBreach(ctx context.Context, orderID string, b domain.Breac
 	if err != nil {
 		return domain.BreachCase{}, err
 	}
-	list, err := breaches(s.db.WithContext(ctx), "b.id = ?", b.ID)
+	list, err := breaches(s.db.WithContext(ctx), "b.id = ?", "", b.ID)
 	if err != nil || len(list) == 0 {
 		return domain.BreachCase{}, err
 	}
@@ -712,7 +756,7 @@ func (s *Store) DecideBreach(ctx context.Context, orderID, breachID string, ifVe
 			return err
 		}
 		// The order's lock keeps changes to its breach cases apart.
-		list, err := breaches(tx, "b.id = ? AND b.order_id = ?", breachID, o.ID)
+		list, err := breaches(tx, "b.id = ? AND b.order_id = ?", "", breachID, o.ID)
 		if err != nil {
 			return err
 		}
@@ -739,19 +783,30 @@ func (s *Store) DecideBreach(ctx context.Context, orderID, breachID string, ifVe
 	if err != nil {
 		return domain.BreachCase{}, err
 	}
-	list, err := breaches(s.db.WithContext(ctx), "b.id = ?", breachID)
+	list, err := breaches(s.db.WithContext(ctx), "b.id = ?", "", breachID)
 	if err != nil || len(list) == 0 {
 		return domain.BreachCase{}, err
 	}
 	return list[0], nil
 }
 
-// ListBreaches lists an order's breach cases, by the day each happened.
-func (s *Store) ListBreaches(ctx context.Context, orderID string) ([]domain.BreachCase, error) {
-	if _, err := s.GetOrder(ctx, orderID); err != nil {
-		return nil, err
+// ListBreaches lists a page of an order's breach cases, by the day each
+// happened.
+func (s *Store) ListBreaches(ctx context.Context, orderID string, p domain.Page) ([]domain.BreachCase, string, error) {
+	after, args, err := breachKeys.after(p.Cursor)
+	if err != nil {
+		return nil, "", err
 	}
-	return breaches(s.db.WithContext(ctx), "b.order_id = ?", orderID)
+	if _, err := s.GetOrder(ctx, orderID); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(p)
+	list, err := breaches(s.db.WithContext(ctx), "b.order_id = ? AND "+after, limitClause(limit), append([]any{orderID}, args...)...)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := keysetPage(list, limit, func(b domain.BreachCase) []string { return []string{b.OccurredOn.String(), b.ID} })
+	return list, next, nil
 }
 
 // DecideNoBreach records that a non-compliant check was not a breach.
@@ -807,7 +862,6 @@ func (s *Store) DecideNoBreach(ctx context.Context, orderID, checkID, reason str
 // completed, and its expiry. Days of timestamps are taken in the service's
 // zone (Europe/London unless scpo.timezone says otherwise).
 const orderTimelineSQL = `
-SELECT * FROM (
     SELECT e.id::text AS id, e.kind, e.on_date, e.court, e.details, e.recorded_by, e.recorded_at
     FROM order_events e WHERE e.order_id = @id
     UNION ALL
@@ -850,14 +904,58 @@ SELECT * FROM (
     UNION ALL
     SELECT o.id::text || ':expired', 'expired', coalesce(o.extended_to, o.ends_on) + 1, NULL,
            jsonb_build_object('ends_on', coalesce(o.extended_to, o.ends_on)), NULL, o.updated_at
-    FROM orders o WHERE o.id = @id AND o.status = 'expired'
-) t
-ORDER BY t.on_date, t.kind <> 'made', t.recorded_at, t.id`
+    FROM orders o WHERE o.id = @id AND o.status = 'expired'`
 
-// OrderEvents is the order's timeline, oldest first, with who recorded each.
-func (s *Store) OrderEvents(ctx context.Context, orderID string) ([]domain.OrderEvent, error) {
+// eventKeys: an order's timeline, oldest first (its making first of its
+// day). An event's ID is text: a record's own, or a record's with what
+// happened to it (":ended", ":scheduled").
+var eventKeys = keyset{cols: []string{"t.on_date", "t.kind <> 'made'", "t.recorded_at", "t.id"},
+	types: []string{"date", "boolean", "timestamptz", "text"}}
+
+// OrderEvents is a page of the order's timeline, oldest first, with who
+// recorded each.
+func (s *Store) OrderEvents(ctx context.Context, orderID string, p domain.Page) ([]domain.OrderEvent, string, error) {
+	if _, _, err := eventKeys.after(p.Cursor); err != nil {
+		return nil, "", err
+	}
+	if _, err := s.GetOrder(ctx, orderID); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(p)
+	out, err := s.orderEvents(ctx, orderID, eventKeys, p.Cursor, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := keysetPage(out, limit, func(e domain.OrderEvent) []string {
+		return []string{e.On.String(), strconv.FormatBool(e.Kind != domain.EventMade), keyTime(e.RecordedAt), e.ID}
+	})
+	return out, next, nil
+}
+
+// LatestOrderEvents is the last n events of the order's timeline, oldest
+// first.
+func (s *Store) LatestOrderEvents(ctx context.Context, orderID string, n int) ([]domain.OrderEvent, error) {
 	if _, err := s.GetOrder(ctx, orderID); err != nil {
 		return nil, err
+	}
+	out, err := s.orderEvents(ctx, orderID, eventKeys.reversed(), "", n)
+	slices.Reverse(out)
+	return out, err
+}
+
+// orderEvents reads at most limit events of the order's timeline in keys'
+// order, after cursor.
+func (s *Store) orderEvents(ctx context.Context, orderID string, keys keyset, cursor string, limit int) ([]domain.OrderEvent, error) {
+	after, args, err := keys.after(cursor)
+	if err != nil {
+		return nil, err
+	}
+	// The cursor's parts are positional; the timeline's own are named.
+	named := map[string]any{"id": orderID, "today": s.Today().Time}
+	for i, a := range args {
+		k := "k" + strconv.Itoa(i)
+		named[k] = a
+		after = strings.Replace(after, "?", "@"+k, 1)
 	}
 	var rows []struct {
 		ID         string
@@ -869,7 +967,8 @@ func (s *Store) OrderEvents(ctx context.Context, orderID string) ([]domain.Order
 		RecordedAt time.Time
 	}
 	db := s.db.WithContext(ctx)
-	if err := db.Raw(orderTimelineSQL, map[string]any{"id": orderID, "today": s.Today().Time}).Scan(&rows).Error; err != nil {
+	if err := db.Raw(`SELECT * FROM (`+orderTimelineSQL+`) t WHERE `+after+keys.orderBy()+` LIMIT `+strconv.Itoa(limit),
+		named).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	var ids []string
@@ -904,6 +1003,18 @@ func (s *Store) OrderEvents(ctx context.Context, orderID string) ([]domain.Order
 		out[i] = ev
 	}
 	return out, nil
+}
+
+// CountOrderLists counts an order's reviews and its timeline's events.
+func (s *Store) CountOrderLists(ctx context.Context, orderID string) (domain.OrderListCounts, error) {
+	var out domain.OrderListCounts
+	if _, err := s.GetOrder(ctx, orderID); err != nil {
+		return out, err
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT (SELECT count(*) FROM reviews WHERE order_id = @id) AS reviews,
+		(SELECT count(*) FROM (`+orderTimelineSQL+`) t) AS events`,
+		map[string]any{"id": orderID, "today": s.Today().Time}).Scan(&out).Error
+	return out, err
 }
 
 var _ domain.LegalLife = (*Store)(nil)

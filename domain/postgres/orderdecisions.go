@@ -9,21 +9,32 @@ import (
 	"scpo/domain"
 )
 
-// OrderDecisions lists the decisions of the force's and regional meetings
-// on the order's agenda items, oldest first.
-func (s *Store) OrderDecisions(ctx context.Context, orderID string) ([]domain.OrderDecision, error) {
-	if _, err := s.GetOrder(ctx, orderID); err != nil {
-		return nil, err
-	}
-	rows, err := s.itemDecisions(ctx, s.db.WithContext(ctx), "i.order_id = ?", orderID)
+// decisionKeys: the meetings' decisions, in the order they were made.
+var decisionKeys = keyset{cols: []string{"d.decided_at", "d.id"}, types: []string{"timestamptz", "uuid"}}
+
+// OrderDecisions lists a page of the decisions of the force's and regional
+// meetings on the order's agenda items, oldest first.
+func (s *Store) OrderDecisions(ctx context.Context, orderID string, p domain.Page) ([]domain.OrderDecision, string, error) {
+	after, args, err := decisionKeys.after(p.Cursor)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
+	if _, err := s.GetOrder(ctx, orderID); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(p)
+	rows, err := s.itemDecisions(ctx, s.db.WithContext(ctx), "i.order_id = ?", orderID, after, limitClause(limit), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, next := keysetPage(rows, limit, func(r itemDecision) []string {
+		return []string{keyTime(r.Decision.DecidedAt), r.Decision.ID}
+	})
 	out := make([]domain.OrderDecision, len(rows))
 	for i, r := range rows {
 		out[i] = r.OrderDecision
 	}
-	return out, nil
+	return out, next, nil
 }
 
 // itemDecision is a decision with the order its item is on.
@@ -33,8 +44,10 @@ type itemDecision struct {
 }
 
 // itemDecisions are the meetings' decisions on the agenda items matching
-// where (over meeting_items i), oldest first; each meeting read is noted.
-func (s *Store) itemDecisions(ctx context.Context, db *gorm.DB, where string, arg any) ([]itemDecision, error) {
+// where (over meeting_items i), oldest first, those matching after (over
+// meeting_decisions d, with afterArgs), tail ending the statement (a
+// LIMIT); each meeting read is noted.
+func (s *Store) itemDecisions(ctx context.Context, db *gorm.DB, where string, arg any, after, tail string, afterArgs ...any) ([]itemDecision, error) {
 	var items []struct {
 		ID, MeetingID, OrderID, Kind string
 		Region                       *string
@@ -54,9 +67,15 @@ func (s *Store) itemDecisions(ctx context.Context, db *gorm.DB, where string, ar
 		ids[i] = it.ID
 		byID[it.ID] = i
 	}
-	decisions, err := s.decisions(db, "d.item_id = ANY (CAST(? AS uuid[]))", textArray(ids))
+	rows, err := decisionRows(db, `SELECT `+decisionColumns+` FROM meeting_decisions d
+		WHERE d.item_id = ANY (CAST(? AS uuid[])) AND `+after+decisionKeys.orderBy()+tail,
+		append([]any{textArray(ids)}, afterArgs...)...)
 	if err != nil {
 		return nil, err
+	}
+	decisions := make([]domain.Decision, len(rows))
+	for i, r := range rows {
+		decisions[i] = r.decision()
 	}
 	for _, d := range decisions {
 		it := items[byID[d.ItemID]]

@@ -317,21 +317,30 @@ func touchOrder(tx *gorm.DB, orderID string, now time.Time) error {
 	return tx.Exec(`UPDATE orders SET version = version + 1, updated_at = ? WHERE id = ?`, now, orderID).Error
 }
 
-// OwnerHistory lists every assignment on an order, newest first.
-func (s *Store) OwnerHistory(ctx context.Context, orderID string) ([]domain.OwnerAssignment, error) {
-	if _, err := s.orderExists(ctx, orderID); err != nil {
-		return nil, err
+// ownerKeys: an order's owner assignments, newest first.
+var ownerKeys = keyset{cols: []string{"a.assigned_at", "a.id"}, types: []string{"timestamptz", "uuid"}, desc: true}
+
+// OwnerHistory lists a page of the assignments on an order, newest first.
+func (s *Store) OwnerHistory(ctx context.Context, orderID string, p domain.Page) ([]domain.OwnerAssignment, string, error) {
+	after, args, err := ownerKeys.after(p.Cursor)
+	if err != nil {
+		return nil, "", err
 	}
+	if _, err := s.orderExists(ctx, orderID); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(p)
 	var rows []assignmentRow
-	if err := s.db.WithContext(ctx).Raw(assignmentSelect+`WHERE a.order_id = ? ORDER BY a.assigned_at DESC, a.id DESC`,
-		orderID).Scan(&rows).Error; err != nil {
-		return nil, err
+	if err := s.db.WithContext(ctx).Raw(assignmentSelect+`WHERE a.order_id = ? AND `+after+ownerKeys.orderBy()+limitClause(limit),
+		append([]any{orderID}, args...)...).Scan(&rows).Error; err != nil {
+		return nil, "", err
 	}
 	out := make([]domain.OwnerAssignment, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
 	}
-	return out, nil
+	out, next := keysetPage(out, limit, func(a domain.OwnerAssignment) []string { return []string{keyTime(a.From), a.ID} })
+	return out, next, nil
 }
 
 func (s *Store) orderExists(ctx context.Context, id string) (bool, error) {

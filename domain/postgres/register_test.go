@@ -737,7 +737,7 @@ func TestOwnerHistory(t *testing.T) {
 		t.Errorf("owners after removing the iom: %+v", owners)
 	}
 
-	hist, err := s.OwnerHistory(ctx, o.ID)
+	hist, _, err := s.OwnerHistory(ctx, o.ID, domain.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -768,7 +768,7 @@ func TestOwnerHistory(t *testing.T) {
 			t.Errorf("assignment %s ends before it starts", h.ID)
 		}
 	}
-	if _, err := s.OwnerHistory(ctx, "019a0000-0000-7000-8000-000000000000"); !errors.Is(err, domain.ErrNotFound) {
+	if _, _, err := s.OwnerHistory(ctx, "019a0000-0000-7000-8000-000000000000", domain.Page{}); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("history of an unknown order: %v", err)
 	}
 }
@@ -860,7 +860,7 @@ func TestAssignOwnerConcurrent(t *testing.T) {
 	if got := count(t, s, `SELECT count(*) FROM owner_assignments WHERE order_id = ? AND ended_at IS NULL`, o.ID); got != 1 {
 		t.Errorf("%d current holders, want 1", got)
 	}
-	hist, err := s.OwnerHistory(ctx, o.ID)
+	hist, _, err := s.OwnerHistory(ctx, o.ID, domain.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}

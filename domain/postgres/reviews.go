@@ -56,18 +56,23 @@ func (s *Store) RecordReview(ctx context.Context, orderID string, r domain.Revie
 	if err != nil {
 		return domain.Review{}, err
 	}
-	list, err := s.reviews(s.db.WithContext(ctx), "r.id = ?", id)
+	list, err := s.reviews(s.db.WithContext(ctx), "r.id = ?", "", id)
 	if err != nil {
 		return domain.Review{}, err
 	}
 	return list[0], nil
 }
 
-func (s *Store) reviews(db *gorm.DB, where string, arg any) ([]domain.Review, error) {
+// reviewKeys: an order's reviews, newest first.
+var reviewKeys = keyset{cols: []string{"r.reviewed_on", "r.id"}, types: []string{"date", "uuid"}, desc: true}
+
+// reviews reads the reviews matching where, newest first; tail ends the
+// statement (a LIMIT).
+func (s *Store) reviews(db *gorm.DB, where, tail string, args ...any) ([]domain.Review, error) {
 	var rows []reviewRow
 	if err := db.Raw(`SELECT r.*, b.name AS by_name, b.email AS by_email FROM reviews r
-		LEFT JOIN officers b ON b.id = r.recorded_by WHERE `+where+` ORDER BY r.reviewed_on DESC, r.id DESC`,
-		arg).Scan(&rows).Error; err != nil {
+		LEFT JOIN officers b ON b.id = r.recorded_by WHERE `+where+reviewKeys.orderBy()+tail,
+		args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]domain.Review, len(rows))
@@ -77,12 +82,22 @@ func (s *Store) reviews(db *gorm.DB, where string, arg any) ([]domain.Review, er
 	return out, nil
 }
 
-// ListReviews lists an order's reviews, newest first.
-func (s *Store) ListReviews(ctx context.Context, orderID string) ([]domain.Review, error) {
-	if _, err := s.orderExists(ctx, orderID); err != nil {
-		return nil, err
+// ListReviews lists a page of an order's reviews, newest first.
+func (s *Store) ListReviews(ctx context.Context, orderID string, p domain.Page) ([]domain.Review, string, error) {
+	after, args, err := reviewKeys.after(p.Cursor)
+	if err != nil {
+		return nil, "", err
 	}
-	return s.reviews(s.db.WithContext(ctx), "r.order_id = ?", orderID)
+	if _, err := s.orderExists(ctx, orderID); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(p)
+	list, err := s.reviews(s.db.WithContext(ctx), "r.order_id = ? AND "+after, limitClause(limit), append([]any{orderID}, args...)...)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := keysetPage(list, limit, func(r domain.Review) []string { return []string{r.ReviewedOn.String(), r.ID} })
+	return list, next, nil
 }
 
 type checkRow struct {
@@ -128,14 +143,19 @@ func (r checkRow) domain() domain.Check {
 	return c
 }
 
-func (s *Store) checks(db *gorm.DB, where string, args ...any) ([]domain.Check, error) {
+// checkKeys: an order's checks, by due date.
+var checkKeys = keyset{cols: []string{"c.due_on", "c.id"}, types: []string{"date", "uuid"}}
+
+// checks reads the checks matching where, by due date; tail ends the
+// statement (a LIMIT).
+func (s *Store) checks(db *gorm.DB, where, tail string, args ...any) ([]domain.Check, error) {
 	var rows []checkRow
 	if err := db.Raw(`SELECT c.*, sb.name AS s_name, sb.email AS s_email, cb.name AS c_name, cb.email AS c_email,
 		       xb.name AS x_name, xb.email AS x_email,
 		       (SELECT b.id FROM breach_cases b WHERE b.found_by_check = c.id ORDER BY b.id LIMIT 1) AS breach_id
 		FROM checks c LEFT JOIN officers sb ON sb.id = c.scheduled_by LEFT JOIN officers cb ON cb.id = c.completed_by
 		LEFT JOIN officers xb ON xb.id = c.cancelled_by
-		WHERE `+where+` ORDER BY c.due_on, c.id`, args...).Scan(&rows).Error; err != nil {
+		WHERE `+where+checkKeys.orderBy()+tail, args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]domain.Check, len(rows))
@@ -186,7 +206,7 @@ func (s *Store) ScheduleCheck(ctx context.Context, orderID string, c domain.Chec
 	if err != nil {
 		return domain.Check{}, err
 	}
-	list, err := s.checks(s.db.WithContext(ctx), "c.id = ?", id)
+	list, err := s.checks(s.db.WithContext(ctx), "c.id = ?", "", id)
 	if err != nil {
 		return domain.Check{}, err
 	}
@@ -277,7 +297,7 @@ func (s *Store) CompleteCheck(ctx context.Context, orderID, checkID string, ifVe
 	if err != nil {
 		return domain.Check{}, err
 	}
-	list, err := s.checks(s.db.WithContext(ctx), "c.id = ?", checkID)
+	list, err := s.checks(s.db.WithContext(ctx), "c.id = ?", "", checkID)
 	if err != nil {
 		return domain.Check{}, err
 	}
@@ -329,19 +349,29 @@ func (s *Store) CancelCheck(ctx context.Context, orderID, checkID string, ifVers
 	if err != nil {
 		return domain.Check{}, err
 	}
-	list, err := s.checks(s.db.WithContext(ctx), "c.id = ?", checkID)
+	list, err := s.checks(s.db.WithContext(ctx), "c.id = ?", "", checkID)
 	if err != nil {
 		return domain.Check{}, err
 	}
 	return list[0], nil
 }
 
-// ListChecks lists an order's checks by due date.
-func (s *Store) ListChecks(ctx context.Context, orderID string) ([]domain.Check, error) {
-	if _, err := s.orderExists(ctx, orderID); err != nil {
-		return nil, err
+// ListChecks lists a page of an order's checks by due date.
+func (s *Store) ListChecks(ctx context.Context, orderID string, p domain.Page) ([]domain.Check, string, error) {
+	after, args, err := checkKeys.after(p.Cursor)
+	if err != nil {
+		return nil, "", err
 	}
-	return s.checks(s.db.WithContext(ctx), "c.order_id = ?", orderID)
+	if _, err := s.orderExists(ctx, orderID); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(p)
+	list, err := s.checks(s.db.WithContext(ctx), "c.order_id = ? AND "+after, limitClause(limit), append([]any{orderID}, args...)...)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := keysetPage(list, limit, func(c domain.Check) []string { return []string{c.DueOn.String(), c.ID} })
+	return list, next, nil
 }
 
 var (
