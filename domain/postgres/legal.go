@@ -860,17 +860,17 @@ func (s *Store) DecideNoBreach(ctx context.Context, orderID, checkID, reason str
 // orderTimelineSQL is every event of one order's life, oldest first: its
 // own events, owners given and taken away, reviews, checks scheduled and
 // completed, and its expiry. Days of timestamps are taken in the service's
-// zone (Europe/London unless scpo.timezone says otherwise).
+// zone (@zone, SCPO_TIMEZONE), as the pages give days.
 const orderTimelineSQL = `
     SELECT e.id::text AS id, e.kind, e.on_date, e.court, e.details, e.recorded_by, e.recorded_at
     FROM order_events e WHERE e.order_id = @id
     UNION ALL
-    SELECT a.id::text, 'owner_assigned', (a.assigned_at AT TIME ZONE 'Europe/London')::date, NULL,
+    SELECT a.id::text, 'owner_assigned', (a.assigned_at AT TIME ZONE @zone)::date, NULL,
            jsonb_build_object('role', a.role, 'officer_id', a.officer_id, 'officer_name', f.name, 'reason', a.reason),
            a.assigned_by, a.assigned_at
     FROM owner_assignments a JOIN officers f ON f.id = a.officer_id WHERE a.order_id = @id
     UNION ALL
-    SELECT a.id::text || ':ended', 'owner_ended', (a.ended_at AT TIME ZONE 'Europe/London')::date, NULL,
+    SELECT a.id::text || ':ended', 'owner_ended', (a.ended_at AT TIME ZONE @zone)::date, NULL,
            jsonb_build_object('role', a.role, 'officer_id', a.officer_id, 'officer_name', f.name, 'reason', a.end_reason),
            a.ended_by, a.ended_at
     FROM owner_assignments a JOIN officers f ON f.id = a.officer_id WHERE a.order_id = @id AND a.ended_at IS NOT NULL
@@ -883,17 +883,17 @@ const orderTimelineSQL = `
       AND (o.ended_on IS NULL OR o.starts_on <= o.ended_on)
     UNION ALL
     -- Its subject's transfers to another force while it stood.
-    SELECT t.id::text || ':transferred', 'transferred', (t.decided_at AT TIME ZONE 'Europe/London')::date, NULL,
+    SELECT t.id::text || ':transferred', 'transferred', (t.decided_at AT TIME ZONE @zone)::date, NULL,
            jsonb_build_object('from_force', t.from_force, 'to_force', t.to_force), t.decided_by, t.decided_at
     FROM transfers t JOIN orders o ON o.subject_id = t.subject_id
     WHERE o.id = @id AND t.status = 'accepted' AND t.decided_at >= o.created_at
-      AND (o.ended_on IS NULL OR (t.decided_at AT TIME ZONE 'Europe/London')::date <= o.ended_on)
+      AND (o.ended_on IS NULL OR (t.decided_at AT TIME ZONE @zone)::date <= o.ended_on)
     UNION ALL
     SELECT r.id::text, 'review', r.reviewed_on, NULL,
            jsonb_build_object('review_id', r.id, 'kind', r.kind, 'outcome', r.outcome, 'imported', r.imported), r.recorded_by, r.created_at
     FROM reviews r WHERE r.order_id = @id
     UNION ALL
-    SELECT c.id::text || ':scheduled', 'check_scheduled', (c.created_at AT TIME ZONE 'Europe/London')::date, NULL,
+    SELECT c.id::text || ':scheduled', 'check_scheduled', (c.created_at AT TIME ZONE @zone)::date, NULL,
            jsonb_build_object('check_id', c.id, 'kind', c.kind, 'due_on', c.due_on), c.scheduled_by, c.created_at
     FROM checks c WHERE c.order_id = @id
     UNION ALL
@@ -951,7 +951,7 @@ func (s *Store) orderEvents(ctx context.Context, orderID string, keys keyset, cu
 		return nil, err
 	}
 	// The cursor's parts are positional; the timeline's own are named.
-	named := map[string]any{"id": orderID, "today": s.Today().Time}
+	named := map[string]any{"id": orderID, "today": s.Today().Time, "zone": s.sqlZone()}
 	for i, a := range args {
 		k := "k" + strconv.Itoa(i)
 		named[k] = a
@@ -1013,7 +1013,7 @@ func (s *Store) CountOrderLists(ctx context.Context, orderID string) (domain.Ord
 	}
 	err := s.db.WithContext(ctx).Raw(`SELECT (SELECT count(*) FROM reviews WHERE order_id = @id) AS reviews,
 		(SELECT count(*) FROM (`+orderTimelineSQL+`) t) AS events`,
-		map[string]any{"id": orderID, "today": s.Today().Time}).Scan(&out).Error
+		map[string]any{"id": orderID, "today": s.Today().Time, "zone": s.sqlZone()}).Scan(&out).Error
 	return out, err
 }
 

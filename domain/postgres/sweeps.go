@@ -569,6 +569,15 @@ func (s *Store) zoneName() string {
 	return s.loc.String()
 }
 
+// sqlZone is the zone days are taken in within SQL: the service's, else
+// the database's default.
+func (s *Store) sqlZone() string {
+	if z := s.zoneName(); z != "" {
+		return z
+	}
+	return "Europe/London"
+}
+
 // PreviewJob works out what a run of job as of asOf would change, in a
 // read-only transaction: it cannot write, and takes no lock a run needs.
 func (s *Store) PreviewJob(ctx context.Context, job string, asOf domain.Date) (domain.JobPreview, error) {
