@@ -127,17 +127,8 @@ func (q *query) page() domain.Page {
 // refused by name (422) when it is not one, as every list's are.
 func recordList[T any](c echo.Context, n int, read func(domain.Page) ([]T, string, error)) error {
 	q := newQuery(c)
-	p := domain.Page{Limit: 50}
-	if l := q.intIn("limit", 1, 1_000_000); l != nil {
-		p.Limit = min(*l, 500)
-	}
-	if cur := q.str("cursor"); cur != "" {
-		// The parts' types are the store's to check.
-		if _, ok := domain.DecodeKeyParts(cur, n); !ok {
-			q.errs.Add("cursor", "is not a cursor this service gave out")
-		}
-		p.Cursor = cur
-	}
+	// The parts' types are the store's to check.
+	p := keyPageBy(q, n, domain.DecodeKeyParts)
 	if err := q.err(); err != nil {
 		return err
 	}

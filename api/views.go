@@ -56,14 +56,19 @@ func (s *Server) caseload(c echo.Context) error {
 }
 
 // keyPage reads ?limit= and a ?cursor= of a list ordered by a key of n
-// parts, as the store gave it out.
-func keyPage(q *query, n int) domain.Page {
+// parts, the last an ID, as the store gave it out.
+func keyPage(q *query, n int) domain.Page { return keyPageBy(q, n, domain.DecodeKeyCursor) }
+
+// keyPageBy is keyPage with the cursor's parts read by decode: limit
+// (default 50, at most 500) and the cursor, each refused by name (422)
+// when it is not one.
+func keyPageBy(q *query, n int, decode func(string, int) ([]string, bool)) domain.Page {
 	p := domain.Page{Limit: 50}
 	if l := q.intIn("limit", 1, 1_000_000); l != nil {
 		p.Limit = min(*l, 500)
 	}
 	if cur := q.str("cursor"); cur != "" {
-		if _, ok := domain.DecodeKeyCursor(cur, n); !ok {
+		if _, ok := decode(cur, n); !ok {
 			q.errs.Add("cursor", "is not a cursor this service gave out")
 		}
 		p.Cursor = cur
