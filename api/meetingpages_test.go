@@ -146,20 +146,10 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 	wantStatus(t, b.get("/meetings/"+s(other, "id")+"/minutes"), http.StatusNotFound)
 }
 
-func regexpItem(t *testing.T, body, ref string) string {
-	t.Helper()
-	i := strings.Index(body, ">"+ref+"</a>")
-	if i < 0 {
-		t.Fatalf("no %s on the page", ref)
-	}
-	return formItem(t, body[i:])
-}
-
-// formItem is the item_id a browser sends with the first decision form of
-// card (an order's decision page, or a regional meeting's page from an
-// order's card on): the hidden item of an order on the agenda for one
-// reason, else the item chosen in the form's list (selected, or its first
-// option).
+// formItem is the item_id a browser sends with the decision form of card
+// (an order's decision page): the hidden item of an order on the agenda
+// for one reason, else the item chosen in the form's list (selected, or
+// its first option).
 func formItem(t *testing.T, card string) string {
 	t.Helper()
 	if end := strings.Index(card[1:], `class="govuk-summary-card"`); end > 0 {

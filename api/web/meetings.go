@@ -93,8 +93,7 @@ func (w *Web) startMeeting(r *req) error {
 
 type meetingData struct {
 	M domain.Meeting
-	// At a regional meeting: each order's escalation, and the officers of
-	// its force who may be named to act.
+	// At a regional meeting: each order's escalation.
 	Escalations map[string]escalation
 	Officers    []domain.Officer // who may attend: the force's active officers (the region's leads and chairs)
 	// Present are the officers ticked as present: those recorded, or
@@ -114,9 +113,6 @@ type meetingData struct {
 	CanDecide bool
 	Signed    bool
 	IsChair   bool
-	// Posted is the order whose form was posted, to show its errors (at a
-	// regional meeting).
-	Posted string
 	// The agenda comes a page of orders at a time: links to the first and
 	// the next page, and where this page starts in the whole agenda.
 	First, Next string
@@ -557,35 +553,19 @@ type escalation struct {
 	HeldOn   *domain.Date // the force meeting's day
 	FlagKind string
 	Notes    string
+	// Officers are those of its force who may be named to act (on its
+	// decision page).
 	Officers []domain.Officer
 }
 
 // regionalMeetingData reads each escalation's details from the frozen
-// agenda and, for a lead who may decide, the officers of each force
-// concerned who may act on its records.
-// decidedURL is where a recorded decision goes back to: the meeting's
-// page, at the order decided on when it is one of the page's (the form's
-// order is echoed only then, never as sent), its banner chosen by done:
-// "decision", or "corrected" when the decision replaced one.
-func decidedURL(d *meetingData, order, done string) string {
-	ref, anchor := "", ""
-	for _, o := range d.M.Orders {
-		if o.OrderID == order {
-			ref, anchor = o.Reference, "#order-"+o.OrderID
-		}
-	}
-	q := url.Values{"done": {done}, "ref": {ref}}
-	if d.Cursor != "" {
-		q.Set("cursor", d.Cursor)
-	}
-	return "/meetings/" + d.M.ID + "?" + q.Encode() + anchor
-}
-
+// agenda and, for a lead who may decide, who may chair or attend: the
+// region's leads and its forces' tasking chairs. The officers who may be
+// named to act are offered on each order's decision page
+// (regionalDecisionForm), not on each of the page's orders.
 func (w *Web) regionalMeetingData(r *req, d *meetingData) error {
 	d.Escalations = map[string]escalation{}
 	if d.CanDecide {
-		// Who may chair or attend: the region's leads and its forces'
-		// tasking chairs.
 		forces, err := w.store.ListForces(r.ctx())
 		if err != nil {
 			return err
@@ -609,52 +589,41 @@ func (w *Web) regionalMeetingData(r *req, d *meetingData) error {
 			}
 		}
 	}
-	officers := map[string][]domain.Officer{}
 	for _, it := range d.M.Agenda {
-		if _, seen := d.Escalations[it.OrderID]; seen {
-			continue
+		if _, seen := d.Escalations[it.OrderID]; !seen {
+			d.Escalations[it.OrderID] = w.escalationOf(it)
 		}
-		var det struct {
-			Force    string  `json:"force"`
-			HeldOn   string  `json:"held_on"`
-			FlagKind string  `json:"flag_kind"`
-			Notes    *string `json:"notes"`
-		}
-		_ = json.Unmarshal(it.Details, &det)
-		force := it.Force
-		if force == "" {
-			force = det.Force
-		}
-		by := det.Force
-		if by == "" {
-			by = force
-		}
-		e := escalation{Force: force, ForceName: w.forceName(force), By: w.forceName(by), FlagKind: det.FlagKind,
-			Notes: derefStr(det.Notes)}
-		if len(det.HeldOn) >= 10 {
-			if day, err := domain.ParseDate(det.HeldOn[:10]); err == nil {
-				e.HeldOn = &day
-			}
-		}
-		if d.CanDecide && force != "" {
-			list, ok := officers[force]
-			if !ok {
-				all, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: force}, domain.Page{Limit: 500})
-				if err != nil {
-					return err
-				}
-				for _, o := range all {
-					if o.CanAct(force) == "" {
-						list = append(list, o)
-					}
-				}
-				officers[force] = list
-			}
-			e.Officers = list
-		}
-		d.Escalations[it.OrderID] = e
 	}
 	return nil
+}
+
+// escalationOf reads a regional agenda item's escalation from its frozen
+// details: the force meeting that escalated it, when and why, and the
+// order's force (now).
+func (w *Web) escalationOf(it domain.AgendaItem) escalation {
+	var det struct {
+		Force    string  `json:"force"`
+		HeldOn   string  `json:"held_on"`
+		FlagKind string  `json:"flag_kind"`
+		Notes    *string `json:"notes"`
+	}
+	_ = json.Unmarshal(it.Details, &det)
+	force := it.Force
+	if force == "" {
+		force = det.Force
+	}
+	by := det.Force
+	if by == "" {
+		by = force
+	}
+	e := escalation{Force: force, ForceName: w.forceName(force), By: w.forceName(by), FlagKind: det.FlagKind,
+		Notes: derefStr(det.Notes)}
+	if len(det.HeldOn) >= 10 {
+		if day, err := domain.ParseDate(det.HeldOn[:10]); err == nil {
+			e.HeldOn = &day
+		}
+	}
+	return e
 }
 
 // startRegionalMeeting opens the lead's regional meeting. Its form's fields
@@ -707,50 +676,81 @@ func (w *Web) startRegionalMeeting(r *req) error {
 }
 
 var regionalDecisionLabels = map[string]string{"decision": "Decision", "action_by": "Officer to act", "due_by": "Due by",
-	"notes": "Notes", "item_id": "Agenda item", "reason": "Reason for the amendment", "role": "Owner role",
-	"officer_id": "New owner"}
+	"notes": "Notes", "item_id": "Agenda item", "reason": "Reason for the amendment"}
+
+// regionalDecisionData is the page recording a regional meeting's
+// decision on one escalated order: the escalation, and the officers of
+// the order's force who may be named to act, once.
+type regionalDecisionData struct {
+	M     domain.Meeting // with the order alone
+	O     domain.AgendaOrder
+	E     escalation
+	Place int
+	Back  string
+}
+
+func (w *Web) regionalDecisionPage(r *req) (*page, *regionalDecisionData, error) {
+	m, err := w.store.GetMeetingOrder(r.ctx(), r.Param("id"), r.Param("order_id"), meetingPageOrders)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.Region == "" || len(m.Orders) != 1 || len(m.Agenda) == 0 {
+		// A force meeting's decisions have their own form.
+		return nil, nil, domain.ErrNotFound
+	}
+	o := m.Orders[0]
+	d := &regionalDecisionData{M: m, O: o, E: w.escalationOf(m.Agenda[0]), Place: m.OrdersBefore + 1,
+		Back: meetingAt(m, o, nil)}
+	if d.E.Force != "" {
+		officers, err := w.activeOfficers(r, d.E.Force)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, x := range officers {
+			if x.CanAct(d.E.Force) == "" {
+				d.E.Officers = append(d.E.Officers, x)
+			}
+		}
+	}
+	p := r.page("Record a decision on "+o.Reference, "meetings", d)
+	p.Values = map[string]string{}
+	return p, d, nil
+}
+
+// regionalDecisionForm is the form recording a regional meeting's
+// decision on one escalated order.
+func (w *Web) regionalDecisionForm(r *req) error {
+	p, _, err := w.regionalDecisionPage(r)
+	if err != nil {
+		return err
+	}
+	return w.render(r, "regional-decision", p)
+}
 
 // regionalDecide records a regional meeting's decision on an escalation:
 // an action for an officer of the order's force, a note, or no action.
 func (w *Web) regionalDecide(r *req) error {
-	p, d, err := w.meetingPage(r)
+	p, d, err := w.regionalDecisionPage(r)
 	if err != nil {
 		return err
 	}
-	if d.M.Region == "" {
-		return domain.ErrNotFound
-	}
-	vals := formValues(r, "item_id", "order", "decision", "action_by", "notes", "reason",
-		"due_by-day", "due_by-month", "due_by-year")
-	maps.Copy(p.Values, vals)
-	d.Posted = vals["order"]
-	suffix := "-" + r.FormValue("n")
-	labels := map[string]string{}
-	for k, l := range regionalDecisionLabels {
-		labels[k+suffix] = l
-	}
+	vals := formValues(r, "decision", "action_by", "notes", "reason", "due_by-day", "due_by-month", "due_by-year")
+	p.Values = vals
 	fail := func(err error) error {
 		var v *domain.ValidationError
 		if errors.As(err, &v) {
 			for i := range v.Errors {
-				// The item is a hidden field: its error (the order moved
+				// The item is the page's: its error (the order moved
 				// force) is shown on the decision chosen.
 				if v.Errors[i].Field == "item_id" {
 					v.Errors[i].Field = "decision"
 				}
-				v.Errors[i].Field += suffix
 			}
 		}
-		// A conflict on a field of the form (a second escalation) is
-		// shown on that order's field too.
-		var c *domain.ConflictError
-		if errors.As(err, &c) && c.Field != "" && !strings.HasSuffix(c.Field, suffix) {
-			c.Field += suffix
-		}
-		return w.formError(r, err, "meeting", p, labels)
+		return w.formError(r, err, "regional-decision", p, regionalDecisionLabels)
 	}
 	v := &domain.ValidationError{}
-	dec := domain.Decision{ItemID: vals["item_id"], Decision: vals["decision"], Notes: optional(vals["notes"]),
+	dec := domain.Decision{ItemID: d.O.Reasons[0].ItemID, Decision: vals["decision"], Notes: optional(vals["notes"]),
 		Reason: optional(vals["reason"]), DueBy: dateValue(vals, "due_by", v)}
 	if a := vals["action_by"]; a != "" && dec.Decision == domain.DecisionAction {
 		dec.ActionBy = &domain.OfficerRef{ID: a}
@@ -762,5 +762,5 @@ func (w *Web) regionalDecide(r *req) error {
 	if _, err := w.store.DecideRegional(r.ctx(), d.M.ID, dec); err != nil {
 		return fail(err)
 	}
-	return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"], "decision"))
+	return r.Redirect(http.StatusSeeOther, meetingAt(d.M, d.O, url.Values{"done": {"decision"}, "ref": {d.O.Reference}}))
 }

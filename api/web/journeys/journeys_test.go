@@ -437,6 +437,16 @@ func TestJourneys(t *testing.T) {
 		if err != nil || len(leads) == 0 {
 			t.Fatalf("no regional lead: %v", err)
 		}
+		// A Gloucestershire meeting escalated an order to the region.
+		fm, err := s.store.OpenMeeting(ctx, "gloucestershire", s.store.Today())
+		if err != nil || len(fm.Orders) < 2 {
+			t.Fatalf("a Gloucestershire meeting to escalate from: %v", err)
+		}
+		notes := "No owner after two cycles."
+		if _, err := s.store.Decide(ctx, fm.ID, domain.Decision{ItemID: fm.Orders[1].ItemFor(domain.DecisionEscalate),
+			Decision: domain.DecisionEscalate, Notes: &notes}); err != nil {
+			t.Fatal(err)
+		}
 		s.run(t, tab, "regional-meetings", chromedp.Navigate(s.base+"/meetings"), chromedp.WaitVisible(`#regional-meeting`))
 		s.run(t, tab, "regional-meeting", chromedp.Submit(`#regional-meeting`), chromedp.WaitVisible(`#sign-off`))
 		s.wantText(t, tab, "h1", "regional meeting")
@@ -447,6 +457,17 @@ func TestJourneys(t *testing.T) {
 			t.Fatal(err)
 		}
 		meeting, _, _ := strings.Cut(at, "?")
+		// The escalated order's card links to its decision page, which
+		// offers the officers of its force who may act.
+		card := "#order-" + fm.Orders[1].OrderID
+		s.wantText(t, tab, card, notes)
+		s.run(t, tab, "regional-decision-page", chromedp.Click(card+` a[href$="/decision"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#decision-form`))
+		s.wantText(t, tab, "label[for=action_by]", "Gloucestershire")
+		s.run(t, tab, "regional-decision", chromedp.SetValue(`#decision`, "note"), chromedp.SetValue(`#notes`, "The force allocates by Friday."),
+			chromedp.Submit(`#decision-form`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Decision recorded")
+		s.wantText(t, tab, card, "The force allocates by Friday.")
 		s.run(t, tab, "regional-attendance", chromedp.Navigate(meeting), chromedp.WaitVisible(`#sign-off`),
 			chromedp.Click(`main details summary`, chromedp.ByQuery),
 			chromedp.SetValue(`#chair_id`, leads[0].ID, chromedp.ByQuery),
