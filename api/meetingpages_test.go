@@ -47,7 +47,6 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 		js(obj{"kind": "annual_leave", "starts_on": today, "ends_on": "2026-12-04"})), http.StatusCreated)
 	m := b.get(loc)
 	wantStatus(t, m, http.StatusOK)
-	wantText(t, m, " (away until 4 December 2026)</option>")
 	wantText(t, m, "Meeting started", "G-002", "Bella Brown", "Review overdue", "87 days overdue", "release in 96 days",
 		`href="/workload?force=gloucestershire"`)
 	if strings.Index(m.Body, "G-002") > strings.Index(m.Body, "G-003") {
@@ -68,39 +67,56 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 	// Saving attendance replaces it whole: the form starts from what is
 	// recorded, or a second save (a late arrival) wiped the rest.
 	wantText(t, m, `value="`+f.a+`" checked>`, "Pat Probation, Probation Service</textarea>", "Gil Governor, HMP Bristol</textarea>")
-	item := regexpItem(t, m.Body, "G-003")
-	p = b.post(mpath+"/decisions", url.Values{"csrf_token": {tok}, "order": {f.o3}, "n": {"3"}, "item_id": {item},
+	// G-003's card links to its decision page: the officers who may own
+	// or act, the one on leave shown as away.
+	dpath := decisionPath(t, m.Body, f.o3)
+	dp := b.get(dpath)
+	wantStatus(t, dp, http.StatusOK)
+	wantText(t, dp, "Record a decision on G-003", " (away until 4 December 2026)</option>", `href="/meetings/`+
+		strings.TrimPrefix(mpath, "/meetings/")+`#order-`+f.o3+`" class="govuk-back-link"`)
+	item := formItem(t, dp.Body)
+	p = b.post(dpath, url.Values{"csrf_token": {tok}, "item_id": {item},
 		"decision": {"assign_owner"}, "role": {"iom"}, "notes": {"Allocated before release."}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	wantText(t, p, `href="#officer_id-3"`, "New owner is required", "Allocated before release.",
-		"Pat Probation, Probation Service</textarea>") // the attendance form on the error page keeps what is recorded
-	p = b.post(mpath+"/decisions", url.Values{"csrf_token": {tok}, "order": {f.o3}, "n": {"3"}, "item_id": {item},
+	wantText(t, p, `href="#officer_id"`, `id="officer_id-error"`, "New owner is required",
+		"Allocated before release.</textarea>", `<option value="iom" selected>`, "Record a decision on G-003")
+	p = b.post(dpath, url.Values{"csrf_token": {tok}, "item_id": {item},
 		"decision": {"assign_owner"}, "role": {"iom"}, "officer_id": {f.x}, "notes": {"Allocated before release."}})
 	wantStatus(t, p, http.StatusSeeOther)
 	if got := vwOrderOwner(t, e, f.o3, "iom"); got != f.x {
 		t.Errorf("G-003 owner %s, want %s", got, f.x)
 	}
-	if loc := p.Header.Get("Location"); !strings.HasSuffix(loc, "#order-"+f.o3) {
-		t.Errorf("after the decision, back to %q, want G-003's place", loc)
+	if loc := p.Header.Get("Location"); !strings.HasPrefix(loc, mpath+"?") || !strings.HasSuffix(loc, "#order-"+f.o3) {
+		t.Errorf("after the decision, back to %q, want G-003's place on the meeting's page", loc)
 	}
-	// The form's order is echoed back only when it is one of the page's:
-	// a made-up one (70,000 bytes) made a Location header no client reads.
-	agenda := e.do(t, "GET", "/api/v1/meetings/"+strings.TrimPrefix(mpath, "/meetings/"), e.admin, "")
-	for _, it := range agenda.Body["agenda"].([]any) {
-		if s(it, "order_id") == f.o3 {
-			item = s(it, "id")
-		}
+	wantText(t, b.get(p.Header.Get("Location")), "Decision recorded for G-003")
+	// An officer who reads the meeting but does not decide has no link to
+	// the decision page, nor the page.
+	reader := e.signedInAs(t, f.a)
+	if rp := reader.get(mpath); rp.Status != http.StatusOK || strings.Contains(rp.Body, "/decision\"") {
+		t.Errorf("a reader's meeting page: %d, with a link to record a decision: %v", rp.Status, strings.Contains(rp.Body, "/decision\""))
 	}
-	p = b.post(mpath+"/decisions", url.Values{"csrf_token": {tok}, "order": {strings.Repeat("x", 70000)}, "n": {"3"},
-		"item_id": {item}, "decision": {"note"}, "notes": {"Noted."}})
-	wantStatus(t, p, http.StatusSeeOther)
-	if loc := p.Header.Get("Location"); len(loc) > 200 || strings.Contains(loc, "xxx") {
-		t.Errorf("the decision's redirect echoes the form's order: %.200q", loc)
+	wantStatus(t, reader.get(dpath), http.StatusForbidden)
+	// The order is the page's, never the form's: an order not on the
+	// agenda has no decision page.
+	for _, method := range []string{"GET", "POST"} {
+		wantStatus(t, b.send(method, mpath+"/orders/01a22ddd-a4aa-7cc1-90d8-f29ca228a5e5/decision",
+			url.Values{"csrf_token": {tok}, "decision": {"note"}, "notes": {"Noted."}}), http.StatusNotFound)
 	}
 	p = b.post(mpath+"/sign-off", url.Values{"csrf_token": {tok}})
 	wantStatus(t, p, http.StatusSeeOther)
 	m = b.get(mpath + "?done=signed")
-	wantText(t, m, "Minutes signed", "Pat Probation", "Gil Governor", "Reason for the amendment")
+	wantText(t, m, "Minutes signed", "Pat Probation", "Gil Governor")
+	// Signed: a decision is an amendment, and says why.
+	dp = b.get(dpath)
+	wantText(t, dp, "Reason for the amendment", "recorded as an amendment")
+	p = b.post(dpath, url.Values{"csrf_token": {tok}, "item_id": {item}, "decision": {"note"}, "notes": {"Late news."}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#reason"`, `id="reason-error"`, "Late news.</textarea>")
+	p = b.post(dpath, url.Values{"csrf_token": {tok}, "item_id": {item}, "decision": {"note"}, "notes": {"Late news."},
+		"reason": {"Heard after the meeting."}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, b.get(p.Header.Get("Location")), "Amendment</strong> Heard after the meeting.")
 
 	pr := b.get(mpath + "/minutes")
 	wantStatus(t, pr, http.StatusOK)
@@ -126,22 +142,14 @@ func TestPageChairHoldsAMeeting(t *testing.T) {
 	// Another force's meeting is not there for this chair.
 	other := e.create(t, "/api/v1/meetings", obj{"force": "dorset", "held_on": today})
 	wantStatus(t, b.get("/meetings/"+s(other, "id")), http.StatusNotFound)
+	wantStatus(t, b.get("/meetings/"+s(other, "id")+"/orders/"+f.o3+"/decision"), http.StatusNotFound)
 	wantStatus(t, b.get("/meetings/"+s(other, "id")+"/minutes"), http.StatusNotFound)
 }
 
-func regexpItem(t *testing.T, body, ref string) string {
-	t.Helper()
-	i := strings.Index(body, ">"+ref+"</a>")
-	if i < 0 {
-		t.Fatalf("no %s on the page", ref)
-	}
-	return formItem(t, body[i:])
-}
-
-// formItem is the item_id a browser sends with the first decision form of
-// card (the page from an order's card on): the hidden item of an order on
-// the agenda for one reason, else the item chosen in the form's list
-// (selected, or its first option).
+// formItem is the item_id a browser sends with the decision form of card
+// (an order's decision page): the hidden item of an order on the agenda
+// for one reason, else the item chosen in the form's list (selected, or
+// its first option).
 func formItem(t *testing.T, card string) string {
 	t.Helper()
 	if end := strings.Index(card[1:], `class="govuk-summary-card"`); end > 0 {
@@ -161,6 +169,18 @@ func formItem(t *testing.T, card string) string {
 		}
 	}
 	return opts[0][1]
+}
+
+// decisionPath is the address of order's decision page, from its card on
+// the meeting's page body.
+func decisionPath(t *testing.T, body, order string) string {
+	t.Helper()
+	m := regexp.MustCompile(`href="(/meetings/[0-9a-f-]{36}/orders/` + order + `/decision)" role="button"`).
+		FindStringSubmatch(orderCard(t, body, order))
+	if m == nil {
+		t.Fatalf("order %s's card has no link to record a decision", order)
+	}
+	return m[1]
 }
 
 // orderCard is the page from order's card on.
@@ -201,17 +221,17 @@ func TestPageDecisionFiledAgainstTheItemItAnswers(t *testing.T) {
 	if len(kinds) != 3 {
 		t.Fatalf("the order is on the agenda for %v, want an overdue check and review, and no owner", kinds)
 	}
-	page := b.get("/meetings/" + mid)
+	dpath := decisionPath(t, b.get("/meetings/"+mid).Body, ord)
+	page := b.get(dpath)
 	wantStatus(t, page, http.StatusOK)
 	wantText(t, page, "Agenda item it answers", "The one the decision answers")
 	decide := func(fields url.Values) {
 		t.Helper()
-		form := url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord}, "n": {"0"},
-			"item_id": {formItem(t, orderCard(t, page.Body, ord))}}
+		form := url.Values{"csrf_token": {csrfOf(t, page)}, "item_id": {formItem(t, page.Body)}}
 		for k, v := range fields {
 			form[k] = v
 		}
-		wantStatus(t, b.post("/meetings/"+mid+"/decisions", form), http.StatusSeeOther)
+		wantStatus(t, b.post(dpath, form), http.StatusSeeOther)
 	}
 	decide(url.Values{"decision": {"assign_owner"}, "role": {"iom"}, "officer_id": {owner}})
 	decide(url.Values{"decision": {"schedule_check"}, "check_kind": {"home_visit"},
@@ -285,6 +305,10 @@ func TestPageMeetingAllocatesTheMissingOwnerAndConfirmsAReplacement(t *testing.T
 		!strings.Contains(owners[1], `Lead responsible officer</dt><dd class="govuk-summary-list__value"><strong class="govuk-tag govuk-tag--red">Missing</strong>`) {
 		t.Errorf("the card does not show the IOM owner and the missing LRO: %v", owners)
 	}
+	// The card links to the order's decision page, which offers the
+	// officers.
+	dpath := decisionPath(t, page.Body, ord)
+	card = b.get(dpath).Body
 	if !strings.Contains(card, `<option value="lro" selected>Lead responsible officer (missing)</option>`) {
 		t.Errorf("the owner role does not start on the missing LRO")
 	}
@@ -305,32 +329,34 @@ func TestPageMeetingAllocatesTheMissingOwnerAndConfirmsAReplacement(t *testing.T
 			t.Errorf("the auditor is offered as %s (or there is no such list)", name)
 		}
 	}
-	wantText(t, page, `<label class="govuk-label govuk-checkboxes__label" for="replaces_iom-0">This replaces Amy O&#39;Neill as IOM officer</label>`)
+	if !strings.Contains(card, `<label class="govuk-label govuk-checkboxes__label" for="replaces_iom">This replaces Amy O&#39;Neill as IOM officer</label>`) {
+		t.Errorf("the decision page does not offer to confirm replacing the IOM owner")
+	}
 
 	form := func(fields url.Values) url.Values {
-		f := url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord}, "n": {"0"}, "item_id": {formItem(t, card)}}
+		f := url.Values{"csrf_token": {csrfOf(t, page)}, "item_id": {formItem(t, card)}}
 		for k, v := range fields {
 			f[k] = v
 		}
 		return f
 	}
 	// Not confirmed: refused, naming who would be replaced.
-	p := b.post("/meetings/"+mid+"/decisions", form(url.Values{"decision": {"assign_owner"}, "role": {"iom"}, "officer_id": {ben}}))
+	p := b.post(dpath, form(url.Values{"decision": {"assign_owner"}, "role": {"iom"}, "officer_id": {ben}}))
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	wantText(t, p, `href="#replaces_iom-0"`, "This replaces Amy O&#39;Neill as IOM officer: confirm the replacement",
-		`id="replaces_iom-0-error"`)
+	wantText(t, p, `href="#replaces_iom"`, "This replaces Amy O&#39;Neill as IOM officer: confirm the replacement",
+		`id="replaces_iom-error"`, `<option value="iom" selected>`, `<option value="`+ben+`" selected>`)
 	if got := vwOrderOwner(t, e, ord, "iom"); got != amy {
 		t.Errorf("a refused allocation made %s the IOM owner", got)
 	}
 	// An auditor cannot act, and is refused.
-	p = b.post("/meetings/"+mid+"/decisions", form(url.Values{"decision": {"action"}, "action_by": {auditor}, "notes": {"Look."},
+	p = b.post(dpath, form(url.Values{"decision": {"action"}, "action_by": {auditor}, "notes": {"Look."},
 		"due_by-day": {"3"}, "due_by-month": {"12"}, "due_by-year": {"2026"}}))
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	wantText(t, p, `href="#action_by-0"`, "none of the roles that act")
+	wantText(t, p, `href="#action_by"`, "none of the roles that act", `name="due_by-month" type="text" inputmode="numeric" value="12"`)
 	// Confirmed: Ben replaces Amy; the missing LRO needs no confirming.
-	wantStatus(t, b.post("/meetings/"+mid+"/decisions", form(url.Values{"decision": {"assign_owner"}, "role": {"iom"},
+	wantStatus(t, b.post(dpath, form(url.Values{"decision": {"assign_owner"}, "role": {"iom"},
 		"officer_id": {ben}, "replaces_iom": {amy}})), http.StatusSeeOther)
-	wantStatus(t, b.post("/meetings/"+mid+"/decisions", form(url.Values{"decision": {"assign_owner"}, "role": {"lro"},
+	wantStatus(t, b.post(dpath, form(url.Values{"decision": {"assign_owner"}, "role": {"lro"},
 		"officer_id": {lara}})), http.StatusSeeOther)
 	if iom, lro := vwOrderOwner(t, e, ord, "iom"), vwOrderOwner(t, e, ord, "lro"); iom != ben || lro != lara {
 		t.Errorf("owners IOM %s, LRO %s; want Ben and Lara", iom, lro)
@@ -423,20 +449,95 @@ func TestPageMeetingAgendaComesInPages(t *testing.T) {
 			t.Fatalf("order %s is on both pages", m[1])
 		}
 	}
-	// A decision on the second page comes back to it.
+	// A decision on the second page comes back to it, at the order.
 	order := later[0][1]
-	item := regexp.MustCompile(`name="order" value="` + order + `">\s*<input type="hidden" name="n" value="0">\s*` +
-		`<input type="hidden" name="cursor" value="([^"]+)">`).
-		FindStringSubmatch(second.Body)
-	if item == nil {
-		t.Fatalf("no decision form for %s carrying the page's cursor", order)
-	}
-	d := b.post(strings.SplitN(html.UnescapeString(next[1]), "?", 2)[0]+"/decisions", url.Values{
-		"csrf_token": {csrfOf(t, second)}, "order": {order}, "n": {"0"}, "cursor": {html.UnescapeString(item[1])},
-		"item_id": {formItem(t, orderCard(t, second.Body, order))}, "decision": {"note"}, "notes": {"Discussed."}})
+	nextURL, _ := url.Parse(html.UnescapeString(next[1]))
+	dpath := decisionPath(t, second.Body, order)
+	form := b.get(dpath)
+	wantStatus(t, form, http.StatusOK)
+	wantText(t, form, "order 101 of "+total[1], `href="`+html.EscapeString(nextURL.String())+`#order-`+order+`" class="govuk-back-link"`)
+	d := b.post(dpath, url.Values{"csrf_token": {csrfOf(t, form)}, "item_id": {formItem(t, form.Body)},
+		"decision": {"note"}, "notes": {"Discussed."}})
 	wantStatus(t, d, http.StatusSeeOther)
-	if loc := d.Header.Get("Location"); !strings.Contains(loc, "cursor=") || !strings.HasSuffix(loc, "#order-"+order) {
-		t.Errorf("after a decision on the second page: %s", loc)
+	loc, err := url.Parse(d.Header.Get("Location"))
+	if err != nil || loc.Path != nextURL.Path || loc.Query().Get("cursor") != nextURL.Query().Get("cursor") ||
+		loc.Fragment != "order-"+order {
+		t.Errorf("after a decision on the second page: %s; want %s at the order", d.Header.Get("Location"), nextURL)
+	}
+	back := b.get(d.Header.Get("Location"))
+	wantText(t, back, "Showing orders 101 to ", "Decision recorded for ", `id="order-`+order+`"`)
+}
+
+// The meeting's page is bounded by the orders it shows, not by the
+// force's staff: an order's card carries its owners, reasons and
+// decisions and a link to its decision page, which offers the officers
+// who may own or act once. Every card carried a decision form with every
+// officer list: 1.06 MB for a page of 100 orders in a force of six
+// officers (its JSON is 127 KB), growing with the force's officers times
+// the orders shown.
+func TestPageMeetingCarriesNoOfficerListPerOrder(t *testing.T) {
+	t.Parallel()
+	var store *postgres.Store
+	e := newEnvWith(t, func(c *api.Config) { c.FailedAuthBurst = 1_000_000; store = c.Store.(*postgres.Store) })
+	day, _ := domain.ParseDate(today)
+	if _, err := store.GenerateOrders(context.Background(), 9000, day); err != nil {
+		t.Fatal(err)
+	}
+	vwSweep(t, e, today)
+	b, _ := e.signedIn(t, "tasking_chair")
+	m := e.do(t, "POST", "/api/v1/meetings", e.admin, js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	mid := s(m.Body, "id")
+	officers := func() int {
+		r := e.do(t, "GET", "/api/v1/officers?force=gloucestershire&limit=500", e.admin, "")
+		want(t, r, http.StatusOK)
+		return len(items(r))
+	}
+	before, staff := b.get("/meetings/"+mid), officers()
+	wantStatus(t, before, http.StatusOK)
+	cards := regexp.MustCompile(`<div class="govuk-summary-card" id="order-([0-9a-f-]{36})">`).FindAllStringSubmatch(before.Body, -1)
+	if len(cards) != 100 {
+		t.Fatalf("the meeting's page shows %d orders, want a page of 100", len(cards))
+	}
+	// Forty officers more who may own an order or act on it (none chairs).
+	var added []string
+	for i := range 40 {
+		added = append(added, e.officerIn(t, "gloucestershire", fmt.Sprintf("Added Officer %02d", i),
+			[]string{"iom_officer", "lro", "orders_officer"}[i%3]))
+	}
+	after := b.get("/meetings/" + mid)
+	wantStatus(t, after, http.StatusOK)
+	t.Logf("the meeting's page of %d orders: %d bytes with %d officers in the force, %d bytes with %d",
+		len(cards), len(before.Body), staff, len(after.Body), officers())
+	// The page names each officer once more at most, to record who was
+	// there (twice: present, or sent apologies); no list per order.
+	if grew := len(after.Body) - len(before.Body); grew > 40*2000 {
+		t.Errorf("40 officers more made the page %d bytes longer: it grows with the orders times the force's officers", grew)
+	}
+	if n, was := strings.Count(after.Body, "<option"), strings.Count(before.Body, "<option"); n != was {
+		t.Errorf("40 officers more (none may chair) added %d options to the page", n-was)
+	}
+	for i, c := range cards {
+		card := orderCard(t, after.Body, c[1])
+		if i+1 < len(cards) {
+			card = card[:strings.Index(card, `id="order-`+cards[i+1][1]+`"`)]
+		}
+		if strings.Contains(card, "<select") || strings.Contains(card, "<option") {
+			t.Fatalf("order %d's card carries a list:\n%s", i+1, card)
+		}
+		if !strings.Contains(card, `href="/meetings/`+mid+`/orders/`+c[1]+`/decision" role="button"`) {
+			t.Fatalf("order %d's card has no link to record a decision on it:\n%s", i+1, card)
+		}
+	}
+	// The decision page offers them, once each where an owner is chosen
+	// and where an officer is named to act.
+	form := b.get("/meetings/" + mid + "/orders/" + cards[0][1] + "/decision")
+	wantStatus(t, form, http.StatusOK)
+	t.Logf("an order's decision page: %d bytes", len(form.Body))
+	for _, id := range added {
+		if n := strings.Count(form.Body, `<option value="`+id+`"`); n != 2 {
+			t.Errorf("officer %s is offered %d times on the decision page, want twice (new owner, officer to act)", id, n)
+		}
 	}
 }
 
@@ -592,13 +693,14 @@ func TestPageDecisionOnAMovedSubject(t *testing.T) {
 	ord := s(e.order(t, sub, nil), "id")
 	b, _ := e.signedIn(t, "tasking_chair")
 	m, item := e.meetingOn(t, ord)
-	page := b.get("/meetings/" + s(m.Body, "id"))
+	dpath := decisionPath(t, b.get("/meetings/"+s(m.Body, "id")).Body, ord)
+	page := b.get(dpath)
 	wantStatus(t, page, http.StatusOK)
 	want(t, e.do(t, "PATCH", "/api/v1/subjects/"+sub, e.admin, js(obj{"force": "kent"})), http.StatusOK)
-	p := b.post("/meetings/"+s(m.Body, "id")+"/decisions", url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord},
-		"n": {"0"}, "item_id": {item}, "decision": {"note"}, "notes": {"Still ours?"}})
+	p := b.post(dpath, url.Values{"csrf_token": {csrfOf(t, page)}, "item_id": {item}, "decision": {"note"},
+		"notes": {"Still ours?"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	wantText(t, p, `href="#decision-0"`, "moved to another force")
+	wantText(t, p, `href="#decision"`, `id="decision-error"`, "moved to another force", "Still ours?</textarea>", "Moved to Kent Police")
 	// The agenda says where it went and does not link to the order, now
 	// out of the chair's view (the link was "Page not found").
 	after := b.get("/meetings/" + s(m.Body, "id"))
@@ -619,22 +721,26 @@ func TestPageCorrectsADecision(t *testing.T) {
 	b, _ := e.signedIn(t, "tasking_chair")
 	m, item := e.meetingOn(t, ord)
 	mid := s(m.Body, "id")
-	page := b.get("/meetings/" + mid)
-	form := url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord}, "n": {"0"}, "item_id": {item}, "decision": {"action"},
+	dpath := decisionPath(t, b.get("/meetings/"+mid).Body, ord)
+	page := b.get(dpath)
+	if strings.Contains(page.Body, `id="corrects"`) {
+		t.Errorf("the decision page offers to correct a decision before there is one")
+	}
+	form := url.Values{"csrf_token": {csrfOf(t, page)}, "item_id": {item}, "decision": {"action"},
 		"action_by": {wrong}, "notes": {"Visit the address."}, "due_by-day": {"3"}, "due_by-month": {"12"}, "due_by-year": {"2026"}}
-	wantStatus(t, b.post("/meetings/"+mid+"/decisions", form), http.StatusSeeOther)
-	page = b.get("/meetings/" + mid)
+	wantStatus(t, b.post(dpath, form), http.StatusSeeOther)
+	page = b.get(dpath)
 	first := regexp.MustCompile(`<option value="([0-9a-f-]{36})">Action: `).FindStringSubmatch(page.Body)
 	if first == nil {
 		t.Fatalf("the decision form offers no decision to correct")
 	}
 	form.Set("corrects", first[1])
 	form.Set("action_by", right)
-	p := b.post("/meetings/"+mid+"/decisions", form)
+	p := b.post(dpath, form)
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	wantText(t, p, `href="#reason-0"`, "say why the decision is corrected")
+	wantText(t, p, `href="#reason"`, "say why the decision is corrected", `<option value="`+first[1]+`" selected>`)
 	form.Set("reason", "Minuted the wrong officer.")
-	p = b.post("/meetings/"+mid+"/decisions", form)
+	p = b.post(dpath, form)
 	wantStatus(t, p, http.StatusSeeOther)
 	// The banner says it was a correction, not a decision more.
 	done := b.get(p.Header.Get("Location"))
@@ -646,7 +752,7 @@ func TestPageCorrectsADecision(t *testing.T) {
 	minutes := b.get("/meetings/" + mid + "/minutes")
 	wantText(t, minutes, "(correction: Minuted the wrong officer.)", "[corrected]")
 	// Corrected once: it is no longer offered.
-	if regexp.MustCompile(`<option value="` + first[1] + `"`).MatchString(b.get("/meetings/" + mid).Body) {
+	if regexp.MustCompile(`<option value="` + first[1] + `"`).MatchString(b.get(dpath).Body) {
 		t.Errorf("a corrected decision is still offered for correction")
 	}
 }
@@ -658,13 +764,14 @@ func TestPageSecondEscalationShownOnTheDecision(t *testing.T) {
 	ord := s(e.order(t, s(e.subject(t, nil), "id"), nil), "id")
 	b, _ := e.signedIn(t, "tasking_chair")
 	m, item := e.meetingOn(t, ord)
-	page := b.get("/meetings/" + s(m.Body, "id"))
-	form := url.Values{"csrf_token": {csrfOf(t, page)}, "order": {ord}, "n": {"0"}, "item_id": {item}, "decision": {"escalate"},
+	dpath := decisionPath(t, b.get("/meetings/"+s(m.Body, "id")).Body, ord)
+	page := b.get(dpath)
+	form := url.Values{"csrf_token": {csrfOf(t, page)}, "item_id": {item}, "decision": {"escalate"},
 		"notes": {"Regional help."}}
-	wantStatus(t, b.post("/meetings/"+s(m.Body, "id")+"/decisions", form), http.StatusSeeOther)
-	p := b.post("/meetings/"+s(m.Body, "id")+"/decisions", form)
+	wantStatus(t, b.post(dpath, form), http.StatusSeeOther)
+	p := b.post(dpath, form)
 	wantStatus(t, p, http.StatusConflict)
-	wantText(t, p, `href="#decision-0"`, "already escalated")
+	wantText(t, p, `href="#decision"`, "already escalated", "Regional help.</textarea>")
 }
 
 // meetingOn opens today's Gloucestershire meeting with the order on its

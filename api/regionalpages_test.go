@@ -55,30 +55,45 @@ func TestPageRegionalLeadHoldsTheRegionalMeeting(t *testing.T) {
 	m := b.get(p.Header.Get("Location"))
 	wantStatus(t, m, http.StatusOK)
 	wantText(t, m, "South West regional meeting, 25 November 2026", "RP-GLOS", "Escalated",
-		"by Gloucestershire Constabulary's tasking meeting on 25 November 2026", "No owner after two cycles.",
-		`action="/regional-meetings/`+meeting+`/decisions"`)
-	if strings.Contains(m.Body, "Allocate an owner") {
-		t.Errorf("the regional meeting offers a force meeting's decisions")
-	}
+		"by Gloucestershire Constabulary's tasking meeting on 25 November 2026", "No owner after two cycles.")
 	// The lead keeps its minutes: who was there, then the sign-off.
 	wantText(t, m, "Record who was there", "Sign the minutes", `<option value="`+leadID+`"`)
-	if !strings.Contains(m.Body, `value="`+iom+`"`) || strings.Contains(m.Body, `value="`+dorsetIOM+`"`) {
+	// The order's card links to its decision page, which offers the
+	// officers of the escalated order's force who may act (the cards
+	// offer none).
+	if strings.Contains(m.Body, `value="`+iom+`"`) {
+		t.Errorf("the regional meeting's page offers officers to act on its cards")
+	}
+	dlink := regexp.MustCompile(`href="(/regional-meetings/` + meeting + `/orders/` + order + `/decision)" role="button"`).
+		FindStringSubmatch(m.Body)
+	if dlink == nil {
+		t.Fatalf("RP-GLOS's card has no link to record a decision")
+	}
+	dpath := dlink[1]
+	dp := b.get(dpath)
+	wantStatus(t, dp, http.StatusOK)
+	wantText(t, dp, "Record a decision on RP-GLOS", "by Gloucestershire Constabulary's tasking meeting on 25 November 2026",
+		"Officer to act (Gloucestershire Constabulary)", `action="`+dpath+`"`)
+	if strings.Contains(dp.Body, "Allocate an owner") {
+		t.Errorf("the regional meeting offers a force meeting's decisions")
+	}
+	if !strings.Contains(dp.Body, `value="`+iom+`"`) || strings.Contains(dp.Body, `value="`+dorsetIOM+`"`) {
 		t.Errorf("the officers offered to act are not Gloucestershire's alone")
 	}
-	ritem := regexpItem(t, m.Body, "RP-GLOS")
 	tok = csrfOf(t, m)
 
 	// Another force's officer: the store refuses, the summary says why.
-	p = b.post("/regional-meetings/"+meeting+"/decisions", url.Values{"csrf_token": {tok}, "order": {order}, "n": {"0"},
-		"item_id": {ritem}, "decision": {"action"}, "action_by": {dorsetIOM}, "notes": {"Allocate an IOM owner."},
-		"due_by-day": {"9"}, "due_by-month": {"12"}, "due_by-year": {"2026"}})
+	p = b.post(dpath, url.Values{"csrf_token": {tok}, "decision": {"action"}, "action_by": {dorsetIOM},
+		"notes": {"Allocate an IOM owner."}, "due_by-day": {"9"}, "due_by-month": {"12"}, "due_by-year": {"2026"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	wantText(t, p, "There is a problem", `href="#action_by-0"`, "The officer does not belong to the force concerned",
-		"Allocate an IOM owner.")
-	p = b.post("/regional-meetings/"+meeting+"/decisions", url.Values{"csrf_token": {tok}, "order": {order}, "n": {"0"},
-		"item_id": {ritem}, "decision": {"action"}, "action_by": {iom}, "notes": {"Allocate an IOM owner."},
-		"due_by-day": {"9"}, "due_by-month": {"12"}, "due_by-year": {"2026"}})
+	wantText(t, p, "There is a problem", `href="#action_by"`, `id="action_by-error"`,
+		"The officer does not belong to the force concerned", "Allocate an IOM owner.</textarea>")
+	p = b.post(dpath, url.Values{"csrf_token": {tok}, "decision": {"action"}, "action_by": {iom},
+		"notes": {"Allocate an IOM owner."}, "due_by-day": {"9"}, "due_by-month": {"12"}, "due_by-year": {"2026"}})
 	wantStatus(t, p, http.StatusSeeOther)
+	if loc := p.Header.Get("Location"); !strings.HasPrefix(loc, mpath+"?") || !strings.HasSuffix(loc, "#order-"+order) {
+		t.Errorf("after the decision, back to %q, want the order's place on the meeting's page", loc)
+	}
 	m = b.get(p.Header.Get("Location"))
 	wantText(t, m, "Decision recorded for RP-GLOS", "to act by 9 December 2026", "/withdraw")
 	// Withdrawing with no reason: the summary's link lands on that
@@ -93,6 +108,15 @@ func TestPageRegionalLeadHoldsTheRegionalMeeting(t *testing.T) {
 	p = b.post("/meetings/"+meeting+"/sign-off", url.Values{"csrf_token": {tok}})
 	wantStatus(t, p, http.StatusSeeOther)
 	wantText(t, b.get(mpath), "Signed", "Sam Shaw (Regional Organised Crime Unit)")
+	// Signed: a decision is an amendment, and says why.
+	wantText(t, b.get(dpath), "Reason for the amendment", "recorded as an amendment")
+	p = b.post(dpath, url.Values{"csrf_token": {tok}, "decision": {"note"}, "notes": {"Late news."}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, `href="#reason"`, `id="reason-error"`, "Late news.</textarea>")
+	p = b.post(dpath, url.Values{"csrf_token": {tok}, "decision": {"note"}, "notes": {"Late news."},
+		"reason": {"Heard after the meeting."}})
+	wantStatus(t, p, http.StatusSeeOther)
+	wantText(t, b.get(p.Header.Get("Location")), "Amendment</strong> Heard after the meeting.")
 	// And finds it again among the meetings.
 	wantText(t, b.get("/meetings"), `id="regional-meetings"`, `href="/meetings/`+meeting+`"`)
 	r := e.do(t, "GET", "/api/v1/meetings/"+meeting, e.admin, "")
@@ -101,8 +125,8 @@ func TestPageRegionalLeadHoldsTheRegionalMeeting(t *testing.T) {
 		t.Errorf("the regional decision as stored: %v", ds)
 	}
 	trail := e.trail(t, leadID)
-	if !hasEntry(trail, "/regional-meetings/:id/decisions", "alteration", 0, meeting) &&
-		!hasEntry(trail, "/regional-meetings/:id/decisions", "collection", 0, meeting) {
+	if !hasEntry(trail, "/regional-meetings/:id/orders/:order_id/decision", "alteration", 0, meeting) &&
+		!hasEntry(trail, "/regional-meetings/:id/orders/:order_id/decision", "collection", 0, meeting) {
 		t.Errorf("no audit entry for the regional decision")
 	}
 
@@ -114,8 +138,9 @@ func TestPageRegionalLeadHoldsTheRegionalMeeting(t *testing.T) {
 	if strings.Contains(cl.Body, "Start a regional meeting") {
 		t.Errorf("a force chair is offered a regional meeting")
 	}
-	wantStatus(t, cb.post("/regional-meetings/"+meeting+"/decisions", url.Values{"csrf_token": {csrfOf(t, cl)},
-		"item_id": {ritem}, "decision": {"note"}, "notes": {"x"}}), http.StatusForbidden)
+	wantStatus(t, cb.get(dpath), http.StatusForbidden)
+	wantStatus(t, cb.post(dpath, url.Values{"csrf_token": {csrfOf(t, cl)}, "decision": {"note"}, "notes": {"x"}}),
+		http.StatusForbidden)
 }
 
 // An escalation whose subject moved within the region since says which
@@ -135,8 +160,9 @@ func TestPageRegionalEscalationOfAMovedSubject(t *testing.T) {
 	b := e.browser(t)
 	b.signIn(lead)
 	m := b.get("/meetings/" + s(r.Body, "id"))
-	wantText(t, m, "RP-MOVED", "Agenda (1 order)</h2>", "by Gloucestershire Constabulary's tasking meeting", "Officer to act (Dorset Police)",
-		`value="`+dorsetIOM+`"`)
+	wantText(t, m, "RP-MOVED", "Agenda (1 order)</h2>", "by Gloucestershire Constabulary's tasking meeting")
+	wantText(t, b.get("/regional-meetings/"+s(r.Body, "id")+"/orders/"+order+"/decision"), "Officer to act (Dorset Police)",
+		`value="`+dorsetIOM+`"`, "by Gloucestershire Constabulary's tasking meeting")
 	// Its minutes name the region: they said "Sensitive tasking meeting: ,".
 	// ... and who escalated each order, when and why (they said only
 	// "Escalated").

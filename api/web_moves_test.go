@@ -448,10 +448,10 @@ func TestPageSchedulesAChecks(t *testing.T) {
 		"held_on-day": {"25"}, "held_on-month": {"11"}, "held_on-year": {"2026"}})
 	wantStatus(t, p, http.StatusSeeOther)
 	mpath, _, _ := strings.Cut(p.Header.Get("Location"), "?")
-	m := chair.get(mpath)
+	m := chair.get(decisionPath(t, chair.get(mpath).Body, ord))
 	wantText(t, m, "Schedule a compliance check")
 	item := regexp.MustCompile(`name="item_id" value="([^"]+)"`).FindStringSubmatch(m.Body)[1]
-	p = chair.post(mpath+"/decisions", url.Values{"csrf_token": {csrfOf(t, m)}, "order": {ord}, "n": {"0"}, "item_id": {item},
+	p = chair.post(decisionPath(t, chair.get(mpath).Body, ord), url.Values{"csrf_token": {csrfOf(t, m)}, "item_id": {item},
 		"decision": {"schedule_check"}, "check_kind": {"home_visit"},
 		"check_due_on-day": {"15"}, "check_due_on-month": {"12"}, "check_due_on-year": {"2026"}, "notes": {"Booked at tasking."}})
 	wantStatus(t, p, http.StatusSeeOther)

@@ -256,6 +256,9 @@ type Meeting struct {
 	NextCursor *string        `json:"next_cursor"`
 	// OrdersBefore counts the agenda's orders before this page.
 	OrdersBefore int `json:"-"`
+	// PageCursor is, for one order of the agenda (Meetings.GetMeetingOrder),
+	// the cursor of the page it is on.
+	PageCursor string `json:"-"`
 	// Agenda is the page's frozen items (one per open flag), in section
 	// order.
 	Agenda []AgendaItem `json:"agenda"`
@@ -432,6 +435,13 @@ type Meetings interface {
 	// them (MeetingPageDefault when 0), with their items in Agenda, the
 	// counts of the whole agenda in Summary and the next page's cursor.
 	GetMeeting(ctx context.Context, id string, p Page) (Meeting, error)
+	// GetMeetingOrder answers a meeting with one order of its agenda,
+	// orderID (ErrNotFound when it is not on it), as a page of GetMeeting
+	// has it: its items in Agenda, its entry in Orders, the orders ahead
+	// of it in OrdersBefore, and in PageCursor the cursor of the page of
+	// pageSize orders it is on ("" the first). The carried actions and who
+	// was there are left out.
+	GetMeetingOrder(ctx context.Context, id, orderID string, pageSize int) (Meeting, error)
 	// MeetingAgendaInPages hands the whole agenda to each, size orders at
 	// a time, worst first, ranking it once.
 	MeetingAgendaInPages(ctx context.Context, id string, size int, each func([]AgendaOrder) error) error

@@ -93,17 +93,9 @@ func (w *Web) startMeeting(r *req) error {
 
 type meetingData struct {
 	M domain.Meeting
-	// At a regional meeting: each order's escalation, and the officers of
-	// its force who may be named to act.
+	// At a regional meeting: each order's escalation.
 	Escalations map[string]escalation
 	Officers    []domain.Officer // who may attend: the force's active officers (the region's leads and chairs)
-	// Actors are the officers who may be named to act (domain.CanAct);
-	// OwnerChoices, for each owner role, those who may hold it
-	// (domain.CanOwn), with each officer's Load, as the order's own
-	// allocation form offers them.
-	Actors       []domain.Officer
-	OwnerChoices []ownerChoice
-	Load         map[string]domain.WorkloadLine
 	// Present are the officers ticked as present: those recorded, or
 	// those the form sent back with an error. Saving attendance replaces
 	// it whole, so the form starts from what is recorded; AttendeeChoices
@@ -114,14 +106,13 @@ type meetingData struct {
 	// Apologised are the officers ticked as having sent apologies (an
 	// officer's apology kept as the officer, not as a line of text).
 	Apologised map[string]bool
-	// Away is each of them away today, with the day they are back (nil:
-	// no return date): named to own or act, they should not be by chance.
+	// Away is each officer of the force away today, with the day they are
+	// back (nil: no return date): an order's owner away is shown so.
 	Away      map[string]*domain.Date
 	Chairs    []domain.Officer // who may chair (and sign)
 	CanDecide bool
 	Signed    bool
 	IsChair   bool
-	Posted    string // the order whose form was posted, to show its errors
 	// The agenda comes a page of orders at a time: links to the first and
 	// the next page, and where this page starts in the whole agenda.
 	First, Next string
@@ -131,20 +122,23 @@ type meetingData struct {
 	Shown int
 }
 
+// meetingPageOrders is how many orders of its agenda the meeting's page
+// shows: a meeting works down its agenda on screen.
+const meetingPageOrders = 100
+
 func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
-	// A decision form posts the page it was on, so its errors show there.
+	// A form on the page posts the page it was on, so its errors show there.
 	cursor := r.QueryParam("cursor")
 	if cursor == "" {
 		cursor = r.FormValue("cursor")
 	}
-	// A hundred orders a page: a meeting works down its agenda on screen.
-	m, err := w.store.GetMeeting(r.ctx(), r.Param("id"), domain.Page{Cursor: cursor, Limit: 100})
+	m, err := w.store.GetMeeting(r.ctx(), r.Param("id"), domain.Page{Cursor: cursor, Limit: meetingPageOrders})
 	var invalid *domain.ValidationError
 	if errors.As(err, &invalid) && cursor != "" {
 		// An address edited by hand, or kept from an older release: the
 		// agenda from its start.
 		cursor = ""
-		m, err = w.store.GetMeeting(r.ctx(), r.Param("id"), domain.Page{Limit: 100})
+		m, err = w.store.GetMeeting(r.ctx(), r.Param("id"), domain.Page{Limit: meetingPageOrders})
 	}
 	if err != nil {
 		return nil, nil, err
@@ -158,30 +152,17 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 	if m.Region != "" {
 		d.CanDecide = w.host.Permitted(r.me, "POST /api/v1/regional-meetings/:id/decisions")
 	} else if d.CanDecide {
-		if d.Officers, _, err = w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: m.Force}, domain.Page{Limit: 500}); err != nil {
+		// Who may attend and chair, once for the page. The officers who may
+		// own or act are offered on each order's decision page
+		// (meetingDecisionForm), not on each of the page's orders.
+		if d.Officers, err = w.activeOfficers(r, m.Force); err != nil {
 			return nil, nil, err
 		}
-		active := d.Officers[:0]
-		for _, o := range d.Officers {
-			if o.Active {
-				active = append(active, o)
-			}
-		}
-		d.Officers = active
-		for _, o := range active {
-			if o.CanAct(m.Force) == "" {
-				d.Actors = append(d.Actors, o)
-			}
-		}
-		if d.OwnerChoices, d.Load, err = w.ownerChoices(r.ctx(), m.Force, domain.OwnerRoles...); err != nil {
+		_, load, err := w.ownerChoices(r.ctx(), m.Force)
+		if err != nil {
 			return nil, nil, err
 		}
-		d.Away = map[string]*domain.Date{}
-		for _, l := range d.Load {
-			if l.AbsentNow {
-				d.Away[l.Officer.ID] = l.AbsentTill
-			}
-		}
+		d.Away = awayOf(load)
 	}
 	title := "Tasking meeting: " + w.forceName(m.Force) + ", " + longDate(m.HeldOn)
 	if m.Region != "" {
@@ -252,48 +233,143 @@ var decisionLabels = map[string]string{"decision": "Decision", "role": "Owner ro
 	"action_by": "Officer to act", "due_by": "Due by", "notes": "Notes", "reason": "Reason",
 	"item_id": "Agenda item", "check_kind": "Check", "check_due_on": "Check due", "corrects": "Corrects"}
 
-func (w *Web) meetingDecide(r *req) error {
-	p, d, err := w.meetingPage(r)
+// decisionData is the page recording a decision on one order of a force's
+// meeting: the order as its card on the meeting's page shows it, and the
+// officers who may own or act, once. The meeting's page carried them in a
+// form on each of its hundred orders: 1 MB for a force of six officers.
+type decisionData struct {
+	M domain.Meeting // with the order alone
+	O domain.AgendaOrder
+	// Place is the order's number on the agenda; Back the meeting's page
+	// at the order (the page of the agenda it is on).
+	Place int
+	Back  string
+	// Actors are the officers who may be named to act (domain.CanAct);
+	// OwnerChoices, for each owner role, those who may hold it
+	// (domain.CanOwn), with each officer's Load, as the order's own
+	// allocation form offers them; Away those of them away today.
+	Actors       []domain.Officer
+	OwnerChoices []ownerChoice
+	Load         map[string]domain.WorkloadLine
+	Away         map[string]*domain.Date
+	// Role is the owner role the form starts on: a missing one, or the
+	// one sent back with an error.
+	Role string
+	// Current: the order has a decision in force, which may be corrected.
+	Current bool
+}
+
+// activeOfficers are force's active officers.
+func (w *Web) activeOfficers(r *req, force string) ([]domain.Officer, error) {
+	all, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: force}, domain.Page{Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(o domain.Officer) bool { return !o.Active }), nil
+}
+
+// awayOf is each officer of load away today, with the day they are back.
+func awayOf(load map[string]domain.WorkloadLine) map[string]*domain.Date {
+	away := map[string]*domain.Date{}
+	for _, l := range load {
+		if l.AbsentNow {
+			away[l.Officer.ID] = l.AbsentTill
+		}
+	}
+	return away
+}
+
+func (w *Web) decisionPage(r *req) (*page, *decisionData, error) {
+	m, err := w.store.GetMeetingOrder(r.ctx(), r.Param("id"), r.Param("order_id"), meetingPageOrders)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.Region != "" || len(m.Orders) != 1 {
+		// A regional meeting's decisions have their own form.
+		return nil, nil, domain.ErrNotFound
+	}
+	o := m.Orders[0]
+	d := &decisionData{M: m, O: o, Place: m.OrdersBefore + 1, Back: meetingAt(m, o, nil), Role: o.RoleToAllocate()}
+	for _, dec := range o.Decisions {
+		d.Current = d.Current || dec.Current()
+	}
+	officers, err := w.activeOfficers(r, m.Force)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, o := range officers {
+		if o.CanAct(m.Force) == "" {
+			d.Actors = append(d.Actors, o)
+		}
+	}
+	if d.OwnerChoices, d.Load, err = w.ownerChoices(r.ctx(), m.Force, domain.OwnerRoles...); err != nil {
+		return nil, nil, err
+	}
+	d.Away = awayOf(d.Load)
+	p := r.page("Record a decision on "+o.Reference, "meetings", d)
+	p.Values = map[string]string{}
+	return p, d, nil
+}
+
+// meetingAt is the meeting's page at order o, on the page of the agenda
+// it is on (m read with it: Meetings.GetMeetingOrder), with q.
+func meetingAt(m domain.Meeting, o domain.AgendaOrder, q url.Values) string {
+	if q == nil {
+		q = url.Values{}
+	}
+	if m.PageCursor != "" {
+		q.Set("cursor", m.PageCursor)
+	}
+	at := "/meetings/" + m.ID
+	if len(q) > 0 {
+		at += "?" + q.Encode()
+	}
+	return at + "#order-" + o.OrderID
+}
+
+// meetingDecisionForm is the form recording a decision on one order of a
+// force's meeting.
+func (w *Web) meetingDecisionForm(r *req) error {
+	p, _, err := w.decisionPage(r)
 	if err != nil {
 		return err
 	}
-	vals := formValues(r, "item_id", "order", "decision", "role", "officer_id", "action_by", "notes", "reason",
+	return w.render(r, "meeting-decision", p)
+}
+
+// meetingDecide records a decision on the order of the page's form, or
+// one in place of a decision recorded wrongly (corrects), and goes back
+// to the meeting's page at the order.
+func (w *Web) meetingDecide(r *req) error {
+	p, d, err := w.decisionPage(r)
+	if err != nil {
+		return err
+	}
+	vals := formValues(r, "item_id", "decision", "role", "officer_id", "action_by", "notes", "reason",
 		"due_by-day", "due_by-month", "due_by-year", "check_kind", "check_due_on-day", "check_due_on-month", "check_due_on-year",
 		"corrects", "replaces_"+domain.OwnerIOM, "replaces_"+domain.OwnerLRO, "replaces_"+domain.OwnerOrdersOfficer)
-	// Merged, not replaced: the attendance form on the same page keeps
-	// what is recorded.
-	maps.Copy(p.Values, vals)
-	d.Posted = vals["order"]
-	// The inline forms' fields carry the order's place on the agenda.
-	suffix := "-" + r.FormValue("n")
-	labels := map[string]string{}
-	for k, l := range decisionLabels {
-		labels[k+suffix] = l
+	p.Values = vals
+	if vals["role"] != "" {
+		d.Role = vals["role"]
 	}
 	fail := func(err error) error {
 		var v *domain.ValidationError
 		if errors.As(err, &v) {
 			for i := range v.Errors {
-				// The item is a hidden field: its error (the order moved
-				// force) is shown on the decision chosen.
 				switch v.Errors[i].Field {
 				case "item_id":
+					// The item is a hidden field (or left to the
+					// decision): its error (the order moved force) is
+					// shown on the decision chosen.
 					v.Errors[i].Field = "decision"
 				case "replaces":
 					// On the box confirming the replacement of the
 					// role's holder.
 					v.Errors[i].Field = "replaces_" + vals["role"]
 				}
-				v.Errors[i].Field += suffix
 			}
 		}
-		// A conflict on a field of the form (a second escalation) is
-		// shown on that order's field too.
-		var c *domain.ConflictError
-		if errors.As(err, &c) && c.Field != "" && !strings.HasSuffix(c.Field, suffix) {
-			c.Field += suffix
-		}
-		return w.formError(r, err, "meeting", p, labels)
+		return w.formError(r, err, "meeting-decision", p, decisionLabels)
 	}
 	v := &domain.ValidationError{}
 	dec := domain.Decision{ItemID: vals["item_id"], Decision: vals["decision"], Notes: optional(vals["notes"]),
@@ -301,11 +377,7 @@ func (w *Web) meetingDecide(r *req) error {
 	if dec.ItemID == "" {
 		// The chair named no agenda item: the order's item the decision
 		// answers (an allocation its want of an owner, and so on).
-		for _, o := range d.M.Orders {
-			if o.OrderID == vals["order"] {
-				dec.ItemID = o.ItemFor(dec.Decision)
-			}
-		}
+		dec.ItemID = d.O.ItemFor(dec.Decision)
 	}
 	switch dec.Decision {
 	case domain.DecisionAssignOwner:
@@ -325,6 +397,7 @@ func (w *Web) meetingDecide(r *req) error {
 		dec.Validate(v)
 		return fail(v)
 	}
+	done := "decision"
 	if corrects := vals["corrects"]; corrects != "" {
 		// In place of a decision recorded wrongly: the original stays in
 		// the minutes, marked corrected, and the new one says why.
@@ -336,12 +409,11 @@ func (w *Web) meetingDecide(r *req) error {
 			}
 			return fail(err)
 		}
-		return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"], "corrected"))
-	}
-	if _, err := w.store.Decide(r.ctx(), d.M.ID, dec); err != nil {
+		done = "corrected"
+	} else if _, err := w.store.Decide(r.ctx(), d.M.ID, dec); err != nil {
 		return fail(err)
 	}
-	return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"], "decision"))
+	return r.Redirect(http.StatusSeeOther, meetingAt(d.M, d.O, url.Values{"done": {done}, "ref": {d.O.Reference}}))
 }
 
 func (w *Web) meetingWithdraw(r *req) error {
@@ -481,35 +553,19 @@ type escalation struct {
 	HeldOn   *domain.Date // the force meeting's day
 	FlagKind string
 	Notes    string
+	// Officers are those of its force who may be named to act (on its
+	// decision page).
 	Officers []domain.Officer
 }
 
 // regionalMeetingData reads each escalation's details from the frozen
-// agenda and, for a lead who may decide, the officers of each force
-// concerned who may act on its records.
-// decidedURL is where a recorded decision goes back to: the meeting's
-// page, at the order decided on when it is one of the page's (the form's
-// order is echoed only then, never as sent), its banner chosen by done:
-// "decision", or "corrected" when the decision replaced one.
-func decidedURL(d *meetingData, order, done string) string {
-	ref, anchor := "", ""
-	for _, o := range d.M.Orders {
-		if o.OrderID == order {
-			ref, anchor = o.Reference, "#order-"+o.OrderID
-		}
-	}
-	q := url.Values{"done": {done}, "ref": {ref}}
-	if d.Cursor != "" {
-		q.Set("cursor", d.Cursor)
-	}
-	return "/meetings/" + d.M.ID + "?" + q.Encode() + anchor
-}
-
+// agenda and, for a lead who may decide, who may chair or attend: the
+// region's leads and its forces' tasking chairs. The officers who may be
+// named to act are offered on each order's decision page
+// (regionalDecisionForm), not on each of the page's orders.
 func (w *Web) regionalMeetingData(r *req, d *meetingData) error {
 	d.Escalations = map[string]escalation{}
 	if d.CanDecide {
-		// Who may chair or attend: the region's leads and its forces'
-		// tasking chairs.
 		forces, err := w.store.ListForces(r.ctx())
 		if err != nil {
 			return err
@@ -533,52 +589,41 @@ func (w *Web) regionalMeetingData(r *req, d *meetingData) error {
 			}
 		}
 	}
-	officers := map[string][]domain.Officer{}
 	for _, it := range d.M.Agenda {
-		if _, seen := d.Escalations[it.OrderID]; seen {
-			continue
+		if _, seen := d.Escalations[it.OrderID]; !seen {
+			d.Escalations[it.OrderID] = w.escalationOf(it)
 		}
-		var det struct {
-			Force    string  `json:"force"`
-			HeldOn   string  `json:"held_on"`
-			FlagKind string  `json:"flag_kind"`
-			Notes    *string `json:"notes"`
-		}
-		_ = json.Unmarshal(it.Details, &det)
-		force := it.Force
-		if force == "" {
-			force = det.Force
-		}
-		by := det.Force
-		if by == "" {
-			by = force
-		}
-		e := escalation{Force: force, ForceName: w.forceName(force), By: w.forceName(by), FlagKind: det.FlagKind,
-			Notes: derefStr(det.Notes)}
-		if len(det.HeldOn) >= 10 {
-			if day, err := domain.ParseDate(det.HeldOn[:10]); err == nil {
-				e.HeldOn = &day
-			}
-		}
-		if d.CanDecide && force != "" {
-			list, ok := officers[force]
-			if !ok {
-				all, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: force}, domain.Page{Limit: 500})
-				if err != nil {
-					return err
-				}
-				for _, o := range all {
-					if o.CanAct(force) == "" {
-						list = append(list, o)
-					}
-				}
-				officers[force] = list
-			}
-			e.Officers = list
-		}
-		d.Escalations[it.OrderID] = e
 	}
 	return nil
+}
+
+// escalationOf reads a regional agenda item's escalation from its frozen
+// details: the force meeting that escalated it, when and why, and the
+// order's force (now).
+func (w *Web) escalationOf(it domain.AgendaItem) escalation {
+	var det struct {
+		Force    string  `json:"force"`
+		HeldOn   string  `json:"held_on"`
+		FlagKind string  `json:"flag_kind"`
+		Notes    *string `json:"notes"`
+	}
+	_ = json.Unmarshal(it.Details, &det)
+	force := it.Force
+	if force == "" {
+		force = det.Force
+	}
+	by := det.Force
+	if by == "" {
+		by = force
+	}
+	e := escalation{Force: force, ForceName: w.forceName(force), By: w.forceName(by), FlagKind: det.FlagKind,
+		Notes: derefStr(det.Notes)}
+	if len(det.HeldOn) >= 10 {
+		if day, err := domain.ParseDate(det.HeldOn[:10]); err == nil {
+			e.HeldOn = &day
+		}
+	}
+	return e
 }
 
 // startRegionalMeeting opens the lead's regional meeting. Its form's fields
@@ -631,50 +676,81 @@ func (w *Web) startRegionalMeeting(r *req) error {
 }
 
 var regionalDecisionLabels = map[string]string{"decision": "Decision", "action_by": "Officer to act", "due_by": "Due by",
-	"notes": "Notes", "item_id": "Agenda item", "reason": "Reason for the amendment", "role": "Owner role",
-	"officer_id": "New owner"}
+	"notes": "Notes", "item_id": "Agenda item", "reason": "Reason for the amendment"}
+
+// regionalDecisionData is the page recording a regional meeting's
+// decision on one escalated order: the escalation, and the officers of
+// the order's force who may be named to act, once.
+type regionalDecisionData struct {
+	M     domain.Meeting // with the order alone
+	O     domain.AgendaOrder
+	E     escalation
+	Place int
+	Back  string
+}
+
+func (w *Web) regionalDecisionPage(r *req) (*page, *regionalDecisionData, error) {
+	m, err := w.store.GetMeetingOrder(r.ctx(), r.Param("id"), r.Param("order_id"), meetingPageOrders)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m.Region == "" || len(m.Orders) != 1 || len(m.Agenda) == 0 {
+		// A force meeting's decisions have their own form.
+		return nil, nil, domain.ErrNotFound
+	}
+	o := m.Orders[0]
+	d := &regionalDecisionData{M: m, O: o, E: w.escalationOf(m.Agenda[0]), Place: m.OrdersBefore + 1,
+		Back: meetingAt(m, o, nil)}
+	if d.E.Force != "" {
+		officers, err := w.activeOfficers(r, d.E.Force)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, x := range officers {
+			if x.CanAct(d.E.Force) == "" {
+				d.E.Officers = append(d.E.Officers, x)
+			}
+		}
+	}
+	p := r.page("Record a decision on "+o.Reference, "meetings", d)
+	p.Values = map[string]string{}
+	return p, d, nil
+}
+
+// regionalDecisionForm is the form recording a regional meeting's
+// decision on one escalated order.
+func (w *Web) regionalDecisionForm(r *req) error {
+	p, _, err := w.regionalDecisionPage(r)
+	if err != nil {
+		return err
+	}
+	return w.render(r, "regional-decision", p)
+}
 
 // regionalDecide records a regional meeting's decision on an escalation:
 // an action for an officer of the order's force, a note, or no action.
 func (w *Web) regionalDecide(r *req) error {
-	p, d, err := w.meetingPage(r)
+	p, d, err := w.regionalDecisionPage(r)
 	if err != nil {
 		return err
 	}
-	if d.M.Region == "" {
-		return domain.ErrNotFound
-	}
-	vals := formValues(r, "item_id", "order", "decision", "action_by", "notes", "reason",
-		"due_by-day", "due_by-month", "due_by-year")
-	maps.Copy(p.Values, vals)
-	d.Posted = vals["order"]
-	suffix := "-" + r.FormValue("n")
-	labels := map[string]string{}
-	for k, l := range regionalDecisionLabels {
-		labels[k+suffix] = l
-	}
+	vals := formValues(r, "decision", "action_by", "notes", "reason", "due_by-day", "due_by-month", "due_by-year")
+	p.Values = vals
 	fail := func(err error) error {
 		var v *domain.ValidationError
 		if errors.As(err, &v) {
 			for i := range v.Errors {
-				// The item is a hidden field: its error (the order moved
+				// The item is the page's: its error (the order moved
 				// force) is shown on the decision chosen.
 				if v.Errors[i].Field == "item_id" {
 					v.Errors[i].Field = "decision"
 				}
-				v.Errors[i].Field += suffix
 			}
 		}
-		// A conflict on a field of the form (a second escalation) is
-		// shown on that order's field too.
-		var c *domain.ConflictError
-		if errors.As(err, &c) && c.Field != "" && !strings.HasSuffix(c.Field, suffix) {
-			c.Field += suffix
-		}
-		return w.formError(r, err, "meeting", p, labels)
+		return w.formError(r, err, "regional-decision", p, regionalDecisionLabels)
 	}
 	v := &domain.ValidationError{}
-	dec := domain.Decision{ItemID: vals["item_id"], Decision: vals["decision"], Notes: optional(vals["notes"]),
+	dec := domain.Decision{ItemID: d.O.Reasons[0].ItemID, Decision: vals["decision"], Notes: optional(vals["notes"]),
 		Reason: optional(vals["reason"]), DueBy: dateValue(vals, "due_by", v)}
 	if a := vals["action_by"]; a != "" && dec.Decision == domain.DecisionAction {
 		dec.ActionBy = &domain.OfficerRef{ID: a}
@@ -686,5 +762,5 @@ func (w *Web) regionalDecide(r *req) error {
 	if _, err := w.store.DecideRegional(r.ctx(), d.M.ID, dec); err != nil {
 		return fail(err)
 	}
-	return r.Redirect(http.StatusSeeOther, decidedURL(d, vals["order"], "decision"))
+	return r.Redirect(http.StatusSeeOther, meetingAt(d.M, d.O, url.Values{"done": {"decision"}, "ref": {d.O.Reference}}))
 }

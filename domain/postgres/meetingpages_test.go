@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"scpo/domain"
 )
 
@@ -145,4 +147,81 @@ func TestMeetingAgendaComesInPages(t *testing.T) {
 	}
 	_, err = s.GetMeeting(ctx, opened.ID, domain.Page{Cursor: "not-a-cursor", Limit: 7})
 	wantInvalid(t, err, "cursor")
+}
+
+// One order of a meeting's agenda is read alone, as its page has it (its
+// items, its decisions, its owners now), with the cursor of the page of
+// the agenda it is on, so that its decision form needs no other order and
+// goes back to that page; an order not on the agenda is not found. The
+// decision form came inline on each order of a page of a hundred, each
+// with every officer list.
+func TestMeetingOrderReadAlone(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := context.Background()
+	if _, err := s.GenerateOrders(ctx, 1500, today); err != nil {
+		t.Fatal(err)
+	}
+	sweepAllAsOf(t, s, today)
+	var force string
+	if err := s.DB().Raw(`SELECT force FROM flags WHERE resolved_at IS NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1`).
+		Scan(&force).Error; err != nil {
+		t.Fatal(err)
+	}
+	opened, err := s.OpenMeeting(ctx, force, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := s.MeetingMinutes(ctx, opened.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole.Orders) < 15 {
+		t.Fatalf("%s's agenda has %d orders; too few for three pages of 7", force, len(whole.Orders))
+	}
+	cursor := ""
+	for n := 0; n < len(whole.Orders); n += 7 {
+		page, err := s.GetMeeting(ctx, opened.ID, domain.Page{Cursor: cursor, Limit: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, o := range page.Orders {
+			one, err := s.GetMeetingOrder(ctx, opened.ID, o.OrderID, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(one.Orders) != 1 || len(one.Agenda) != len(o.Reasons) {
+				t.Fatalf("order %d alone: %d orders, %d items; want 1 and %d", n+i, len(one.Orders), len(one.Agenda), len(o.Reasons))
+			}
+			if diff := cmp.Diff(o, one.Orders[0]); diff != "" {
+				t.Fatalf("order %d alone, against its page (-page +alone):\n%s", n+i, diff)
+			}
+			if one.OrdersBefore != n+i || one.PageCursor != cursor || one.Summary.Orders != len(whole.Orders) {
+				t.Fatalf("order %d alone: %d before it, page cursor %q, %d orders; want %d, %q, %d", n+i, one.OrdersBefore,
+					one.PageCursor, one.Summary.Orders, n+i, cursor, len(whole.Orders))
+			}
+		}
+		if page.NextCursor != nil {
+			cursor = *page.NextCursor
+		}
+	}
+	// Its decisions come with it.
+	first := whole.Orders[0]
+	d, err := s.Decide(ctx, opened.ID, domain.Decision{ItemID: first.Reasons[0].ItemID, Decision: domain.DecisionNote,
+		Notes: ptr("Discussed.")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := s.GetMeetingOrder(ctx, opened.ID, first.OrderID, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one.Orders[0].Decisions) != 1 || one.Orders[0].Decisions[0].ID != d.ID {
+		t.Errorf("the order's decisions read alone: %+v", one.Orders[0].Decisions)
+	}
+	for name, order := range map[string]string{"not on the agenda": "01a22ddd-a4aa-7cc1-90d8-f29ca228a5e5", "not an id": "G-001"} {
+		if _, err := s.GetMeetingOrder(ctx, opened.ID, order, 7); !errors.Is(err, domain.ErrNotFound) {
+			t.Errorf("an order %s: %v; want not found", name, err)
+		}
+	}
 }

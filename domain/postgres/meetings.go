@@ -142,8 +142,26 @@ func (s *Store) meeting(ctx context.Context, id, cursor string, limit int) (doma
 		}
 		items = itemsOf(page)
 	}
-	if m.Agenda, err = s.agendaItems(ctx, db, m, items); err != nil {
+	if err := s.agendaOrders(ctx, db, &m, items); err != nil {
 		return domain.Meeting{}, err
+	}
+	if m.CarriedActions, err = s.actions(ctx, db, `d.id IN (SELECT decision_id FROM meeting_carried WHERE meeting_id = @meeting)`,
+		map[string]any{"meeting": id, "as_of": m.HeldOn.Time}, `(SELECT position FROM meeting_carried c WHERE c.meeting_id = @meeting AND c.decision_id = d.id)`, 10_000); err != nil {
+		return domain.Meeting{}, err
+	}
+	if err := s.meetingPeople(db, &m); err != nil {
+		return domain.Meeting{}, err
+	}
+	return m, nil
+}
+
+// agendaOrders reads the items of meeting m named (nil: every item) into
+// its Agenda, and their orders, with each order's owners now, into its
+// Orders.
+func (s *Store) agendaOrders(ctx context.Context, db *gorm.DB, m *domain.Meeting, items textArray) error {
+	var err error
+	if m.Agenda, err = s.agendaItems(ctx, db, *m, items); err != nil {
+		return err
 	}
 	m.Orders = domain.GroupAgenda(m.Agenda)
 	// The orders' owners now, so that an allocation sees whom it replaces.
@@ -153,16 +171,51 @@ func (s *Store) meeting(ctx context.Context, id, cursor string, limit int) (doma
 	}
 	owners, err := currentOwners(db, orders)
 	if err != nil {
-		return domain.Meeting{}, err
+		return err
 	}
 	for i := range m.Orders {
 		m.Orders[i].Owners = owners[m.Orders[i].OrderID]
 	}
-	if m.CarriedActions, err = s.actions(ctx, db, `d.id IN (SELECT decision_id FROM meeting_carried WHERE meeting_id = @meeting)`,
-		map[string]any{"meeting": id, "as_of": m.HeldOn.Time}, `(SELECT position FROM meeting_carried c WHERE c.meeting_id = @meeting AND c.decision_id = d.id)`, 10_000); err != nil {
+	return nil
+}
+
+// GetMeetingOrder reads meeting id with orderID's items alone, found by
+// the order's place in the agenda (meeting_orders, written when it was
+// frozen), and the cursor of the page of pageSize orders it is on: the
+// meeting's page read one order's decision form with every order of its
+// page (and every officer list with each of them).
+func (s *Store) GetMeetingOrder(ctx context.Context, id, orderID string, pageSize int) (domain.Meeting, error) {
+	db := s.db.WithContext(ctx)
+	m, err := s.visibleMeeting(ctx, db, id)
+	if err != nil {
 		return domain.Meeting{}, err
 	}
-	if err := s.meetingPeople(db, &m); err != nil {
+	domain.Note(ctx, "meeting", m.ID)
+	if !validID(orderID) {
+		return domain.Meeting{}, domain.ErrNotFound
+	}
+	var place []agendaPlace
+	if err := db.Raw(`SELECT order_id, order_rank, item_ids FROM meeting_orders WHERE meeting_id = ? AND order_id = ?`,
+		id, orderID).Scan(&place).Error; err != nil {
+		return domain.Meeting{}, err
+	}
+	if len(place) == 0 {
+		return domain.Meeting{}, domain.ErrNotFound
+	}
+	m.OrdersBefore = place[0].OrderRank - 1
+	if pageSize > 0 {
+		// The page it is on starts after the last order of the one before,
+		// whose place and order are its cursor (as GetMeeting gives it).
+		if start := m.OrdersBefore / pageSize * pageSize; start > 0 {
+			var last string
+			if err := db.Raw(`SELECT order_id FROM meeting_orders WHERE meeting_id = ? AND order_rank = ?`, id, start).
+				Scan(&last).Error; err != nil {
+				return domain.Meeting{}, err
+			}
+			m.PageCursor = domain.EncodeKeyCursor(strconv.Itoa(start), last)
+		}
+	}
+	if err := s.agendaOrders(ctx, db, &m, itemsOf(place)); err != nil {
 		return domain.Meeting{}, err
 	}
 	return m, nil

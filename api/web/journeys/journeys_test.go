@@ -342,14 +342,31 @@ func TestJourneys(t *testing.T) {
 		s.run(t, tab, "meetings", chromedp.Navigate(s.base+"/meetings"), chromedp.WaitVisible(`#held_on`))
 		s.run(t, tab, "meeting", chromedp.Click(`main form button[type=submit]`), chromedp.WaitVisible(`.govuk-summary-card`))
 		s.wantText(t, tab, ".govuk-notification-banner--success", "Meeting started")
+		// Each order's card links to its own decision page, which carries
+		// the officer lists (the cards carry none).
+		var lists int
+		if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelectorAll('.govuk-summary-card select').length`, &lists)); err != nil {
+			t.Fatal(err)
+		}
+		if lists != 0 {
+			t.Errorf("the meeting's order cards carry %d lists", lists)
+		}
+		var meeting, first string
+		if err := chromedp.Run(tab, chromedp.Location(&meeting), chromedp.AttributeValue(`.govuk-summary-card`, "id", &first, nil, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+		meeting, _, _ = strings.Cut(meeting, "?")
+		card := "#" + first
+		s.run(t, tab, "decision-page", chromedp.Click(card+` a[href$="/decision"]`, chromedp.ByQuery), chromedp.WaitVisible(`#decision-form`))
+		s.wantText(t, tab, "h1", "Record a decision on")
 		// The new owner is one of the officers of the owner role chosen:
 		// the other roles' officers are not offered.
 		for _, role := range []string{"", "orders_officer"} {
 			var offered []string
 			if err := chromedp.Run(tab, chromedp.Evaluate(`(() => {
-				const role = document.querySelector('#role-0')
+				const role = document.querySelector('#role')
 				if (`+fmt.Sprintf("%q", role)+`) { role.value = `+fmt.Sprintf("%q", role)+`; role.dispatchEvent(new Event('change')) }
-				return [role.value, ...[...document.querySelectorAll('#officer_id-0 optgroup')].filter(g => !g.disabled).map(g => g.dataset.appOwnerRole)]
+				return [role.value, ...[...document.querySelectorAll('#officer_id optgroup')].filter(g => !g.disabled).map(g => g.dataset.appOwnerRole)]
 			})()`, &offered)); err != nil {
 				t.Fatal(err)
 			}
@@ -357,24 +374,42 @@ func TestJourneys(t *testing.T) {
 				t.Errorf("the owner role chosen, then the roles whose officers are offered: %v", offered)
 			}
 		}
-		// An action with nobody named: the error summary, then the fix.
-		s.run(t, tab, "decision-error", chromedp.Click(`#order-0 summary, .govuk-summary-card details summary`, chromedp.ByQuery),
-			chromedp.SetValue(`#decision-0`, "action"), chromedp.Click(`#decision-0`),
-			chromedp.Submit(`#decision-0`), chromedp.WaitVisible(`.govuk-error-summary`))
+		// An action with nobody named: the error summary on the decision
+		// page, its link to the field, the values kept; then the fix.
+		s.run(t, tab, "decision-error", chromedp.SetValue(`#decision`, "action"), chromedp.SetValue(`#notes`, "Visit the address."),
+			chromedp.Submit(`#decision-form`), chromedp.WaitVisible(`.govuk-error-summary`))
 		s.wantText(t, tab, ".govuk-error-summary", "Officer to act is required")
-		s.run(t, tab, "decision", chromedp.SetValue(`#decision-0`, "note"), chromedp.SetValue(`#notes-0`, "Discussed; owner to be found."),
-			chromedp.Submit(`#decision-0`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, "h1", "Record a decision on")
+		var kept string
+		if err := chromedp.Run(tab, chromedp.Value(`#notes`, &kept, chromedp.ByQuery)); err != nil || kept != "Visit the address." {
+			t.Errorf("the notes after the error: %q (%v)", kept, err)
+		}
+		if err := chromedp.Run(tab, chromedp.Click(`.govuk-error-summary a[href="#action_by"]`, chromedp.ByQuery)); err != nil {
+			t.Errorf("the error summary does not link to the officer to act: %v", err)
+		}
+		s.run(t, tab, "decision", chromedp.SetValue(`#decision`, "note"), chromedp.SetValue(`#notes`, "Discussed; owner to be found."),
+			chromedp.Submit(`#decision-form`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
 		s.wantText(t, tab, ".govuk-notification-banner--success", "Decision recorded")
-		// The note was wrong: corrected, with why; the original stays, marked.
-		var wrong string
-		if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelector('#corrects-0').options[1].value`, &wrong)); err != nil {
+		// Back on the meeting's page, at the order.
+		var at string
+		if err := chromedp.Run(tab, chromedp.Location(&at)); err != nil {
 			t.Fatal(err)
 		}
-		s.run(t, tab, "correction", chromedp.SetValue(`#decision-0`, "note"),
-			chromedp.SetValue(`#notes-0`, "Discussed; the LRO finds an owner by Friday."), chromedp.SetValue(`#corrects-0`, wrong),
-			chromedp.SetValue(`#reason-0`, "Minuted the wrong follow-up."),
-			chromedp.Submit(`#decision-0`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
-		s.wantText(t, tab, ".govuk-summary-card", "Corrected")
+		if !strings.HasPrefix(at, meeting) || !strings.HasSuffix(at, card) {
+			t.Errorf("after the decision the chair is at %s, want %s at %s", at, meeting, card)
+		}
+		s.wantText(t, tab, card, "Discussed; owner to be found.")
+		// The note was wrong: corrected, with why; the original stays, marked.
+		s.run(t, tab, "correction-page", chromedp.Click(card+` a[href$="/decision"]`, chromedp.ByQuery), chromedp.WaitVisible(`#corrects`))
+		var wrong string
+		if err := chromedp.Run(tab, chromedp.Evaluate(`document.querySelector('#corrects').options[1].value`, &wrong)); err != nil {
+			t.Fatal(err)
+		}
+		s.run(t, tab, "correction", chromedp.SetValue(`#decision`, "note"),
+			chromedp.SetValue(`#notes`, "Discussed; the LRO finds an owner by Friday."), chromedp.SetValue(`#corrects`, wrong),
+			chromedp.SetValue(`#reason`, "Minuted the wrong follow-up."),
+			chromedp.Submit(`#decision-form`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, card, "Corrected")
 		// Not yet recorded as the chair: signing is refused with a reason.
 		s.run(t, tab, "sign-off-refused", chromedp.Submit(`#sign-off`), chromedp.WaitVisible(`.govuk-error-summary`))
 		s.wantText(t, tab, ".govuk-error-summary", "chair")
@@ -402,6 +437,16 @@ func TestJourneys(t *testing.T) {
 		if err != nil || len(leads) == 0 {
 			t.Fatalf("no regional lead: %v", err)
 		}
+		// A Gloucestershire meeting escalated an order to the region.
+		fm, err := s.store.OpenMeeting(ctx, "gloucestershire", s.store.Today())
+		if err != nil || len(fm.Orders) < 2 {
+			t.Fatalf("a Gloucestershire meeting to escalate from: %v", err)
+		}
+		notes := "No owner after two cycles."
+		if _, err := s.store.Decide(ctx, fm.ID, domain.Decision{ItemID: fm.Orders[1].ItemFor(domain.DecisionEscalate),
+			Decision: domain.DecisionEscalate, Notes: &notes}); err != nil {
+			t.Fatal(err)
+		}
 		s.run(t, tab, "regional-meetings", chromedp.Navigate(s.base+"/meetings"), chromedp.WaitVisible(`#regional-meeting`))
 		s.run(t, tab, "regional-meeting", chromedp.Submit(`#regional-meeting`), chromedp.WaitVisible(`#sign-off`))
 		s.wantText(t, tab, "h1", "regional meeting")
@@ -412,6 +457,17 @@ func TestJourneys(t *testing.T) {
 			t.Fatal(err)
 		}
 		meeting, _, _ := strings.Cut(at, "?")
+		// The escalated order's card links to its decision page, which
+		// offers the officers of its force who may act.
+		card := "#order-" + fm.Orders[1].OrderID
+		s.wantText(t, tab, card, notes)
+		s.run(t, tab, "regional-decision-page", chromedp.Click(card+` a[href$="/decision"]`, chromedp.ByQuery),
+			chromedp.WaitVisible(`#decision-form`))
+		s.wantText(t, tab, "label[for=action_by]", "Gloucestershire")
+		s.run(t, tab, "regional-decision", chromedp.SetValue(`#decision`, "note"), chromedp.SetValue(`#notes`, "The force allocates by Friday."),
+			chromedp.Submit(`#decision-form`), chromedp.WaitVisible(`.govuk-notification-banner--success`))
+		s.wantText(t, tab, ".govuk-notification-banner--success", "Decision recorded")
+		s.wantText(t, tab, card, "The force allocates by Friday.")
 		s.run(t, tab, "regional-attendance", chromedp.Navigate(meeting), chromedp.WaitVisible(`#sign-off`),
 			chromedp.Click(`main details summary`, chromedp.ByQuery),
 			chromedp.SetValue(`#chair_id`, leads[0].ID, chromedp.ByQuery),
