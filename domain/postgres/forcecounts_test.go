@@ -56,14 +56,9 @@ func TestForceCountsMatchARecount(t *testing.T) {
 		if d := cmp.Diff(recount, kept); d != "" {
 			t.Errorf("%s: force_counts drifted from a recount (-recount +kept):\n%s", stage, d)
 		}
+		officerLoadsMatchARecount(t, s, stage)
 		flagsAgreeWithTheirOrders(t, s, stage)
 	}
-	if _, err := s.GenerateOrders(ctx, 800, today); err != nil {
-		t.Fatal(err)
-	}
-	sweepAllAsOf(t, s, today)
-	check("after generating and sweeping")
-
 	ids := func(q string) []string {
 		t.Helper()
 		var out []string
@@ -72,6 +67,28 @@ func TestForceCountsMatchARecount(t *testing.T) {
 		}
 		return out
 	}
+	if _, err := s.GenerateOrders(ctx, 800, today); err != nil {
+		t.Fatal(err)
+	}
+	sweepAllAsOf(t, s, today)
+	check("after generating and sweeping")
+	var overdueHeld int64
+	if err := s.DB().Raw(`SELECT coalesce(sum(overdue), 0) FROM officer_loads`).Scan(&overdueHeld).Error; err != nil {
+		t.Fatal(err)
+	}
+	if overdueHeld == 0 {
+		t.Fatal("no officer holds an overdue order: officer_loads' overdue counts are not tested")
+	}
+	// Reviews recorded on held overdue orders resolve their flags in the
+	// same transaction.
+	for _, id := range ids(`SELECT DISTINCT f.order_id FROM flags f JOIN owner_assignments a ON a.order_id = f.order_id
+		AND a.ended_at IS NULL WHERE f.kind = 'review_overdue' AND f.resolved_at IS NULL ORDER BY 1 LIMIT 10`) {
+		if _, err := s.RecordReview(ctx, id, domain.Review{ReviewedOn: today, Kind: "routine", Outcome: "satisfactory"}); err != nil {
+			t.Fatalf("review %s: %v", id, err)
+		}
+	}
+	check("after reviews of overdue orders")
+
 	day := today
 	// End some orders (resolving their flags in the change).
 	for _, id := range ids(`SELECT id FROM orders WHERE status = 'active' ORDER BY id LIMIT 15`) {
@@ -172,8 +189,32 @@ func TestForceCountsMatchARecount(t *testing.T) {
 	check("after more orders")
 	sweepAllAsOf(t, s, day.AddDays(400))
 	check("a year on")
+	sweepAllAsOf(t, s, day.AddDays(400))
+	hand("after forgetting the open flags in one statement", `DELETE FROM flags WHERE resolved_at IS NULL
+		AND id NOT IN (SELECT flag_id FROM meeting_items WHERE flag_id IS NOT NULL)`)
 	sweepAllAsOf(t, s, day.AddDays(3*366))
 	check("three years on")
+}
+
+// officerLoadsMatchARecount holds officer_loads (migration 00510), kept by
+// statement triggers on assignments and flags, to officer_loads_recount().
+func officerLoadsMatchARecount(t *testing.T, s interface{ DB() *gorm.DB }, stage string) {
+	t.Helper()
+	type load struct {
+		OfficerID, Force                        string
+		IOM, LRO, OrdersOfficer, Total, Overdue int
+	}
+	var kept, recount []load
+	if err := s.DB().Raw(`SELECT officer_id, force, iom, lro, orders_officer, total, overdue FROM officer_loads
+		WHERE (iom, lro, orders_officer, total, overdue) <> (0, 0, 0, 0, 0) ORDER BY 1, 2`).Scan(&kept).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB().Raw(`SELECT * FROM officer_loads_recount() ORDER BY 1, 2`).Scan(&recount).Error; err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(recount, kept); d != "" {
+		t.Errorf("%s: officer_loads drifted from a recount (-recount +kept):\n%s", stage, d)
+	}
 }
 
 // flagsAgreeWithTheirOrders checks what the keys dropped by migration 00190
