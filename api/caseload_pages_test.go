@@ -198,7 +198,7 @@ func TestPageMyWorkCountsTheWholeCaseload(t *testing.T) {
 		fmt.Sprintf(`id="count-due-later">%d</span> orders next due in 8 to 28 days`, later),
 		`id="count-all">530</span> orders in all`,
 		fmt.Sprintf("%d of your orders have a flag open.", flagged),
-		`The first 20 flags, on the orders with most, are below`, `href="#my-orders"`)
+		`The first 20 flags, on the orders most overdue, are below`, `href="#my-orders"`)
 	_, list, _ := strings.Cut(home.Body, `id="flags"`)
 	list, _, _ = strings.Cut(list, "</ul>")
 	if n := strings.Count(list, "<li>"); n != 20 {
@@ -213,7 +213,7 @@ func TestPageMyWorkCountsTheWholeCaseload(t *testing.T) {
 	second := b.get(html.UnescapeString(next[1]))
 	wantStatus(t, second, http.StatusOK)
 	wantText(t, second, fmt.Sprintf(`id="count-overdue">%d</span>`, overdue), `id="count-all">530</span>`,
-		fmt.Sprintf("%d of your orders have a flag open: they come first in", flagged))
+		fmt.Sprintf(`%d of your orders have a flag open: <a class="govuk-link" href="/">My orders</a> shows`, flagged))
 	if strings.Contains(second.Body, `id="flags"`) {
 		t.Errorf("a later page lists flags")
 	}

@@ -34,7 +34,7 @@ func (s *Server) caseload(c echo.Context) error {
 		}
 	}
 	asOf := s.asOf(q)
-	p := keyPage(q, 4)
+	p := keyPage(q, 2)
 	if err := q.err(); err != nil {
 		return err
 	}

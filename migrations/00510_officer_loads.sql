@@ -13,7 +13,11 @@
 --                             whose subject is in that force;
 --   total                     distinct such orders;
 --   overdue                   those of them with an open review_overdue or
---                             check_overdue flag.
+--                             check_overdue flag;
+--   flagged                   those of them with any flag open (the
+--                             caseload's summary; counting them probed the
+--                             open flags of every order held, 1,943 for the
+--                             busiest synthetic officer).
 -- A change of liveness, force or owner reaches the counts through the
 -- assignment's copies (the copies are rewritten by the transaction that
 -- changes the order or subject). officer_loads_recount() says what the
@@ -30,16 +34,19 @@ CREATE TABLE officer_loads (
     orders_officer integer NOT NULL DEFAULT 0,
     total          integer NOT NULL DEFAULT 0,
     overdue        integer NOT NULL DEFAULT 0,
+    flagged        integer NOT NULL DEFAULT 0,
     PRIMARY KEY (officer_id, force)
 );
 
 -- +goose StatementBegin
 CREATE FUNCTION officer_loads_recount()
-RETURNS TABLE (officer_id uuid, force text, iom integer, lro integer, orders_officer integer, total integer, overdue integer)
+RETURNS TABLE (officer_id uuid, force text, iom integer, lro integer, orders_officer integer, total integer, overdue integer,
+               flagged integer)
 LANGUAGE sql STABLE AS $$
     SELECT p.officer_id, p.force, sum(p.iom)::int, sum(p.lro)::int, sum(p.orders_officer)::int, count(*)::int,
            count(*) FILTER (WHERE EXISTS (SELECT 1 FROM flags f WHERE f.order_id = p.order_id
-                                          AND f.kind IN ('review_overdue', 'check_overdue') AND f.resolved_at IS NULL))::int
+                                          AND f.kind IN ('review_overdue', 'check_overdue') AND f.resolved_at IS NULL))::int,
+           count(*) FILTER (WHERE EXISTS (SELECT 1 FROM flags f WHERE f.order_id = p.order_id AND f.resolved_at IS NULL))::int
     FROM (SELECT a.officer_id, a.order_subject_force AS force, a.order_id,
                  count(*) FILTER (WHERE a.role = 'iom') AS iom, count(*) FILTER (WHERE a.role = 'lro') AS lro,
                  count(*) FILTER (WHERE a.role = 'orders_officer') AS orders_officer
@@ -77,18 +84,20 @@ RETURNS void LANGUAGE sql AS $$
     o AS (SELECT t.officer_id, t.force, sum(t.dt) AS total,
                  sum(t.dt) FILTER (WHERE EXISTS (SELECT 1 FROM flags f WHERE f.order_id = t.order_id
                                                  AND f.kind IN ('review_overdue', 'check_overdue')
-                                                 AND f.resolved_at IS NULL)) AS overdue
+                                                 AND f.resolved_at IS NULL)) AS overdue,
+                 sum(t.dt) FILTER (WHERE EXISTS (SELECT 1 FROM flags f WHERE f.order_id = t.order_id
+                                                 AND f.resolved_at IS NULL)) AS flagged
           FROM t WHERE t.dt <> 0 GROUP BY 1, 2),
     d AS (SELECT coalesce(r.officer_id, o.officer_id) AS officer_id, coalesce(r.force, o.force) AS force,
                  coalesce(r.iom, 0) AS iom, coalesce(r.lro, 0) AS lro, coalesce(r.orders_officer, 0) AS orders_officer,
-                 coalesce(o.total, 0) AS total, coalesce(o.overdue, 0) AS overdue
+                 coalesce(o.total, 0) AS total, coalesce(o.overdue, 0) AS overdue, coalesce(o.flagged, 0) AS flagged
           FROM r FULL JOIN o ON o.officer_id = r.officer_id AND o.force = r.force)
-    INSERT INTO officer_loads AS l (officer_id, force, iom, lro, orders_officer, total, overdue)
-    SELECT * FROM d WHERE (iom, lro, orders_officer, total, overdue) <> (0, 0, 0, 0, 0)
+    INSERT INTO officer_loads AS l (officer_id, force, iom, lro, orders_officer, total, overdue, flagged)
+    SELECT * FROM d WHERE (iom, lro, orders_officer, total, overdue, flagged) <> (0, 0, 0, 0, 0, 0)
     ORDER BY officer_id, force
     ON CONFLICT (officer_id, force) DO UPDATE SET iom = l.iom + excluded.iom, lro = l.lro + excluded.lro,
         orders_officer = l.orders_officer + excluded.orders_officer, total = l.total + excluded.total,
-        overdue = l.overdue + excluded.overdue
+        overdue = l.overdue + excluded.overdue, flagged = l.flagged + excluded.flagged
 $$;
 -- +goose StatementEnd
 
@@ -134,47 +143,55 @@ CREATE TRIGGER officer_loads_owners_del AFTER DELETE ON owner_assignments REFERE
     FOR EACH STATEMENT EXECUTE FUNCTION officer_loads_owners();
 
 -- +goose StatementBegin
--- A statement on flags moves 'overdue' for the holders of each order whose
--- open review and check flags went from none to some or back: d is the
--- number of such flags the statement opened less those it closed, so the
--- order had now - d before. Only orders someone holds are looked at (the
--- sweeps' first catch-up raises them for most orders, most unowned).
+-- A statement on flags moves 'overdue' and 'flagged' for the holders of
+-- each order whose open review and check flags, or open flags of any
+-- kind, went from none to some or back: do and da are the numbers of such
+-- flags the statement opened less those it closed, so the order had
+-- now - d before. Only orders someone holds are looked at (the sweeps'
+-- first catch-up raises flags on most orders, most of them unowned).
 CREATE FUNCTION officer_loads_flags() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE order_ids uuid[]; ds int[];
+DECLARE order_ids uuid[]; dos int[]; das int[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        SELECT array_agg(order_id), array_agg(n) INTO order_ids, ds
-        FROM (SELECT order_id, count(*)::int AS n FROM new_rows
-              WHERE resolved_at IS NULL AND kind IN ('review_overdue', 'check_overdue') GROUP BY 1) g;
+        SELECT array_agg(order_id), array_agg(o), array_agg(a) INTO order_ids, dos, das
+        FROM (SELECT order_id, count(*) FILTER (WHERE kind IN ('review_overdue', 'check_overdue'))::int AS o,
+                     count(*)::int AS a
+              FROM new_rows WHERE resolved_at IS NULL GROUP BY 1) g;
     ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(order_id), array_agg(n) INTO order_ids, ds
-        FROM (SELECT order_id, -count(*)::int AS n FROM old_rows
-              WHERE resolved_at IS NULL AND kind IN ('review_overdue', 'check_overdue') GROUP BY 1) g;
+        SELECT array_agg(order_id), array_agg(o), array_agg(a) INTO order_ids, dos, das
+        FROM (SELECT order_id, -count(*) FILTER (WHERE kind IN ('review_overdue', 'check_overdue'))::int AS o,
+                     -count(*)::int AS a
+              FROM old_rows WHERE resolved_at IS NULL GROUP BY 1) g;
     ELSE
-        SELECT array_agg(order_id), array_agg(n) INTO order_ids, ds
-        FROM (SELECT v.order_id, sum(v.d)::int AS n
+        SELECT array_agg(order_id), array_agg(o), array_agg(a) INTO order_ids, dos, das
+        FROM (SELECT v.order_id, sum(v.d) FILTER (WHERE v.kind IN ('review_overdue', 'check_overdue'))::int AS o,
+                     sum(v.d)::int AS a
               FROM old_rows o JOIN new_rows n ON n.id = o.id
               CROSS JOIN LATERAL (VALUES (o.order_id, o.kind, -1, o.resolved_at IS NULL),
                                          (n.order_id, n.kind, 1, n.resolved_at IS NULL)) AS v (order_id, kind, d, open)
-              WHERE v.open AND v.kind IN ('review_overdue', 'check_overdue')
+              WHERE v.open
                 AND ((o.resolved_at IS NULL) <> (n.resolved_at IS NULL) OR o.order_id <> n.order_id OR o.kind <> n.kind)
-              GROUP BY 1 HAVING sum(v.d) <> 0) g;
+              GROUP BY 1) g;
     END IF;
     IF order_ids IS NULL THEN
         RETURN NULL;
     END IF;
-    INSERT INTO officer_loads AS l (officer_id, force, overdue)
-    SELECT h.officer_id, h.force, sum(h.dv)
+    INSERT INTO officer_loads AS l (officer_id, force, overdue, flagged)
+    SELECT h.officer_id, h.force, sum(h.dov), sum(h.dfl)
     FROM (SELECT DISTINCT a.officer_id, a.order_subject_force AS force, a.order_id,
-                 (c.now_n > 0)::int - (c.now_n - m.d > 0)::int AS dv
-          FROM unnest(order_ids, ds) AS m (order_id, d)
+                 (c.now_o > 0)::int - (c.now_o - coalesce(m.o, 0) > 0)::int AS dov,
+                 (c.now_a > 0)::int - (c.now_a - m.a > 0)::int AS dfl
+          FROM unnest(order_ids, dos, das) AS m (order_id, o, a)
           JOIN owner_assignments a ON a.order_id = m.order_id AND a.ended_at IS NULL
                AND a.order_next_due IS NOT NULL AND a.order_subject_force IS NOT NULL
-          CROSS JOIN LATERAL (SELECT count(*) AS now_n FROM flags f WHERE f.order_id = m.order_id
-                              AND f.kind IN ('review_overdue', 'check_overdue') AND f.resolved_at IS NULL) c) h
-    WHERE h.dv <> 0
+          CROSS JOIN LATERAL (SELECT count(*) FILTER (WHERE f.kind IN ('review_overdue', 'check_overdue')) AS now_o,
+                                     count(*) AS now_a
+                              FROM flags f WHERE f.order_id = m.order_id AND f.resolved_at IS NULL) c
+          WHERE (coalesce(m.o, 0), m.a) <> (0, 0)) h
+    WHERE (h.dov, h.dfl) <> (0, 0)
     GROUP BY 1, 2 ORDER BY 1, 2
-    ON CONFLICT (officer_id, force) DO UPDATE SET overdue = l.overdue + excluded.overdue;
+    ON CONFLICT (officer_id, force) DO UPDATE SET overdue = l.overdue + excluded.overdue,
+        flagged = l.flagged + excluded.flagged;
     RETURN NULL;
 END $$;
 -- +goose StatementEnd

@@ -24,8 +24,8 @@ type homeData struct {
 	HasCalendarFeed bool
 	// Notify is what mail the officer chose (digest, immediate or off).
 	Notify string
-	// Items are a page of the officer's caseload, most open flags first,
-	// then the earliest due; Page where it is in the whole.
+	// Items are a page of the officer's caseload, the earliest review or
+	// check due first; Page where it is in the whole.
 	Items []domain.CaseloadItem
 	Page  keyset
 	// Summary counts the whole caseload, not the page.
@@ -45,7 +45,7 @@ type homeFlag struct {
 }
 
 // homeFlagsShown bounds the open flags My work lists: the caseload comes
-// with the orders with most flags first, so these are the worst, and the
+// with the orders most overdue first, so these are on them, and the
 // orders list is the way to the rest.
 const homeFlagsShown = 20
 

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +17,8 @@ import (
 // from the tables themselves rather than the keys migration 00220 copies
 // onto assignments: the live orders held in any role (current
 // assignments, an absent colleague's covered, overdue meeting actions),
-// in scope, most open flags first, then the earliest review or check due
-// (order_schedule), then reference, then order. Each item is the order,
+// in scope, the earliest review or check due first (order_schedule), then
+// order. Each item is the order,
 // its roles and its two due dates; with it, whether it has a flag open and
 // the earlier of its due dates, for the summary.
 const caseloadByDefinitionSQL = `
@@ -39,8 +40,7 @@ SELECT o.id::text || ' ' || string_agg(h.role, ',' ORDER BY h.role) || ' ' ||
 FROM held h JOIN orders o ON o.id = h.order_id JOIN order_schedule sch ON sch.order_id = o.id
 WHERE o.status IN ('pending', 'active') AND (@all OR o.subject_force IN @forces)
 GROUP BY o.id, o.reference, sch.next_review_due, sch.next_check_due
-ORDER BY -(SELECT count(*) FROM flags f WHERE f.order_id = o.id AND f.resolved_at IS NULL),
-         coalesce(LEAST(sch.next_review_due, sch.next_check_due), 'infinity'), o.reference, o.id`
+ORDER BY coalesce(LEAST(sch.next_review_due, sch.next_check_due), 'infinity'), o.id`
 
 func caseloadItem(it domain.CaseloadItem) string {
 	day := func(d *domain.Date) string {
@@ -128,12 +128,13 @@ func caseloadAgreesWithDefinition(t *testing.T, s *postgres.Store, ctx context.C
 }
 
 // TestCaseloadRanksByDefinition builds a caseload where every part of the
-// key decides somewhere: open flags, then a check due before the reviews,
-// then reference among orders due the same day, then the order id between
-// two orders with the same reference; with roles owned, covered for an
-// absent colleague (alone and with an owned role on the same order) and
-// given as an overdue meeting action; an ended order left out; and a
-// subject moved to another force, left out of the first force's view.
+// key decides somewhere: a check due before the reviews, a review due
+// later than the rest, and the order id among orders due the same day
+// (open flags do not rank, but are counted: on orders owned, covered and
+// acted on); with roles owned, covered for an absent colleague (alone and
+// with an owned role on the same order) and given as an overdue meeting
+// action; an ended order left out; and a subject moved to another force,
+// left out of the first force's view.
 func TestCaseloadRanksByDefinition(t *testing.T) {
 	t.Parallel()
 	s := newStore(t)
@@ -235,27 +236,27 @@ func TestCaseloadRanksByDefinition(t *testing.T) {
 	raise(twoFlags, domain.FlagComplianceConcern, domain.FlagBreachOpen)
 	raise(oneFlag, domain.FlagComplianceConcern)
 	raise(oneFlagCovered, domain.FlagComplianceConcern)
+	raise(coveredOnly, domain.FlagBreachOpen)
 
 	all := domain.WithScope(ctx, domain.Scope{AllForces: true})
 	got := caseloadAgreesWithDefinition(t, s, all, a.ID, asOf, "every force")
-	// The definition's ranking, spelt out for this caseload.
-	first, second := sameRef1.ID, sameRef2.ID
-	if second < first {
-		first, second = second, first
-	}
+	// The definition's ranking, spelt out for this caseload: the check due
+	// on 1 September, then the orders due for review on 29 September by
+	// id, then the order reviewed today.
 	review := "2026-09-29"
-	want := []string{
+	sameDay := []string{
 		twoFlags.ID + " iom " + review + " -",
 		oneFlagCovered.ID + " cover:iom,lro " + review + " -",
 		oneFlag.ID + " iom " + review + " -",
 		action.ID + " action " + review + " -",
-		checkFirst.ID + " iom " + review + " 2026-09-01",
-		first + " iom " + review + " -",
-		second + " iom " + review + " -",
+		sameRef1.ID + " iom " + review + " -",
+		sameRef2.ID + " iom " + review + " -",
 		coveredOnly.ID + " cover:iom " + review + " -",
 		moved.ID + " iom " + review + " -",
-		reviewed.ID + " iom " + today.AddDays(90).String() + " -",
 	}
+	slices.Sort(sameDay)
+	want := append([]string{checkFirst.ID + " iom " + review + " 2026-09-01"}, sameDay...)
+	want = append(want, reviewed.ID+" iom "+today.AddDays(90).String()+" -")
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("caseload (-spelt out +by definition):\n%s", d)
 	}

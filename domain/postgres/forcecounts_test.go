@@ -201,12 +201,12 @@ func TestForceCountsMatchARecount(t *testing.T) {
 func officerLoadsMatchARecount(t *testing.T, s interface{ DB() *gorm.DB }, stage string) {
 	t.Helper()
 	type load struct {
-		OfficerID, Force                        string
-		IOM, LRO, OrdersOfficer, Total, Overdue int
+		OfficerID, Force                                 string
+		IOM, LRO, OrdersOfficer, Total, Overdue, Flagged int
 	}
 	var kept, recount []load
-	if err := s.DB().Raw(`SELECT officer_id, force, iom, lro, orders_officer, total, overdue FROM officer_loads
-		WHERE (iom, lro, orders_officer, total, overdue) <> (0, 0, 0, 0, 0) ORDER BY 1, 2`).Scan(&kept).Error; err != nil {
+	if err := s.DB().Raw(`SELECT officer_id, force, iom, lro, orders_officer, total, overdue, flagged FROM officer_loads
+		WHERE (iom, lro, orders_officer, total, overdue, flagged) <> (0, 0, 0, 0, 0, 0) ORDER BY 1, 2`).Scan(&kept).Error; err != nil {
 		t.Fatal(err)
 	}
 	if err := s.DB().Raw(`SELECT * FROM officer_loads_recount() ORDER BY 1, 2`).Scan(&recount).Error; err != nil {
