@@ -19,10 +19,11 @@ import (
 // the first few of each entry's records, count the rest and link to the
 // entry's own page, which names them all; and an auditor's look at the
 // trail names on its own entry what the API's look names (the records its
-// filters name), not every record on the screen. (The page listed and
-// looked up every record of every entry, megabytes and seconds for 50
-// entries, and each look named them all again, so the next look was
-// larger.)
+// filters name) and the subjects it showed by name and PNC ID, not every
+// record the entries name. (The page listed and looked up every record of
+// every entry, megabytes and seconds for 50 entries, and each look named
+// them all again, so the next look was larger; then it named none of the
+// subjects it showed.)
 func TestAuditPagesNameAFewRecordsOfEachEntry(t *testing.T) {
 	t.Parallel()
 	var store *postgres.Store
@@ -82,6 +83,47 @@ func TestAuditPagesNameAFewRecordsOfEachEntry(t *testing.T) {
 	if !strings.Contains(row, fmt.Sprintf("%d records, the first 5", named)) || !strings.Contains(row, `href="`+entry+`"`) {
 		t.Errorf("the agenda's row does not count its %d records and link to its page:\n%s", named, row)
 	}
+	// The page's own entry names the subjects it showed by name and PNC ID
+	// (those among the first 5 records of each entry listed), and not the
+	// others its entries name: the page showed names unrecorded, and an
+	// entry naming every record would grow with every look.
+	var shownSubjects []string
+	unshown, seen := map[string]bool{}, map[string]bool{}
+	for _, en := range items(e.do(t, "GET", "/api/v1/audit?limit=50&officer="+e.adminID, tok, "")) {
+		for i, r := range en.(map[string]any)["records"].([]any) {
+			if id := s(r, "id"); s(r, "type") == "subject" {
+				if i >= 5 {
+					unshown[id] = true
+				} else if !seen[id] {
+					seen[id] = true
+					shownSubjects = append(shownSubjects, "subject "+id)
+				}
+			}
+		}
+	}
+	for id := range seen {
+		delete(unshown, id)
+	}
+	if len(shownSubjects) == 0 || len(unshown) == 0 {
+		t.Fatalf("the page showed %d subjects and left %d unshown: not tested", len(shownSubjects), len(unshown))
+	}
+	var looked []string
+	for _, en := range items(e.do(t, "GET", "/api/v1/audit?limit=10&officer="+audID, tok, "")) {
+		if s(en, "route") == "/audit" && s(en, "query") == "officer="+e.adminID {
+			for _, r := range en.(map[string]any)["records"].([]any) {
+				looked = append(looked, s(r, "type")+" "+s(r, "id"))
+			}
+			break
+		}
+	}
+	if strings.Join(looked, ",") != strings.Join(shownSubjects, ",") {
+		t.Errorf("the page's entry names %v, want the subjects it showed, %v", looked, shownSubjects)
+	}
+	for _, l := range looked {
+		if unshown[strings.TrimPrefix(l, "subject ")] {
+			t.Errorf("the page's entry names %s, which it did not show", l)
+		}
+	}
 
 	// The entry's own page names every record.
 	if ep := b.get(entry); ep.Status != http.StatusOK {
@@ -111,7 +153,9 @@ func TestAuditPagesNameAFewRecordsOfEachEntry(t *testing.T) {
 		}
 	}
 
-	// Looking is on the trail, naming what the API's look names.
+	// Looking is on the trail, naming what the API's look names and then
+	// the subjects the page showed, at most the first 5 records of each of
+	// its 50 entries (or the 100 records of an entry's page).
 	ref := refs[0]
 	ord := get(e.do(t, "GET", "/api/v1/orders?reference="+url.QueryEscape(ref), e.admin, "").Body, "items.0")
 	wantStatus(t, b.get("/audit"), http.StatusOK)
@@ -146,8 +190,18 @@ func TestAuditPagesNameAFewRecordsOfEachEntry(t *testing.T) {
 			t.Errorf("no entry for the page %s among %v", page, keysOf(recordsOf))
 			continue
 		}
-		if w := recordsOf[api]; strings.Join(got, ",") != strings.Join(w, ",") {
-			t.Errorf("the page %s named %d records %v; the API's look %s names %v", page, len(got), got[:min(len(got), 4)], api, w)
+		w := recordsOf[api]
+		if len(got) < len(w) || strings.Join(got[:len(w)], ",") != strings.Join(w, ",") {
+			t.Errorf("the page %s named %d records %v; the API's look %s names %v first", page, len(got), got[:min(len(got), 4)], api, w)
+			continue
+		}
+		for _, r := range got[len(w):] {
+			if !strings.HasPrefix(r, "subject ") {
+				t.Errorf("the page %s named %s beyond the API's look and the subjects shown", page, r)
+			}
+		}
+		if len(got)-len(w) > 5*50 {
+			t.Errorf("the page %s named %d subjects, more than it shows", page, len(got)-len(w))
 		}
 	}
 }

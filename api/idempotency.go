@@ -67,22 +67,38 @@ func (s *Server) idempotency(next echo.HandlerFunc) echo.HandlerFunc {
 		rec := &recorder{ResponseWriter: c.Response().Writer}
 		c.Response().Writer = rec
 		err = next(c)
-		if err != nil {
+		// An answer that broke off while it was being sent (the client
+		// gone, the connection cut) is whole in rec, and the change it
+		// reports is made: it is kept before the answer is cut off (the
+		// error handler aborts a response that failed after it began), or
+		// the retry that follows would find the key claimed and no answer
+		// for a day. An answer that failed for another reason once begun
+		// (its body not all written) is cut off unkept, as before.
+		brokenOff := err != nil && c.Response().Committed && rec.sendErr != nil
+		if err != nil && !brokenOff {
 			c.Error(err)
 		}
-		status := c.Response().Status
-		// A repeat refused because the first holds the key has no answer
-		// of its own to keep.
-		if status >= 500 || domain.IsKeyInUse(err) {
-			return nil
-		}
-		hd := c.Response().Header()
-		if err := s.store.SaveIdempotentAnswer(ctxWithoutCancel(c), req, domain.IdempotentAnswer{RequestHash: req.RequestHash,
-			Status: status, ContentType: hd.Get(echo.HeaderContentType), Location: hd.Get(echo.HeaderLocation),
-			Body: rec.body.Bytes()}); err != nil {
-			s.log.Error("idempotent answer not stored", "request_id", hd.Get(echo.HeaderXRequestID), "error", err)
+		s.keepAnswer(c, req, rec, err)
+		if brokenOff {
+			c.Error(err)
 		}
 		return nil
+	}
+}
+
+// keepAnswer stores the answer rec holds as the key's, unless it is a
+// failure (5xx) or a repeat refused because the first request holds the
+// key (it has no answer of its own to keep).
+func (s *Server) keepAnswer(c echo.Context, req *domain.IdempotentRequest, rec *recorder, err error) {
+	status := c.Response().Status
+	if status >= 500 || domain.IsKeyInUse(err) {
+		return
+	}
+	hd := c.Response().Header()
+	if err := s.store.SaveIdempotentAnswer(ctxWithoutCancel(c), req, domain.IdempotentAnswer{RequestHash: req.RequestHash,
+		Status: status, ContentType: hd.Get(echo.HeaderContentType), Location: hd.Get(echo.HeaderLocation),
+		Body: rec.body.Bytes()}); err != nil {
+		s.log.Error("idempotent answer not stored", "request_id", hd.Get(echo.HeaderXRequestID), "error", err)
 	}
 }
 
@@ -95,15 +111,22 @@ func printableASCII(s string) bool {
 	return true
 }
 
-// recorder keeps a copy of the body written.
+// recorder keeps a copy of the body written, and the first error in
+// sending it. A write is kept whether or not it reached the client: the
+// answers kept are written whole in one write (respond).
 type recorder struct {
 	http.ResponseWriter
-	body bytes.Buffer
+	body    bytes.Buffer
+	sendErr error
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.body.Len() < 4*maxBody {
 		r.body.Write(b)
 	}
-	return r.ResponseWriter.Write(b)
+	n, err := r.ResponseWriter.Write(b)
+	if err != nil && r.sendErr == nil {
+		r.sendErr = err
+	}
+	return n, err
 }

@@ -1,9 +1,12 @@
 package api_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -103,5 +106,60 @@ func TestIdempotencyKeyRepeatsAtOnce(t *testing.T) {
 				t.Errorf("round %d: the refused repeat %s is on the trail with status %s", round, id, got)
 			}
 		}
+	}
+}
+
+// brokenLine is a client connection that takes the status line and
+// headers and then fails every write of the body, as one cut while the
+// answer is sent.
+type brokenLine struct {
+	header http.Header
+	status int
+}
+
+func (b *brokenLine) Header() http.Header  { return b.header }
+func (b *brokenLine) WriteHeader(code int) { b.status = code }
+func (b *brokenLine) Write([]byte) (int, error) {
+	return 0, errors.New("write: connection reset by peer")
+}
+
+// A POST whose change is made but whose answer breaks off while it is
+// sent keeps its answer under its Idempotency-Key: the answer was cut off
+// (the response aborted) before the middleware stored it, so the retry a
+// client makes on exactly that failure was told 409 "answer lost" for 24
+// hours.
+func TestIdempotentAnswerKeptWhenSendingItFails(t *testing.T) {
+	t.Parallel()
+	a := newAuditEnv(t, 1_000_000)
+	order := s(a.order(t, s(a.subject(t, nil), "id"), nil), "id")
+	path := "/api/v1/orders/" + order + "/reviews"
+	body := js(obj{"reviewed_on": today, "kind": "routine", "outcome": "satisfactory"})
+
+	req := httptest.NewRequest("POST", path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+a.admin)
+	req.Header.Set("Idempotency-Key", "cut-1")
+	line := &brokenLine{header: http.Header{}}
+	func() {
+		defer func() {
+			if r := recover(); r != http.ErrAbortHandler {
+				t.Errorf("the broken answer ended with %v, want the response aborted", r)
+			}
+		}()
+		a.handler.ServeHTTP(line, req)
+	}()
+	if line.status != http.StatusCreated {
+		t.Fatalf("the first POST answered %d, want 201 (then broken off)", line.status)
+	}
+
+	again := a.do(t, "POST", path, a.admin, body, "Idempotency-Key", "cut-1")
+	want(t, again, http.StatusCreated)
+	if again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("the retry was not the first answer replayed: %s", again)
+	}
+	r := a.do(t, "GET", path, a.admin, "")
+	want(t, r, http.StatusOK)
+	if n := len(items(r)); n != 1 || s(items(r)[0], "id") != s(again.Body, "id") {
+		t.Errorf("reviews %s after the retry, want the one the first POST made, %s", r, again)
 	}
 }

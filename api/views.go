@@ -191,11 +191,17 @@ func prefers(c echo.Context, mediaType string) bool {
 // register.
 func (s *Server) taskingCSV(c echo.Context, tq domain.TaskingQuery) error {
 	ctx := ctxOf(c)
-	// Check the force and the caller's view of it before anything is sent.
-	tq.Quiet, tq.Section, tq.Page = true, domain.TaskingSections[0], domain.Page{Limit: 1}
-	if _, err := s.store.Tasking(ctx, tq); err != nil {
+	// Check the force and the caller's view of it before anything is sent,
+	// as Tasking does first: asking Tasking itself for a token page worked
+	// out every rule of an agenda "as of" a day for its counts, and
+	// TaskingEach then worked each out again.
+	if _, err := s.store.GetForce(ctx, tq.Force); err != nil {
 		return err
 	}
+	if !domain.ScopeFrom(ctx).CanRead(tq.Force) {
+		return domain.ErrNotFound
+	}
+	tq.Quiet = true
 	domain.Note(ctx, "force", tq.Force)
 	base, _ := domain.AuditFrom(ctx).Pending()
 	if err := disclose(c); err != nil {

@@ -204,9 +204,12 @@ type Audit interface {
 	ListAudit(ctx context.Context, f AuditFilter, p Page) ([]AuditEntry, string, error)
 	// AuditRecordNames names the subjects, orders and officers among refs
 	// that the caller may see, all in one statement; a record out of view
-	// or gone is absent. Unlike a read of the records it notes none of them
-	// on the request's entry: whoever reads the trail consults the trail,
-	// as GET /audit does, not each record an entry names.
+	// or gone is absent. refs are what the caller is shown: each subject
+	// named (a name and PNC ID on the screen) is noted on the request's
+	// entry, as every page showing a subject notes it. Nothing else is:
+	// whoever reads the trail consults the trail, as GET /audit does, and
+	// the entry stays as small as what was shown, not every record the
+	// entries read name.
 	AuditRecordNames(ctx context.Context, refs []RecordRef) (map[RecordRef]RecordName, error)
 	// LastChange is the latest change to a record the caller has just
 	// read (a stale form's record, by its audit record type: force_policy,

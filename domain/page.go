@@ -17,10 +17,33 @@ func DecodeCursor(c string) (string, bool) {
 	return CanonicalID(string(b))
 }
 
+// A key cursor's parts are joined by keySep. A part holding keySep or
+// keyEsc has each such byte preceded by keyEsc, so any part comes back as
+// it went (an officer's name may hold U+001F, and a page ending at that
+// officer gave a cursor of three parts, refused). A part with neither
+// byte is written as it is, so the cursors given out before escaping
+// existed read the same.
+const (
+	keySep = '\x1f'
+	keyEsc = '\x1e'
+)
+
 // EncodeKeyCursor makes the opaque cursor of a page ordered by a composite
 // key, ending at the row whose key is parts (the last part is the row's ID).
 func EncodeKeyCursor(parts ...string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, "\x1f")))
+	var b strings.Builder
+	for i, p := range parts {
+		if i > 0 {
+			b.WriteByte(keySep)
+		}
+		for j := 0; j < len(p); j++ {
+			if p[j] == keySep || p[j] == keyEsc {
+				b.WriteByte(keyEsc)
+			}
+			b.WriteByte(p[j])
+		}
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(b.String()))
 }
 
 // DecodeKeyCursor reads a cursor made by EncodeKeyCursor with n parts, the
@@ -36,13 +59,32 @@ func DecodeKeyCursor(c string, n int) ([]string, bool) {
 }
 
 // DecodeKeyParts reads a cursor made by EncodeKeyCursor with n parts,
-// whatever they hold: the store checks each against its column's type.
+// whatever they hold: the store checks each against its column's type. A
+// cursor of another number of parts, or with an escape that
+// EncodeKeyCursor does not write, is refused.
 func DecodeKeyParts(c string, n int) ([]string, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return nil, false
 	}
-	parts := strings.Split(string(b), "\x1f")
+	parts := make([]string, 0, n)
+	var part []byte
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case keyEsc:
+			if i+1 == len(b) || (b[i+1] != keySep && b[i+1] != keyEsc) {
+				return nil, false
+			}
+			i++
+			part = append(part, b[i])
+		case keySep:
+			parts = append(parts, string(part))
+			part = part[:0]
+		default:
+			part = append(part, b[i])
+		}
+	}
+	parts = append(parts, string(part))
 	if len(parts) != n {
 		return nil, false
 	}

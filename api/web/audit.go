@@ -44,9 +44,12 @@ type recordName struct {
 }
 
 // names resolves the officers and records on audit entries to names and
-// references, all at once through the store's AuditRecordNames, which
-// notes none of them: the reader's own entry names what the API's reading
-// of the trail names (its filters' records), not everything on the page.
+// references, all at once through the store's AuditRecordNames. Only what
+// the page shows is asked for (the first few records of each entry, or
+// one page of an entry's), and the store notes the subjects among them on
+// the reader's own entry: it names what the API's reading of the trail
+// names (its filters' records) and the subjects whose names and PNC IDs
+// the page shows, not every record the entries name.
 type names struct {
 	known map[domain.RecordRef]domain.RecordName
 }

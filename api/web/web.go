@@ -413,9 +413,13 @@ func (w *Web) public(h echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // fail answers an error as a page, and puts refusals on the audit trail.
+// An error after the answer has begun (a download cut off by the request's
+// time limit or the database) goes back to the server's error handler,
+// which aborts the response as the API's own downloads are aborted, so the
+// client sees a broken transfer rather than a short file that looks whole.
 func (w *Web) fail(c echo.Context, r *req, err error) error {
 	if c.Response().Committed {
-		return nil
+		return err
 	}
 	status, title, body := http.StatusInternalServerError, "Sorry, there is a problem with the service", "Try again later."
 	var he *echo.HTTPError

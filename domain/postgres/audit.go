@@ -236,7 +236,9 @@ func (s *Store) ListAudit(ctx context.Context, f domain.AuditFilter, p domain.Pa
 }
 
 // AuditRecordNames names the subjects, orders and officers among refs the
-// caller may see, in one statement, noting none of them.
+// caller may see, in one statement, and notes the subjects it names (in
+// refs' order) on the request's entry: the caller sees their names and
+// PNC IDs.
 func (s *Store) AuditRecordNames(ctx context.Context, refs []domain.RecordRef) (map[domain.RecordRef]domain.RecordName, error) {
 	var subjects, orders, officers []string
 	for _, r := range refs {
@@ -277,6 +279,11 @@ func (s *Store) AuditRecordNames(ctx context.Context, refs []domain.RecordRef) (
 		// As GetSubject, GetOrder and GetOfficer see them.
 		if canSee(ctx, r.Force) == nil {
 			out[domain.RecordRef{Type: r.Type, ID: r.ID}] = domain.RecordName{Name: r.Name, Identifier: r.Identifier}
+		}
+	}
+	for _, r := range refs {
+		if _, named := out[r]; named && r.Type == "subject" {
+			domain.Note(ctx, "subject", r.ID)
 		}
 	}
 	return out, nil

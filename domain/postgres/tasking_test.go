@@ -1,7 +1,9 @@
 package postgres_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -104,7 +106,7 @@ func TestTaskingFromRulesEachAndPagesAgree(t *testing.T) {
 				}
 				var each []domain.TaskingItem
 				batches := 0
-				if err := s.TaskingEach(ctx, q, kind, 7, func(items []domain.TaskingItem) error {
+				if err := s.TaskingEach(ctx, q, kind, 2, func(items []domain.TaskingItem) error {
 					batches++
 					each = append(each, items...)
 					return nil
@@ -132,5 +134,56 @@ func TestTaskingFromRulesEachAndPagesAgree(t *testing.T) {
 	}
 	if seen == 0 {
 		t.Fatal("no section was longer than a page: paging was not tested")
+	}
+}
+
+// A download of an agenda "as of" a day reaches the pool only with short
+// statements: it held a connection streaming the rule's rows while it
+// asked the pool for another (each batch's owners, and the API's audit
+// entry for the batch), so twenty downloads at once, the pool's size,
+// waited on each other until their time ran out. With the pool cut to one
+// connection, a section of several batches, each batch touching the
+// database as the API's does, must still be read whole.
+func TestTaskingEachFromRulesHoldsNoConnectionWhileAsking(t *testing.T) {
+	t.Parallel()
+	s := newStore(t)
+	ctx := domain.WithScope(context.Background(), domain.Scope{AllForces: true})
+	if _, err := s.GenerateOrders(ctx, 300, today); err != nil {
+		t.Fatal(err)
+	}
+	force := sqlIDs(t, s, `SELECT subject_force FROM orders GROUP BY subject_force ORDER BY count(*) DESC LIMIT 1`)[0]
+	q := domain.TaskingQuery{Force: force, AsOf: today.AddDays(40), FromRules: true}
+	// What the section holds, read with the pool as it is.
+	counts, err := s.Tasking(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, err := s.DB().DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.SetMaxOpenConns(1)
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	several := 0
+	for _, kind := range domain.TaskingSections {
+		n, batches := 0, 0
+		err := s.TaskingEach(ctx, q, kind, 2, func(items []domain.TaskingItem) error {
+			n, batches = n+len(items), batches+1
+			// The API writes the batch's audit entry here.
+			return s.DB().WithContext(ctx).Exec(`SELECT 1`).Error
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if n != counts.Summary[kind] {
+			t.Errorf("%s: %d items handed on, %d counted", kind, n, counts.Summary[kind])
+		}
+		if batches > 1 {
+			several++
+		}
+	}
+	if several == 0 {
+		t.Fatalf("no section was longer than a batch: %s %v", force, counts.Summary)
 	}
 }
