@@ -22,8 +22,13 @@ type officersData struct {
 	National bool // the officer may add an officer with no force
 }
 
-// officersPage is how many officers a page of the list shows.
-const officersPage = 50
+// officersPage is how many officers a page of the list shows;
+// officerListPage how many of an officer's tokens, or absences, their
+// page shows.
+const (
+	officersPage    = 50
+	officerListPage = 25
+)
 
 // officers lists the officers in the reader's view (of one force with
 // ?force=), by name, a page at a time: a national deployment has
@@ -99,17 +104,22 @@ func (w *Web) createOfficer(r *req) error {
 // --- One officer: details, roles, tokens, absences --------------------------
 
 type officerData struct {
-	Officer  domain.Officer
-	Roles    []string
-	Tokens   []domain.TokenInfo
-	Issued   *domain.IssuedToken
-	CanEdit  bool
-	CanToken bool
-	Stale    bool
-	// Absences, for those who may see them; CanAbsence: record and change.
-	Absences   []domain.Absence
-	ShowAbsent bool
-	CanAbsence bool
+	Officer domain.Officer
+	Roles   []string
+	// Tokens are a page of their tokens, as issued (TokensPage where it
+	// is in the whole).
+	Tokens     []domain.TokenInfo
+	TokensPage keyset
+	Issued     *domain.IssuedToken
+	CanEdit    bool
+	CanToken   bool
+	Stale      bool
+	// Absences, a page of them for those who may see them, the latest
+	// first; CanAbsence: record and change.
+	Absences     []domain.Absence
+	AbsencesPage keyset
+	ShowAbsent   bool
+	CanAbsence   bool
 	// Forces is offered to a national administrator, who may move an
 	// officer to another force (or make them national).
 	Forces []domain.Force
@@ -130,8 +140,19 @@ func (w *Web) officerPage(r *req) (*page, *officerData, error) {
 	d := &officerData{Officer: o, Roles: domain.OfficerRoles,
 		CanEdit:  w.host.Permitted(r.me, "PATCH /api/v1/officers/:id"),
 		CanToken: w.host.Permitted(r.me, "GET /api/v1/officers/:id/tokens")}
+	// Each list a page at a time, paged on its own (an officer given a
+	// token a week for years has hundreds).
+	counts := func(n func(domain.OfficerListCounts) int) func() (int, error) {
+		return func() (int, error) {
+			c, err := w.store.CountOfficerLists(r.ctx(), o.ID)
+			return n(c), err
+		}
+	}
 	if d.CanToken {
-		if d.Tokens, err = w.store.ListTokens(r.ctx(), o.ID); err != nil {
+		d.TokensPage = keysetNamed(r, "tokens_", "tokens")
+		if d.Tokens, err = readPage(r, &d.TokensPage, officerListPage, func(p domain.Page) ([]domain.TokenInfo, string, error) {
+			return w.store.ListTokens(r.ctx(), o.ID, p)
+		}, counts(func(c domain.OfficerListCounts) int { return c.Tokens })); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -159,7 +180,10 @@ func (w *Web) officerPage(r *req) (*page, *officerData, error) {
 	}
 	if o.Force != nil && domain.ScopeFrom(r.ctx()).CanRead(*o.Force) && w.host.Permitted(r.me, "GET /api/v1/officers/:id/absences") {
 		d.ShowAbsent = true
-		if d.Absences, err = w.store.ListAbsences(r.ctx(), o.ID); err != nil {
+		d.AbsencesPage = keysetNamed(r, "absences_", "absences")
+		if d.Absences, err = readPage(r, &d.AbsencesPage, officerListPage, func(p domain.Page) ([]domain.Absence, string, error) {
+			return w.store.ListAbsences(r.ctx(), o.ID, p)
+		}, counts(func(c domain.OfficerListCounts) int { return c.Absences })); err != nil {
 			return nil, nil, err
 		}
 		d.CanAbsence = domain.ScopeFrom(r.ctx()).CanWrite(*o.Force) && w.host.Permitted(r.me, "POST /api/v1/officers/:id/absences")

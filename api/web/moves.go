@@ -224,7 +224,9 @@ func (w *Web) absencePage(r *req) (*page, *absenceData, error) {
 }
 
 func (w *Web) findAbsence(r *req, officerID, id string) (domain.Absence, error) {
-	list, err := w.store.ListAbsences(r.ctx(), officerID)
+	list, err := domain.AllPages(func(p domain.Page) ([]domain.Absence, string, error) {
+		return w.store.ListAbsences(r.ctx(), officerID, p)
+	})
 	if err != nil {
 		return domain.Absence{}, err
 	}
