@@ -204,3 +204,177 @@ func TestOfficerTokensAndAbsencesComeAPageAtATime(t *testing.T) {
 	// Another force's administrator does not find the officer.
 	wantStatus(t, e.signedInAs(t, acOfficer(t, e, "dorset", "admin")).get("/officers/"+officer), http.StatusNotFound)
 }
+
+// The officers page chooses a force from those the reader can see, and
+// says how many officers the list holds; another force is not found.
+func TestPageOfficersOfOneForce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const n = 53
+	for i := range n {
+		e.officerIn(t, "gloucestershire", fmt.Sprintf("Glen Gloster %02d", i), "iom_officer")
+	}
+	dorsetID := e.officerIn(t, "dorset", "Dot Dorset", "iom_officer")
+	national := e.signedInAs(t, acOfficer(t, e, "", "admin"))
+	p := national.get("/officers")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, `id="officers-filter"`, `<option value="dorset">Dorset Police</option>`,
+		`<option value="gloucestershire">Gloucestershire Constabulary</option>`)
+	p = national.get("/officers?force=gloucestershire")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, fmt.Sprintf("Showing officers 1 to 50 of %d (Gloucestershire Constabulary)", n),
+		`<option value="gloucestershire" selected>`)
+	if _, table, _ := strings.Cut(p.Body, `id="officers"`); strings.Contains(table, dorsetID) {
+		t.Errorf("Gloucestershire's officers list Dorset's")
+	}
+	next := navNext(t, p, "officers")
+	if !strings.Contains(next, "force=gloucestershire") {
+		t.Fatalf("the next page of Gloucestershire's officers: %q", next)
+	}
+	last := national.get(next)
+	wantText(t, last, fmt.Sprintf("Showing officers 51 to %d of %d", n, n), "Glen Gloster 52", "First page")
+	if f := navFirst(t, last, "officers"); f != "/officers?force=gloucestershire" {
+		t.Errorf("the first page's link: %q", f)
+	}
+	p = national.get("/officers?force=dorset")
+	wantText(t, p, "1 officer (Dorset Police), by name", "Dot Dorset")
+
+	// A force's administrator sees their force alone: no choice of force,
+	// and another force's list is not found.
+	glos := e.signedInAs(t, acOfficer(t, e, "gloucestershire", "admin"))
+	p = glos.get("/officers")
+	wantStatus(t, p, http.StatusOK)
+	if strings.Contains(p.Body, `id="officers-filter"`) {
+		t.Errorf("a force's administrator is offered a choice of force")
+	}
+	wantStatus(t, glos.get("/officers?force=dorset"), http.StatusNotFound)
+	wantStatus(t, glos.get("/officers?force=nowhere"), http.StatusNotFound)
+}
+
+// A form's list of officers (an owner, an officer to act, a cover, a
+// colleague to take a leaver's orders, the officers present) offers the
+// first 500 by name and, when there are more, says so and takes part of a
+// name to narrow it (a GET field, carried on when the form is posted).
+// The lists read 500 officers in the order they were added and offered
+// them as all: the 501st could never be chosen. The audit trail's officer
+// filter, a list of every officer for a national auditor, is a text field.
+func TestPagePickersSayWhenTheyAreCutShort(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const n = 503
+	var first string
+	for i := range n {
+		id := e.officerIn(t, "gloucestershire", fmt.Sprintf("Pat Picker %03d", i), "iom_officer")
+		if i == 0 {
+			first = id
+		}
+	}
+	zed := e.officerIn(t, "gloucestershire", "Zed Zebedee", "iom_officer") // last by name
+	chairID := acOfficer(t, e, "gloucestershire", "tasking_chair")
+	chair := e.signedInAs(t, chairID)
+	sub := s(e.subject(t, nil), "id")
+	order := s(e.order(t, sub, obj{"reference": "PICK-1"}), "id")
+	offered := func(p page, id string) bool { return strings.Contains(p.Body, `value="`+id+`"`) }
+
+	for _, c := range []struct {
+		name, path, note string
+	}{
+		{"owner", "/orders/" + order + "/owners/iom", fmt.Sprintf("Showing 500 of %d officers who hold this role", n+1)},
+		{"reassign", "/officers/" + first + "/reassign", fmt.Sprintf("Showing 499 of %d colleagues who may take them", n)},
+		{"cover", "/officers/" + first + "/absences/new", fmt.Sprintf("Showing 499 of %d officers who may cover", n)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := chair.get(c.path)
+			wantStatus(t, p, http.StatusOK)
+			wantText(t, p, c.note, "type part of a name above to narrow the list", `id="officer-filter"`, `name="who"`)
+			if offered(p, zed) {
+				t.Errorf("Zed, 502nd by name, is offered among the first 500")
+			}
+			p = chair.get(c.path + "?who=zebedee")
+			wantStatus(t, p, http.StatusOK)
+			wantText(t, p, `whose name or e-mail address holds “zebedee”`, `name="who" value="zebedee"`, `id="officer-filter-all"`)
+			if !offered(p, zed) || offered(p, first) || strings.Contains(p.Body, "Showing 500") {
+				t.Errorf("narrowed to zebedee, the list offers Zed %v, Pat Picker 000 %v", offered(p, zed), offered(p, first))
+			}
+		})
+	}
+	// Posted from the narrowed list, the form keeps it: Zed is allocated.
+	p := chair.get("/orders/" + order + "/owners/iom?who=zebedee")
+	wantText(t, p, `<input type="hidden" name="who" value="zebedee">`)
+	r := chair.post("/orders/"+order+"/owners/iom", url.Values{"csrf_token": {csrfOf(t, p)}, "version": {versionOf(t, p)},
+		"officer_id": {zed}, "reason": {"Allocated."}, "who": {"zebedee"}})
+	wantStatus(t, r, http.StatusSeeOther)
+	if got := s(e.do(t, "GET", "/api/v1/orders/"+order, e.admin, "").Body, "owners.iom.id"); got != zed {
+		t.Errorf("the IOM officer is %s, want Zed (%s)", got, zed)
+	}
+
+	// A meeting: who was there, and the decision page's owners and actors.
+	order = s(e.order(t, sub, obj{"reference": "PICK-2"}), "id")
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	m := e.do(t, "POST", "/api/v1/meetings", e.token(t, chairID), js(obj{"force": "gloucestershire", "held_on": today}))
+	want(t, m, http.StatusCreated)
+	meeting := s(m.Body, "id")
+	p = chair.get("/meetings/" + meeting)
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, fmt.Sprintf("Showing 500 of %d officers who may attend", n+2), `id="officer-filter"`)
+	if offered(p, zed) {
+		t.Errorf("the meeting's page offers Zed among the first 500 present")
+	}
+	p = chair.get("/meetings/" + meeting + "?who=Zebedee")
+	if !offered(p, zed) || offered(p, first) {
+		t.Errorf("narrowed to Zebedee, the meeting's page does not offer Zed alone")
+	}
+	dpath := "/meetings/" + meeting + "/orders/" + order + "/decision"
+	p = chair.get(dpath)
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, fmt.Sprintf("Showing 500 of %d officers who hold the role of IOM officer", n+1),
+		fmt.Sprintf("Showing 500 of %d officers who may act", n+2))
+	p = chair.get(dpath + "?who=zebedee")
+	if strings.Count(p.Body, `value="`+zed+`"`) != 2 || offered(p, first) {
+		t.Errorf("narrowed to zebedee, the decision page offers Zed %d times (as owner and to act)", strings.Count(p.Body, `value="`+zed+`"`))
+	}
+
+	// The regional meeting's decision page: the escalated order's officers
+	// who may act.
+	items := m.Body["agenda"].([]any)
+	var item string
+	for _, it := range items {
+		if s(it, "order_id") == order {
+			item = s(it, "id")
+		}
+	}
+	want(t, e.do(t, "POST", "/api/v1/meetings/"+meeting+"/decisions", e.token(t, chairID),
+		js(obj{"item_id": item, "decision": "escalate", "notes": "Nobody takes it."})), http.StatusCreated)
+	lead := acOfficer(t, e, "gloucestershire", "regional")
+	rm := e.do(t, "POST", "/api/v1/regional-meetings", e.token(t, lead), js(obj{"region": "south-west", "held_on": today}))
+	want(t, rm, http.StatusCreated)
+	rpath := "/regional-meetings/" + s(rm.Body, "id") + "/orders/" + order + "/decision"
+	leadB := e.signedInAs(t, lead)
+	p = leadB.get(rpath)
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, fmt.Sprintf("Showing 500 of %d officers who may act", n+2))
+	if offered(p, zed) {
+		t.Errorf("the regional decision page offers Zed among the first 500")
+	}
+	if p = leadB.get(rpath + "?who=zebedee"); !offered(p, zed) {
+		t.Errorf("narrowed to zebedee, the regional decision page does not offer Zed")
+	}
+
+	// The audit trail's officer filter: part of a name, an e-mail address.
+	aud := e.signedInAs(t, acOfficer(t, e, "", "auditor"))
+	p = aud.get("/audit?officer=" + url.QueryEscape("pat picker"))
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	wantText(t, p, fmt.Sprintf("matches %d officers", n), fmt.Sprintf("The first 20 of %d officers who match", n), `href="#officer"`)
+	if strings.Contains(p.Body, "<select class=\"govuk-select\" id=\"officer\"") {
+		t.Errorf("the audit trail's officer filter is still a list")
+	}
+	p = aud.get("/audit?officer=zebedee")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, `value="zebedee"`)
+	email := s(e.do(t, "GET", "/api/v1/officers/"+zed, e.admin, "").Body, "email")
+	wantStatus(t, aud.get("/audit?officer="+url.QueryEscape(email)), http.StatusOK)
+	wantStatus(t, aud.get("/audit?officer=nobody-at-all"), http.StatusUnprocessableEntity)
+	// A force's auditor finds no other force's officer.
+	dorsetAud := e.signedInAs(t, acOfficer(t, e, "dorset", "auditor"))
+	wantText(t, dorsetAud.get("/audit?officer=zebedee"), "matches no officer you can see")
+}

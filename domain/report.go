@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
@@ -191,10 +192,16 @@ type ForceSummary struct {
 // meeting's chair is a regional lead: an administrator of one force of
 // the region cannot reach the meeting, so could never sign it.
 func CanChair(o Officer, regional bool) bool {
+	return slices.ContainsFunc(ChairRoles(regional), o.HasRole)
+}
+
+// ChairRoles are the roles of those who may chair a force's tasking
+// meeting, or a regional meeting (CanChair: any one of them).
+func ChairRoles(regional bool) []string {
 	if regional {
-		return o.HasRole(RoleRegional)
+		return []string{RoleRegional}
 	}
-	return o.HasRole(RoleAdmin) || o.HasRole(RoleTaskingChair)
+	return []string{RoleAdmin, RoleTaskingChair}
 }
 
 // MeetingFilter narrows a meeting list: a force's meetings, a region's

@@ -15,8 +15,11 @@ import (
 
 type officersData struct {
 	Officers []domain.Officer
-	Page     keyset // the officers' page: the store does not count them
+	Page     keyset
+	// Forces are those the reader can see (the list's filter) or, on the
+	// form adding an officer, those they manage; Force the one chosen.
 	Forces   []domain.Force
+	Force    string
 	Roles    []string
 	CanAdd   bool
 	National bool // the officer may add an officer with no force
@@ -31,23 +34,30 @@ const (
 )
 
 // officers lists the officers in the reader's view (of one force with
-// ?force=), by name, a page at a time: a national deployment has
-// thousands.
+// ?force=, chosen from the forces they can see), by name, a page at a
+// time: a national deployment has thousands.
 func (w *Web) officers(r *req) error {
 	d := &officersData{CanAdd: w.host.Permitted(r.me, "POST /api/v1/officers")}
-	k := keysetFrom(r)
-	f := domain.OfficerFilter{Force: r.QueryParam("force"), ByName: true}
-	officers, next, err := w.store.ListOfficers(r.ctx(), f, domain.Page{Limit: officersPage, Cursor: k.Cursor})
-	if k.staleCursor(err) {
-		officers, next, err = w.store.ListOfficers(r.ctx(), f, domain.Page{Limit: officersPage})
-	}
+	forces, err := w.store.ListForces(r.ctx())
 	if err != nil {
 		return err
 	}
-	d.Officers = officers
-	k.settle(r, len(officers), -1, cursorOf(next))
-	d.Page = k
+	d.Forces = forcesWhere(forces, domain.ScopeFrom(r.ctx()).CanRead)
+	f := domain.OfficerFilter{Force: r.QueryParam("force"), ByName: true}
+	if f.Force != "" && !slices.ContainsFunc(d.Forces, func(x domain.Force) bool { return x.Code == f.Force }) {
+		return domain.ErrNotFound // another force's officers are not in view, as its agenda is not
+	}
+	d.Force = f.Force
+	d.Page = keysetFrom(r)
+	if d.Officers, err = readPage(r, &d.Page, officersPage, func(p domain.Page) ([]domain.Officer, string, error) {
+		return w.store.ListOfficers(r.ctx(), f, p)
+	}, func() (int, error) { return w.store.CountOfficers(r.ctx(), f) }); err != nil {
+		return err
+	}
 	p := r.page("Officers", "officers", d)
+	if d.Force != "" {
+		p.Title = "Officers: " + w.forceName(d.Force)
+	}
 	p.Flash = officerFlashes[r.QueryParam("done")]
 	return w.render(r, "officers", p)
 }

@@ -183,9 +183,12 @@ func decideTransfer(status string) func(*Web, *req) error {
 type absenceData struct {
 	Officer domain.Officer
 	Absence *domain.Absence // the one being changed
-	Covers  []domain.Officer
-	Stale   bool
-	Kinds   []string
+	// Covers are the officers who may cover, the first pickMax by name
+	// (narrowed by Filter's name, when typed), and the absence's cover.
+	Covers officerPick
+	Filter nameFilter
+	Stale  bool
+	Kinds  []string
 }
 
 // absencePage loads the officer (and absence, when one is named) and the
@@ -206,16 +209,19 @@ func (w *Web) absencePage(r *req) (*page, *absenceData, error) {
 		}
 		d.Absence = &a
 	}
-	all, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: *o.Force}, domain.Page{Limit: 500})
+	who := pickName(r)
+	pick, err := w.pickOfficers(r.ctx(), domain.OfficerFilter{Force: *o.Force, AnyRole: domain.OwningRoles}, who)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, c := range all {
-		if c.ID != o.ID && domain.CanCover(o, c) == nil {
-			d.Covers = append(d.Covers, c)
-		}
+	d.Covers = pick.without(func(c domain.Officer) bool { return c.ID == o.ID || domain.CanCover(o, c) != nil })
+	d.Filter = officerFilter(r, who, d.Covers.Cut())
+	// The absence's cover is offered whatever the list holds: a change of
+	// its notes must not drop them.
+	if a := d.Absence; a != nil && a.Cover != nil &&
+		!slices.ContainsFunc(d.Covers.Officers, func(c domain.Officer) bool { return c.ID == a.Cover.ID }) {
+		d.Covers.Officers = append([]domain.Officer{{ID: a.Cover.ID, Name: a.Cover.Name}}, d.Covers.Officers...)
 	}
-	slices.SortStableFunc(d.Covers, func(a, b domain.Officer) int { return strings.Compare(a.Name, b.Name) })
 	title := "Record an absence"
 	if d.Absence != nil {
 		title = "Change an absence"

@@ -712,9 +712,12 @@ var checkLabels = map[string]string{"completed_on": "Date completed", "outcome":
 // --- Forms: allocate an owner ----------------------------------------------
 
 type ownerData struct {
-	Order    domain.Order
-	Role     string
-	Officers []domain.Officer
+	Order domain.Order
+	Role  string
+	// Officers are those who may hold the role, the first pickMax of
+	// them by name (narrowed by Filter's name, when typed).
+	Officers officerPick
+	Filter   nameFilter
 	// Load is each officer's line of the force's workload: what they hold
 	// and whether they are away, so a chair allocates fairly and not to
 	// someone on leave.
@@ -725,25 +728,27 @@ type ownerData struct {
 
 // ownerChoice is an owner role and the officers who may hold it.
 type ownerChoice struct {
-	Role     string
-	Officers []domain.Officer
+	Role string
+	officerPick
 }
 
 // ownerChoices are, for each of roles, the officers who may hold it on
 // force's orders (domain.CanOwn: active, of the force, holding the officer
-// role it needs), and each officer's line of the force's workload (what
-// they hold, whether they are away), so that an owner is allocated fairly
-// and not to someone on leave. An order's allocation form and a meeting's
-// decision form offer the same officers, shown the same way.
-func (w *Web) ownerChoices(ctx context.Context, force string, roles ...string) ([]ownerChoice, map[string]domain.WorkloadLine, error) {
+// role it needs), the first pickMax by name whose name or e-mail address
+// holds name, with how many there are; and each officer's line of the
+// force's workload (what they hold, whether they are away), so that an
+// owner is allocated fairly and not to someone on leave. An order's
+// allocation form and a meeting's decision form offer the same officers,
+// shown the same way.
+func (w *Web) ownerChoices(ctx context.Context, force, name string, roles ...string) ([]ownerChoice, map[string]domain.WorkloadLine, error) {
 	out := make([]ownerChoice, len(roles))
 	for i, role := range roles {
 		officerRole, _ := domain.OfficerRoleFor(role)
-		officers, _, err := w.store.ListOfficers(ctx, domain.OfficerFilter{Force: force, Role: officerRole}, domain.Page{Limit: 500})
+		pick, err := w.pickOfficers(ctx, domain.OfficerFilter{Force: force, Role: officerRole}, name)
 		if err != nil {
 			return nil, nil, err
 		}
-		out[i] = ownerChoice{Role: role, Officers: slices.DeleteFunc(officers, func(x domain.Officer) bool {
+		out[i] = ownerChoice{Role: role, officerPick: pick.without(func(x domain.Officer) bool {
 			return domain.CanOwn(x, role, domain.Force{Code: force}) != nil
 		})}
 	}
@@ -767,12 +772,13 @@ func (w *Web) ownerPage(r *req) (*page, *ownerData, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	choices, load, err := w.ownerChoices(r.ctx(), o.Force, role)
+	who := pickName(r)
+	choices, load, err := w.ownerChoices(r.ctx(), o.Force, who, role)
 	if err != nil {
 		return nil, nil, err
 	}
-	d := &ownerData{Order: o, Role: role, Officers: choices[0].Officers, From: r.QueryParam("from"), Load: load,
-		Current: o.Owners.Of(role)}
+	d := &ownerData{Order: o, Role: role, Officers: choices[0].officerPick, From: r.QueryParam("from"), Load: load,
+		Current: o.Owners.Of(role), Filter: officerFilter(r, who, choices[0].Cut())}
 	if r.Request().Method == http.MethodPost {
 		d.From = r.FormValue("from")
 	}
