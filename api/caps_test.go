@@ -9,8 +9,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"scpo/api"
 	"scpo/domain"
+	"scpo/domain/postgres"
 )
 
 // No list is cut short: each page or answer that read "the first 500"
@@ -377,4 +380,109 @@ func TestPagePickersSayWhenTheyAreCutShort(t *testing.T) {
 	// A force's auditor finds no other force's officer.
 	dorsetAud := e.signedInAs(t, acOfficer(t, e, "dorset", "auditor"))
 	wantText(t, dorsetAud.get("/audit?officer=zebedee"), "matches no officer you can see")
+}
+
+// A subject's page lists their orders 25 a page, saying which of how many
+// it shows: it listed the first 500 as all.
+func TestPageSubjectsOrdersComeAPageAtATime(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	sub := s(e.subject(t, nil), "id")
+	const n = 31
+	var refs []string
+	for i := range n {
+		ref := fmt.Sprintf("SUBJ-%02d", i)
+		e.order(t, sub, obj{"reference": ref})
+		refs = append(refs, ref)
+	}
+	b, me := e.signedIn(t, "iom_officer")
+	pages := pageWalk(t, b, "/subjects/"+sub, "orders", 5)
+	var seen []string
+	for _, p := range pages {
+		seen = append(seen, tableRefs(t, p, "subject-orders")...)
+	}
+	if !slices.Equal(seen, refs) {
+		t.Errorf("the subject's orders, page by page:\n %v\nwant\n %v", seen, refs)
+	}
+	if len(pages) != 2 {
+		t.Fatalf("%d pages of orders, want 2 of 25", len(pages))
+	}
+	wantText(t, pages[0], fmt.Sprintf("Showing orders 1 to 25 of %d", n))
+	wantText(t, pages[1], fmt.Sprintf("Showing orders 26 to %d of %d", n, n), "First page")
+	if f := navFirst(t, pages[1], "orders"); f != "/subjects/"+sub+"#subject-orders" {
+		t.Errorf("the first page's link: %q", f)
+	}
+	wantText(t, b.get("/subjects/"+sub+"?cursor=nope&start=26"), fmt.Sprintf("Showing orders 1 to 25 of %d", n))
+	wantStatus(t, e.signedInAs(t, acOfficer(t, e, "dorset", "iom_officer")).get("/subjects/"+sub), http.StatusNotFound)
+	// Each view names on the trail the orders it shows, no more.
+	for _, en := range e.trail(t, me) {
+		if en["route"] != "/subjects/:id" {
+			continue
+		}
+		orders := 0
+		for _, rec := range en["records"].([]any) {
+			if s(rec, "type") == "order" {
+				orders++
+			}
+		}
+		if orders == 0 || orders > 25 {
+			t.Errorf("a view of the subject's page names %d orders", orders)
+		}
+	}
+}
+
+// An order flagged for years: its page shows the open flags and the
+// latest ten to change, says how many there are and links to a page of
+// them all, 50 a page. It read and listed the first 500.
+func TestPageOrderFlagsShowTheLatestAndLinkToTheRest(t *testing.T) {
+	t.Parallel()
+	var store *postgres.Store
+	e := newEnvWith(t, func(c *api.Config) { c.FailedAuthBurst = 1_000_000; store = c.Store.(*postgres.Store) })
+	sub := e.subject(t, nil)
+	ord := e.order(t, s(sub, "id"), obj{"made_on": "2022-06-10", "starts_on": "2022-07-01", "duration_months": 60})
+	id := s(ord, "id")
+	// 60 flags raised and resolved a fortnight apart from August 2022, and
+	// one open since then (older than the latest ten to change).
+	const n = 61
+	ins := `INSERT INTO flags (kind, order_id, subject_id, force, case_type, raised_at, resolved_at)
+		VALUES (?, ?, ?, 'gloucestershire', 'community', ?, ?)`
+	base := time.Date(2022, 8, 1, 9, 0, 0, 0, time.UTC)
+	for i := range n - 1 {
+		raised := base.AddDate(0, 0, 14*i)
+		if err := store.DB().Exec(ins, "review_overdue", id, s(sub, "id"), raised, raised.AddDate(0, 0, 7+i%5)).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.DB().Exec(ins, "expiring", id, s(sub, "id"), base.AddDate(0, 0, 3), nil).Error; err != nil {
+		t.Fatal(err)
+	}
+	b, me := e.signedIn(t, "iom_officer")
+	p := b.get("/orders/" + id)
+	wantStatus(t, p, http.StatusOK)
+	_, flags, _ := strings.Cut(p.Body, `<ul class="govuk-list" id="flags">`)
+	flags, _, _ = strings.Cut(flags, "</ul>")
+	if got := strings.Count(flags, "<li>"); got != 11 {
+		t.Errorf("the order page lists %d flags, want the latest 10 and the open one:\n%s", got, flags)
+	}
+	if !strings.Contains(flags, "Open") || !strings.Contains(flags, "raised 4 November 2024") ||
+		strings.Contains(flags, "raised 1 August 2022") {
+		t.Errorf("the order page's flags are not the open one and the latest:\n%s", flags)
+	}
+	wantText(t, p, fmt.Sprintf("The open flags and the latest to change: 11 of %d flags", n), fmt.Sprintf("See all %d flags", n), `href="/orders/`+id+`/flags"`)
+
+	pages := pageWalk(t, b, "/orders/"+id+"/flags", "flags", 5)
+	rows := 0
+	for _, p := range pages {
+		rows += len(rowsIn(t, p, "order-flags", regexp.MustCompile(`(<tr class="govuk-table__row">\s*<td)`)))
+	}
+	if len(pages) != 2 || rows != n {
+		t.Errorf("%d flags over %d pages, want %d over 2", rows, len(pages), n)
+	}
+	wantText(t, pages[0], fmt.Sprintf("Showing flags 1 to 50 of %d", n))
+	wantText(t, pages[len(pages)-1], fmt.Sprintf("Showing flags 51 to %d of %d", n, n), "1 August 2022", "First page")
+	dorset := e.signedInAs(t, acOfficer(t, e, "dorset", "iom_officer"))
+	wantStatus(t, dorset.get("/orders/"+id+"/flags"), http.StatusNotFound)
+	if !hasEntry(e.trail(t, me), "/orders/:id/flags", "consultation", 0, id) {
+		t.Errorf("the flags' page is not on the trail as a consultation of the order")
+	}
 }

@@ -336,9 +336,10 @@ type orderData struct {
 	Order   domain.Order
 	Subject domain.Subject
 	History []domain.OwnerAssignment
-	// Counts are how many reviews and events the order has; Reviews and
-	// Events the latest orderLatest of each, and Timeline the latest
-	// entries of the two with the rest (TimelineCut: there are more).
+	// Counts are how many reviews, events and flags the order has;
+	// Reviews, Events and Flags the latest orderLatest of each (with every
+	// open flag), and Timeline the latest entries of them with the rest
+	// (TimelineCut: there are more).
 	Counts      domain.OrderListCounts
 	TimelineCut bool
 	Reviews     []domain.Review
@@ -416,8 +417,22 @@ func (w *Web) order(r *req) error {
 	if err != nil {
 		return err
 	}
-	if d.Flags, _, err = w.store.ListFlags(ctx, domain.FlagFilter{OrderID: o.ID}, domain.Page{Limit: 500}); err != nil {
+	// The flags: the latest few (by their latest change) and every open
+	// one (one a kind at most), with a link to the rest: an order flagged
+	// for years listed them all.
+	if d.Flags, _, err = w.store.OrderFlags(ctx, o.ID, domain.Page{Limit: orderLatest}); err != nil {
 		return err
+	}
+	open, err := domain.AllPages(func(p domain.Page) ([]domain.Flag, string, error) {
+		return w.store.ListFlags(ctx, domain.FlagFilter{OrderID: o.ID, Status: "open"}, p)
+	})
+	if err != nil {
+		return err
+	}
+	for _, f := range open {
+		if !slices.ContainsFunc(d.Flags, func(x domain.Flag) bool { return x.ID == f.ID }) {
+			d.Flags = append(d.Flags, f)
+		}
 	}
 	d.Checks, d.Checks2 = paginate(r, checks, func(c domain.Check) *domain.Date { return &c.DueOn })
 	if d.Events, err = w.store.LatestOrderEvents(ctx, o.ID, orderLatest); err != nil {
@@ -429,7 +444,8 @@ func (w *Web) order(r *req) error {
 	if len(d.Timeline) > orderLatest {
 		d.Timeline, d.TimelineCut = d.Timeline[:orderLatest], true
 	}
-	d.TimelineCut = d.TimelineCut || d.Counts.Events > len(d.Events) || d.Counts.Reviews > len(d.Reviews)
+	d.TimelineCut = d.TimelineCut || d.Counts.Events > len(d.Events) || d.Counts.Reviews > len(d.Reviews) ||
+		d.Counts.Flags > len(d.Flags)
 	if o.AppealPending {
 		if d.PendingAppeal, err = w.pendingAppeal(ctx, o.ID, d.Events); err != nil {
 			return err
@@ -835,7 +851,10 @@ type subjectData struct {
 	CanTransfer, CanExport bool
 	Transfers              []domain.Transfer // waiting for an answer
 	Custody                []domain.CustodyPeriod
-	Orders                 []domain.Order
+	// Orders are a page of their orders, as made (OrdersPage where it is
+	// in the whole).
+	Orders     []domain.Order
+	OrdersPage keyset
 }
 
 func (w *Web) subject(r *req) error {
@@ -855,7 +874,13 @@ func (w *Web) subject(r *req) error {
 	}); err != nil {
 		return err
 	}
-	if d.Orders, _, err = w.store.ListOrders(r.ctx(), domain.OrderFilter{SubjectID: s.ID}, domain.Page{Limit: 500}); err != nil {
+	// A page at a time, with their count: a subject with many orders had
+	// the first 500 shown as all.
+	of := domain.OrderFilter{SubjectID: s.ID}
+	d.OrdersPage = keysetNamed(r, "", "subject-orders")
+	if d.Orders, err = readPage(r, &d.OrdersPage, pageSize, byID(func(p domain.Page) ([]domain.Order, string, error) {
+		return w.store.ListOrders(r.ctx(), of, p)
+	}), func() (int, error) { return w.store.CountOrders(r.ctx(), of) }); err != nil {
 		return err
 	}
 	p := r.page(s.DisplayName(), "find", &d)
