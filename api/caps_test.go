@@ -486,3 +486,97 @@ func TestPageOrderFlagsShowTheLatestAndLinkToTheRest(t *testing.T) {
 		t.Errorf("the flags' page is not on the trail as a consultation of the order")
 	}
 }
+
+// A force's transfers (waiting for its answer, asked of others, settled)
+// and its meetings (and its region's) come newest first, 25 a page, each
+// list saying which of how many it shows. They read the first 500 in the
+// order made and showed them as all.
+func TestPageTransfersAndMeetingsComeAPageAtATime(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const settled, waiting = 28, 27
+	// Settled: one subject asked of Dorset and withdrawn, again and again.
+	sub := s(e.subject(t, obj{"last_name": "Mover"}), "id")
+	var past []string
+	for i := range settled {
+		r := e.do(t, "POST", "/api/v1/subjects/"+sub+"/transfers", e.admin, js(obj{"to_force": "dorset", "reason": fmt.Sprintf("Ask %d.", i)}))
+		want(t, r, http.StatusCreated)
+		want(t, e.do(t, "POST", "/api/v1/transfers/"+s(r.Body, "id")+"/withdraw", e.admin, js(obj{"reason": "Not yet."})), http.StatusOK)
+		past = append([]string{s(r.Body, "id")}, past...) // newest first
+	}
+	// Waiting for Gloucestershire's answer: Dorset's subjects.
+	var incoming []string
+	for i := range waiting {
+		d := s(e.subject(t, obj{"force": "dorset", "last_name": fmt.Sprintf("Incomer%02d", i)}), "id")
+		r := e.do(t, "POST", "/api/v1/subjects/"+d+"/transfers", e.admin, js(obj{"to_force": "gloucestershire", "reason": "Moved."}))
+		want(t, r, http.StatusCreated)
+		incoming = append([]string{s(r.Body, "id")}, incoming...)
+	}
+	chairID := acOfficer(t, e, "gloucestershire", "tasking_chair", "regional")
+	chair := e.signedInAs(t, chairID)
+	row := regexp.MustCompile(`<a class="govuk-link" href="/transfers/([0-9a-f-]+)">`)
+	for _, c := range []struct {
+		list, of string
+		want     []string
+	}{
+		{"past", "settled transfers", past},
+		{"incoming", "incoming transfers", incoming},
+	} {
+		pages := pageWalk(t, chair, "/transfers?force=gloucestershire", c.of, 5)
+		var seen []string
+		for _, p := range pages {
+			seen = append(seen, rowsIn(t, p, "transfers-"+c.list, row)...)
+		}
+		if !slices.Equal(seen, c.want) {
+			t.Errorf("the %s, page by page:\n %v\nwant, newest first\n %v", c.of, seen, c.want)
+		}
+		if len(pages) != 2 {
+			t.Fatalf("%d pages of %s, want 2", len(pages), c.of)
+		}
+		wantText(t, pages[0], fmt.Sprintf("Showing %s 1 to 25 of %d", c.of, len(c.want)))
+		wantText(t, pages[1], fmt.Sprintf("Showing %s 26 to %d of %d", c.of, len(c.want), len(c.want)))
+		if f := navFirst(t, pages[1], c.of); f != "/transfers?force=gloucestershire#transfers-"+c.list {
+			t.Errorf("the %s' first page: %q", c.of, f)
+		}
+	}
+	p := chair.get("/transfers?force=gloucestershire")
+	wantText(t, p, fmt.Sprintf("Settled (%d)", settled), fmt.Sprintf("answer (%d)", waiting), "Asked of other forces (0)")
+	wantStatus(t, chair.get("/transfers?force=kent"), http.StatusNotFound)
+
+	// Meetings, the latest held first; the region's too, paged on their own.
+	tok := e.token(t, chairID)
+	day, _ := domain.ParseDate(today)
+	const meetings = 27
+	var held []string
+	for i := range meetings {
+		on := day.AddDays(-7 * i)
+		want(t, e.do(t, "POST", "/api/v1/meetings", tok, js(obj{"force": "gloucestershire", "held_on": on.String()})), http.StatusCreated)
+		want(t, e.do(t, "POST", "/api/v1/regional-meetings", tok, js(obj{"region": "south-west", "held_on": on.String()})), http.StatusCreated)
+		held = append(held, on.String())
+	}
+	mrow := regexp.MustCompile(`<a class="govuk-link" href="/meetings/([0-9a-f-]+)">`)
+	for _, c := range []struct{ table, of string }{{"meetings", "meetings"}, {"regional-meetings", "regional meetings"}} {
+		pages := pageWalk(t, chair, "/meetings?force=gloucestershire", c.of, 5)
+		var seen []string
+		for _, p := range pages {
+			for _, id := range rowsIn(t, p, c.table, mrow) {
+				m := e.do(t, "GET", "/api/v1/meetings/"+id+"?limit=1", tok, "")
+				seen = append(seen, s(m.Body, "held_on"))
+			}
+		}
+		if !slices.Equal(seen, held) {
+			t.Errorf("the %s, page by page, held on\n %v\nwant the latest first\n %v", c.of, seen, held)
+		}
+		if len(pages) != 2 {
+			t.Fatalf("%d pages of %s, want 2", len(pages), c.of)
+		}
+		wantText(t, pages[0], fmt.Sprintf("Showing %s 1 to 25 of %d", c.of, meetings))
+		wantText(t, pages[1], fmt.Sprintf("Showing %s 26 to %d of %d", c.of, meetings, meetings))
+	}
+	// Paging the force's meetings keeps the region's place.
+	p = chair.get("/meetings?force=gloucestershire")
+	next := navNext(t, chair.get(navNext(t, p, "regional meetings")), "meetings")
+	p = chair.get(next)
+	wantText(t, p, fmt.Sprintf("Showing regional meetings 26 to %d", meetings), fmt.Sprintf("Showing meetings 26 to %d", meetings))
+	wantStatus(t, chair.get("/meetings?force=kent"), http.StatusNotFound)
+}

@@ -209,6 +209,9 @@ func ChairRoles(regional bool) []string {
 type MeetingFilter struct {
 	Force  string
 	Region string
+	// Latest lists the latest held first (the cursor is then the one such
+	// a list gave out), not in the order opened.
+	Latest bool
 }
 
 type RegionReport struct {
@@ -453,6 +456,8 @@ type Meetings interface {
 	// a time, worst first, ranking it once.
 	MeetingAgendaInPages(ctx context.Context, id string, size int, each func([]AgendaOrder) error) error
 	ListMeetings(ctx context.Context, f MeetingFilter, p Page) ([]Meeting, string, error)
+	// CountMeetings counts the meetings ListMeetings lists with f.
+	CountMeetings(ctx context.Context, f MeetingFilter) (int, error)
 	// Decide records a decision, carrying out an owner assignment or check
 	// through the same rules as the direct endpoints, in one transaction.
 	Decide(ctx context.Context, meetingID string, d Decision) (Decision, error)

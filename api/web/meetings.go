@@ -15,13 +15,45 @@ import (
 // --- Tasking meetings ------------------------------------------------------
 
 type meetingListData struct {
-	Force    string
-	Meetings []domain.Meeting
-	CanStart bool
+	Force string
+	// Meetings are a page of the force's meetings, the latest held first
+	// (MeetingsPage where it is in the whole).
+	Meetings     []domain.Meeting
+	MeetingsPage keyset
+	CanStart     bool
 	// Region is a regional lead's region, whose meeting they may start,
-	// and RegionalMeetings its meetings.
+	// and RegionalMeetings a page of its meetings, paged on their own.
 	Region           string
 	RegionalMeetings []domain.Meeting
+	RegionalPage     keyset
+}
+
+// meetingsPage is how many meetings a page of a list of them shows.
+const meetingsPage = 25
+
+// meetingLists reads the pages of d's force's meetings and its region's
+// the address asks for, the latest first, with their counts.
+func (w *Web) meetingLists(r *req, d *meetingListData) error {
+	read := func(f domain.MeetingFilter, k *keyset) ([]domain.Meeting, error) {
+		f.Latest = true
+		return readPage(r, k, meetingsPage, func(p domain.Page) ([]domain.Meeting, string, error) {
+			return w.store.ListMeetings(r.ctx(), f, p)
+		}, func() (int, error) { return w.store.CountMeetings(r.ctx(), f) })
+	}
+	var err error
+	if d.Region != "" {
+		d.RegionalPage = keysetNamed(r, "regional_", "regional-meetings")
+		if d.RegionalMeetings, err = read(domain.MeetingFilter{Region: d.Region}, &d.RegionalPage); err != nil {
+			return err
+		}
+	}
+	if d.Force != "" {
+		d.MeetingsPage = keysetNamed(r, "", "meetings")
+		if d.Meetings, err = read(domain.MeetingFilter{Force: d.Force}, &d.MeetingsPage); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // leadRegion is the region a regional lead holds meetings for (their
@@ -46,18 +78,10 @@ func (w *Web) meetingList(r *req) error {
 	if d.Region, err = w.leadRegion(r); err != nil {
 		return err
 	}
-	if d.Region != "" {
-		if d.RegionalMeetings, _, err = w.store.ListMeetings(r.ctx(), domain.MeetingFilter{Region: d.Region},
-			domain.Page{Limit: 500}); err != nil {
-			return err
-		}
+	if err := w.meetingLists(r, d); err != nil {
+		return err
 	}
 	p := r.page("Tasking meetings", "meetings", d)
-	if force != "" {
-		if d.Meetings, _, err = w.store.ListMeetings(r.ctx(), domain.MeetingFilter{Force: force}, domain.Page{Limit: 500}); err != nil {
-			return err
-		}
-	}
 	p.Values = map[string]string{}
 	setDate(p.Values, "held_on", w.today())
 	setDate(p.Values, "regional_held_on", w.today())
@@ -81,8 +105,12 @@ func (w *Web) startMeeting(r *req) error {
 	}
 	if err != nil {
 		d := &meetingListData{Force: force, CanStart: true}
-		if d.Meetings, _, _ = w.store.ListMeetings(r.ctx(), domain.MeetingFilter{Force: force}, domain.Page{Limit: 500}); d.Meetings == nil {
-			d.Meetings = []domain.Meeting{}
+		// The force of a form that names one out of view (or none) lists
+		// no meetings, as before: the error is the form's.
+		if _, ferr := w.store.GetForce(r.ctx(), force); ferr == nil && domain.ScopeFrom(r.ctx()).CanRead(force) {
+			if lerr := w.meetingLists(r, d); lerr != nil {
+				return lerr
+			}
 		}
 		p := r.page("Tasking meetings", "meetings", d)
 		p.Values = vals
@@ -678,13 +706,16 @@ func (w *Web) startRegionalMeeting(r *req) error {
 	if ferr != nil {
 		return ferr
 	}
-	d := &meetingListData{Force: force, CanStart: force != "" && w.host.Permitted(r.me, "POST /api/v1/meetings"),
-		Region: vals["region"]}
-	if force != "" {
-		if d.Meetings, _, _ = w.store.ListMeetings(r.ctx(), domain.MeetingFilter{Force: force}, domain.Page{Limit: 500}); d.Meetings == nil {
-			d.Meetings = []domain.Meeting{}
-		}
+	d := &meetingListData{Force: force, CanStart: force != "" && w.host.Permitted(r.me, "POST /api/v1/meetings")}
+	lead, lerr := w.leadRegion(r)
+	if lerr != nil {
+		return lerr
 	}
+	d.Region = lead
+	if lerr := w.meetingLists(r, d); lerr != nil {
+		return lerr
+	}
+	d.Region = vals["region"]
 	p := r.page("Tasking meetings", "meetings", d)
 	p.Values = vals
 	setDate(p.Values, "held_on", w.today())

@@ -61,13 +61,17 @@ func (w *Web) requestTransfer(r *req) error {
 }
 
 type transfersData struct {
-	Force                    domain.Force
-	Forces                   []domain.Force
-	Incoming, Outgoing, Past []domain.Transfer
+	Force  domain.Force
+	Forces []domain.Force
+	// Each list newest first, a page at a time (its keyset: where the
+	// page is in the whole), paged on its own.
+	Incoming, Outgoing, Past             []domain.Transfer
+	IncomingPage, OutgoingPage, PastPage keyset
 }
 
 // transfers lists a force's transfers: incoming waiting for its answer,
-// outgoing waiting for the other force's, and those settled.
+// outgoing waiting for the other force's, and those settled, each newest
+// first, a page at a time with its count.
 func (w *Web) transfers(r *req) error {
 	d := &transfersData{}
 	p := r.page("Transfers", "tasking", d)
@@ -77,25 +81,30 @@ func (w *Web) transfers(r *req) error {
 		if d.Forces, err = w.store.ListForces(r.ctx()); err != nil {
 			return err
 		}
+		d.Forces = forcesWhere(d.Forces, domain.ScopeFrom(r.ctx()).CanRead)
 		return w.render(r, "transfers", p)
 	}
 	f, err := w.store.GetForce(r.ctx(), force)
-	if err != nil {
+	if err != nil || !domain.ScopeFrom(r.ctx()).CanRead(f.Code) {
+		// Another force's list is not in view, as its agenda is not.
 		return domain.ErrNotFound
 	}
 	d.Force = f
-	list, _, err := w.store.ListTransfers(r.ctx(), domain.TransferFilter{Force: f.Code}, domain.Page{Limit: 500})
-	if err != nil {
-		return err
-	}
-	for _, t := range list {
-		switch {
-		case t.Status != domain.TransferRequested:
-			d.Past = append(d.Past, t)
-		case t.ToForce == f.Code:
-			d.Incoming = append(d.Incoming, t)
-		default:
-			d.Outgoing = append(d.Outgoing, t)
+	for _, l := range []struct {
+		filter domain.TransferFilter
+		name   string
+		items  *[]domain.Transfer
+		k      *keyset
+	}{
+		{domain.TransferFilter{Force: f.Code, Direction: "incoming", Status: domain.TransferRequested}, "incoming", &d.Incoming, &d.IncomingPage},
+		{domain.TransferFilter{Force: f.Code, Direction: "outgoing", Status: domain.TransferRequested}, "outgoing", &d.Outgoing, &d.OutgoingPage},
+		{domain.TransferFilter{Force: f.Code, Settled: true}, "past", &d.Past, &d.PastPage},
+	} {
+		*l.k = keysetNamed(r, l.name+"_", "transfers-"+l.name)
+		if *l.items, err = readPage(r, l.k, pageSize, byID(func(p domain.Page) ([]domain.Transfer, string, error) {
+			return w.store.ListTransfers(r.ctx(), l.filter, p)
+		}), func() (int, error) { return w.store.CountTransfers(r.ctx(), l.filter) }); err != nil {
+			return err
 		}
 	}
 	p.Title = "Transfers: " + f.Name
