@@ -33,7 +33,11 @@ func apiPages(t *testing.T, e *env, token, path, key string, atLeast int) []stri
 		}
 		return out
 	}
-	whole := e.do(t, "GET", path+"?limit=500", token, "")
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	whole := e.do(t, "GET", path+sep+"limit=500", token, "")
 	want(t, whole, http.StatusOK)
 	all := keys(whole)
 	if len(all) < atLeast || s(whole.Body, "next_cursor") != "<nil>" {
@@ -51,7 +55,7 @@ func apiPages(t *testing.T, e *env, token, path, key string, atLeast int) []stri
 		if n > len(all) {
 			t.Fatalf("%s: paging never ends", path)
 		}
-		r := e.do(t, "GET", path+"?limit=2&cursor="+url.QueryEscape(cursor), token, "")
+		r := e.do(t, "GET", path+sep+"limit=2&cursor="+url.QueryEscape(cursor), token, "")
 		want(t, r, http.StatusOK)
 		if len(items(r)) > 2 {
 			t.Fatalf("%s?limit=2 answered %d items", path, len(items(r)))
@@ -64,10 +68,10 @@ func apiPages(t *testing.T, e *env, token, path, key string, atLeast int) []stri
 	if !slices.Equal(paged, all) {
 		t.Errorf("%s two at a time:\n %v\nthe whole list:\n %v", path, paged, all)
 	}
-	wantFields(t, e.do(t, "GET", path+"?limit=0", token, ""), http.StatusUnprocessableEntity, "limit")
-	wantFields(t, e.do(t, "GET", path+"?limit=ten&cursor=nope", token, ""), http.StatusUnprocessableEntity, "limit", "cursor")
+	wantFields(t, e.do(t, "GET", path+sep+"limit=0", token, ""), http.StatusUnprocessableEntity, "limit")
+	wantFields(t, e.do(t, "GET", path+sep+"limit=ten&cursor=nope", token, ""), http.StatusUnprocessableEntity, "limit", "cursor")
 	forged := domain.EncodeKeyCursor("2026-02-30", "019a0000-0000-7000-8000-000000000000")
-	wantFields(t, e.do(t, "GET", path+"?cursor="+forged, token, ""), http.StatusUnprocessableEntity, "cursor")
+	wantFields(t, e.do(t, "GET", path+sep+"cursor="+forged, token, ""), http.StatusUnprocessableEntity, "cursor")
 	return all
 }
 
@@ -579,4 +583,69 @@ func TestPageTransfersAndMeetingsComeAPageAtATime(t *testing.T) {
 	p = chair.get(next)
 	wantText(t, p, fmt.Sprintf("Showing regional meetings 26 to %d", meetings), fmt.Sprintf("Showing meetings 26 to %d", meetings))
 	wantStatus(t, chair.get("/meetings?force=kent"), http.StatusNotFound)
+}
+
+// My work lists the open actions meetings gave the officer 25 a page, the
+// earliest due first (overdue, then due soon),
+// saying which of how many it shows, paged apart from the caseload. It
+// read the first 100 and showed them as all.
+func TestPageMyWorkActionsComeAPageAtATime(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	iom := e.officerIn(t, "gloucestershire", "Ada Actor", "iom_officer")
+	chair := e.token(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	order := s(e.order(t, s(e.subject(t, nil), "id"), obj{"reference": "ACT-1"}), "id")
+	want(t, e.do(t, "POST", "/api/v1/jobs/ownership-sweep/runs", e.admin, js(obj{"as_of": today})), http.StatusOK)
+	day, _ := domain.ParseDate(today)
+	m := e.do(t, "POST", "/api/v1/meetings", chair, js(obj{"force": "gloucestershire", "held_on": day.AddDays(-60).String()}))
+	want(t, m, http.StatusCreated)
+	var item string
+	for _, it := range m.Body["agenda"].([]any) {
+		if s(it, "order_id") == order {
+			item = s(it, "id")
+		}
+	}
+	const n = 58
+	type action struct{ due, id string }
+	var made []action
+	for i := range n {
+		due := day.AddDays(-50 + (i*13)%90).String() // some overdue, some not yet due
+		body := obj{"item_id": item, "decision": "action", "action_by": iom, "notes": fmt.Sprintf("Action %02d.", i), "due_by": due}
+		r := e.do(t, "POST", "/api/v1/meetings/"+s(m.Body, "id")+"/decisions", chair, js(body))
+		want(t, r, http.StatusCreated)
+		made = append(made, action{due, s(r.Body, "id")})
+	}
+	slices.SortFunc(made, func(a, b action) int {
+		if c := strings.Compare(a.due, b.due); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	var wantIDs []string
+	for _, a := range made {
+		wantIDs = append(wantIDs, a.id)
+	}
+	me := e.signedInAs(t, iom)
+	pages := pageWalk(t, me, "/", "your actions", 5)
+	row := regexp.MustCompile(`href="/actions/([0-9a-f-]+)"`)
+	var seen []string
+	for _, p := range pages {
+		seen = append(seen, rowsIn(t, p, "my-actions", row)...)
+	}
+	if !slices.Equal(seen, wantIDs) {
+		t.Errorf("My work's actions, page by page:\n %v\nwant the earliest due first\n %v", seen, wantIDs)
+	}
+	if len(pages) != 3 {
+		t.Fatalf("%d pages of actions, want 3 of 25", len(pages))
+	}
+	wantText(t, pages[0], fmt.Sprintf("Showing actions 1 to 25 of %d", n), "Overdue")
+	wantText(t, pages[2], fmt.Sprintf("Showing actions 51 to %d of %d", n, n), "First page")
+	if f := navFirst(t, pages[2], "your actions"); f != "/#my-actions" {
+		t.Errorf("the actions' first page: %q", f)
+	}
+	wantText(t, me.get("/?actions_cursor=nope"), fmt.Sprintf("Showing actions 1 to 25 of %d", n))
+	// Through the API, as given, every one once.
+	if got := apiPages(t, e, e.token(t, iom), "/api/v1/actions?assignee=me&status=open", "id", n); len(got) != n {
+		t.Errorf("the API lists %d of the officer's %d actions", len(got), n)
+	}
 }

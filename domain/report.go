@@ -474,6 +474,8 @@ type Meetings interface {
 	ShareMinutes(ctx context.Context, meetingID, format, purpose string) error
 	// Actions lists actions; SetActionStatus marks one done or cancelled.
 	Actions(ctx context.Context, q ActionQuery) ([]Action, string, error)
+	// CountActions counts the actions Actions lists with q.
+	CountActions(ctx context.Context, q ActionQuery) (int, error)
 	GetAction(ctx context.Context, id string) (Action, error)
 	SetActionStatus(ctx context.Context, id string, u ActionUpdate) (Action, error)
 }

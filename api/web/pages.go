@@ -34,8 +34,10 @@ type homeData struct {
 	// homeFlagsShown; MoreFlags: the page's orders have more.
 	Flags     []homeFlag
 	MoreFlags bool
-	// Actions are the open actions meetings gave the officer, overdue first.
-	Actions []domain.Action
+	// Actions are a page of the open actions meetings gave the officer,
+	// the earliest due first (ActionsPage where it is in the whole).
+	Actions     []domain.Action
+	ActionsPage keyset
 	// The summary's bounds of due soon and due later, in days.
 	DueSoonDays, DueLaterDays int
 }
@@ -112,24 +114,17 @@ func (w *Web) home(r *req) error {
 	}
 	today := w.today()
 	if w.host.Permitted(r.me, "GET /api/v1/actions") {
-		acts, _, err := w.store.Actions(r.ctx(), domain.ActionQuery{AssigneeID: r.me.ID, Status: "open", AsOf: today,
-			Page: domain.Page{Limit: 100}})
-		if err != nil {
+		// The earliest due first (overdue, then due soon), a page at a
+		// time with their count, paged apart from the caseload: it read
+		// the first 100 as all.
+		q := domain.ActionQuery{AssigneeID: r.me.ID, Status: "open", AsOf: today, ByDue: true}
+		d.ActionsPage = keysetNamed(r, "actions_", "my-actions")
+		if d.Actions, err = readPage(r, &d.ActionsPage, pageSize, func(p domain.Page) ([]domain.Action, string, error) {
+			q.Page = p
+			return w.store.Actions(r.ctx(), q)
+		}, func() (int, error) { return w.store.CountActions(r.ctx(), q) }); err != nil {
 			return err
 		}
-		slices.SortStableFunc(acts, func(a, b domain.Action) int {
-			switch {
-			case a.Overdue != b.Overdue:
-				if a.Overdue {
-					return -1
-				}
-				return 1
-			case a.DueBy != nil && b.DueBy != nil:
-				return a.DueBy.Compare(b.DueBy.Time)
-			}
-			return 0
-		})
-		d.Actions = acts
 	}
 	p.Data = d
 	return w.render(r, "home", p)
