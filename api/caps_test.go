@@ -649,3 +649,23 @@ func TestPageMyWorkActionsComeAPageAtATime(t *testing.T) {
 		t.Errorf("the API lists %d of the officer's %d actions", len(got), n)
 	}
 }
+
+// The agenda carries the first 100 transfers to answer: when more wait it
+// says how many, and links to the force's list of them. It said "(100)".
+func TestPageAgendaSaysHowManyTransfersWait(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const n = 103
+	for i := range n {
+		d := s(e.subject(t, obj{"force": "dorset", "last_name": fmt.Sprintf("Incomer%03d", i)}), "id")
+		want(t, e.do(t, "POST", "/api/v1/subjects/"+d+"/transfers", e.admin, js(obj{"to_force": "gloucestershire", "reason": "Moved."})),
+			http.StatusCreated)
+	}
+	chair := e.signedInAs(t, acOfficer(t, e, "gloucestershire", "tasking_chair"))
+	p := chair.get("/tasking?force=gloucestershire")
+	wantStatus(t, p, http.StatusOK)
+	wantText(t, p, fmt.Sprintf("Transfers to answer (%d)", n), fmt.Sprintf("The first 100 asked of %d", n),
+		`href="/transfers?force=gloucestershire#transfers-incoming"`)
+	p = chair.get("/transfers?force=gloucestershire")
+	wantText(t, p, fmt.Sprintf("Showing incoming transfers 1 to 25 of %d", n))
+}

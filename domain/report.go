@@ -98,9 +98,14 @@ type TaskingReport struct {
 	// (?section=KIND&cursor=...), or null on its last page.
 	NextCursors map[string]*string `json:"next_cursors"`
 	// IncomingTransfers are subjects other forces ask this force to take
-	// on, waiting for its chair's answer (on the live agenda; at most 100).
+	// on, waiting for its chair's answer (on the live agenda; the first
+	// AgendaTransfersShown asked, the rest on the force's list of them).
 	IncomingTransfers []Transfer `json:"incoming_transfers"`
 }
+
+// AgendaTransfersShown bounds the transfers to answer that the agenda
+// carries; a page that shows them says when there are more.
+const AgendaTransfersShown = 100
 
 // TaskingQuery asks for the agenda: one section or all, a page of each.
 type TaskingQuery struct {

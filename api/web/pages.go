@@ -893,9 +893,11 @@ type taskingData struct {
 	CanAssign bool
 	Allocated string
 	List      listing
-	// Incoming are transfers other forces ask this force to take on.
-	Incoming  []domain.Transfer
-	CanPolicy bool
+	// Incoming are transfers other forces ask this force to take on, the
+	// first asked (IncomingTotal: how many wait).
+	Incoming      []domain.Transfer
+	IncomingTotal int
+	CanPolicy     bool
 	// AsOf is the day the agenda is for: today's reads the open flags,
 	// another day's runs the rules as of that day (a meeting prepared ahead).
 	AsOf    domain.Date
@@ -1003,7 +1005,14 @@ func (w *Web) tasking(r *req) error {
 	if err != nil {
 		return err
 	}
-	d.Incoming = rep.IncomingTransfers
+	d.Incoming, d.IncomingTotal = rep.IncomingTransfers, len(rep.IncomingTransfers)
+	if len(d.Incoming) >= domain.AgendaTransfersShown {
+		// The agenda carries the first asked: the page says how many wait.
+		if d.IncomingTotal, err = w.store.CountTransfers(r.ctx(), domain.TransferFilter{Force: force, Direction: "incoming",
+			Status: domain.TransferRequested}); err != nil {
+			return err
+		}
+	}
 	// Every reader may read the policy (read-only unless theirs to change).
 	d.CanPolicy = w.host.Permitted(r.me, "GET /api/v1/forces/:code/policy")
 	d.Empty = len(d.Incoming) == 0
