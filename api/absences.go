@@ -66,12 +66,11 @@ func (s *Server) recordAbsence(c echo.Context) error {
 	return respond(c, http.StatusCreated, out)
 }
 
+// listAbsences answers a page of an officer's absences, the latest first.
 func (s *Server) listAbsences(c echo.Context) error {
-	out, err := s.store.ListAbsences(ctxOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, listOf(out, ""))
+	return recordList(c, 2, func(p domain.Page) ([]domain.Absence, string, error) {
+		return s.store.ListAbsences(ctxOf(c), c.Param("id"), p)
+	})
 }
 
 // patchAbsence changes an absence (dates, cover, notes) or, with

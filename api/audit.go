@@ -363,12 +363,11 @@ func (f *failureLimiter) proved(ip, credential string) {
 	f.proven[provenKey(ip, credential)] = now.Add(provenFor)
 }
 
+// listTokens answers a page of an officer's tokens, as issued.
 func (s *Server) listTokens(c echo.Context) error {
-	out, err := s.store.ListTokens(ctxOf(c), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	return respond(c, http.StatusOK, listOf(out, ""))
+	return recordList(c, 2, func(p domain.Page) ([]domain.TokenInfo, string, error) {
+		return s.store.ListTokens(ctxOf(c), c.Param("id"), p)
+	})
 }
 
 func (s *Server) revokeToken(c echo.Context) error {

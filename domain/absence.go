@@ -86,7 +86,9 @@ func CanCover(absent, cover Officer) error {
 // Absences records officers' absences.
 type Absences interface {
 	RecordAbsence(ctx context.Context, a Absence) (Absence, error)
-	ListAbsences(ctx context.Context, officerID string) ([]Absence, error)
+	// ListAbsences reads a page of an officer's absences, the latest
+	// first, and the cursor of the next page ("" after the last).
+	ListAbsences(ctx context.Context, officerID string, p Page) ([]Absence, string, error)
 	// UpdateAbsence changes an absence (dates, cover, notes) or cancels it.
 	UpdateAbsence(ctx context.Context, officerID, id string, ifVersion *int, change func(*Absence) error) (Absence, error)
 }

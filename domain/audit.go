@@ -216,6 +216,8 @@ type Audit interface {
 	// officer, absence, subject, order, check, extension, breach_case); nil
 	// when the trail does not say (a sweep's change).
 	LastChange(ctx context.Context, record RecordRef) (*RecordChange, error)
-	ListTokens(ctx context.Context, officerID string) ([]TokenInfo, error)
+	// ListTokens reads a page of an officer's tokens, as issued, and the
+	// cursor of the next page ("" after the last).
+	ListTokens(ctx context.Context, officerID string, p Page) ([]TokenInfo, string, error)
 	RevokeToken(ctx context.Context, officerID, tokenID string) error
 }

@@ -296,7 +296,10 @@ type ActionQuery struct {
 	Status     string
 	OverdueOn  *Date // only open actions due before this day
 	AsOf       Date
-	Page       Page
+	// ByDue lists the earliest due first (those with no date last), not
+	// as given; the cursor is then the one such a list gave out.
+	ByDue bool
+	Page  Page
 }
 
 // ActionUpdate marks an action done (with a completion note) or cancelled

@@ -109,9 +109,16 @@ type Officers interface {
 	// case-insensitively); ErrNotFound when there is none.
 	OfficerByEmail(ctx context.Context, email string) (Officer, error)
 	ListOfficers(ctx context.Context, f OfficerFilter, p Page) ([]Officer, string, error)
+	// CountOfficers counts the officers ListOfficers would list with f,
+	// for a page that shows some and says how many there are.
+	CountOfficers(ctx context.Context, f OfficerFilter) (int, error)
 	// UpdateOfficer applies change to the stored officer, refusing with
 	// ErrStale when ifVersion is given and no longer matches.
 	UpdateOfficer(ctx context.Context, id string, ifVersion *int, change func(*Officer) error) (Officer, error)
+
+	// CountOfficerLists counts an officer's tokens and absences, for a page
+	// that shows a page of each and says how many there are.
+	CountOfficerLists(ctx context.Context, officerID string) (OfficerListCounts, error)
 
 	IssueToken(ctx context.Context, officerID string, expiresAt *time.Time) (IssuedToken, error)
 	// Authenticate finds the active officer holding token.
@@ -124,10 +131,24 @@ type Officers interface {
 type OfficerFilter struct {
 	Force string
 	Role  string
+	// AnyRole: holding at least one of these roles (the roles that own
+	// orders, or that act on them).
+	AnyRole []string
+	// Active: the active officers alone (those who may be chosen).
+	Active bool
+	// Name: part of the officer's name or e-mail address, in any case.
+	Name string
 	// ByName lists by name (then ID) instead of by ID; the page's cursor
 	// is then the one such a list gave out (EncodeKeyCursor of the last
 	// officer's name and ID), not an ID.
 	ByName bool
+}
+
+// OfficerListCounts is how many tokens (live or not) and absences
+// (cancelled or not) an officer has.
+type OfficerListCounts struct {
+	Tokens   int
+	Absences int
 }
 
 // Page is a keyset page request: at most Limit rows after Cursor.

@@ -383,10 +383,11 @@ type OrderFilter struct {
 }
 
 // OrderListCounts is how many entries an order's long lists hold: its
-// reviews and its timeline's events (GET /orders/{id}/events).
+// reviews, its timeline's events (GET /orders/{id}/events) and its flags.
 type OrderListCounts struct {
 	Reviews int
 	Events  int
+	Flags   int // open and resolved
 }
 
 // Orders records orders, their owners, reviews and checks.
@@ -394,6 +395,9 @@ type Orders interface {
 	CreateOrder(ctx context.Context, o Order) (Order, error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	ListOrders(ctx context.Context, f OrderFilter, p Page) ([]Order, string, error)
+	// CountOrders counts the orders ListOrders lists with f, for a page
+	// that shows some and says how many there are.
+	CountOrders(ctx context.Context, f OrderFilter) (int, error)
 	// UpdateOrder applies change to the stored order, refusing with
 	// ErrStale when ifVersion is given and no longer matches; change sees
 	// the current order and its subject and validates its own edit.
@@ -411,6 +415,9 @@ type Orders interface {
 	ScheduleCheck(ctx context.Context, orderID string, c Check) (Check, error)
 	CompleteCheck(ctx context.Context, orderID, checkID string, ifVersion *int, change func(*Check) error) (Check, error)
 	ListChecks(ctx context.Context, orderID string, p Page) ([]Check, string, error)
+	// OrderFlags reads a page of an order's flags, open and resolved, the
+	// latest change (resolved, or else raised) first.
+	OrderFlags(ctx context.Context, orderID string, p Page) ([]Flag, string, error)
 	// CountOrderLists counts what an order's long lists hold, for a page
 	// that shows the latest few of each and links to the rest.
 	CountOrderLists(ctx context.Context, orderID string) (OrderListCounts, error)

@@ -15,6 +15,16 @@ const (
 // OwnerRoles lists the owner roles in display order.
 var OwnerRoles = []string{OwnerIOM, OwnerLRO, OwnerOrdersOfficer}
 
+// OwningRoles are the officer roles whose holders may own orders, one for
+// each owner role (OfficerRoleFor), in the same order.
+var OwningRoles = func() []string {
+	out := make([]string, len(OwnerRoles))
+	for i, r := range OwnerRoles {
+		out[i], _ = OfficerRoleFor(r)
+	}
+	return out
+}()
+
 // OfficerRoleFor maps an owner role to the officer role its holder needs.
 func OfficerRoleFor(ownerRole string) (string, bool) {
 	switch ownerRole {

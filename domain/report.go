@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 )
@@ -97,9 +98,14 @@ type TaskingReport struct {
 	// (?section=KIND&cursor=...), or null on its last page.
 	NextCursors map[string]*string `json:"next_cursors"`
 	// IncomingTransfers are subjects other forces ask this force to take
-	// on, waiting for its chair's answer (on the live agenda; at most 100).
+	// on, waiting for its chair's answer (on the live agenda; the first
+	// AgendaTransfersShown asked, the rest on the force's list of them).
 	IncomingTransfers []Transfer `json:"incoming_transfers"`
 }
+
+// AgendaTransfersShown bounds the transfers to answer that the agenda
+// carries; a page that shows them says when there are more.
+const AgendaTransfersShown = 100
 
 // TaskingQuery asks for the agenda: one section or all, a page of each.
 type TaskingQuery struct {
@@ -191,10 +197,16 @@ type ForceSummary struct {
 // meeting's chair is a regional lead: an administrator of one force of
 // the region cannot reach the meeting, so could never sign it.
 func CanChair(o Officer, regional bool) bool {
+	return slices.ContainsFunc(ChairRoles(regional), o.HasRole)
+}
+
+// ChairRoles are the roles of those who may chair a force's tasking
+// meeting, or a regional meeting (CanChair: any one of them).
+func ChairRoles(regional bool) []string {
 	if regional {
-		return o.HasRole(RoleRegional)
+		return []string{RoleRegional}
 	}
-	return o.HasRole(RoleAdmin) || o.HasRole(RoleTaskingChair)
+	return []string{RoleAdmin, RoleTaskingChair}
 }
 
 // MeetingFilter narrows a meeting list: a force's meetings, a region's
@@ -202,6 +214,9 @@ func CanChair(o Officer, regional bool) bool {
 type MeetingFilter struct {
 	Force  string
 	Region string
+	// Latest lists the latest held first (the cursor is then the one such
+	// a list gave out), not in the order opened.
+	Latest bool
 }
 
 type RegionReport struct {
@@ -446,6 +461,8 @@ type Meetings interface {
 	// a time, worst first, ranking it once.
 	MeetingAgendaInPages(ctx context.Context, id string, size int, each func([]AgendaOrder) error) error
 	ListMeetings(ctx context.Context, f MeetingFilter, p Page) ([]Meeting, string, error)
+	// CountMeetings counts the meetings ListMeetings lists with f.
+	CountMeetings(ctx context.Context, f MeetingFilter) (int, error)
 	// Decide records a decision, carrying out an owner assignment or check
 	// through the same rules as the direct endpoints, in one transaction.
 	Decide(ctx context.Context, meetingID string, d Decision) (Decision, error)
@@ -462,6 +479,8 @@ type Meetings interface {
 	ShareMinutes(ctx context.Context, meetingID, format, purpose string) error
 	// Actions lists actions; SetActionStatus marks one done or cancelled.
 	Actions(ctx context.Context, q ActionQuery) ([]Action, string, error)
+	// CountActions counts the actions Actions lists with q.
+	CountActions(ctx context.Context, q ActionQuery) (int, error)
 	GetAction(ctx context.Context, id string) (Action, error)
 	SetActionStatus(ctx context.Context, id string, u ActionUpdate) (Action, error)
 }

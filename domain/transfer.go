@@ -95,6 +95,8 @@ type TransferFilter struct {
 	Force     string
 	Direction string // incoming, outgoing or "" for both
 	Status    string
+	// Settled: those no longer waiting (accepted, declined or withdrawn).
+	Settled   bool
 	SubjectID string
 }
 
@@ -103,6 +105,8 @@ type Transfers interface {
 	RequestTransfer(ctx context.Context, r TransferRequest) (Transfer, error)
 	GetTransfer(ctx context.Context, id string) (Transfer, error)
 	ListTransfers(ctx context.Context, f TransferFilter, p Page) ([]Transfer, string, error)
+	// CountTransfers counts the transfers ListTransfers lists with f.
+	CountTransfers(ctx context.Context, f TransferFilter) (int, error)
 	// DecideTransfer accepts, declines or withdraws a requested transfer.
 	// On acceptance the subject and their orders move, the sender's owners'
 	// assignments end ("transferred to …") and the open flags follow.

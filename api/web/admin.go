@@ -15,34 +15,49 @@ import (
 
 type officersData struct {
 	Officers []domain.Officer
-	Page     keyset // the officers' page: the store does not count them
+	Page     keyset
+	// Forces are those the reader can see (the list's filter) or, on the
+	// form adding an officer, those they manage; Force the one chosen.
 	Forces   []domain.Force
+	Force    string
 	Roles    []string
 	CanAdd   bool
 	National bool // the officer may add an officer with no force
 }
 
-// officersPage is how many officers a page of the list shows.
-const officersPage = 50
+// officersPage is how many officers a page of the list shows;
+// officerListPage how many of an officer's tokens, or absences, their
+// page shows.
+const (
+	officersPage    = 50
+	officerListPage = 25
+)
 
 // officers lists the officers in the reader's view (of one force with
-// ?force=), by name, a page at a time: a national deployment has
-// thousands.
+// ?force=, chosen from the forces they can see), by name, a page at a
+// time: a national deployment has thousands.
 func (w *Web) officers(r *req) error {
 	d := &officersData{CanAdd: w.host.Permitted(r.me, "POST /api/v1/officers")}
-	k := keysetFrom(r)
-	f := domain.OfficerFilter{Force: r.QueryParam("force"), ByName: true}
-	officers, next, err := w.store.ListOfficers(r.ctx(), f, domain.Page{Limit: officersPage, Cursor: k.Cursor})
-	if k.staleCursor(err) {
-		officers, next, err = w.store.ListOfficers(r.ctx(), f, domain.Page{Limit: officersPage})
-	}
+	forces, err := w.store.ListForces(r.ctx())
 	if err != nil {
 		return err
 	}
-	d.Officers = officers
-	k.settle(r, len(officers), -1, cursorOf(next))
-	d.Page = k
+	d.Forces = forcesWhere(forces, domain.ScopeFrom(r.ctx()).CanRead)
+	f := domain.OfficerFilter{Force: r.QueryParam("force"), ByName: true}
+	if f.Force != "" && !slices.ContainsFunc(d.Forces, func(x domain.Force) bool { return x.Code == f.Force }) {
+		return domain.ErrNotFound // another force's officers are not in view, as its agenda is not
+	}
+	d.Force = f.Force
+	d.Page = keysetFrom(r)
+	if d.Officers, err = readPage(r, &d.Page, officersPage, func(p domain.Page) ([]domain.Officer, string, error) {
+		return w.store.ListOfficers(r.ctx(), f, p)
+	}, func() (int, error) { return w.store.CountOfficers(r.ctx(), f) }); err != nil {
+		return err
+	}
 	p := r.page("Officers", "officers", d)
+	if d.Force != "" {
+		p.Title = "Officers: " + w.forceName(d.Force)
+	}
 	p.Flash = officerFlashes[r.QueryParam("done")]
 	return w.render(r, "officers", p)
 }
@@ -99,17 +114,22 @@ func (w *Web) createOfficer(r *req) error {
 // --- One officer: details, roles, tokens, absences --------------------------
 
 type officerData struct {
-	Officer  domain.Officer
-	Roles    []string
-	Tokens   []domain.TokenInfo
-	Issued   *domain.IssuedToken
-	CanEdit  bool
-	CanToken bool
-	Stale    bool
-	// Absences, for those who may see them; CanAbsence: record and change.
-	Absences   []domain.Absence
-	ShowAbsent bool
-	CanAbsence bool
+	Officer domain.Officer
+	Roles   []string
+	// Tokens are a page of their tokens, as issued (TokensPage where it
+	// is in the whole).
+	Tokens     []domain.TokenInfo
+	TokensPage keyset
+	Issued     *domain.IssuedToken
+	CanEdit    bool
+	CanToken   bool
+	Stale      bool
+	// Absences, a page of them for those who may see them, the latest
+	// first; CanAbsence: record and change.
+	Absences     []domain.Absence
+	AbsencesPage keyset
+	ShowAbsent   bool
+	CanAbsence   bool
 	// Forces is offered to a national administrator, who may move an
 	// officer to another force (or make them national).
 	Forces []domain.Force
@@ -130,8 +150,19 @@ func (w *Web) officerPage(r *req) (*page, *officerData, error) {
 	d := &officerData{Officer: o, Roles: domain.OfficerRoles,
 		CanEdit:  w.host.Permitted(r.me, "PATCH /api/v1/officers/:id"),
 		CanToken: w.host.Permitted(r.me, "GET /api/v1/officers/:id/tokens")}
+	// Each list a page at a time, paged on its own (an officer given a
+	// token a week for years has hundreds).
+	counts := func(n func(domain.OfficerListCounts) int) func() (int, error) {
+		return func() (int, error) {
+			c, err := w.store.CountOfficerLists(r.ctx(), o.ID)
+			return n(c), err
+		}
+	}
 	if d.CanToken {
-		if d.Tokens, err = w.store.ListTokens(r.ctx(), o.ID); err != nil {
+		d.TokensPage = keysetNamed(r, "tokens_", "tokens")
+		if d.Tokens, err = readPage(r, &d.TokensPage, officerListPage, func(p domain.Page) ([]domain.TokenInfo, string, error) {
+			return w.store.ListTokens(r.ctx(), o.ID, p)
+		}, counts(func(c domain.OfficerListCounts) int { return c.Tokens })); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -159,7 +190,10 @@ func (w *Web) officerPage(r *req) (*page, *officerData, error) {
 	}
 	if o.Force != nil && domain.ScopeFrom(r.ctx()).CanRead(*o.Force) && w.host.Permitted(r.me, "GET /api/v1/officers/:id/absences") {
 		d.ShowAbsent = true
-		if d.Absences, err = w.store.ListAbsences(r.ctx(), o.ID); err != nil {
+		d.AbsencesPage = keysetNamed(r, "absences_", "absences")
+		if d.Absences, err = readPage(r, &d.AbsencesPage, officerListPage, func(p domain.Page) ([]domain.Absence, string, error) {
+			return w.store.ListAbsences(r.ctx(), o.ID, p)
+		}, counts(func(c domain.OfficerListCounts) int { return c.Absences })); err != nil {
 			return nil, nil, err
 		}
 		d.CanAbsence = domain.ScopeFrom(r.ctx()).CanWrite(*o.Force) && w.host.Permitted(r.me, "POST /api/v1/officers/:id/absences")

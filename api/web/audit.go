@@ -1,9 +1,11 @@
 package web
 
 import (
+	"errors"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"scpo/domain"
 )
@@ -11,7 +13,10 @@ import (
 // --- Audit trail (the auditor's) -------------------------------------------
 
 type auditData struct {
-	Officers []domain.Officer
+	// Officers are those the officer filter's text matches, when it
+	// matches more than one (Matches of them): links to choose one.
+	Officers []auditOfficer
+	Matches  int
 	Actions  []string
 	Subject  *domain.Subject // the subject filtered on, or whose access log this is
 	Entries  []auditLine
@@ -131,33 +136,88 @@ func (w *Web) lines(r *req, entries []domain.AuditEntry) ([]auditLine, error) {
 	return out, nil
 }
 
-var auditLabels = map[string]string{"subject": "PNC ID", "order": "Court reference", "from": "From", "to": "To"}
+var auditLabels = map[string]string{"officer": "Officer", "subject": "PNC ID", "order": "Court reference", "from": "From", "to": "To"}
+
+// auditOfficer is an officer the officer filter matches, with the trail's
+// address filtered on them.
+type auditOfficer struct {
+	domain.Officer
+	Link string
+}
+
+// auditMatchesShown is how many of the officers a filter's text matches
+// the page offers to choose from.
+const auditMatchesShown = 20
+
+// auditOfficer finds the officer the audit filter's text names: their ID
+// (a link from elsewhere), their e-mail address, or part of their name or
+// address that no other officer's holds. An officer out of the reader's
+// view matches nothing. Several matching are offered on d (each a link to
+// the trail filtered on them) with an error asking for more of the name.
+func (w *Web) auditOfficer(r *req, text string, d *auditData, v *domain.ValidationError) (string, error) {
+	if id, ok := domain.CanonicalID(text); ok {
+		if _, err := w.store.GetOfficer(r.ctx(), id); errors.Is(err, domain.ErrNotFound) {
+			v.Add("officer", "matches no officer you can see")
+			return "", nil
+		} else if err != nil {
+			return "", err
+		}
+		return id, nil
+	}
+	f := domain.OfficerFilter{Name: text, ByName: true}
+	list, next, err := w.store.ListOfficers(r.ctx(), f, domain.Page{Limit: auditMatchesShown})
+	if err != nil {
+		return "", err
+	}
+	for _, o := range list {
+		if strings.EqualFold(o.Email, text) {
+			return o.ID, nil // the address, whichever others hold it in part
+		}
+	}
+	switch {
+	case len(list) == 0:
+		v.Add("officer", "matches no officer you can see: type part of their name or e-mail address")
+		return "", nil
+	case len(list) == 1:
+		return list[0].ID, nil
+	}
+	d.Matches = len(list)
+	if next != "" {
+		if d.Matches, err = w.store.CountOfficers(r.ctx(), f); err != nil {
+			return "", err
+		}
+	}
+	q := r.QueryParams()
+	for _, o := range list {
+		link := url.Values{}
+		for k, vs := range q {
+			if k != "cursor" {
+				link[k] = vs
+			}
+		}
+		link.Set("officer", o.Email)
+		d.Officers = append(d.Officers, auditOfficer{Officer: o, Link: "/audit?" + link.Encode()})
+	}
+	v.Add("officer", "matches %s officers: choose one below, or type more of their name or their e-mail address", thousands(d.Matches))
+	return "", nil
+}
 
 func (w *Web) audit(r *req) error {
 	ctx := r.ctx()
 	d := &auditData{Actions: domain.AuditActions}
 	p := r.page("Audit trail", "audit", d)
-	var err error
-	if d.Officers, _, err = w.store.ListOfficers(ctx, domain.OfficerFilter{}, domain.Page{Limit: 500}); err != nil {
-		return err
-	}
-	slices.SortFunc(d.Officers, func(a, b domain.Officer) int {
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
-	})
 	q := r.QueryParams()
 	for _, k := range []string{"officer", "subject", "order", "action", "from-day", "from-month", "from-year", "to-day", "to-month", "to-year"} {
 		p.Values[k] = q.Get(k)
 	}
 	v := &domain.ValidationError{}
-	f := domain.AuditFilter{OfficerID: p.Values["officer"]}
-	if f.OfficerID != "" && !slices.ContainsFunc(d.Officers, func(o domain.Officer) bool { return o.ID == f.OfficerID }) {
-		v.Add("officer", "Choose an officer from the list")
+	f := domain.AuditFilter{}
+	if text := strings.TrimSpace(p.Values["officer"]); text != "" {
+		id, err := w.auditOfficer(r, text, d, v)
+		if err != nil {
+			return err
+		}
+		f.OfficerID = id
 	}
 	if a := p.Values["action"]; a != "" {
 		if !slices.Contains(domain.AuditActions, a) {

@@ -25,14 +25,23 @@ type keyset struct {
 	// First and Next are the addresses of the first page (set when this is
 	// a later one) and of the next page (set when there is one).
 	First, Next string
+	// prefix names the list's parameters (prefix+"cursor", prefix+"start")
+	// on a page with more than one such list, each paged on its own: a
+	// list's links keep the others' places. anchor, when set, is the
+	// list's place on the page, where its links land.
+	prefix, anchor string
 }
 
 // keysetFrom reads a list's cursor and the number of its first item from
 // the address.
-func keysetFrom(r *req) keyset {
-	k := keyset{Cursor: r.QueryParam("cursor"), Start: 1}
+func keysetFrom(r *req) keyset { return keysetNamed(r, "", "") }
+
+// keysetNamed reads the cursor and the first item's number of the list
+// whose parameters start with prefix, at anchor on the page.
+func keysetNamed(r *req, prefix, anchor string) keyset {
+	k := keyset{Cursor: r.QueryParam(prefix + "cursor"), Start: 1, prefix: prefix, anchor: anchor}
 	if k.Cursor != "" {
-		if n, err := strconv.Atoi(r.QueryParam("start")); err == nil && n > 1 {
+		if n, err := strconv.Atoi(r.QueryParam(prefix + "start")); err == nil && n > 1 {
 			k.Start = n
 		}
 	}
@@ -47,7 +56,7 @@ func (k *keyset) staleCursor(err error) bool {
 	if k.Cursor == "" || !errors.As(err, &invalid) || !invalid.Has("cursor") {
 		return false
 	}
-	*k = keyset{Start: 1}
+	*k = keyset{Start: 1, prefix: k.prefix, anchor: k.anchor}
 	return true
 }
 
@@ -72,22 +81,31 @@ func (k *keyset) settle(r *req, shown, total int, next *string) {
 		k.Start = 1
 	}
 	k.End = k.Start + shown - 1
+	own := keysetParams
+	if k.prefix != "" {
+		own = []string{k.prefix + "cursor", k.prefix + "start"}
+	}
 	q := url.Values{}
 	for name, v := range r.QueryParams() {
-		if !slices.Contains(keysetParams, name) && !slices.Contains(flashParams, name) {
+		if !slices.Contains(own, name) && !slices.Contains(flashParams, name) {
 			q[name] = v
 		}
+	}
+	at := ""
+	if k.anchor != "" {
+		at = "#" + k.anchor
 	}
 	if k.Cursor != "" {
 		k.First = path
 		if len(q) > 0 {
 			k.First += "?" + q.Encode()
 		}
+		k.First += at
 	}
 	if next != nil {
-		q.Set("cursor", *next)
-		q.Set("start", strconv.Itoa(k.End+1))
-		k.Next = path + "?" + q.Encode()
+		q.Set(k.prefix+"cursor", *next)
+		q.Set(k.prefix+"start", strconv.Itoa(k.End+1))
+		k.Next = path + "?" + q.Encode() + at
 	}
 }
 
@@ -119,4 +137,45 @@ func thousands(n int) string {
 		s = "-" + s
 	}
 	return s
+}
+
+// readPage reads the page of a list that k asks for, size items after its
+// cursor (from the start when the store refuses the cursor), and settles
+// k: count is the whole list's count, asked only when the list is longer
+// than this page (nil: not known).
+func readPage[T any](r *req, k *keyset, size int, read func(domain.Page) ([]T, string, error), count func() (int, error)) ([]T, error) {
+	items, next, err := read(domain.Page{Limit: size, Cursor: k.Cursor})
+	if k.staleCursor(err) {
+		items, next, err = read(domain.Page{Limit: size})
+	}
+	if err != nil {
+		return nil, err
+	}
+	total := -1
+	switch {
+	case k.Cursor == "" && next == "":
+		total = len(items)
+	case count != nil:
+		if total, err = count(); err != nil {
+			return nil, err
+		}
+	}
+	k.settle(r, len(items), total, cursorOf(next))
+	return items, nil
+}
+
+// byID reads a list whose store takes the ID its cursor holds (and gives
+// out the cursor encoded, as the API does): a cursor that holds none is
+// refused as the store refuses one.
+func byID[T any](read func(domain.Page) ([]T, string, error)) func(domain.Page) ([]T, string, error) {
+	return func(p domain.Page) ([]T, string, error) {
+		if p.Cursor != "" {
+			id, ok := domain.DecodeCursor(p.Cursor)
+			if !ok {
+				return nil, "", domain.Invalid("cursor", "is not a cursor this service gave out")
+			}
+			p.Cursor = id
+		}
+		return read(p)
+	}
 }

@@ -15,13 +15,45 @@ import (
 // --- Tasking meetings ------------------------------------------------------
 
 type meetingListData struct {
-	Force    string
-	Meetings []domain.Meeting
-	CanStart bool
+	Force string
+	// Meetings are a page of the force's meetings, the latest held first
+	// (MeetingsPage where it is in the whole).
+	Meetings     []domain.Meeting
+	MeetingsPage keyset
+	CanStart     bool
 	// Region is a regional lead's region, whose meeting they may start,
-	// and RegionalMeetings its meetings.
+	// and RegionalMeetings a page of its meetings, paged on their own.
 	Region           string
 	RegionalMeetings []domain.Meeting
+	RegionalPage     keyset
+}
+
+// meetingsPage is how many meetings a page of a list of them shows.
+const meetingsPage = 25
+
+// meetingLists reads the pages of d's force's meetings and its region's
+// the address asks for, the latest first, with their counts.
+func (w *Web) meetingLists(r *req, d *meetingListData) error {
+	read := func(f domain.MeetingFilter, k *keyset) ([]domain.Meeting, error) {
+		f.Latest = true
+		return readPage(r, k, meetingsPage, func(p domain.Page) ([]domain.Meeting, string, error) {
+			return w.store.ListMeetings(r.ctx(), f, p)
+		}, func() (int, error) { return w.store.CountMeetings(r.ctx(), f) })
+	}
+	var err error
+	if d.Region != "" {
+		d.RegionalPage = keysetNamed(r, "regional_", "regional-meetings")
+		if d.RegionalMeetings, err = read(domain.MeetingFilter{Region: d.Region}, &d.RegionalPage); err != nil {
+			return err
+		}
+	}
+	if d.Force != "" {
+		d.MeetingsPage = keysetNamed(r, "", "meetings")
+		if d.Meetings, err = read(domain.MeetingFilter{Force: d.Force}, &d.MeetingsPage); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // leadRegion is the region a regional lead holds meetings for (their
@@ -46,18 +78,10 @@ func (w *Web) meetingList(r *req) error {
 	if d.Region, err = w.leadRegion(r); err != nil {
 		return err
 	}
-	if d.Region != "" {
-		if d.RegionalMeetings, _, err = w.store.ListMeetings(r.ctx(), domain.MeetingFilter{Region: d.Region},
-			domain.Page{Limit: 500}); err != nil {
-			return err
-		}
+	if err := w.meetingLists(r, d); err != nil {
+		return err
 	}
 	p := r.page("Tasking meetings", "meetings", d)
-	if force != "" {
-		if d.Meetings, _, err = w.store.ListMeetings(r.ctx(), domain.MeetingFilter{Force: force}, domain.Page{Limit: 500}); err != nil {
-			return err
-		}
-	}
 	p.Values = map[string]string{}
 	setDate(p.Values, "held_on", w.today())
 	setDate(p.Values, "regional_held_on", w.today())
@@ -81,8 +105,12 @@ func (w *Web) startMeeting(r *req) error {
 	}
 	if err != nil {
 		d := &meetingListData{Force: force, CanStart: true}
-		if d.Meetings, _, _ = w.store.ListMeetings(r.ctx(), domain.MeetingFilter{Force: force}, domain.Page{Limit: 500}); d.Meetings == nil {
-			d.Meetings = []domain.Meeting{}
+		// The force of a form that names one out of view (or none) lists
+		// no meetings, as before: the error is the form's.
+		if _, ferr := w.store.GetForce(r.ctx(), force); ferr == nil && domain.ScopeFrom(r.ctx()).CanRead(force) {
+			if lerr := w.meetingLists(r, d); lerr != nil {
+				return lerr
+			}
 		}
 		p := r.page("Tasking meetings", "meetings", d)
 		p.Values = vals
@@ -95,7 +123,14 @@ type meetingData struct {
 	M domain.Meeting
 	// At a regional meeting: each order's escalation.
 	Escalations map[string]escalation
-	Officers    []domain.Officer // who may attend: the force's active officers (the region's leads and chairs)
+	// Officers are who may attend: the force's active officers (the
+	// region's leads and chairs), the first pickMax by name of each force
+	// (Attending says how many of how many); Chairs who may chair (and
+	// sign), as many (ChairPick). Filter narrows both to a name.
+	Officers  []domain.Officer
+	Attending officerPick
+	ChairPick officerPick
+	Filter    nameFilter
 	// Present are the officers ticked as present: those recorded, or
 	// those the form sent back with an error. Saving attendance replaces
 	// it whole, so the form starts from what is recorded; AttendeeChoices
@@ -109,7 +144,7 @@ type meetingData struct {
 	// Away is each officer of the force away today, with the day they are
 	// back (nil: no return date): an order's owner away is shown so.
 	Away      map[string]*domain.Date
-	Chairs    []domain.Officer // who may chair (and sign)
+	Chairs    []domain.Officer
 	CanDecide bool
 	Signed    bool
 	IsChair   bool
@@ -155,10 +190,16 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 		// Who may attend and chair, once for the page. The officers who may
 		// own or act are offered on each order's decision page
 		// (meetingDecisionForm), not on each of the page's orders.
-		if d.Officers, err = w.activeOfficers(r, m.Force); err != nil {
+		who := pickName(r)
+		if d.Attending, err = w.pickOfficers(r.ctx(), domain.OfficerFilter{Force: m.Force}, who); err != nil {
 			return nil, nil, err
 		}
-		_, load, err := w.ownerChoices(r.ctx(), m.Force)
+		if d.ChairPick, err = w.pickOfficers(r.ctx(), domain.OfficerFilter{Force: m.Force, AnyRole: domain.ChairRoles(false)},
+			who); err != nil {
+			return nil, nil, err
+		}
+		d.Officers = d.Attending.Officers
+		_, load, err := w.ownerChoices(r.ctx(), m.Force, "")
 		if err != nil {
 			return nil, nil, err
 		}
@@ -171,11 +212,18 @@ func (w *Web) meetingPage(r *req) (*page, *meetingData, error) {
 		}
 		title = "Regional meeting: " + w.regionName(m.Region) + ", " + longDate(m.HeldOn)
 	}
-	for _, o := range d.Officers {
+	for _, o := range d.ChairPick.Officers {
 		if o.Active && domain.CanChair(o, m.Region != "") {
 			d.Chairs = append(d.Chairs, o)
 		}
 	}
+	// The chair recorded is offered when the list is cut short or narrowed
+	// to a name, as those recorded present are (below).
+	if c := m.Chair; c != nil && (d.ChairPick.Cut() || pickName(r) != "") &&
+		!slices.ContainsFunc(d.Chairs, func(x domain.Officer) bool { return x.ID == c.ID }) {
+		d.Chairs = append([]domain.Officer{{ID: c.ID, Name: c.Name}}, d.Chairs...)
+	}
+	d.Filter = officerFilter(r, pickName(r), d.Attending.Cut() || d.ChairPick.Cut())
 	p := r.page(title, "meetings", d)
 	p.Values = map[string]string{}
 	d.Present, d.Apologised = map[string]bool{}, map[string]bool{}
@@ -247,9 +295,11 @@ type decisionData struct {
 	// Actors are the officers who may be named to act (domain.CanAct);
 	// OwnerChoices, for each owner role, those who may hold it
 	// (domain.CanOwn), with each officer's Load, as the order's own
-	// allocation form offers them; Away those of them away today.
-	Actors       []domain.Officer
+	// allocation form offers them; Away those of them away today. Each
+	// offers the first pickMax by name; Filter narrows them to a name.
+	Actors       officerPick
 	OwnerChoices []ownerChoice
+	Filter       nameFilter
 	Load         map[string]domain.WorkloadLine
 	Away         map[string]*domain.Date
 	// Role is the owner role the form starts on: a missing one, or the
@@ -259,13 +309,15 @@ type decisionData struct {
 	Current bool
 }
 
-// activeOfficers are force's active officers.
-func (w *Web) activeOfficers(r *req, force string) ([]domain.Officer, error) {
-	all, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: force}, domain.Page{Limit: 500})
+// actors are the officers of force who may be named to act on its orders
+// (domain.CanAct), the first pickMax by name whose name or e-mail address
+// holds who, with how many there are.
+func (w *Web) actors(r *req, force, who string) (officerPick, error) {
+	pick, err := w.pickOfficers(r.ctx(), domain.OfficerFilter{Force: force, AnyRole: domain.ActionRoles}, who)
 	if err != nil {
-		return nil, err
+		return officerPick{}, err
 	}
-	return slices.DeleteFunc(all, func(o domain.Officer) bool { return !o.Active }), nil
+	return pick.without(func(o domain.Officer) bool { return o.CanAct(force) != "" }), nil
 }
 
 // awayOf is each officer of load away today, with the day they are back.
@@ -293,19 +345,19 @@ func (w *Web) decisionPage(r *req) (*page, *decisionData, error) {
 	for _, dec := range o.Decisions {
 		d.Current = d.Current || dec.Current()
 	}
-	officers, err := w.activeOfficers(r, m.Force)
-	if err != nil {
+	who := pickName(r)
+	if d.Actors, err = w.actors(r, m.Force, who); err != nil {
 		return nil, nil, err
 	}
-	for _, o := range officers {
-		if o.CanAct(m.Force) == "" {
-			d.Actors = append(d.Actors, o)
-		}
-	}
-	if d.OwnerChoices, d.Load, err = w.ownerChoices(r.ctx(), m.Force, domain.OwnerRoles...); err != nil {
+	if d.OwnerChoices, d.Load, err = w.ownerChoices(r.ctx(), m.Force, who, domain.OwnerRoles...); err != nil {
 		return nil, nil, err
 	}
 	d.Away = awayOf(d.Load)
+	cut := d.Actors.Cut()
+	for _, c := range d.OwnerChoices {
+		cut = cut || c.Cut()
+	}
+	d.Filter = officerFilter(r, who, cut)
 	p := r.page("Record a decision on "+o.Reference, "meetings", d)
 	p.Values = map[string]string{}
 	return p, d, nil
@@ -554,8 +606,8 @@ type escalation struct {
 	FlagKind string
 	Notes    string
 	// Officers are those of its force who may be named to act (on its
-	// decision page).
-	Officers []domain.Officer
+	// decision page), the first pickMax by name.
+	Officers officerPick
 }
 
 // regionalMeetingData reads each escalation's details from the frozen
@@ -570,23 +622,24 @@ func (w *Web) regionalMeetingData(r *req, d *meetingData) error {
 		if err != nil {
 			return err
 		}
-		seen := map[string]bool{}
+		who := pickName(r)
 		for _, f := range forces {
 			if f.Region != d.M.Region {
 				continue
 			}
-			for _, role := range []string{domain.RoleRegional, domain.RoleTaskingChair} {
-				list, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: f.Code, Role: role}, domain.Page{Limit: 500})
-				if err != nil {
-					return err
-				}
-				for _, o := range list {
-					if o.Active && !seen[o.ID] {
-						seen[o.ID] = true
-						d.Officers = append(d.Officers, o)
-					}
-				}
+			attend, err := w.pickOfficers(r.ctx(), domain.OfficerFilter{Force: f.Code,
+				AnyRole: []string{domain.RoleRegional, domain.RoleTaskingChair}}, who)
+			if err != nil {
+				return err
 			}
+			chairs, err := w.pickOfficers(r.ctx(), domain.OfficerFilter{Force: f.Code, AnyRole: domain.ChairRoles(true)}, who)
+			if err != nil {
+				return err
+			}
+			d.Officers = append(d.Officers, attend.Officers...)
+			d.Attending.Officers, d.Attending.Total = d.Officers, d.Attending.Total+attend.Total
+			d.ChairPick.Officers = append(d.ChairPick.Officers, chairs.Officers...)
+			d.ChairPick.Total += chairs.Total
 		}
 	}
 	for _, it := range d.M.Agenda {
@@ -653,13 +706,16 @@ func (w *Web) startRegionalMeeting(r *req) error {
 	if ferr != nil {
 		return ferr
 	}
-	d := &meetingListData{Force: force, CanStart: force != "" && w.host.Permitted(r.me, "POST /api/v1/meetings"),
-		Region: vals["region"]}
-	if force != "" {
-		if d.Meetings, _, _ = w.store.ListMeetings(r.ctx(), domain.MeetingFilter{Force: force}, domain.Page{Limit: 500}); d.Meetings == nil {
-			d.Meetings = []domain.Meeting{}
-		}
+	d := &meetingListData{Force: force, CanStart: force != "" && w.host.Permitted(r.me, "POST /api/v1/meetings")}
+	lead, lerr := w.leadRegion(r)
+	if lerr != nil {
+		return lerr
 	}
+	d.Region = lead
+	if lerr := w.meetingLists(r, d); lerr != nil {
+		return lerr
+	}
+	d.Region = vals["region"]
 	p := r.page("Tasking meetings", "meetings", d)
 	p.Values = vals
 	setDate(p.Values, "held_on", w.today())
@@ -687,6 +743,8 @@ type regionalDecisionData struct {
 	E     escalation
 	Place int
 	Back  string
+	// Filter narrows the officers who may act to a name.
+	Filter nameFilter
 }
 
 func (w *Web) regionalDecisionPage(r *req) (*page, *regionalDecisionData, error) {
@@ -701,17 +759,13 @@ func (w *Web) regionalDecisionPage(r *req) (*page, *regionalDecisionData, error)
 	o := m.Orders[0]
 	d := &regionalDecisionData{M: m, O: o, E: w.escalationOf(m.Agenda[0]), Place: m.OrdersBefore + 1,
 		Back: meetingAt(m, o, nil)}
+	who := pickName(r)
 	if d.E.Force != "" {
-		officers, err := w.activeOfficers(r, d.E.Force)
-		if err != nil {
+		if d.E.Officers, err = w.actors(r, d.E.Force, who); err != nil {
 			return nil, nil, err
 		}
-		for _, x := range officers {
-			if x.CanAct(d.E.Force) == "" {
-				d.E.Officers = append(d.E.Officers, x)
-			}
-		}
 	}
+	d.Filter = officerFilter(r, who, d.E.Officers.Cut())
 	p := r.page("Record a decision on "+o.Reference, "meetings", d)
 	p.Values = map[string]string{}
 	return p, d, nil

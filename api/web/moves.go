@@ -61,13 +61,17 @@ func (w *Web) requestTransfer(r *req) error {
 }
 
 type transfersData struct {
-	Force                    domain.Force
-	Forces                   []domain.Force
-	Incoming, Outgoing, Past []domain.Transfer
+	Force  domain.Force
+	Forces []domain.Force
+	// Each list newest first, a page at a time (its keyset: where the
+	// page is in the whole), paged on its own.
+	Incoming, Outgoing, Past             []domain.Transfer
+	IncomingPage, OutgoingPage, PastPage keyset
 }
 
 // transfers lists a force's transfers: incoming waiting for its answer,
-// outgoing waiting for the other force's, and those settled.
+// outgoing waiting for the other force's, and those settled, each newest
+// first, a page at a time with its count.
 func (w *Web) transfers(r *req) error {
 	d := &transfersData{}
 	p := r.page("Transfers", "tasking", d)
@@ -77,25 +81,30 @@ func (w *Web) transfers(r *req) error {
 		if d.Forces, err = w.store.ListForces(r.ctx()); err != nil {
 			return err
 		}
+		d.Forces = forcesWhere(d.Forces, domain.ScopeFrom(r.ctx()).CanRead)
 		return w.render(r, "transfers", p)
 	}
 	f, err := w.store.GetForce(r.ctx(), force)
-	if err != nil {
+	if err != nil || !domain.ScopeFrom(r.ctx()).CanRead(f.Code) {
+		// Another force's list is not in view, as its agenda is not.
 		return domain.ErrNotFound
 	}
 	d.Force = f
-	list, _, err := w.store.ListTransfers(r.ctx(), domain.TransferFilter{Force: f.Code}, domain.Page{Limit: 500})
-	if err != nil {
-		return err
-	}
-	for _, t := range list {
-		switch {
-		case t.Status != domain.TransferRequested:
-			d.Past = append(d.Past, t)
-		case t.ToForce == f.Code:
-			d.Incoming = append(d.Incoming, t)
-		default:
-			d.Outgoing = append(d.Outgoing, t)
+	for _, l := range []struct {
+		filter domain.TransferFilter
+		name   string
+		items  *[]domain.Transfer
+		k      *keyset
+	}{
+		{domain.TransferFilter{Force: f.Code, Direction: "incoming", Status: domain.TransferRequested}, "incoming", &d.Incoming, &d.IncomingPage},
+		{domain.TransferFilter{Force: f.Code, Direction: "outgoing", Status: domain.TransferRequested}, "outgoing", &d.Outgoing, &d.OutgoingPage},
+		{domain.TransferFilter{Force: f.Code, Settled: true}, "past", &d.Past, &d.PastPage},
+	} {
+		*l.k = keysetNamed(r, l.name+"_", "transfers-"+l.name)
+		if *l.items, err = readPage(r, l.k, pageSize, byID(func(p domain.Page) ([]domain.Transfer, string, error) {
+			return w.store.ListTransfers(r.ctx(), l.filter, p)
+		}), func() (int, error) { return w.store.CountTransfers(r.ctx(), l.filter) }); err != nil {
+			return err
 		}
 	}
 	p.Title = "Transfers: " + f.Name
@@ -183,9 +192,12 @@ func decideTransfer(status string) func(*Web, *req) error {
 type absenceData struct {
 	Officer domain.Officer
 	Absence *domain.Absence // the one being changed
-	Covers  []domain.Officer
-	Stale   bool
-	Kinds   []string
+	// Covers are the officers who may cover, the first pickMax by name
+	// (narrowed by Filter's name, when typed), and the absence's cover.
+	Covers officerPick
+	Filter nameFilter
+	Stale  bool
+	Kinds  []string
 }
 
 // absencePage loads the officer (and absence, when one is named) and the
@@ -206,16 +218,19 @@ func (w *Web) absencePage(r *req) (*page, *absenceData, error) {
 		}
 		d.Absence = &a
 	}
-	all, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: *o.Force}, domain.Page{Limit: 500})
+	who := pickName(r)
+	pick, err := w.pickOfficers(r.ctx(), domain.OfficerFilter{Force: *o.Force, AnyRole: domain.OwningRoles}, who)
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, c := range all {
-		if c.ID != o.ID && domain.CanCover(o, c) == nil {
-			d.Covers = append(d.Covers, c)
-		}
+	d.Covers = pick.without(func(c domain.Officer) bool { return c.ID == o.ID || domain.CanCover(o, c) != nil })
+	d.Filter = officerFilter(r, who, d.Covers.Cut())
+	// The absence's cover is offered whatever the list holds: a change of
+	// its notes must not drop them.
+	if a := d.Absence; a != nil && a.Cover != nil &&
+		!slices.ContainsFunc(d.Covers.Officers, func(c domain.Officer) bool { return c.ID == a.Cover.ID }) {
+		d.Covers.Officers = append([]domain.Officer{{ID: a.Cover.ID, Name: a.Cover.Name}}, d.Covers.Officers...)
 	}
-	slices.SortStableFunc(d.Covers, func(a, b domain.Officer) int { return strings.Compare(a.Name, b.Name) })
 	title := "Record an absence"
 	if d.Absence != nil {
 		title = "Change an absence"
@@ -224,7 +239,9 @@ func (w *Web) absencePage(r *req) (*page, *absenceData, error) {
 }
 
 func (w *Web) findAbsence(r *req, officerID, id string) (domain.Absence, error) {
-	list, err := w.store.ListAbsences(r.ctx(), officerID)
+	list, err := domain.AllPages(func(p domain.Page) ([]domain.Absence, string, error) {
+		return w.store.ListAbsences(r.ctx(), officerID, p)
+	})
 	if err != nil {
 		return domain.Absence{}, err
 	}

@@ -12,8 +12,8 @@ import (
 // timeline) the order page shows; the rest are a link away.
 const orderLatest = 10
 
-// orderListPage is how many reviews or events a page of their own shows, a
-// page of the API's list at a time.
+// orderListPage is how many reviews, events or flags a page of their own
+// shows, a page of the list at a time.
 const orderListPage = 50
 
 // orderListData is a page of an order's reviews or events.
@@ -88,6 +88,33 @@ func (w *Web) orderEvents(r *req) error {
 	}
 	d.Events = items
 	return w.render(r, "order-events", r.page("History: order "+d.Order.Reference, "find", d))
+}
+
+// orderFlagsData is a page of an order's flags.
+type orderFlagsData struct {
+	Order domain.Order
+	Flags []domain.Flag
+	Page  keyset
+}
+
+// orderFlags is every flag of an order, open and resolved, the latest
+// change first, a page at a time, saying which of how many it shows.
+func (w *Web) orderFlags(r *req) error {
+	ctx := r.ctx()
+	o, err := w.store.GetOrder(ctx, r.Param("id"))
+	if err != nil {
+		return err
+	}
+	d := &orderFlagsData{Order: o, Page: keysetFrom(r)}
+	if d.Flags, err = readPage(r, &d.Page, orderListPage, func(p domain.Page) ([]domain.Flag, string, error) {
+		return w.store.OrderFlags(ctx, o.ID, p)
+	}, func() (int, error) {
+		counts, err := w.store.CountOrderLists(ctx, o.ID)
+		return counts.Flags, err
+	}); err != nil {
+		return err
+	}
+	return w.render(r, "order-flags", r.page("Flags: order "+o.Reference, "find", d))
 }
 
 // pendingAppeal is the appeal lodged that awaits its decision: among the

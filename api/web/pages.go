@@ -34,8 +34,10 @@ type homeData struct {
 	// homeFlagsShown; MoreFlags: the page's orders have more.
 	Flags     []homeFlag
 	MoreFlags bool
-	// Actions are the open actions meetings gave the officer, overdue first.
-	Actions []domain.Action
+	// Actions are a page of the open actions meetings gave the officer,
+	// the earliest due first (ActionsPage where it is in the whole).
+	Actions     []domain.Action
+	ActionsPage keyset
 	// The summary's bounds of due soon and due later, in days.
 	DueSoonDays, DueLaterDays int
 }
@@ -112,24 +114,17 @@ func (w *Web) home(r *req) error {
 	}
 	today := w.today()
 	if w.host.Permitted(r.me, "GET /api/v1/actions") {
-		acts, _, err := w.store.Actions(r.ctx(), domain.ActionQuery{AssigneeID: r.me.ID, Status: "open", AsOf: today,
-			Page: domain.Page{Limit: 100}})
-		if err != nil {
+		// The earliest due first (overdue, then due soon), a page at a
+		// time with their count, paged apart from the caseload: it read
+		// the first 100 as all.
+		q := domain.ActionQuery{AssigneeID: r.me.ID, Status: "open", AsOf: today, ByDue: true}
+		d.ActionsPage = keysetNamed(r, "actions_", "my-actions")
+		if d.Actions, err = readPage(r, &d.ActionsPage, pageSize, func(p domain.Page) ([]domain.Action, string, error) {
+			q.Page = p
+			return w.store.Actions(r.ctx(), q)
+		}, func() (int, error) { return w.store.CountActions(r.ctx(), q) }); err != nil {
 			return err
 		}
-		slices.SortStableFunc(acts, func(a, b domain.Action) int {
-			switch {
-			case a.Overdue != b.Overdue:
-				if a.Overdue {
-					return -1
-				}
-				return 1
-			case a.DueBy != nil && b.DueBy != nil:
-				return a.DueBy.Compare(b.DueBy.Time)
-			}
-			return 0
-		})
-		d.Actions = acts
 	}
 	p.Data = d
 	return w.render(r, "home", p)
@@ -336,9 +331,10 @@ type orderData struct {
 	Order   domain.Order
 	Subject domain.Subject
 	History []domain.OwnerAssignment
-	// Counts are how many reviews and events the order has; Reviews and
-	// Events the latest orderLatest of each, and Timeline the latest
-	// entries of the two with the rest (TimelineCut: there are more).
+	// Counts are how many reviews, events and flags the order has;
+	// Reviews, Events and Flags the latest orderLatest of each (with every
+	// open flag), and Timeline the latest entries of them with the rest
+	// (TimelineCut: there are more).
 	Counts      domain.OrderListCounts
 	TimelineCut bool
 	Reviews     []domain.Review
@@ -416,8 +412,22 @@ func (w *Web) order(r *req) error {
 	if err != nil {
 		return err
 	}
-	if d.Flags, _, err = w.store.ListFlags(ctx, domain.FlagFilter{OrderID: o.ID}, domain.Page{Limit: 500}); err != nil {
+	// The flags: the latest few (by their latest change) and every open
+	// one (one a kind at most), with a link to the rest: an order flagged
+	// for years listed them all.
+	if d.Flags, _, err = w.store.OrderFlags(ctx, o.ID, domain.Page{Limit: orderLatest}); err != nil {
 		return err
+	}
+	open, err := domain.AllPages(func(p domain.Page) ([]domain.Flag, string, error) {
+		return w.store.ListFlags(ctx, domain.FlagFilter{OrderID: o.ID, Status: "open"}, p)
+	})
+	if err != nil {
+		return err
+	}
+	for _, f := range open {
+		if !slices.ContainsFunc(d.Flags, func(x domain.Flag) bool { return x.ID == f.ID }) {
+			d.Flags = append(d.Flags, f)
+		}
 	}
 	d.Checks, d.Checks2 = paginate(r, checks, func(c domain.Check) *domain.Date { return &c.DueOn })
 	if d.Events, err = w.store.LatestOrderEvents(ctx, o.ID, orderLatest); err != nil {
@@ -429,7 +439,8 @@ func (w *Web) order(r *req) error {
 	if len(d.Timeline) > orderLatest {
 		d.Timeline, d.TimelineCut = d.Timeline[:orderLatest], true
 	}
-	d.TimelineCut = d.TimelineCut || d.Counts.Events > len(d.Events) || d.Counts.Reviews > len(d.Reviews)
+	d.TimelineCut = d.TimelineCut || d.Counts.Events > len(d.Events) || d.Counts.Reviews > len(d.Reviews) ||
+		d.Counts.Flags > len(d.Flags)
 	if o.AppealPending {
 		if d.PendingAppeal, err = w.pendingAppeal(ctx, o.ID, d.Events); err != nil {
 			return err
@@ -712,9 +723,12 @@ var checkLabels = map[string]string{"completed_on": "Date completed", "outcome":
 // --- Forms: allocate an owner ----------------------------------------------
 
 type ownerData struct {
-	Order    domain.Order
-	Role     string
-	Officers []domain.Officer
+	Order domain.Order
+	Role  string
+	// Officers are those who may hold the role, the first pickMax of
+	// them by name (narrowed by Filter's name, when typed).
+	Officers officerPick
+	Filter   nameFilter
 	// Load is each officer's line of the force's workload: what they hold
 	// and whether they are away, so a chair allocates fairly and not to
 	// someone on leave.
@@ -725,25 +739,27 @@ type ownerData struct {
 
 // ownerChoice is an owner role and the officers who may hold it.
 type ownerChoice struct {
-	Role     string
-	Officers []domain.Officer
+	Role string
+	officerPick
 }
 
 // ownerChoices are, for each of roles, the officers who may hold it on
 // force's orders (domain.CanOwn: active, of the force, holding the officer
-// role it needs), and each officer's line of the force's workload (what
-// they hold, whether they are away), so that an owner is allocated fairly
-// and not to someone on leave. An order's allocation form and a meeting's
-// decision form offer the same officers, shown the same way.
-func (w *Web) ownerChoices(ctx context.Context, force string, roles ...string) ([]ownerChoice, map[string]domain.WorkloadLine, error) {
+// role it needs), the first pickMax by name whose name or e-mail address
+// holds name, with how many there are; and each officer's line of the
+// force's workload (what they hold, whether they are away), so that an
+// owner is allocated fairly and not to someone on leave. An order's
+// allocation form and a meeting's decision form offer the same officers,
+// shown the same way.
+func (w *Web) ownerChoices(ctx context.Context, force, name string, roles ...string) ([]ownerChoice, map[string]domain.WorkloadLine, error) {
 	out := make([]ownerChoice, len(roles))
 	for i, role := range roles {
 		officerRole, _ := domain.OfficerRoleFor(role)
-		officers, _, err := w.store.ListOfficers(ctx, domain.OfficerFilter{Force: force, Role: officerRole}, domain.Page{Limit: 500})
+		pick, err := w.pickOfficers(ctx, domain.OfficerFilter{Force: force, Role: officerRole}, name)
 		if err != nil {
 			return nil, nil, err
 		}
-		out[i] = ownerChoice{Role: role, Officers: slices.DeleteFunc(officers, func(x domain.Officer) bool {
+		out[i] = ownerChoice{Role: role, officerPick: pick.without(func(x domain.Officer) bool {
 			return domain.CanOwn(x, role, domain.Force{Code: force}) != nil
 		})}
 	}
@@ -767,12 +783,13 @@ func (w *Web) ownerPage(r *req) (*page, *ownerData, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	choices, load, err := w.ownerChoices(r.ctx(), o.Force, role)
+	who := pickName(r)
+	choices, load, err := w.ownerChoices(r.ctx(), o.Force, who, role)
 	if err != nil {
 		return nil, nil, err
 	}
-	d := &ownerData{Order: o, Role: role, Officers: choices[0].Officers, From: r.QueryParam("from"), Load: load,
-		Current: o.Owners.Of(role)}
+	d := &ownerData{Order: o, Role: role, Officers: choices[0].officerPick, From: r.QueryParam("from"), Load: load,
+		Current: o.Owners.Of(role), Filter: officerFilter(r, who, choices[0].Cut())}
 	if r.Request().Method == http.MethodPost {
 		d.From = r.FormValue("from")
 	}
@@ -829,7 +846,10 @@ type subjectData struct {
 	CanTransfer, CanExport bool
 	Transfers              []domain.Transfer // waiting for an answer
 	Custody                []domain.CustodyPeriod
-	Orders                 []domain.Order
+	// Orders are a page of their orders, as made (OrdersPage where it is
+	// in the whole).
+	Orders     []domain.Order
+	OrdersPage keyset
 }
 
 func (w *Web) subject(r *req) error {
@@ -849,7 +869,13 @@ func (w *Web) subject(r *req) error {
 	}); err != nil {
 		return err
 	}
-	if d.Orders, _, err = w.store.ListOrders(r.ctx(), domain.OrderFilter{SubjectID: s.ID}, domain.Page{Limit: 500}); err != nil {
+	// A page at a time, with their count: a subject with many orders had
+	// the first 500 shown as all.
+	of := domain.OrderFilter{SubjectID: s.ID}
+	d.OrdersPage = keysetNamed(r, "", "subject-orders")
+	if d.Orders, err = readPage(r, &d.OrdersPage, pageSize, byID(func(p domain.Page) ([]domain.Order, string, error) {
+		return w.store.ListOrders(r.ctx(), of, p)
+	}), func() (int, error) { return w.store.CountOrders(r.ctx(), of) }); err != nil {
 		return err
 	}
 	p := r.page(s.DisplayName(), "find", &d)
@@ -867,9 +893,11 @@ type taskingData struct {
 	CanAssign bool
 	Allocated string
 	List      listing
-	// Incoming are transfers other forces ask this force to take on.
-	Incoming  []domain.Transfer
-	CanPolicy bool
+	// Incoming are transfers other forces ask this force to take on, the
+	// first asked (IncomingTotal: how many wait).
+	Incoming      []domain.Transfer
+	IncomingTotal int
+	CanPolicy     bool
 	// AsOf is the day the agenda is for: today's reads the open flags,
 	// another day's runs the rules as of that day (a meeting prepared ahead).
 	AsOf    domain.Date
@@ -977,7 +1005,14 @@ func (w *Web) tasking(r *req) error {
 	if err != nil {
 		return err
 	}
-	d.Incoming = rep.IncomingTransfers
+	d.Incoming, d.IncomingTotal = rep.IncomingTransfers, len(rep.IncomingTransfers)
+	if len(d.Incoming) >= domain.AgendaTransfersShown {
+		// The agenda carries the first asked: the page says how many wait.
+		if d.IncomingTotal, err = w.store.CountTransfers(r.ctx(), domain.TransferFilter{Force: force, Direction: "incoming",
+			Status: domain.TransferRequested}); err != nil {
+			return err
+		}
+	}
 	// Every reader may read the policy (read-only unless theirs to change).
 	d.CanPolicy = w.host.Permitted(r.me, "GET /api/v1/forces/:code/policy")
 	d.Empty = len(d.Incoming) == 0

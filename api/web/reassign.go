@@ -3,8 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"slices"
-	"strings"
 
 	"scpo/domain"
 )
@@ -13,9 +11,12 @@ import (
 // to another officer of the force: who may take them, with what each holds,
 // and a preview of what would move and what cannot.
 type reassignData struct {
-	Officer  domain.Officer
-	Holds    int
-	Officers []domain.Officer
+	Officer domain.Officer
+	Holds   int
+	// Officers are the colleagues who may take them, the first pickMax by
+	// name (narrowed by Filter's name, when typed).
+	Officers officerPick
+	Filter   nameFilter
 	Load     map[string]domain.WorkloadLine
 	Result   *domain.ReassignmentResult
 }
@@ -33,28 +34,19 @@ func (w *Web) reassignPage(r *req) (*page, *reassignData, error) {
 	if !domain.ScopeFrom(r.ctx()).CanWrite(*o.Force) {
 		return nil, nil, domain.ErrForbidden // another force's officers are its own to move
 	}
-	// Those who may own an order: by each owning role, so a large force's
-	// other officers do not crowd them out of a page.
-	var officers []domain.Officer
-	seen := map[string]bool{o.ID: true}
-	for _, role := range []string{domain.RoleIOMOfficer, domain.RoleLRO, domain.RoleOrdersOfficer} {
-		list, _, err := w.store.ListOfficers(r.ctx(), domain.OfficerFilter{Force: *o.Force, Role: role}, domain.Page{Limit: 500})
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, x := range list {
-			if x.Active && !seen[x.ID] {
-				seen[x.ID] = true
-				officers = append(officers, x)
-			}
-		}
+	// Those who may own an order: active, of the force, holding a role
+	// that owns orders.
+	who := pickName(r)
+	pick, err := w.pickOfficers(r.ctx(), domain.OfficerFilter{Force: *o.Force, AnyRole: domain.OwningRoles}, who)
+	if err != nil {
+		return nil, nil, err
 	}
-	slices.SortFunc(officers, func(a, b domain.Officer) int { return strings.Compare(a.Name, b.Name) })
+	pick = pick.without(func(x domain.Officer) bool { return x.ID == o.ID })
 	load, err := w.store.Workload(r.ctx(), *o.Force, w.today())
 	if err != nil {
 		return nil, nil, err
 	}
-	d := &reassignData{Officer: o, Officers: officers, Load: map[string]domain.WorkloadLine{}}
+	d := &reassignData{Officer: o, Officers: pick, Load: map[string]domain.WorkloadLine{}, Filter: officerFilter(r, who, pick.Cut())}
 	for _, l := range load.Officers {
 		d.Load[l.Officer.ID] = l
 		if l.Officer.ID == o.ID {

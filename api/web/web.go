@@ -189,6 +189,7 @@ func Routes() []Route {
 		{http.MethodGet, "/orders/:id", "GET /api/v1/orders/:id", (*Web).order},
 		{http.MethodGet, "/orders/:id/reviews", "GET /api/v1/orders/:id/reviews", (*Web).orderReviews},
 		{http.MethodGet, "/orders/:id/events", "GET /api/v1/orders/:id/events", (*Web).orderEvents},
+		{http.MethodGet, "/orders/:id/flags", "GET /api/v1/orders/:id", (*Web).orderFlags},
 		{http.MethodGet, "/orders/:id/reviews/new", "POST /api/v1/orders/:id/reviews", (*Web).reviewForm},
 		{http.MethodGet, "/orders/:id/checks/new", "POST /api/v1/orders/:id/checks", (*Web).checkScheduleForm},
 		{http.MethodPost, "/orders/:id/checks", "POST /api/v1/orders/:id/checks", (*Web).scheduleCheck},

@@ -43,10 +43,16 @@ func (r absenceRow) domain() domain.Absence {
 }
 
 func (s *Store) absences(db *gorm.DB, where string, args ...any) ([]domain.Absence, error) {
+	return s.absencesPage(db, where, "", args...)
+}
+
+// absencesPage reads the absences where holds, the latest first, with
+// limit (a LIMIT clause, or "").
+func (s *Store) absencesPage(db *gorm.DB, where, limit string, args ...any) ([]domain.Absence, error) {
 	var rows []absenceRow
 	if err := db.Raw(`SELECT a.*, c.name AS c_name, c.email AS c_email, b.name AS b_name, b.email AS b_email
 		FROM officer_absences a LEFT JOIN officers c ON c.id = a.cover_officer_id LEFT JOIN officers b ON b.id = a.created_by
-		WHERE `+where+` ORDER BY a.starts_on DESC, a.id DESC`, args...).Scan(&rows).Error; err != nil {
+		WHERE `+where+absenceKeys.orderBy()+limit, args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]domain.Absence, len(rows))
@@ -219,17 +225,32 @@ func (s *Store) RecordAbsence(ctx context.Context, a domain.Absence) (domain.Abs
 	return list[0], nil
 }
 
-// ListAbsences lists an officer's absences, the latest first.
-func (s *Store) ListAbsences(ctx context.Context, officerID string) ([]domain.Absence, error) {
+// absenceKeys is the order an officer's absences are listed in: the
+// latest first day first (the officer_absences_officer index).
+var absenceKeys = keyset{cols: []string{"a.starts_on", "a.id"}, types: []string{"date", "uuid"}, desc: true}
+
+// ListAbsences lists a page of an officer's absences, the latest first.
+func (s *Store) ListAbsences(ctx context.Context, officerID string, p domain.Page) ([]domain.Absence, string, error) {
+	after, args, err := absenceKeys.after(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
 	o, err := s.GetOfficer(ctx, officerID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := canSee(ctx, forceOf(o)); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	domain.Note(ctx, "officer", o.ID)
-	return s.absences(s.db.WithContext(ctx), "a.officer_id = ?", officerID)
+	limit := pageLimit(p)
+	list, err := s.absencesPage(s.db.WithContext(ctx), "a.officer_id = ? AND "+after, limitClause(limit),
+		append([]any{officerID}, args...)...)
+	if err != nil {
+		return nil, "", err
+	}
+	list, next := keysetPage(list, limit, func(a domain.Absence) []string { return []string{a.StartsOn.String(), a.ID} })
+	return list, next, nil
 }
 
 // UpdateAbsence changes an absence (its dates, cover or notes) or cancels

@@ -548,18 +548,35 @@ func (s *Store) AuditHead(ctx context.Context) (*domain.AuditEntry, error) {
 	return &e, nil
 }
 
-// ListTokens lists an officer's tokens, without the tokens themselves.
-func (s *Store) ListTokens(ctx context.Context, officerID string) ([]domain.TokenInfo, error) {
-	if _, err := s.GetOfficer(ctx, officerID); err != nil {
-		return nil, err
+// tokenKeys is the order an officer's tokens are listed in: as issued.
+var tokenKeys = keyset{cols: []string{"created_at", "id"}, types: []string{"timestamptz", "uuid"}}
+
+// ListTokens lists a page of an officer's tokens, as issued, without the
+// tokens themselves.
+func (s *Store) ListTokens(ctx context.Context, officerID string, p domain.Page) ([]domain.TokenInfo, string, error) {
+	after, args, err := tokenKeys.after(p.Cursor)
+	if err != nil {
+		return nil, "", err
 	}
+	if _, err := s.GetOfficer(ctx, officerID); err != nil {
+		return nil, "", err
+	}
+	domain.Note(ctx, "officer", officerID)
+	limit := pageLimit(p)
 	var out []domain.TokenInfo
-	err := s.db.WithContext(ctx).Raw(`SELECT id, officer_id, created_at, expires_at, revoked_at FROM officer_tokens
-		WHERE officer_id = ? ORDER BY created_at, id`, officerID).Scan(&out).Error
+	if err := s.db.WithContext(ctx).Raw(`SELECT id, officer_id, created_at, expires_at, revoked_at FROM officer_tokens
+		WHERE officer_id = ? AND `+after+tokenKeys.orderBy()+limitClause(limit), append([]any{officerID}, args...)...).
+		Scan(&out).Error; err != nil {
+		return nil, "", err
+	}
 	if out == nil {
 		out = []domain.TokenInfo{}
 	}
-	return out, err
+	for i := range out {
+		out[i].CreatedAt = out[i].CreatedAt.UTC()
+	}
+	out, next := keysetPage(out, limit, func(t domain.TokenInfo) []string { return []string{keyTime(t.CreatedAt), t.ID} })
+	return out, next, nil
 }
 
 // RevokeToken stops a token working at once.

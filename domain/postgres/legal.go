@@ -1005,14 +1005,16 @@ func (s *Store) orderEvents(ctx context.Context, orderID string, keys keyset, cu
 	return out, nil
 }
 
-// CountOrderLists counts an order's reviews and its timeline's events.
+// CountOrderLists counts an order's reviews, its timeline's events and its
+// flags.
 func (s *Store) CountOrderLists(ctx context.Context, orderID string) (domain.OrderListCounts, error) {
 	var out domain.OrderListCounts
 	if _, err := s.GetOrder(ctx, orderID); err != nil {
 		return out, err
 	}
 	err := s.db.WithContext(ctx).Raw(`SELECT (SELECT count(*) FROM reviews WHERE order_id = @id) AS reviews,
-		(SELECT count(*) FROM (`+orderTimelineSQL+`) t) AS events`,
+		(SELECT count(*) FROM (`+orderTimelineSQL+`) t) AS events,
+		(SELECT count(*) FROM flags WHERE order_id = @id) AS flags`,
 		map[string]any{"id": orderID, "today": s.Today().Time, "zone": s.sqlZone()}).Scan(&out).Error
 	return out, err
 }

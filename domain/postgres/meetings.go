@@ -252,7 +252,7 @@ func (s *Store) visibleMeeting(ctx context.Context, db *gorm.DB, id string) (dom
 	if !validID(id) {
 		return domain.Meeting{}, domain.ErrNotFound
 	}
-	list, err := s.meetings(db, "m.id = ?", []any{id}, 1)
+	list, err := s.meetings(db, "m.id = ?", []any{id}, " ORDER BY m.id", 1)
 	if err != nil {
 		return domain.Meeting{}, err
 	}
@@ -451,13 +451,13 @@ type meetingRow struct {
 	AgendaSections            []byte
 }
 
-func (s *Store) meetings(db *gorm.DB, where string, args []any, limit int) ([]domain.Meeting, error) {
+func (s *Store) meetings(db *gorm.DB, where string, args []any, orderBy string, limit int) ([]domain.Meeting, error) {
 	var rows []meetingRow
 	if err := db.Raw(`SELECT m.id, coalesce(m.force, '') AS force, coalesce(m.region, '') AS region, m.held_on, m.created_by, b.name AS by_name, b.email AS by_email, m.created_at,
 		       m.chair_id, c.name AS c_name, c.email AS c_email, m.signed_at, m.signed_by, sb.name AS s_name, sb.email AS s_email,
 		       m.agenda_items, m.agenda_orders, m.agenda_sections
 		FROM meetings m LEFT JOIN officers b ON b.id = m.created_by LEFT JOIN officers c ON c.id = m.chair_id
-		LEFT JOIN officers sb ON sb.id = m.signed_by WHERE `+where+` ORDER BY m.id LIMIT ?`,
+		LEFT JOIN officers sb ON sb.id = m.signed_by WHERE `+where+orderBy+` LIMIT ?`,
 		append(args, limit)...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
@@ -481,10 +481,10 @@ func (s *Store) meetings(db *gorm.DB, where string, args []any, limit int) ([]do
 	return out, nil
 }
 
-// ListMeetings lists meetings (without agendas), oldest first: a force
-// meeting to those who read its force, a regional meeting to those who
-// read every force of its region (as canSeeMeeting).
-func (s *Store) ListMeetings(ctx context.Context, f domain.MeetingFilter, p domain.Page) ([]domain.Meeting, string, error) {
+// meetingsWhere is the condition (and its arguments) naming the meetings
+// f lists: a force meeting to those who read its force, a regional
+// meeting to those who read every force of its region (as canSeeMeeting).
+func meetingsWhere(ctx context.Context, f domain.MeetingFilter) (string, []any) {
 	where, args := "true", []any{}
 	if sc := domain.ScopeFrom(ctx); !sc.AllForces {
 		read := append([]string{""}, sc.ReadForces...)
@@ -498,15 +498,48 @@ func (s *Store) ListMeetings(ctx context.Context, f domain.MeetingFilter, p doma
 	if f.Region != "" {
 		where, args = where+" AND m.region = ?", append(args, f.Region)
 	}
+	return where, args
+}
+
+// latestMeetingKeys is the order of a list of the latest meetings: the
+// day held, then as opened, the latest first (meetings_force and
+// meetings_region, migrations 00005 and 00171).
+var latestMeetingKeys = keyset{cols: []string{"m.held_on", "m.id"}, types: []string{"date", "uuid"}, desc: true}
+
+// ListMeetings lists meetings (without agendas), oldest first (in the
+// order opened), or with f.Latest the latest held first.
+func (s *Store) ListMeetings(ctx context.Context, f domain.MeetingFilter, p domain.Page) ([]domain.Meeting, string, error) {
+	where, args := meetingsWhere(ctx, f)
+	limit := pageLimit(p)
+	if f.Latest {
+		after, keyArgs, err := latestMeetingKeys.after(p.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		list, err := s.meetings(s.db.WithContext(ctx), where+" AND "+after, append(args, keyArgs...),
+			latestMeetingKeys.orderBy(), limit+1)
+		if err != nil {
+			return nil, "", err
+		}
+		list, next := keysetPage(list, limit, func(m domain.Meeting) []string { return []string{m.HeldOn.String(), m.ID} })
+		return list, next, nil
+	}
 	if p.Cursor != "" {
 		where, args = where+" AND m.id > ?", append(args, p.Cursor)
 	}
-	limit := pageLimit(p)
-	list, err := s.meetings(s.db.WithContext(ctx), where, args, limit+1)
+	list, err := s.meetings(s.db.WithContext(ctx), where, args, " ORDER BY m.id", limit+1)
 	if err != nil {
 		return nil, "", err
 	}
 	return pageOf(list, limit, func(m domain.Meeting) string { return m.ID })
+}
+
+// CountMeetings counts the meetings ListMeetings lists with f.
+func (s *Store) CountMeetings(ctx context.Context, f domain.MeetingFilter) (int, error) {
+	where, args := meetingsWhere(ctx, f)
+	var n int
+	err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM meetings m WHERE `+where, args...).Scan(&n).Error
+	return n, err
 }
 
 type decisionRow struct {

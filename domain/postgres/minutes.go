@@ -57,10 +57,9 @@ func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map
 	return out, nil
 }
 
-// Actions lists the actions the caller may see, by due date: those given
-// to an officer, of a force, with a status, or (OverdueOn) open and due
-// before a day.
-func (s *Store) Actions(ctx context.Context, q domain.ActionQuery) ([]domain.Action, string, error) {
+// actionsWhere is the condition (with its named arguments) naming the
+// actions q lists, of those the caller may see.
+func actionsWhere(ctx context.Context, q domain.ActionQuery) (string, map[string]any) {
 	// An action at a regional meeting is the concerned force's: the
 	// escalated order's.
 	where, scopeArgs := scopeSQL(ctx, "coalesce(m.force, s.force)")
@@ -87,7 +86,34 @@ func (s *Store) Actions(ctx context.Context, q domain.ActionQuery) ([]domain.Act
 			AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)`
 		args["overdue"] = q.OverdueOn.Time
 	}
-	if q.Page.Cursor != "" {
+	return where, args
+}
+
+// actionDueKeys is the order of a list of actions by due date: the
+// earliest due first (those overdue, then due soon), those with no date
+// last.
+var actionDueKeys = keyset{cols: []string{"coalesce(d.due_by, 'infinity'::date)", "d.id"}, types: []string{"date", "uuid"}}
+
+// Actions lists the actions the caller may see, as given (or with ByDue
+// the earliest due first): those given to an officer, of a force, with a
+// status, or (OverdueOn) open and due before a day.
+func (s *Store) Actions(ctx context.Context, q domain.ActionQuery) ([]domain.Action, string, error) {
+	where, args := actionsWhere(ctx, q)
+	orderBy := "d.id"
+	if q.ByDue {
+		after, keyArgs, err := actionDueKeys.after(q.Page.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		// The keyset's positional arguments as named ones.
+		for i, a := range keyArgs {
+			name := "key" + strconv.Itoa(i)
+			after = strings.Replace(after, "?", "@"+name, 1)
+			args[name] = a
+		}
+		where += " AND " + after
+		orderBy = strings.TrimPrefix(actionDueKeys.orderBy(), " ORDER BY ")
+	} else if q.Page.Cursor != "" {
 		if !validID(q.Page.Cursor) {
 			return nil, "", domain.Invalid("cursor", "is not a cursor this service gave out")
 		}
@@ -95,11 +121,40 @@ func (s *Store) Actions(ctx context.Context, q domain.ActionQuery) ([]domain.Act
 		args["cursor"] = q.Page.Cursor
 	}
 	limit := pageLimit(q.Page)
-	list, err := s.actions(ctx, s.db.WithContext(ctx), where, args, "d.id", limit+1)
+	// The row read past the page (to tell whether another follows) is
+	// not shown, so not noted on the trail.
+	list, err := s.actions(domain.WithAudit(ctx, nil), s.db.WithContext(ctx), where, args, orderBy, limit+1)
 	if err != nil {
 		return nil, "", err
 	}
-	return pageOf(list, limit, func(a domain.Action) string { return a.ID })
+	var next string
+	if q.ByDue {
+		list, next = keysetPage(list, limit, func(a domain.Action) []string {
+			due := "infinity"
+			if a.DueBy != nil {
+				due = a.DueBy.String()
+			}
+			return []string{due, a.ID}
+		})
+	} else if list, next, err = pageOf(list, limit, func(a domain.Action) string { return a.ID }); err != nil {
+		return nil, "", err
+	}
+	for _, a := range list {
+		domain.Note(ctx, "order", a.OrderID)
+		domain.Note(ctx, "subject", a.SubjectID)
+	}
+	return list, next, nil
+}
+
+// CountActions counts the actions Actions lists with q.
+func (s *Store) CountActions(ctx context.Context, q domain.ActionQuery) (int, error) {
+	where, args := actionsWhere(ctx, q)
+	var n int
+	err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM meeting_decisions d
+		JOIN meetings m ON m.id = d.meeting_id JOIN meeting_items i ON i.id = d.item_id
+		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = o.subject_id
+		WHERE d.status IS NOT NULL AND `+where, args).Scan(&n).Error
+	return n, err
 }
 
 // GetAction reads one action the caller may see.

@@ -208,14 +208,36 @@ func shareVisibleOfficer(tx *gorm.DB, id string) (domain.Officer, error) {
 	return o, nil
 }
 
-// ListOfficers returns a page of officers in creation order.
-func (s *Store) ListOfficers(ctx context.Context, f domain.OfficerFilter, p domain.Page) ([]domain.Officer, string, error) {
+// officersWhere is the officers f names, of those the caller may see.
+func (s *Store) officersWhere(ctx context.Context, f domain.OfficerFilter) (*gorm.DB, error) {
 	q := readScope(ctx, s.db.WithContext(ctx).Model(&officerRow{}), "force")
 	if f.Force != "" {
 		q = q.Where("force = ?", f.Force)
 	}
 	if f.Role != "" {
 		q = q.Where("? = ANY (roles)", f.Role)
+	}
+	if len(f.AnyRole) > 0 {
+		q = q.Where("roles && CAST(? AS text[])", textArray(f.AnyRole))
+	}
+	if f.Active {
+		q = q.Where("active")
+	}
+	if name := strings.TrimSpace(f.Name); name != "" {
+		if len(name) > 200 || !utf8.ValidString(name) || strings.ContainsRune(name, 0) {
+			return nil, domain.Invalid("name", "must be at most 200 characters of text")
+		}
+		like := "%" + escapeLike(name) + "%"
+		q = q.Where(`(name ILIKE ? ESCAPE '\' OR email ILIKE ? ESCAPE '\')`, like, like)
+	}
+	return q, nil
+}
+
+// ListOfficers returns a page of officers in creation order, or by name.
+func (s *Store) ListOfficers(ctx context.Context, f domain.OfficerFilter, p domain.Page) ([]domain.Officer, string, error) {
+	q, err := s.officersWhere(ctx, f)
+	if err != nil {
+		return nil, "", err
 	}
 	order := "id"
 	if f.ByName {
@@ -247,6 +269,29 @@ func (s *Store) ListOfficers(ctx context.Context, f domain.OfficerFilter, p doma
 		return out[:limit], domain.EncodeKeyCursor(last.Name, last.ID), nil
 	}
 	return pageOf(out, limit, func(o domain.Officer) string { return o.ID })
+}
+
+// CountOfficers counts the officers ListOfficers lists with f.
+func (s *Store) CountOfficers(ctx context.Context, f domain.OfficerFilter) (int, error) {
+	q, err := s.officersWhere(ctx, f)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = q.Count(&n).Error
+	return int(n), err
+}
+
+// CountOfficerLists counts an officer's tokens and absences.
+func (s *Store) CountOfficerLists(ctx context.Context, officerID string) (domain.OfficerListCounts, error) {
+	var out domain.OfficerListCounts
+	if _, err := s.GetOfficer(ctx, officerID); err != nil {
+		return out, err
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT (SELECT count(*) FROM officer_tokens WHERE officer_id = @id) AS tokens,
+		(SELECT count(*) FROM officer_absences WHERE officer_id = @id) AS absences`, map[string]any{"id": officerID}).
+		Scan(&out).Error
+	return out, err
 }
 
 // pageOf trims a result fetched with one extra row and makes the cursor.

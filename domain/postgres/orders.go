@@ -399,13 +399,12 @@ func (s *Store) GetOrder(ctx context.Context, id string) (domain.Order, error) {
 	return out[0], nil
 }
 
-// ListOrders returns a page of orders in creation order. It costs the same
-// four queries whatever the page size.
-func (s *Store) ListOrders(ctx context.Context, f domain.OrderFilter, p domain.Page) ([]domain.Order, string, error) {
-	db := s.db.WithContext(ctx)
+// ordersWhere narrows q (an orderQuery) to the orders f names, of those
+// the caller may see.
+func ordersWhere(ctx context.Context, q *gorm.DB, f domain.OrderFilter) *gorm.DB {
 	// By the order's copy of its subject's force (migration 00160), so a
 	// force's orders are read from the (subject_force, id) index in order.
-	q := readScope(ctx, orderQuery(db), "o.subject_force")
+	q = readScope(ctx, q, "o.subject_force")
 	if f.Force != "" {
 		q = q.Where("o.subject_force = ?", f.Force)
 	}
@@ -436,15 +435,38 @@ func (s *Store) ListOrders(ctx context.Context, f domain.OrderFilter, p domain.P
 	if f.Reference != "" {
 		q = q.Where("lower(o.reference) = lower(?)", f.Reference)
 	}
+	return q
+}
+
+// ListOrders returns a page of orders in creation order. It costs the same
+// four queries whatever the page size.
+func (s *Store) ListOrders(ctx context.Context, f domain.OrderFilter, p domain.Page) ([]domain.Order, string, error) {
+	db := s.db.WithContext(ctx)
+	q := ordersWhere(ctx, orderQuery(db), f)
 	if p.Cursor != "" {
 		q = q.Where("o.id > ?", p.Cursor)
 	}
 	limit := pageLimit(p)
-	out, err := s.loadOrders(db, q.Order("o.id").Limit(limit+1))
+	// The row read past the page (to tell whether another follows) is
+	// not shown, so not noted on the trail.
+	out, err := s.loadOrders(db.WithContext(domain.WithAudit(ctx, nil)), q.Order("o.id").Limit(limit+1))
 	if err != nil {
 		return nil, "", err
 	}
-	return pageOf(out, limit, func(o domain.Order) string { return o.ID })
+	out, next, err := pageOf(out, limit, func(o domain.Order) string { return o.ID })
+	for _, o := range out {
+		domain.Note(ctx, "order", o.ID)
+		domain.Note(ctx, "subject", o.SubjectID)
+	}
+	return out, next, err
+}
+
+// CountOrders counts the orders ListOrders lists with f.
+func (s *Store) CountOrders(ctx context.Context, f domain.OrderFilter) (int, error) {
+	q := ordersWhere(ctx, s.db.WithContext(ctx).Table("orders AS o").Joins("JOIN subjects s ON s.id = o.subject_id"), f)
+	var n int64
+	err := q.Count(&n).Error
+	return int(n), err
 }
 
 // loadOrders runs q (an orderQuery: the orders with their terms, owners

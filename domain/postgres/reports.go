@@ -217,7 +217,7 @@ func (s *Store) Tasking(ctx context.Context, q domain.TaskingQuery) (domain.Task
 		out.Source = "rules"
 	} else if q.Section == "" && q.Page.Cursor == "" && !q.Quiet {
 		incoming, err := s.transfers(s.db.WithContext(ctx), "t.to_force = ? AND t.status = 'requested'",
-			[]any{q.Force}, "t.requested_at, t.id", 100)
+			[]any{q.Force}, "t.requested_at, t.id", domain.AgendaTransfersShown)
 		if err != nil {
 			return out, err
 		}

@@ -781,3 +781,42 @@ func (s *Store) ListFlags(ctx context.Context, f domain.FlagFilter, p domain.Pag
 	}
 	return pageOf(out, limit, func(x domain.Flag) string { return x.ID })
 }
+
+// orderFlagKeys is the order an order's flags are listed in: the latest
+// change first (a flag resolved, or else raised), so the open ones and
+// those lately resolved come first and the first page holds the flags'
+// latest entries in the order's timeline.
+var orderFlagKeys = keyset{cols: []string{"coalesce(flags.resolved_at, flags.raised_at)", "flags.id"},
+	types: []string{"timestamptz", "uuid"}, desc: true}
+
+// OrderFlags lists a page of an order's flags, open and resolved, the
+// latest change first.
+func (s *Store) OrderFlags(ctx context.Context, orderID string, p domain.Page) ([]domain.Flag, string, error) {
+	after, args, err := orderFlagKeys.after(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := s.orderExists(ctx, orderID); err != nil {
+		return nil, "", err
+	}
+	limit := pageLimit(p)
+	var rows []flagRow
+	if err := s.db.WithContext(ctx).Raw(`SELECT flags.*, `+subjectNameSQL+` AS subject_name, o.reference
+		FROM flags JOIN orders o ON o.id = flags.order_id JOIN subjects s ON s.id = flags.subject_id
+		WHERE flags.order_id = ? AND `+after+orderFlagKeys.orderBy()+limitClause(limit),
+		append([]any{orderID}, args...)...).Scan(&rows).Error; err != nil {
+		return nil, "", err
+	}
+	out := make([]domain.Flag, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+	}
+	out, next := keysetPage(out, limit, func(f domain.Flag) []string {
+		at := f.RaisedAt
+		if f.ResolvedAt != nil {
+			at = *f.ResolvedAt
+		}
+		return []string{keyTime(at), f.ID}
+	})
+	return out, next, nil
+}

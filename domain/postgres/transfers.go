@@ -156,9 +156,9 @@ func (s *Store) GetTransfer(ctx context.Context, id string) (domain.Transfer, er
 	return list[0], nil
 }
 
-// ListTransfers lists transfers, newest first: a force's incoming ones
-// (waiting on its chair), its outgoing ones, or both.
-func (s *Store) ListTransfers(ctx context.Context, f domain.TransferFilter, p domain.Page) ([]domain.Transfer, string, error) {
+// transfersWhere is the condition (and its arguments) naming the
+// transfers f lists, of those the caller may see.
+func transfersWhere(ctx context.Context, f domain.TransferFilter) (string, []any) {
 	where, args := "true", []any{}
 	sc := domain.ScopeFrom(ctx)
 	if !sc.AllForces {
@@ -178,18 +178,43 @@ func (s *Store) ListTransfers(ctx context.Context, f domain.TransferFilter, p do
 	if f.Status != "" {
 		where, args = where+" AND t.status = ?", append(args, f.Status)
 	}
+	if f.Settled {
+		where += " AND t.status <> 'requested'"
+	}
 	if f.SubjectID != "" {
 		where, args = where+" AND t.subject_id = ?", append(args, f.SubjectID)
 	}
+	return where, args
+}
+
+// ListTransfers lists transfers, newest first: a force's incoming ones
+// (waiting on its chair), its outgoing ones, or both.
+func (s *Store) ListTransfers(ctx context.Context, f domain.TransferFilter, p domain.Page) ([]domain.Transfer, string, error) {
+	where, args := transfersWhere(ctx, f)
 	if p.Cursor != "" {
 		where, args = where+" AND t.id < ?", append(args, p.Cursor)
 	}
 	limit := pageLimit(p)
-	list, err := s.transfers(s.db.WithContext(ctx), where, args, "t.id DESC", limit+1)
+	// The row read past the page (to tell whether another follows) is
+	// not shown, so not noted on the trail.
+	list, err := s.transfers(s.db.WithContext(domain.WithAudit(ctx, nil)), where, args, "t.id DESC", limit+1)
 	if err != nil {
 		return nil, "", err
 	}
-	return pageOf(list, limit, func(t domain.Transfer) string { return t.ID })
+	list, next, err := pageOf(list, limit, func(t domain.Transfer) string { return t.ID })
+	for _, t := range list {
+		domain.Note(ctx, "transfer", t.ID)
+		domain.Note(ctx, "subject", t.SubjectID)
+	}
+	return list, next, err
+}
+
+// CountTransfers counts the transfers ListTransfers lists with f.
+func (s *Store) CountTransfers(ctx context.Context, f domain.TransferFilter) (int, error) {
+	where, args := transfersWhere(ctx, f)
+	var n int
+	err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM transfers t WHERE `+where, args...).Scan(&n).Error
+	return n, err
 }
 
 // DecideTransfer settles a requested transfer. The receiving force accepts
