@@ -40,16 +40,7 @@ var (
 // tableRefs are the court references listed in the table with id.
 func tableRefs(t *testing.T, p page, id string) []string {
 	t.Helper()
-	_, table, ok := strings.Cut(p.Body, `id="`+id+`"`)
-	if !ok {
-		t.Fatalf("no table %s:\n%s", id, p.Body)
-	}
-	table, _, _ = strings.Cut(table, "</table>")
-	var out []string
-	for _, m := range orderRef.FindAllStringSubmatch(table, -1) {
-		out = append(out, m[1])
-	}
-	return out
+	return rowsIn(t, p, id, orderRef)
 }
 
 // walkPages follows a list's "Next" links from path, returning every
