@@ -126,7 +126,7 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 	args = append(args, loadScopeArgs...)
 	err = db.Raw(`
 		WITH held AS MATERIALIZED (
-		      SELECT x.order_id, array_agg(x.role ORDER BY x.role) AS roles, min(x.next_due) AS k2, bool_or(x.own) AS own
+		      SELECT x.order_id, array_agg(x.role) AS roles, min(x.next_due) AS k2, bool_or(x.own) AS own
 		      FROM (`+held+`) x
 		      WHERE x.next_due IS NOT NULL AND `+countScope+`
 		      GROUP BY x.order_id),
@@ -188,8 +188,13 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		}
 		domain.Note(ctx, "order", *r.OrderID)
 		domain.Note(ctx, "subject", r.Ref.SubjectID)
+		// The roles are sorted here, for the page's rows only: an ordered
+		// array_agg sorted each held order's roles apart, a fifth of the
+		// statement for a caseload of thousands.
+		roles := []string(r.Roles)
+		slices.Sort(roles)
 		out.Items = append(out.Items, domain.CaseloadItem{OrderID: *r.OrderID, Reference: r.Reference, Status: r.Status,
-			Force: r.Force, CaseType: caseType, Subject: r.Ref.ref(), Roles: []string(r.Roles),
+			Force: r.Force, CaseType: caseType, Subject: r.Ref.ref(), Roles: roles,
 			NextReviewDue: datePtr(r.NextReviewDue), NextCheckDue: datePtr(r.NextCheckDue), OpenFlags: []string(r.OpenFlags)})
 	}
 	return out, nil
