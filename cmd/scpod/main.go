@@ -429,13 +429,21 @@ func serve(ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	// A trail begun before the audit key is verified with the last entry
-	// written without it; the log, kept apart from the database, says
-	// which (a rewrite of the trail as unkeyed entries cannot move it).
+	// written without it. The checkpoint file, kept apart from the
+	// database, records it the first time (a rewrite of the trail as
+	// unkeyed entries moves what the database says, not the file), and
+	// a trail whose unkeyed entries reach further than the file says is
+	// reported at every start.
 	if until, err := store.AuditLegacyUntil(ctx); err != nil {
 		return err
-	} else if until > 0 {
-		log.Warn("the audit trail's first entries predate the audit key; verify it with --legacy-until",
-			"legacy_until", until)
+	} else if recorded, err := postgres.RecordAuditLegacyUntil(cfg.checkpoints, until, time.Now()); err != nil {
+		return fmt.Errorf("audit checkpoint file: %w", err)
+	} else if until > recorded {
+		log.Error("the audit trail holds entries without the audit key after those recorded when the key was new: it may have been rewritten; run scpod audit verify",
+			"legacy_until", recorded, "unkeyed_until", until)
+	} else if recorded > 0 {
+		log.Warn("the audit trail's first entries predate the audit key; scpod audit verify reads how many from the checkpoint file",
+			"legacy_until", recorded, "checkpoints", cfg.checkpoints)
 	}
 	checkpointCtx, stopCheckpoints := context.WithCancel(context.Background())
 	checkpointsDone := make(chan struct{})
@@ -531,7 +539,7 @@ func auditCommand(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	})
 	checkpoints := fs.String("checkpoints", "", "the checkpoint file (default: SCPO_AUDIT_CHECKPOINTS)")
-	legacyUntil := fs.Int64("legacy-until", 0, "the last entry written before the audit key (a trail that predates keys)")
+	legacyUntil := fs.Int64("legacy-until", 0, "the last entry written before the audit key (a trail that predates keys; default: the checkpoint file's)")
 	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
 		return fmt.Errorf("%v: %w", usage, err)
 	}
@@ -540,7 +548,15 @@ func auditCommand(ctx context.Context, log *slog.Logger, args []string) error {
 		if *checkpoints != "" {
 			path = *checkpoints
 		}
-		return verifyAudit(ctx, store, path, heads, *legacyUntil)
+		until := *legacyUntil
+		if until == 0 {
+			recorded, _, err := postgres.ReadAuditLegacyUntil(path)
+			if err != nil {
+				return err
+			}
+			until = recorded
+		}
+		return verifyAudit(ctx, store, path, heads, until)
 	})
 }
 

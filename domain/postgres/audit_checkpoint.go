@@ -19,8 +19,16 @@ import (
 // has moved. Whoever empties or shortens the trail in the database cannot
 // shorten this file too, and VerifyAuditTrail finds every head it names.
 
-// ReadAuditCheckpoints reads a checkpoint file. A missing file is no marks
-// and no error.
+// The file also holds one line `legacy-until N TIME`, written the first
+// time the service starts with it: the last entry the trail then held
+// from before the audit key (0: none). A trail rewritten later as unkeyed
+// entries moves what the database says, not this line.
+
+// legacyUntilWord begins the checkpoint file's legacy-until line.
+const legacyUntilWord = "legacy-until"
+
+// ReadAuditCheckpoints reads a checkpoint file's heads. A missing file is
+// no marks and no error.
 func ReadAuditCheckpoints(path string) ([]AuditMark, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -34,7 +42,7 @@ func ReadAuditCheckpoints(path string) ([]AuditMark, error) {
 	sc := bufio.NewScanner(f)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
+		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, legacyUntilWord+" ") {
 			continue
 		}
 		fields := strings.Fields(line)
@@ -52,6 +60,57 @@ func ReadAuditCheckpoints(path string) ([]AuditMark, error) {
 		marks = append(marks, m)
 	}
 	return marks, sc.Err()
+}
+
+// ReadAuditLegacyUntil reads the checkpoint file's legacy-until line;
+// found is false when the file or the line is missing.
+func ReadAuditLegacyUntil(path string) (until int64, found bool, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, err
+	}
+	for n, line := range strings.Split(string(b), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 || fields[0] != legacyUntilWord {
+			continue
+		}
+		id, err := strconv.ParseInt(fields[1], 10, 64)
+		if err != nil || id < 0 {
+			return 0, false, fmt.Errorf("%s line %d: want `%s N TIME`", path, n+1, legacyUntilWord)
+		}
+		return id, true, nil
+	}
+	return 0, false, nil
+}
+
+// RecordAuditLegacyUntil keeps in the checkpoint file, the first time it
+// is asked, the last entry the trail holds from before the audit key
+// (until, from AuditLegacyUntil; 0 when it holds none), and answers what
+// the file holds. A later start on a trail whose unkeyed entries reach
+// further than that has been rewritten; verify reads the file's number.
+func RecordAuditLegacyUntil(path string, until int64, at time.Time) (int64, error) {
+	recorded, found, err := ReadAuditLegacyUntil(path)
+	if err != nil || found {
+		return recorded, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return 0, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	_, err = fmt.Fprintf(f, "%s %d %s\n", legacyUntilWord, until, at.UTC().Format(time.RFC3339))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return until, err
 }
 
 // ParseAuditMark reads a head written as N:HASH.

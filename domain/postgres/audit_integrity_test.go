@@ -299,3 +299,76 @@ func TestAuditTamperingByTheSuperuserIsDetected(t *testing.T) {
 		auWantTrailBreak(t, service, nil, 1, "records carry more")
 	})
 }
+
+// The number of entries from before the audit key is kept in the
+// checkpoint file the first time the service starts (0 for a trail keyed
+// from its first entry), so a trail rewritten later as unkeyed entries
+// cannot pass verify with the number the database now gives, and a start
+// sees that the database's number moved.
+func TestAuditLegacyUntilKeptInTheCheckpointFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	keys := postgres.NewAuditKeys(auKey1)
+	start := func(s *postgres.Store, file string) (until, recorded int64) {
+		t.Helper()
+		until, err := s.AuditLegacyUntil(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if recorded, err = postgres.RecordAuditLegacyUntil(file, until, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		return until, recorded
+	}
+
+	t.Run("a keyed trail rewritten as entries without a key", func(t *testing.T) {
+		t.Parallel()
+		service, owner, _ := auStores(t, keys)
+		file := filepath.Join(t.TempDir(), "audit-checkpoints")
+		auWrite(t, service, 4, "keyed")
+		if until, recorded := start(service, file); until != 0 || recorded != 0 {
+			t.Fatalf("first start: until %d, recorded %d; want 0 and 0", until, recorded)
+		}
+		if n, found, err := postgres.ReadAuditLegacyUntil(file); err != nil || !found || n != 0 {
+			t.Fatalf("file after the first start: %d, %v, %v; want 0 recorded", n, found, err)
+		}
+		// Heads appended after the line still read.
+		if _, err := service.NewAuditCheckpointer(file, nil); err != nil {
+			t.Fatal(err)
+		}
+		auRewriteUnkeyed(t, owner, 1, false)
+		until, recorded := start(service, file)
+		if until != 4 || recorded != 0 {
+			t.Errorf("start after the rewrite: the database says %d, the file %d; want 4 and 0 (reported as a rewrite)", until, recorded)
+		}
+		marks, err := postgres.ReadAuditCheckpoints(file)
+		if err != nil {
+			t.Fatalf("heads beside the legacy-until line: %v", err)
+		}
+		if _, err := service.VerifyAuditTrail(ctx, marks, recorded); err == nil {
+			t.Error("verify with the file's number passed a trail rewritten without the key")
+		}
+	})
+
+	t.Run("a trail begun before keys", func(t *testing.T) {
+		t.Parallel()
+		service, owner, _ := auStores(t, keys)
+		file := filepath.Join(t.TempDir(), "audit-checkpoints")
+		auWrite(t, service, 2, "before keys")
+		auRewriteUnkeyed(t, owner, 1, false) // as written before migration 00030
+		auWrite(t, service, 2, "with the key")
+		if until, recorded := start(service, file); until != 2 || recorded != 2 {
+			t.Fatalf("first start: until %d, recorded %d; want 2 and 2", until, recorded)
+		}
+		if rep, err := service.VerifyAuditTrail(ctx, nil, 2); err != nil || rep.Legacy != 2 {
+			t.Errorf("verify with the file's number: %+v, %v", rep, err)
+		}
+		// A second start keeps the first number.
+		if _, err := postgres.RecordAuditLegacyUntil(file, 3, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if n, _, _ := postgres.ReadAuditLegacyUntil(file); n != 2 {
+			t.Errorf("the file's number after a second start: %d, want 2", n)
+		}
+	})
+}
