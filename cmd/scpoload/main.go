@@ -55,6 +55,7 @@ func main() {
 	flag.StringVar(&opts.skip, "skip", "", "skip the routes whose name contains this text (e.g. CSV)")
 	flag.StringVar(&opts.cpuprofile, "cpuprofile", "", "write a CPU profile of the service and load generator (the 16-client runs) to this file")
 	flag.DurationVar(&opts.explain, "explain-over", 0, "log the plan of every statement slower than this to the cluster's server.log (auto_explain)")
+	flag.BoolVar(&opts.sweepsOnly, "sweeps-only", false, "stop after the sweeps' two passes (the first catch-up, if the orders are new or with --catch-up, and the daily run)")
 	flag.BoolVar(&opts.catchUp, "catch-up", false, "with --data: forget every flag (and the outbox events and meeting items made from them) before the first pass, so it is a first catch-up again over the orders kept")
 	flag.Parse()
 	if err := run(*sizes, *n1, *n16); err != nil {
@@ -65,7 +66,7 @@ func main() {
 var opts struct {
 	data, only, skip, cpuprofile string
 	explain                      time.Duration
-	catchUp                      bool
+	catchUp, sweepsOnly          bool
 }
 
 type route struct {
@@ -109,15 +110,6 @@ func run(sizes string, n1, n16 int) error {
 	if err := cluster.EnableLogin(ctx, postgres.ServiceRole); err != nil {
 		return err
 	}
-	url := cluster.URLAs(postgres.ServiceRole, "scpo")
-	store, err := postgres.Open(ctx, url, domain.SystemClock{}, time.UTC)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	if _, err := store.EnsureBootstrapAdmin(ctx, token); err != nil {
-		return err
-	}
 	pool, err := pgxpool.New(ctx, cluster.URL("scpo"))
 	if err != nil {
 		return err
@@ -134,6 +126,8 @@ func run(sizes string, n1, n16 int) error {
 			fmt.Sprintf(`ALTER SYSTEM SET auto_explain.log_min_duration = '%dms'`, opts.explain.Milliseconds()),
 			`ALTER SYSTEM SET auto_explain.log_analyze = on`,
 			`ALTER SYSTEM SET auto_explain.log_buffers = on`,
+			// Triggers' statements too: their cost is part of the statement that fired them.
+			`ALTER SYSTEM SET auto_explain.log_nested_statements = on`,
 			`SELECT pg_reload_conf()`,
 		} {
 			if _, err := conn.Exec(ctx, q); err != nil {
@@ -144,6 +138,17 @@ func run(sizes string, n1, n16 int) error {
 		conn.Release()
 		defer pool.Exec(context.Background(), `ALTER SYSTEM RESET ALL`) //nolint:errcheck
 		log.Printf("plans of statements over %s go to %s/data/server.log", opts.explain, dir)
+	}
+	// The service's store opens after auto_explain is set, so its
+	// connections load it.
+	url := cluster.URLAs(postgres.ServiceRole, "scpo")
+	store, err := postgres.Open(ctx, url, domain.SystemClock{}, time.UTC)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.EnsureBootstrapAdmin(ctx, token); err != nil {
+		return err
 	}
 	if opts.cpuprofile != "" {
 		f, err := os.Create(opts.cpuprofile)
@@ -195,6 +200,9 @@ func run(sizes string, n1, n16 int) error {
 				log.Printf("pass %d: %s sweep %s", pass, job, time.Since(t).Round(time.Millisecond))
 			}
 			log.Printf("pass %d: all sweeps %s", pass, total.Round(time.Millisecond))
+		}
+		if opts.sweepsOnly {
+			continue
 		}
 		if _, err := pool.Exec(ctx, "ANALYZE"); err != nil {
 			log.Printf("analyze: %v", err)
@@ -659,6 +667,7 @@ func forgetFlags(ctx context.Context, pool *pgxpool.Pool) error {
 	for _, q := range []string{
 		`TRUNCATE flags, notification_events, meeting_items CASCADE`,
 		`UPDATE force_counts SET n = 0 WHERE metric LIKE 'flag:%'`,
+		`UPDATE officer_loads SET overdue = 0, flagged = 0`,
 		`DELETE FROM job_runs`,
 		`VACUUM ANALYZE flags`,
 		`CHECKPOINT`,

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"scpo/domain"
+	"scpo/domain/postgres"
 )
 
 // forceCountsRecountSQL counts from the tables what force_counts keeps
@@ -39,7 +40,33 @@ type forceCount struct {
 // with the order it is about (TestFlagsAgreeWithTheirOrders' check).
 func TestForceCountsMatchARecount(t *testing.T) {
 	t.Parallel()
+	forceCountsMatchARecount(t, newStore(t))
+}
+
+// The same with every statement on flags taking officer_loads' bulk path
+// (migration 00520), which a first sweep's statements take at scale.
+func TestForceCountsMatchARecountInBulk(t *testing.T) {
+	t.Parallel()
 	s := newStore(t)
+	if err := s.DB().Exec(`DO $$ BEGIN
+		EXECUTE format('ALTER DATABASE %I SET scpo.officer_loads_bulk_rows = 0', current_database()); END $$`).Error; err != nil {
+		t.Fatal(err)
+	}
+	// Connections opened before keep the default: close them.
+	sqlDB, err := s.DB().DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB.SetMaxIdleConns(0)
+	sqlDB.SetMaxIdleConns(4)
+	var got string
+	if err := s.DB().Raw(`SELECT current_setting('scpo.officer_loads_bulk_rows', true)`).Scan(&got).Error; err != nil || got != "0" {
+		t.Fatalf("scpo.officer_loads_bulk_rows = %q (%v), want 0", got, err)
+	}
+	forceCountsMatchARecount(t, s)
+}
+
+func forceCountsMatchARecount(t *testing.T, s *postgres.Store) {
 	ctx := context.Background()
 	check := func(stage string) {
 		t.Helper()

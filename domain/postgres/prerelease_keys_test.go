@@ -515,8 +515,13 @@ func TestPreReleaseReadsTheIndexes(t *testing.T) {
 				}
 				for mode, plan := range statementPlans(t, s, st) {
 					fail := func(why string) { t.Errorf("%s (%s): %s:\n%s\n%s", c.name, mode, why, plan, st.SQL) }
-					if m := seqScan.FindStringSubmatch(plan); m != nil {
-						fail("scans all of " + m[1])
+					for _, m := range seqScan.FindAllStringSubmatch(plan, -1) {
+						// force_policies holds a row per force at most: one
+						// page, which a plan rightly reads whole once it is
+						// analysed (generating orders analyses it).
+						if m[1] != "force_policies" {
+							fail("scans all of " + m[1])
+						}
 					}
 					if !strings.Contains(plan, "Index Only Scan using orders_pre_release") {
 						fail("does not read the keys from a pre-release index alone")

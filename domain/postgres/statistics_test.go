@@ -30,7 +30,7 @@ func TestSweepGathersStatistics(t *testing.T) {
 	if err := ownerStore.DB().Exec(`ALTER TABLE flags SET (autovacuum_enabled = off)`).Error; err != nil {
 		t.Fatal(err)
 	}
-	ownerStore.Close()
+	defer ownerStore.Close()
 	clock := &testClock{now: benchToday.Add(10 * time.Hour)}
 	s, err := postgres.Open(ctx, service, clock, time.UTC)
 	if err != nil {
@@ -55,6 +55,17 @@ func TestSweepGathersStatistics(t *testing.T) {
 		t.Fatalf("orders analysed by the service role (reltuples %v); want it skipped", got)
 	}
 	if _, err := s.GenerateOrders(ctx, 3000, benchToday); err != nil {
+		t.Fatal(err)
+	}
+	// Generating has what it wrote analysed, through scpo_analyze too.
+	if got := reltuples("orders"); got < 2000 {
+		t.Errorf("orders after generating 3000: reltuples %v, want about 3000 (analysed)", got)
+	}
+	// As a register loaded some other way, which nobody has analysed.
+	if err := ownerStore.DB().Exec(`DELETE FROM pg_statistic WHERE starelid = 'orders'::regclass`).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := ownerStore.DB().Exec(`UPDATE pg_class SET reltuples = -1 WHERE oid = 'orders'::regclass`).Error; err != nil {
 		t.Fatal(err)
 	}
 	before := reltuples("flags")
