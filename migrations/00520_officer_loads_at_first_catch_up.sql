@@ -42,34 +42,25 @@
 -- of any kind (das) a statement opened less those it closed: the order has
 -- now - d before, so a move is whether it went from none to some or back.
 CREATE FUNCTION officer_loads_flag_moves(order_ids uuid[], dos int[], das int[])
-RETURNS void LANGUAGE plpgsql AS $$
-DECLARE held uuid[];
-BEGIN
-    SELECT array_agg(DISTINCT a.order_id) INTO held FROM owner_assignments a
-    WHERE a.order_id = ANY (order_ids) AND a.ended_at IS NULL
-      AND a.order_next_due IS NOT NULL AND a.order_subject_force IS NOT NULL;
-    IF held IS NULL THEN
-        RETURN;
-    END IF;
+RETURNS void LANGUAGE sql AS $$
     INSERT INTO officer_loads AS l (officer_id, force, overdue, flagged)
     SELECT h.officer_id, h.force, sum(mv.dov), sum(mv.dfl)
-    FROM (SELECT m.order_id,
+    FROM (SELECT DISTINCT a.officer_id, a.order_subject_force AS force, a.order_id FROM owner_assignments a
+          WHERE a.order_id = ANY (order_ids) AND a.ended_at IS NULL
+            AND a.order_next_due IS NOT NULL AND a.order_subject_force IS NOT NULL) h
+    JOIN (SELECT m.order_id,
                  (coalesce(c.now_o, 0) > 0)::int - (coalesce(c.now_o, 0) - m.o > 0)::int AS dov,
                  (coalesce(c.now_a, 0) > 0)::int - (coalesce(c.now_a, 0) - m.a > 0)::int AS dfl
           FROM unnest(order_ids, dos, das) AS m (order_id, o, a)
-          JOIN unnest(held) AS k (order_id) ON k.order_id = m.order_id
           LEFT JOIN (SELECT f.order_id, count(*) FILTER (WHERE f.kind IN ('review_overdue', 'check_overdue')) AS now_o,
                             count(*) AS now_a
-                     FROM flags f WHERE f.order_id = ANY (held) AND f.resolved_at IS NULL GROUP BY 1) c
-               ON c.order_id = m.order_id) mv
-    JOIN (SELECT DISTINCT a.officer_id, a.order_subject_force AS force, a.order_id FROM owner_assignments a
-          WHERE a.order_id = ANY (held) AND a.ended_at IS NULL
-            AND a.order_next_due IS NOT NULL AND a.order_subject_force IS NOT NULL) h ON h.order_id = mv.order_id
+                     FROM flags f WHERE f.order_id = ANY (order_ids) AND f.resolved_at IS NULL GROUP BY 1) c
+               ON c.order_id = m.order_id) mv ON mv.order_id = h.order_id
     WHERE (mv.dov, mv.dfl) <> (0, 0)
     GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (officer_id, force) DO UPDATE SET overdue = l.overdue + excluded.overdue,
-        flagged = l.flagged + excluded.flagged;
-END $$;
+        flagged = l.flagged + excluded.flagged
+$$;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
@@ -238,7 +229,7 @@ BEGIN
         WHERE v.live AND (x.o_live IS DISTINCT FROM x.n_live
                           OR (x.o_officer, x.o_order, x.o_force, x.o_role) IS DISTINCT FROM (x.n_officer, x.n_order, x.n_force, x.n_role));
     END IF;
-    IF cardinality(officer_ids) > 10000 THEN
+    IF cardinality(officer_ids) > coalesce(nullif(current_setting('scpo.officer_loads_bulk_rows', true), '')::int, 10000) THEN
         -- Many assignments (a register generated or imported): every join
         -- by hash or merge, whatever the statistics (see the header).
         nestloop := current_setting('enable_nestloop');

@@ -115,6 +115,22 @@ func forceCountsMatchARecount(t *testing.T, s *postgres.Store) {
 		}
 	}
 	check("after reviews of overdue orders")
+	// A review suspecting a breach, on a held order whose one open flag is
+	// its overdue review: the change resolves that flag and raises a
+	// compliance concern on the same order, which stays flagged.
+	concerned := ids(`SELECT DISTINCT f.order_id FROM flags f JOIN owner_assignments a ON a.order_id = f.order_id
+		AND a.ended_at IS NULL AND a.order_next_due IS NOT NULL WHERE f.kind = 'review_overdue' AND f.resolved_at IS NULL
+		AND NOT EXISTS (SELECT 1 FROM flags g WHERE g.order_id = f.order_id AND g.resolved_at IS NULL AND g.kind <> 'review_overdue')
+		ORDER BY 1 LIMIT 5`)
+	if len(concerned) == 0 {
+		t.Fatal("no held order whose one open flag is an overdue review")
+	}
+	for _, id := range concerned {
+		if _, err := s.RecordReview(ctx, id, domain.Review{ReviewedOn: today, Kind: "routine", Outcome: "breach_suspected"}); err != nil {
+			t.Fatalf("review %s: %v", id, err)
+		}
+	}
+	check("after reviews suspecting a breach")
 
 	day := today
 	// End some orders (resolving their flags in the change).

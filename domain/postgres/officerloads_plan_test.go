@@ -127,7 +127,7 @@ func TestOfficerLoadsReadFlagsOnceWhenStatisticsSayNothing(t *testing.T) {
 	}
 }
 
-var scanLoops = regexp.MustCompile(`(?m)^\s*(?:->\s*)?((?:Seq|Index|Index Only|Bitmap Heap) Scan(?: using \w+)? on (?:flags|owner_assignments)\b[^\n]*?)\(actual rows=\d+ loops=(\d+)\)`)
+var scanLoops = regexp.MustCompile(`(?m)^\s*(?:->\s*)?((?:Parallel )?(?:Seq|Index|Index Only|Bitmap Heap) Scan(?: Backward)?(?: using \w+)? on (?:flags|owner_assignments)\b[^\n]*?)\(actual rows=\d+ loops=(\d+)\)`)
 
 // repeatedScans names the first scan of flags or owner_assignments in plan
 // that ran more than once, or "".

@@ -88,14 +88,24 @@ func eventKinds() []string { return sortedKeys(eventFlagRules) }
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // refreshFlagSQL settles the flags, among those matching %[2]s (over flags
-// f), of the orders matching %[1]s (over a rule's rows c): it resolves every
-// open flag whose rule no longer holds, and raises the event kinds' flags
-// whose rule now holds. Raising the swept kinds stays with the sweeps, which
-// run on the clock and record the run that raised each flag. An open flag
-// whose rule still holds takes the rule's details when they say something
-// new (an owner allocated but another role still missing, a release date
-// moved): the agenda and the flag lists read them. The day counts are left
-// as raised; readers count days from the dates.
+// f), of the orders matching %[1]s (over a rule's rows c): it resolves (its
+// WITH statements run whether or not the answer reads them) every
+// open flag whose rule no longer holds, and answers the event kinds' flags
+// whose rule now holds and none is open, for refreshRaiseSQL to raise.
+// Raising the swept kinds stays with the sweeps, which run on the clock and
+// record the run that raised each flag. An open flag whose rule still holds
+// takes the rule's details when they say something new (an owner allocated
+// but another role still missing, a release date moved): the agenda and the
+// flag lists read them. The day counts are left as raised; readers count
+// days from the dates.
+//
+// The raise is a statement of its own. Statement triggers keep counts of
+// the orders with open flags (officer_loads, migrations 00510 and 00520):
+// each works out what an order had before from what it has now less its own
+// statement's moves, so one statement that both resolved a held order's
+// review flag and raised a concern on it had its INSERT and UPDATE triggers
+// each count the other's change as already there (a review recorded with a
+// concern counted the order flagged twice).
 const refreshFlagSQL = `
 WITH cond AS MATERIALIZED (%[3]s),
 resolved AS (
@@ -109,15 +119,49 @@ restated AS (
     WHERE %[2]s AND f.resolved_at IS NULL AND f.kind IN @kinds
       AND c.order_id = f.order_id AND c.kind = f.kind
       AND (f.details - ` + dayCounts + `) IS DISTINCT FROM (c.details - ` + dayCounts + `)
-    RETURNING 1),
-raised AS (
+    RETURNING 1)
+SELECT c.kind, c.order_id, c.subject_id, c.force, c.case_type, c.details::text AS details FROM cond c
+WHERE (c.kind IN @raise OR (c.kind, c.order_id) IN (SELECT * FROM unnest(CAST(@raise_kinds AS text[]), CAST(@raise_orders AS uuid[]))))
+  AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.order_id = c.order_id AND f.kind = c.kind AND f.resolved_at IS NULL)
+ORDER BY c.order_id, c.kind`
+
+// refreshRaiseSQL raises the flags refreshFlagSQL answered, in its order.
+const refreshRaiseSQL = `
+WITH raised AS (
     INSERT INTO flags (kind, order_id, subject_id, force, case_type, raised_at, details)
-    SELECT c.kind, c.order_id, c.subject_id, c.force, c.case_type, @now, c.details FROM cond c
-    WHERE (c.kind IN @raise OR (c.kind, c.order_id) IN (SELECT * FROM unnest(CAST(@raise_kinds AS text[]), CAST(@raise_orders AS uuid[]))))
-      AND NOT EXISTS (SELECT 1 FROM flags f WHERE f.order_id = c.order_id AND f.kind = c.kind AND f.resolved_at IS NULL)
+    SELECT r.kind, r.order_id, r.subject_id, r.force, r.case_type, @now, r.details::jsonb
+    FROM unnest(CAST(@r_kinds AS text[]), CAST(@r_orders AS uuid[]), CAST(@r_subjects AS uuid[]), CAST(@r_forces AS text[]),
+                CAST(@r_case_types AS text[]), CAST(@r_details AS text[]))
+         AS r (kind, order_id, subject_id, force, case_type, details)
     ON CONFLICT (order_id, kind) WHERE resolved_at IS NULL DO NOTHING
     RETURNING order_id, kind)` + flagEventsSQL + `
-SELECT (SELECT count(*) FROM resolved) + (SELECT count(*) FROM raised) + (SELECT count(*) FROM restated)`
+SELECT count(*) FROM raised`
+
+// toRaise is a row refreshFlagSQL answers.
+type toRaise struct {
+	Kind, OrderID, SubjectID, Force, CaseType, Details string
+}
+
+// settleFlags runs a refreshFlagSQL statement and raises what it answers.
+func settleFlags(tx *gorm.DB, q string, args map[string]any) error {
+	var rows []toRaise
+	if err := tx.Raw(q, args).Scan(&rows).Error; err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := make([]textArray, 6)
+	for _, r := range rows {
+		for i, v := range []string{r.Kind, r.OrderID, r.SubjectID, r.Force, r.CaseType, r.Details} {
+			cols[i] = append(cols[i], v)
+		}
+	}
+	raiseArgs := map[string]any{"now": args["now"], "as_of": args["as_of"], "r_kinds": cols[0], "r_orders": cols[1],
+		"r_subjects": cols[2], "r_forces": cols[3], "r_case_types": cols[4], "r_details": cols[5]}
+	var n int
+	return tx.Raw(refreshRaiseSQL, raiseArgs).Scan(&n).Error
+}
 
 // dayCounts are the details that count days to the rule's as-of day, which
 // change every day without the flag saying anything new.
@@ -156,7 +200,6 @@ func refreshFlags(tx *gorm.DB, t *touched, today domain.Date, now time.Time) err
 		args["raise_kinds"] = append(args["raise_kinds"].(textArray), pair[0])
 		args["raise_orders"] = append(args["raise_orders"].(textArray), pair[1])
 	}
-	var n int
 	for force, kindSet := range t.forces {
 		kinds := sortedKeys(kindSet)
 		// A change to a whole force (a policy change) has the register to
@@ -165,7 +208,7 @@ func refreshFlags(tx *gorm.DB, t *touched, today domain.Date, now time.Time) err
 		// unowned orders are on the agenda at once, as its form says.
 		forceArgs := maps.Clone(args)
 		forceArgs["force"], forceArgs["kinds"], forceArgs["raise"] = force, kinds, kinds
-		if err := tx.Raw(refreshForceSQL(kinds), forceArgs).Scan(&n).Error; err != nil {
+		if err := settleFlags(tx, refreshForceSQL(kinds), forceArgs); err != nil {
 			return err
 		}
 	}
@@ -189,7 +232,7 @@ func refreshFlags(tx *gorm.DB, t *touched, today domain.Date, now time.Time) err
 		}
 		defer tx.Exec(`SET LOCAL plan_cache_mode = auto`)
 	}
-	return tx.Raw(refreshOrdersSQL, args).Scan(&n).Error
+	return settleFlags(tx, refreshOrdersSQL, args)
 }
 
 // refreshGenericMax is the most orders a change's refresh runs through the
