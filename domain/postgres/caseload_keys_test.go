@@ -180,14 +180,7 @@ func TestCaseloadRanksByDefinition(t *testing.T) {
 	if _, err := s.RecordReview(ctx, reviewed.ID, domain.Review{ReviewedOn: today, Kind: "routine", Outcome: "satisfactory"}); err != nil {
 		t.Fatal(err)
 	}
-	day := today
-	if _, err := s.UpdateOrder(ctx, ended.ID, nil, func(o *domain.Order, _ domain.Subject) error {
-		v := &domain.ValidationError{}
-		o.End("discharged", &day, ptr("Discharged on appeal."), day, v)
-		return v.Err()
-	}); err != nil {
-		t.Fatal(err)
-	}
+	dischargeOrder(t, s, ended.ID, today)
 
 	// The unowned order goes on the agenda; the meeting gives it to a as
 	// an action due in three days, so overdue on the fourth.

@@ -135,14 +135,7 @@ func forceCountsMatchARecount(t *testing.T, s *postgres.Store) {
 	day := today
 	// End some orders (resolving their flags in the change).
 	for _, id := range ids(`SELECT id FROM orders WHERE status = 'active' ORDER BY id LIMIT 15`) {
-		reason := "Discharged on appeal."
-		if _, err := s.UpdateOrder(ctx, id, nil, func(o *domain.Order, _ domain.Subject) error {
-			v := &domain.ValidationError{}
-			o.End("discharged", &day, &reason, day, v)
-			return v.Err()
-		}); err != nil {
-			t.Fatalf("end order %s: %v", id, err)
-		}
+		dischargeOrder(t, s, id, day)
 	}
 	check("after ending orders")
 	// Remove some owners, ending the last owner of some orders.

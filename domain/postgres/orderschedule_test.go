@@ -37,15 +37,7 @@ func TestOrderReadsMatchTheSchedule(t *testing.T) {
 				t.Fatalf("review %s: %v", id, err)
 			}
 		case 1:
-			day := today
-			reason := "Discharged on appeal."
-			if _, err := s.UpdateOrder(ctx, id, nil, func(o *domain.Order, _ domain.Subject) error {
-				v := &domain.ValidationError{}
-				o.End("discharged", &day, &reason, day, v)
-				return v.Err()
-			}); err != nil {
-				t.Fatalf("end %s: %v", id, err)
-			}
+			dischargeOrder(t, s, id, today)
 		case 2:
 			if err := s.DB().Exec(`UPDATE orders SET review_interval_days = 30 WHERE id = ?`, id).Error; err != nil {
 				t.Fatal(err)

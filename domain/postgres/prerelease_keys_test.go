@@ -256,14 +256,7 @@ func TestPreReleaseKeysFollowTheSubject(t *testing.T) {
 	wantCopies(t, s, "order for a subject in custody", later.ID, "gloucestershire", date(2026, 12, 1))
 
 	// An ended order keeps its copies but leaves the report.
-	reason := "Discharged on appeal."
-	if _, err := s.UpdateOrder(ctx, freeOrder.ID, nil, func(o *domain.Order, _ domain.Subject) error {
-		v := &domain.ValidationError{}
-		o.End("discharged", &today, &reason, today, v)
-		return v.Err()
-	}); err != nil {
-		t.Fatal(err)
-	}
+	dischargeOrder(t, s, freeOrder.ID, today)
 	stage("order ended")
 
 	// Generated subjects moved wholesale: in, out, and to new dates.

@@ -116,3 +116,15 @@ func sweepAllAsOf(t *testing.T, s *postgres.Store, day domain.Date) {
 		}
 	}
 }
+
+// dischargeOrder ends an order as discharged on day, through the store.
+func dischargeOrder(t *testing.T, s *postgres.Store, id string, day domain.Date) {
+	t.Helper()
+	if _, err := s.UpdateOrder(context.Background(), id, nil, func(o *domain.Order, _ domain.Subject) error {
+		v := &domain.ValidationError{}
+		o.End("discharged", &day, ptr("Discharged on appeal."), day, v)
+		return v.Err()
+	}); err != nil {
+		t.Fatalf("discharge order %s: %v", id, err)
+	}
+}
