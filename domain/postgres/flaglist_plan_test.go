@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	gormpg "gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
 	"scpo/domain"
@@ -43,7 +44,7 @@ func TestListingAKindReadsTheKindsOwnFlags(t *testing.T) {
 	if err := s.DB().Callback().Query().After("gorm:query").Register("test:flag_list_sql", func(db *gorm.DB) {
 		// A subquery is built by a dry run of the same callbacks: not sent.
 		if !db.DryRun && strings.Contains(db.Statement.SQL.String(), "FROM flags AS f") {
-			sent = append(sent, db.Dialector.Explain(db.Statement.SQL.String(), db.Statement.Vars...))
+			sent = append(sent, gormpg.Dialector{}.Explain(db.Statement.SQL.String(), db.Statement.Vars...))
 		}
 	}); err != nil {
 		t.Fatal(err)

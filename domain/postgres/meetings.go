@@ -275,31 +275,42 @@ func (s *Store) agendaItems(ctx context.Context, db *gorm.DB, m domain.Meeting, 
 		args["items"] = ids
 		where = `i.id = ANY (CAST(@items AS uuid[]))`
 	}
-	var items []struct {
-		ID          string
-		Position    int
-		FlagID      string
-		Kind        string
-		OrderID     string
-		SubjectID   string
-		SubjectName string
-		Reference   string
-		CaseType    string
-		RaisedAt    time.Time
-		Details     []byte
-		RankOn      time.Time
-		Escalation  *string
-		Force       string
-	}
-	if err := db.Raw(`SELECT i.id, i.position, coalesce(i.flag_id::text, '') AS flag_id, i.kind, i.order_id, i.subject_id,
-		       i.case_type, i.raised_at, i.details, i.escalation_id AS escalation, s.force,
-		       `+subjectNameSQL+` AS subject_name, o.reference,
-		       agenda_rank(i.kind, i.details, i.raised_at) AS rank_on
+	// Scanned column by column into the items, not by gorm: a page of 100
+	// orders is about 270 items, and gorm's reflection over each row (and
+	// a copy of every row) was a sixth of the page's CPU.
+	rows, err := db.Raw(`SELECT i.id, i.position, coalesce(i.flag_id::text, ''), i.kind, i.order_id, i.subject_id,
+		       i.case_type, i.raised_at, i.details, i.escalation_id, s.force,
+		       `+subjectNameSQL+`, o.reference, agenda_rank(i.kind, i.details, i.raised_at)
 		FROM meeting_items i
 		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
-		WHERE `+where+` ORDER BY i.position`, args).Scan(&items).Error; err != nil {
+		WHERE `+where+` ORDER BY i.position`, args).Rows()
+	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
+	out := make([]domain.AgendaItem, 0, len(ids))
+	for rows.Next() {
+		var it domain.AgendaItem
+		var details []byte
+		var force string
+		var rank time.Time
+		if err := rows.Scan(&it.ID, &it.Position, &it.FlagID, &it.Kind, &it.OrderID, &it.SubjectID, &it.CaseType,
+			&it.RaisedAt, &details, &it.EscalationID, &force, &it.SubjectName, &it.Reference, &rank); err != nil {
+			return nil, err
+		}
+		it.RaisedAt, it.Details = it.RaisedAt.UTC(), json.RawMessage(details)
+		if m.Region != "" {
+			it.Force = force
+		} else if force != m.Force {
+			it.MovedTo = force
+		}
+		it.DaysOverdue, it.DaysToRelease = agendaDays(it.Kind, domain.AsDate(rank), m.HeldOn)
+		out = append(out, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
 	// Their decisions (meeting_decisions_meeting_item).
 	where = "d.meeting_id = @meeting"
 	if ids != nil {
@@ -313,23 +324,13 @@ func (s *Store) agendaItems(ctx context.Context, db *gorm.DB, m domain.Meeting, 
 	for _, d := range decisions {
 		byItem[d.ItemID] = append(byItem[d.ItemID], d)
 	}
-	out := make([]domain.AgendaItem, len(items))
-	for i, it := range items {
-		ds := byItem[it.ID]
-		if ds == nil {
-			ds = []domain.Decision{}
+	for i := range out {
+		out[i].Decisions = byItem[out[i].ID]
+		if out[i].Decisions == nil {
+			out[i].Decisions = []domain.Decision{}
 		}
-		domain.Note(ctx, "order", it.OrderID)
-		domain.Note(ctx, "subject", it.SubjectID)
-		out[i] = domain.AgendaItem{ID: it.ID, Position: it.Position, FlagID: it.FlagID, Kind: it.Kind,
-			OrderID: it.OrderID, SubjectID: it.SubjectID, SubjectName: it.SubjectName, Reference: it.Reference, CaseType: it.CaseType, RaisedAt: it.RaisedAt.UTC(),
-			Details: json.RawMessage(it.Details), Decisions: ds, EscalationID: it.Escalation}
-		if m.Region != "" {
-			out[i].Force = it.Force
-		} else if it.Force != m.Force {
-			out[i].MovedTo = it.Force
-		}
-		out[i].DaysOverdue, out[i].DaysToRelease = agendaDays(it.Kind, domain.AsDate(it.RankOn), m.HeldOn)
+		domain.Note(ctx, "order", out[i].OrderID)
+		domain.Note(ctx, "subject", out[i].SubjectID)
 	}
 	return out, nil
 }

@@ -735,20 +735,25 @@ func currentOwners(db *gorm.DB, orderIDs []string) (map[string]domain.Owners, er
 	if len(orderIDs) == 0 {
 		return out, nil
 	}
-	var rows []struct {
-		OrderID string
-		Owner   ownerRow `gorm:"embedded"`
-	}
 	// The IDs as one array joined to the current-owner index: with a list
 	// of 500 values the planner chose to scan every assignment instead.
-	if err := db.Raw(`SELECT a.order_id, a.role, a.assigned_at, a.officer_id, f.name, f.email
+	// Scanned column by column: every agenda and meeting page reads its
+	// orders' owners here.
+	rows, err := db.Raw(`SELECT a.order_id, a.role, a.assigned_at, a.officer_id, f.name, f.email
 		FROM unnest(?::uuid[]) AS ids(id)
 		JOIN owner_assignments a ON a.order_id = ids.id AND a.ended_at IS NULL
-		JOIN officers f ON f.id = a.officer_id`, textArray(orderIDs)).Scan(&rows).Error; err != nil {
+		JOIN officers f ON f.id = a.officer_id`, textArray(orderIDs)).Rows()
+	if err != nil {
 		return nil, err
 	}
-	for _, a := range rows {
-		a.Owner.setOnOrder(out, a.OrderID)
+	defer rows.Close()
+	for rows.Next() {
+		var orderID string
+		var a ownerRow
+		if err := rows.Scan(&orderID, &a.Role, &a.AssignedAt, &a.OfficerID, &a.Name, &a.Email); err != nil {
+			return nil, err
+		}
+		a.setOnOrder(out, orderID)
 	}
-	return out, nil
+	return out, rows.Err()
 }

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -57,6 +58,37 @@ func BenchmarkTextArrayEncode(b *testing.B) {
 	for b.Loop() {
 		if _, err := m.Encode(pgtype.UUIDArrayOID, pgtype.BinaryFormatCode, ids, nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// textArray reads plain arrays itself; what it reads is what pgx's parser
+// reads, whatever the form, and what pgx refuses it refuses.
+func TestTextArrayReadsAsPgxReadsIt(t *testing.T) {
+	m := pgtype.NewMap()
+	for _, lit := range []string{
+		`{}`, `{a}`, `{01a22ddd-a4aa-7cc1-90d8-f29ca228a5e5,0199a2b3-0000-7000-8000-000000000001}`,
+		`{check_overdue,review_overdue}`, `{NULL}`, `{null}`, `{a,NULL}`, `{NULLS,x}`, `{""}`, `{"a b",c}`,
+		`{"a\"b"}`, `{"a,b"}`, `{"{a}"}`, `{{a,b},{c,d}}`, `[0:1]={a,b}`, `{é,ü}`, `{ a , b }`, `{a,,b}`, `{`, `}`,
+		`{a,}`, `a,b`, ``,
+	} {
+		for _, src := range []any{lit, []byte(lit)} {
+			var got textArray
+			gotErr := got.Scan(src)
+			var want []string
+			wantErr := m.SQLScanner(&want).Scan(src)
+			if (gotErr != nil) != (wantErr != nil) {
+				t.Fatalf("%q: error %v, pgx's %v", lit, gotErr, wantErr)
+			}
+			if gotErr != nil {
+				continue
+			}
+			if want == nil {
+				want = []string{}
+			}
+			if len(got) != len(want) || (len(got) > 0 && !slices.Equal([]string(got), want)) {
+				t.Fatalf("%q: read %q, pgx reads %q", lit, got, want)
+			}
 		}
 	}
 }
