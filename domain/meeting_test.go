@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -176,5 +177,43 @@ func TestAgendaOrderOwnership(t *testing.T) {
 				t.Errorf("RoleToAllocate() = %s, want %s", r, tc.toAlloc)
 			}
 		})
+	}
+}
+
+// An agenda's items are grouped one entry per order, reasons in item
+// order, worst order first; each order's reasons are its own (they share
+// one allocation).
+func TestGroupAgenda(t *testing.T) {
+	days := func(n int) *int { return &n }
+	items := []domain.AgendaItem{
+		{ID: "i1", OrderID: "a", Kind: domain.FlagUnowned},
+		{ID: "i2", OrderID: "b", Kind: domain.FlagCheckOverdue, DaysOverdue: days(3)},
+		{ID: "i3", OrderID: "a", Kind: domain.FlagReviewOverdue, DaysOverdue: days(9)},
+		{ID: "i4", OrderID: "c", Kind: domain.FlagPreRelease, DaysToRelease: days(20)},
+		{ID: "i5", OrderID: "b", Kind: domain.FlagExpiring},
+		{ID: "i6", OrderID: "c", Kind: domain.FlagPreRelease, DaysToRelease: days(5)},
+	}
+	got := domain.GroupAgenda(items)
+	var seen []string
+	for _, o := range got {
+		ids := o.OrderID + ":"
+		for _, r := range o.Reasons {
+			ids += r.ItemID
+		}
+		seen = append(seen, ids)
+	}
+	if want := []string{"a:i1i3", "b:i2i5", "c:i4i6"}; !slices.Equal(seen, want) {
+		t.Fatalf("grouped %v, want %v", seen, want)
+	}
+	if *got[0].DaysOverdue != 9 || *got[1].DaysOverdue != 3 || *got[2].DaysToRelease != 5 {
+		t.Fatalf("worst of each order: %+v", got)
+	}
+	// Appending to one order's reasons leaves the next order's alone.
+	got[0].Reasons = append(got[0].Reasons, domain.AgendaReason{ItemID: "x"})
+	if got[1].Reasons[0].ItemID != "i2" {
+		t.Fatalf("an order's reasons ran into the next's: %+v", got[1].Reasons)
+	}
+	if g := domain.GroupAgenda(nil); g == nil || len(g) != 0 {
+		t.Fatalf("no items: %#v, want an empty list", g)
 	}
 }

@@ -321,22 +321,109 @@ func pickRoutes(ctx context.Context, pool *pgxpool.Pool, svc string, today domai
 				WHERE f.force = $1 AND f.resolved_at IS NULL AND f.kind = 'unowned' ORDER BY agenda_rank(f.kind, f.details, f.raised_at), f.order_id LIMIT 101`,
 			args: []any{force}},
 		{name: "GET /reports/tasking (CSV, whole agenda)", path: "/reports/tasking?force=" + force, csv: true},
-		{name: "GET /reports/pre-release", path: "/reports/pre-release?force=" + force},
+		{name: "GET /reports/pre-release", path: "/reports/pre-release?force=" + force,
+			bare: `SELECT o.id AS order_id, o.reference, s.force, s.id AS subject_id, s.first_names, s.last_name, s.pnc_id,
+				s.custody_status, s.release_date, s.establishment, s.release_date_type, k.rank_on, pr.reviewed AS has_review
+				FROM (SELECT o.id AS order_id, o.subject_release_date AS rank_on FROM orders o
+				      WHERE o.status IN ('pending', 'active') AND o.subject_release_date <= CAST($1 AS date) AND o.subject_force = $2
+				      ORDER BY o.subject_release_date, o.id LIMIT 51) k
+				JOIN orders o ON o.id = k.order_id JOIN subjects s ON s.id = o.subject_id LEFT JOIN force_policies p ON p.force = s.force
+				CROSS JOIN LATERAL pre_release_review(o.id, s.id, s.release_date, coalesce(p.pre_release_days, 180), CAST($3 AS date)) pr
+				ORDER BY k.rank_on, k.order_id`,
+			args: []any{today.AddDays(180).String(), force, today.String()}},
 		{name: "GET /reports/region", path: "/reports/region?region=south-west",
 			bare: `SELECT * FROM force_counts c JOIN forces f ON f.code = c.force WHERE f.region = 'south-west'`},
-		{name: "GET /caseload", path: "/caseload?officer_id=" + officer},
-		{name: "GET /reports/workload", path: "/reports/workload?force=" + force},
+		{name: "GET /caseload", path: "/caseload?officer_id=" + officer, bare: caseloadSQL,
+			args: []any{officer, today.String(), today.AddDays(domain.CaseloadDueSoonDays).String(),
+				today.AddDays(domain.CaseloadDueLaterDays).String()}},
+		{name: "GET /reports/workload", path: "/reports/workload?force=" + force, bare: workloadSQL,
+			args: []any{force, today.String()}},
 		{name: "GET /meetings/{id} (its first 50 orders, the default)", path: "/meetings/" + meeting,
-			bare: `SELECT i.*, o.reference, s.first_names FROM meeting_orders mo JOIN meeting_items i ON i.id = ANY (mo.item_ids)
-				JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
-				WHERE mo.meeting_id = $1 AND mo.order_rank <= 51 ORDER BY i.position`, args: []any{meeting}},
+			bare: fmt.Sprintf(meetingItemsSQL, 50), args: []any{meeting}},
 		{name: "GET /meetings/{id} (100 orders, the web page's)", path: "/meetings/" + meeting + "?limit=100",
-			bare: `SELECT i.*, o.reference, s.first_names FROM meeting_orders mo JOIN meeting_items i ON i.id = ANY (mo.item_ids)
-				JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
-				WHERE mo.meeting_id = $1 AND mo.order_rank <= 101 ORDER BY i.position`, args: []any{meeting}},
-		{name: "GET /flags?status=open", path: "/flags?status=open&force=" + force},
+			bare: fmt.Sprintf(meetingItemsSQL, 100), args: []any{meeting}},
+		{name: "GET /flags?status=open", path: "/flags?status=open&force=" + force,
+			bare: `SELECT flags.*, ltrim(s.first_names || ' ' || s.last_name) AS subject_name, o.reference FROM flags
+				JOIN orders o ON o.id = flags.order_id JOIN subjects s ON s.id = flags.subject_id
+				WHERE flags.id IN (SELECT f.id FROM flags AS f WHERE f.resolved_at IS NULL AND f.force = $1 ORDER BY f.id LIMIT 51)
+				ORDER BY flags.id`, args: []any{force}},
 	}, nil
 }
+
+// meetingItemsSQL reads the items of a meeting's first %d orders ($1 the
+// meeting) as the service does: their ids from the orders' places, then
+// the items with their orders and subjects. (Joined to the places row by
+// row instead, the items were read through a nested loop over every item
+// of the meeting: 22,000 buffers for a page.)
+const meetingItemsSQL = `SELECT i.id, i.position, i.flag_id, i.kind, i.order_id, i.subject_id, i.case_type, i.raised_at,
+	i.details, i.escalation_id, s.force, ltrim(s.first_names || ' ' || s.last_name) AS subject_name, o.reference,
+	agenda_rank(i.kind, i.details, i.raised_at) AS rank_on
+	FROM meeting_items i JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
+	WHERE i.id = ANY (ARRAY(SELECT unnest(mo.item_ids) FROM meeting_orders mo WHERE mo.meeting_id = $1 AND mo.order_rank <= %d))
+	ORDER BY i.position`
+
+// caseloadSQL is the caseload's statement as the service sends it for an
+// officer in every force's view ($1 the officer; $2 today, $3 and $4 the
+// ends of due soon and due later), a page of 51.
+const caseloadSQL = `
+WITH held AS MATERIALIZED (
+    SELECT x.order_id, array_agg(x.role) AS roles, min(x.next_due) AS k2, bool_or(x.own) AS own
+    FROM (SELECT a.order_id, a.role, a.order_next_due AS next_due, a.order_subject_force AS subject_force, true AS own
+          FROM owner_assignments a WHERE a.officer_id = $1 AND a.ended_at IS NULL
+          UNION ALL
+          SELECT a.order_id, 'cover:' || a.role, a.order_next_due, a.order_subject_force, false FROM officer_absences ab
+          JOIN owner_assignments a ON a.officer_id = ab.officer_id AND a.ended_at IS NULL
+          WHERE ab.cover_officer_id = $1 AND ab.cancelled_at IS NULL AND ab.starts_on <= CAST($2 AS date)
+            AND (ab.ends_on IS NULL OR ab.ends_on >= CAST($2 AS date))
+          UNION ALL
+          SELECT i.order_id, 'action', k.next_due, k.subject_force, false FROM meeting_decisions d
+          JOIN meeting_items i ON i.id = d.item_id
+          JOIN order_caseload_keys k ON k.order_id = i.order_id
+          WHERE d.action_by = $1 AND d.status = 'open' AND d.due_by < CAST($2 AS date) AND d.withdrawn_at IS NULL
+            AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)) x
+    WHERE x.next_due IS NOT NULL GROUP BY x.order_id),
+k AS (SELECT h.order_id, h.roles, h.k2, o.reference, o.status, o.subject_id, o.starts_on, o.made_on, o.review_interval_days
+      FROM (SELECT h.* FROM held h ORDER BY h.k2, h.order_id LIMIT 51) h JOIN orders o ON o.id = h.order_id)
+SELECT sm.*, pg.*
+FROM (SELECT count(*) AS orders,
+             count(*) FILTER (WHERE h.k2 < CAST($2 AS date)) AS overdue,
+             count(*) FILTER (WHERE h.k2 >= CAST($2 AS date) AND h.k2 <= CAST($3 AS date)) AS due_soon,
+             count(*) FILTER (WHERE h.k2 > CAST($3 AS date) AND h.k2 <= CAST($4 AS date)) AS due_later,
+             (SELECT coalesce(sum(l.flagged), 0) FROM officer_loads l WHERE l.officer_id = $1)
+             + count(*) FILTER (WHERE NOT h.own AND EXISTS (SELECT 1 FROM flags f WHERE f.order_id = h.order_id
+                                                             AND f.resolved_at IS NULL)) AS flagged
+      FROM held h) sm
+LEFT JOIN (
+    SELECT k.order_id, k.reference, k.status, s.force, s.id AS subject_id, s.first_names, s.last_name,
+           s.pnc_id, s.custody_status, s.release_date, k.roles, sch.next_review_due, sch.next_check_due,
+           ARRAY(SELECT f.kind FROM flags f WHERE f.order_id = k.order_id AND f.resolved_at IS NULL ORDER BY f.kind) AS open_flags,
+           k.k2::text AS k2
+    FROM k JOIN subjects s ON s.id = k.subject_id LEFT JOIN force_policies p ON p.force = s.force
+    CROSS JOIN LATERAL (
+        SELECT coalesce((SELECT max(r.reviewed_on) FROM reviews r WHERE r.order_id = k.order_id), k.starts_on, k.made_on)
+               + coalesce(k.review_interval_days, CASE WHEN s.custody_status = 'custody' THEN coalesce(p.prison_review_days, 180)
+                                                       ELSE coalesce(p.community_review_days, 90) END) AS next_review_due,
+               (SELECT min(c.due_on) FROM checks c WHERE c.order_id = k.order_id AND c.outcome IS NULL) AS next_check_due
+        OFFSET 0) sch) pg ON true
+ORDER BY pg.k2, pg.order_id`
+
+// workloadSQL is the workload's statement as the service sends it ($1 the
+// force, $2 today).
+const workloadSQL = `
+WITH staff AS (SELECT f.id, f.name, f.email, f.roles FROM officers f
+               WHERE f.force = $1 AND f.active AND f.roles && ARRAY['iom_officer', 'lro', 'orders_officer']),
+away AS (SELECT DISTINCT ON (ab.officer_id) ab.officer_id, ab.ends_on, ab.cover_officer_id FROM officer_absences ab
+         WHERE ab.cancelled_at IS NULL AND ab.starts_on <= CAST($2 AS date) AND (ab.ends_on IS NULL OR ab.ends_on >= CAST($2 AS date))
+         ORDER BY ab.officer_id, ab.ends_on DESC NULLS FIRST),
+held AS (SELECT l.officer_id, l.iom, l.lro, l.orders_officer, l.total, l.overdue FROM staff f
+         JOIN officer_loads l ON l.officer_id = f.id AND l.force = $1)
+SELECT f.id, f.name, f.email, f.roles, coalesce(h.iom, 0) AS iom, coalesce(h.lro, 0) AS lro,
+       coalesce(h.orders_officer, 0) AS orders_officer, coalesce(h.total, 0) AS total, coalesce(h.overdue, 0) AS overdue,
+       (SELECT count(DISTINCT c.order_id) FROM away w JOIN owner_assignments c ON c.officer_id = w.officer_id AND c.ended_at IS NULL
+        WHERE w.cover_officer_id = f.id AND c.order_subject_force = $1 AND c.order_next_due IS NOT NULL) AS covering,
+       (SELECT w.ends_on FROM away w WHERE w.officer_id = f.id) AS absent_until,
+       EXISTS (SELECT 1 FROM away w WHERE w.officer_id = f.id) AS absent_now
+FROM staff f LEFT JOIN held h ON h.officer_id = f.id ORDER BY total, f.name`
 
 type result struct {
 	lat    []time.Duration
