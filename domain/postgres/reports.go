@@ -586,14 +586,15 @@ const taskingColumns = `o.reference, c.case_type, c.details, c.raised_at, c.rank
 // scanTaskingRows reads the rows of q, a statement selecting kind,
 // order_id and taskingColumns, column by column: gorm's reflection over
 // the agenda's 300 rows was a tenth of its CPU.
-// At most most rows are expected.
+// Room is made for up to most rows at first (256 at most: a page of every
+// section at the largest limit is 1,500 rows, seldom all there).
 func scanTaskingRows(q *gorm.DB, most int) ([]taskingRow, error) {
 	rows, err := q.Rows()
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := make([]taskingRow, 0, most)
+	out := make([]taskingRow, 0, min(most, 256))
 	for rows.Next() {
 		var r taskingRow
 		if err := rows.Scan(&r.Kind, &r.OrderID, &r.Reference, &r.CaseType, &r.Details, &r.RaisedAt, &r.RankOn,

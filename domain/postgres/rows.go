@@ -90,9 +90,6 @@ func (e arrayElement) UUIDValue() (pgtype.UUID, error) {
 	return pgtype.UUID{Bytes: u, Valid: true}, nil
 }
 
-// plainArrayLiteral writes a as a PostgreSQL array literal when no element
-// needs quoting: each non-empty, of ASCII letters, digits, '-' and '_'
-// only, and not NULL (which the literal would read as a null).
 // plainArrayElements reads an array's text form directly when no element
 // is quoted, escaped, nested or NULL, as IDs, codes and kinds never are
 // (PostgreSQL quotes an element with a space, comma, brace, quote or
@@ -128,6 +125,9 @@ func plainArrayElements(src any) ([]string, bool) {
 	return out, true
 }
 
+// plainArrayLiteral writes a as a PostgreSQL array literal when no element
+// needs quoting: each non-empty, of ASCII letters, digits, '-' and '_'
+// only, and not NULL (which the literal would read as a null).
 func plainArrayLiteral(a textArray) (string, bool) {
 	n := 2
 	for _, e := range a {
