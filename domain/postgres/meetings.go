@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"maps"
@@ -278,25 +279,21 @@ func (s *Store) agendaItems(ctx context.Context, db *gorm.DB, m domain.Meeting, 
 	// Scanned column by column into the items, not by gorm: a page of 100
 	// orders is about 270 items, and gorm's reflection over each row (and
 	// a copy of every row) was a sixth of the page's CPU.
-	rows, err := db.Raw(`SELECT i.id, i.position, coalesce(i.flag_id::text, ''), i.kind, i.order_id, i.subject_id,
+	q := db.Raw(`SELECT i.id, i.position, coalesce(i.flag_id::text, ''), i.kind, i.order_id, i.subject_id,
 		       i.case_type, i.raised_at, i.details, i.escalation_id, s.force,
 		       `+subjectNameSQL+`, o.reference, agenda_rank(i.kind, i.details, i.raised_at)
 		FROM meeting_items i
 		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = i.subject_id
-		WHERE `+where+` ORDER BY i.position`, args).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
+		WHERE `+where+` ORDER BY i.position`, args)
 	out := make([]domain.AgendaItem, 0, len(ids))
-	for rows.Next() {
+	if err := eachRow(q, func(rows *sql.Rows) error {
 		var it domain.AgendaItem
 		var details []byte
 		var force string
 		var rank time.Time
 		if err := rows.Scan(&it.ID, &it.Position, &it.FlagID, &it.Kind, &it.OrderID, &it.SubjectID, &it.CaseType,
 			&it.RaisedAt, &details, &it.EscalationID, &force, &it.SubjectName, &it.Reference, &rank); err != nil {
-			return nil, err
+			return err
 		}
 		it.RaisedAt, it.Details = it.RaisedAt.UTC(), json.RawMessage(details)
 		if m.Region != "" {
@@ -306,11 +303,10 @@ func (s *Store) agendaItems(ctx context.Context, db *gorm.DB, m domain.Meeting, 
 		}
 		it.DaysOverdue, it.DaysToRelease = agendaDays(it.Kind, domain.AsDate(rank), m.HeldOn)
 		out = append(out, it)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
-	rows.Close()
 	// Their decisions (meeting_decisions_meeting_item).
 	where = "d.meeting_id = @meeting"
 	if ids != nil {

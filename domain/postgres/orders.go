@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"slices"
 	"time"
@@ -739,21 +740,17 @@ func currentOwners(db *gorm.DB, orderIDs []string) (map[string]domain.Owners, er
 	// of 500 values the planner chose to scan every assignment instead.
 	// Scanned column by column: every agenda and meeting page reads its
 	// orders' owners here.
-	rows, err := db.Raw(`SELECT a.order_id, a.role, a.assigned_at, a.officer_id, f.name, f.email
+	err := eachRow(db.Raw(`SELECT a.order_id, a.role, a.assigned_at, a.officer_id, f.name, f.email
 		FROM unnest(?::uuid[]) AS ids(id)
 		JOIN owner_assignments a ON a.order_id = ids.id AND a.ended_at IS NULL
-		JOIN officers f ON f.id = a.officer_id`, textArray(orderIDs)).Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+		JOIN officers f ON f.id = a.officer_id`, textArray(orderIDs)), func(rows *sql.Rows) error {
 		var orderID string
 		var a ownerRow
 		if err := rows.Scan(&orderID, &a.Role, &a.AssignedAt, &a.OfficerID, &a.Name, &a.Email); err != nil {
-			return nil, err
+			return err
 		}
 		a.setOnOrder(out, orderID)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }

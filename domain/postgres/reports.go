@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -589,22 +590,18 @@ const taskingColumns = `o.reference, c.case_type, c.details, c.raised_at, c.rank
 // Room is made for up to most rows at first (256 at most: a page of every
 // section at the largest limit is 1,500 rows, seldom all there).
 func scanTaskingRows(q *gorm.DB, most int) ([]taskingRow, error) {
-	rows, err := q.Rows()
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := make([]taskingRow, 0, min(most, 256))
-	for rows.Next() {
+	err := eachRow(q, func(rows *sql.Rows) error {
 		var r taskingRow
 		if err := rows.Scan(&r.Kind, &r.OrderID, &r.Reference, &r.CaseType, &r.Details, &r.RaisedAt, &r.RankOn,
 			&r.Ref.SubjectID, &r.Ref.FirstNames, &r.Ref.LastName, &r.Ref.PNCID, &r.Ref.CustodyStatus,
 			&r.Ref.ReleaseDate); err != nil {
-			return nil, err
+			return err
 		}
 		out = append(out, r)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // taskingCut keeps the first limit rows of limit+1 read, and gives the

@@ -14,6 +14,24 @@ import (
 	"scpo/domain"
 )
 
+// eachRow runs q and hands each row to scan, closing the rows before it
+// returns, so the caller's next statement finds the connection free. For
+// the reads scanned column by column instead of by gorm, whose reflection
+// over each row showed in the meeting and agenda pages' profiles.
+func eachRow(q *gorm.DB, scan func(*sql.Rows) error) error {
+	rows, err := q.Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // textArray scans a PostgreSQL text[] through pgx's type map and is written
 // back as a plain []string, which pgx encodes natively.
 type textArray []string
