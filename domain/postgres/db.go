@@ -34,6 +34,8 @@ type Store struct {
 	readAudit auditGroup // read entries written together (audit.go)
 	auth      authCache  // the officers tokens prove (authcache.go)
 	forces    forceList  // reference data, read once
+	// searchWindow, when set, replaces subjectSearchWindow (for tests).
+	searchWindow int
 
 	// Manual runs started by StartJob outlive their requests; Close
 	// cancels them (each is recorded as failed) and waits for them.

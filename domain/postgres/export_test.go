@@ -13,3 +13,7 @@ func (s *Store) WaitAnalyses() { s.analyses.Wait() }
 
 // TextArray is the store's array parameter type.
 type TextArray = textArray
+
+// SetSubjectSearchWindow sets how many subjects a name search reads in
+// order before it turns to the trigram index.
+func (s *Store) SetSubjectSearchWindow(n int) { s.searchWindow = n }

@@ -183,37 +183,28 @@ func getSubject(db *gorm.DB, id string, lock string) (domain.Subject, error) {
 
 // ListSubjects returns a page of subjects in creation order.
 func (s *Store) ListSubjects(ctx context.Context, f domain.SubjectFilter, p domain.Page) ([]domain.Subject, string, error) {
-	q := readScope(ctx, s.db.WithContext(ctx).Model(&subjectRow{}), "force")
-	if f.Force != "" {
-		q = q.Where("force = ?", f.Force)
-	}
-	if f.PNCID != "" {
-		q = q.Where("pnc_id = ?", f.PNCID)
-	}
-	if f.PrisonNumber != "" {
-		q = q.Where("prison_number = ?", f.PrisonNumber)
-	}
+	limit := pageLimit(p)
+	var rows []subjectRow
 	if f.Q != "" {
 		// A search of punctuation alone folds to nothing, which every
 		// name contains: refused, not answered with everyone.
 		if !strings.ContainsFunc(f.Q, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
 			return nil, "", domain.Invalid("q", "must have a letter or digit in it")
 		}
-		// Names, the full name and aliases through the trigram index, so a
-		// search with no match is as quick as one with; both sides folded
-		// alike (search_fold, migration 00430), so "siobhan oconnor" finds
-		// Siobhán O'Connor. The folded text is a stored column (migration
-		// 00500), read rather than worked out per name rechecked.
-		q = q.Where(`search_text LIKE '%' || search_fold(?) || '%'`,
-			escapeLike(f.Q))
-	}
-	if p.Cursor != "" {
-		q = q.Where("id > ?", p.Cursor)
-	}
-	limit := pageLimit(p)
-	var rows []subjectRow
-	if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", err
+		ids, err := s.searchSubjects(ctx, f, p.Cursor, limit+1)
+		if err != nil {
+			return nil, "", err
+		}
+		if len(ids) > 0 {
+			if err := s.db.WithContext(ctx).Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
+				return nil, "", err
+			}
+		}
+	} else {
+		q := subjectsFiltered(ctx, s.db.WithContext(ctx).Model(&subjectRow{}), f, p.Cursor)
+		if err := q.Order("id").Limit(limit + 1).Find(&rows).Error; err != nil {
+			return nil, "", err
+		}
 	}
 	out := make([]domain.Subject, 0, len(rows))
 	for _, r := range rows {
@@ -224,6 +215,86 @@ func (s *Store) ListSubjects(ctx context.Context, f domain.SubjectFilter, p doma
 		domain.Note(ctx, "subject", x.ID)
 	}
 	return out, next, err
+}
+
+// subjectsFiltered is q narrowed to the subjects the caller may see that
+// the filter's exact fields keep, after the cursor.
+func subjectsFiltered(ctx context.Context, q *gorm.DB, f domain.SubjectFilter, cursor string) *gorm.DB {
+	q = readScope(ctx, q, "force")
+	if f.Force != "" {
+		q = q.Where("force = ?", f.Force)
+	}
+	if f.PNCID != "" {
+		q = q.Where("pnc_id = ?", f.PNCID)
+	}
+	if f.PrisonNumber != "" {
+		q = q.Where("prison_number = ?", f.PrisonNumber)
+	}
+	if cursor != "" {
+		q = q.Where("id > ?", cursor)
+	}
+	return q
+}
+
+// subjectSearchWindow is how many subjects, in creation order, a name
+// search reads before it turns to the trigram index (see searchSubjects):
+// at a million subjects, 2 ms of reading, enough for any name one subject
+// in two hundred shares to fill a page.
+const subjectSearchWindow = 10000
+
+// subjectSearchLike matches a name, the full name or an alias: both sides
+// folded alike (search_fold, migration 00430), so "siobhan oconnor" finds
+// Siobhán O'Connor. The folded text is a stored column (migration 00500).
+const subjectSearchLike = `search_text LIKE '%' || search_fold(?) || '%'`
+
+// searchSubjects answers the ids of the first n subjects, in creation
+// order, that f (with its name search) keeps after the cursor.
+//
+// The planner cannot tell how common a name is (a substring's share of a
+// register is beyond its statistics), and the two ways of answering cost
+// the inverse of each other: reading subjects in order until n match is
+// quick for a common name and reads everything for a rare one; fetching
+// every match through the trigram index is quick for a rare name and, for
+// a common one (a twenty-fifth of a million), reads most of the table to
+// sort it. So the search reads a window of subjects in order first, from
+// an index that holds the folded text (migration 00530: no table read),
+// and only when fewer than n of those match (the name is rarer than
+// n/subjectSearchWindow) fetches every match through the trigram index,
+// now known to be few. Either answer is exact. The window needs an order
+// an index holds: every force, or one; a caller who sees several forces
+// but not all searches through the trigram index alone.
+func (s *Store) searchSubjects(ctx context.Context, f domain.SubjectFilter, cursor string, n int) ([]string, error) {
+	pattern := escapeLike(f.Q)
+	db := s.db.WithContext(ctx)
+	sc := domain.ScopeFrom(ctx)
+	oneForce := f.Force != "" || !sc.AllForces && len(sc.ReadForces) == 1
+	if f.PNCID == "" && f.PrisonNumber == "" && (sc.AllForces || oneForce) {
+		window := subjectsFiltered(ctx, db.Table("subjects").Select("id", "search_text"), f, cursor)
+		if f.Force == "" && oneForce {
+			window = window.Where("force = ?", sc.ReadForces[0])
+		}
+		size := subjectSearchWindow
+		if s.searchWindow > 0 {
+			size = s.searchWindow
+		}
+		var ids []string
+		if err := db.Table("(?) AS w", window.Order("id").Limit(size)).
+			Where(subjectSearchLike, pattern).Order("id").Limit(n).Pluck("id", &ids).Error; err != nil {
+			return nil, err
+		}
+		if len(ids) == n {
+			return ids, nil
+		}
+	}
+	// Every match, then the first n: materialised, so the planner cannot
+	// turn it back into a walk in order, which for a rare name reads every
+	// subject.
+	matches := subjectsFiltered(ctx, db.Table("subjects").Select("id"), f, cursor).Where(subjectSearchLike, pattern)
+	var ids []string
+	if err := db.Raw(`WITH m AS MATERIALIZED (?) SELECT id FROM m ORDER BY id LIMIT ?`, matches, n).Scan(&ids).Error; err != nil {
+		return nil, err
+	}
+	return ids, nil
 }
 
 func escapeLike(s string) string {
