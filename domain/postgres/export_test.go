@@ -1,6 +1,11 @@
 package postgres
 
-import "time"
+import (
+	"context"
+	"time"
+
+	"scpo/domain"
+)
 
 // SetTokenCachePing shortens how long the token cache's listening
 // connection may stay quiet before it is pinged. For tests; call it before
@@ -17,3 +22,20 @@ type TextArray = textArray
 // SetSubjectSearchWindow sets how many subjects a name search reads in
 // order before it turns to the trigram index.
 func (s *Store) SetSubjectSearchWindow(n int) { s.searchWindow = n }
+
+// OrdersScannedByGorm reads every order through orderQuery as gorm scans
+// it, by column name, for tests to hold the column-by-column scan to.
+func (s *Store) OrdersScannedByGorm(ctx context.Context) ([]domain.Order, error) {
+	var rows []orderView
+	if err := orderQuery(s.db.WithContext(ctx)).Order("o.id").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]domain.Order, len(rows))
+	for i, r := range rows {
+		out[i] = r.domain()
+		if err := r.Parts.fill(&out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
