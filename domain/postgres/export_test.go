@@ -30,12 +30,5 @@ func (s *Store) OrdersScannedByGorm(ctx context.Context) ([]domain.Order, error)
 	if err := orderQuery(s.db.WithContext(ctx)).Order("o.id").Scan(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make([]domain.Order, len(rows))
-	for i, r := range rows {
-		out[i] = r.domain()
-		if err := r.Parts.fill(&out[i]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return ordersOf(rows)
 }

@@ -516,14 +516,21 @@ func (s *Store) loadOrders(db *gorm.DB, q *gorm.DB) ([]domain.Order, error) {
 	}); err != nil {
 		return nil, err
 	}
+	for _, r := range rows {
+		domain.Note(db.Statement.Context, "order", r.Row.ID)
+		domain.Note(db.Statement.Context, "subject", r.Row.SubjectID)
+	}
+	return ordersOf(rows)
+}
+
+// ordersOf makes the orders rows of orderQuery read.
+func ordersOf(rows []orderView) ([]domain.Order, error) {
 	out := make([]domain.Order, len(rows))
 	for i, r := range rows {
 		out[i] = r.domain()
 		if err := r.Parts.fill(&out[i]); err != nil {
 			return nil, err
 		}
-		domain.Note(db.Statement.Context, "order", r.Row.ID)
-		domain.Note(db.Statement.Context, "subject", r.Row.SubjectID)
 	}
 	return out, nil
 }
