@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"scpo/domain"
 )
 
@@ -65,6 +67,16 @@ func TestSubjectSearchWalksEveryMatchOnceEitherWay(t *testing.T) {
 					var ids []string
 					for _, it := range items {
 						ids = append(ids, it.ID)
+					}
+					// Whichever way it was found, a subject reads whole.
+					if len(items) > 0 {
+						one, err := s.GetSubject(ctx, items[0].ID)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if diff := cmp.Diff(one, items[0]); diff != "" {
+							t.Errorf("window %d, %s, %q: a subject found reads otherwise (-alone +found):\n%s", window, name, q, diff)
+						}
 					}
 					return ids, next
 				})

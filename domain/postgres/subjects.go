@@ -191,14 +191,9 @@ func (s *Store) ListSubjects(ctx context.Context, f domain.SubjectFilter, p doma
 		if !strings.ContainsFunc(f.Q, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
 			return nil, "", domain.Invalid("q", "must have a letter or digit in it")
 		}
-		ids, err := s.searchSubjects(ctx, f, p.Cursor, limit+1)
-		if err != nil {
+		var err error
+		if rows, err = s.searchSubjects(ctx, f, p.Cursor, limit+1); err != nil {
 			return nil, "", err
-		}
-		if len(ids) > 0 {
-			if err := s.db.WithContext(ctx).Where("id IN ?", ids).Order("id").Find(&rows).Error; err != nil {
-				return nil, "", err
-			}
 		}
 	} else {
 		q := subjectsFiltered(ctx, s.db.WithContext(ctx).Model(&subjectRow{}), f, p.Cursor)
@@ -247,8 +242,8 @@ const subjectSearchWindow = 10000
 // Siobhán O'Connor. The folded text is a stored column (migration 00500).
 const subjectSearchLike = `search_text LIKE '%' || search_fold(?) || '%'`
 
-// searchSubjects answers the ids of the first n subjects, in creation
-// order, that f (with its name search) keeps after the cursor.
+// searchSubjects answers the first n subjects, in creation order, that f
+// (with its name search) keeps after the cursor.
 //
 // The planner cannot tell how common a name is (a substring's share of a
 // register is beyond its statistics), and the two ways of answering cost
@@ -263,7 +258,7 @@ const subjectSearchLike = `search_text LIKE '%' || search_fold(?) || '%'`
 // now known to be few. Either answer is exact. The window needs an order
 // an index holds: every force, or one; a caller who sees several forces
 // but not all searches through the trigram index alone.
-func (s *Store) searchSubjects(ctx context.Context, f domain.SubjectFilter, cursor string, n int) ([]string, error) {
+func (s *Store) searchSubjects(ctx context.Context, f domain.SubjectFilter, cursor string, n int) ([]subjectRow, error) {
 	pattern := escapeLike(f.Q)
 	db := s.db.WithContext(ctx)
 	sc := domain.ScopeFrom(ctx)
@@ -283,18 +278,18 @@ func (s *Store) searchSubjects(ctx context.Context, f domain.SubjectFilter, curs
 			return nil, err
 		}
 		if len(ids) == n {
-			return ids, nil
+			var rows []subjectRow
+			err := db.Where("id IN ?", ids).Order("id").Find(&rows).Error
+			return rows, err
 		}
 	}
 	// Every match, then the first n: materialised, so the planner cannot
 	// turn it back into a walk in order, which for a rare name reads every
 	// subject.
-	matches := subjectsFiltered(ctx, db.Table("subjects").Select("id"), f, cursor).Where(subjectSearchLike, pattern)
-	var ids []string
-	if err := db.Raw(`WITH m AS MATERIALIZED (?) SELECT id FROM m ORDER BY id LIMIT ?`, matches, n).Scan(&ids).Error; err != nil {
-		return nil, err
-	}
-	return ids, nil
+	matches := subjectsFiltered(ctx, db.Table("subjects").Select("*"), f, cursor).Where(subjectSearchLike, pattern)
+	var rows []subjectRow
+	err := db.Raw(`WITH m AS MATERIALIZED (?) SELECT * FROM m ORDER BY id LIMIT ?`, matches, n).Scan(&rows).Error
+	return rows, err
 }
 
 func escapeLike(s string) string {
