@@ -36,6 +36,8 @@ type Store struct {
 	forces    forceList  // reference data, read once
 	// searchWindow, when set, replaces subjectSearchWindow (for tests).
 	searchWindow int
+	// unownedRecheckMax, when set, replaces the const (for tests).
+	unownedRecheckMax int
 
 	// Manual runs started by StartJob outlive their requests; Close
 	// cancels them (each is recorded as failed) and waits for them.

@@ -23,6 +23,10 @@ type TextArray = textArray
 // order before it turns to the trigram index.
 func (s *Store) SetSubjectSearchWindow(n int) { s.searchWindow = n }
 
+// SetUnownedRecheckMax sets how many orders the ownership sweep rechecks
+// one by one before it sets the rule against every open flag instead.
+func (s *Store) SetUnownedRecheckMax(n int) { s.unownedRecheckMax = n }
+
 // OrdersScannedByGorm reads every order through orderQuery as gorm scans
 // it, by column name, for tests to hold the column-by-column scan to.
 func (s *Store) OrdersScannedByGorm(ctx context.Context) ([]domain.Order, error) {

@@ -77,13 +77,15 @@ const (
 )
 
 // unownedRechecksSQL takes the orders whose unowned answer may have moved
-// since the previous run, as of @since: those a change marked (migration
-// 00550), and those one of whose dates, or one of whose owners', fell
-// between the two runs' days. Each window reaches a day beyond the
-// change on either side, so no zone or boundary (a date counts from its
+// since the previous run: those a change marked (migration 00550), and
+// those one of whose dates, or one of whose owners', fell between the two
+// runs' days. Each window reaches a day beyond them on either side (@from
+// is the day before the previous run's, @to the day after this one's), so no zone or boundary (a date counts from its
 // day, an assignment from its instant) is missed; an order taken twice
 // is rechecked once. The rows are taken before the rule is run, so a
-// change committed after they were read stays for the next run.
+// change committed after they were read stays for the next run. At most
+// @limit ids are answered, but every mark is taken: a DELETE in WITH runs
+// to its end whatever the query reads of it.
 const unownedRechecksSQL = `
 WITH taken AS (DELETE FROM unowned_rechecks RETURNING order_id),
 ids AS (
@@ -96,13 +98,20 @@ ids AS (
         WHERE assigned_at >= scpo_day_end(CAST(@from AS date) - 1) AND assigned_at < scpo_day_end(CAST(@to AS date))
     UNION SELECT order_id FROM owner_assignments
         WHERE ended_at >= scpo_day_end(CAST(@from AS date) - 1) AND ended_at < scpo_day_end(CAST(@to AS date)))
-SELECT coalesce(array_agg(order_id), '{}')::text[] AS ids FROM ids`
+SELECT coalesce(array_agg(order_id), '{}')::text[] AS ids FROM (SELECT order_id FROM ids LIMIT @limit) x`
 
 // unownedRecheckMax is the most orders a run rechecks one by one; past it
 // (a load of orders, the first run after migration 00550) the rule is set
 // against every open flag instead, which takes the same time for any
 // number (1.5 s at a million orders).
 const unownedRecheckMax = 50_000
+
+func (s *Store) recheckMax() int {
+	if s.unownedRecheckMax > 0 {
+		return s.unownedRecheckMax
+	}
+	return unownedRecheckMax
+}
 
 const sweepResolveSQL = `
 UPDATE flags SET resolved_at = @now, resolved_by_run = @run
@@ -151,13 +160,13 @@ var sweepStatementTimeout = 2 * time.Minute
 
 // sweepKind settles one flag kind's flags as of asOf in tx: it resolves the
 // open flags whose condition no longer holds and raises those newly true.
-func sweepKind(tx *gorm.DB, kind string, asOf domain.Date, since *domain.Date, now time.Time, runID string) (raised, resolved int, err error) {
+func (s *Store) sweepKind(tx *gorm.DB, kind string, asOf domain.Date, since *domain.Date, now time.Time, runID string) (raised, resolved int, err error) {
 	args := map[string]any{"as_of": asOf.Time, "now": now, "run": runID, "kind": kind}
 	// The orders to recheck, when the kind is swept by them (unowned) and
 	// not every order is to be checked.
 	every, recheck := true, []string(nil)
 	if kind == domain.FlagUnowned {
-		if recheck, every, err = unownedRechecks(tx, since, asOf); err != nil {
+		if recheck, every, err = unownedRechecks(tx, since, asOf, s.recheckMax()); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -216,16 +225,21 @@ func sweepKind(tx *gorm.DB, kind string, asOf domain.Date, since *domain.Date, n
 // previous run (as of since), or says every order is to be checked: there
 // was no previous run, or more orders changed than is worth rechecking one
 // by one. Either way the marks are taken, so they count once.
-func unownedRechecks(tx *gorm.DB, since *domain.Date, asOf domain.Date) (ids []string, every bool, err error) {
+func unownedRechecks(tx *gorm.DB, since *domain.Date, asOf domain.Date, most int) (ids []string, every bool, err error) {
 	if since == nil {
-		return nil, true, tx.Exec(`DELETE FROM unowned_rechecks`).Error
+		// After scpod generate a million marks: emptied at once, not row
+		// by row (0.7 s). The table's lock waits for the changes that
+		// marked it to commit (each is then in what the rule reads) and
+		// keeps those after waiting until the run commits.
+		return nil, true, tx.Exec(`TRUNCATE unowned_rechecks`).Error
 	}
 	var got struct{ IDs textArray }
-	if err := tx.Raw(unownedRechecksSQL, map[string]any{"from": since.AddDays(-1).Time, "to": asOf.AddDays(1).Time}).
+	if err := tx.Raw(unownedRechecksSQL, map[string]any{"from": since.AddDays(-1).Time, "to": asOf.AddDays(1).Time,
+		"limit": most + 1}).
 		Scan(&got).Error; err != nil {
 		return nil, false, err
 	}
-	if len(got.IDs) > unownedRecheckMax {
+	if len(got.IDs) > most {
 		return nil, true, nil
 	}
 	return got.IDs, false, nil
@@ -439,7 +453,7 @@ func (s *Store) sweep(tx *gorm.DB, job string, kinds []string, run *runRow) erro
 	// one force in one statement takes them in the same order as the run
 	// and waits for it, instead of each holding the row the other wants.
 	for _, kind := range slices.Sorted(slices.Values(kinds)) {
-		raised, resolved, err := sweepKind(tx, kind, asOf, since, run.StartedAt, run.ID)
+		raised, resolved, err := s.sweepKind(tx, kind, asOf, since, run.StartedAt, run.ID)
 		if err != nil {
 			return err
 		}

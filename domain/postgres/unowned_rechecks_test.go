@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"scpo/domain"
+	"scpo/domain/postgres"
 )
 
 // TestUnownedSweepRechecksMatchTheRule holds the ownership sweep, which
@@ -20,11 +21,22 @@ import (
 // the service changes it and in SQL behind its back (the database marks
 // those too): owners ended now or on a later day, assigned later, officers
 // deactivated, policies, discharges and ends falling between runs, orders
-// made later, subjects moved.
+// made later, subjects moved. Run again with a limit of 20 orders to
+// recheck, so some runs set the rule against every open flag instead.
 func TestUnownedSweepRechecksMatchTheRule(t *testing.T) {
 	t.Parallel()
+	for _, most := range []int{0, 20} {
+		t.Run(fmt.Sprintf("recheck limit %d", most), func(t *testing.T) {
+			t.Parallel()
+			s := newStore(t)
+			s.SetUnownedRecheckMax(most)
+			unownedRechecksMatchTheRule(t, s)
+		})
+	}
+}
+
+func unownedRechecksMatchTheRule(t *testing.T, s *postgres.Store) {
 	ctx := context.Background()
-	s := newStore(t)
 	if _, err := s.GenerateOrders(ctx, 1500, today); err != nil {
 		t.Fatal(err)
 	}
