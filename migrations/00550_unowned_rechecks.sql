@@ -19,6 +19,10 @@ CREATE TABLE unowned_rechecks (order_id uuid NOT NULL);
 -- be rechecked once (a register this size is swept in full instead).
 INSERT INTO unowned_rechecks (order_id) SELECT id FROM orders;
 
+-- A sweep with no previous run (the first, after a load) empties it at
+-- once; the service role holds the table's other rights by default.
+GRANT TRUNCATE ON unowned_rechecks TO scpo_service;
+
 -- The dates a sweep looks for, since its previous run's day.
 CREATE INDEX orders_made_on ON orders (made_on);
 CREATE INDEX orders_ended_on ON orders (ended_on) WHERE ended_on IS NOT NULL;
