@@ -69,11 +69,14 @@ END $$;
 
 -- Orders: every new one, and a change to a column live_orders_on or
 -- flag_unowned reads (statement-level for inserts, so loading a million
--- orders is one insert here, not a million calls).
+-- orders is one insert here, not a million calls). subject_id is listed
+-- because a column list sees only what the UPDATE names, not what a
+-- BEFORE trigger changes (orders_subject_force copies the force).
 CREATE TRIGGER orders_unowned_recheck_insert AFTER INSERT ON orders
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION unowned_recheck_new_rows();
 CREATE TRIGGER orders_unowned_recheck_update
-    AFTER UPDATE OF status, subject_force, made_on, ends_on, extended_to, extension_pending, ended_on ON orders
+    AFTER UPDATE OF status, subject_id, subject_force, made_on, ends_on, extended_to, extension_pending, ended_on
+    ON orders
     FOR EACH ROW
     WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.subject_force IS DISTINCT FROM NEW.subject_force
           OR OLD.made_on IS DISTINCT FROM NEW.made_on OR OLD.ends_on IS DISTINCT FROM NEW.ends_on
