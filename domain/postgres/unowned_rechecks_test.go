@@ -21,7 +21,7 @@ import (
 // the service changes it and in SQL behind its back (the database marks
 // those too): owners ended now or on a later day, assigned later, officers
 // deactivated, policies, discharges and ends falling between runs, orders
-// made later, subjects moved. Run again with a limit of 20 orders to
+// made later, put on another subject, subjects moved. Run again with a limit of 20 orders to
 // recheck, so some runs set the rule against every open flag instead.
 func TestUnownedSweepRechecksMatchTheRule(t *testing.T) {
 	t.Parallel()
@@ -161,7 +161,7 @@ func unownedRechecksMatchTheRule(t *testing.T, s *postgres.Store) {
 		for _, id := range some(1, fmt.Sprintf(live, ""), d.Time) {
 			// A second order for the subject, loaded in SQL: nobody owns it.
 			exec(`INSERT INTO orders SELECT (jsonb_populate_record(o, jsonb_build_object('id', gen_random_uuid(),
-				'reference', o.reference || '/2', 'version', 1))).* FROM orders o WHERE o.id = ?`, id)
+				'reference', o.reference || '/' || ?, 'version', 1))).* FROM orders o WHERE o.id = ?`, fmt.Sprint(day+2), id)
 		}
 		for _, id := range some(2, fmt.Sprintf(live, unowned), d.Time) {
 			// An owner since a month ago, recorded only now (an import).
@@ -179,6 +179,12 @@ func unownedRechecksMatchTheRule(t *testing.T, s *postgres.Store) {
 			roles := [][]string{{}, {"iom"}, {"iom", "lro"}, {"lro", "orders_officer"}}[rng.IntN(4)]
 			exec(`INSERT INTO force_policies (force, required_roles) VALUES (?, CAST(? AS text[]))
 				ON CONFLICT (force) DO UPDATE SET required_roles = excluded.required_roles`, force, "{"+strings.Join(roles, ",")+"}")
+		}
+		for _, id := range some(1, fmt.Sprintf(live, ""), d.Time) {
+			// Put on a subject of another force (the order's force follows
+			// through a BEFORE trigger).
+			exec(`UPDATE orders o SET subject_id = (SELECT s.id FROM subjects s
+				WHERE s.force <> o.subject_force ORDER BY s.pnc_id LIMIT 1) WHERE o.id = ?`, id)
 		}
 		for _, id := range some(1, `SELECT id::text FROM subjects ORDER BY pnc_id`) {
 			exec(`UPDATE subjects SET force = (SELECT code FROM forces WHERE code <> subjects.force ORDER BY code LIMIT 1)
