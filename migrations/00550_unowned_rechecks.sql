@@ -26,6 +26,10 @@ GRANT TRUNCATE ON unowned_rechecks TO scpo_service;
 -- The dates a sweep looks for, since its previous run's day.
 CREATE INDEX orders_made_on ON orders (made_on);
 CREATE INDEX orders_ended_on ON orders (ended_on) WHERE ended_on IS NOT NULL;
+-- An expired order is live to its end (an on-release order whose end came
+-- before its release expires at once): orders_live_end covers the others.
+CREATE INDEX orders_expired_end ON orders ((coalesce(extended_to, ends_on)))
+    WHERE status = 'expired' AND NOT extension_pending;
 CREATE INDEX owner_assignments_assigned_at ON owner_assignments (assigned_at);
 CREATE INDEX owner_assignments_ended_at ON owner_assignments (ended_at) WHERE ended_at IS NOT NULL;
 
@@ -37,6 +41,16 @@ BEGIN
     ELSE
         INSERT INTO unowned_rechecks (order_id) SELECT order_id FROM new_rows;
     END IF;
+    RETURN NULL;
+END $$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+-- Emptying a table the rule reads (SQL by hand: the service may not)
+-- marks every order.
+CREATE FUNCTION unowned_recheck_all() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO unowned_rechecks (order_id) SELECT id FROM orders;
     RETURN NULL;
 END $$;
 -- +goose StatementEnd
@@ -107,7 +121,17 @@ CREATE TRIGGER force_policies_unowned_recheck_update AFTER UPDATE OF force, requ
     WHEN (OLD.force IS DISTINCT FROM NEW.force OR OLD.required_roles IS DISTINCT FROM NEW.required_roles)
     EXECUTE FUNCTION unowned_recheck_row();
 
+CREATE TRIGGER owner_assignments_unowned_recheck_truncate AFTER TRUNCATE ON owner_assignments
+    FOR EACH STATEMENT EXECUTE FUNCTION unowned_recheck_all();
+CREATE TRIGGER officers_unowned_recheck_truncate AFTER TRUNCATE ON officers
+    FOR EACH STATEMENT EXECUTE FUNCTION unowned_recheck_all();
+CREATE TRIGGER force_policies_unowned_recheck_truncate AFTER TRUNCATE ON force_policies
+    FOR EACH STATEMENT EXECUTE FUNCTION unowned_recheck_all();
+
 -- +goose Down
+DROP TRIGGER force_policies_unowned_recheck_truncate ON force_policies;
+DROP TRIGGER officers_unowned_recheck_truncate ON officers;
+DROP TRIGGER owner_assignments_unowned_recheck_truncate ON owner_assignments;
 DROP TRIGGER force_policies_unowned_recheck_update ON force_policies;
 DROP TRIGGER force_policies_unowned_recheck ON force_policies;
 DROP TRIGGER officers_unowned_recheck ON officers;
@@ -117,8 +141,10 @@ DROP TRIGGER orders_unowned_recheck_update ON orders;
 DROP TRIGGER orders_unowned_recheck_insert ON orders;
 DROP FUNCTION unowned_recheck_row();
 DROP FUNCTION unowned_recheck_new_rows();
+DROP FUNCTION unowned_recheck_all();
 DROP INDEX owner_assignments_ended_at;
 DROP INDEX owner_assignments_assigned_at;
+DROP INDEX orders_expired_end;
 DROP INDEX orders_ended_on;
 DROP INDEX orders_made_on;
 DROP TABLE unowned_rechecks;

@@ -79,8 +79,11 @@ const (
 // unownedRechecksSQL takes the orders whose unowned answer may have moved
 // since the previous run: those a change marked (migration 00550), and
 // those one of whose dates, or one of whose owners', fell between the two
-// runs' days. Each window reaches a day beyond them on either side (@from
-// is the day before the previous run's, @to the day after this one's), so no zone or boundary (a date counts from its
+// runs' days, or since, up to today: a change as of today (its refresh)
+// may have settled a flag for a day a run as of an earlier one has not
+// reached. Each window reaches a day beyond them on either side (@from
+// is the day before the previous run's, @to the day after the later of
+// this run's and today), so no zone or boundary (a date counts from its
 // day, an assignment from its instant) is missed; an order taken twice
 // is rechecked once. The rows are taken before the rule is run, so a
 // change committed after they were read stays for the next run. At most
@@ -93,6 +96,8 @@ ids AS (
     UNION SELECT id FROM orders WHERE made_on BETWEEN CAST(@from AS date) AND CAST(@to AS date)
     UNION SELECT id FROM orders WHERE ended_on BETWEEN CAST(@from AS date) AND CAST(@to AS date)
     UNION SELECT id FROM orders WHERE status IN ('active', 'pending') AND NOT extension_pending
+        AND coalesce(extended_to, ends_on) BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+    UNION SELECT id FROM orders WHERE status = 'expired' AND NOT extension_pending
         AND coalesce(extended_to, ends_on) BETWEEN CAST(@from AS date) AND CAST(@to AS date)
     UNION SELECT order_id FROM owner_assignments
         WHERE assigned_at >= scpo_day_end(CAST(@from AS date) - 1) AND assigned_at < scpo_day_end(CAST(@to AS date))
@@ -166,7 +171,7 @@ func (s *Store) sweepKind(tx *gorm.DB, kind string, asOf domain.Date, since *dom
 	// not every order is to be checked.
 	every, recheck := true, []string(nil)
 	if kind == domain.FlagUnowned {
-		if recheck, every, err = unownedRechecks(tx, since, asOf, s.recheckMax()); err != nil {
+		if recheck, every, err = unownedRechecks(tx, since, latest(asOf, s.Today()), s.recheckMax()); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -221,11 +226,19 @@ func (s *Store) sweepKind(tx *gorm.DB, kind string, asOf domain.Date, since *dom
 	return raised, resolved, nil
 }
 
+// latest is the later of two days.
+func latest(a, b domain.Date) domain.Date {
+	if a.After(b.Time) {
+		return a
+	}
+	return b
+}
+
 // unownedRechecks takes the orders to recheck for unowned since the job's
-// previous run (as of since), or says every order is to be checked: there
+// previous run (as of since) up to upTo, or says every order is to be checked: there
 // was no previous run, or more orders changed than is worth rechecking one
 // by one. Either way the marks are taken, so they count once.
-func unownedRechecks(tx *gorm.DB, since *domain.Date, asOf domain.Date, most int) (ids []string, every bool, err error) {
+func unownedRechecks(tx *gorm.DB, since *domain.Date, upTo domain.Date, most int) (ids []string, every bool, err error) {
 	if since == nil {
 		// After scpod generate a million marks: emptied at once, not row
 		// by row (0.7 s). The table's lock waits for the changes that
@@ -234,7 +247,7 @@ func unownedRechecks(tx *gorm.DB, since *domain.Date, asOf domain.Date, most int
 		return nil, true, tx.Exec(`TRUNCATE unowned_rechecks`).Error
 	}
 	var got struct{ IDs textArray }
-	if err := tx.Raw(unownedRechecksSQL, map[string]any{"from": since.AddDays(-1).Time, "to": asOf.AddDays(1).Time,
+	if err := tx.Raw(unownedRechecksSQL, map[string]any{"from": since.AddDays(-1).Time, "to": upTo.AddDays(1).Time,
 		"limit": most + 1}).
 		Scan(&got).Error; err != nil {
 		return nil, false, err

@@ -21,7 +21,8 @@ import (
 // the service changes it and in SQL behind its back (the database marks
 // those too): owners ended now or on a later day, assigned later, officers
 // deactivated, policies, discharges and ends falling between runs, orders
-// made later, put on another subject, subjects moved. Run again with a limit of 20 orders to
+// made later, expired before their end, put on another subject, reviewed
+// ahead of a run that catches up a missed day, subjects moved. Run again with a limit of 20 orders to
 // recheck, so some runs set the rule against every open flag instead.
 func TestUnownedSweepRechecksMatchTheRule(t *testing.T) {
 	t.Parallel()
@@ -90,6 +91,11 @@ func unownedRechecksMatchTheRule(t *testing.T, s *postgres.Store) {
 	for day := 0; day < 30; day++ {
 		d = d.AddDays(1 + rng.IntN(3))
 		clockOf(s).advanceTo(d)
+		if day%5 == 2 {
+			// A run behind the clock (catching up a missed day): a change
+			// meanwhile settles flags as of the clock's day.
+			clockOf(s).advanceTo(d.AddDays(3))
+		}
 		live := `SELECT id::text FROM orders WHERE status IN ('active', 'pending') AND made_on <= ? %s ORDER BY reference`
 
 		current := `SELECT a.id::text FROM owner_assignments a JOIN orders o ON o.id = a.order_id
@@ -170,7 +176,9 @@ func unownedRechecksMatchTheRule(t *testing.T, s *postgres.Store) {
 				FROM orders o JOIN officers f ON f.force = o.subject_force AND 'iom_officer' = ANY (f.roles) AND f.active
 				WHERE o.id = ? ORDER BY f.email LIMIT 1`, d.AddDays(-30).Time, id)
 		}
-		if day%3 == 1 {
+		if day == 20 {
+			exec(`TRUNCATE force_policies`) // by hand: every order is marked
+		} else if day%3 == 1 {
 			var force string
 			// Among three forces, so a policy is made and then changed.
 			if err := db.Raw(`SELECT code FROM forces ORDER BY code OFFSET ? LIMIT 1`, 10*rng.IntN(3)).Scan(&force).Error; err != nil {
@@ -179,6 +187,24 @@ func unownedRechecksMatchTheRule(t *testing.T, s *postgres.Store) {
 			roles := [][]string{{}, {"iom"}, {"iom", "lro"}, {"lro", "orders_officer"}}[rng.IntN(4)]
 			exec(`INSERT INTO force_policies (force, required_roles) VALUES (?, CAST(? AS text[]))
 				ON CONFLICT (force) DO UPDATE SET required_roles = excluded.required_roles`, force, "{"+strings.Join(roles, ",")+"}")
+		}
+		for _, id := range some(2, fmt.Sprintf(live, `AND extended_to IS NULL AND NOT extension_pending
+			AND starts_on IS NOT NULL AND starts_on < ? `+unowned), d.Time, d.Time) {
+			// Expired with its end still to come (as an on-release order
+			// whose end comes before its release): live until the end.
+			exec(`UPDATE orders SET status = 'expired', ends_on = greatest(starts_on + 1, CAST(? AS date)),
+				version = version + 1 WHERE id = ?`, d.AddDays(rng.IntN(4)).Time, id)
+		}
+		clockDay := s.Today()
+		for _, id := range some(2, fmt.Sprintf(live, `AND coalesce(extended_to, ends_on) BETWEEN ? AND ? `+unowned),
+			d.Time, d.Time, clockDay.Time) {
+			// A review recorded (as of the clock's day) on an order whose
+			// end falls before then: its refresh settles the flag as of
+			// that day, and writes nothing the triggers watch.
+			if _, err := s.RecordReview(ctx, id, domain.Review{ReviewedOn: clockDay, Kind: "routine",
+				Outcome: "satisfactory"}); err != nil {
+				t.Fatal(err)
+			}
 		}
 		for _, id := range some(1, fmt.Sprintf(live, ""), d.Time) {
 			// Put on a subject of another force (the order's force follows
