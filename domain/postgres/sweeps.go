@@ -68,8 +68,8 @@ FULL JOIN (SELECT f.id, f.order_id FROM flags f WHERE f.kind = @kind AND f.resol
     ON o.order_id = c.order_id
 WHERE c.order_id IS NULL OR o.id IS NULL`
 
-// The diff's filters: every order, or (sweepUnownedSince) the orders a
-// run rechecks.
+// The diff's filters: every order, or (unownedRechecks) the orders a run
+// rechecks.
 const (
 	diffEvery   = "true"
 	diffRuleIDs = "r.order_id = ANY (CAST(@ids AS uuid[]))"
@@ -165,13 +165,13 @@ var sweepStatementTimeout = 2 * time.Minute
 
 // sweepKind settles one flag kind's flags as of asOf in tx: it resolves the
 // open flags whose condition no longer holds and raises those newly true.
-func (s *Store) sweepKind(tx *gorm.DB, kind string, asOf domain.Date, since *domain.Date, now time.Time, runID string) (raised, resolved int, err error) {
+func (s *Store) sweepKind(tx *gorm.DB, kind string, asOf domain.Date, now time.Time, runID string) (raised, resolved int, err error) {
 	args := map[string]any{"as_of": asOf.Time, "now": now, "run": runID, "kind": kind}
 	// The orders to recheck, when the kind is swept by them (unowned) and
 	// not every order is to be checked.
 	every, recheck := true, []string(nil)
 	if kind == domain.FlagUnowned {
-		if recheck, every, err = unownedRechecks(tx, since, latest(asOf, s.Today()), s.recheckMax()); err != nil {
+		if recheck, every, err = unownedRechecks(tx, latest(asOf, s.Today()), s.recheckMax()); err != nil {
 			return 0, 0, err
 		}
 	}
@@ -234,11 +234,16 @@ func latest(a, b domain.Date) domain.Date {
 	return b
 }
 
-// unownedRechecks takes the orders to recheck for unowned since the job's
-// previous run (as of since) up to upTo, or says every order is to be checked: there
-// was no previous run, or more orders changed than is worth rechecking one
-// by one. Either way the marks are taken, so they count once.
-func unownedRechecks(tx *gorm.DB, since *domain.Date, upTo domain.Date, most int) (ids []string, every bool, err error) {
+// unownedRechecks takes the orders to recheck for unowned since the
+// ownership sweep's previous run up to upTo, or says every order is to be
+// checked: there was no previous run, or more orders changed than is worth
+// rechecking one by one. Either way the marks are taken, so they count
+// once. No run is ever made as of a day before the previous one's.
+func unownedRechecks(tx *gorm.DB, upTo domain.Date, most int) (ids []string, every bool, err error) {
+	since, err := lastRunDay(tx, domain.JobOwnership)
+	if err != nil {
+		return nil, false, err
+	}
 	if since == nil {
 		// After scpod generate a million marks: emptied at once, not row
 		// by row (0.7 s). The table's lock waits for the changes that
@@ -446,13 +451,6 @@ func (s *Store) sweep(tx *gorm.DB, job string, kinds []string, run *runRow) erro
 		return err
 	}
 	asOf := domain.AsDate(run.AsOf)
-	// The day of the job's previous run: what changed since is recorded
-	// (see unownedRechecks). No run is ever made as of an earlier day.
-	since, err := scanDay(tx, `SELECT max(as_of) FROM job_runs WHERE job = ? AND status = 'succeeded' AND id <> ?`,
-		job, run.ID)
-	if err != nil {
-		return err
-	}
 	if job == domain.JobLifecycle {
 		changed, resolved, err := s.lifecycle(tx, asOf, run.ID)
 		if err != nil {
@@ -466,7 +464,7 @@ func (s *Store) sweep(tx *gorm.DB, job string, kinds []string, run *runRow) erro
 	// one force in one statement takes them in the same order as the run
 	// and waits for it, instead of each holding the row the other wants.
 	for _, kind := range slices.Sorted(slices.Values(kinds)) {
-		raised, resolved, err := s.sweepKind(tx, kind, asOf, since, run.StartedAt, run.ID)
+		raised, resolved, err := s.sweepKind(tx, kind, asOf, run.StartedAt, run.ID)
 		if err != nil {
 			return err
 		}
@@ -583,11 +581,17 @@ func (s *Store) StartJob(ctx context.Context, job string, asOf domain.Date) (dom
 // checkRunAfter refuses, in a transaction holding the job's lock, a run as
 // of a day before the job's latest successful run.
 func checkRunAfter(tx *gorm.DB, job string, asOf domain.Date) error {
-	last, err := scanDay(tx, `SELECT max(as_of) FROM job_runs WHERE job = ? AND status = 'succeeded'`, job)
+	last, err := lastRunDay(tx, job)
 	if err != nil {
 		return err
 	}
 	return domain.CheckRunAfter(asOf, last)
+}
+
+// lastRunDay is the day of the job's latest successful run, if any (a run
+// under way is not yet one).
+func lastRunDay(tx *gorm.DB, job string) (*domain.Date, error) {
+	return scanDay(tx, `SELECT max(as_of) FROM job_runs WHERE job = ? AND status = 'succeeded'`, job)
 }
 
 // GetJobRun reads one run of job.
