@@ -4,13 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/jackc/pgx/v5"
-
-	"scpo/domain"
-	"scpo/domain/postgres"
-	"scpo/domain/postgres/pgtest"
+	"gorm.io/gorm"
 )
 
 // flag_review_overdue reads the orders whose last review comes after the
@@ -20,44 +15,23 @@ import (
 // are found through orders_last_reviewed_on (migration 00560), so the rule
 // reads the register once.
 func TestReviewRuleReadsTheOrdersOnce(t *testing.T) {
-	ctx := context.Background()
-	url := pgtest.URL(t)
-	s, err := postgres.Open(ctx, url, domain.FixedClock(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)), time.UTC)
-	if err != nil {
+	s := newStore(t)
+	if _, err := s.GenerateOrders(context.Background(), 1500, today); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.GenerateOrders(ctx, 1500, today); err != nil {
-		t.Fatal(err)
-	}
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `ANALYZE orders`); err != nil {
+	if err := s.DB().Exec(`ANALYZE orders`).Error; err != nil {
 		t.Fatal(err)
 	}
 	// Both as the sweep plans it (in parallel) and as a single process.
 	for _, workers := range []string{"0", "1"} {
-		rows, err := conn.Query(ctx, `SELECT set_config('max_parallel_workers_per_gather', $1, false)`, workers)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows.Close()
 		var plan []string
-		rows, err = conn.Query(ctx, `EXPLAIN SELECT order_id FROM flag_review_overdue($1::date)`, today.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
+		err := s.DB().Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec(`SET LOCAL max_parallel_workers_per_gather = ` + workers).Error; err != nil {
+				return err
 			}
-			plan = append(plan, line)
-		}
-		if err := rows.Err(); err != nil {
+			return tx.Raw(`EXPLAIN SELECT order_id FROM flag_review_overdue(?)`, today.Time).Scan(&plan).Error
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 		text := strings.Join(plan, "\n")
