@@ -367,16 +367,18 @@ const meetingItemsSQL = `SELECT i.id, i.position, i.flag_id, i.kind, i.order_id,
 // ends of due soon and due later), a page of 51.
 const caseloadSQL = `
 WITH held AS MATERIALIZED (
-    SELECT x.order_id, array_agg(x.role) AS roles, min(x.next_due) AS k2, bool_or(x.own) AS own
-    FROM (SELECT a.order_id, a.role, a.order_next_due AS next_due, a.order_subject_force AS subject_force, true AS own
+    SELECT x.order_id, bit_or(x.role) AS roles, min(x.next_due) AS k2, bool_or(x.own) AS own
+    FROM (SELECT a.order_id, CASE a.role WHEN 'iom' THEN 16 WHEN 'lro' THEN 32 WHEN 'orders_officer' THEN 64 END AS role,
+                 a.order_next_due AS next_due, a.order_subject_force AS subject_force, true AS own
           FROM owner_assignments a WHERE a.officer_id = $1 AND a.ended_at IS NULL
           UNION ALL
-          SELECT a.order_id, 'cover:' || a.role, a.order_next_due, a.order_subject_force, false FROM officer_absences ab
+          SELECT a.order_id, CASE a.role WHEN 'iom' THEN 2 WHEN 'lro' THEN 4 WHEN 'orders_officer' THEN 8 END,
+                 a.order_next_due, a.order_subject_force, false FROM officer_absences ab
           JOIN owner_assignments a ON a.officer_id = ab.officer_id AND a.ended_at IS NULL
           WHERE ab.cover_officer_id = $1 AND ab.cancelled_at IS NULL AND ab.starts_on <= CAST($2 AS date)
             AND (ab.ends_on IS NULL OR ab.ends_on >= CAST($2 AS date))
           UNION ALL
-          SELECT i.order_id, 'action', k.next_due, k.subject_force, false FROM meeting_decisions d
+          SELECT i.order_id, 1, k.next_due, k.subject_force, false FROM meeting_decisions d
           JOIN meeting_items i ON i.id = d.item_id
           JOIN order_caseload_keys k ON k.order_id = i.order_id
           WHERE d.action_by = $1 AND d.status = 'open' AND d.due_by < CAST($2 AS date) AND d.withdrawn_at IS NULL

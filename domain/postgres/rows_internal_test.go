@@ -1,7 +1,10 @@
 package postgres
 
 import (
+	"fmt"
+	"math/bits"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -89,6 +92,30 @@ func TestTextArrayReadsAsPgxReadsIt(t *testing.T) {
 			if len(got) != len(want) || (len(got) > 0 && !slices.Equal([]string(got), want)) {
 				t.Fatalf("%q: read %q, pgx reads %q", lit, got, want)
 			}
+		}
+	}
+}
+
+// The caseload's roles come back as bits; every combination names its
+// roles sorted, as the list showed them when they were an array, and each
+// role's bit in SQL is the one named back.
+func TestCaseloadRolesSorted(t *testing.T) {
+	if !slices.IsSorted(caseloadRoleNames) {
+		t.Fatalf("role names not sorted: %v", caseloadRoleNames)
+	}
+	for set := range 1 << len(caseloadRoleNames) {
+		roles := caseloadRoles(set)
+		if !slices.IsSorted(roles) || len(roles) != bits.OnesCount(uint(set)) {
+			t.Errorf("%b: %v", set, roles)
+		}
+	}
+	for i, name := range caseloadRoleNames {
+		role, prefix := "'"+name+"'", ""
+		if rest, ok := strings.CutPrefix(name, "cover:"); ok {
+			role, prefix = "'"+rest+"'", "cover:"
+		}
+		if sql, want := caseloadRoleBit(role, prefix), fmt.Sprintf("WHEN %s THEN %d ", role, 1<<i); !strings.Contains(sql+" ", want) {
+			t.Errorf("%s: %s has no %q", name, sql, want)
 		}
 	}
 }
