@@ -79,10 +79,9 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 	// current assignments (own), the current assignments of an absent
 	// colleague they cover (roles "cover:<role>"), and orders on which they
 	// have a meeting action overdue (role "action"), each role a bit
-	// (caseloadRoleNames). Each comes with its
-	// order's caseload keys (order_caseload_keys, migration 00220): the
-	// earliest review or check due, NULL when the order is not live, and
-	// the force. An assignment carries them in the officer index, so the
+	// (caseloadRoleNames). Each comes with its order's caseload keys
+	// (order_caseload_keys, migration 00220): the earliest review or check
+	// due, NULL when the order is not live, and the force. An assignment carries them in the officer index, so the
 	// first two sources are index-only; an action's order is looked up
 	// (there are few).
 	held := `

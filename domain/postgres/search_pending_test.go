@@ -34,7 +34,6 @@ func TestNameSearchReadsAShortPendingList(t *testing.T) {
 		t.Fatal(err)
 	}
 	type node struct {
-		NodeType  string `json:"Node Type"`
 		IndexName string `json:"Index Name"`
 		Hit       int    `json:"Shared Hit Blocks"`
 		Read      int    `json:"Shared Read Blocks"`
