@@ -110,9 +110,9 @@ func (s *Store) CalendarFeedFor(ctx context.Context, secret string) (domain.Cale
 		  AND NOT EXISTS (SELECT 1 FROM meeting_decisions c WHERE c.corrects = d.id)) due
 		WHERE due BETWEEN @from AND @to
 		ORDER BY due, reference, kind, id
-		LIMIT @max`, map[string]any{"me": out.OfficerID, "today": today.Time,
-		"from": today.AddDays(-domain.CalendarDaysBack).Time, "to": today.AddDays(domain.CalendarDaysAhead).Time,
-		"max": domain.CalendarMaxEntries}).Scan(&rows).Error
+		`+limitSQL(domain.CalendarMaxEntries), map[string]any{"me": out.OfficerID, "today": today.Time,
+		"from": today.AddDays(-domain.CalendarDaysBack).Time, "to": today.AddDays(domain.CalendarDaysAhead).Time}).
+		Scan(&rows).Error
 	if err != nil {
 		return out, err
 	}

@@ -9,6 +9,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,6 +22,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 	gormpg "gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 
 	"scpo/domain"
@@ -94,6 +98,7 @@ func Open(ctx context.Context, url string, clock domain.Clock, loc *time.Locatio
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
+	db.ClauseBuilders["LIMIT"] = literalLimit
 	sqlDB, err := db.DB()
 	if err != nil {
 		return nil, err
@@ -127,6 +132,45 @@ func Open(ctx context.Context, url string, clock domain.Clock, loc *time.Locatio
 		return pgx.ConnectConfig(ctx, cfg)
 	}
 	return s, nil
+}
+
+// literalLimit writes a LIMIT (and OFFSET) into the statement's text
+// instead of as a parameter, as gorm does. PostgreSQL plans a prepared
+// statement for its parameters five times, then keeps one generic plan if
+// it costs no more; with the limit a parameter, the generic plan assumed a
+// tenth of the table and always cost more, so every page of every list was
+// planned afresh (1.1-1.3 ms of a 2.5 ms order list at a million orders).
+// The limit is an int, so nothing a client sends is written into SQL.
+func literalLimit(c clause.Clause, b clause.Builder) {
+	l, ok := c.Expression.(clause.Limit)
+	if !ok {
+		c.Build(b)
+		return
+	}
+	var parts []string
+	if l.Limit != nil && *l.Limit >= 0 {
+		parts = append(parts, limitSQL(*l.Limit))
+	}
+	if l.Offset > 0 {
+		parts = append(parts, "OFFSET "+strconv.Itoa(l.Offset))
+	}
+	b.WriteString(strings.Join(parts, " "))
+}
+
+// limitSQL is "LIMIT n", for statements written by hand as for gorm's
+// (see literalLimit).
+func limitSQL(n int) string { return "LIMIT " + strconv.Itoa(n) }
+
+// flagKindSQL is a flag kind as a literal, for a statement whose plan
+// depends on how common the kind is: with the kind a parameter, the one
+// generic plan (for a kind of average frequency) cost more than planning
+// for each kind, so each request was planned afresh. Only the domain's own
+// kinds are written (anything else matches nothing), never the text asked.
+func flagKindSQL(kind string) string {
+	if i := slices.Index(domain.FlagKinds, kind); i >= 0 {
+		return "'" + domain.FlagKinds[i] + "'"
+	}
+	return "NULL"
 }
 
 // quietDialector is gorm's PostgreSQL dialector without the text gorm

@@ -234,7 +234,7 @@ type agendaPlace struct {
 func agendaPage(db *gorm.DB, id string, after, n int) ([]agendaPlace, error) {
 	var page []agendaPlace
 	err := db.Raw(`SELECT order_id, order_rank, item_ids FROM meeting_orders WHERE meeting_id = ? AND order_rank > ?
-		ORDER BY order_rank LIMIT ?`, id, after, n).Scan(&page).Error
+		ORDER BY order_rank `+limitSQL(n), id, after).Scan(&page).Error
 	return page, err
 }
 
@@ -454,8 +454,8 @@ func (s *Store) meetings(db *gorm.DB, where string, args []any, orderBy string, 
 		       m.chair_id, c.name AS c_name, c.email AS c_email, m.signed_at, m.signed_by, sb.name AS s_name, sb.email AS s_email,
 		       m.agenda_items, m.agenda_orders, m.agenda_sections
 		FROM meetings m LEFT JOIN officers b ON b.id = m.created_by LEFT JOIN officers c ON c.id = m.chair_id
-		LEFT JOIN officers sb ON sb.id = m.signed_by WHERE `+where+orderBy+` LIMIT ?`,
-		append(args, limit)...).Scan(&rows).Error; err != nil {
+		LEFT JOIN officers sb ON sb.id = m.signed_by WHERE `+where+orderBy+` `+limitSQL(limit),
+		args...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]domain.Meeting, len(rows))

@@ -26,14 +26,13 @@ func (s *Store) actions(ctx context.Context, db *gorm.DB, where string, args map
 		SubjectName  string
 		SubjectForce string
 	}
-	args["limit"] = limit
 	if err := db.Raw(`SELECT `+decisionColumns+`, coalesce(m.force, s.force) AS force, m.region, m.held_on, i.order_id, o.reference, s.id AS subject_id,
 		       s.force AS subject_force,
 		       `+subjectNameSQL+` AS subject_name
 		FROM meeting_decisions d
 		JOIN meetings m ON m.id = d.meeting_id JOIN meeting_items i ON i.id = d.item_id
 		JOIN orders o ON o.id = i.order_id JOIN subjects s ON s.id = o.subject_id
-		WHERE d.status IS NOT NULL AND `+where+` ORDER BY `+orderBy+`, d.due_by, d.id LIMIT @limit`, args).
+		WHERE d.status IS NOT NULL AND `+where+` ORDER BY `+orderBy+`, d.due_by, d.id `+limitSQL(limit), args).
 		Scan(&rows).Error; err != nil {
 		return nil, err
 	}

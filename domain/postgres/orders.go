@@ -467,7 +467,7 @@ func ordersWhere(ctx context.Context, q *gorm.DB, f domain.OrderFilter) *gorm.DB
 	// The open flags of a kind are walked in order id order (at most one
 	// open flag per order and kind), so a page stops after limit matches.
 	if f.Flag != "" {
-		q = q.Joins(`JOIN flags fl ON fl.order_id = o.id AND fl.resolved_at IS NULL AND fl.kind = ?`, f.Flag)
+		q = q.Joins(`JOIN flags fl ON fl.order_id = o.id AND fl.resolved_at IS NULL AND fl.kind = ` + flagKindSQL(f.Flag))
 	}
 	if f.Reference != "" {
 		q = q.Where("lower(o.reference) = lower(?)", f.Reference)

@@ -157,7 +157,7 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 	soon, later := asOf.AddDays(domain.CaseloadDueSoonDays).Time, asOf.AddDays(domain.CaseloadDueLaterDays).Time
 	args := append(slices.Clone(heldArgs), countScopeArgs...)
 	args = append(args, cursorArgs...)
-	args = append(args, limit+1, asOf.Time, asOf.Time, soon, soon, later, officerID)
+	args = append(args, asOf.Time, asOf.Time, soon, soon, later, officerID)
 	args = append(args, loadScopeArgs...)
 	err = db.Raw(`
 		WITH held AS MATERIALIZED (
@@ -167,7 +167,7 @@ func (s *Store) Caseload(ctx context.Context, officerID string, asOf domain.Date
 		      GROUP BY x.order_id),
 		k AS (SELECT h.order_id, h.roles, h.k2, o.reference, o.status, o.subject_id, o.starts_on, o.made_on,
 		             o.review_interval_days
-		      FROM (SELECT h.* FROM held h WHERE true`+after+` ORDER BY h.k2, h.order_id LIMIT ?) h
+		      FROM (SELECT h.* FROM held h WHERE true`+after+` ORDER BY h.k2, h.order_id `+limitSQL(limit+1)+`) h
 		      JOIN orders o ON o.id = h.order_id)
 		SELECT sm.orders AS summary_orders, sm.flagged AS summary_flagged, sm.overdue AS summary_overdue,
 		       sm.due_soon AS summary_due_soon, sm.due_later AS summary_due_later, pg.*
@@ -382,9 +382,10 @@ func taskingSource(q domain.TaskingQuery, kind string) string {
 // takes up to a second at a million orders, and an agenda "as of" a day
 // ran fifteen of them twice).
 func (s *Store) taskingSectionPage(ctx context.Context, q domain.TaskingQuery, kind, cursor string, limit int, count bool) (int, []domain.TaskingItem, string, error) {
-	args := map[string]any{"as_of": q.AsOf.Time, "force": q.Force, "kind": kind, "limit": limit + 1}
+	args := map[string]any{"as_of": q.AsOf.Time, "force": q.Force, "kind": kind}
+	pageRows := limit + 1
 	if limit == 0 {
-		args["limit"] = 0 // the count alone
+		pageRows = 0 // the count alone
 	}
 	after := ""
 	if cursor != "" {
@@ -412,7 +413,7 @@ func (s *Store) taskingSectionPage(ctx context.Context, q domain.TaskingQuery, k
 		SELECT `+total+` AS total, pg.* FROM (SELECT 1) one
 		LEFT JOIN (
 		    SELECT c.order_id, `+taskingColumns+`
-		    FROM (SELECT * FROM c0 WHERE true`+after+` ORDER BY rank_on, order_id LIMIT @limit) c
+		    FROM (SELECT * FROM c0 WHERE true`+after+` ORDER BY rank_on, order_id `+limitSQL(pageRows)+`) c
 		    JOIN orders o ON o.id = c.order_id
 		    JOIN subjects s ON s.id = c.subject_id) pg ON true
 		ORDER BY pg.rank_on, pg.order_id`, args).Scan(&rows).Error
@@ -554,11 +555,11 @@ func (s *Store) taskingFirstPages(ctx context.Context, q domain.TaskingQuery, li
 		    SELECT f.order_id, f.subject_id, f.case_type, f.details, f.raised_at,
 		           agenda_rank(f.kind, f.details, f.raised_at) AS rank_on
 		    FROM flags f WHERE f.force = @force AND f.kind = k.kind AND f.resolved_at IS NULL
-		    ORDER BY agenda_rank(f.kind, f.details, f.raised_at), f.order_id LIMIT @limit) c
+		    ORDER BY agenda_rank(f.kind, f.details, f.raised_at), f.order_id `+limitSQL(limit+1)+`) c
 		JOIN orders o ON o.id = c.order_id
 		JOIN subjects s ON s.id = c.subject_id
 		ORDER BY k.pos, c.rank_on, c.order_id`,
-		map[string]any{"kinds": textArray(domain.TaskingSections), "force": q.Force, "limit": limit + 1}),
+		map[string]any{"kinds": textArray(domain.TaskingSections), "force": q.Force}),
 		len(domain.TaskingSections)*(limit+1))
 	if err != nil {
 		return nil, err

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"scpo/domain"
 )
 
 // textArray writes arrays that need no quoting itself; what it writes is
@@ -116,6 +118,21 @@ func TestCaseloadRolesSorted(t *testing.T) {
 		}
 		if sql, want := caseloadRoleBit(role, prefix), fmt.Sprintf("WHEN %s THEN %d ", role, 1<<i); !strings.Contains(sql+" ", want) {
 			t.Errorf("%s: %s has no %q", name, sql, want)
+		}
+	}
+}
+
+// Only the domain's own flag kinds are written into SQL, as the domain
+// spells them; anything else asked for matches nothing.
+func TestFlagKindSQLWritesOnlyKnownKinds(t *testing.T) {
+	for _, kind := range domain.FlagKinds {
+		if got := flagKindSQL(kind); got != "'"+kind+"'" {
+			t.Errorf("flagKindSQL(%q) = %s", kind, got)
+		}
+	}
+	for _, asked := range []string{"", "Unowned", "unowned' OR true --", "unowned\x00", "review_overdue "} {
+		if got := flagKindSQL(asked); got != "NULL" {
+			t.Errorf("flagKindSQL(%q) = %s, want NULL", asked, got)
 		}
 	}
 }

@@ -288,7 +288,7 @@ func (s *Store) searchSubjects(ctx context.Context, f domain.SubjectFilter, curs
 	// subject.
 	matches := subjectsFiltered(ctx, db.Table("subjects").Select("*"), f, cursor).Where(subjectSearchLike, pattern)
 	var rows []subjectRow
-	err := db.Raw(`WITH m AS MATERIALIZED (?) SELECT * FROM m ORDER BY id LIMIT ?`, matches, n).Scan(&rows).Error
+	err := db.Raw(`WITH m AS MATERIALIZED (?) SELECT * FROM m ORDER BY id `+limitSQL(n), matches).Scan(&rows).Error
 	return rows, err
 }
 

@@ -53,7 +53,7 @@ const transferSelect = `SELECT t.*, s.first_names, s.last_name, s.pnc_id, rb.nam
 // queries whatever their number.
 func (s *Store) transfers(db *gorm.DB, where string, args []any, order string, limit int) ([]domain.Transfer, error) {
 	var rows []transferRow
-	if err := db.Raw(transferSelect+`WHERE `+where+` ORDER BY `+order+` LIMIT ?`, append(args, limit)...).
+	if err := db.Raw(transferSelect+`WHERE `+where+` ORDER BY `+order+` `+limitSQL(limit), args...).
 		Scan(&rows).Error; err != nil {
 		return nil, err
 	}
