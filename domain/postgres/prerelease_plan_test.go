@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	"gorm.io/gorm"
@@ -31,28 +30,7 @@ func TestPreReleaseRuleEstimatesTheCustodyPeriods(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type node struct {
-		Relation string  `json:"Relation Name"`
-		Planned  float64 `json:"Plan Rows"`
-		Actual   float64 `json:"Actual Rows"`
-		Loops    float64 `json:"Actual Loops"`
-		Plans    []node  `json:"Plans"`
-	}
-	var plans []struct{ Plan node }
-	if err := json.Unmarshal([]byte(raw), &plans); err != nil {
-		t.Fatal(err)
-	}
-	var scans []node
-	var walk func(n node)
-	walk = func(n node) {
-		if n.Relation == "custody_periods" {
-			scans = append(scans, n)
-		}
-		for _, c := range n.Plans {
-			walk(c)
-		}
-	}
-	walk(plans[0].Plan)
+	scans := planNodes(t, raw, func(n planNode) bool { return n.Relation == "custody_periods" })
 	if len(scans) == 0 {
 		t.Fatalf("the rule does not read custody_periods:\n%s", raw)
 	}

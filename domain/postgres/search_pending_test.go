@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	"gorm.io/gorm"
@@ -33,32 +32,11 @@ func TestNameSearchReadsAShortPendingList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type node struct {
-		IndexName string `json:"Index Name"`
-		Hit       int    `json:"Shared Hit Blocks"`
-		Read      int    `json:"Shared Read Blocks"`
-		Plans     []node `json:"Plans"`
-	}
-	var plans []struct{ Plan node }
-	if err := json.Unmarshal([]byte(raw), &plans); err != nil {
-		t.Fatal(err)
-	}
-	var find func(n node) *node
-	find = func(n node) *node {
-		if n.IndexName == "subjects_search_trgm" {
-			return &n
-		}
-		for _, c := range n.Plans {
-			if f := find(c); f != nil {
-				return f
-			}
-		}
-		return nil
-	}
-	scan := find(plans[0].Plan)
-	if scan == nil {
+	scans := planNodes(t, raw, func(n planNode) bool { return n.IndexName == "subjects_search_trgm" })
+	if len(scans) == 0 {
 		t.Fatalf("the search does not use subjects_search_trgm:\n%s", raw)
 	}
+	scan := scans[0]
 	pages := scan.Hit + scan.Read
 	t.Logf("the trigram index: %d pages read", pages)
 	if pages > 30 {
